@@ -1,0 +1,54 @@
+/**
+ * @module
+ * Typed, validated settings from the Worker's environment (wrangler.toml [vars] and secrets).
+ */
+import { z } from 'zod'
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+
+const SettingsSchema = z.object({
+  ACCESS_TOKEN_EXPIRE_SECONDS: seconds(86400),
+  REFRESH_TOKEN_EXPIRE_SECONDS: seconds(1209600),
+  SCOPES: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? JSON.parse(value) : value),
+      z.record(z.string().regex(SCOPE_TOKEN), z.string()),
+    )
+    .default({ read: 'Read scope', write: 'Write scope', groups: 'Access to your groups' }),
+  DEFAULT_SCOPES: z.string().optional(),
+  PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+})
+
+export type Config = {
+  accessTokenLifetime: number
+  refreshTokenLifetime: number
+  /** scope name → human description */
+  scopes: Record<string, string>
+  defaultScopes: string[]
+  pageSize: number
+}
+
+const cache = new WeakMap<object, Config>()
+
+/** Parses the settings once per env object; a bad setting fails loudly at the first request. */
+export function getConfig(env: object): Config {
+  const cached = cache.get(env)
+  if (cached) return cached
+  const settings = SettingsSchema.parse(env)
+  const scopes = settings.SCOPES
+  const defaultScopes = settings.DEFAULT_SCOPES?.split(' ').filter(Boolean) ?? Object.keys(scopes)
+  const unknown = defaultScopes.filter((scope) => !(scope in scopes))
+  if (unknown.length > 0) throw new Error(`DEFAULT_SCOPES names unknown scopes: ${unknown.join(', ')}`)
+  const config: Config = {
+    accessTokenLifetime: settings.ACCESS_TOKEN_EXPIRE_SECONDS,
+    refreshTokenLifetime: settings.REFRESH_TOKEN_EXPIRE_SECONDS,
+    scopes,
+    defaultScopes,
+    pageSize: settings.PAGE_SIZE,
+  }
+  cache.set(env, config)
+  return config
+}

@@ -1,0 +1,135 @@
+/**
+ * @module
+ * The one description of the data. `npm run db:generate` turns changes here into a migration.
+ * Every secret column holds a digest, never the secret itself.
+ */
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+const createdAt = () => integer('created_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`)
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull().unique(),
+    email: text('email').notNull().default(''),
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    /** Django's encoded format: algorithm$params$salt$hash */
+    password: text('password').notNull(),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    isStaff: integer('is_staff', { mode: 'boolean' }).notNull().default(false),
+    isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
+    dateJoined: integer('date_joined', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+  },
+  (t) => [index('users_email_idx').on(t.email)],
+)
+
+export const applications = sqliteTable('applications', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  clientId: text('client_id').notNull().unique(),
+  /** SHA-256 hex of the client secret; empty for public clients. */
+  clientSecretHash: text('client_secret_hash').notNull().default(''),
+  name: text('name').notNull(),
+  clientType: text('client_type', { enum: ['confidential', 'public'] }).notNull(),
+  /** Space-separated DOT grant names: password, client-credentials, authorization-code. */
+  grantTypes: text('grant_types').notNull(),
+  /** Space-separated, matched exactly. */
+  redirectUris: text('redirect_uris').notNull().default(''),
+  userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  skipAuthorization: integer('skip_authorization', { mode: 'boolean' }).notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+})
+
+export const accessTokens = sqliteTable(
+  'access_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 hex of the token. */
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    /** Unix seconds. */
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('access_tokens_expires_at_idx').on(t.expiresAt),
+    index('access_tokens_user_idx').on(t.userId),
+    index('access_tokens_application_idx').on(t.applicationId),
+  ],
+)
+
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 hex of the token. */
+    tokenHash: text('token_hash').notNull().unique(),
+    accessTokenId: integer('access_token_id').references(() => accessTokens.id, {
+      onDelete: 'set null',
+    }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    /** The scope of the original grant; a refresh may narrow the access token, never this. */
+    scope: text('scope').notNull(),
+    /** Every token rotated from one grant shares a family, so reuse can revoke them all. */
+    familyId: text('family_id').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_expires_at_idx').on(t.expiresAt),
+    index('refresh_tokens_access_token_idx').on(t.accessTokenId),
+  ],
+)
+
+export type User = typeof users.$inferSelect
+export type Application = typeof applications.$inferSelect
+
+/** Authorization codes (RFC 6749 §4.1): single use, short life. */
+export const grants = sqliteTable(
+  'grants',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 hex of the code. */
+    codeHash: text('code_hash').notNull().unique(),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    redirectUri: text('redirect_uri').notNull(),
+    scope: text('scope').notNull(),
+    codeChallenge: text('code_challenge').notNull().default(''),
+    codeChallengeMethod: text('code_challenge_method').notNull().default(''),
+    nonce: text('nonce').notNull().default(''),
+    authTime: integer('auth_time'),
+    expiresAt: integer('expires_at').notNull(),
+    /** Set on first redemption; a second one revokes what the first issued (§4.1.2). */
+    redeemedAt: integer('redeemed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('grants_expires_at_idx').on(t.expiresAt)],
+)
+
+/** DRF `Token` keys: one per user, stored as a SHA-256 digest. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  keyHash: text('key_hash').notNull().unique(),
+  userId: integer('user_id')
+    .notNull()
+    .unique()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+})
