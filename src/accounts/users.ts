@@ -1,0 +1,42 @@
+/**
+ * @module
+ * Users: creation and password authentication (Django's ModelBackend rules).
+ */
+import { eq } from 'drizzle-orm'
+import { hashPassword, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
+import type { Db } from '../db/client.ts'
+import { type User, users } from '../db/schema.ts'
+
+export type NewUser = {
+  username: string
+  email?: string
+  password: string
+  firstName?: string
+  lastName?: string
+  isStaff?: boolean
+  isSuperuser?: boolean
+}
+
+export async function createUser(db: Db, user: NewUser): Promise<User> {
+  const { password, ...fields } = user
+  return db
+    .insert(users)
+    .values({ ...fields, password: await hashPassword(password) })
+    .returning()
+    .get()
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  return db.select().from(users).where(eq(users.username, username)).get()
+}
+
+/**
+ * The active user with this username and password, or null. An unknown username costs
+ * one password verification too, so timing does not reveal which usernames exist.
+ */
+export async function authenticateUser(db: Db, username: string, password: string): Promise<User | null> {
+  const user = await findUserByUsername(db, username)
+  if (!user) return verifyAgainstDummy(password).then(() => null)
+  const valid = await verifyPassword(password, user.password)
+  return valid && user.isActive ? user : null
+}

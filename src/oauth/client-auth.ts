@@ -1,0 +1,95 @@
+/**
+ * @module
+ * Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
+ * (client_secret_basic) or credentials in the body (client_secret_post), never both.
+ */
+import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
+import type { Db } from '../db/client.ts'
+import type { Application } from '../db/schema.ts'
+import { findApplicationByClientId } from './applications.ts'
+import { OAuthError } from './errors.ts'
+
+export type ClientCredentials = {
+  clientId: string
+  clientSecret: string | null
+  method: 'client_secret_basic' | 'client_secret_post' | 'none'
+}
+
+const BASIC = /^basic\s+([A-Za-z0-9+/]+=*)\s*$/i
+
+/** Reads the client's credentials from the Authorization header or the form body. */
+export function readClientCredentials(
+  authorization: string | undefined,
+  body: { client_id?: string; client_secret?: string },
+): ClientCredentials {
+  if (authorization !== undefined && /^basic\b/i.test(authorization)) {
+    if (body.client_secret !== undefined) {
+      throw new OAuthError('invalid_request', 'Use only one client authentication method.')
+    }
+    const credentials = decodeBasic(authorization)
+    if (!credentials) {
+      throw new OAuthError('invalid_client', 'Malformed HTTP Basic credentials.', basicChallenge)
+    }
+    if (body.client_id !== undefined && body.client_id !== credentials.clientId) {
+      throw new OAuthError('invalid_request', 'client_id in the body differs from the Authorization header.')
+    }
+    return { ...credentials, method: 'client_secret_basic' }
+  }
+  if (!body.client_id) throw new OAuthError('invalid_client', 'Client authentication failed.', { status: 401 })
+  return {
+    clientId: body.client_id,
+    clientSecret: body.client_secret ?? null,
+    method: body.client_secret === undefined ? 'none' : 'client_secret_post',
+  }
+}
+
+const basicChallenge = { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="oauth"' } } as const
+
+function decodeBasic(header: string): { clientId: string; clientSecret: string } | null {
+  const match = BASIC.exec(header)
+  if (!match) return null
+  let decoded: string
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(atob(match[1]), (char) => char.charCodeAt(0)),
+    )
+  } catch {
+    return null
+  }
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return null
+  try {
+    // §2.3.1: both parts are form-urlencoded before being joined.
+    return {
+      clientId: decodeFormComponent(decoded.slice(0, colon)),
+      clientSecret: decodeFormComponent(decoded.slice(colon + 1)),
+    }
+  } catch {
+    return null
+  }
+}
+
+function decodeFormComponent(value: string): string {
+  return decodeURIComponent(value.replaceAll('+', ' '))
+}
+
+/**
+ * The application the credentials prove, or invalid_client (401, with a Basic challenge
+ * when Basic was used). Confidential clients must present their secret; public ones must not.
+ */
+export async function authenticateClient(db: Db, credentials: ClientCredentials): Promise<Application> {
+  const failure = new OAuthError(
+    'invalid_client',
+    'Client authentication failed.',
+    credentials.method === 'client_secret_basic' ? basicChallenge : { status: 401 },
+  )
+  const application = await findApplicationByClientId(db, credentials.clientId)
+  const presented = credentials.clientSecret === null ? null : await sha256Hex(credentials.clientSecret)
+  if (!application) throw failure
+  if (application.clientType === 'public') {
+    if (presented !== null) throw failure
+    return application
+  }
+  if (presented === null || !timingSafeEqualText(presented, application.clientSecretHash)) throw failure
+  return application
+}

@@ -1,0 +1,44 @@
+/**
+ * @module
+ * RFC 6749 §5.2 error responses, thrown by the domain layer and shaped by one handler.
+ */
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable'
+
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode
+  readonly status: ContentfulStatusCode
+  readonly headers: Record<string, string>
+
+  constructor(
+    code: OAuthErrorCode,
+    description: string,
+    options: { status?: ContentfulStatusCode; headers?: Record<string, string> } = {},
+  ) {
+    super(description)
+    this.code = code
+    this.status = options.status ?? 400
+    this.headers = options.headers ?? {}
+  }
+}
+
+// RFC 6749 §5.1: responses carrying tokens or credentials must not be cached.
+export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const
+
+export function oauthErrorResponse(c: Context, error: OAuthError): Response {
+  return c.json({ error: error.code, error_description: error.message }, error.status, {
+    ...NO_STORE_HEADERS,
+    ...error.headers,
+  })
+}

@@ -1,0 +1,31 @@
+/**
+ * @module
+ * Token endpoint handler: authenticate the client, run the grant, shape RFC 6749 §5.1.
+ */
+import type { RouteHandler } from '@hono/zod-openapi'
+import { config, db, tokenStore } from '../lib/request-context.ts'
+import type { AppEnv } from '../types.ts'
+import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { NO_STORE_HEADERS, OAuthError } from './errors.ts'
+import { GRANTS } from './grants/index.ts'
+import type { tokenRoute } from './token.routes.ts'
+
+export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => {
+  const params = c.req.valid('form')
+  const grant = Object.hasOwn(GRANTS, params.grant_type) ? GRANTS[params.grant_type] : undefined
+  if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${params.grant_type}`)
+  const credentials = readClientCredentials(c.req.header('Authorization'), params)
+  const application = await authenticateClient(db(c), credentials)
+  const issued = await grant({ store: tokenStore(c), config: config(c), application, params })
+  return c.json(
+    {
+      access_token: issued.accessToken,
+      expires_in: issued.expiresIn,
+      token_type: 'Bearer' as const,
+      scope: issued.scopes.join(' '),
+      ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
+    },
+    200,
+    NO_STORE_HEADERS,
+  )
+}

@@ -1,0 +1,63 @@
+/**
+ * @module
+ * `POST /o/token/` (RFC 6749 §3.2): one schema validates the form and documents it.
+ */
+import { createRoute, z } from '@hono/zod-openapi'
+
+const param = (description: string) => z.string().optional().openapi({ description })
+
+export const TokenRequestSchema = z
+  .object({
+    grant_type: z.string().min(1).openapi({ description: 'password', example: 'password' }),
+    scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
+    username: param('password grant'),
+    password: param('password grant'),
+    refresh_token: param('refresh_token grant'),
+    code: param('authorization_code grant'),
+    redirect_uri: param('authorization_code grant'),
+    code_verifier: param('authorization_code grant (PKCE, RFC 7636)'),
+    client_id: param('client_secret_post, or a public client'),
+    client_secret: param('client_secret_post'),
+  })
+  .openapi('TokenRequest')
+
+export const TokenResponseSchema = z
+  .object({
+    access_token: z.string(),
+    expires_in: z.number().int(),
+    token_type: z.literal('Bearer'),
+    scope: z.string(),
+    refresh_token: z.string().optional(),
+  })
+  .openapi('TokenResponse')
+
+export const OAuthErrorSchema = z
+  .object({
+    error: z.string().openapi({ example: 'invalid_grant' }),
+    error_description: z.string().optional(),
+  })
+  .openapi('OAuthError')
+
+const oauthError = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: OAuthErrorSchema } },
+})
+
+export const tokenRoute = createRoute({
+  method: 'post',
+  path: '/o/token/',
+  tags: ['OAuth2'],
+  summary: 'Issue tokens',
+  security: [{ clientBasic: [] }],
+  request: {
+    body: {
+      required: true,
+      content: { 'application/x-www-form-urlencoded': { schema: TokenRequestSchema } },
+    },
+  },
+  responses: {
+    200: { description: 'Tokens (RFC 6749 §5.1)', content: { 'application/json': { schema: TokenResponseSchema } } },
+    400: oauthError('invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope'),
+    401: oauthError('invalid_client'),
+  },
+})

@@ -1,0 +1,23 @@
+/**
+ * @module
+ * What a request authenticated by a token knows about its caller. Small on purpose:
+ * it is what the KV cache holds for each token.
+ */
+
+export type AuthContext = {
+  /** `bearer`: an OAuth2 access token; `token`: a DRF `Token` key (not scoped). */
+  scheme: 'bearer' | 'token'
+  /** null for client_credentials tokens, which act for the client alone. */
+  userId: number | null
+  username: string | null
+  /** null for DRF keys, which belong to no client. */
+  clientId: string | null
+  applicationId: number | null
+  scopes: string[]
+  /** Unix seconds; null for DRF keys, which do not expire. */
+  expiresAt: number | null
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}

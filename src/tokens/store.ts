@@ -1,0 +1,154 @@
+/**
+ * @module
+ * Token store: issue and look up access and refresh tokens. D1 holds the truth (digests
+ * only); KV caches the auth context of each live token under its digest. The caching
+ * rules live here and nowhere else.
+ */
+import { and, eq, gt, sql } from 'drizzle-orm'
+import { sha256Hex } from '../crypto/digest.ts'
+import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
+import type { Db } from '../db/client.ts'
+import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
+import { type AuthContext, nowSeconds } from './auth-context.ts'
+
+// KV refuses an `expiration` less than 60 s ahead: such a token is simply not cached.
+export const KV_MIN_TTL_SECONDS = 60
+
+const ACCESS_KEY_PREFIX = 'at:'
+
+export type TokenStore = {
+  db: Db
+  kv: KVNamespace
+  /** Lets cache write-backs finish after the response is sent. */
+  waitUntil: (promise: Promise<unknown>) => void
+}
+
+export type IssueRequest = {
+  userId: number | null
+  username: string | null
+  applicationId: number
+  clientId: string
+  scopes: string[]
+  accessLifetime: number
+  /** Lifetime of a refresh token to issue alongside, or null for none. */
+  refreshLifetime: number | null
+}
+
+export type IssuedTokens = {
+  accessToken: string
+  refreshToken: string | null
+  expiresIn: number
+  scopes: string[]
+}
+
+export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
+  const now = nowSeconds()
+  const accessToken = mintToken('access')
+  const accessHash = await sha256Hex(accessToken)
+  const expiresAt = now + request.accessLifetime
+  const scope = request.scopes.join(' ')
+  const insertAccess = store.db.insert(accessTokens).values({
+    tokenHash: accessHash,
+    userId: request.userId,
+    applicationId: request.applicationId,
+    scope,
+    expiresAt,
+  })
+
+  let refreshToken: string | null = null
+  if (request.refreshLifetime === null) {
+    await insertAccess
+  } else {
+    refreshToken = mintToken('refresh')
+    const refreshHash = await sha256Hex(refreshToken)
+    // One batch is one transaction: both tokens are stored, or neither is.
+    await store.db.batch([
+      insertAccess,
+      store.db.insert(refreshTokens).values({
+        tokenHash: refreshHash,
+        accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${accessHash})`,
+        userId: request.userId,
+        applicationId: request.applicationId,
+        scope,
+        familyId: refreshHash,
+        expiresAt: now + request.refreshLifetime,
+      }),
+    ])
+  }
+
+  await cacheAccessToken(store, accessHash, {
+    scheme: 'bearer',
+    userId: request.userId,
+    username: request.username,
+    clientId: request.clientId,
+    applicationId: request.applicationId,
+    scopes: request.scopes,
+    expiresAt,
+  })
+  return { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes }
+}
+
+/** The auth context of a live access token, or null for an unknown, expired or inactive one. */
+export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
+  if (!isWellFormedToken(token, 'access')) return null
+  const digest = await sha256Hex(token)
+  const cached = await readCache(store, ACCESS_KEY_PREFIX + digest)
+  if (cached) return isLive(cached) ? cached : null
+
+  const context = await readAccessToken(store.db, digest)
+  if (context) store.waitUntil(cacheAccessToken(store, digest, context))
+  return context
+}
+
+async function readAccessToken(db: Db, digest: string): Promise<AuthContext | null> {
+  const row = await db
+    .select({
+      userId: accessTokens.userId,
+      username: users.username,
+      isActive: users.isActive,
+      applicationId: accessTokens.applicationId,
+      clientId: applications.clientId,
+      scope: accessTokens.scope,
+      expiresAt: accessTokens.expiresAt,
+    })
+    .from(accessTokens)
+    .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
+    .leftJoin(users, eq(users.id, accessTokens.userId))
+    .where(and(eq(accessTokens.tokenHash, digest), gt(accessTokens.expiresAt, nowSeconds())))
+    .get()
+  if (!row || (row.userId !== null && !row.isActive)) return null
+  return {
+    scheme: 'bearer',
+    userId: row.userId,
+    username: row.username,
+    clientId: row.clientId,
+    applicationId: row.applicationId,
+    scopes: row.scope.split(' ').filter(Boolean),
+    expiresAt: row.expiresAt,
+  }
+}
+
+function isLive(context: AuthContext): boolean {
+  return context.expiresAt === null || context.expiresAt > nowSeconds()
+}
+
+// The cache is an optimisation: when KV fails, D1 answers and the failure is logged.
+async function readCache(store: TokenStore, key: string): Promise<AuthContext | null> {
+  try {
+    return await store.kv.get<AuthContext>(key, 'json')
+  } catch (error) {
+    console.warn('token cache read failed; falling back to D1', error)
+    return null
+  }
+}
+
+async function cacheAccessToken(store: TokenStore, digest: string, context: AuthContext): Promise<void> {
+  if (context.expiresAt === null || context.expiresAt - nowSeconds() < KV_MIN_TTL_SECONDS) return
+  try {
+    await store.kv.put(ACCESS_KEY_PREFIX + digest, JSON.stringify(context), {
+      expiration: context.expiresAt,
+    })
+  } catch (error) {
+    console.warn('token cache write failed', error)
+  }
+}
