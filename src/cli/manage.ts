@@ -1,0 +1,49 @@
+/**
+ * @module
+ * `npm run manage -- <command> [options]`: Django-manage.py-like commands run in Node
+ * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
+ */
+import { parseArgs } from 'node:util'
+import type { Command } from './commands/command.ts'
+import { createapplication } from './commands/createapplication.ts'
+import { createsuperuser } from './commands/createsuperuser.ts'
+import { openDatabase } from './database.ts'
+
+const COMMANDS: Record<string, Command> = {
+  createsuperuser,
+  createapplication,
+}
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((command) => `  ${command.usage}`)
+  return `Usage: npm run manage -- <command> [--remote] [options]\n\nCommands:\n${lines.join('\n')}`
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  const command = name ? COMMANDS[name] : undefined
+  if (!command) {
+    console.error(name && name !== '--help' ? `Unknown command: ${name}\n\n${usage()}` : usage())
+    return name && name !== '--help' ? 2 : 0
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { ...command.options, remote: { type: 'boolean' } },
+    allowPositionals: command.positionals ?? false,
+  })
+  const database = await openDatabase({ remote: Boolean(values.remote) })
+  try {
+    await command.run(database, values, positionals)
+    return 0
+  } finally {
+    await database.close()
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exit(1)
+  },
+)
