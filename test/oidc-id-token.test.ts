@@ -5,10 +5,13 @@
 import { env, SELF } from 'cloudflare:test'
 import { base64url, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { getConfig } from '../src/config.ts'
 import { generateSigningKeySet, loadSigningKeys } from '../src/crypto/signing-keys.ts'
 import app from '../src/index.ts'
+import type { GrantInput } from '../src/oauth/grants/types.ts'
+import { idTokenForGrant } from '../src/oauth/oidc/grant-id-token.ts'
 import { accessTokenHash, createIdToken, type IdTokenInput } from '../src/oauth/oidc/id-token.ts'
-import { makeUser } from './helpers.ts'
+import { db, makeApplication, makeUser } from './helpers.ts'
 
 const ISSUER = 'https://example.com'
 const CLIENT_ID = 'client-abc'
@@ -154,5 +157,45 @@ describe('createIdToken', () => {
     expect(protectedHeader.kid).not.toBe(oldKeys.all[0].kid)
     // Once the old key is removed, its tokens stop verifying.
     await expect(verify(before, await publishedJwks(newSet))).rejects.toThrow()
+  })
+})
+
+describe('idTokenForGrant (what the authorization_code and refresh grants call)', () => {
+  async function grantInput(algorithm: 'RS256' | 'ES256' = 'RS256'): Promise<GrantInput> {
+    return {
+      store: { db, kv: env.TOKEN_CACHE, waitUntil: () => {} },
+      config: getConfig(env),
+      application: await makeApplication({ algorithm }),
+      params: { grant_type: 'authorization_code' },
+      issuer: ISSUER,
+      signingKeys: () => loadSigningKeys(env.OIDC_SIGNING_KEYS),
+    }
+  }
+
+  const details = async (scopes: string[]) => ({
+    user: await makeUser(),
+    scopes,
+    accessToken: 'eat_grant',
+    nonce: 'abc',
+    authTime: 1_700_000_000,
+  })
+
+  it('OIDC Core §3.1.3.3: no openid scope, no id_token', async () => {
+    expect(await idTokenForGrant(await grantInput(), await details(['read', 'profile']))).toBeNull()
+  })
+
+  it("signs with the application's algorithm, for its client_id, with ID_TOKEN_EXPIRE_SECONDS", async () => {
+    for (const algorithm of ['RS256', 'ES256'] as const) {
+      const input = await grantInput(algorithm)
+      const token = await idTokenForGrant(input, await details(['openid', 'email']))
+      const { payload, protectedHeader } = await jwtVerify(token ?? '', createLocalJWKSet(await publishedJwks()), {
+        issuer: ISSUER,
+        audience: input.application.clientId,
+      })
+      expect(protectedHeader.alg).toBe(algorithm)
+      expect((payload.exp as number) - (payload.iat as number)).toBe(Number(env.ID_TOKEN_EXPIRE_SECONDS))
+      expect(payload).toMatchObject({ nonce: 'abc', auth_time: 1_700_000_000, email: 'user@example.com' })
+      expect(payload.at_hash).toBe(await accessTokenHash('eat_grant', algorithm))
+    }
   })
 })

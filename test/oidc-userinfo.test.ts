@@ -28,6 +28,8 @@ describe('/o/userinfo/', () => {
   it('OIDC Core §5.3.2: GET returns sub and the claims of the granted scopes, never cached', async () => {
     const { user, token, body } = await passwordToken('openid profile email')
     expect(body.scope).toBe('openid profile email')
+    // As in DOT/oauthlib, only the authorization_code and refresh grants issue id_tokens.
+    expect(body).not.toHaveProperty('id_token')
     const response = await userinfo(`Bearer ${token}`)
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toMatch(/^application\/json/)
