@@ -26,6 +26,14 @@ describe('OIDC signing keys', () => {
     expect(fromPem.all[0].alg).toBe('RS256')
   })
 
+  it('reads a PKCS#1 RSA PEM (older `openssl genrsa`, DOT docs) as the same key as its PKCS#8 form', async () => {
+    expect(env.TEST_RSA_PKCS1_PEM).toContain('BEGIN RSA PRIVATE KEY')
+    const pkcs1 = await parseSigningKeys(env.TEST_RSA_PKCS1_PEM)
+    const pkcs8 = await parseSigningKeys(env.TEST_RSA_PKCS8_PEM)
+    expect(pkcs1.all[0].kid).toBe(pkcs8.all[0].kid)
+    expect(pkcs1.jwks).toEqual(pkcs8.jwks)
+  })
+
   it('reads several concatenated PEM keys, RSA and EC, and the last of each algorithm signs', async () => {
     const [oldRsa, ec, newRsa] = await Promise.all([pem('RS256'), pem('ES256'), pem('RS256')])
     const keys = await parseSigningKeys(`${oldRsa.pem}\n${ec.pem}\n${newRsa.pem}`)
@@ -62,12 +70,18 @@ describe('OIDC signing keys', () => {
     ['an empty JWK set', '{"keys": []}', 'non-empty'],
     ['a public JWK', '{"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}', 'private JWK'],
     ['a symmetric JWK', '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}', 'private JWK'],
-    ['a PKCS#1 PEM', '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----', 'openssl pkcs8 -topk8'],
     [
-      'a PKCS#8 PEM that is not a key',
-      '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----',
-      'not an RSA or P-256',
+      'an encrypted PEM',
+      '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----',
+      'pkcs8 -topk8',
     ],
+    [
+      'a PKCS#1 PEM that is not a key',
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----',
+      'not a usable',
+    ],
+    ['a PKCS#1 PEM that is not base64', '-----BEGIN RSA PRIVATE KEY-----\n!!\n-----END RSA PRIVATE KEY-----', 'base64'],
+    ['a PKCS#8 PEM that is not a key', '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----', 'not a usable'],
   ])('refuses %s', async (_name, secret, message) => {
     await expect(loadSigningKeys(secret)).rejects.toThrow(message)
   })

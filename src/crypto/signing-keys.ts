@@ -2,8 +2,9 @@
  * @module
  * OIDC signing keys (jose): parsed from one secret, imported once per isolate.
  *
- * The secret holds either PEM private keys (PKCS#8 `BEGIN PRIVATE KEY` blocks, as DOT's
- * OIDC_RSA_PRIVATE_KEY; several may be concatenated) or a JWK set `{"keys": [...]}` of private
+ * The secret holds either PEM private keys (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1
+ * `BEGIN RSA PRIVATE KEY` as DOT's OIDC_RSA_PRIVATE_KEY from older `openssl genrsa`; several may
+ * be concatenated) or a JWK set `{"keys": [...]}` of private
  * JWKs. Order is age: the LAST key of an algorithm is the newest and signs; every key is
  * published, so tokens signed by an older key keep verifying while it stays in the set.
  * Each key's `kid` is its RFC 7638 thumbprint, so it is stable whatever the input format.
@@ -19,6 +20,7 @@ import {
   type JWK,
 } from 'jose'
 import { z } from 'zod'
+import { fromBase64, toBase64 } from './encoding.ts'
 
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number]
@@ -97,6 +99,31 @@ async function fromPrivateJwk(jwk: JWK, position: number): Promise<SigningKey> {
   return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } }
 }
 
+// RFC 5208 PrivateKeyInfo around an RFC 8017 RSAPrivateKey (PKCS#1):
+// SEQUENCE { INTEGER 0, AlgorithmIdentifier { rsaEncryption OID 1.2.840.113549.1.1.1, NULL }, OCTET STRING }.
+const PKCS8_VERSION = [0x02, 0x01, 0x00]
+const RSA_ENCRYPTION = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]
+const DER_SEQUENCE = 0x30
+const DER_OCTET_STRING = 0x04
+
+/** X.690 §8.1.3: short form below 128, else 0x80 | byte count followed by the length big-endian. */
+function derLength(length: number): number[] {
+  if (length < 0x80) return [length]
+  const bytes: number[] = []
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256)
+  return [0x80 | bytes.length, ...bytes]
+}
+
+function der(tag: number, content: ArrayLike<number>): number[] {
+  return [tag, ...derLength(content.length), ...Array.from(content)]
+}
+
+function pkcs1ToPkcs8Pem(base64Body: string): string {
+  const pkcs1 = fromBase64(base64Body.replace(/\s+/g, ''))
+  const pkcs8 = der(DER_SEQUENCE, [...PKCS8_VERSION, ...RSA_ENCRYPTION, ...der(DER_OCTET_STRING, pkcs1)])
+  return `-----BEGIN PRIVATE KEY-----\n${toBase64(Uint8Array.from(pkcs8))}\n-----END PRIVATE KEY-----`
+}
+
 /** A PKCS#8 PEM key: RSA or P-256, found by trying each supported algorithm. */
 async function pemToJwk(pem: string, position: number): Promise<JWK> {
   for (const alg of SIGNING_ALGORITHMS) {
@@ -106,7 +133,7 @@ async function pemToJwk(pem: string, position: number): Promise<JWK> {
       // Not a key for this algorithm; try the next.
     }
   }
-  throw new Error(`OIDC_SIGNING_KEYS key ${position}: not an RSA or P-256 EC PKCS#8 private key`)
+  throw new Error(`OIDC_SIGNING_KEYS key ${position}: not a usable RSA or P-256 EC private key`)
 }
 
 async function parseSecret(secret: string): Promise<JWK[]> {
@@ -125,13 +152,20 @@ async function parseSecret(secret: string): Promise<JWK[]> {
   const blocks = [...text.matchAll(PEM_BLOCK)]
   if (blocks.length === 0) throw new Error('OIDC_SIGNING_KEYS holds no PEM block and no JWK set')
   return Promise.all(
-    blocks.map(([block, label], index) => {
-      if (label !== 'PRIVATE KEY') {
-        throw new Error(
-          `OIDC_SIGNING_KEYS key ${index + 1}: "${label}" PEM is not PKCS#8; convert it with \`openssl pkcs8 -topk8 -nocrypt\``,
-        )
+    blocks.map(([block, label, body], index) => {
+      if (label === 'PRIVATE KEY') return pemToJwk(block, index + 1)
+      if (label === 'RSA PRIVATE KEY') {
+        let pem: string
+        try {
+          pem = pkcs1ToPkcs8Pem(body)
+        } catch {
+          throw new Error(`OIDC_SIGNING_KEYS key ${index + 1}: the RSA PRIVATE KEY block is not valid base64`)
+        }
+        return pemToJwk(pem, index + 1)
       }
-      return pemToJwk(block, index + 1)
+      throw new Error(
+        `OIDC_SIGNING_KEYS key ${index + 1}: "${label}" PEM is not supported; convert it with \`openssl pkcs8 -topk8 -nocrypt\``,
+      )
     }),
   )
 }
