@@ -31,6 +31,7 @@ describe('GET /.well-known/openid-configuration', () => {
       grant_types_supported: ['password'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       subject_types_supported: ['public'],
+      request_uri_parameter_supported: false,
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       claims_supported: [
         'iss',

@@ -104,6 +104,20 @@ describe('/o/userinfo/', () => {
     await expectError(await userinfo(`Bearer ${token}`), 401, 'invalid_token', INVALID_TOKEN)
   })
 
+  it('browser clients may call it cross-origin: the CORS preflight allows Authorization', async () => {
+    const response = await SELF.fetch(USERINFO, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://spa.example',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'authorization',
+      },
+    })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    expect(response.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toContain('authorization')
+  })
+
   it('the password grant still defaults to DEFAULT_SCOPES, without openid', async () => {
     const { body } = await passwordToken()
     expect(body.scope).toBe('read write groups')

@@ -2,12 +2,12 @@
  * @module
  * OIDC signing keys (jose): parsed from one secret, imported once per isolate.
  *
- * The secret holds either PEM private keys (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1
- * `BEGIN RSA PRIVATE KEY` as DOT's OIDC_RSA_PRIVATE_KEY from older `openssl genrsa`; several may
- * be concatenated) or a JWK set `{"keys": [...]}` of private
- * JWKs. Order is age: the LAST key of an algorithm is the newest and signs; every key is
- * published, so tokens signed by an older key keep verifying while it stays in the set.
- * Each key's `kid` is its RFC 7638 thumbprint, so it is stable whatever the input format.
+ * The secret holds either PEM private keys (PKCS#8 `BEGIN PRIVATE KEY`, or PKCS#1 `BEGIN RSA
+ * PRIVATE KEY` as DOT's OIDC_RSA_PRIVATE_KEY from older `openssl genrsa`; several may be
+ * concatenated) or a JWK set `{"keys": [...]}` of private JWKs. Order is age: the LAST key of an
+ * algorithm is the newest and signs; every key is published, so tokens signed by an older key
+ * keep verifying while it stays in the set. Each key's `kid` is its RFC 7638 thumbprint (any
+ * `kid` in the input is ignored), so it is stable whatever the input format.
  */
 import {
   base64url,

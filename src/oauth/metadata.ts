@@ -47,6 +47,8 @@ export function openidConfiguration(issuer: string, config: Config, keys: Signin
     ...authorizationServerMetadata(issuer, config),
     userinfo_endpoint: issuer + ENDPOINTS.userinfo,
     subject_types_supported: ['public'],
+    // OIDC Discovery 1.0 §3: omitted, this one defaults to true; request objects are not supported.
+    request_uri_parameter_supported: false,
     // Only the algorithms a key is configured for (the key set always holds an RS256 key).
     id_token_signing_alg_values_supported: SIGNING_ALGORITHMS.filter((alg) => keys.signer(alg)),
     claims_supported: [
