@@ -1,5 +1,23 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { generateSigningKeySet } from './src/crypto/signing-keys.ts'
+
+// Test signing keys, fresh each run: an older RSA key, an EC key, then the newest RSA key
+// (the one that signs RS256), so JWKS and rotation tests see several keys.
+async function testSigningKeys(): Promise<string> {
+  const sets = await Promise.all([generateSigningKeySet(['RS256', 'ES256']), generateSigningKeySet(['RS256'])])
+  return JSON.stringify({ keys: sets.flatMap((set) => JSON.parse(set).keys) })
+}
+
+// One RSA key in both PEM encodings, made by OpenSSL (Node), to check that PKCS#1 is read right.
+function testRsaPems(): { TEST_RSA_PKCS1_PEM: string; TEST_RSA_PKCS8_PEM: string } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return {
+    TEST_RSA_PKCS1_PEM: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    TEST_RSA_PKCS8_PEM: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  }
+}
 
 export default defineConfig(async () => ({
   plugins: [
@@ -10,6 +28,8 @@ export default defineConfig(async () => ({
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           SECRET_KEY: 'test-secret-key-not-for-production',
+          OIDC_SIGNING_KEYS: await testSigningKeys(),
+          ...testRsaPems(),
         },
       },
     }),

@@ -17,9 +17,23 @@ const SettingsSchema = z.object({
       (value) => (typeof value === 'string' ? JSON.parse(value) : value),
       z.record(z.string().regex(SCOPE_TOKEN), z.string()),
     )
-    .default({ read: 'Read scope', write: 'Write scope', groups: 'Access to your groups' }),
+    .default({
+      read: 'Read scope',
+      write: 'Write scope',
+      groups: 'Access to your groups',
+      openid: 'OpenID Connect',
+      profile: 'Your name and username',
+      email: 'Your email address',
+    }),
   DEFAULT_SCOPES: z.string().optional(),
   PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  // DOT's default ID_TOKEN_EXPIRE_SECONDS.
+  ID_TOKEN_EXPIRE_SECONDS: seconds(36000),
+  // OIDC Discovery 1.0 §3: the issuer is a URL with no query or fragment.
+  ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .refine((value) => !/[?#]/.test(value), 'ISSUER must have no query or fragment')
+    .optional(),
 })
 
 export type Config = {
@@ -29,6 +43,9 @@ export type Config = {
   scopes: Record<string, string>
   defaultScopes: string[]
   pageSize: number
+  idTokenLifetime: number
+  /** ISSUER without a trailing slash, or null: the issuer is then the request's origin. */
+  issuer: string | null
 }
 
 const cache = new WeakMap<object, Config>()
@@ -48,6 +65,8 @@ export function getConfig(env: object): Config {
     scopes,
     defaultScopes,
     pageSize: settings.PAGE_SIZE,
+    idTokenLifetime: settings.ID_TOKEN_EXPIRE_SECONDS,
+    issuer: settings.ISSUER?.replace(/\/+$/, '') ?? null,
   }
   cache.set(env, config)
   return config

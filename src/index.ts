@@ -6,12 +6,14 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { apiRouter } from './api/index.ts'
 import { handleError } from './lib/errors.ts'
 import { oauthRouter } from './oauth/index.ts'
+import { oidcRouter } from './oauth/oidc/index.ts'
 import type { AppEnv } from './types.ts'
 
 const app = new OpenAPIHono<AppEnv>()
 
 app.get('/healthz', (c) => c.text('ok'))
 app.route('/', oauthRouter)
+app.route('/', oidcRouter)
 app.route('/api', apiRouter)
 
 app.notFound((c) => c.json(c.req.path.startsWith('/o/') ? { error: 'not_found' } : { detail: 'Not found.' }, 404))

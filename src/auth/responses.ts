@@ -3,18 +3,18 @@
  * DRF's authentication and permission failures, with RFC 6750 §3 challenges.
  */
 import type { Context } from 'hono'
+import { BEARER_MESSAGES } from './bearer.ts'
 
 const REALM = 'realm="api"'
 
 export const MESSAGES = {
   notProvided: 'Authentication credentials were not provided.',
   invalidToken: 'Invalid token.',
-  noCredentials: 'Invalid token header. No credentials provided.',
-  containsSpaces: 'Invalid token header. Token string should not contain spaces.',
+  ...BEARER_MESSAGES,
   permissionDenied: 'You do not have permission to perform this action.',
 } as const
 
-type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
 /** `Bearer realm="api"` plus, when given, an RFC 6750 §3.1 error code and the scope needed. */
 export function bearerChallenge(error?: BearerError, scope?: string): string {

@@ -7,11 +7,13 @@ import { parseArgs } from 'node:util'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
+import { generateSigningKey } from './commands/generate-signing-key.ts'
 import { openDatabase } from './database.ts'
 
 const COMMANDS: Record<string, Command> = {
   createsuperuser,
   createapplication,
+  'generate-signing-key': generateSigningKey,
 }
 
 function usage(): string {
@@ -31,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
     options: { ...command.options, remote: { type: 'boolean' } },
     allowPositionals: command.positionals ?? false,
   })
+  if (command.offline) {
+    await command.run(values, positionals)
+    return 0
+  }
   const database = await openDatabase({ remote: Boolean(values.remote) })
   try {
     await command.run(database, values, positionals)

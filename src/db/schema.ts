@@ -39,6 +39,12 @@ export const applications = sqliteTable('applications', {
   redirectUris: text('redirect_uris').notNull().default(''),
   userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
   skipAuthorization: integer('skip_authorization', { mode: 'boolean' }).notNull().default(false),
+  /** DOT's `algorithm`: how this client's id_tokens are signed. */
+  algorithm: text('algorithm', { enum: ['RS256', 'ES256'] })
+    .notNull()
+    .default('RS256'),
+  /** DOT's post_logout_redirect_uris: space-separated, matched exactly (OIDC RP-Initiated Logout §3). */
+  postLogoutRedirectUris: text('post_logout_redirect_uris').notNull().default(''),
   createdAt: createdAt(),
   updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
 })

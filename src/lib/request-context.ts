@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono'
 import { type Config, getConfig } from '../config.ts'
+import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
 import { type Db, getDb } from '../db/client.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
@@ -14,6 +15,16 @@ export function config(c: Context<AppEnv>): Config {
 
 export function db(c: Context<AppEnv>): Db {
   return getDb(c.env.DB)
+}
+
+/** ISSUER when set; otherwise this request's origin. */
+export function issuer(c: Context<AppEnv>): string {
+  return getConfig(c.env).issuer ?? new URL(c.req.url).origin
+}
+
+/** OIDC signing keys, imported once per isolate. */
+export function signingKeys(c: Context<AppEnv>): Promise<SigningKeys> {
+  return loadSigningKeys(c.env.OIDC_SIGNING_KEYS)
 }
 
 export function tokenStore(c: Context<AppEnv>): TokenStore {

@@ -6,6 +6,7 @@
 import { eq } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
+import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, applications } from '../db/schema.ts'
@@ -21,6 +22,10 @@ export type NewApplication = {
   redirectUris?: string[]
   userId?: number | null
   skipAuthorization?: boolean
+  /** id_token signing algorithm (DOT's `algorithm`); RS256 when absent. */
+  algorithm?: SigningAlgorithm
+  /** Where RP-initiated logout may send the browser back to. */
+  postLogoutRedirectUris?: string[]
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
   /** Generated for confidential clients when absent; public clients have none. */
@@ -40,6 +45,8 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       redirectUris: (input.redirectUris ?? []).join(' '),
       userId: input.userId ?? null,
       skipAuthorization: input.skipAuthorization ?? false,
+      algorithm: input.algorithm ?? 'RS256',
+      postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []).join(' '),
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
     })

@@ -15,6 +15,9 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable'
+  // RFC 6750 §3.1, at the OIDC userinfo endpoint
+  | 'invalid_token'
+  | 'insufficient_scope'
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode

@@ -3,7 +3,7 @@
  * Token endpoint handler: authenticate the client, run the grant, shape RFC 6749 §5.1.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
-import { config, db, tokenStore } from '../lib/request-context.ts'
+import { config, db, issuer, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { NO_STORE_HEADERS, OAuthError } from './errors.ts'
@@ -16,7 +16,14 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${params.grant_type}`)
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
   const application = await authenticateClient(db(c), credentials)
-  const issued = await grant({ store: tokenStore(c), config: config(c), application, params })
+  const issued = await grant({
+    store: tokenStore(c),
+    config: config(c),
+    application,
+    params,
+    issuer: issuer(c),
+    signingKeys: () => signingKeys(c),
+  })
   return c.json(
     {
       access_token: issued.accessToken,
@@ -24,6 +31,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
       token_type: 'Bearer' as const,
       scope: issued.scopes.join(' '),
       ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
+      ...(issued.idToken ? { id_token: issued.idToken } : {}),
     },
     200,
     NO_STORE_HEADERS,

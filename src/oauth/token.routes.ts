@@ -28,6 +28,7 @@ export const TokenResponseSchema = z
     token_type: z.literal('Bearer'),
     scope: z.string(),
     refresh_token: z.string().optional(),
+    id_token: z.string().optional().openapi({ description: 'OIDC Core §3.1.3.3: when openid was granted' }),
   })
   .openapi('TokenResponse')
 

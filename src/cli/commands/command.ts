@@ -5,10 +5,19 @@
 import type { ParseArgsOptionsConfig } from 'node:util'
 import type { Database } from '../database.ts'
 
-export type Command = {
+type CommandBase = {
   usage: string
   options: ParseArgsOptionsConfig
   /** Whether the command needs positional arguments (e.g. a username). */
   positionals?: boolean
-  run(database: Database, values: Record<string, unknown>, positionals: string[]): Promise<void>
 }
+
+export type Command = CommandBase &
+  (
+    | {
+        offline?: false
+        run(database: Database, values: Record<string, unknown>, positionals: string[]): Promise<void>
+      }
+    /** Needs no database (e.g. key generation): runs without opening one. */
+    | { offline: true; run(values: Record<string, unknown>, positionals: string[]): Promise<void> }
+  )

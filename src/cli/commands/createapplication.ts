@@ -4,6 +4,7 @@
  * only its digest is stored.
  */
 import { findUserByUsername } from '../../accounts/users.ts'
+import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys.ts'
 import { APPLICATION_GRANTS, CLIENT_TYPES, createApplication } from '../../oauth/applications.ts'
 import type { ApplicationGrant } from '../../oauth/grants/types.ts'
 import type { Command } from './command.ts'
@@ -17,7 +18,7 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },
@@ -27,6 +28,8 @@ export const createapplication: Command = {
     'client-secret': { type: 'string' },
     user: { type: 'string' },
     'skip-authorization': { type: 'boolean' },
+    algorithm: { type: 'string', default: 'RS256' },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
   },
   async run({ db }, values) {
     const name = values.name as string | undefined
@@ -39,6 +42,11 @@ export const createapplication: Command = {
     if (grantTypes.includes('authorization-code') && redirectUris.length === 0) {
       throw new Error('--redirect-uri is required for the authorization-code grant')
     }
+    const algorithm = oneOf(values.algorithm, SIGNING_ALGORITHMS, '--algorithm')
+    const postLogoutRedirectUris = (values['post-logout-redirect-uri'] as string[] | undefined) ?? []
+    for (const uri of postLogoutRedirectUris) {
+      if (!URL.canParse(uri)) throw new Error(`--post-logout-redirect-uri must be an absolute URI: ${uri}`)
+    }
     const username = values.user as string | undefined
     const owner = username ? await findUserByUsername(db, username) : undefined
     if (username && !owner) throw new Error(`No user named ${username}`)
@@ -49,6 +57,8 @@ export const createapplication: Command = {
       redirectUris,
       userId: owner?.id ?? null,
       skipAuthorization: Boolean(values['skip-authorization']),
+      algorithm,
+      postLogoutRedirectUris,
       clientId: values['client-id'] as string | undefined,
       clientSecret: values['client-secret'] as string | undefined,
     })

@@ -3,6 +3,7 @@
  * What every grant handler of the token endpoint receives and returns.
  */
 import type { Config } from '../../config.ts'
+import type { SigningKeys } from '../../crypto/signing-keys.ts'
 import type { Application } from '../../db/schema.ts'
 import type { IssuedTokens, TokenStore } from '../../tokens/store.ts'
 import { OAuthError } from '../errors.ts'
@@ -24,9 +25,16 @@ export type GrantInput = {
   config: Config
   application: Application
   params: TokenParams
+  /** OIDC issuer of this request (ISSUER or the origin), for id_tokens. */
+  issuer: string
+  /** Imported on first call (cached per isolate); only grants that issue id_tokens need them. */
+  signingKeys: () => Promise<SigningKeys>
 }
 
-export type GrantHandler = (input: GrantInput) => Promise<IssuedTokens>
+/** What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2). */
+export type GrantResult = IssuedTokens & { idToken?: string }
+
+export type GrantHandler = (input: GrantInput) => Promise<GrantResult>
 
 /** DOT's authorization_grant_type names, as stored on an application. */
 export type ApplicationGrant = 'password' | 'client-credentials' | 'authorization-code'

@@ -1,0 +1,59 @@
+/**
+ * @module
+ * What this server supports, described once: OIDC Discovery 1.0 (/.well-known/openid-configuration)
+ * is built here, and RFC 8414 authorization server metadata is meant to reuse
+ * `authorizationServerMetadata` as is. Grant types come from the token endpoint's own table,
+ * so the documents list exactly what the server does and grow with it.
+ */
+import type { Config } from '../config.ts'
+import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
+import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { GRANTS } from './grants/index.ts'
+import { SCOPE_CLAIMS } from './oidc/claims.ts'
+
+/** Paths of the endpoints the metadata points to (the OIDC routes are declared with these). */
+export const ENDPOINTS = {
+  authorization: '/o/authorize/',
+  token: '/o/token/',
+  userinfo: '/o/userinfo/',
+  jwks: '/o/.well-known/jwks.json',
+  openidConfiguration: '/.well-known/openid-configuration',
+} as const
+
+// OIDC Core §2 / §3.1.3.6: the claims an id_token carries besides the user's.
+const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'] as const
+
+/** RFC 8414 §2 fields. The code flow's fields appear once the authorization_code grant exists. */
+export function authorizationServerMetadata(issuer: string, config: Config): Record<string, unknown> {
+  const grantTypes = Object.keys(GRANTS)
+  const codeFlow = grantTypes.includes('authorization_code')
+  return {
+    issuer,
+    ...(codeFlow ? { authorization_endpoint: issuer + ENDPOINTS.authorization } : {}),
+    token_endpoint: issuer + ENDPOINTS.token,
+    jwks_uri: issuer + ENDPOINTS.jwks,
+    scopes_supported: Object.keys(config.scopes),
+    response_types_supported: codeFlow ? ['code'] : [],
+    ...(codeFlow ? { response_modes_supported: ['query'], code_challenge_methods_supported: ['S256'] } : {}),
+    grant_types_supported: grantTypes,
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+  }
+}
+
+/** OIDC Discovery 1.0 §3: the RFC 8414 fields plus the OpenID Provider's own. */
+export function openidConfiguration(issuer: string, config: Config, keys: SigningKeys): Record<string, unknown> {
+  const profileScopes = Object.keys(SCOPE_CLAIMS).filter((scope) => Object.hasOwn(config.scopes, scope))
+  return {
+    ...authorizationServerMetadata(issuer, config),
+    userinfo_endpoint: issuer + ENDPOINTS.userinfo,
+    subject_types_supported: ['public'],
+    // OIDC Discovery 1.0 §3: omitted, this one defaults to true; request objects are not supported.
+    request_uri_parameter_supported: false,
+    // Only the algorithms a key is configured for (the key set always holds an RS256 key).
+    id_token_signing_alg_values_supported: SIGNING_ALGORITHMS.filter((alg) => keys.signer(alg)),
+    claims_supported: [
+      ...ID_TOKEN_CLAIMS,
+      ...profileScopes.flatMap((scope) => SCOPE_CLAIMS[scope as keyof typeof SCOPE_CLAIMS]),
+    ],
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * @module
+ * OIDC handlers: discovery, JWKS and UserInfo.
+ */
+import type { RouteHandler } from '@hono/zod-openapi'
+import { authenticateBearer } from '../../auth/bearer.ts'
+import { config, db, issuer, signingKeys, tokenStore } from '../../lib/request-context.ts'
+import type { AppEnv } from '../../types.ts'
+import { NO_STORE_HEADERS } from '../errors.ts'
+import { openidConfiguration } from '../metadata.ts'
+import type { jwksRoute, openidConfigurationRoute, userinfoGetRoute } from './oidc.routes.ts'
+import { userinfoClaims } from './userinfo.ts'
+
+// Metadata changes only with a deploy. JWKS gains a key on rotation, and the newest key signs at
+// once: 10 minutes of caching is the longest a verifier may miss it (verifiers refetch on an
+// unknown kid anyway).
+const DISCOVERY_CACHE = { 'Cache-Control': 'public, max-age=3600' }
+const JWKS_CACHE = { 'Cache-Control': 'public, max-age=600' }
+
+export const getOpenidConfiguration: RouteHandler<typeof openidConfigurationRoute, AppEnv> = async (c) =>
+  c.json(openidConfiguration(issuer(c), config(c), await signingKeys(c)), 200, DISCOVERY_CACHE)
+
+export const getJwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) =>
+  c.json((await signingKeys(c)).jwks as { keys: Record<string, string>[] }, 200, JWKS_CACHE)
+
+export const getUserinfo: RouteHandler<typeof userinfoGetRoute, AppEnv> = async (c) => {
+  const outcome = await authenticateBearer(tokenStore(c), c.req.header('Authorization'))
+  // OIDC Core §5.3.2: personal data; never cached.
+  return c.json(await userinfoClaims(db(c), outcome), 200, NO_STORE_HEADERS)
+}
