@@ -15,6 +15,8 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable'
+  // RFC 8628 §3.5's "slow down", used with 429 for brute-force limits (src/lib/rate-limit.ts).
+  | 'slow_down'
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode

@@ -24,6 +24,8 @@ export type GrantInput = {
   config: Config
   application: Application
   params: TokenParams
+  /** Counts a password attempt for `username` against the brute-force limits; throws slow_down (429) over them. */
+  limitLogin: (username: string) => Promise<void>
 }
 
 export type GrantHandler = (input: GrantInput) => Promise<IssuedTokens>
