@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { apiRouter } from './api/index.ts'
+import { apiBodyLimit, oauthBodyLimit } from './lib/body-limit.ts'
 import { handleError } from './lib/errors.ts'
 import { oauthRouter } from './oauth/index.ts'
 import type { AppEnv } from './types.ts'
@@ -11,6 +12,8 @@ import type { AppEnv } from './types.ts'
 const app = new OpenAPIHono<AppEnv>()
 
 app.get('/healthz', (c) => c.text('ok'))
+app.use('/o/*', oauthBodyLimit())
+app.use('/api/*', apiBodyLimit())
 app.route('/', oauthRouter)
 app.route('/api', apiRouter)
 
