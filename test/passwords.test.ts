@@ -48,6 +48,17 @@ describe('argon2 (WASM, imported as a module)', () => {
     expect(toHex(ours)).toBe(toHex(argon2id(password, salt, { t: 2, m: 64, p: 1, dkLen: 32 })))
   })
 
+  it('instantiates the WASM from an imported module, never compiling bytes (refused by production Workers)', async () => {
+    const compile = vi.spyOn(WebAssembly, 'compile' as never)
+    const instantiate = vi.spyOn(WebAssembly, 'instantiate')
+    // Above the shared instance's memory: a fresh instance is made for this hash.
+    const params = { type: 'argon2id', version: 19, memoryKiB: 32_768, iterations: 1, parallelism: 1 } as const
+    expect((await argon2Hash(utf8('password'), utf8('somesalt'), params, 32)).length).toBe(32)
+    expect(compile).not.toHaveBeenCalled()
+    expect(instantiate).toHaveBeenCalledTimes(1)
+    expect(instantiate.mock.calls[0][0]).toBeInstanceOf(WebAssembly.Module)
+  })
+
   it('verifies Django-format argon2 hashes of the reference vectors, one and two lanes', async () => {
     expect(await verifyPassword('password', REFERENCE_ARGON2ID)).toBe(true)
     expect(await verifyPassword('password', REFERENCE_ARGON2ID_P2)).toBe(true)
