@@ -1,6 +1,9 @@
 import { env } from 'cloudflare:test'
+import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { handleError } from '../src/lib/errors.ts'
 import { KV_READ_TIMEOUT_MS } from '../src/tokens/store.ts'
+import type { AppEnv } from '../src/types.ts'
 import { faultyD1, faultyKV, fetchWith } from './faults.ts'
 import { form, makeApplication, makeUser, passwordToken } from './helpers.ts'
 
@@ -61,6 +64,30 @@ describe('D1 failing', () => {
     const { token } = await passwordToken()
     await clearKV()
     await expectUnavailable(await fetchWith({ DB: faultyD1() }, helloRequest(token)))
+  })
+
+  it('a dropped D1 connection (no D1_ prefix) is a storage fault too', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const db = faultyD1(() => true, 'Network connection lost.')
+    await expectUnavailable(await fetchWith({ DB: db }, await tokenRequest()))
+  })
+
+  it('any other error is a 500 JSON without a stack trace, in the shape of its area', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const app = new Hono<AppEnv>()
+    app.onError(handleError)
+    app.get('/o/boom/', () => {
+      throw new Error('secret internals at src/foo.ts:1')
+    })
+    app.get('/api/boom', () => {
+      throw new TypeError('x is undefined')
+    })
+    const oauth = await app.request('/o/boom/')
+    expect(oauth.status).toBe(500)
+    expect(await oauth.json()).toEqual({ error: 'server_error', error_description: 'Internal server error.' })
+    const api = await app.request('/api/boom')
+    expect(api.status).toBe(500)
+    expect(await api.json()).toEqual({ detail: 'A server error occurred.' })
   })
 
   it('a token cached in KV still authenticates while D1 is down', async () => {

@@ -7,8 +7,11 @@ import worker from '../src/index.ts'
 
 const ORIGINAL = Symbol('original statement')
 
-/** D1 whose statements fail with a D1-style error whenever `fails(sql)` is true (batches: any). */
-export function faultyD1(fails: (sql: string) => boolean = () => true): D1Database {
+/** D1 whose statements fail with `message` whenever `fails(sql)` is true (batches: when any would). */
+export function faultyD1(
+  fails: (sql: string) => boolean = () => true,
+  message = 'D1_ERROR: injected fault: storage unavailable',
+): D1Database {
   const sqlOf = new WeakMap<D1PreparedStatement, string>()
   const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const wrapped = new Proxy(statement, {
@@ -18,7 +21,7 @@ export function faultyD1(fails: (sql: string) => boolean = () => true): D1Databa
         const value = Reflect.get(target, property, target)
         if (typeof value !== 'function') return value
         if (!fails(sql)) return value.bind(target)
-        return () => Promise.reject(new Error('D1_ERROR: injected fault: storage unavailable'))
+        return () => Promise.reject(new Error(message))
       },
     })
     sqlOf.set(wrapped, sql)
@@ -30,7 +33,7 @@ export function faultyD1(fails: (sql: string) => boolean = () => true): D1Databa
       if (property === 'batch') {
         return (statements: D1PreparedStatement[]) => {
           if (statements.some((statement) => fails(sqlOf.get(statement) ?? ''))) {
-            return Promise.reject(new Error('D1_ERROR: injected fault: storage unavailable'))
+            return Promise.reject(new Error(message))
           }
           const originals = statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[ORIGINAL])
           return target.batch(originals)
