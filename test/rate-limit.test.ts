@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
-import { LOGIN_LIMIT_PERIOD_SECONDS, loginRateLimit } from '../src/lib/rate-limit.ts'
+import { ipKey, LOGIN_LIMIT_PERIOD_SECONDS, loginRateLimit } from '../src/lib/rate-limit.ts'
 import { form, makeApplication, makeUser, postToken, unique } from './helpers.ts'
 
 const SLOW = { timeout: 60_000 }
@@ -48,6 +48,14 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
     await expectSlowDown(await attempt(app, unique('nobody'), 'guess', ip))
     const user = await makeUser()
     expect((await attempt(app, user.username, user.plainPassword, '203.0.113.8')).status).toBe(200)
+  })
+
+  it('IPv6 addresses are counted by their /64, IPv4 addresses one by one', () => {
+    expect(ipKey('2001:db8:1:2:aaaa::1')).toBe('ip6:2001:db8:1:2::/64')
+    expect(ipKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('ip6:2001:db8:1:2::/64')
+    expect(ipKey('2001:db8::1')).toBe('ip6:2001:db8:0:0::/64')
+    expect(ipKey('::1')).toBe('ip6:0:0:0:0::/64')
+    expect(ipKey('203.0.113.7')).toBe('ip:203.0.113.7')
   })
 
   it('a failing limiter lets the attempt through and logs it', async () => {

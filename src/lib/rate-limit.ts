@@ -21,6 +21,24 @@ export function clientIp(c: Context): string | undefined {
   return c.req.header('CF-Connecting-IP') || undefined
 }
 
+/**
+ * The key an address is counted under: an IPv4 address as is, an IPv6 address by its /64,
+ * since one subscriber usually holds a whole /64 and could otherwise rotate through it.
+ */
+export function ipKey(ip: string): string {
+  if (!ip.includes(':')) return `ip:${ip}`
+  const [head, tail = ''] = ip.toLowerCase().split('::')
+  const left = head ? head.split(':') : []
+  const right = ip.includes('::') && tail ? tail.split(':') : []
+  const groups = ip.includes('::')
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
+}
+
 async function allowed(limiter: RateLimit, key: string): Promise<boolean> {
   try {
     return (await limiter.limit({ key })).success
@@ -41,7 +59,7 @@ export async function loginRateLimit(
   ip: string | undefined,
 ): Promise<LoginRateLimit> {
   const checks = [allowed(env.LOGIN_USERNAME_LIMITER, `user:${await sha256Hex(username)}`)]
-  if (ip !== undefined) checks.push(allowed(env.LOGIN_IP_LIMITER, `ip:${ip}`))
+  if (ip !== undefined) checks.push(allowed(env.LOGIN_IP_LIMITER, ipKey(ip)))
   const results = await Promise.all(checks)
   return results.every(Boolean) ? { limited: false } : { limited: true, retryAfter: LOGIN_LIMIT_PERIOD_SECONDS }
 }
