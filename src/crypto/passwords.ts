@@ -130,7 +130,13 @@ let dummy: Promise<Decoded> | undefined
  * time does not reveal which usernames are registered.
  */
 export async function verifyAgainstDummy(password: string): Promise<false> {
-  dummy ??= hashPassword(randomString(SALT_LENGTH)).then((encoded) => decode(encoded) as Decoded)
+  dummy ??= hashPassword(randomString(SALT_LENGTH)).then(
+    (encoded) => decode(encoded) as Decoded,
+    (error) => {
+      dummy = undefined // a failed start is retried by the next call, not remembered
+      throw error
+    },
+  )
   const decoded = await dummy
   timingSafeEqual(await decoded.derive(utf8(password)), decoded.hash)
   return false
