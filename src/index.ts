@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { apiRouter } from './api/index.ts'
+import { apiBodyLimit, oauthBodyLimit } from './lib/body-limit.ts'
 import { handleError } from './lib/errors.ts'
 import { oauthRouter } from './oauth/index.ts'
 import { oidcRouter } from './oauth/oidc/index.ts'
@@ -12,6 +13,8 @@ import type { AppEnv } from './types.ts'
 const app = new OpenAPIHono<AppEnv>()
 
 app.get('/healthz', (c) => c.text('ok'))
+app.use('/o/*', oauthBodyLimit())
+app.use('/api/*', apiBodyLimit())
 app.route('/', oauthRouter)
 app.route('/', oidcRouter)
 app.route('/api', apiRouter)

@@ -2,8 +2,8 @@
  * @module
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
-import { eq } from 'drizzle-orm'
-import { hashPassword, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
+import { and, eq } from 'drizzle-orm'
+import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
 
@@ -33,10 +33,23 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
 /**
  * The active user with this username and password, or null. An unknown username costs
  * one password verification too, so timing does not reveal which usernames exist.
+ * A correct password whose stored hash is outdated (another algorithm or weaker
+ * parameters, Django's must_update) is rehashed with the current hasher.
  */
 export async function authenticateUser(db: Db, username: string, password: string): Promise<User | null> {
   const user = await findUserByUsername(db, username)
   if (!user) return verifyAgainstDummy(password).then(() => null)
-  const valid = await verifyPassword(password, user.password)
-  return valid && user.isActive ? user : null
+  if (!(await verifyPassword(password, user.password))) return null
+  if (passwordMustUpdate(user.password)) await upgradePasswordHash(db, user, password)
+  return user.isActive ? user : null
+}
+
+async function upgradePasswordHash(db: Db, user: User, password: string): Promise<void> {
+  const encoded = await hashPassword(password)
+  // Only if the hash is still the one verified: a concurrent password change wins.
+  await db
+    .update(users)
+    .set({ password: encoded })
+    .where(and(eq(users.id, user.id), eq(users.password, user.password)))
+  user.password = encoded
 }

@@ -37,3 +37,10 @@ export function invalidToken(c: Context, detail: string = MESSAGES.invalidToken)
 export function malformedBearer(c: Context, detail: string): Response {
   return c.json({ detail }, 400, { 'WWW-Authenticate': bearerChallenge('invalid_request') })
 }
+
+/** DRF's Throttled (429) with Retry-After, for /api-token-auth/ over the login limits. */
+export function throttled(c: Context, retryAfter: number): Response {
+  return c.json({ detail: `Request was throttled. Expected available in ${retryAfter} seconds.` }, 429, {
+    'Retry-After': String(retryAfter),
+  })
+}

@@ -28,3 +28,13 @@ const encoder = new TextEncoder()
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text) as Uint8Array<ArrayBuffer>
 }
+
+/** Base64 without `=` padding, as argon2's encoded hashes (and so Django's) write it. */
+export function toBase64Unpadded(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/=+$/, '')
+}
+
+export function fromBase64Unpadded(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*$/.test(text) || text.length % 4 === 1) throw new SyntaxError('Invalid unpadded base64')
+  return fromBase64(text + '='.repeat((4 - (text.length % 4)) % 4))
+}

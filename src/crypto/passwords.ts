@@ -1,77 +1,143 @@
 /**
  * @module
- * Password hashing in Django's encoded format, so hashes move between Django and this
- * project: `pbkdf2_sha256$<iterations>$<salt>$<base64 hash>`.
- * Every caller goes through `hashPassword` / `verifyPassword`, so a stronger algorithm
- * can replace this one behind the same two functions.
+ * Password hashing in Django's encoded formats, so hashes move between Django and this
+ * project both ways. New hashes are Django's Argon2PasswordHasher format at the OWASP
+ * minimum for argon2id (m=19 MiB, t=2, p=1):
+ * `argon2$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` (unpadded base64, as argon2-cffi).
+ * Verification also accepts argon2i/argon2d and Django's `pbkdf2_sha256$<iterations>$<salt>$<hash>`
+ * at any iteration count; `passwordMustUpdate` says when a stored hash should be replaced
+ * after a successful login (Django's `must_update`). Every caller goes through these functions.
  */
+import { type Argon2Params, argon2Hash, isSupportedArgon2 } from './argon2.ts'
 import { timingSafeEqual } from './digest.ts'
-import { fromBase64, toBase64, utf8 } from './encoding.ts'
+import { fromBase64, fromBase64Unpadded, toBase64Unpadded, utf8 } from './encoding.ts'
+import { isSupportedPbkdf2Iterations, pbkdf2Sha256 } from './pbkdf2.ts'
 import { randomString } from './random.ts'
 
-// Production Workers refuse Web Crypto PBKDF2 above 100,000 iterations
-// ("iteration counts above 100000 are not supported"); local workerd accepts more.
-export const WEB_CRYPTO_PBKDF2_MAX_ITERATIONS = 100_000
-
-const ALGORITHM = 'pbkdf2_sha256'
-const ITERATIONS = WEB_CRYPTO_PBKDF2_MAX_ITERATIONS
+// OWASP Password Storage Cheat Sheet, argon2id minimum: m=19 MiB, t=2, p=1.
+export const ARGON2_PARAMS: Argon2Params = {
+  type: 'argon2id',
+  version: 19,
+  memoryKiB: 19_456,
+  iterations: 2,
+  parallelism: 1,
+}
+const HASH_BYTES = 32 // Django's Argon2PasswordHasher hash_len
 const SALT_LENGTH = 22 // Django's get_random_string(22): ~131 bits
-const KEY_BYTES = 32
+// Django's must_update_salt: a salt under 128 bits of entropy (in its 62-character alphabet) is renewed.
+const MIN_SALT_CHARS = Math.ceil(128 / Math.log2(62))
+const PBKDF2_KEY_BYTES = 32
 
-/** PBKDF2-HMAC-SHA256 that enforces the production limit in every environment. */
-export async function pbkdf2Sha256(password: string, salt: string, iterations: number): Promise<Uint8Array> {
-  if (!Number.isInteger(iterations) || iterations < 1 || iterations > WEB_CRYPTO_PBKDF2_MAX_ITERATIONS) {
-    throw new RangeError(`PBKDF2 iterations must be 1..${WEB_CRYPTO_PBKDF2_MAX_ITERATIONS}, got ${iterations}`)
+type Decoded = {
+  derive: (password: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>
+  hash: Uint8Array
+  /** False when Django's must_update would say the hash needs replacing. */
+  current: boolean
+}
+
+function encodeArgon2(params: Argon2Params, salt: Uint8Array, hash: Uint8Array): string {
+  const { type, version, memoryKiB, iterations, parallelism } = params
+  return `argon2$${type}$v=${version}$m=${memoryKiB},t=${iterations},p=${parallelism}$${toBase64Unpadded(salt)}$${toBase64Unpadded(hash)}`
+}
+
+const ARGON2_FORMAT = /^argon2\$(argon2id|argon2i|argon2d)\$(?:v=(16|19)\$)?m=(\d+),t=(\d+),p=(\d+)\$([^$]*)\$([^$]+)$/
+
+function decodeArgon2(encoded: string): Decoded | null {
+  const match = ARGON2_FORMAT.exec(encoded)
+  if (!match) return null
+  const [, type, version, memory, iterations, parallelism, saltText, hashText] = match
+  const params: Argon2Params = {
+    type: type as Argon2Params['type'],
+    // Hashes from before argon2 1.3 carry no version field.
+    version: version === '19' ? 19 : 16,
+    memoryKiB: Number(memory),
+    iterations: Number(iterations),
+    parallelism: Number(parallelism),
   }
-  const key = await crypto.subtle.importKey('raw', utf8(password), 'PBKDF2', false, ['deriveBits'])
-  const bits = await crypto.subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: utf8(salt), iterations },
-    key,
-    KEY_BYTES * 8,
-  )
-  return new Uint8Array(bits)
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomString(SALT_LENGTH)
-  const hash = await pbkdf2Sha256(password, salt, ITERATIONS)
-  return `${ALGORITHM}$${ITERATIONS}$${salt}$${toBase64(hash)}`
-}
-
-type Decoded = { iterations: number; salt: string; hash: Uint8Array }
-
-function decode(encoded: string): Decoded | null {
-  const parts = encoded.split('$')
-  if (parts.length !== 4 || parts[0] !== ALGORITHM) return null
-  const iterations = Number(parts[1])
-  if (!Number.isInteger(iterations) || iterations > WEB_CRYPTO_PBKDF2_MAX_ITERATIONS) return null
+  if (!isSupportedArgon2(params)) return null
   try {
-    return { iterations, salt: parts[2], hash: fromBase64(parts[3]) }
+    const salt = fromBase64Unpadded(saltText)
+    const hash = fromBase64Unpadded(hashText)
+    if (hash.length < 4) return null
+    const current =
+      params.type === ARGON2_PARAMS.type &&
+      params.version === ARGON2_PARAMS.version &&
+      params.memoryKiB === ARGON2_PARAMS.memoryKiB &&
+      params.iterations === ARGON2_PARAMS.iterations &&
+      params.parallelism === ARGON2_PARAMS.parallelism &&
+      hash.length === HASH_BYTES &&
+      saltText.length >= MIN_SALT_CHARS
+    return { derive: (password) => argon2Hash(password, salt, params, hash.length), hash, current }
   } catch {
     return null
   }
 }
 
-/** Constant-time check of `password` against an encoded hash; unusable hashes never match. */
+const PBKDF2_FORMAT = /^pbkdf2_sha256\$(\d{1,9})\$([^$]*)\$([A-Za-z0-9+/]+={0,2})$/
+
+function decodePbkdf2(encoded: string): Decoded | null {
+  const match = PBKDF2_FORMAT.exec(encoded)
+  if (!match) return null
+  const [, iterationsText, salt, hashText] = match
+  const iterations = Number(iterationsText)
+  if (!isSupportedPbkdf2Iterations(iterations)) return null
+  try {
+    const hash = fromBase64(hashText)
+    return {
+      derive: (password) => pbkdf2Sha256(password, utf8(salt), iterations, PBKDF2_KEY_BYTES),
+      hash,
+      // Not the preferred hasher: Django's check_password rehashes it on success.
+      current: false,
+    }
+  } catch {
+    return null
+  }
+}
+
+function decode(encoded: string): Decoded | null {
+  if (encoded.startsWith('argon2$')) return decodeArgon2(encoded)
+  if (encoded.startsWith('pbkdf2_sha256$')) return decodePbkdf2(encoded)
+  return null
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = utf8(randomString(SALT_LENGTH))
+  const hash = await argon2Hash(utf8(password), salt, ARGON2_PARAMS, HASH_BYTES)
+  return encodeArgon2(ARGON2_PARAMS, salt, hash)
+}
+
+/**
+ * Constant-time check of `password` against an encoded hash. Unusable or unknown hashes
+ * (Django's `!…`) never match, after the same work as a real check.
+ */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const decoded = decode(encoded)
-  if (!decoded) {
-    // Same work as a real check, so an unusable hash does not answer faster.
-    await pbkdf2Sha256(password, 'unusable', ITERATIONS)
-    return false
-  }
-  const candidate = await pbkdf2Sha256(password, decoded.salt, decoded.iterations)
+  if (!decoded) return verifyAgainstDummy(password)
+  const candidate = await decoded.derive(utf8(password))
   return timingSafeEqual(candidate, decoded.hash)
 }
 
-let dummyHash: Promise<string> | undefined
+/** Django's must_update: a verified hash in an older algorithm or weaker parameters. */
+export function passwordMustUpdate(encoded: string): boolean {
+  const decoded = decode(encoded)
+  return decoded !== null && !decoded.current
+}
+
+let dummy: Promise<Decoded> | undefined
 
 /**
  * Burns the time of one verification for a username that does not exist, so response
  * time does not reveal which usernames are registered.
  */
 export async function verifyAgainstDummy(password: string): Promise<false> {
-  dummyHash ??= hashPassword(randomString(SALT_LENGTH))
-  await verifyPassword(password, await dummyHash)
+  dummy ??= hashPassword(randomString(SALT_LENGTH)).then(
+    (encoded) => decode(encoded) as Decoded,
+    (error) => {
+      dummy = undefined // a failed start is retried by the next call, not remembered
+      throw error
+    },
+  )
+  const decoded = await dummy
+  timingSafeEqual(await decoded.derive(utf8(password)), decoded.hash)
   return false
 }

@@ -3,6 +3,7 @@
  * The one global error handler: every thrown error becomes a JSON response in the shape
  * of the area it came from, and nothing leaks a stack trace.
  */
+import { DrizzleQueryError } from 'drizzle-orm/errors'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { OAuthError, oauthErrorResponse } from '../oauth/errors.ts'
@@ -12,10 +13,14 @@ function isOAuthPath(path: string): boolean {
   return path.startsWith('/o/')
 }
 
-/** D1 reports its own faults with a `D1_` message prefix, possibly wrapped by drizzle. */
+// D1's own fault messages ("D1_ERROR: …", "D1 DB is overloaded…") and the runtime's for a
+// dropped storage connection; drizzle wraps any failed query in DrizzleQueryError.
+const STORAGE_FAULT = /^D1_|D1 DB|Network connection lost|storage operation exceeded/i
+export const STORAGE_RETRY_AFTER_SECONDS = 5
+
 function isStorageFault(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (/^D1_|D1 DB/.test(current.message)) return true
+    if (current instanceof DrizzleQueryError || STORAGE_FAULT.test(current.message)) return true
   }
   return false
 }
@@ -36,7 +41,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     return c.json(
       { error: 'temporarily_unavailable', error_description: 'Storage is unavailable; retry later.' },
       503,
-      { 'Retry-After': '5', 'Cache-Control': 'no-store' },
+      { 'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' },
     )
   }
   return internalError(c, error, oauth)

@@ -18,6 +18,8 @@ export type OAuthErrorCode =
   // RFC 6750 §3.1, at the OIDC userinfo endpoint
   | 'invalid_token'
   | 'insufficient_scope'
+  // RFC 8628 §3.5's "slow down", used with 429 for brute-force limits (src/lib/rate-limit.ts).
+  | 'slow_down'
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode

@@ -60,5 +60,8 @@ export const tokenRoute = createRoute({
     200: { description: 'Tokens (RFC 6749 §5.1)', content: { 'application/json': { schema: TokenResponseSchema } } },
     400: oauthError('invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope'),
     401: oauthError('invalid_client'),
+    413: oauthError('invalid_request: body over 64 KiB'),
+    429: oauthError('slow_down: too many password attempts for this username or client IP (Retry-After)'),
+    503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },
 })

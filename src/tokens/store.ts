@@ -16,6 +16,10 @@ export const KV_MIN_TTL_SECONDS = 60
 
 const ACCESS_KEY_PREFIX = 'at:'
 
+// A KV read that has not answered by then is treated as a miss: D1 answers instead.
+// Hot KV reads take a few ms, cold ones tens of ms; a second means KV is in trouble.
+export const KV_READ_TIMEOUT_MS = 1000
+
 export type TokenStore = {
   db: Db
   kv: KVNamespace
@@ -132,13 +136,19 @@ function isLive(context: AuthContext): boolean {
   return context.expiresAt === null || context.expiresAt > nowSeconds()
 }
 
-// The cache is an optimisation: when KV fails, D1 answers and the failure is logged.
+// The cache is an optimisation: when KV fails or hangs, D1 answers and the failure is logged.
 async function readCache(store: TokenStore, key: string): Promise<AuthContext | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`KV read timed out after ${KV_READ_TIMEOUT_MS} ms`)), KV_READ_TIMEOUT_MS)
+  })
   try {
-    return await store.kv.get<AuthContext>(key, 'json')
+    return await Promise.race([store.kv.get<AuthContext>(key, 'json'), timeout])
   } catch (error) {
     console.warn('token cache read failed; falling back to D1', error)
     return null
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -8,11 +8,12 @@ import { OAuthError } from '../errors.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, requireApplicationGrant, requireParam } from './types.ts'
 
-export const passwordGrant: GrantHandler = async ({ store, config, application, params }) => {
+export const passwordGrant: GrantHandler = async ({ store, config, application, params, limitLogin }) => {
   const username = requireParam(params, 'username')
   const password = requireParam(params, 'password')
   requireApplicationGrant(application, 'password')
   const scopes = resolveScopes(params.scope, config)
+  await limitLogin(username)
   const user = await authenticateUser(store.db, username, password)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
   return issueTokens(store, {

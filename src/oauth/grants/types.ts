@@ -29,6 +29,8 @@ export type GrantInput = {
   issuer: string
   /** Imported on first call (cached per isolate); only grants that issue id_tokens need them. */
   signingKeys: () => Promise<SigningKeys>
+  /** Counts a password attempt for `username` against the brute-force limits; throws slow_down (429) over them. */
+  limitLogin: (username: string) => Promise<void>
 }
 
 /** What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2). */

@@ -1,0 +1,95 @@
+import { env } from 'cloudflare:test'
+import { describe, expect, it, vi } from 'vitest'
+import { ipKey, LOGIN_LIMIT_PERIOD_SECONDS, loginRateLimit } from '../src/lib/rate-limit.ts'
+import { form, makeApplication, makeUser, postToken, unique } from './helpers.ts'
+
+const SLOW = { timeout: 60_000 }
+
+async function attempt(
+  app: { clientId: string; clientSecret: string | null },
+  username: string,
+  password: string,
+  ip?: string,
+) {
+  return postToken(
+    form({
+      grant_type: 'password',
+      username,
+      password,
+      client_id: app.clientId,
+      client_secret: app.clientSecret ?? '',
+    }),
+    ip ? { 'CF-Connecting-IP': ip } : {},
+  )
+}
+
+/**
+ * The limiter's windows are aligned to the wall clock (as Cloudflare's): a run that straddles a
+ * window boundary would see its count reset. Start near the beginning of a window instead.
+ */
+async function freshWindow(needSeconds = 20) {
+  const periodMs = LOGIN_LIMIT_PERIOD_SECONDS * 1000
+  const left = periodMs - (Date.now() % periodMs)
+  if (left < needSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 250))
+}
+
+async function expectSlowDown(response: Response) {
+  expect(response.status).toBe(429)
+  expect(response.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
+  expect(response.headers.get('Cache-Control')).toBe('no-store')
+  expect(await response.json()).toEqual({ error: 'slow_down', error_description: expect.any(String) })
+}
+
+describe('brute-force limits on the password grant (Workers Rate Limiting binding)', () => {
+  it('per username: the 11th attempt in a minute is refused with 429, even with the right password', SLOW, async () => {
+    const user = await makeUser()
+    const app = await makeApplication()
+    await freshWindow()
+    for (let i = 0; i < 10; i++) expect((await attempt(app, user.username, 'wrong')).status).toBe(400)
+    await expectSlowDown(await attempt(app, user.username, user.plainPassword))
+    // Another username is not affected.
+    const other = await makeUser()
+    expect((await attempt(app, other.username, other.plainPassword)).status).toBe(200)
+  })
+
+  it('per client IP: over 50 attempts a minute from one address are refused, across usernames', SLOW, async () => {
+    const app = await makeApplication()
+    const ip = '203.0.113.7'
+    await freshWindow()
+    for (let i = 0; i < 50; i++) expect((await attempt(app, unique('nobody'), 'guess', ip)).status).toBe(400)
+    await expectSlowDown(await attempt(app, unique('nobody'), 'guess', ip))
+    const user = await makeUser()
+    expect((await attempt(app, user.username, user.plainPassword, '203.0.113.8')).status).toBe(200)
+  })
+
+  it('IPv6 addresses are counted by their /64, IPv4 addresses one by one', () => {
+    expect(ipKey('2001:db8:1:2:aaaa::1')).toBe('ip6:2001:db8:1:2::/64')
+    expect(ipKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('ip6:2001:db8:1:2::/64')
+    expect(ipKey('2001:db8::1')).toBe('ip6:2001:db8:0:0::/64')
+    expect(ipKey('::1')).toBe('ip6:0:0:0:0::/64')
+    expect(ipKey('203.0.113.7')).toBe('ip:203.0.113.7')
+  })
+
+  it('a failing limiter lets the attempt through and logs it', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const broken = { limit: () => Promise.reject(new Error('limiter down')) }
+    const outcome = await loginRateLimit(
+      { LOGIN_USERNAME_LIMITER: broken, LOGIN_IP_LIMITER: broken },
+      'someone',
+      '198.51.100.1',
+    )
+    expect(outcome).toEqual({ limited: false })
+    expect(warn).toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('the reusable check counts per username for other login endpoints', SLOW, async () => {
+    const username = unique('reuse')
+    await freshWindow(5)
+    for (let i = 0; i < 10; i++) expect((await loginRateLimit(env, username, undefined)).limited).toBe(false)
+    expect(await loginRateLimit(env, username, undefined)).toEqual({
+      limited: true,
+      retryAfter: LOGIN_LIMIT_PERIOD_SECONDS,
+    })
+  })
+})
