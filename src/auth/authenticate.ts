@@ -1,37 +1,66 @@
 /**
  * @module
- * Authentication middleware for the resource API: `Authorization: Bearer <token>` →
- * `c.var.auth`. Tokens are read from the header only: RFC 9700 §4.3.2 advises against
+ * Authentication middleware for the resource API: `Authorization: Bearer <token>` (OAuth2
+ * access tokens) or `Authorization: Token <key>` (DRF keys) → `c.var.auth`. Each scheme is one
+ * entry of a table. Credentials are read from the header only: RFC 9700 §4.3.2 advises against
  * access tokens in URLs, so `?access_token=` is ignored.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { tokenStore } from '../lib/request-context.ts'
-import { lookupAccessToken } from '../tokens/store.ts'
+import type { AuthContext } from '../tokens/auth-context.ts'
+import { lookupAccessToken, lookupApiKey } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
-import { invalidToken, MESSAGES, malformedBearer, notAuthenticated } from './responses.ts'
+import { invalidToken, MESSAGES, malformedBearer, notAuthenticated, tokenAuthFailed } from './responses.ts'
 
-const BEARER = 'bearer'
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 // Far above any token minted here; longer values are refused without hashing them.
 const MAX_TOKEN_LENGTH = 512
+
+type Scheme = {
+  /** How a header without credentials, or with spaces in them, is refused. */
+  malformed: (c: Context, detail: string) => Response
+  /** The caller, or the response refusing the credentials. */
+  verify: (c: Context<AppEnv>, credentials: string) => Promise<AuthContext | Response>
+}
+
+const bearer: Scheme = {
+  malformed: malformedBearer,
+  async verify(c, credentials) {
+    if (credentials.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(credentials)) return invalidToken(c)
+    return (await lookupAccessToken(tokenStore(c), credentials)) ?? invalidToken(c)
+  },
+}
+
+/** DRF's TokenAuthentication, with its exact messages. */
+const token: Scheme = {
+  malformed: tokenAuthFailed,
+  async verify(c, credentials) {
+    const found = await lookupApiKey(tokenStore(c), credentials)
+    if (found.status === 'valid') return found.context
+    return tokenAuthFailed(c, found.status === 'inactive' ? MESSAGES.userInactive : MESSAGES.invalidToken)
+  },
+}
+
+/** Lower-cased scheme name (RFC 7235 §2.1: case-insensitive) → how it is checked. */
+const SCHEMES: Record<string, Scheme> = { bearer, token }
 
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('Authorization')?.trim()
     if (!header) return notAuthenticated(c)
     const space = header.search(/\s/)
-    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase()
+    const name = (space < 0 ? header : header.slice(0, space)).toLowerCase()
     // DRF: a scheme no authenticator claims means no credentials were given.
-    if (scheme !== BEARER) return notAuthenticated(c)
+    const scheme = Object.hasOwn(SCHEMES, name) ? SCHEMES[name] : undefined
+    if (!scheme) return notAuthenticated(c)
     const credentials = space < 0 ? '' : header.slice(space).trim()
-    if (credentials === '') return malformedBearer(c, MESSAGES.noCredentials)
-    if (/\s/.test(credentials)) return malformedBearer(c, MESSAGES.containsSpaces)
-    if (credentials.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(credentials)) return invalidToken(c)
+    if (credentials === '') return scheme.malformed(c, MESSAGES.noCredentials)
+    if (/\s/.test(credentials)) return scheme.malformed(c, MESSAGES.containsSpaces)
 
-    const auth = await lookupAccessToken(tokenStore(c), credentials)
-    if (!auth) return invalidToken(c)
-    c.set('auth', auth)
+    const result = await scheme.verify(c, credentials)
+    if (result instanceof Response) return result
+    c.set('auth', result)
     await next()
   }
 }

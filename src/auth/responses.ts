@@ -12,7 +12,11 @@ export const MESSAGES = {
   noCredentials: 'Invalid token header. No credentials provided.',
   containsSpaces: 'Invalid token header. Token string should not contain spaces.',
   permissionDenied: 'You do not have permission to perform this action.',
+  userInactive: 'User inactive or deleted.',
 } as const
+
+// DRF's TokenAuthentication.authenticate_header(): the challenge for a refused `Token` key.
+const TOKEN_CHALLENGE = 'Token'
 
 type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
@@ -36,4 +40,21 @@ export function invalidToken(c: Context, detail: string = MESSAGES.invalidToken)
 /** RFC 6750 §3.1: a malformed request is invalid_request with 400. */
 export function malformedBearer(c: Context, detail: string): Response {
   return c.json({ detail }, 400, { 'WWW-Authenticate': bearerChallenge('invalid_request') })
+}
+
+/** DRF's TokenAuthentication failures: 401 with its `Token` challenge. */
+export function tokenAuthFailed(c: Context, detail: string): Response {
+  return c.json({ detail }, 401, { 'WWW-Authenticate': TOKEN_CHALLENGE })
+}
+
+/** DRF's PermissionDenied (403), e.g. IsAuthenticated for a token that acts for no user. */
+export function permissionDenied(c: Context): Response {
+  return c.json({ detail: MESSAGES.permissionDenied }, 403)
+}
+
+/** RFC 6750 §3.1: insufficient_scope (403) naming the scope the request needs. */
+export function insufficientScope(c: Context, scope: string): Response {
+  return c.json({ detail: MESSAGES.permissionDenied }, 403, {
+    'WWW-Authenticate': bearerChallenge('insufficient_scope', scope),
+  })
 }
