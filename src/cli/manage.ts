@@ -7,11 +7,13 @@ import { parseArgs } from 'node:util'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
+import { drf_create_token } from './commands/drf_create_token.ts'
 import { openDatabase } from './database.ts'
 
 const COMMANDS: Record<string, Command> = {
   createsuperuser,
   createapplication,
+  drf_create_token,
 }
 
 function usage(): string {
