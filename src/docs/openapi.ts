@@ -15,7 +15,8 @@ import type { AppEnv } from '../types.ts'
 export const OPENAPI_PATH = '/openapi.json'
 export const DOCS_PATH = '/docs'
 
-// Pinned so the page does not change under us; the registry's current swagger-ui-dist.
+// Pinned so the page does not change under us; the same version as the swagger-ui-dist
+// devDependency, whose files the browser test (test/e2e/) serves in the CDN's place.
 const SWAGGER_UI_VERSION = '5.35.0'
 
 /** The password flow's scopes are the configured SCOPES, filled in per request. */
