@@ -1,9 +1,10 @@
 /**
  * @module
- * App assembly: routers mounted in one place, one error handler.
+ * App assembly: routers mounted in one place, the API documentation, one error handler.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { apiRouter } from './api/index.ts'
+import { apiRouter, apiTokenAuthRouter } from './api/index.ts'
+import { mountDocs } from './docs/openapi.ts'
 import { apiBodyLimit, oauthBodyLimit } from './lib/body-limit.ts'
 import { handleError } from './lib/errors.ts'
 import { oauthRouter } from './oauth/index.ts'
@@ -15,9 +16,12 @@ const app = new OpenAPIHono<AppEnv>()
 app.get('/healthz', (c) => c.text('ok'))
 app.use('/o/*', oauthBodyLimit())
 app.use('/api/*', apiBodyLimit())
+app.use('/api-token-auth/*', apiBodyLimit())
 app.route('/', oauthRouter)
 app.route('/', oidcRouter)
+app.route('/', apiTokenAuthRouter)
 app.route('/api', apiRouter)
+mountDocs(app)
 
 app.notFound((c) => c.json(c.req.path.startsWith('/o/') ? { error: 'not_found' } : { detail: 'Not found.' }, 404))
 app.onError(handleError)

@@ -6,6 +6,7 @@ import { env, SELF } from 'cloudflare:test'
 import { createUser } from '../src/accounts/users.ts'
 import { getDb } from '../src/db/client.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
+import { issueTokens } from '../src/tokens/store.ts'
 
 export const db = getDb(env.DB)
 
@@ -68,4 +69,42 @@ export async function passwordToken(scope?: string) {
   )
   const body = await response.json<{ access_token: string; refresh_token: string; scope: string }>()
   return { user, app, token: body.access_token, refreshToken: body.refresh_token, body }
+}
+
+type ApiRequest = { method?: string; authorization?: string; json?: unknown; form?: Record<string, string> }
+
+/** Calls the Worker like an API client: optional Authorization, JSON or form body. */
+export function api(url: string, request: ApiRequest = {}) {
+  const headers: Record<string, string> = {}
+  let body: string | undefined
+  if (request.authorization !== undefined) headers.Authorization = request.authorization
+  if (request.json !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(request.json)
+  } else if (request.form !== undefined) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    body = form(request.form)
+  }
+  const absolute = url.startsWith('http') ? url : `https://example.com${url}`
+  return SELF.fetch(absolute, { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body })
+}
+
+/** An access token issued straight through the token store, e.g. one with no user (client_credentials). */
+export async function storeToken(options: { scopes: string[]; user?: { id: number; username: string } | null }) {
+  const app = await makeApplication({ grantTypes: ['client-credentials'] })
+  const issued = await issueTokens(testStore(), {
+    userId: options.user?.id ?? null,
+    username: options.user?.username ?? null,
+    applicationId: app.id,
+    clientId: app.clientId,
+    scopes: options.scopes,
+    accessLifetime: 3600,
+    refreshLifetime: null,
+  })
+  return issued.accessToken
+}
+
+/** The token store as the Worker builds it, over the test bindings. */
+export function testStore() {
+  return { db, kv: env.TOKEN_CACHE, waitUntil: (promise: Promise<unknown>) => void promise }
 }

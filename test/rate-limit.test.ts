@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test'
+import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { ipKey, LOGIN_LIMIT_PERIOD_SECONDS, loginRateLimit } from '../src/lib/rate-limit.ts'
 import { form, makeApplication, makeUser, postToken, unique } from './helpers.ts'
@@ -91,5 +91,21 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
       limited: true,
       retryAfter: LOGIN_LIMIT_PERIOD_SECONDS,
     })
+  })
+
+  it('/api-token-auth/ shares the per-username limit: the 11th attempt is DRF Throttled (429)', SLOW, async () => {
+    const user = await makeUser()
+    const obtain = (password: string) =>
+      SELF.fetch('https://example.com/api-token-auth/', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({ username: user.username, password }),
+      })
+    await freshWindow()
+    for (let i = 0; i < 10; i++) expect((await obtain('wrong')).status).toBe(400)
+    const refused = await obtain(user.plainPassword)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
+    expect(await refused.json()).toEqual({ detail: expect.stringMatching(/^Request was throttled/) })
   })
 })

@@ -28,16 +28,35 @@ export type BearerOutcome =
   | { kind: 'invalid' }
   | { kind: 'authenticated'; auth: AuthContext }
 
-export async function authenticateBearer(store: TokenStore, header: string | undefined): Promise<BearerOutcome> {
+/** Splits `Authorization: <scheme> <credentials>`; the scheme lower-cased (RFC 7235 §2.1: case-insensitive). */
+export function parseAuthorization(header: string | undefined): { scheme: string; credentials: string } | null {
   const value = header?.trim()
-  if (!value) return { kind: 'missing' }
+  if (!value) return null
   const space = value.search(/\s/)
-  const scheme = (space < 0 ? value : value.slice(0, space)).toLowerCase()
-  if (scheme !== BEARER) return { kind: 'missing' }
-  const credentials = space < 0 ? '' : value.slice(space).trim()
-  if (credentials === '') return { kind: 'malformed', detail: BEARER_MESSAGES.noCredentials }
-  if (/\s/.test(credentials)) return { kind: 'malformed', detail: BEARER_MESSAGES.containsSpaces }
-  if (credentials.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(credentials)) return { kind: 'invalid' }
-  const auth = await lookupAccessToken(store, credentials)
+  return {
+    scheme: (space < 0 ? value : value.slice(0, space)).toLowerCase(),
+    credentials: space < 0 ? '' : value.slice(space).trim(),
+  }
+}
+
+/** DRF's header checks, shared by every scheme: exactly one credential after the scheme. */
+export function credentialsProblem(credentials: string): string | null {
+  if (credentials === '') return BEARER_MESSAGES.noCredentials
+  if (/\s/.test(credentials)) return BEARER_MESSAGES.containsSpaces
+  return null
+}
+
+/** The auth context of a Bearer credential, or null; values that cannot be a token skip the lookup. */
+export async function verifyBearerToken(store: TokenStore, credentials: string): Promise<AuthContext | null> {
+  if (credentials.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(credentials)) return null
+  return lookupAccessToken(store, credentials)
+}
+
+export async function authenticateBearer(store: TokenStore, header: string | undefined): Promise<BearerOutcome> {
+  const parsed = parseAuthorization(header)
+  if (!parsed || parsed.scheme !== BEARER) return { kind: 'missing' }
+  const problem = credentialsProblem(parsed.credentials)
+  if (problem) return { kind: 'malformed', detail: problem }
+  const auth = await verifyBearerToken(store, parsed.credentials)
   return auth ? { kind: 'authenticated', auth } : { kind: 'invalid' }
 }

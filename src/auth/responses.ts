@@ -12,7 +12,11 @@ export const MESSAGES = {
   invalidToken: 'Invalid token.',
   ...BEARER_MESSAGES,
   permissionDenied: 'You do not have permission to perform this action.',
+  userInactive: 'User inactive or deleted.',
 } as const
+
+// DRF's TokenAuthentication.authenticate_header(): the challenge for a refused `Token` key.
+const TOKEN_CHALLENGE = 'Token'
 
 export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
@@ -38,9 +42,24 @@ export function malformedBearer(c: Context, detail: string): Response {
   return c.json({ detail }, 400, { 'WWW-Authenticate': bearerChallenge('invalid_request') })
 }
 
-/** DRF's Throttled (429) with Retry-After, for /api-token-auth/ over the login limits. */
-export function throttled(c: Context, retryAfter: number): Response {
-  return c.json({ detail: `Request was throttled. Expected available in ${retryAfter} seconds.` }, 429, {
-    'Retry-After': String(retryAfter),
+/** DRF's Throttled (429) message, for /api-token-auth/ over the login limits. */
+export function throttledMessage(retryAfter: number): string {
+  return `Request was throttled. Expected available in ${retryAfter} seconds.`
+}
+
+/** DRF's TokenAuthentication failures: 401 with its `Token` challenge. */
+export function tokenAuthFailed(c: Context, detail: string): Response {
+  return c.json({ detail }, 401, { 'WWW-Authenticate': TOKEN_CHALLENGE })
+}
+
+/** DRF's PermissionDenied (403), e.g. IsAuthenticated for a token that acts for no user. */
+export function permissionDenied(c: Context): Response {
+  return c.json({ detail: MESSAGES.permissionDenied }, 403)
+}
+
+/** RFC 6750 §3.1: insufficient_scope (403) naming the scope the request needs. */
+export function insufficientScope(c: Context, scope: string): Response {
+  return c.json({ detail: MESSAGES.permissionDenied }, 403, {
+    'WWW-Authenticate': bearerChallenge('insufficient_scope', scope),
   })
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
+import { drf_create_token } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
 import { openDatabase } from './database.ts'
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   createsuperuser,
   createapplication,
   'generate-signing-key': generateSigningKey,
+  drf_create_token,
 }
 
 function usage(): string {

@@ -5,6 +5,7 @@
  * leaked; the CRC32 lets a mistyped or made-up token be refused before any storage I/O.
  * The CRC is not a secret check: authenticity comes only from the stored digest.
  */
+import { toHex } from './encoding.ts'
 import { ALPHANUMERIC, randomString } from './random.ts'
 
 export const TOKEN_PREFIXES = {
@@ -59,4 +60,17 @@ export function isWellFormedToken(token: string, kind: TokenKind): boolean {
   if (!token.startsWith(`${TOKEN_PREFIXES[kind]}_`)) return false
   const body = token.slice(0, -CHECK_LENGTH)
   return checkValue(body) === token.slice(-CHECK_LENGTH)
+}
+
+// DRF's Token.generate_key(): binascii.hexlify(os.urandom(20)), 40 lowercase hex characters.
+const API_KEY_BYTES = 20
+const API_KEY_SHAPE = /^[0-9a-f]{40}$/
+
+/** A DRF-compatible `Token` key (160 random bits), so existing DRF clients accept its shape. */
+export function mintApiKey(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(API_KEY_BYTES)))
+}
+
+export function isWellFormedApiKey(key: string): boolean {
+  return API_KEY_SHAPE.test(key)
 }

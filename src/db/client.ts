@@ -10,23 +10,52 @@ export type Db = DrizzleD1Database<typeof schema>
 
 let queries = 0
 
-/** D1 statements prepared since the isolate started. */
+/** D1 statements run since the isolate started (each statement of a batch counts). */
 export function d1QueryCount(): number {
   return queries
 }
 
-function counted(d1: D1Database): D1Database {
-  return new Proxy(d1, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver)
-      if (property === 'prepare' || property === 'exec') {
-        return (...args: unknown[]) => {
-          queries++
-          return (value as (...a: unknown[]) => unknown).apply(target, args)
-        }
+const RUNS = new Set<PropertyKey>(['first', 'all', 'run', 'raw'])
+
+/** Forwards every property to `target`, running `around` before the methods it names. */
+function intercept<T extends object>(target: T, around: (property: PropertyKey, args: unknown[]) => unknown): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value = Reflect.get(object, property, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        const replaced = around(property, args)
+        return replaced === undefined ? (value as (...a: unknown[]) => unknown).apply(object, args) : replaced
       }
-      return typeof value === 'function' ? value.bind(target) : value
     },
+  })
+}
+
+// The statement each counting proxy stands for, so a batch hands D1 its own statements back.
+const underlying = new WeakMap<D1PreparedStatement, D1PreparedStatement>()
+
+// Counts statements when they run, not when they are prepared: drizzle sometimes prepares one twice.
+function countedStatement(statement: D1PreparedStatement): D1PreparedStatement {
+  const proxy = intercept(statement, (property, args) => {
+    if (RUNS.has(property)) queries++
+    // bind() returns a new statement, which must be counted too.
+    if (property === 'bind') return countedStatement(statement.bind(...args))
+    return undefined
+  })
+  underlying.set(proxy, statement)
+  return proxy
+}
+
+function counted(d1: D1Database): D1Database {
+  return intercept(d1, (property, args) => {
+    if (property === 'prepare') return countedStatement(d1.prepare(args[0] as string))
+    if (property === 'exec') queries++
+    if (property === 'batch') {
+      const statements = args[0] as D1PreparedStatement[]
+      queries += statements.length
+      return d1.batch(statements.map((statement) => underlying.get(statement) ?? statement))
+    }
+    return undefined
   })
 }
 

@@ -1,0 +1,44 @@
+/**
+ * @module
+ * DRF's `obtain_auth_token`: username + password → the user's `Token` key. Keys are stored only
+ * as digests, so an existing key cannot be shown again: obtaining one replaces the old key.
+ */
+import type { TokenStore } from '../tokens/store.ts'
+import { replaceApiKey } from '../tokens/store.ts'
+import { fieldErrors, readCharField } from './fields.ts'
+import { authenticateUser } from './users.ts'
+
+// DRF's AuthTokenSerializer message for wrong credentials and inactive users alike.
+export const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.'
+
+// Generous limits so a huge body is refused before any password hashing.
+const CREDENTIAL_MAX = 4096
+
+export type ObtainedKey =
+  | { ok: true; key: string }
+  | { ok: false; errors: Record<string, string[]> }
+  /** Over the brute-force limits (src/lib/rate-limit.ts): retry after this many seconds. */
+  | { ok: false; retryAfter: number }
+
+/** Counts a login attempt for a username; the seconds to wait when over the limits, else null. */
+export type LoginLimit = (username: string) => Promise<number | null>
+
+export async function obtainApiKey(
+  store: TokenStore,
+  input: Record<string, unknown>,
+  limitLogin: LoginLimit,
+): Promise<ObtainedKey> {
+  const found = { username: [] as string[], password: [] as string[] }
+  const field = { required: true, allowBlank: false, maxLength: CREDENTIAL_MAX }
+  const username = readCharField(input.username, { ...field, trim: true }, found.username)
+  // AuthTokenSerializer: the password is taken as typed (trim_whitespace=False).
+  const password = readCharField(input.password, { ...field, trim: false }, found.password)
+  const errors = fieldErrors(found)
+  if (errors || username === undefined || password === undefined) return { ok: false, errors: errors ?? {} }
+
+  const retryAfter = await limitLogin(username)
+  if (retryAfter !== null) return { ok: false, retryAfter }
+  const user = await authenticateUser(store.db, username, password)
+  if (!user) return { ok: false, errors: { non_field_errors: [UNABLE_TO_LOG_IN] } }
+  return { ok: true, key: await replaceApiKey(store, user.id) }
+}

@@ -1,0 +1,80 @@
+/**
+ * @module
+ * Creating a user from an API request with the validation DRF's ModelSerializer derives from
+ * Django's User model: every invalid field is reported at once, in DRF's field-error shape and
+ * with Django's own messages. The password is hashed by createUser and never returned.
+ */
+import { eq } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { type User, users } from '../db/schema.ts'
+import { fieldErrors, MESSAGES, readCharField } from './fields.ts'
+import { createUser } from './users.ts'
+
+// django.contrib.auth.models.AbstractUser: username max_length=150, email (EmailField) 254,
+// password 128.
+const USERNAME_MAX = 150
+const EMAIL_MAX = 254
+const PASSWORD_MAX = 128
+// django.contrib.auth.validators.UnicodeUsernameValidator: r"^[\w.@+-]+\Z"
+const USERNAME = /^[\p{L}\p{N}\p{M}_.@+-]+$/u
+// django.core.validators.EmailValidator: dot-atom user part, then a hostname whose last label
+// is 2-63 characters not ending in "-", or the allowlisted "localhost".
+const EMAIL_USER = /^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*$/i
+const EMAIL_DOMAIN = /^((?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)+)(?:[A-Z0-9-]{2,63}(?<!-))$/i
+const EMAIL_DOMAIN_ALLOWLIST = ['localhost']
+
+export type Registration = { ok: true; user: User } | { ok: false; errors: Record<string, string[]> }
+
+export function isValidEmail(email: string): boolean {
+  const at = email.lastIndexOf('@')
+  if (at < 1) return false
+  const user = email.slice(0, at)
+  const domain = email.slice(at + 1)
+  return EMAIL_USER.test(user) && (EMAIL_DOMAIN_ALLOWLIST.includes(domain) || EMAIL_DOMAIN.test(domain))
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (/UNIQUE constraint failed: users\.username/.test(current.message)) return true
+  }
+  return false
+}
+
+/** Validates `input` (a JSON or form body) and creates the user, or returns every field error. */
+export async function registerUser(db: Db, input: Record<string, unknown>): Promise<Registration> {
+  const found = { username: [] as string[], email: [] as string[], password: [] as string[] }
+  const username = readCharField(
+    input.username,
+    { required: true, allowBlank: false, trim: true, maxLength: USERNAME_MAX },
+    found.username,
+  )
+  const email = readCharField(
+    input.email,
+    { required: false, allowBlank: true, trim: true, maxLength: EMAIL_MAX },
+    found.email,
+  )
+  // A password is kept exactly as typed: surrounding spaces are part of it.
+  const password = readCharField(
+    input.password,
+    { required: true, allowBlank: false, trim: false, maxLength: PASSWORD_MAX },
+    found.password,
+  )
+
+  if (username && found.username.length === 0) {
+    if (!USERNAME.test(username)) found.username.push(MESSAGES.username)
+    else if (await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get()) {
+      found.username.push(MESSAGES.usernameTaken)
+    }
+  }
+  if (email && found.email.length === 0 && !isValidEmail(email)) found.email.push(MESSAGES.email)
+
+  const errors = fieldErrors(found)
+  if (errors || !username || password === undefined) return { ok: false, errors: errors ?? {} }
+  try {
+    return { ok: true, user: await createUser(db, { username, email: email ?? '', password }) }
+  } catch (error) {
+    // Another request took the username between the check and the insert.
+    if (isUniqueViolation(error)) return { ok: false, errors: { username: [MESSAGES.usernameTaken] } }
+    throw error
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * @module
+ * Thin handler for `POST /api-token-auth/`.
+ */
+import type { RouteHandler } from '@hono/zod-openapi'
+import { obtainApiKey } from '../accounts/api-keys.ts'
+import { throttledMessage } from '../auth/responses.ts'
+import { clientIp, loginRateLimit } from '../lib/rate-limit.ts'
+import { tokenStore } from '../lib/request-context.ts'
+import { NO_STORE_HEADERS } from '../oauth/errors.ts'
+import type { AppEnv } from '../types.ts'
+import type { obtainApiKeyRoute } from './token-auth.routes.ts'
+
+export const obtainApiKeyHandler: RouteHandler<typeof obtainApiKeyRoute, AppEnv> = async (c) => {
+  const limitLogin = async (username: string) => {
+    const outcome = await loginRateLimit(c.env, username, clientIp(c))
+    return outcome.limited ? outcome.retryAfter : null
+  }
+  const input = { ...c.req.valid('form'), ...c.req.valid('json') }
+  const result = await obtainApiKey(tokenStore(c), input, limitLogin)
+  if (!result.ok && 'retryAfter' in result) {
+    return c.json({ detail: throttledMessage(result.retryAfter) }, 429, { 'Retry-After': String(result.retryAfter) })
+  }
+  // A credential in the body: never cached (as RFC 6749 §5.1 asks of token responses).
+  if (!result.ok) return c.json(result.errors, 400, NO_STORE_HEADERS)
+  return c.json({ token: result.key }, 200, NO_STORE_HEADERS)
+}

@@ -1,0 +1,35 @@
+/**
+ * @module
+ * `POST /api-token-auth/`: DRF's `obtain_auth_token` view, outside /api/ as in the tutorial.
+ */
+import { createRoute, z } from '@hono/zod-openapi'
+import { DetailSchema, documentedField, FieldErrorsSchema, jsonOrFormBody } from './schemas.ts'
+
+export const CredentialsSchema = z
+  .object({ username: documentedField('Required'), password: documentedField('Required') })
+  .openapi('Credentials')
+
+export const ApiKeySchema = z
+  .object({ token: z.string().openapi({ example: '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b' }) })
+  .openapi('ApiKey')
+
+export const obtainApiKeyRoute = createRoute({
+  method: 'post',
+  path: '/api-token-auth/',
+  tags: ['DRF Token'],
+  summary: 'Get a `Token` key for a username and password (replaces the user’s previous key)',
+  request: {
+    body: jsonOrFormBody(CredentialsSchema),
+  },
+  responses: {
+    200: { description: 'The key', content: { 'application/json': { schema: ApiKeySchema } } },
+    400: {
+      description: 'Missing fields, or `non_field_errors` for wrong credentials',
+      content: { 'application/json': { schema: FieldErrorsSchema } },
+    },
+    429: {
+      description: 'Too many login attempts for this username or address (DRF Throttled)',
+      content: { 'application/json': { schema: DetailSchema } },
+    },
+  },
+})

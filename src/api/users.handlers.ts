@@ -1,0 +1,58 @@
+/**
+ * @module
+ * Thin handlers for `/api/users/`: parse, call src/accounts/, shape DRF's responses.
+ */
+import type { RouteHandler } from '@hono/zod-openapi'
+import { registerUser } from '../accounts/registration.ts'
+import { listUsers, parsePage } from '../accounts/user-list.ts'
+import type { User } from '../db/schema.ts'
+import { config, db } from '../lib/request-context.ts'
+import type { AppEnv } from '../types.ts'
+import type { createUserRoute, listUsersRoute } from './users.routes.ts'
+
+// DRF's PageNumberPagination.page_query_param.
+const PAGE_PARAM = 'page'
+
+/** The public fields of a user: never the password hash. */
+function toUserJson(user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    is_staff: user.isStaff,
+    date_joined: user.dateJoined.toISOString(),
+  }
+}
+
+/** DRF's replace_query_param / remove_query_param: page 1 is the URL without `page`. */
+function pageUrl(requestUrl: string, page: number): string {
+  const url = new URL(requestUrl)
+  if (page === 1) url.searchParams.delete(PAGE_PARAM)
+  else url.searchParams.set(PAGE_PARAM, String(page))
+  return url.toString()
+}
+
+export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {
+  const query = c.req.valid('query')
+  const page = parsePage(query.page)
+  const result = page === null ? null : await listUsers(db(c), query, page, config(c).pageSize)
+  if (!result) return c.json({ detail: 'Invalid page.' }, 404)
+  return c.json(
+    {
+      count: result.count,
+      next: result.page < result.pageCount ? pageUrl(c.req.url, result.page + 1) : null,
+      previous: result.page > 1 ? pageUrl(c.req.url, result.page - 1) : null,
+      results: result.users.map(toUserJson),
+    },
+    200,
+  )
+}
+
+export const createUserHandler: RouteHandler<typeof createUserRoute, AppEnv> = async (c) => {
+  const body = { ...c.req.valid('form'), ...c.req.valid('json') }
+  const result = await registerUser(db(c), body)
+  if (!result.ok) return c.json(result.errors, 400)
+  return c.json(toUserJson(result.user), 201)
+}

@@ -1,0 +1,92 @@
+/**
+ * @module
+ * `/api/users/`: the tutorial's UserListCreateView (DRF ListCreateAPIView, IsAuthenticated,
+ * PageNumberPagination, django-filter on email and username) with DOT's TokenHasReadWriteScope.
+ */
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireReadWriteScope, requireUser } from '../auth/permissions.ts'
+import {
+  API_SECURITY,
+  AUTH_RESPONSES,
+  DetailSchema,
+  documentedField,
+  FieldErrorsSchema,
+  FORBIDDEN_RESPONSE,
+  jsonOrFormBody,
+} from './schemas.ts'
+
+export const UserSchema = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    email: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    is_staff: z.boolean(),
+    date_joined: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('User')
+
+export const UserPageSchema = z
+  .object({
+    count: z.number().int(),
+    next: z.string().nullable().openapi({ example: 'https://example.com/api/users/?page=3' }),
+    previous: z.string().nullable().openapi({ example: 'https://example.com/api/users/' }),
+    results: z.array(UserSchema),
+  })
+  .openapi('PaginatedUserList')
+
+const filter = (description: string) => z.string().optional().openapi({ description })
+
+export const UserListQuerySchema = z.object({
+  page: z.string().optional().openapi({ description: 'A page number (1-based) or `last`', example: '2' }),
+  email: filter('Exact email; empty means no filter'),
+  username: filter('Exact username; empty means no filter'),
+})
+
+export const NewUserSchema = z
+  .object({
+    username: documentedField('Required; at most 150 letters, digits and @/./+/-/_; unique'),
+    email: documentedField('Optional; a valid address'),
+    password: documentedField('Required; stored as a Django pbkdf2_sha256 hash'),
+  })
+  .openapi('NewUser')
+
+const guards = [requireUser(), requireReadWriteScope()]
+
+export const listUsersRoute = createRoute({
+  method: 'get',
+  path: '/users/',
+  tags: ['Users'],
+  summary: 'List users (needs a user and the read scope)',
+  security: API_SECURITY,
+  middleware: guards,
+  request: { query: UserListQuerySchema },
+  responses: {
+    200: { description: 'One page of users, by id', content: { 'application/json': { schema: UserPageSchema } } },
+    ...AUTH_RESPONSES,
+    ...FORBIDDEN_RESPONSE,
+    404: { description: 'Invalid page.', content: { 'application/json': { schema: DetailSchema } } },
+  },
+})
+
+export const createUserRoute = createRoute({
+  method: 'post',
+  path: '/users/',
+  tags: ['Users'],
+  summary: 'Create a user (needs a user and the write scope)',
+  security: API_SECURITY,
+  middleware: guards,
+  request: {
+    body: jsonOrFormBody(NewUserSchema),
+  },
+  responses: {
+    201: { description: 'The created user', content: { 'application/json': { schema: UserSchema } } },
+    400: {
+      description: 'Every invalid field with its messages, or a malformed header',
+      content: { 'application/json': { schema: z.union([FieldErrorsSchema, DetailSchema]) } },
+    },
+    401: AUTH_RESPONSES[401],
+    ...FORBIDDEN_RESPONSE,
+  },
+})

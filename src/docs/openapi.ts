@@ -1,0 +1,70 @@
+/**
+ * @module
+ * Live API documentation: `GET /openapi.json` (OpenAPI 3.1 generated from the route definitions)
+ * and `GET /docs` (Swagger UI). The page offers three ways to authenticate — the OAuth2 password
+ * flow against /o/token/, a pasted Bearer token, a DRF `Token` key — so a person can call
+ * protected endpoints from it. Swagger UI's script and stylesheet load from the jsDelivr CDN
+ * (@hono/swagger-ui does not bundle them): the page needs that network access; the document does not.
+ */
+
+import { swaggerUI } from '@hono/swagger-ui'
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import { config } from '../lib/request-context.ts'
+import type { AppEnv } from '../types.ts'
+
+export const OPENAPI_PATH = '/openapi.json'
+export const DOCS_PATH = '/docs'
+
+// Pinned so the page does not change under us; the same version as the swagger-ui-dist
+// devDependency, whose files the browser test (test/e2e/) serves in the CDN's place.
+const SWAGGER_UI_VERSION = '5.35.0'
+
+/** The password flow's scopes are the configured SCOPES, filled in per request. */
+const oauth2Scheme = {
+  type: 'oauth2' as const,
+  description: 'Resource owner password credentials (RFC 6749 §4.3): username, password, client_id, client_secret.',
+  flows: { password: { tokenUrl: '/o/token/', refreshUrl: '/o/token/', scopes: {} as Record<string, string> } },
+}
+
+export function mountDocs(app: OpenAPIHono<AppEnv>): void {
+  const registry = app.openAPIRegistry
+  registry.registerComponent('securitySchemes', 'oauth2', oauth2Scheme)
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An OAuth2 access token (`eat_…`) from /o/token/.',
+  })
+  registry.registerComponent('securitySchemes', 'tokenKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'A DRF `Token` key: enter `Token <40 hex characters>` (from /api-token-auth/).',
+  })
+  registry.registerComponent('securitySchemes', 'clientBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'OAuth2 client authentication (RFC 6749 §2.3.1): client_id and client_secret.',
+  })
+
+  app.doc31(OPENAPI_PATH, (c) => {
+    oauth2Scheme.flows.password.scopes = config(c).scopes
+    return {
+      openapi: '3.1.0',
+      info: {
+        title: 'Edge OAuth Toolkit',
+        version: '0.1.0',
+        description: 'django-oauth-toolkit + Django REST framework as one Cloudflare Worker.',
+      },
+      servers: [{ url: new URL(c.req.url).origin }],
+    }
+  })
+  app.get(
+    DOCS_PATH,
+    swaggerUI({
+      url: OPENAPI_PATH,
+      title: 'Edge OAuth Toolkit API',
+      version: SWAGGER_UI_VERSION,
+      persistAuthorization: true,
+    }),
+  )
+}
