@@ -10,6 +10,10 @@ export default defineConfig(async () => ({
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           SECRET_KEY: 'test-secret-key-not-for-production',
+          // Most tests change D1 behind the cache and expect the next request to see it;
+          // the memory tier is tested on its own (test/token-cache.test.ts).
+          TOKEN_MEMORY_CACHE_SECONDS: '0',
+          TOKEN_NEGATIVE_CACHE_SECONDS: '0',
         },
       },
     }),

@@ -4,6 +4,7 @@
  * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
  */
 import { parseArgs } from 'node:util'
+import { cleartokens } from './commands/cleartokens.ts'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
@@ -12,6 +13,7 @@ import { openDatabase } from './database.ts'
 const COMMANDS: Record<string, Command> = {
   createsuperuser,
   createapplication,
+  cleartokens,
 }
 
 function usage(): string {

@@ -1,8 +1,7 @@
 /**
  * @module
  * Token store: issue and look up access and refresh tokens. D1 holds the truth (digests
- * only); KV caches the auth context of each live token under its digest. The caching
- * rules live here and nowhere else.
+ * only); the cache tiers of ./cache.ts (isolate memory, KV) answer before it.
  */
 import { and, eq, gt, sql } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -10,17 +9,15 @@ import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { type AuthContext, nowSeconds } from './auth-context.ts'
-
-// KV refuses an `expiration` less than 60 s ahead: such a token is simply not cached.
-export const KV_MIN_TTL_SECONDS = 60
+import { type CacheTiers, cachedLookup, cacheIssued } from './cache.ts'
 
 const ACCESS_KEY_PREFIX = 'at:'
 
-export type TokenStore = {
+export type TokenStore = CacheTiers & {
+  /** The primary: every write, and reads that must see the latest state. */
   db: Db
-  kv: KVNamespace
-  /** Lets cache write-backs finish after the response is sent. */
-  waitUntil: (promise: Promise<unknown>) => void
+  /** A read session that D1 may serve from a replica (opened on first use). */
+  read: () => Db
 }
 
 export type IssueRequest = {
@@ -76,7 +73,7 @@ export async function issueTokens(store: TokenStore, request: IssueRequest): Pro
     ])
   }
 
-  await cacheAccessToken(store, accessHash, {
+  await cacheIssued(store, ACCESS_KEY_PREFIX + accessHash, {
     scheme: 'bearer',
     userId: request.userId,
     username: request.username,
@@ -90,18 +87,34 @@ export async function issueTokens(store: TokenStore, request: IssueRequest): Pro
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
 export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
+  // The check value refuses a made-up token before any hashing or I/O.
   if (!isWellFormedToken(token, 'access')) return null
   const digest = await sha256Hex(token)
-  const cached = await readCache(store, ACCESS_KEY_PREFIX + digest)
-  if (cached) return isLive(cached) ? cached : null
-
-  const context = await readAccessToken(store.db, digest)
-  if (context) store.waitUntil(cacheAccessToken(store, digest, context))
-  return context
+  return cachedLookup(store, ACCESS_KEY_PREFIX + digest, () => readAccessToken(store, digest))
 }
 
-async function readAccessToken(db: Db, digest: string): Promise<AuthContext | null> {
-  const row = await db
+/**
+ * A replica answers first. A digest it does not know is asked of the primary before it is
+ * called unknown: a token issued a moment ago (and not in KV, e.g. < 60 s left) may not have
+ * reached the replica yet, and the negative cache would otherwise remember it as unknown.
+ */
+async function readAccessToken(store: TokenStore, digest: string): Promise<AuthContext | null> {
+  const row = (await accessTokenQuery(store.read(), digest).get()) ?? (await accessTokenQuery(store.db, digest).get())
+  if (!row || (row.userId !== null && !row.isActive)) return null
+  return {
+    scheme: 'bearer',
+    userId: row.userId,
+    username: row.username,
+    clientId: row.clientId,
+    applicationId: row.applicationId,
+    scopes: row.scope.split(' ').filter(Boolean),
+    expiresAt: row.expiresAt,
+  }
+}
+
+/** The lookup of one live access token by digest (exported for the query-plan test). */
+export function accessTokenQuery(db: Db, digest: string) {
+  return db
     .select({
       userId: accessTokens.userId,
       username: users.username,
@@ -115,40 +128,4 @@ async function readAccessToken(db: Db, digest: string): Promise<AuthContext | nu
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
     .leftJoin(users, eq(users.id, accessTokens.userId))
     .where(and(eq(accessTokens.tokenHash, digest), gt(accessTokens.expiresAt, nowSeconds())))
-    .get()
-  if (!row || (row.userId !== null && !row.isActive)) return null
-  return {
-    scheme: 'bearer',
-    userId: row.userId,
-    username: row.username,
-    clientId: row.clientId,
-    applicationId: row.applicationId,
-    scopes: row.scope.split(' ').filter(Boolean),
-    expiresAt: row.expiresAt,
-  }
-}
-
-function isLive(context: AuthContext): boolean {
-  return context.expiresAt === null || context.expiresAt > nowSeconds()
-}
-
-// The cache is an optimisation: when KV fails, D1 answers and the failure is logged.
-async function readCache(store: TokenStore, key: string): Promise<AuthContext | null> {
-  try {
-    return await store.kv.get<AuthContext>(key, 'json')
-  } catch (error) {
-    console.warn('token cache read failed; falling back to D1', error)
-    return null
-  }
-}
-
-async function cacheAccessToken(store: TokenStore, digest: string, context: AuthContext): Promise<void> {
-  if (context.expiresAt === null || context.expiresAt - nowSeconds() < KV_MIN_TTL_SECONDS) return
-  try {
-    await store.kv.put(ACCESS_KEY_PREFIX + digest, JSON.stringify(context), {
-      expiration: context.expiresAt,
-    })
-  } catch (error) {
-    console.warn('token cache write failed', error)
-  }
 }
