@@ -18,7 +18,7 @@ type Options = Record<string, unknown> & { bindings: Record<string, unknown> }
 export type Server = { mf: Miniflare; url: URL; options: Options }
 
 /** Starts Miniflare on 127.0.0.1 with wrangler.toml's bindings, serving `script`. */
-export async function serve(script: string, stateDir: string, bindings: Record<string, string>): Promise<Server> {
+export async function serve(script: string, bindings: Record<string, string>): Promise<Server> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
   // One bundled file: wrangler's module rules (for unbundled sources) do not apply.
   const { modulesRules: _rules, ...worker } = workerOptions
@@ -27,8 +27,6 @@ export async function serve(script: string, stateDir: string, bindings: Record<s
     bindings: { ...(workerOptions.bindings ?? {}), ...bindings },
     modules: true,
     scriptPath: script,
-    // Local-only storage under the bench output folder; never the dev database.
-    // resourcePersistencePath: stateDir,
     host: '127.0.0.1',
     port: 0,
     // No per-request logging: it would be measured as the Worker's cost.
@@ -42,7 +40,7 @@ export async function serve(script: string, stateDir: string, bindings: Record<s
   return { mf, url: await mf.ready, options }
 }
 
-/** Restarts the Worker with some bindings changed; D1 and KV (persisted) keep their data. */
+/** Restarts the Worker with some bindings changed; D1 and KV (in memory, never the dev database) keep their data. */
 export async function rebind(server: Server, bindings: Record<string, string>): Promise<Server> {
   const options = { ...server.options, bindings: { ...server.options.bindings, ...bindings } }
   await server.mf.setOptions(convertV4MiniflareOptions(options as V4MiniflareOptions))
@@ -101,7 +99,8 @@ export function serverCpuMs(): number {
   return (ticks * 1000) / CLOCK_TICKS
 }
 
-export const DEFAULT_CONNECTIONS = 10
+// Enough requests in flight to keep the Worker busy, so req/s reflects its CPU cost, not latency.
+export const DEFAULT_CONNECTIONS = 32
 
 export type Load = {
   path: string

@@ -91,12 +91,43 @@ describe('cachedLookup', () => {
     await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
     await cachedLookup(t, key, loader(null))
     const reads = kvReadCount()
-    vi.setSystemTime(Date.now() + 4_000)
+    vi.setSystemTime(Date.now() + 3_000) // before the refresh-ahead window (last 20 %)
     await cachedLookup(t, key, loader(null))
     expect(kvReadCount() - reads).toBe(0)
-    vi.setSystemTime(Date.now() + 2_000)
+    vi.setSystemTime(Date.now() + 3_000)
     await cachedLookup(t, key, loader(null))
     expect(kvReadCount() - reads).toBe(1)
+  })
+
+  it('refresh-ahead: near its end, one hit re-reads KV in the background and renews the entry', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const t = tiers({ memorySeconds: 10 })
+    const key = unique('at:')
+    await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
+    await cachedLookup(t, key, loader(null))
+    const reads = kvReadCount()
+    vi.setSystemTime(Date.now() + 8_500) // inside the last 20 % of the entry's 10 s
+    for (let i = 0; i < 5; i++) expect(await cachedLookup(t, key, loader(null))).not.toBeNull()
+    await t.settled()
+    expect(kvReadCount() - reads).toBe(1)
+    vi.setSystemTime(Date.now() + 5_000) // past the first entry's end, inside the renewed one
+    expect(await cachedLookup(t, key, loader(null))).not.toBeNull()
+    expect(kvReadCount() - reads).toBe(1)
+  })
+
+  it('refresh-ahead drops the memory entry when KV no longer has the token (revoked elsewhere)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const t = tiers({ memorySeconds: 10 })
+    const key = unique('at:')
+    await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
+    await cachedLookup(t, key, loader(null))
+    await env.TOKEN_CACHE.delete(key)
+    vi.setSystemTime(Date.now() + 9_000)
+    await cachedLookup(t, key, loader(null))
+    await t.settled()
+    const load = loader(null)
+    expect(await cachedLookup(t, key, load)).toBeNull()
+    expect(load).toHaveBeenCalledTimes(1)
   })
 
   it('a memory entry never outlives its token: the expiry is re-checked on a hit', async () => {

@@ -6,7 +6,10 @@
  * same rules:
  * - memory: bounded LRU; an entry lives at most `memorySeconds` (0 turns the tier off).
  *   Revocation deletes the KV key and this isolate's entry; another isolate may still
- *   answer from memory for at most `memorySeconds` — the price of skipping KV.
+ *   answer from memory for at most `memorySeconds` — the price of skipping KV. In the last
+ *   part of an entry's life, one request re-reads KV in the background (refresh-ahead), so a
+ *   token in steady use costs one KV read per `memorySeconds`, not one per request in flight
+ *   at the moment it would expire; a token gone from KV is dropped from memory at once.
  * - negative: a digest that D1 does not know is remembered in memory for
  *   `negativeSeconds`, so repeating an unknown token costs neither D1 nor KV.
  *   Nothing is written to KV for unknown digests: a flood cannot fill it.
@@ -36,7 +39,17 @@ export type CacheTiers = {
   cache: CacheSettings
 }
 
-type Entry = { context: AuthContext | null; until: number }
+type Entry = {
+  context: AuthContext | null
+  /** Epoch ms after which the entry is not used. */
+  until: number
+  /** Epoch ms from which a hit starts one background refresh from KV. */
+  refreshAt: number
+  refreshing: boolean
+}
+
+// A refresh starts when this fraction of the entry's life is left.
+const REFRESH_AHEAD_FRACTION = 0.2
 
 /** Insertion-ordered Map as an LRU: a hit moves the key to the end, eviction takes the front. */
 const memory = new Map<string, Entry>()
@@ -53,10 +66,12 @@ function recall(key: string, now: number): Entry | undefined {
 function remember(settings: CacheSettings, key: string, context: AuthContext | null): void {
   const seconds = context ? settings.memorySeconds : settings.negativeSeconds
   if (seconds <= 0 || settings.memoryEntries <= 0) return
-  let until = Date.now() + seconds * 1000
+  const now = Date.now()
+  let until = now + seconds * 1000
   if (context?.expiresAt != null) until = Math.min(until, context.expiresAt * 1000)
+  const refreshAt = until - seconds * 1000 * REFRESH_AHEAD_FRACTION
   memory.delete(key)
-  memory.set(key, { context, until })
+  memory.set(key, { context, until, refreshAt, refreshing: false })
   while (memory.size > settings.memoryEntries) {
     const oldest = memory.keys().next().value
     if (oldest === undefined) break
@@ -77,8 +92,15 @@ export async function cachedLookup(
   key: string,
   load: () => Promise<AuthContext | null>,
 ): Promise<AuthContext | null> {
-  const remembered = recall(key, Date.now())
-  if (remembered) return remembered.context && isLive(remembered.context) ? remembered.context : null
+  const now = Date.now()
+  const remembered = recall(key, now)
+  if (remembered) {
+    if (remembered.context && !remembered.refreshing && now >= remembered.refreshAt) {
+      remembered.refreshing = true
+      tiers.waitUntil(refresh(tiers, key))
+    }
+    return remembered.context && isLive(remembered.context) ? remembered.context : null
+  }
 
   const cached = await readKv(tiers.kv, key)
   if (cached) {
@@ -90,6 +112,12 @@ export async function cachedLookup(
   remember(tiers.cache, key, loaded)
   if (loaded) tiers.waitUntil(writeKv(tiers.kv, key, loaded))
   return loaded
+}
+
+async function refresh(tiers: CacheTiers, key: string): Promise<void> {
+  const cached = await readKv(tiers.kv, key)
+  if (cached) remember(tiers.cache, key, cached)
+  else memory.delete(key)
 }
 
 /** Caches a context just issued, so its first use needs no D1 read. */
