@@ -4,7 +4,9 @@
  * seed D1 through the domain layer, drive load with autocannon on 127.0.0.1, and read the
  * server's CPU time from /proc and its D1/KV counters from the bench-only route.
  */
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from 'miniflare'
@@ -70,10 +72,12 @@ export async function counters(server: Server): Promise<Counters> {
 // Linux clock ticks per second for /proc/<pid>/stat utime and stime (getconf CLK_TCK).
 const CLOCK_TICKS = 100
 
-/** CPU milliseconds used so far by every descendant process of this one (workerd). */
-export function serverCpuMs(): number {
+type Process = { pid: number; cpuTicks: number }
+
+/** Every descendant process of this one (the workerd runtime Miniflare started), from /proc. */
+function serverProcesses(): Process[] {
   const children = new Map<number, number[]>()
-  const cpu = new Map<number, number>()
+  const ticks = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     let stat: string
@@ -87,16 +91,34 @@ export function serverCpuMs(): number {
     const pid = Number(entry)
     const ppid = Number(fields[1])
     children.set(ppid, [...(children.get(ppid) ?? []), pid])
-    cpu.set(pid, Number(fields[11]) + Number(fields[12]))
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]))
   }
-  let ticks = 0
+  const found: Process[] = []
   const queue = [...(children.get(process.pid) ?? [])]
   while (queue.length > 0) {
     const pid = queue.pop() as number
-    ticks += cpu.get(pid) ?? 0
+    found.push({ pid, cpuTicks: ticks.get(pid) ?? 0 })
     queue.push(...(children.get(pid) ?? []))
   }
-  return (ticks * 1000) / CLOCK_TICKS
+  return found
+}
+
+/** CPU milliseconds used so far by the server's processes (utime + stime). */
+export function serverCpuMs(): number {
+  return (serverProcesses().reduce((sum, p) => sum + p.cpuTicks, 0) * 1000) / CLOCK_TICKS
+}
+
+/**
+ * With two or more cores, pins the load generator (this process) to core 0 and the server to
+ * core 1, so neither steals the other's CPU: req/s then measures what the server can serve.
+ * Returns how the processes were placed, for the report.
+ */
+export function pinProcesses(): string {
+  if (cpus().length < 2) return 'not pinned (one core)'
+  const pin = (core: number, pid: number) => spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)])
+  if (pin(0, process.pid).status !== 0) return 'not pinned (taskset unavailable)'
+  for (const { pid } of serverProcesses()) pin(1, pid)
+  return 'load generator on core 0, server (workerd) on core 1'
 }
 
 // Enough requests in flight to keep the Worker busy, so req/s reflects its CPU cost, not latency.
