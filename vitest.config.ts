@@ -30,6 +30,10 @@ export default defineConfig(async () => ({
           SECRET_KEY: 'test-secret-key-not-for-production',
           OIDC_SIGNING_KEYS: await testSigningKeys(),
           ...testRsaPems(),
+          // Most tests change D1 behind the cache and expect the next request to see it;
+          // the memory tier is tested on its own (test/token-cache.test.ts).
+          TOKEN_MEMORY_CACHE_SECONDS: '0',
+          TOKEN_NEGATIVE_CACHE_SECONDS: '0',
         },
       },
     }),

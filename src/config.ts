@@ -3,11 +3,13 @@
  * Typed, validated settings from the Worker's environment (wrangler.toml [vars] and secrets).
  */
 import { z } from 'zod'
+import type { CacheSettings } from './tokens/cache.ts'
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+const secondsOrOff = (fallback: number) => z.coerce.number().int().min(0).max(3600).default(fallback)
 
 const SettingsSchema = z.object({
   ACCESS_TOKEN_EXPIRE_SECONDS: seconds(86400),
@@ -34,6 +36,11 @@ const SettingsSchema = z.object({
     .url({ protocol: /^https?$/ })
     .refine((value) => !/[?#]/.test(value), 'ISSUER must have no query or fragment')
     .optional(),
+  // Isolate-memory token cache (src/tokens/cache.ts): a revoked token may still be accepted
+  // by another isolate for at most TOKEN_MEMORY_CACHE_SECONDS. 0 turns the tier off.
+  TOKEN_MEMORY_CACHE_SECONDS: secondsOrOff(5),
+  TOKEN_MEMORY_CACHE_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(10_000),
+  TOKEN_NEGATIVE_CACHE_SECONDS: secondsOrOff(60),
 })
 
 export type Config = {
@@ -46,6 +53,7 @@ export type Config = {
   idTokenLifetime: number
   /** ISSUER without a trailing slash, or null: the issuer is then the request's origin. */
   issuer: string | null
+  tokenCache: CacheSettings
 }
 
 const cache = new WeakMap<object, Config>()
@@ -67,6 +75,11 @@ export function getConfig(env: object): Config {
     pageSize: settings.PAGE_SIZE,
     idTokenLifetime: settings.ID_TOKEN_EXPIRE_SECONDS,
     issuer: settings.ISSUER?.replace(/\/+$/, '') ?? null,
+    tokenCache: {
+      memorySeconds: settings.TOKEN_MEMORY_CACHE_SECONDS,
+      memoryEntries: settings.TOKEN_MEMORY_CACHE_ENTRIES,
+      negativeSeconds: settings.TOKEN_NEGATIVE_CACHE_SECONDS,
+    },
   }
   cache.set(env, config)
   return config

@@ -27,8 +27,23 @@ export function faultyD1(
     sqlOf.set(wrapped, sql)
     return wrapped
   }
-  return new Proxy(env.DB, {
+  return faultyDatabase(env.DB, fails, message, wrap, sqlOf)
+}
+
+/** The binding or one of its read sessions (Sessions API), with the same faults. */
+function faultyDatabase<T extends D1Database | D1DatabaseSession>(
+  database: T,
+  fails: (sql: string) => boolean,
+  message: string,
+  wrap: (statement: D1PreparedStatement, sql: string) => D1PreparedStatement,
+  sqlOf: WeakMap<D1PreparedStatement, string>,
+): T {
+  return new Proxy(database, {
     get(target, property) {
+      if (property === 'withSession') {
+        return (...args: unknown[]) =>
+          faultyDatabase((target as D1Database).withSession(...(args as [string])), fails, message, wrap, sqlOf)
+      }
       if (property === 'prepare') return (sql: string) => wrap(target.prepare(sql), sql)
       if (property === 'batch') {
         return (statements: D1PreparedStatement[]) => {

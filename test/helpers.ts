@@ -6,7 +6,7 @@ import { env, SELF } from 'cloudflare:test'
 import { createUser } from '../src/accounts/users.ts'
 import { getDb } from '../src/db/client.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
-import { issueTokens } from '../src/tokens/store.ts'
+import { issueTokens, standaloneTokenStore } from '../src/tokens/store.ts'
 
 export const db = getDb(env.DB)
 
@@ -106,5 +106,5 @@ export async function storeToken(options: { scopes: string[]; user?: { id: numbe
 
 /** The token store as the Worker builds it, over the test bindings. */
 export function testStore() {
-  return { db, kv: env.TOKEN_CACHE, waitUntil: (promise: Promise<unknown>) => void promise }
+  return standaloneTokenStore(db, env.TOKEN_CACHE)
 }

@@ -3,7 +3,7 @@
  */
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import app from '../src/index.ts'
+import { app } from '../src/index.ts'
 
 const ORIGIN = 'https://example.com'
 // RFC 7518 §6.3.2 (RSA) and §6.2.2 (EC) private members; `k` is a symmetric key (§6.4.1).

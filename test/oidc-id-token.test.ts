@@ -7,11 +7,11 @@ import { base64url, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet
 import { describe, expect, it } from 'vitest'
 import { getConfig } from '../src/config.ts'
 import { generateSigningKeySet, loadSigningKeys } from '../src/crypto/signing-keys.ts'
-import app from '../src/index.ts'
+import { app } from '../src/index.ts'
 import type { GrantInput } from '../src/oauth/grants/types.ts'
 import { idTokenForGrant } from '../src/oauth/oidc/grant-id-token.ts'
 import { accessTokenHash, createIdToken, type IdTokenInput } from '../src/oauth/oidc/id-token.ts'
-import { db, makeApplication, makeUser } from './helpers.ts'
+import { makeApplication, makeUser, testStore } from './helpers.ts'
 
 const ISSUER = 'https://example.com'
 const CLIENT_ID = 'client-abc'
@@ -163,7 +163,7 @@ describe('createIdToken', () => {
 describe('idTokenForGrant (what the authorization_code and refresh grants call)', () => {
   async function grantInput(algorithm: 'RS256' | 'ES256' = 'RS256'): Promise<GrantInput> {
     return {
-      store: { db, kv: env.TOKEN_CACHE, waitUntil: () => {} },
+      store: testStore(),
       config: getConfig(env),
       application: await makeApplication({ algorithm }),
       params: { grant_type: 'authorization_code' },

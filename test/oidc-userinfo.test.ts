@@ -1,12 +1,12 @@
 /**
  * GET|POST /o/userinfo/ (OIDC Core §5.3) with tokens from the password grant.
  */
-import { env, SELF } from 'cloudflare:test'
+import { SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { users } from '../src/db/schema.ts'
 import { issueTokens } from '../src/tokens/store.ts'
-import { db, makeApplication, passwordToken } from './helpers.ts'
+import { db, makeApplication, passwordToken, testStore } from './helpers.ts'
 
 const USERINFO = 'https://example.com/o/userinfo/'
 const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token"'
@@ -82,18 +82,15 @@ describe('/o/userinfo/', () => {
 
   it('a token acting for no user (client credentials) has no userinfo: invalid_token', async () => {
     const app = await makeApplication()
-    const issued = await issueTokens(
-      { db, kv: env.TOKEN_CACHE, waitUntil: () => {} },
-      {
-        userId: null,
-        username: null,
-        applicationId: app.id,
-        clientId: app.clientId,
-        scopes: ['openid'],
-        accessLifetime: 3600,
-        refreshLifetime: null,
-      },
-    )
+    const issued = await issueTokens(testStore(), {
+      userId: null,
+      username: null,
+      applicationId: app.id,
+      clientId: app.clientId,
+      scopes: ['openid'],
+      accessLifetime: 3600,
+      refreshLifetime: null,
+    })
     await expectError(await userinfo(`Bearer ${issued.accessToken}`), 401, 'invalid_token', INVALID_TOKEN)
   })
 

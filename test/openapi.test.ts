@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { DOCS_PATH, OPENAPI_PATH } from '../src/docs/openapi.ts'
-import app from '../src/index.ts'
+import { app } from '../src/index.ts'
 import { api } from './helpers.ts'
 
 type Operation = {

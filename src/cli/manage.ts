@@ -4,6 +4,7 @@
  * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
  */
 import { parseArgs } from 'node:util'
+import { cleartokens } from './commands/cleartokens.ts'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   createapplication,
   'generate-signing-key': generateSigningKey,
   drf_create_token,
+  cleartokens,
 }
 
 function usage(): string {

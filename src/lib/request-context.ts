@@ -1,18 +1,27 @@
 /**
  * @module
  * Builds the domain layer's dependencies from a Hono request context.
+ * D1 read replication: `db(c)` is the plain binding, whose queries always go to the
+ * primary (writes, and reads that must be current); `readDb(c)` is the request's D1
+ * session, which a replica may serve. A request carrying the `X-D1-Bookmark` of an earlier
+ * response reads at least what that response had seen, and `d1Bookmark()` hands the
+ * session's latest bookmark back, so a client flow spanning requests sees its own writes.
  */
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { type Config, getConfig } from '../config.ts'
 import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
-import { type Db, getDb } from '../db/client.ts'
+import { type Db, getDb, openReadSession } from '../db/client.ts'
+import { countedKv } from '../db/kv.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
+
+export const BOOKMARK_HEADER = 'X-D1-Bookmark'
 
 export function config(c: Context<AppEnv>): Config {
   return getConfig(c.env)
 }
 
+/** The primary database: every write goes here. */
 export function db(c: Context<AppEnv>): Db {
   return getDb(c.env.DB)
 }
@@ -27,8 +36,37 @@ export function signingKeys(c: Context<AppEnv>): Promise<SigningKeys> {
   return loadSigningKeys(c.env.OIDC_SIGNING_KEYS)
 }
 
+/**
+ * The request's D1 session, opened on first use: from the client's bookmark when it sent
+ * one, else any replica for GET/HEAD and the primary first for requests that write.
+ */
+export function readDb(c: Context<AppEnv>): Db {
+  let session = c.get('d1Session')
+  if (!session) {
+    const safe = c.req.method === 'GET' || c.req.method === 'HEAD'
+    session = openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), safe ? 'first-unconstrained' : 'first-primary')
+    c.set('d1Session', session)
+  }
+  return session.db
+}
+
+/** Sets `X-D1-Bookmark` on the responses of requests that used their D1 session. */
+export function d1Bookmark(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next()
+    const bookmark = c.get('d1Session')?.bookmark()
+    if (bookmark) c.header(BOOKMARK_HEADER, bookmark)
+  }
+}
+
 export function tokenStore(c: Context<AppEnv>): TokenStore {
-  return { db: db(c), kv: c.env.TOKEN_CACHE, waitUntil: waitUntil(c) }
+  return {
+    db: db(c),
+    read: () => readDb(c),
+    kv: countedKv(c.env.TOKEN_CACHE),
+    waitUntil: waitUntil(c),
+    cache: config(c).tokenCache,
+  }
 }
 
 function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {

@@ -1,8 +1,7 @@
 /**
  * @module
- * Token store: issue and look up access and refresh tokens and DRF `Token` keys. D1 holds
- * the truth (digests only); KV caches the auth context of each live token under its digest.
- * The caching rules live here and nowhere else.
+ * Token store: issue and look up access and refresh tokens and DRF `Token` keys. D1 holds the
+ * truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer before it.
  */
 import { and, eq, gt, sql } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -10,27 +9,27 @@ import { isWellFormedApiKey, isWellFormedToken, mintApiKey, mintToken } from '..
 import type { Db } from '../db/client.ts'
 import { accessTokens, apiTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { type AuthContext, nowSeconds } from './auth-context.ts'
-
-// KV refuses an `expiration` less than 60 s ahead: such a token is simply not cached.
-export const KV_MIN_TTL_SECONDS = 60
-
-// DRF keys never expire, so their cache entries get a lifetime of their own: it bounds how long
-// a change made to D1 outside this module (a user deactivated, a key row deleted) can go unseen.
-// Replacing a key through this module purges its entry at once.
-export const API_KEY_CACHE_TTL_SECONDS = 300
+import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cache.ts'
 
 const ACCESS_KEY_PREFIX = 'at:'
 const API_KEY_PREFIX = 'ak:'
 
-// A KV read that has not answered by then is treated as a miss: D1 answers instead.
-// Hot KV reads take a few ms, cold ones tens of ms; a second means KV is in trouble.
-export const KV_READ_TIMEOUT_MS = 1000
-
-export type TokenStore = {
+export type TokenStore = CacheTiers & {
+  /** The primary: every write, and reads that must see the latest state. */
   db: Db
-  kv: KVNamespace
-  /** Lets cache write-backs finish after the response is sent. */
-  waitUntil: (promise: Promise<unknown>) => void
+  /** A read session that D1 may serve from a replica (opened on first use). */
+  read: () => Db
+}
+
+const NO_MEMORY_TIERS = { memorySeconds: 0, memoryEntries: 0, negativeSeconds: 0 }
+
+/** A store outside a request (the CLI, tests): reads go to the primary; KV is the only cache tier. */
+export function standaloneTokenStore(
+  db: Db,
+  kv: KVNamespace,
+  waitUntil: (promise: Promise<unknown>) => void = (promise) => void promise,
+): TokenStore {
+  return { db, read: () => db, kv, waitUntil, cache: NO_MEMORY_TIERS }
 }
 
 export type IssueRequest = {
@@ -86,7 +85,7 @@ export async function issueTokens(store: TokenStore, request: IssueRequest): Pro
     ])
   }
 
-  await cacheAccessToken(store, accessHash, {
+  await cacheIssued(store, ACCESS_KEY_PREFIX + accessHash, {
     scheme: 'bearer',
     userId: request.userId,
     username: request.username,
@@ -100,18 +99,34 @@ export async function issueTokens(store: TokenStore, request: IssueRequest): Pro
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
 export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
+  // The check value refuses a made-up token before any hashing or I/O.
   if (!isWellFormedToken(token, 'access')) return null
   const digest = await sha256Hex(token)
-  const cached = await readCache(store, ACCESS_KEY_PREFIX + digest)
-  if (cached) return isLive(cached) ? cached : null
-
-  const context = await readAccessToken(store.db, digest)
-  if (context) store.waitUntil(cacheAccessToken(store, digest, context))
-  return context
+  return cachedLookup(store, ACCESS_KEY_PREFIX + digest, () => readAccessToken(store, digest))
 }
 
-async function readAccessToken(db: Db, digest: string): Promise<AuthContext | null> {
-  const row = await db
+/**
+ * A replica answers first. A digest it does not know is asked of the primary before it is
+ * called unknown: a token issued a moment ago (and not in KV, e.g. < 60 s left) may not have
+ * reached the replica yet, and the negative cache would otherwise remember it as unknown.
+ */
+async function readAccessToken(store: TokenStore, digest: string): Promise<AuthContext | null> {
+  const row = (await accessTokenQuery(store.read(), digest).get()) ?? (await accessTokenQuery(store.db, digest).get())
+  if (!row || (row.userId !== null && !row.isActive)) return null
+  return {
+    scheme: 'bearer',
+    userId: row.userId,
+    username: row.username,
+    clientId: row.clientId,
+    applicationId: row.applicationId,
+    scopes: row.scope.split(' ').filter(Boolean),
+    expiresAt: row.expiresAt,
+  }
+}
+
+/** The lookup of one live access token by digest (exported for the query-plan test). */
+export function accessTokenQuery(db: Db, digest: string) {
+  return db
     .select({
       userId: accessTokens.userId,
       username: users.username,
@@ -125,93 +140,49 @@ async function readAccessToken(db: Db, digest: string): Promise<AuthContext | nu
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
     .leftJoin(users, eq(users.id, accessTokens.userId))
     .where(and(eq(accessTokens.tokenHash, digest), gt(accessTokens.expiresAt, nowSeconds())))
-    .get()
-  if (!row || (row.userId !== null && !row.isActive)) return null
-  return {
-    scheme: 'bearer',
-    userId: row.userId,
-    username: row.username,
-    clientId: row.clientId,
-    applicationId: row.applicationId,
-    scopes: row.scope.split(' ').filter(Boolean),
-    expiresAt: row.expiresAt,
-  }
-}
-
-function isLive(context: AuthContext): boolean {
-  return context.expiresAt === null || context.expiresAt > nowSeconds()
-}
-
-// The cache is an optimisation: when KV fails or hangs, D1 answers and the failure is logged.
-async function readCache(store: TokenStore, key: string): Promise<AuthContext | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`KV read timed out after ${KV_READ_TIMEOUT_MS} ms`)), KV_READ_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([store.kv.get<AuthContext>(key, 'json'), timeout])
-  } catch (error) {
-    console.warn('token cache read failed; falling back to D1', error)
-    return null
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-async function cacheAccessToken(store: TokenStore, digest: string, context: AuthContext): Promise<void> {
-  if (context.expiresAt === null || context.expiresAt - nowSeconds() < KV_MIN_TTL_SECONDS) return
-  await writeCache(store, ACCESS_KEY_PREFIX + digest, context, { expiration: context.expiresAt })
-}
-
-async function writeCache(
-  store: TokenStore,
-  key: string,
-  context: AuthContext,
-  options: KVNamespacePutOptions,
-): Promise<void> {
-  try {
-    await store.kv.put(key, JSON.stringify(context), options)
-  } catch (error) {
-    console.warn('token cache write failed', error)
-  }
 }
 
 /** What a DRF `Token` key proves: a caller, a known key of an inactive user, or nothing. */
 export type ApiKeyLookup = { status: 'valid'; context: AuthContext } | { status: 'inactive' } | { status: 'unknown' }
 
-/** Looks a DRF `Token` key up: KV by digest, D1 on a miss (then cached for API_KEY_CACHE_TTL_SECONDS). */
+/** Looks a DRF `Token` key up through the same cache tiers as access tokens. */
 export async function lookupApiKey(store: TokenStore, key: string): Promise<ApiKeyLookup> {
   if (!isWellFormedApiKey(key)) return { status: 'unknown' }
   const digest = await sha256Hex(key)
-  const cached = await readCache(store, API_KEY_PREFIX + digest)
-  if (cached) return { status: 'valid', context: cached }
+  let inactive = false
+  const context = await cachedLookup(store, API_KEY_PREFIX + digest, async () => {
+    // As for access tokens: a key a replica does not know yet is asked of the primary.
+    const row = (await apiKeyQuery(store.read(), digest).get()) ?? (await apiKeyQuery(store.db, digest).get())
+    if (!row) return null
+    // Not cached as valid, so reactivating the user takes effect at once.
+    inactive = !row.isActive
+    if (inactive) return null
+    return {
+      scheme: 'token',
+      userId: row.userId,
+      username: row.username,
+      clientId: null,
+      applicationId: null,
+      scopes: [],
+      expiresAt: null,
+    }
+  })
+  if (context) return { status: 'valid', context }
+  return { status: inactive ? 'inactive' : 'unknown' }
+}
 
-  const row = await store.db
+function apiKeyQuery(db: Db, digest: string) {
+  return db
     .select({ userId: apiTokens.userId, username: users.username, isActive: users.isActive })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.keyHash, digest))
-    .get()
-  if (!row) return { status: 'unknown' }
-  // Inactive users are not cached, so reactivating one takes effect at once.
-  if (!row.isActive) return { status: 'inactive' }
-  const context: AuthContext = {
-    scheme: 'token',
-    userId: row.userId,
-    username: row.username,
-    clientId: null,
-    applicationId: null,
-    scopes: [],
-    expiresAt: null,
-  }
-  store.waitUntil(writeCache(store, API_KEY_PREFIX + digest, context, { expirationTtl: API_KEY_CACHE_TTL_SECONDS }))
-  return { status: 'valid', context }
 }
 
 /**
  * Gives the user a new key, replacing any old one (DRF's `drf_create_token -r`). The old key
- * stops working at once where this runs: its D1 row is replaced first, then its KV entry purged
- * (other locations see the purge within KV's propagation delay, about 60 s).
+ * stops working at once where this runs: its D1 row is replaced first, then its cache entries
+ * purged (other locations see the KV purge within KV's propagation delay, about 60 s).
  */
 export async function replaceApiKey(store: TokenStore, userId: number): Promise<string> {
   const key = mintApiKey()
@@ -224,7 +195,7 @@ export async function replaceApiKey(store: TokenStore, userId: number): Promise<
       .values({ keyHash: digest, userId })
       .onConflictDoUpdate({ target: apiTokens.userId, set: { keyHash: digest, createdAt: sql`(unixepoch())` } }),
   ])
-  for (const row of previous) await store.kv.delete(API_KEY_PREFIX + row.keyHash)
+  for (const row of previous) await forgetCached(store, API_KEY_PREFIX + row.keyHash)
   return key
 }
 

@@ -6,7 +6,7 @@
  * error, since the stored digest cannot be turned back into the key.
  */
 import { findUserByUsername } from '../../accounts/users.ts'
-import { createApiKey, replaceApiKey } from '../../tokens/store.ts'
+import { createApiKey, replaceApiKey, standaloneTokenStore } from '../../tokens/store.ts'
 import type { Command } from './command.ts'
 
 export const drf_create_token: Command = {
@@ -19,7 +19,7 @@ export const drf_create_token: Command = {
     const user = await findUserByUsername(db, username)
     if (!user) throw new Error(`Cannot create the Token for user ${username}: user does not exist`)
     const pending: Promise<unknown>[] = []
-    const store = { db, kv: env.TOKEN_CACHE, waitUntil: (promise: Promise<unknown>) => void pending.push(promise) }
+    const store = standaloneTokenStore(db, env.TOKEN_CACHE, (promise) => void pending.push(promise))
     const key = values.regenerate ? await replaceApiKey(store, user.id) : await createApiKey(store, user.id)
     await Promise.all(pending)
     if (key === null) {

@@ -1,0 +1,153 @@
+/**
+ * @module
+ * The benchmark's rows and budgets (issue 7). A row whose endpoint is not in this build says
+ * so in `missing` and is listed as not measured; giving it a `load` is all it takes to add it.
+ */
+import { randomString } from '../src/crypto/random.ts'
+import type { Load } from './harness.ts'
+import { HASH_PATH } from './routes.ts'
+
+/** What the seeding step made, for rows to build their requests from. */
+export type Seeded = {
+  bearer: string
+  username: string
+  password: string
+  clientId: string
+  clientSecret: string
+  /** Access tokens stored in D1 only (not in KV): each is used once by the cold row. */
+  coldTokens: string[]
+}
+
+export type Row = {
+  id: string
+  name: string
+  /** Bindings this row runs with, on top of wrangler.toml's. */
+  bindings?: Record<string, string>
+  /** HTTP status every response must have. */
+  status?: number
+  load?: (seeded: Seeded) => Load
+  /** Why the row is not measured (its endpoint is not in this build). */
+  missing?: string
+}
+
+const NOT_ON_BRANCH = 'not measured: endpoint not on this branch'
+const MEMORY_CACHE_OFF = { TOKEN_MEMORY_CACHE_SECONDS: '0' }
+
+/** Cold-row requests; each consumes one seeded token (more are seeded for the warm-up). */
+export const COLD_REQUESTS = 3000
+
+export const ROWS: Row[] = [
+  { id: 'baseline', name: '1. GET /healthz (baseline, no I/O)', status: 200, load: () => ({ path: '/healthz' }) },
+  {
+    id: 'bearer-memory',
+    name: '2. GET /api/hello Bearer, isolate-cache hit',
+    status: 200,
+    load: ({ bearer }) => ({ path: '/api/hello', headers: { Authorization: `Bearer ${bearer}` } }),
+  },
+  {
+    id: 'bearer-kv',
+    name: '3. GET /api/hello Bearer, isolate cache off (KV hit)',
+    bindings: MEMORY_CACHE_OFF,
+    status: 200,
+    load: ({ bearer }) => ({ path: '/api/hello', headers: { Authorization: `Bearer ${bearer}` } }),
+  },
+  { id: 'token-key', name: '4. GET /api/hello Token key', missing: NOT_ON_BRANCH },
+  {
+    id: 'bearer-cold',
+    name: '5. GET /api/hello Bearer, cold (KV miss → D1 → KV write-back)',
+    status: 200,
+    load: ({ coldTokens }) => ({
+      path: '/api/hello',
+      amount: COLD_REQUESTS,
+      perRequest: () => ({ Authorization: `Bearer ${coldTokens.pop()}` }),
+    }),
+  },
+  { id: 'users-10', name: '6a. GET /api/users/?page=1, 10 users', missing: NOT_ON_BRANCH },
+  { id: 'users-100k', name: '6b. GET /api/users/?page=1, 100,000 users', missing: NOT_ON_BRANCH },
+  { id: 'client-credentials', name: '7. POST /o/token/ client_credentials', missing: NOT_ON_BRANCH },
+  {
+    id: 'password',
+    name: '8. POST /o/token/ password grant',
+    status: 200,
+    load: ({ username, password, clientId, clientSecret }) => ({
+      path: '/o/token/',
+      method: 'POST',
+      connections: 4,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username,
+        password,
+        client_id: clientId,
+        client_secret: clientSecret,
+      }).toString(),
+    }),
+  },
+  {
+    id: 'hash',
+    name: '8b. one password hash check (PBKDF2-SHA256, 100,000 iterations; bench-only route)',
+    status: 200,
+    load: () => ({ path: HASH_PATH, connections: 4 }),
+  },
+  {
+    id: 'garbage',
+    name: '9. GET /api/hello, burst of garbage Bearer tokens',
+    status: 401,
+    load: () => ({
+      path: '/api/hello',
+      // Random values of a real token's shape: only the check value tells them apart.
+      perRequest: () => ({ Authorization: `Bearer eat_${randomString(49)}` }),
+    }),
+  },
+]
+
+/** One measured row, as the budgets see it. */
+export type Measured = {
+  rps: number
+  /** Median over rounds of req/s ÷ the baseline's req/s measured just before. */
+  ratio: number
+  d1PerRequest: number
+  kvReadsPerRequest: number
+  kvReads: number
+}
+
+export type Budget = {
+  text: string
+  rows: string[]
+  holds: (rows: Record<string, Measured>, context: { memoryRefreshes: number }) => boolean
+}
+
+export const BUDGETS: Budget[] = [
+  {
+    text: 'row 2 ≥ 0.80 × baseline req/s',
+    rows: ['bearer-memory', 'baseline'],
+    holds: (m) => m['bearer-memory'].ratio >= 0.8,
+  },
+  {
+    text: 'row 3 ≥ 0.35 × baseline req/s',
+    rows: ['bearer-kv', 'baseline'],
+    holds: (m) => m['bearer-kv'].ratio >= 0.35,
+  },
+  ...['bearer-memory', 'bearer-kv', 'token-key'].map((id) => ({
+    text: `${id}: 0 D1 queries`,
+    rows: [id],
+    holds: (m: Record<string, Measured>) => m[id].d1PerRequest === 0,
+  })),
+  // The isolate tier re-reads KV once per token every TOKEN_MEMORY_CACHE_SECONDS; nothing else may.
+  ...['bearer-memory', 'token-key'].map((id) => ({
+    text: `${id}: no KV read (beyond the memory-tier refresh every TOKEN_MEMORY_CACHE_SECONDS)`,
+    rows: [id],
+    holds: (m: Record<string, Measured>, { memoryRefreshes }: { memoryRefreshes: number }) =>
+      m[id].kvReads <= memoryRefreshes,
+  })),
+  {
+    text: 'row 9: 0 D1 queries and 0 KV reads',
+    rows: ['garbage'],
+    holds: (m) => m.garbage.d1PerRequest === 0 && m.garbage.kvReads === 0,
+  },
+  {
+    text: 'row 6: 100k users ≥ 0.5 × 10 users req/s',
+    rows: ['users-100k', 'users-10'],
+    holds: (m) => m['users-100k'].ratio >= 0.5 * m['users-10'].ratio,
+  },
+]

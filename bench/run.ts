@@ -1,0 +1,303 @@
+/**
+ * `npm run bench`: builds the deployable bundle (with the bench-only entry of bench/entry.ts),
+ * serves it with Miniflare on 127.0.0.1 with wrangler.toml's bindings, seeds D1, drives every
+ * row of bench/rows.ts with autocannon, prints one table (also written to bench/results.json)
+ * and exits non-zero when a budget does not hold. BENCH_SECONDS sets each row's duration.
+ */
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { buildBundle, gzipBytes } from '../scripts/bundle.ts'
+import { createUser } from '../src/accounts/users.ts'
+import { sha256Hex } from '../src/crypto/digest.ts'
+import { mintToken } from '../src/crypto/token-format.ts'
+import type { Db } from '../src/db/client.ts'
+import { accessTokens } from '../src/db/schema.ts'
+import { createApplication } from '../src/oauth/applications.ts'
+import {
+  counters,
+  drive,
+  type Load,
+  migratedDb,
+  pinProcesses,
+  rebind,
+  type Server,
+  serve,
+  serverCpuMs,
+} from './harness.ts'
+import type { Counters } from './routes.ts'
+import { BUDGETS, COLD_REQUESTS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const WARMUP_SECONDS = 1
+/** Rounds per row; each round measures the baseline, then the row. */
+const ROUNDS = 3
+const OUT = 'bench/out'
+const COMMAND = 'npm run bench'
+// wrangler.toml requires the secret; the benchmark's Worker gets a throwaway one.
+const BENCH_SECRET_KEY = 'bench-only-secret-key'
+process.env.SECRET_KEY ??= BENCH_SECRET_KEY
+
+type Result = {
+  id: string
+  name: string
+  note: string
+  rps?: number
+  p50?: number
+  p99?: number
+  cpuMsPerRequest?: number
+  ratioToBaseline?: number
+  d1PerRequest?: number
+  kvReadsPerRequest?: number
+  kvWritesPerRequest?: number
+  requests?: number
+  kvReads?: number
+}
+
+async function seed(db: Db, server: Server): Promise<Seeded> {
+  const username = 'bench-user'
+  const password = 'bench password, not secret'
+  const user = await createUser(db, { username, password })
+  const app = await createApplication(db, { name: 'bench', clientType: 'confidential', grantTypes: ['password'] })
+  const clientSecret = app.clientSecret ?? ''
+  // The row-2/3 token goes through the real token endpoint, so it is in D1 and KV.
+  const response = await fetch(new URL('/o/token/', server.url), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username,
+      password,
+      client_id: app.clientId,
+      client_secret: clientSecret,
+    }),
+  })
+  if (response.status !== 200) throw new Error(`seeding: token endpoint answered ${response.status}`)
+  const { access_token: bearer } = (await response.json()) as { access_token: string }
+
+  // Cold-row tokens: stored in D1 only, so their first use misses both cache tiers.
+  const coldTokens: string[] = []
+  const expiresAt = Math.floor(Date.now() / 1000) + 86400
+  const rows = []
+  for (let i = 0; i < COLD_REQUESTS * 1.3; i++) {
+    const token = mintToken('access')
+    coldTokens.push(token)
+    rows.push({ tokenHash: await sha256Hex(token), userId: user.id, applicationId: app.id, scope: 'read', expiresAt })
+  }
+  // 5 bound parameters a row: 16 rows a statement stays under D1's 100.
+  const inserts = []
+  for (let i = 0; i < rows.length; i += 16) inserts.push(db.insert(accessTokens).values(rows.slice(i, i + 16)))
+  for (let i = 0; i < inserts.length; i += 50) {
+    const [first, ...rest] = inserts.slice(i, i + 50)
+    await db.batch([first, ...rest])
+  }
+  return { bearer, username, password, clientId: app.clientId, clientSecret, coldTokens }
+}
+
+type Sample = { requests: number; rps: number; p50: number; p99: number; cpuMs: number } & Counters
+
+/** One timed run of `load`, with the server's CPU time and D1/KV counters around it. */
+async function sample(server: Server, load: Load, expected: number | undefined): Promise<Sample> {
+  const before = await counters(server)
+  const cpuBefore = serverCpuMs()
+  const run = await drive(server, load, SECONDS)
+  const cpuMs = serverCpuMs() - cpuBefore
+  const after = await counters(server)
+  const unexpected = Object.keys(run.statuses).filter((status) => Number(status) !== expected)
+  if (run.errors > 0 || unexpected.length > 0 || run.requests === 0) {
+    throw new Error(
+      `${load.path}: ${run.errors} errors, statuses ${JSON.stringify(run.statuses)}, expected ${expected}`,
+    )
+  }
+  return {
+    requests: run.requests,
+    rps: run.rps,
+    p50: run.p50,
+    p99: run.p99,
+    cpuMs,
+    d1: after.d1 - before.d1,
+    kvReads: after.kvReads - before.kvReads,
+    kvWrites: after.kvWrites - before.kvWrites,
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** Throughput and latency: medians over rounds; CPU and counters: totals ÷ responses. */
+function combine(samples: Sample[], ratios: number[]): Omit<Result, 'id' | 'name' | 'note'> {
+  const total = (pick: (s: Sample) => number) => samples.reduce((sum, s) => sum + pick(s), 0)
+  const requests = total((s) => s.requests)
+  return {
+    requests,
+    rps: median(samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    cpuMsPerRequest: total((s) => s.cpuMs) / requests,
+    ratioToBaseline: median(ratios),
+    d1PerRequest: total((s) => s.d1) / requests,
+    kvReadsPerRequest: total((s) => s.kvReads) / requests,
+    kvWritesPerRequest: total((s) => s.kvWrites) / requests,
+    kvReads: total((s) => s.kvReads),
+  }
+}
+
+function fmt(value: number | undefined, digits: number): string {
+  return value === undefined ? '' : value.toFixed(digits)
+}
+
+function table(results: Result[]): string {
+  const header = ['row', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', '× baseline', 'D1/req', 'KV reads/req', 'note']
+  const lines = results.map((r) => [
+    r.name,
+    fmt(r.rps, 0),
+    fmt(r.p50, 1),
+    fmt(r.p99, 1),
+    fmt(r.cpuMsPerRequest, 3),
+    fmt(r.ratioToBaseline, 2),
+    fmt(r.d1PerRequest, 3),
+    fmt(r.kvReadsPerRequest, 4),
+    r.note,
+  ])
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`
+  return [row(header), row(header.map(() => '---')), ...lines.map(row)].join('\n')
+}
+
+async function main(): Promise<number> {
+  rmSync(OUT, { recursive: true, force: true })
+  mkdirSync(OUT, { recursive: true })
+  console.error('building the bundle (wrangler deploy --dry-run) …')
+  const script = buildBundle(join(OUT, 'bundle'), 'bench/entry.ts')
+  const bundleGzipBytes = gzipBytes(script)
+
+  let server = await serve(script, { SECRET_KEY: BENCH_SECRET_KEY })
+  const base = server.options as { bindings: Record<string, string> }
+  const memorySeconds = Number(base.bindings.TOKEN_MEMORY_CACHE_SECONDS)
+  try {
+    const seeded = await seed(await migratedDb(server), server)
+    let placement = pinProcesses()
+    const results: Result[] = []
+    const baselineRow = ROWS.find((row) => row.id === 'baseline') as Row & { load: (s: Seeded) => Load }
+    const baselineLoad = baselineRow.load(seeded)
+    const baselineSamples: Sample[] = []
+    let current: Record<string, string> = {}
+    // Rows that change bindings run last, so the Worker restarts as few times as possible.
+    const order = [...ROWS].sort((a, b) => Number(Boolean(a.bindings)) - Number(Boolean(b.bindings)))
+    for (const row of order) {
+      if (row.id === 'baseline') continue
+      if (!row.load) {
+        results.push({ id: row.id, name: row.name, note: row.missing ?? 'not measured' })
+        continue
+      }
+      const bindings = row.bindings ?? {}
+      if (JSON.stringify(bindings) !== JSON.stringify(current)) {
+        const restore = Object.fromEntries(Object.keys(current).map((key) => [key, base.bindings[key]]))
+        server = await rebind(server, { ...restore, ...bindings })
+        placement = pinProcesses()
+        current = bindings
+      }
+      console.error(`measuring ${row.name} …`)
+      const load = row.load(seeded)
+      // Rows that consume seeded data (amount) split it over the warm-up and the rounds.
+      const perRound = load.amount ? { ...load, amount: Math.floor(load.amount / ROUNDS) } : load
+      await drive(server, { ...baselineLoad }, WARMUP_SECONDS)
+      await drive(server, load.amount ? { ...load, amount: Math.floor(load.amount / 5) } : load, WARMUP_SECONDS)
+      // The baseline runs right before each round of the row: a ratio compares neighbours in
+      // time, which cancels most of the drift of a shared machine.
+      const samples: Sample[] = []
+      const ratios: number[] = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const reference = await sample(server, baselineLoad, baselineRow.status)
+        // One request first: the memory tier may have expired during the baseline's seconds, and
+        // the row measures steady state, not every connection missing the cache at once.
+        await drive(server, { ...load, amount: 1, connections: 1 }, 1)
+        const measured = await sample(server, perRound, row.status)
+        baselineSamples.push(reference)
+        samples.push(measured)
+        ratios.push(measured.rps / reference.rps)
+      }
+      const note = Object.entries(bindings)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(' ')
+      results.push({ id: row.id, name: row.name, note, ...combine(samples, ratios) })
+    }
+    results.push({
+      id: 'baseline',
+      name: baselineRow.name,
+      note: 'measured before every round of every row',
+      ...combine(baselineSamples, [1]),
+    })
+    results.sort((a, b) => ROWS.findIndex((r: Row) => r.id === a.id) - ROWS.findIndex((r: Row) => r.id === b.id))
+    const hash = results.find((r) => r.id === 'hash')
+    const password = results.find((r) => r.id === 'password')
+    if (hash?.cpuMsPerRequest && password)
+      password.note = `of which ≈ ${hash.cpuMsPerRequest.toFixed(1)} ms CPU is the password hash (row 8b)`
+
+    const measured: Record<string, Measured> = {}
+    for (const r of results) {
+      if (r.rps !== undefined) {
+        measured[r.id] = {
+          rps: r.rps,
+          ratio: r.ratioToBaseline ?? Number.NaN,
+          d1PerRequest: r.d1PerRequest ?? 0,
+          kvReadsPerRequest: r.kvReadsPerRequest ?? 0,
+          kvReads: r.kvReads ?? 0,
+        }
+      }
+    }
+    // The memory tier re-reads KV once per token every TOKEN_MEMORY_CACHE_SECONDS (refresh-ahead).
+    const memoryRefreshes = memorySeconds > 0 ? ROUNDS * (Math.ceil(SECONDS / memorySeconds) + 1) : 0
+    const budgets = BUDGETS.map((budget) => {
+      const missing = budget.rows.filter((id) => !measured[id])
+      const verdict =
+        missing.length > 0
+          ? `not checked: ${missing.join(', ')} not measured`
+          : budget.holds(measured, { memoryRefreshes })
+            ? 'holds'
+            : 'FAILS'
+      return { budget: budget.text, verdict }
+    })
+
+    const machine = {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    }
+    const report = {
+      command: COMMAND,
+      date: new Date().toISOString(),
+      secondsPerRound: SECONDS,
+      rounds: ROUNDS,
+      placement,
+      machine,
+      bundleGzipBytes,
+      rows: results,
+      budgets,
+    }
+    writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`)
+    console.log(`\n${COMMAND} — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`)
+    console.log(`${ROUNDS} rounds of ${SECONDS} s a row, each after ${SECONDS} s of baseline; ${placement}\n`)
+    console.log(table(results))
+    console.log(`\nbench bundle: ${(bundleGzipBytes / 1024).toFixed(1)} KiB gzipped`)
+    console.log('\nbudgets:')
+    for (const { budget, verdict } of budgets)
+      console.log(`  ${verdict === 'FAILS' ? '✗' : verdict === 'holds' ? '✓' : '–'} ${budget}: ${verdict}`)
+    return budgets.some((b) => b.verdict === 'FAILS') ? 1 : 0
+  } finally {
+    await server.mf.dispose()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

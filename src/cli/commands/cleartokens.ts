@@ -1,0 +1,29 @@
+/**
+ * @module
+ * `manage cleartokens` (DOT's cleartokens): deletes expired tokens and codes in bounded
+ * batches, repeating runs until nothing expired is left (the cron trigger runs one bounded run).
+ */
+import { CLEANUP_BATCH_ROWS, CLEANUP_MAX_BATCHES, clearExpiredTokens } from '../../tokens/cleanup.ts'
+import type { Command } from './command.ts'
+
+export const cleartokens: Command = {
+  usage: `cleartokens [--batch-size N]   (default ${CLEANUP_BATCH_ROWS} rows per statement)`,
+  options: { 'batch-size': { type: 'string' } },
+  async run({ db }, values) {
+    const batchRows = Number(values['batch-size'] ?? CLEANUP_BATCH_ROWS)
+    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 10_000) {
+      throw new Error('--batch-size must be an integer from 1 to 10000')
+    }
+    const total = { refreshTokens: 0, accessTokens: 0, grants: 0 }
+    for (;;) {
+      const report = await clearExpiredTokens(db, { batchRows, maxBatches: CLEANUP_MAX_BATCHES })
+      total.refreshTokens += report.refreshTokens
+      total.accessTokens += report.accessTokens
+      total.grants += report.grants
+      if (report.complete) break
+    }
+    console.log(
+      `Deleted ${total.accessTokens} expired access tokens, ${total.refreshTokens} refresh tokens, ${total.grants} authorization codes.`,
+    )
+  },
+}

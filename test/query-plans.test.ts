@@ -1,0 +1,48 @@
+/**
+ * Every hot query is answered through an index: `EXPLAIN QUERY PLAN` shows no full table scan.
+ * Add a query here as one line of `HOT_QUERIES`.
+ */
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { expiredBatch } from '../src/tokens/cleanup.ts'
+import { accessTokenQuery } from '../src/tokens/store.ts'
+import { db } from './helpers.ts'
+
+type Query = { toSQL(): { sql: string; params: unknown[] } }
+
+const DIGEST = 'a'.repeat(64)
+const NOW = 1_700_000_000
+
+const HOT_QUERIES: Record<string, Query> = {
+  'access token lookup by digest': accessTokenQuery(db, DIGEST),
+  'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
+  'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
+  'cleanup: expired authorization codes': expiredBatch(db, 'grants', NOW, 500),
+}
+
+/** The plan's lines, e.g. `SEARCH access_tokens USING INDEX …` or `SCAN users`. */
+async function queryPlan(query: Query): Promise<string[]> {
+  const { sql, params } = query.toSQL()
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>()
+  return results.map((row) => row.detail)
+}
+
+describe('EXPLAIN QUERY PLAN of the hot queries', () => {
+  for (const [name, query] of Object.entries(HOT_QUERIES)) {
+    it(`${name}: no table scan`, async () => {
+      const plan = await queryPlan(query)
+      expect(plan.length).toBeGreaterThan(0)
+      // `SCAN <table>` reads every row; SEARCH uses an index or the primary key.
+      expect(plan.filter((line) => /^SCAN (?!CONSTANT ROW)/.test(line))).toEqual([])
+    })
+  }
+
+  it('the check itself catches a scan (an unindexed column)', async () => {
+    const { accessTokens } = await import('../src/db/schema.ts')
+    const { eq } = await import('drizzle-orm')
+    const plan = await queryPlan(db.select().from(accessTokens).where(eq(accessTokens.scope, 'read')))
+    expect(plan.some((line) => line.startsWith('SCAN access_tokens'))).toBe(true)
+  })
+})
