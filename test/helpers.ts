@@ -69,3 +69,62 @@ export async function passwordToken(scope?: string) {
   const body = await response.json<{ access_token: string; refresh_token: string; scope: string }>()
   return { user, app, token: body.access_token, refreshToken: body.refresh_token, body }
 }
+
+export async function expectOAuthError(response: Response, status: number, error: string) {
+  const { expect } = await import('vitest')
+  expect(response.status).toBe(status)
+  expect(response.headers.get('Cache-Control')).toBe('no-store')
+  const body = await response.json<{ error: string; error_description: string }>()
+  expect(body.error).toBe(error)
+  return body
+}
+
+/** RFC 7636 §4.1/§4.2: a random verifier and its S256 challenge. */
+export async function pkcePair() {
+  const { base64url } = await import('jose')
+  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)))
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)))
+  return { verifier, challenge: base64url.encode(digest) }
+}
+
+export const REDIRECT_URI = 'https://client.example.com/callback'
+
+/** A user, an authorization-code application and a code minted for them, as /o/authorize/ would. */
+export async function authorizationCode(
+  options: { clientType?: 'confidential' | 'public'; pkce?: boolean; scopes?: string[]; lifetime?: number } = {},
+) {
+  const { createAuthorizationCode } = await import('../src/oauth/authorization-codes.ts')
+  const user = await makeUser()
+  const app = await makeApplication({
+    clientType: options.clientType ?? 'confidential',
+    grantTypes: ['authorization-code'],
+    redirectUris: [REDIRECT_URI],
+    userId: user.id,
+  })
+  const pkce = await pkcePair()
+  const withPkce = options.pkce ?? true
+  const code = await createAuthorizationCode(db, {
+    applicationId: app.id,
+    userId: user.id,
+    redirectUri: REDIRECT_URI,
+    scopes: options.scopes ?? ['read', 'write'],
+    codeChallenge: withPkce ? pkce.challenge : '',
+    codeChallengeMethod: withPkce ? 'S256' : '',
+    nonce: '',
+    authTime: Math.floor(Date.now() / 1000),
+    lifetime: options.lifetime ?? 60,
+  })
+  const params: Record<string, string> = {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
+    client_id: app.clientId,
+    ...(app.clientSecret ? { client_secret: app.clientSecret } : {}),
+    ...(withPkce ? { code_verifier: pkce.verifier } : {}),
+  }
+  return { user, app, code, pkce, params }
+}
+
+export function hello(token: string) {
+  return SELF.fetch('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
+}

@@ -1,10 +1,10 @@
 /**
  * @module
- * Token store: issue and look up access and refresh tokens. D1 holds the truth (digests
+ * Token store: issue, look up and revoke access and refresh tokens. D1 holds the truth (digests
  * only); KV caches the auth context of each live token under its digest. The caching
  * rules live here and nowhere else.
  */
-import { and, eq, gt, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
@@ -32,6 +32,10 @@ export type IssueRequest = {
   accessLifetime: number
   /** Lifetime of a refresh token to issue alongside, or null for none. */
   refreshLifetime: number | null
+  /** Scope of that refresh token when it differs from the access token's (a narrowed refresh, RFC 6749 §6). */
+  refreshScopes?: string[]
+  /** Rotation family of that refresh token; a new grant starts its own. */
+  familyId?: string
 }
 
 export type IssuedTokens = {
@@ -69,8 +73,8 @@ export async function issueTokens(store: TokenStore, request: IssueRequest): Pro
         accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${accessHash})`,
         userId: request.userId,
         applicationId: request.applicationId,
-        scope,
-        familyId: refreshHash,
+        scope: (request.refreshScopes ?? request.scopes).join(' '),
+        familyId: request.familyId ?? refreshHash,
         expiresAt: now + request.refreshLifetime,
       }),
     ])
@@ -151,4 +155,141 @@ async function cacheAccessToken(store: TokenStore, digest: string, context: Auth
   } catch (error) {
     console.warn('token cache write failed', error)
   }
+}
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect
+
+export type ConsumedRefreshToken =
+  | { status: 'consumed'; row: RefreshTokenRow }
+  /** Already rotated or revoked: a replay (RFC 9700 §4.14.2). */
+  | { status: 'reused'; row: RefreshTokenRow }
+  | { status: 'invalid' }
+
+/**
+ * Redeems a refresh token of this application. `check` sees the stored row first and may
+ * throw to refuse the request without using the token up. The state change itself is ONE
+ * conditional statement, so of any number of concurrent redemptions exactly one is `consumed`.
+ */
+export async function consumeRefreshToken(
+  store: TokenStore,
+  token: string,
+  applicationId: number,
+  check: (row: RefreshTokenRow) => void | Promise<void>,
+): Promise<ConsumedRefreshToken> {
+  if (!isWellFormedToken(token, 'refresh')) return { status: 'invalid' }
+  const digest = await sha256Hex(token)
+  const ofThisClient = and(eq(refreshTokens.tokenHash, digest), eq(refreshTokens.applicationId, applicationId))
+  const stored = await store.db.select().from(refreshTokens).where(ofThisClient).get()
+  if (!stored) return { status: 'invalid' }
+  if (stored.revokedAt !== null) return { status: 'reused', row: stored }
+  const now = nowSeconds()
+  if (stored.expiresAt <= now) return { status: 'invalid' }
+  await check(stored)
+  const row = await store.db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(ofThisClient, isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+    .returning()
+    .get()
+  // No row: a concurrent request redeemed it between the read and the update.
+  return row ? { status: 'consumed', row } : { status: 'reused', row: { ...stored, revokedAt: now } }
+}
+
+/**
+ * Revokes every token of a rotation family: all its refresh tokens and the access tokens
+ * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
+ */
+export async function revokeFamily(store: TokenStore, familyId: string): Promise<void> {
+  const [deleted] = await store.db.batch([
+    store.db
+      .delete(accessTokens)
+      .where(
+        inArray(
+          accessTokens.id,
+          store.db
+            .select({ id: refreshTokens.accessTokenId })
+            .from(refreshTokens)
+            .where(eq(refreshTokens.familyId, familyId)),
+        ),
+      )
+      .returning({ tokenHash: accessTokens.tokenHash }),
+    store.db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
+  ])
+  await purgeCache(
+    store,
+    deleted.map((row) => row.tokenHash),
+  )
+}
+
+/** Revokes a refresh token of this application and, with it, its whole grant (RFC 7009 §2.1). */
+export async function revokeRefreshToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
+  if (!isWellFormedToken(token, 'refresh')) return false
+  const row = await store.db
+    .select({ familyId: refreshTokens.familyId })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
+    .get()
+  if (!row) return false
+  await revokeFamily(store, row.familyId)
+  return true
+}
+
+/** Revokes an access token of this application (RFC 7009); false when there is none. */
+export async function revokeAccessToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
+  if (!isWellFormedToken(token, 'access')) return false
+  const digest = await sha256Hex(token)
+  const revoked = await deleteAccessTokens(
+    store,
+    and(eq(accessTokens.tokenHash, digest), eq(accessTokens.applicationId, applicationId)),
+  )
+  return revoked > 0
+}
+
+/**
+ * Deletes the access tokens matching `where` and retires the refresh tokens issued with
+ * them (one batch), then purges their KV entries. Returns how many access tokens went.
+ */
+export async function deleteAccessTokens(store: TokenStore, where: SQL | undefined): Promise<number> {
+  const matching = store.db.select({ id: accessTokens.id }).from(accessTokens).where(where)
+  const [, deleted] = await store.db.batch([
+    store.db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(inArray(refreshTokens.accessTokenId, matching), isNull(refreshTokens.revokedAt))),
+    store.db.delete(accessTokens).where(where).returning({ tokenHash: accessTokens.tokenHash }),
+  ])
+  await purgeCache(
+    store,
+    deleted.map((row) => row.tokenHash),
+  )
+  return deleted.length
+}
+
+/**
+ * Deletes access tokens without touching refresh tokens: the access token a refresh token
+ * was issued with, once that refresh token has been rotated (DOT revokes it too).
+ */
+export async function retireAccessToken(store: TokenStore, accessTokenId: number | null): Promise<void> {
+  if (accessTokenId === null) return
+  const deleted = await store.db
+    .delete(accessTokens)
+    .where(eq(accessTokens.id, accessTokenId))
+    .returning({ tokenHash: accessTokens.tokenHash })
+  await purgeCache(
+    store,
+    deleted.map((row) => row.tokenHash),
+  )
+}
+
+// Revocation is D1 first, then KV: the revoking location sees it at once, others within
+// KV's propagation delay (up to ~60 s).
+async function purgeCache(store: TokenStore, digests: string[]): Promise<void> {
+  await Promise.all(
+    digests.map((digest) =>
+      store.kv.delete(ACCESS_KEY_PREFIX + digest).catch((error) => console.warn('token cache purge failed', error)),
+    ),
+  )
 }

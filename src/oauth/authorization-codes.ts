@@ -1,0 +1,89 @@
+/**
+ * @module
+ * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/, stored as a digest in
+ * `grants`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
+ */
+import { and, eq, isNull } from 'drizzle-orm'
+import { sha256Hex } from '../crypto/digest.ts'
+import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
+import type { Db } from '../db/client.ts'
+import { grants, users } from '../db/schema.ts'
+import { nowSeconds } from '../tokens/auth-context.ts'
+
+export type NewAuthorizationCode = {
+  applicationId: number
+  userId: number
+  redirectUri: string
+  scopes: string[]
+  codeChallenge: string
+  codeChallengeMethod: string
+  /** OpenID Connect nonce, carried to the id_token; empty when none was sent. */
+  nonce: string
+  /** When the user logged in (Unix seconds), for OIDC's auth_time. */
+  authTime: number
+  lifetime: number
+}
+
+/** Stores a new code and returns it; only its digest is kept. */
+export async function createAuthorizationCode(db: Db, input: NewAuthorizationCode): Promise<string> {
+  const code = mintToken('code')
+  await db.insert(grants).values({
+    codeHash: await sha256Hex(code),
+    applicationId: input.applicationId,
+    userId: input.userId,
+    redirectUri: input.redirectUri,
+    scope: input.scopes.join(' '),
+    codeChallenge: input.codeChallenge,
+    codeChallengeMethod: input.codeChallengeMethod,
+    nonce: input.nonce,
+    authTime: input.authTime,
+    expiresAt: nowSeconds() + input.lifetime,
+  })
+  return code
+}
+
+export type StoredGrant = typeof grants.$inferSelect & { username: string; isActive: boolean }
+
+export type RedeemedCode =
+  | { status: 'redeemed'; grant: StoredGrant }
+  /** Redeemed before: RFC 6749 §4.1.2 asks to revoke what it issued. */
+  | { status: 'reused'; grant: StoredGrant }
+  | { status: 'invalid' }
+
+/** The rotation family of every token issued from one code, so they can be revoked together. */
+export function codeFamily(grantId: number): string {
+  return `code:${grantId}`
+}
+
+/**
+ * Redeems a code. `check` sees the stored grant first and may throw to refuse the request.
+ * The redemption itself is ONE conditional UPDATE, so concurrent redemptions of one code
+ * yield exactly one `redeemed`.
+ */
+export async function redeemAuthorizationCode(
+  db: Db,
+  code: string,
+  check: (grant: StoredGrant) => void | Promise<void>,
+): Promise<RedeemedCode> {
+  if (!isWellFormedToken(code, 'code')) return { status: 'invalid' }
+  const digest = await sha256Hex(code)
+  const row = await db
+    .select({ grant: grants, username: users.username, isActive: users.isActive })
+    .from(grants)
+    .innerJoin(users, eq(users.id, grants.userId))
+    .where(eq(grants.codeHash, digest))
+    .get()
+  if (!row) return { status: 'invalid' }
+  const stored: StoredGrant = { ...row.grant, username: row.username, isActive: row.isActive }
+  if (stored.redeemedAt !== null) return { status: 'reused', grant: stored }
+  const now = nowSeconds()
+  if (stored.expiresAt <= now) return { status: 'invalid' }
+  await check(stored)
+  const redeemed = await db
+    .update(grants)
+    .set({ redeemedAt: now })
+    .where(and(eq(grants.id, stored.id), isNull(grants.redeemedAt)))
+    .returning({ id: grants.id })
+    .get()
+  return redeemed ? { status: 'redeemed', grant: stored } : { status: 'reused', grant: stored }
+}
