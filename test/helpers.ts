@@ -128,3 +128,15 @@ export async function authorizationCode(
 export function hello(token: string) {
   return SELF.fetch('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
 }
+
+export function refreshGrant(app: { clientId: string; clientSecret: string | null }, token: string, scope?: string) {
+  return postToken(
+    form({
+      grant_type: 'refresh_token',
+      refresh_token: token,
+      client_id: app.clientId,
+      client_secret: app.clientSecret ?? '',
+      ...(scope ? { scope } : {}),
+    }),
+  )
+}

@@ -9,6 +9,7 @@ import {
   pkcePair,
   postToken,
   REDIRECT_URI,
+  refreshGrant,
 } from './helpers.ts'
 
 type Tokens = { access_token: string; refresh_token: string; scope: string }
@@ -100,28 +101,11 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
     const { app, params } = await authorizationCode()
     const first = await (await postToken(form(params))).json<Tokens>()
     // Tokens rotated from the code's refresh token belong to the same grant.
-    const rotated = await (
-      await postToken(
-        form({
-          grant_type: 'refresh_token',
-          refresh_token: first.refresh_token,
-          client_id: app.clientId,
-          client_secret: app.clientSecret ?? '',
-        }),
-      )
-    ).json<Tokens>()
+    const rotated = await (await refreshGrant(app, first.refresh_token)).json<Tokens>()
     expect((await hello(rotated.access_token)).status).toBe(200)
     await expectOAuthError(await postToken(form(params)), 400, 'invalid_grant')
     expect((await hello(rotated.access_token)).status).toBe(401)
-    const again = await postToken(
-      form({
-        grant_type: 'refresh_token',
-        refresh_token: rotated.refresh_token,
-        client_id: app.clientId,
-        client_secret: app.clientSecret ?? '',
-      }),
-    )
-    await expectOAuthError(again, 400, 'invalid_grant')
+    await expectOAuthError(await refreshGrant(app, rotated.refresh_token), 400, 'invalid_grant')
   })
 
   it('RFC 6749 §4.1.2: 20 concurrent redemptions of one code → exactly one success', async () => {

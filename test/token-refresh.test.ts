@@ -1,26 +1,14 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index.ts'
-import { expectOAuthError, form, hello, makeApplication, passwordToken, postToken } from './helpers.ts'
+import { expectOAuthError, form, hello, makeApplication, passwordToken, postToken, refreshGrant } from './helpers.ts'
 
 type Tokens = { access_token: string; refresh_token: string; scope: string }
-
-async function refresh(app: { clientId: string; clientSecret: string | null }, token: string, scope?: string) {
-  return postToken(
-    form({
-      grant_type: 'refresh_token',
-      refresh_token: token,
-      client_id: app.clientId,
-      client_secret: app.clientSecret ?? '',
-      ...(scope ? { scope } : {}),
-    }),
-  )
-}
 
 describe('POST /o/token/ grant_type=refresh_token', () => {
   it('RFC 6749 §6: returns a new access token and a new (rotated) refresh token', async () => {
     const { app, token, refreshToken } = await passwordToken()
-    const response = await refresh(app, refreshToken)
+    const response = await refreshGrant(app, refreshToken)
     expect(response.status).toBe(200)
     expect(response.headers.get('Cache-Control')).toBe('no-store')
     const body = await response.json<Tokens>()
@@ -35,33 +23,33 @@ describe('POST /o/token/ grant_type=refresh_token', () => {
 
   it('RFC 6749 §6: a narrower scope narrows the access token; the new refresh token keeps the original scope', async () => {
     const { app, refreshToken } = await passwordToken()
-    const narrowed = await (await refresh(app, refreshToken, 'read')).json<Tokens>()
+    const narrowed = await (await refreshGrant(app, refreshToken, 'read')).json<Tokens>()
     expect(narrowed.scope).toBe('read')
     // The rotated refresh token still carries the original grant: it can ask for write again.
-    const widened = await refresh(app, narrowed.refresh_token, 'read write')
+    const widened = await refreshGrant(app, narrowed.refresh_token, 'read write')
     expect(widened.status).toBe(200)
     expect((await widened.json<Tokens>()).scope).toBe('read write')
   })
 
   it('RFC 6749 §6: a scope wider than the grant → invalid_scope, and the refresh token stays usable', async () => {
     const { app, refreshToken } = await passwordToken('read')
-    await expectOAuthError(await refresh(app, refreshToken, 'read write'), 400, 'invalid_scope')
-    expect((await refresh(app, refreshToken)).status).toBe(200)
+    await expectOAuthError(await refreshGrant(app, refreshToken, 'read write'), 400, 'invalid_scope')
+    expect((await refreshGrant(app, refreshToken)).status).toBe(200)
   })
 
   it('RFC 6749 §6: a refresh token works only for the client it was issued to', async () => {
     const { refreshToken } = await passwordToken()
     const other = await makeApplication()
-    await expectOAuthError(await refresh(other, refreshToken), 400, 'invalid_grant')
+    await expectOAuthError(await refreshGrant(other, refreshToken), 400, 'invalid_grant')
   })
 
   it('RFC 6749 §5.2: invalid_grant for an unknown, malformed or expired refresh token', async () => {
     const { app, refreshToken } = await passwordToken()
-    await expectOAuthError(await refresh(app, 'ert_nope'), 400, 'invalid_grant')
+    await expectOAuthError(await refreshGrant(app, 'ert_nope'), 400, 'invalid_grant')
     const forged = `${refreshToken.slice(0, -10)}AAAA${refreshToken.slice(-6)}`
-    await expectOAuthError(await refresh(app, forged), 400, 'invalid_grant')
+    await expectOAuthError(await refreshGrant(app, forged), 400, 'invalid_grant')
     await env.DB.prepare('UPDATE refresh_tokens SET expires_at = 1').run()
-    await expectOAuthError(await refresh(app, refreshToken), 400, 'invalid_grant')
+    await expectOAuthError(await refreshGrant(app, refreshToken), 400, 'invalid_grant')
   })
 
   it('RFC 6749 §5.2: invalid_request without refresh_token', async () => {
@@ -75,16 +63,16 @@ describe('POST /o/token/ grant_type=refresh_token', () => {
   it('RFC 6749 §5.2: unauthorized_client for an application without a refreshing grant', async () => {
     const { refreshToken } = await passwordToken()
     const app = await makeApplication({ grantTypes: ['client-credentials'] })
-    await expectOAuthError(await refresh(app, refreshToken), 400, 'unauthorized_client')
+    await expectOAuthError(await refreshGrant(app, refreshToken), 400, 'unauthorized_client')
   })
 
   it('RFC 9700 §4.14.2: reusing a rotated refresh token revokes the whole family', async () => {
     const { app, refreshToken } = await passwordToken()
-    const second = await (await refresh(app, refreshToken)).json<Tokens>()
-    await expectOAuthError(await refresh(app, refreshToken), 400, 'invalid_grant')
+    const second = await (await refreshGrant(app, refreshToken)).json<Tokens>()
+    await expectOAuthError(await refreshGrant(app, refreshToken), 400, 'invalid_grant')
     // The legitimate successor and its access token are revoked too.
     expect((await hello(second.access_token)).status).toBe(401)
-    await expectOAuthError(await refresh(app, second.refresh_token), 400, 'invalid_grant')
+    await expectOAuthError(await refreshGrant(app, second.refresh_token), 400, 'invalid_grant')
   })
 
   it('RFC 9700 §4.14.2: within REFRESH_TOKEN_GRACE_PERIOD_SECONDS a reuse is refused without revoking the family', async () => {
@@ -109,7 +97,7 @@ describe('POST /o/token/ grant_type=refresh_token', () => {
 
   it('RFC 9700 §4.14.2: 20 concurrent redemptions of one refresh token → exactly one success', async () => {
     const { app, refreshToken } = await passwordToken()
-    const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(app, refreshToken)))
+    const responses = await Promise.all(Array.from({ length: 20 }, () => refreshGrant(app, refreshToken)))
     const statuses = responses.map((response) => response.status)
     expect(statuses.filter((status) => status === 200)).toHaveLength(1)
     expect(statuses.filter((status) => status === 400)).toHaveLength(19)

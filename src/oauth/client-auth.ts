@@ -9,10 +9,13 @@ import type { Application } from '../db/schema.ts'
 import { findApplicationByClientId } from './applications.ts'
 import { OAuthError } from './errors.ts'
 
+/** RFC 8414 names of the client authentication methods accepted here. */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const
+
 export type ClientCredentials = {
   clientId: string
   clientSecret: string | null
-  method: 'client_secret_basic' | 'client_secret_post' | 'none'
+  method: (typeof CLIENT_AUTH_METHODS)[number]
 }
 
 const BASIC = /^basic\s+([A-Za-z0-9+/]+=*)\s*$/i

@@ -104,7 +104,18 @@ export async function lookupAccessToken(store: TokenStore, token: string): Promi
   return context
 }
 
-async function readAccessToken(db: Db, digest: string): Promise<AuthContext | null> {
+export type LiveAccessToken = {
+  userId: number | null
+  username: string | null
+  applicationId: number
+  clientId: string
+  scope: string
+  expiresAt: number
+  createdAt: Date
+}
+
+/** D1's row for a live access token (unexpired, user active), or null. Never cached. */
+export async function findLiveAccessToken(db: Db, digest: string): Promise<LiveAccessToken | null> {
   const row = await db
     .select({
       userId: accessTokens.userId,
@@ -114,6 +125,7 @@ async function readAccessToken(db: Db, digest: string): Promise<AuthContext | nu
       clientId: applications.clientId,
       scope: accessTokens.scope,
       expiresAt: accessTokens.expiresAt,
+      createdAt: accessTokens.createdAt,
     })
     .from(accessTokens)
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
@@ -121,6 +133,13 @@ async function readAccessToken(db: Db, digest: string): Promise<AuthContext | nu
     .where(and(eq(accessTokens.tokenHash, digest), gt(accessTokens.expiresAt, nowSeconds())))
     .get()
   if (!row || (row.userId !== null && !row.isActive)) return null
+  const { isActive: _, ...live } = row
+  return live
+}
+
+async function readAccessToken(db: Db, digest: string): Promise<AuthContext | null> {
+  const row = await findLiveAccessToken(db, digest)
+  if (!row) return null
   return {
     scheme: 'bearer',
     userId: row.userId,
