@@ -140,3 +140,28 @@ export function refreshGrant(app: { clientId: string; clientSecret: string | nul
     }),
   )
 }
+
+export const ORIGIN = 'https://example.com'
+
+/** A browser-like form post from this site (hono/csrf checks the Origin). */
+export function postForm(path: string, values: Record<string, string>, headers: Record<string, string> = {}) {
+  return SELF.fetch(`${ORIGIN}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, ...headers },
+    body: form(values),
+  })
+}
+
+/** Logs `user` in through /accounts/login/ and returns the session cookie to send back. */
+export async function login(user: { username: string; plainPassword: string }): Promise<string> {
+  const response = await postForm('/accounts/login/', { username: user.username, password: user.plainPassword })
+  const setCookie = response.headers.get('Set-Cookie') ?? ''
+  const cookie = setCookie.split(';')[0]
+  if (response.status !== 302 || !cookie) throw new Error(`login failed: ${response.status}`)
+  return cookie
+}
+
+export function getPage(path: string, cookie?: string) {
+  return SELF.fetch(`${ORIGIN}${path}`, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
+}
