@@ -7,12 +7,14 @@ import { accountsRouter } from './accounts/index.ts'
 import { apiRouter } from './api/index.ts'
 import { handleError } from './lib/errors.ts'
 import { oauthRouter } from './oauth/index.ts'
+import { managementRouter } from './oauth/management.ts'
 import type { AppEnv } from './types.ts'
 
 const app = new OpenAPIHono<AppEnv>()
 
 app.get('/healthz', (c) => c.text('ok'))
 app.route('/', oauthRouter)
+app.route('/', managementRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
 
