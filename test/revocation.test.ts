@@ -35,6 +35,12 @@ describe('POST /o/revoke-token/', () => {
     expect((await hello(token)).status).toBe(401)
   })
 
+  it('RFC 7009 §2.1: revoking an access token leaves its refresh token usable (DOT)', async () => {
+    const { app, token, refreshToken } = await passwordToken()
+    expect((await revoke({ token, client_id: app.clientId, client_secret: app.clientSecret ?? '' })).status).toBe(200)
+    expect((await refreshGrant(app, refreshToken)).status).toBe(200)
+  })
+
   it('RFC 7009 §2.1: revoking a refresh token revokes the access tokens of its grant', async () => {
     const { app, token, refreshToken } = await passwordToken()
     const response = await revoke({

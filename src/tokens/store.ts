@@ -256,15 +256,18 @@ export async function revokeRefreshToken(store: TokenStore, token: string, appli
   return true
 }
 
-/** Revokes an access token of this application (RFC 7009); false when there is none. */
+/**
+ * Revokes an access token of this application (RFC 7009); false when there is none. Its
+ * refresh token stays usable, as in DOT (§2.1 leaves that to the server).
+ */
 export async function revokeAccessToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
   if (!isWellFormedToken(token, 'access')) return false
   const digest = await sha256Hex(token)
-  const revoked = await deleteAccessTokens(
+  const deleted = await deleteAccessTokenRows(
     store,
     and(eq(accessTokens.tokenHash, digest), eq(accessTokens.applicationId, applicationId)),
   )
-  return revoked > 0
+  return deleted > 0
 }
 
 /**
@@ -288,19 +291,21 @@ export async function deleteAccessTokens(store: TokenStore, where: SQL | undefin
 }
 
 /**
- * Deletes access tokens without touching refresh tokens: the access token a refresh token
- * was issued with, once that refresh token has been rotated (DOT revokes it too).
+ * The access token a refresh token was issued with, once that refresh token has been
+ * rotated: it goes too (as in DOT).
  */
 export async function retireAccessToken(store: TokenStore, accessTokenId: number | null): Promise<void> {
-  if (accessTokenId === null) return
-  const deleted = await store.db
-    .delete(accessTokens)
-    .where(eq(accessTokens.id, accessTokenId))
-    .returning({ tokenHash: accessTokens.tokenHash })
+  if (accessTokenId !== null) await deleteAccessTokenRows(store, eq(accessTokens.id, accessTokenId))
+}
+
+/** Deletes access tokens without touching refresh tokens, then purges their KV entries. */
+async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined): Promise<number> {
+  const deleted = await store.db.delete(accessTokens).where(where).returning({ tokenHash: accessTokens.tokenHash })
   await purgeCache(
     store,
     deleted.map((row) => row.tokenHash),
   )
+  return deleted.length
 }
 
 // Revocation is D1 first, then KV: the revoking location sees it at once, others within
