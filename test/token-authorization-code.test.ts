@@ -109,10 +109,17 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
   })
 
   it('RFC 6749 §4.1.2: 20 concurrent redemptions of one code → exactly one success', async () => {
-    const { params } = await authorizationCode()
+    const { app, params } = await authorizationCode()
     const responses = await Promise.all(Array.from({ length: 20 }, () => postToken(form(params))))
     const statuses = responses.map((response) => response.status)
     expect(statuses.filter((status) => status === 200)).toHaveLength(1)
     expect(statuses.filter((status) => status === 400)).toHaveLength(19)
+    // The other 19 are second redemptions, seen after the winner's tokens were stored: all revoked.
+    const winner = await responses[statuses.indexOf(200)].json<Tokens>()
+    expect((await hello(winner.access_token)).status).toBe(401)
+    const live = await env.DB.prepare('SELECT COUNT(*) AS n FROM access_tokens WHERE application_id = ?')
+      .bind(app.id)
+      .first<{ n: number }>()
+    expect(live?.n).toBe(0)
   })
 })

@@ -101,8 +101,20 @@ describe('POST /o/token/ grant_type=refresh_token', () => {
     const statuses = responses.map((response) => response.status)
     expect(statuses.filter((status) => status === 200)).toHaveLength(1)
     expect(statuses.filter((status) => status === 400)).toHaveLength(19)
+    let winner: Tokens | undefined
     for (const response of responses) {
       if (response.status === 400) expect((await response.json<{ error: string }>()).error).toBe('invalid_grant')
+      else winner = await response.json<Tokens>()
     }
+    // Every loser is a replay seen after the winner's redemption, which stored its tokens in the
+    // same transaction: the family revocation always catches them, and no stray token is left.
+    expect((await hello(winner?.access_token ?? '')).status).toBe(401)
+    await expectOAuthError(await refreshGrant(app, winner?.refresh_token ?? ''), 400, 'invalid_grant')
+    const live = await env.DB.prepare(
+      'SELECT COUNT(*) AS n FROM access_tokens WHERE application_id = ? AND expires_at > unixepoch()',
+    )
+      .bind(app.id)
+      .first<{ n: number }>()
+    expect(live?.n).toBe(0)
   })
 })

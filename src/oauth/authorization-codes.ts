@@ -4,6 +4,7 @@
  * `grants`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
  */
 import { and, eq, isNull } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
@@ -44,8 +45,8 @@ export async function createAuthorizationCode(db: Db, input: NewAuthorizationCod
 
 export type StoredGrant = typeof grants.$inferSelect & { username: string; isActive: boolean }
 
-export type RedeemedCode =
-  | { status: 'redeemed'; grant: StoredGrant }
+export type FoundCode =
+  | { status: 'live'; grant: StoredGrant }
   /** Redeemed before: RFC 6749 §4.1.2 asks to revoke what it issued. */
   | { status: 'reused'; grant: StoredGrant }
   | { status: 'invalid' }
@@ -55,35 +56,29 @@ export function codeFamily(grantId: number): string {
   return `code:${grantId}`
 }
 
-/**
- * Redeems a code. `check` sees the stored grant first and may throw to refuse the request.
- * The redemption itself is ONE conditional UPDATE, so concurrent redemptions of one code
- * yield exactly one `redeemed`.
- */
-export async function redeemAuthorizationCode(
-  db: Db,
-  code: string,
-  check: (grant: StoredGrant) => void | Promise<void>,
-): Promise<RedeemedCode> {
+/** A code, its user, and whether it can still be redeemed. Reading changes nothing. */
+export async function findAuthorizationCode(db: Db, code: string): Promise<FoundCode> {
   if (!isWellFormedToken(code, 'code')) return { status: 'invalid' }
-  const digest = await sha256Hex(code)
   const row = await db
     .select({ grant: grants, username: users.username, isActive: users.isActive })
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
-    .where(eq(grants.codeHash, digest))
+    .where(eq(grants.codeHash, await sha256Hex(code)))
     .get()
   if (!row) return { status: 'invalid' }
-  const stored: StoredGrant = { ...row.grant, username: row.username, isActive: row.isActive }
-  if (stored.redeemedAt !== null) return { status: 'reused', grant: stored }
-  const now = nowSeconds()
-  if (stored.expiresAt <= now) return { status: 'invalid' }
-  await check(stored)
-  const redeemed = await db
+  const grant: StoredGrant = { ...row.grant, username: row.username, isActive: row.isActive }
+  if (grant.redeemedAt !== null) return { status: 'reused', grant }
+  return grant.expiresAt > nowSeconds() ? { status: 'live', grant } : { status: 'invalid' }
+}
+
+/**
+ * The redemption of a code for redeemAndIssueTokens: ONE conditional UPDATE that matches
+ * only while the code is unused, so concurrent redemptions yield exactly one success.
+ */
+export function markCodeRedeemed(db: Db, grant: StoredGrant): BatchItem<'sqlite'> {
+  return db
     .update(grants)
-    .set({ redeemedAt: now })
-    .where(and(eq(grants.id, stored.id), isNull(grants.redeemedAt)))
+    .set({ redeemedAt: nowSeconds() })
+    .where(and(eq(grants.id, grant.id), isNull(grants.redeemedAt)))
     .returning({ id: grants.id })
-    .get()
-  return redeemed ? { status: 'redeemed', grant: stored } : { status: 'reused', grant: stored }
 }

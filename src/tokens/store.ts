@@ -5,6 +5,7 @@
  * rules live here and nowhere else.
  */
 import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
@@ -46,28 +47,52 @@ export type IssuedTokens = {
 }
 
 export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
+  return (await storeTokens(store, request, null)) as IssuedTokens
+}
+
+/**
+ * A one-time redemption (an authorization code, a refresh token) and the tokens it yields,
+ * in ONE D1 batch — one transaction, never interleaved with another request's statements.
+ * `redemption` is a conditional UPDATE … RETURNING that matches one row only while the
+ * code or token is unused; when it matches nothing (a concurrent request won), the tokens
+ * inserted alongside are deleted unseen and null is returned. So of any number of
+ * concurrent redemptions exactly one gets tokens, and anything that sees the redemption
+ * also sees those tokens (a family revocation after it cannot miss them).
+ */
+export async function redeemAndIssueTokens(
+  store: TokenStore,
+  request: IssueRequest,
+  redemption: BatchItem<'sqlite'>,
+): Promise<IssuedTokens | null> {
+  return storeTokens(store, request, redemption)
+}
+
+async function storeTokens(
+  store: TokenStore,
+  request: IssueRequest,
+  redemption: BatchItem<'sqlite'> | null,
+): Promise<IssuedTokens | null> {
   const now = nowSeconds()
   const accessToken = mintToken('access')
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
-  const insertAccess = store.db.insert(accessTokens).values({
-    tokenHash: accessHash,
-    userId: request.userId,
-    applicationId: request.applicationId,
-    scope,
-    expiresAt,
-  })
+  const inserts: BatchItem<'sqlite'>[] = [
+    store.db.insert(accessTokens).values({
+      tokenHash: accessHash,
+      userId: request.userId,
+      applicationId: request.applicationId,
+      scope,
+      expiresAt,
+    }),
+  ]
 
   let refreshToken: string | null = null
-  if (request.refreshLifetime === null) {
-    await insertAccess
-  } else {
+  let refreshHash: string | null = null
+  if (request.refreshLifetime !== null) {
     refreshToken = mintToken('refresh')
-    const refreshHash = await sha256Hex(refreshToken)
-    // One batch is one transaction: both tokens are stored, or neither is.
-    await store.db.batch([
-      insertAccess,
+    refreshHash = await sha256Hex(refreshToken)
+    inserts.push(
       store.db.insert(refreshTokens).values({
         tokenHash: refreshHash,
         accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${accessHash})`,
@@ -77,7 +102,18 @@ export async function issueTokens(store: TokenStore, request: IssueRequest): Pro
         familyId: request.familyId ?? refreshHash,
         expiresAt: now + request.refreshLifetime,
       }),
+    )
+  }
+
+  // One batch is one transaction: the redemption and both tokens are stored, or none is.
+  const [first, ...rest] = redemption ? [redemption, ...inserts] : inserts
+  const [redeemed] = await store.db.batch([first, ...rest])
+  if (redemption && !(Array.isArray(redeemed) && redeemed.length === 1)) {
+    await store.db.batch([
+      store.db.delete(refreshTokens).where(eq(refreshTokens.tokenHash, refreshHash ?? '')),
+      store.db.delete(accessTokens).where(eq(accessTokens.tokenHash, accessHash)),
     ])
+    return null
   }
 
   await cacheAccessToken(store, accessHash, {
@@ -178,40 +214,37 @@ async function cacheAccessToken(store: TokenStore, digest: string, context: Auth
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 
-export type ConsumedRefreshToken =
-  | { status: 'consumed'; row: RefreshTokenRow }
+export type FoundRefreshToken =
+  | { status: 'live'; row: RefreshTokenRow }
   /** Already rotated or revoked: a replay (RFC 9700 §4.14.2). */
   | { status: 'reused'; row: RefreshTokenRow }
   | { status: 'invalid' }
 
-/**
- * Redeems a refresh token of this application. `check` sees the stored row first and may
- * throw to refuse the request without using the token up. The state change itself is ONE
- * conditional statement, so of any number of concurrent redemptions exactly one is `consumed`.
- */
-export async function consumeRefreshToken(
+/** A refresh token of this application, and whether it can still be redeemed. */
+export async function findRefreshToken(
   store: TokenStore,
   token: string,
   applicationId: number,
-  check: (row: RefreshTokenRow) => void | Promise<void>,
-): Promise<ConsumedRefreshToken> {
+): Promise<FoundRefreshToken> {
   if (!isWellFormedToken(token, 'refresh')) return { status: 'invalid' }
-  const digest = await sha256Hex(token)
-  const ofThisClient = and(eq(refreshTokens.tokenHash, digest), eq(refreshTokens.applicationId, applicationId))
-  const stored = await store.db.select().from(refreshTokens).where(ofThisClient).get()
-  if (!stored) return { status: 'invalid' }
-  if (stored.revokedAt !== null) return { status: 'reused', row: stored }
-  const now = nowSeconds()
-  if (stored.expiresAt <= now) return { status: 'invalid' }
-  await check(stored)
   const row = await store.db
+    .select()
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
+    .get()
+  if (!row) return { status: 'invalid' }
+  if (row.revokedAt !== null) return { status: 'reused', row }
+  return row.expiresAt > nowSeconds() ? { status: 'live', row } : { status: 'invalid' }
+}
+
+/** The redemption of a refresh token for redeemAndIssueTokens: matches only while it is unused. */
+export function markRefreshTokenUsed(store: TokenStore, row: RefreshTokenRow): BatchItem<'sqlite'> {
+  const now = nowSeconds()
+  return store.db
     .update(refreshTokens)
     .set({ revokedAt: now })
-    .where(and(ofThisClient, isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
-    .returning()
-    .get()
-  // No row: a concurrent request redeemed it between the read and the update.
-  return row ? { status: 'consumed', row } : { status: 'reused', row: { ...stored, revokedAt: now } }
+    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+    .returning({ id: refreshTokens.id })
 }
 
 /**
