@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { grants } from '../src/db/schema.ts'
 import {
   db,
+  fetchWithSettings,
   form,
   getPage,
   hello,
@@ -106,6 +107,31 @@ describe('GET /o/authorize/', () => {
     expect(grant?.nonce).toBe('n-0S6_WzA2Mj')
     expect(Math.abs((grant?.authTime ?? 0) - before)).toBeLessThan(5)
     expect(grant?.codeChallengeMethod).toBe('S256')
+    // AUTHORIZATION_CODE_EXPIRE_SECONDS (60)
+    expect(Math.abs((grant?.expiresAt ?? 0) - before - 60)).toBeLessThan(5)
+  })
+
+  it('RFC 7636 §4.2: PKCE_ALLOW_PLAIN lets a client use plain, end to end', async () => {
+    const { app, params, cookie } = await setup()
+    const call = (request: Request) => fetchWithSettings(request, { PKCE_ALLOW_PLAIN: 'true' })
+    const verifier = 'plain-verifier-plain-verifier-plain-verifier-0123'
+    const query = { ...params, code_challenge: verifier, code_challenge_method: 'plain' }
+    const consent = await call(
+      new Request(`https://example.com${authorizeUrl(query)}`, { headers: { Cookie: cookie }, redirect: 'manual' }),
+    )
+    expect(consent.status).toBe(200)
+    const approved = await call(
+      new Request('https://example.com/o/authorize/', {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Cookie: cookie, Origin: 'https://example.com', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({ ...query, allow: 'Approve' }),
+      }),
+    )
+    const code = location(approved).searchParams.get('code') ?? ''
+    expect((await redeem(app, code, verifier)).status).toBe(200)
+    const metadata = await call(new Request('https://example.com/.well-known/oauth-authorization-server'))
+    expect((await metadata.json<Record<string, unknown>>()).code_challenge_methods_supported).toEqual(['S256', 'plain'])
   })
 
   it('RFC 6749 §4.1.2.1: Deny → redirect with error=access_denied and state', async () => {

@@ -2,7 +2,7 @@
  * Fixtures for tests: users and applications made through the domain layer, and small
  * HTTP helpers that call the Worker the way a client would.
  */
-import { env, SELF } from 'cloudflare:test'
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { createUser } from '../src/accounts/users.ts'
 import { getDb } from '../src/db/client.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
@@ -164,4 +164,13 @@ export async function login(user: { username: string; plainPassword: string }): 
 
 export function getPage(path: string, cookie?: string) {
   return SELF.fetch(`${ORIGIN}${path}`, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
+}
+
+/** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
+export async function fetchWithSettings(request: Request, settings: Record<string, string>) {
+  const { default: worker } = await import('../src/index.ts')
+  const ctx = createExecutionContext()
+  const response = await worker.fetch(request, { ...env, ...settings }, ctx)
+  await waitOnExecutionContext(ctx)
+  return response
 }

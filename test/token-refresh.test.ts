@@ -1,7 +1,15 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import worker from '../src/index.ts'
-import { expectOAuthError, form, hello, makeApplication, passwordToken, postToken, refreshGrant } from './helpers.ts'
+import {
+  expectOAuthError,
+  fetchWithSettings,
+  form,
+  hello,
+  makeApplication,
+  passwordToken,
+  postToken,
+  refreshGrant,
+} from './helpers.ts'
 
 type Tokens = { access_token: string; refresh_token: string; scope: string }
 
@@ -77,17 +85,15 @@ describe('POST /o/token/ grant_type=refresh_token', () => {
 
   it('RFC 9700 §4.14.2: within REFRESH_TOKEN_GRACE_PERIOD_SECONDS a reuse is refused without revoking the family', async () => {
     const { app, refreshToken } = await passwordToken()
-    const call = async (body: string) => {
-      const ctx = createExecutionContext()
-      const request = new Request('https://example.com/o/token/', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body,
-      })
-      const response = await worker.fetch(request, { ...env, REFRESH_TOKEN_GRACE_PERIOD_SECONDS: '30' }, ctx)
-      await waitOnExecutionContext(ctx)
-      return response
-    }
+    const call = (body: string) =>
+      fetchWithSettings(
+        new Request('https://example.com/o/token/', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body,
+        }),
+        { REFRESH_TOKEN_GRACE_PERIOD_SECONDS: '30' },
+      )
     const params = { grant_type: 'refresh_token', client_id: app.clientId, client_secret: app.clientSecret ?? '' }
     const second = await (await call(form({ ...params, refresh_token: refreshToken }))).json<Tokens>()
     await expectOAuthError(await call(form({ ...params, refresh_token: refreshToken })), 400, 'invalid_grant')
