@@ -123,6 +123,11 @@ describe('/accounts/login/ and /accounts/logout/', () => {
     expect(crossSite.status).toBe(403)
   })
 
+  it('a form body over the limit is refused with 413', async () => {
+    const response = await postForm('/accounts/login/', { username: 'x'.repeat(20_000), password: 'y' })
+    expect(response.status).toBe(413)
+  })
+
   it('changing the password ends existing sessions', async () => {
     const user = await makeUser()
     const cookie = await login(user)
