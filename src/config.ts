@@ -10,10 +10,18 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 const secondsOrOff = (fallback: number) => z.coerce.number().int().min(0).max(3600).default(fallback)
+const flag = z.preprocess((value) => value === true || value === 'true' || value === '1', z.boolean())
 
 const SettingsSchema = z.object({
   ACCESS_TOKEN_EXPIRE_SECONDS: seconds(86400),
   REFRESH_TOKEN_EXPIRE_SECONDS: seconds(1209600),
+  // DOT's default; RFC 6749 §4.1.2 recommends at most 10 minutes.
+  AUTHORIZATION_CODE_EXPIRE_SECONDS: seconds(60),
+  REFRESH_TOKEN_GRACE_PERIOD_SECONDS: z.coerce.number().int().min(0).default(0),
+  // RFC 7636 §4.2: `plain` only for clients that cannot do S256; off unless allowed.
+  PKCE_ALLOW_PLAIN: flag.default(false),
+  // Django's SESSION_COOKIE_AGE: two weeks.
+  SESSION_COOKIE_AGE: seconds(1209600),
   SCOPES: z
     .preprocess(
       (value) => (typeof value === 'string' ? JSON.parse(value) : value),
@@ -46,6 +54,11 @@ const SettingsSchema = z.object({
 export type Config = {
   accessTokenLifetime: number
   refreshTokenLifetime: number
+  authorizationCodeLifetime: number
+  /** Seconds during which reusing a rotated refresh token is refused without revoking its family. */
+  refreshTokenGracePeriod: number
+  pkceAllowPlain: boolean
+  sessionLifetime: number
   /** scope name → human description */
   scopes: Record<string, string>
   defaultScopes: string[]
@@ -70,6 +83,10 @@ export function getConfig(env: object): Config {
   const config: Config = {
     accessTokenLifetime: settings.ACCESS_TOKEN_EXPIRE_SECONDS,
     refreshTokenLifetime: settings.REFRESH_TOKEN_EXPIRE_SECONDS,
+    authorizationCodeLifetime: settings.AUTHORIZATION_CODE_EXPIRE_SECONDS,
+    refreshTokenGracePeriod: settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS,
+    pkceAllowPlain: settings.PKCE_ALLOW_PLAIN,
+    sessionLifetime: settings.SESSION_COOKIE_AGE,
     scopes,
     defaultScopes,
     pageSize: settings.PAGE_SIZE,

@@ -3,6 +3,7 @@
  * App assembly: routers mounted in one place, the API documentation, one error handler; the cron cleanup.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { accountsRouter } from './accounts/index.ts'
 import { apiRouter, apiTokenAuthRouter } from './api/index.ts'
 import { getDb } from './db/client.ts'
 import { mountDocs } from './docs/openapi.ts'
@@ -10,6 +11,7 @@ import { apiBodyLimit, oauthBodyLimit } from './lib/body-limit.ts'
 import { handleError } from './lib/errors.ts'
 import { d1Bookmark } from './lib/request-context.ts'
 import { oauthRouter } from './oauth/index.ts'
+import { managementRouter } from './oauth/management.ts'
 import { oidcRouter } from './oauth/oidc/index.ts'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
 import type { AppEnv } from './types.ts'
@@ -24,8 +26,10 @@ app.use('/api/*', apiBodyLimit())
 app.use('/api-token-auth/*', apiBodyLimit())
 app.route('/', oauthRouter)
 app.route('/', oidcRouter)
+app.route('/', managementRouter)
 app.route('/', apiTokenAuthRouter)
 app.route('/api', apiRouter)
+app.route('/accounts', accountsRouter)
 mountDocs(app)
 
 app.notFound((c) => c.json(c.req.path.startsWith('/o/') ? { error: 'not_found' } : { detail: 'Not found.' }, 404))

@@ -2,7 +2,7 @@
  * Fixtures for tests: users and applications made through the domain layer, and small
  * HTTP helpers that call the Worker the way a client would.
  */
-import { env, SELF } from 'cloudflare:test'
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { createUser } from '../src/accounts/users.ts'
 import { getDb } from '../src/db/client.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
@@ -107,4 +107,109 @@ export async function storeToken(options: { scopes: string[]; user?: { id: numbe
 /** The token store as the Worker builds it, over the test bindings. */
 export function testStore() {
   return standaloneTokenStore(db, env.TOKEN_CACHE)
+}
+
+export async function expectOAuthError(response: Response, status: number, error: string) {
+  const { expect } = await import('vitest')
+  expect(response.status).toBe(status)
+  expect(response.headers.get('Cache-Control')).toBe('no-store')
+  const body = await response.json<{ error: string; error_description: string }>()
+  expect(body.error).toBe(error)
+  return body
+}
+
+/** RFC 7636 §4.1/§4.2: a random verifier and its S256 challenge. */
+export async function pkcePair() {
+  const { base64url } = await import('jose')
+  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)))
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)))
+  return { verifier, challenge: base64url.encode(digest) }
+}
+
+export const REDIRECT_URI = 'https://client.example.com/callback'
+
+/** A user, an authorization-code application and a code minted for them, as /o/authorize/ would. */
+export async function authorizationCode(
+  options: { clientType?: 'confidential' | 'public'; pkce?: boolean; scopes?: string[]; lifetime?: number } = {},
+) {
+  const { createAuthorizationCode } = await import('../src/oauth/authorization-codes.ts')
+  const user = await makeUser()
+  const app = await makeApplication({
+    clientType: options.clientType ?? 'confidential',
+    grantTypes: ['authorization-code'],
+    redirectUris: [REDIRECT_URI],
+    userId: user.id,
+  })
+  const pkce = await pkcePair()
+  const withPkce = options.pkce ?? true
+  const code = await createAuthorizationCode(db, {
+    applicationId: app.id,
+    userId: user.id,
+    redirectUri: REDIRECT_URI,
+    scopes: options.scopes ?? ['read', 'write'],
+    codeChallenge: withPkce ? pkce.challenge : '',
+    codeChallengeMethod: withPkce ? 'S256' : '',
+    nonce: '',
+    authTime: Math.floor(Date.now() / 1000),
+    lifetime: options.lifetime ?? 60,
+  })
+  const params: Record<string, string> = {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
+    client_id: app.clientId,
+    ...(app.clientSecret ? { client_secret: app.clientSecret } : {}),
+    ...(withPkce ? { code_verifier: pkce.verifier } : {}),
+  }
+  return { user, app, code, pkce, params }
+}
+
+export function hello(token: string) {
+  return SELF.fetch('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
+}
+
+export function refreshGrant(app: { clientId: string; clientSecret: string | null }, token: string, scope?: string) {
+  return postToken(
+    form({
+      grant_type: 'refresh_token',
+      refresh_token: token,
+      client_id: app.clientId,
+      client_secret: app.clientSecret ?? '',
+      ...(scope ? { scope } : {}),
+    }),
+  )
+}
+
+export const ORIGIN = 'https://example.com'
+
+/** A browser-like form post from this site (hono/csrf checks the Origin). */
+export function postForm(path: string, values: Record<string, string>, headers: Record<string, string> = {}) {
+  return SELF.fetch(`${ORIGIN}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, ...headers },
+    body: form(values),
+  })
+}
+
+/** Logs `user` in through /accounts/login/ and returns the session cookie to send back. */
+export async function login(user: { username: string; plainPassword: string }): Promise<string> {
+  const response = await postForm('/accounts/login/', { username: user.username, password: user.plainPassword })
+  const setCookie = response.headers.get('Set-Cookie') ?? ''
+  const cookie = setCookie.split(';')[0]
+  if (response.status !== 302 || !cookie) throw new Error(`login failed: ${response.status}`)
+  return cookie
+}
+
+export function getPage(path: string, cookie?: string) {
+  return SELF.fetch(`${ORIGIN}${path}`, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
+}
+
+/** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
+export async function fetchWithSettings(request: Request, settings: Record<string, string>) {
+  const { default: worker } = await import('../src/index.ts')
+  const ctx = createExecutionContext()
+  const response = await worker.fetch(request, { ...env, ...settings }, ctx)
+  await waitOnExecutionContext(ctx)
+  return response
 }

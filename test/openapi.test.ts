@@ -19,7 +19,17 @@ type Document = {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 // Served by the app but not API endpoints: the documentation itself and the health check.
-const UNDOCUMENTED = new Set([OPENAPI_PATH, DOCS_PATH, '/healthz'])
+// DOT's own spelling of the revocation endpoint is served but hidden from the document; the
+// browser pages (login, logout, consent) answer HTML to people, not JSON to API clients.
+const UNDOCUMENTED = new Set([
+  OPENAPI_PATH,
+  DOCS_PATH,
+  '/healthz',
+  '/o/revoke_token/',
+  '/o/authorize/',
+  '/accounts/login/',
+  '/accounts/logout/',
+])
 
 async function document(): Promise<Document> {
   const response = await api(OPENAPI_PATH)

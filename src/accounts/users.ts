@@ -26,6 +26,11 @@ export async function createUser(db: Db, user: NewUser): Promise<User> {
     .get()
 }
 
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  if (!Number.isSafeInteger(id)) return undefined
+  return db.select().from(users).where(eq(users.id, id)).get()
+}
+
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
   return db.select().from(users).where(eq(users.username, username)).get()
 }

@@ -40,6 +40,12 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     name: 'Authorization',
     description: 'A DRF `Token` key: enter `Token <40 hex characters>` (from /api-token-auth/).',
   })
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: '__Host-eot_session',
+    description: 'The browser login session from /accounts/login/ (`eot_session` on http://localhost).',
+  })
   registry.registerComponent('securitySchemes', 'clientBasic', {
     type: 'http',
     scheme: 'basic',

@@ -3,13 +3,14 @@
  * OAuth2 applications (DOT's Application model). The client secret is shown once, at
  * creation, and stored only as a SHA-256 digest.
  */
-import { eq } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { type Application, applications } from '../db/schema.ts'
+import { type Application, accessTokens, applications } from '../db/schema.ts'
+import { deleteAccessTokens, type TokenStore } from '../tokens/store.ts'
 import type { ApplicationGrant } from './grants/types.ts'
 
 export const CLIENT_TYPES = ['confidential', 'public'] as const
@@ -57,4 +58,85 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
 
 export async function findApplicationByClientId(db: Db, clientId: string): Promise<Application | undefined> {
   return db.select().from(applications).where(eq(applications.clientId, clientId)).get()
+}
+
+/** The applications `userId` owns, newest first. */
+export async function listOwnApplications(db: Db, userId: number): Promise<Application[]> {
+  return db.select().from(applications).where(eq(applications.userId, userId)).orderBy(desc(applications.id))
+}
+
+/** An application by id when `userId` owns it; others' applications do not exist for them. */
+export async function findOwnApplication(db: Db, userId: number, id: number): Promise<Application | undefined> {
+  if (!Number.isSafeInteger(id)) return undefined
+  return db
+    .select()
+    .from(applications)
+    .where(and(eq(applications.id, id), eq(applications.userId, userId)))
+    .get()
+}
+
+export type ApplicationChanges = {
+  name?: string
+  grantTypes?: ApplicationGrant[]
+  redirectUris?: string[]
+  skipAuthorization?: boolean
+}
+
+export async function updateOwnApplication(
+  db: Db,
+  userId: number,
+  id: number,
+  changes: ApplicationChanges,
+): Promise<Application | undefined> {
+  const values: Partial<typeof applications.$inferInsert> = { updatedAt: new Date() }
+  if (changes.name !== undefined) values.name = changes.name
+  if (changes.grantTypes !== undefined) values.grantTypes = changes.grantTypes.join(' ')
+  if (changes.redirectUris !== undefined) values.redirectUris = changes.redirectUris.join(' ')
+  if (changes.skipAuthorization !== undefined) values.skipAuthorization = changes.skipAuthorization
+  return db
+    .update(applications)
+    .set(values)
+    .where(and(eq(applications.id, id), eq(applications.userId, userId)))
+    .returning()
+    .get()
+}
+
+/** Deletes an owned application after revoking its tokens (KV purged); false when not found. */
+export async function deleteOwnApplication(store: TokenStore, userId: number, id: number): Promise<boolean> {
+  const application = await findOwnApplication(store.db, userId, id)
+  if (!application) return false
+  await deleteAccessTokens(store, eq(accessTokens.applicationId, application.id))
+  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
+  await store.db.delete(applications).where(eq(applications.id, application.id))
+  return true
+}
+
+/** A new secret for an owned confidential application, shown once; null when not found or public. */
+export async function rotateClientSecret(db: Db, userId: number, id: number): Promise<string | null> {
+  const clientSecret = mintToken('clientSecret')
+  const updated = await db
+    .update(applications)
+    .set({ clientSecretHash: await sha256Hex(clientSecret), updatedAt: new Date() })
+    .where(and(eq(applications.id, id), eq(applications.userId, userId), eq(applications.clientType, 'confidential')))
+    .returning({ id: applications.id })
+    .get()
+  return updated ? clientSecret : null
+}
+
+/** Field errors for a combination of settings that cannot work, as DRF's `{"field": ["message"]}`. */
+export function applicationProblems(
+  clientType: Application['clientType'],
+  grantTypes: readonly string[],
+  redirectUris: readonly string[],
+): Record<string, string[]> | null {
+  const problems: Record<string, string[]> = {}
+  // RFC 6749 §3.1.2.2: clients of the code grant must register their redirection endpoints.
+  if (grantTypes.includes('authorization-code') && redirectUris.length === 0) {
+    problems.redirect_uris = ['The authorization-code grant needs at least one redirect URI.']
+  }
+  // RFC 6749 §4.4: client credentials are for confidential clients only.
+  if (grantTypes.includes('client-credentials') && clientType === 'public') {
+    problems.authorization_grant_type = ['Public clients may not use the client-credentials grant.']
+  }
+  return Object.keys(problems).length > 0 ? problems : null
 }

@@ -1,12 +1,15 @@
 /**
  * @module
- * What this server supports, described once: OIDC Discovery 1.0 (/.well-known/openid-configuration)
- * is built here, and RFC 8414 authorization server metadata is meant to reuse
- * `authorizationServerMetadata` as is. Grant types come from the token endpoint's own table,
- * so the documents list exactly what the server does and grow with it.
+ * What this server supports, described once: RFC 8414 authorization server metadata
+ * (`GET /.well-known/oauth-authorization-server`, served here) and OIDC Discovery 1.0
+ * (/.well-known/openid-configuration, which extends it). Grant types come from the token
+ * endpoint's own table, so the documents list exactly what the server does and grow with it.
  */
+import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Config } from '../config.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
+import { config, issuer } from '../lib/request-context.ts'
+import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { GRANTS } from './grants/index.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
@@ -15,6 +18,8 @@ import { SCOPE_CLAIMS } from './oidc/claims.ts'
 export const ENDPOINTS = {
   authorization: '/o/authorize/',
   token: '/o/token/',
+  revocation: '/o/revoke-token/',
+  introspection: '/o/introspect/',
   userinfo: '/o/userinfo/',
   jwks: '/o/.well-known/jwks.json',
   openidConfiguration: '/.well-known/openid-configuration',
@@ -34,9 +39,19 @@ export function authorizationServerMetadata(issuer: string, config: Config): Rec
     jwks_uri: issuer + ENDPOINTS.jwks,
     scopes_supported: Object.keys(config.scopes),
     response_types_supported: codeFlow ? ['code'] : [],
-    ...(codeFlow ? { response_modes_supported: ['query'], code_challenge_methods_supported: ['S256'] } : {}),
-    grant_types_supported: grantTypes,
+    ...(codeFlow
+      ? {
+          response_modes_supported: ['query'],
+          code_challenge_methods_supported: config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
+        }
+      : {}),
+    grant_types_supported: grantTypes.sort(),
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint: issuer + ENDPOINTS.revocation,
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint: issuer + ENDPOINTS.introspection,
+    // Public clients cannot introspect: a client_id alone proves nothing.
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
   }
 }
 
@@ -57,3 +72,18 @@ export function openidConfiguration(issuer: string, config: Config, keys: Signin
     ],
   }
 }
+
+const MetadataSchema = z.record(z.string(), z.unknown()).openapi('ServerMetadata')
+
+export const metadataRoute = createRoute({
+  method: 'get',
+  path: '/.well-known/oauth-authorization-server',
+  tags: ['OAuth2'],
+  summary: 'Authorization server metadata (RFC 8414)',
+  responses: {
+    200: { description: 'Metadata (RFC 8414 §2)', content: { 'application/json': { schema: MetadataSchema } } },
+  },
+})
+
+export const metadata: RouteHandler<typeof metadataRoute, AppEnv> = (c) =>
+  c.json(authorizationServerMetadata(issuer(c), config(c)), 200)

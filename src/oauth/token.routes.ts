@@ -8,7 +8,10 @@ const param = (description: string) => z.string().optional().openapi({ descripti
 
 export const TokenRequestSchema = z
   .object({
-    grant_type: z.string().min(1).openapi({ description: 'password', example: 'password' }),
+    grant_type: z.string().min(1).openapi({
+      description: 'authorization_code, client_credentials, password or refresh_token',
+      example: 'authorization_code',
+    }),
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
     username: param('password grant'),
     password: param('password grant'),

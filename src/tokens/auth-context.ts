@@ -5,8 +5,8 @@
  */
 
 export type AuthContext = {
-  /** `bearer`: an OAuth2 access token; `token`: a DRF `Token` key (not scoped). */
-  scheme: 'bearer' | 'token'
+  /** `bearer`: an OAuth2 access token; `token`: a DRF `Token` key (not scoped); `session`: the browser login. */
+  scheme: 'bearer' | 'token' | 'session'
   /** null for client_credentials tokens, which act for the client alone. */
   userId: number | null
   username: string | null

@@ -1,9 +1,11 @@
 /**
  * @module
- * Token store: issue and look up access and refresh tokens and DRF `Token` keys. D1 holds the
- * truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer before it.
+ * Token store: issue, look up and revoke access and refresh tokens and DRF `Token` keys. D1
+ * holds the truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer
+ * before it, and every revocation goes through `forgetCached` after D1 changed.
  */
-import { and, eq, gt, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedApiKey, isWellFormedToken, mintApiKey, mintToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
@@ -41,6 +43,10 @@ export type IssueRequest = {
   accessLifetime: number
   /** Lifetime of a refresh token to issue alongside, or null for none. */
   refreshLifetime: number | null
+  /** Scope of that refresh token when it differs from the access token's (a narrowed refresh, RFC 6749 §6). */
+  refreshScopes?: string[]
+  /** Rotation family of that refresh token; a new grant starts its own. */
+  familyId?: string
 }
 
 export type IssuedTokens = {
@@ -51,38 +57,73 @@ export type IssuedTokens = {
 }
 
 export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
+  return (await storeTokens(store, request, null)) as IssuedTokens
+}
+
+/**
+ * A one-time redemption (an authorization code, a refresh token) and the tokens it yields,
+ * in ONE D1 batch — one transaction, never interleaved with another request's statements.
+ * `redemption` is a conditional UPDATE … RETURNING that matches one row only while the
+ * code or token is unused; when it matches nothing (a concurrent request won), the tokens
+ * inserted alongside are deleted unseen and null is returned. So of any number of
+ * concurrent redemptions exactly one gets tokens, and anything that sees the redemption
+ * also sees those tokens (a family revocation after it cannot miss them).
+ */
+export async function redeemAndIssueTokens(
+  store: TokenStore,
+  request: IssueRequest,
+  redemption: BatchItem<'sqlite'>,
+): Promise<IssuedTokens | null> {
+  return storeTokens(store, request, redemption)
+}
+
+async function storeTokens(
+  store: TokenStore,
+  request: IssueRequest,
+  redemption: BatchItem<'sqlite'> | null,
+): Promise<IssuedTokens | null> {
   const now = nowSeconds()
   const accessToken = mintToken('access')
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
-  const insertAccess = store.db.insert(accessTokens).values({
-    tokenHash: accessHash,
-    userId: request.userId,
-    applicationId: request.applicationId,
-    scope,
-    expiresAt,
-  })
+  const inserts: BatchItem<'sqlite'>[] = [
+    store.db.insert(accessTokens).values({
+      tokenHash: accessHash,
+      userId: request.userId,
+      applicationId: request.applicationId,
+      scope,
+      expiresAt,
+    }),
+  ]
 
   let refreshToken: string | null = null
-  if (request.refreshLifetime === null) {
-    await insertAccess
-  } else {
+  let refreshHash: string | null = null
+  if (request.refreshLifetime !== null) {
     refreshToken = mintToken('refresh')
-    const refreshHash = await sha256Hex(refreshToken)
-    // One batch is one transaction: both tokens are stored, or neither is.
-    await store.db.batch([
-      insertAccess,
+    refreshHash = await sha256Hex(refreshToken)
+    inserts.push(
       store.db.insert(refreshTokens).values({
         tokenHash: refreshHash,
         accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${accessHash})`,
         userId: request.userId,
         applicationId: request.applicationId,
-        scope,
-        familyId: refreshHash,
+        scope: (request.refreshScopes ?? request.scopes).join(' '),
+        familyId: request.familyId ?? refreshHash,
         expiresAt: now + request.refreshLifetime,
       }),
+    )
+  }
+
+  // One batch is one transaction: the redemption and both tokens are stored, or none is.
+  const [first, ...rest] = redemption ? [redemption, ...inserts] : inserts
+  const [redeemed] = await store.db.batch([first, ...rest])
+  if (redemption && !(Array.isArray(redeemed) && redeemed.length === 1)) {
+    await store.db.batch([
+      store.db.delete(refreshTokens).where(eq(refreshTokens.tokenHash, refreshHash ?? '')),
+      store.db.delete(accessTokens).where(eq(accessTokens.tokenHash, accessHash)),
     ])
+    return null
   }
 
   await cacheIssued(store, ACCESS_KEY_PREFIX + accessHash, {
@@ -105,14 +146,32 @@ export async function lookupAccessToken(store: TokenStore, token: string): Promi
   return cachedLookup(store, ACCESS_KEY_PREFIX + digest, () => readAccessToken(store, digest))
 }
 
+export type LiveAccessToken = {
+  userId: number | null
+  username: string | null
+  applicationId: number
+  clientId: string
+  scope: string
+  expiresAt: number
+  createdAt: Date
+}
+
+/** D1's row for a live access token (unexpired, user active), or null. Never cached. */
+export async function findLiveAccessToken(db: Db, digest: string): Promise<LiveAccessToken | null> {
+  const row = await accessTokenQuery(db, digest).get()
+  if (!row || (row.userId !== null && !row.isActive)) return null
+  const { isActive: _, ...live } = row
+  return live
+}
+
 /**
  * A replica answers first. A digest it does not know is asked of the primary before it is
  * called unknown: a token issued a moment ago (and not in KV, e.g. < 60 s left) may not have
  * reached the replica yet, and the negative cache would otherwise remember it as unknown.
  */
 async function readAccessToken(store: TokenStore, digest: string): Promise<AuthContext | null> {
-  const row = (await accessTokenQuery(store.read(), digest).get()) ?? (await accessTokenQuery(store.db, digest).get())
-  if (!row || (row.userId !== null && !row.isActive)) return null
+  const row = (await findLiveAccessToken(store.read(), digest)) ?? (await findLiveAccessToken(store.db, digest))
+  if (!row) return null
   return {
     scheme: 'bearer',
     userId: row.userId,
@@ -135,6 +194,7 @@ export function accessTokenQuery(db: Db, digest: string) {
       clientId: applications.clientId,
       scope: accessTokens.scope,
       expiresAt: accessTokens.expiresAt,
+      createdAt: accessTokens.createdAt,
     })
     .from(accessTokens)
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
@@ -208,4 +268,139 @@ export async function createApiKey(store: TokenStore, userId: number): Promise<s
     .onConflictDoNothing({ target: apiTokens.userId })
     .returning({ id: apiTokens.id })
   return inserted.length > 0 ? key : null
+}
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect
+
+export type FoundRefreshToken =
+  | { status: 'live'; row: RefreshTokenRow }
+  /** Already rotated or revoked: a replay (RFC 9700 §4.14.2). */
+  | { status: 'reused'; row: RefreshTokenRow }
+  | { status: 'invalid' }
+
+/** A refresh token of this application, and whether it can still be redeemed. */
+export async function findRefreshToken(
+  store: TokenStore,
+  token: string,
+  applicationId: number,
+): Promise<FoundRefreshToken> {
+  if (!isWellFormedToken(token, 'refresh')) return { status: 'invalid' }
+  const row = await store.db
+    .select()
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
+    .get()
+  if (!row) return { status: 'invalid' }
+  if (row.revokedAt !== null) return { status: 'reused', row }
+  return row.expiresAt > nowSeconds() ? { status: 'live', row } : { status: 'invalid' }
+}
+
+/** The redemption of a refresh token for redeemAndIssueTokens: matches only while it is unused. */
+export function markRefreshTokenUsed(store: TokenStore, row: RefreshTokenRow): BatchItem<'sqlite'> {
+  const now = nowSeconds()
+  return store.db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+    .returning({ id: refreshTokens.id })
+}
+
+/**
+ * Revokes every token of a rotation family: all its refresh tokens and the access tokens
+ * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
+ */
+export async function revokeFamily(store: TokenStore, familyId: string): Promise<void> {
+  const [deleted] = await store.db.batch([
+    store.db
+      .delete(accessTokens)
+      .where(
+        inArray(
+          accessTokens.id,
+          store.db
+            .select({ id: refreshTokens.accessTokenId })
+            .from(refreshTokens)
+            .where(eq(refreshTokens.familyId, familyId)),
+        ),
+      )
+      .returning({ tokenHash: accessTokens.tokenHash }),
+    store.db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
+  ])
+  await purgeCache(
+    store,
+    deleted.map((row) => row.tokenHash),
+  )
+}
+
+/** Revokes a refresh token of this application and, with it, its whole grant (RFC 7009 §2.1). */
+export async function revokeRefreshToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
+  if (!isWellFormedToken(token, 'refresh')) return false
+  const row = await store.db
+    .select({ familyId: refreshTokens.familyId })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
+    .get()
+  if (!row) return false
+  await revokeFamily(store, row.familyId)
+  return true
+}
+
+/**
+ * Revokes an access token of this application (RFC 7009); false when there is none. Its
+ * refresh token stays usable, as in DOT (§2.1 leaves that to the server).
+ */
+export async function revokeAccessToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
+  if (!isWellFormedToken(token, 'access')) return false
+  const digest = await sha256Hex(token)
+  const deleted = await deleteAccessTokenRows(
+    store,
+    and(eq(accessTokens.tokenHash, digest), eq(accessTokens.applicationId, applicationId)),
+  )
+  return deleted > 0
+}
+
+/**
+ * Deletes the access tokens matching `where` and retires the refresh tokens issued with
+ * them (one batch), then purges their KV entries. Returns how many access tokens went.
+ */
+export async function deleteAccessTokens(store: TokenStore, where: SQL | undefined): Promise<number> {
+  const matching = store.db.select({ id: accessTokens.id }).from(accessTokens).where(where)
+  const [, deleted] = await store.db.batch([
+    store.db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(inArray(refreshTokens.accessTokenId, matching), isNull(refreshTokens.revokedAt))),
+    store.db.delete(accessTokens).where(where).returning({ tokenHash: accessTokens.tokenHash }),
+  ])
+  await purgeCache(
+    store,
+    deleted.map((row) => row.tokenHash),
+  )
+  return deleted.length
+}
+
+/**
+ * The access token a refresh token was issued with, once that refresh token has been
+ * rotated: it goes too (as in DOT).
+ */
+export async function retireAccessToken(store: TokenStore, accessTokenId: number | null): Promise<void> {
+  if (accessTokenId !== null) await deleteAccessTokenRows(store, eq(accessTokens.id, accessTokenId))
+}
+
+/** Deletes access tokens without touching refresh tokens, then purges their KV entries. */
+async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined): Promise<number> {
+  const deleted = await store.db.delete(accessTokens).where(where).returning({ tokenHash: accessTokens.tokenHash })
+  await purgeCache(
+    store,
+    deleted.map((row) => row.tokenHash),
+  )
+  return deleted.length
+}
+
+// Revocation is D1 first, then the cache tiers: the revoking location sees it at once, other
+// locations within KV's propagation delay (up to ~60 s) plus TOKEN_MEMORY_CACHE_SECONDS.
+async function purgeCache(store: TokenStore, digests: string[]): Promise<void> {
+  await Promise.all(digests.map((digest) => forgetCached(store, ACCESS_KEY_PREFIX + digest)))
 }

@@ -1,0 +1,68 @@
+/**
+ * @module
+ * The browser session: a cookie signed with SECRET_KEY (HMAC-SHA256, hono/cookie) holding
+ * the user id, the login time, an expiry and a tag of the password hash. Nothing is stored
+ * server-side; changing the password ends every session (Django's session auth hash).
+ */
+import type { Context } from 'hono'
+import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
+import { sha256Hex } from '../crypto/digest.ts'
+import type { User } from '../db/schema.ts'
+import { sessionCookie } from '../lib/html-security.ts'
+import { config, db } from '../lib/request-context.ts'
+import { nowSeconds } from '../tokens/auth-context.ts'
+import type { AppEnv } from '../types.ts'
+import { findUserById } from './users.ts'
+
+// `__Host-eot_session` in production (src/lib/html-security.ts), plain on http://localhost.
+export const SESSION_COOKIE = 'eot_session'
+const PASSWORD_TAG_LENGTH = 16
+
+export type Session = { user: User; authTime: number }
+
+function cookie(c: Context<AppEnv>, maxAge: number) {
+  const { name, options } = sessionCookie(SESSION_COOKIE, c.req.url)
+  return { name, options: { ...options, maxAge } }
+}
+
+async function passwordTag(user: User): Promise<string> {
+  return (await sha256Hex(`session:${user.password}`)).slice(0, PASSWORD_TAG_LENGTH)
+}
+
+export async function startSession(c: Context<AppEnv>, user: User): Promise<void> {
+  const lifetime = config(c).sessionLifetime
+  const now = nowSeconds()
+  const value = [user.id, now, now + lifetime, await passwordTag(user)].join('.')
+  const { name, options } = cookie(c, lifetime)
+  await setSignedCookie(c, name, value, c.env.SECRET_KEY, options)
+}
+
+/** The logged-in, still active user, or null for no, forged, expired or outdated cookie. */
+export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
+  const value = await getSignedCookie(c, c.env.SECRET_KEY, cookie(c, 0).name)
+  if (!value) return null
+  const [id, authTime, expires, tag] = value.split('.')
+  // The signed expiry counts, not the browser's: a replayed old cookie is refused.
+  if (!tag || !(Number(expires) > nowSeconds())) return null
+  const user = await findUserById(db(c), Number(id))
+  if (!user?.isActive || (await passwordTag(user)) !== tag) return null
+  return { user, authTime: Number(authTime) }
+}
+
+export function endSession(c: Context<AppEnv>): void {
+  const { name, options } = cookie(c, 0)
+  deleteCookie(c, name, options)
+}
+
+/**
+ * `next` when it is a path on this site, else `fallback`: redirects after login never
+ * leave the origin (no open redirect via `//evil.example`, `/\evil.example` or `https:`).
+ */
+export function safeNext(next: string | undefined, requestUrl: string, fallback: string): string {
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(next)) return fallback
+  const origin = new URL(requestUrl).origin
+  const target = new URL(next, origin)
+  return target.origin === origin ? target.pathname + target.search + target.hash : fallback
+}

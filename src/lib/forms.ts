@@ -1,0 +1,27 @@
+/**
+ * @module
+ * Request parameters as name → every value sent, so repeated parameters can be refused
+ * (RFC 6749 §3.1) instead of one silently winning.
+ */
+import type { Context } from 'hono'
+
+export type RawParams = Record<string, string[]>
+
+export function queryParams(c: Context): RawParams {
+  return c.req.queries()
+}
+
+/** A urlencoded or multipart form body; file parts are dropped. */
+export async function formParams(c: Context): Promise<RawParams> {
+  const body = await c.req.parseBody({ all: true })
+  const params: RawParams = {}
+  for (const [name, value] of Object.entries(body)) {
+    params[name] = (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string')
+  }
+  return params
+}
+
+/** The value of a parameter sent exactly once, else undefined. */
+export function single(params: RawParams, name: string): string | undefined {
+  return params[name]?.length === 1 ? params[name][0] : undefined
+}

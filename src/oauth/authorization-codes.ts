@@ -1,0 +1,84 @@
+/**
+ * @module
+ * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/, stored as a digest in
+ * `grants`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
+ */
+import { and, eq, isNull } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { sha256Hex } from '../crypto/digest.ts'
+import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
+import type { Db } from '../db/client.ts'
+import { grants, users } from '../db/schema.ts'
+import { nowSeconds } from '../tokens/auth-context.ts'
+
+export type NewAuthorizationCode = {
+  applicationId: number
+  userId: number
+  redirectUri: string
+  scopes: string[]
+  codeChallenge: string
+  codeChallengeMethod: string
+  /** OpenID Connect nonce, carried to the id_token; empty when none was sent. */
+  nonce: string
+  /** When the user logged in (Unix seconds), for OIDC's auth_time. */
+  authTime: number
+  lifetime: number
+}
+
+/** Stores a new code and returns it; only its digest is kept. */
+export async function createAuthorizationCode(db: Db, input: NewAuthorizationCode): Promise<string> {
+  const code = mintToken('code')
+  await db.insert(grants).values({
+    codeHash: await sha256Hex(code),
+    applicationId: input.applicationId,
+    userId: input.userId,
+    redirectUri: input.redirectUri,
+    scope: input.scopes.join(' '),
+    codeChallenge: input.codeChallenge,
+    codeChallengeMethod: input.codeChallengeMethod,
+    nonce: input.nonce,
+    authTime: input.authTime,
+    expiresAt: nowSeconds() + input.lifetime,
+  })
+  return code
+}
+
+export type StoredGrant = typeof grants.$inferSelect & { username: string; isActive: boolean }
+
+export type FoundCode =
+  | { status: 'live'; grant: StoredGrant }
+  /** Redeemed before: RFC 6749 §4.1.2 asks to revoke what it issued. */
+  | { status: 'reused'; grant: StoredGrant }
+  | { status: 'invalid' }
+
+/** The rotation family of every token issued from one code, so they can be revoked together. */
+export function codeFamily(grantId: number): string {
+  return `code:${grantId}`
+}
+
+/** A code, its user, and whether it can still be redeemed. Reading changes nothing. */
+export async function findAuthorizationCode(db: Db, code: string): Promise<FoundCode> {
+  if (!isWellFormedToken(code, 'code')) return { status: 'invalid' }
+  const row = await db
+    .select({ grant: grants, username: users.username, isActive: users.isActive })
+    .from(grants)
+    .innerJoin(users, eq(users.id, grants.userId))
+    .where(eq(grants.codeHash, await sha256Hex(code)))
+    .get()
+  if (!row) return { status: 'invalid' }
+  const grant: StoredGrant = { ...row.grant, username: row.username, isActive: row.isActive }
+  if (grant.redeemedAt !== null) return { status: 'reused', grant }
+  return grant.expiresAt > nowSeconds() ? { status: 'live', grant } : { status: 'invalid' }
+}
+
+/**
+ * The redemption of a code for redeemAndIssueTokens: ONE conditional UPDATE that matches
+ * only while the code is unused, so concurrent redemptions yield exactly one success.
+ */
+export function markCodeRedeemed(db: Db, grant: StoredGrant): BatchItem<'sqlite'> {
+  return db
+    .update(grants)
+    .set({ redeemedAt: nowSeconds() })
+    .where(and(eq(grants.id, grant.id), isNull(grants.redeemedAt)))
+    .returning({ id: grants.id })
+}

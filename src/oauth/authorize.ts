@@ -1,0 +1,192 @@
+/**
+ * @module
+ * The authorization request (RFC 6749 §4.1.1 + RFC 7636 §4.3): ONE schema for its
+ * parameters, and the checks that decide between an error page (the redirect target cannot
+ * be trusted), an error redirect (§4.1.2.1) and a valid request.
+ */
+import { and, eq, gt } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Config } from '../config.ts'
+import type { Db } from '../db/client.ts'
+import { type Application, accessTokens } from '../db/schema.ts'
+import { nowSeconds } from '../tokens/auth-context.ts'
+import { findApplicationByClientId } from './applications.ts'
+import { OAuthError } from './errors.ts'
+import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
+import { parseScope, resolveScopes } from './scopes.ts'
+
+const param = z.string().optional()
+
+/** Every parameter /o/authorize/ reads; OIDC parameters (prompt, max_age, …) belong here too. */
+export const AuthorizeRequestSchema = z.object({
+  response_type: param,
+  client_id: param,
+  redirect_uri: param,
+  scope: param,
+  state: param,
+  code_challenge: param,
+  code_challenge_method: param,
+  nonce: param,
+})
+
+export type AuthorizeParams = z.infer<typeof AuthorizeRequestSchema>
+export const AUTHORIZE_PARAMS = Object.keys(AuthorizeRequestSchema.shape) as (keyof AuthorizeParams)[]
+
+export type AuthorizeRequest = {
+  application: Application
+  redirectUri: string
+  scopes: string[]
+  state: string | undefined
+  codeChallenge: string
+  codeChallengeMethod: PkceMethod | ''
+  nonce: string
+}
+
+export type AuthorizeErrorCode =
+  | 'invalid_request'
+  | 'unauthorized_client'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+
+export type AuthorizeOutcome =
+  /** The client or redirect_uri cannot be trusted: show an error page, never redirect (§4.1.2.1). */
+  | { kind: 'page'; error: string; description: string }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'valid'; request: AuthorizeRequest }
+
+// RFC 6749 §3.1.2.1 + DOT's ALLOWED_REDIRECT_URI_SCHEMES: https, or http to the local machine.
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+export function isAllowedRedirectUri(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  // §3.1.2: "The endpoint URI MUST NOT include a fragment component."
+  if (url.hash !== '' || value.includes('#')) return false
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+}
+
+/** §4.1.2.1 / §4.1.2: parameters added to the client's redirect_uri, keeping its own query. */
+export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(redirectUri)
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
+  return url.toString()
+}
+
+export function errorRedirect(
+  redirectUri: string,
+  error: AuthorizeErrorCode,
+  description: string,
+  state: string | undefined,
+): AuthorizeOutcome {
+  return { kind: 'redirect', location: redirectWith(redirectUri, { error, error_description: description, state }) }
+}
+
+/**
+ * Validates an authorization request given as name → every value sent (repeated
+ * parameters are refused, §3.1). The order of checks matters: nothing is redirected
+ * until the client and its redirect_uri are known to be genuine.
+ */
+export async function validateAuthorizeRequest(
+  db: Db,
+  config: Config,
+  raw: Record<string, string[]>,
+): Promise<AuthorizeOutcome> {
+  const single = (name: keyof AuthorizeParams) => (raw[name]?.length === 1 ? raw[name][0] : undefined)
+  const repeated = AUTHORIZE_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1)
+  const params = AuthorizeRequestSchema.parse(Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, single(name)])))
+
+  const application = params.client_id ? await findApplicationByClientId(db, params.client_id) : undefined
+  if (!application || repeated.includes('client_id')) {
+    return { kind: 'page', error: 'invalid_client_id', description: 'Unknown or missing client_id.' }
+  }
+  const registered = application.redirectUris.split(' ').filter(Boolean)
+  const redirectUri = params.redirect_uri
+  // §3.1.2.3/RFC 9700 §4.1.3: exact string match against a registered URI, nothing looser.
+  if (
+    !redirectUri ||
+    repeated.includes('redirect_uri') ||
+    !registered.includes(redirectUri) ||
+    !isAllowedRedirectUri(redirectUri)
+  ) {
+    return { kind: 'page', error: 'invalid_redirect_uri', description: 'Missing or unregistered redirect_uri.' }
+  }
+
+  const state = repeated.includes('state') ? undefined : params.state
+  const fail = (error: AuthorizeErrorCode, description: string) => errorRedirect(redirectUri, error, description, state)
+  if (repeated.length > 0) return fail('invalid_request', `Repeated parameter: ${repeated.join(', ')}.`)
+  if (!params.response_type) return fail('invalid_request', 'Missing parameter: response_type.')
+  if (params.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.')
+  if (!application.grantTypes.split(' ').includes('authorization-code')) {
+    return fail('unauthorized_client', 'This client may not use the authorization code grant.')
+  }
+
+  let scopes: string[]
+  try {
+    scopes = resolveScopes(params.scope, config)
+  } catch (error) {
+    if (error instanceof OAuthError) return fail('invalid_scope', error.message)
+    throw error
+  }
+
+  const challenge = params.code_challenge ?? ''
+  if (challenge === '') {
+    if (params.code_challenge_method) return fail('invalid_request', 'code_challenge_method without code_challenge.')
+    // RFC 7636 §4.4.1 / RFC 9700 §2.1.1: public clients must use PKCE.
+    if (application.clientType === 'public')
+      return fail('invalid_request', 'Public clients must send a code_challenge.')
+  } else {
+    // RFC 7636 §4.3: the method defaults to plain.
+    const method = params.code_challenge_method ?? 'plain'
+    if (!(PKCE_METHODS as readonly string[]).includes(method)) {
+      return fail('invalid_request', 'Unsupported code_challenge_method.')
+    }
+    if (method === 'plain' && !config.pkceAllowPlain) {
+      return fail('invalid_request', 'code_challenge_method=plain is not allowed; use S256.')
+    }
+    if (!PKCE_VALUE.test(challenge)) return fail('invalid_request', 'Malformed code_challenge.')
+  }
+
+  return {
+    kind: 'valid',
+    request: {
+      application,
+      redirectUri,
+      scopes,
+      state,
+      codeChallenge: challenge,
+      codeChallengeMethod: challenge === '' ? '' : ((params.code_challenge_method ?? 'plain') as PkceMethod),
+      nonce: params.nonce ?? '',
+    },
+  }
+}
+
+/**
+ * DOT's APPROVAL_PROMPT = 'auto': the user approved this application before, and a live
+ * access token of theirs for it already covers every requested scope.
+ */
+export async function hasLiveApproval(
+  db: Db,
+  userId: number,
+  applicationId: number,
+  scopes: string[],
+): Promise<boolean> {
+  const rows = await db
+    .select({ scope: accessTokens.scope })
+    .from(accessTokens)
+    .where(
+      and(
+        eq(accessTokens.userId, userId),
+        eq(accessTokens.applicationId, applicationId),
+        gt(accessTokens.expiresAt, nowSeconds()),
+      ),
+    )
+  return rows.some((row) => {
+    const granted = parseScope(row.scope)
+    return scopes.every((scope) => granted.includes(scope))
+  })
+}

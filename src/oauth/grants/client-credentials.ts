@@ -1,0 +1,27 @@
+/**
+ * @module
+ * Client credentials grant (RFC 6749 §4.4): a confidential client acting for itself.
+ */
+import { issueTokens } from '../../tokens/store.ts'
+import { OAuthError } from '../errors.ts'
+import { resolveScopes } from '../scopes.ts'
+import { type GrantHandler, requireApplicationGrant } from './types.ts'
+
+export const clientCredentialsGrant: GrantHandler = async ({ store, config, application, params }) => {
+  // §4.4: "The client credentials grant type MUST only be used by confidential clients."
+  if (application.clientType !== 'confidential') {
+    throw new OAuthError('unauthorized_client', 'Only confidential clients may use the client_credentials grant.')
+  }
+  requireApplicationGrant(application, 'client-credentials')
+  const scopes = resolveScopes(params.scope, config)
+  // §4.4.3: "A refresh token SHOULD NOT be included."
+  return issueTokens(store, {
+    userId: null,
+    username: null,
+    applicationId: application.id,
+    clientId: application.clientId,
+    scopes,
+    accessLifetime: config.accessTokenLifetime,
+    refreshLifetime: null,
+  })
+}

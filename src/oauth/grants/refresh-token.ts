@@ -1,0 +1,80 @@
+/**
+ * @module
+ * Refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token
+ * and retires the old one; replaying a retired one revokes its whole family (RFC 9700 §4.14.2).
+ */
+import { eq } from 'drizzle-orm'
+import type { Config } from '../../config.ts'
+import { users } from '../../db/schema.ts'
+import { nowSeconds } from '../../tokens/auth-context.ts'
+import {
+  findRefreshToken,
+  markRefreshTokenUsed,
+  type RefreshTokenRow,
+  redeemAndIssueTokens,
+  retireAccessToken,
+  revokeFamily,
+  type TokenStore,
+} from '../../tokens/store.ts'
+import { OAuthError } from '../errors.ts'
+import { parseScope } from '../scopes.ts'
+import { type GrantHandler, requireParam } from './types.ts'
+
+/** Grants that issue refresh tokens; an application with neither cannot refresh. */
+const REFRESHING_GRANTS = ['password', 'authorization-code']
+
+export const refreshTokenGrant: GrantHandler = async ({ store, config, application, params }) => {
+  const token = requireParam(params, 'refresh_token')
+  if (!application.grantTypes.split(' ').some((grant) => REFRESHING_GRANTS.includes(grant))) {
+    throw new OAuthError('unauthorized_client', 'This client may not use the refresh_token grant.')
+  }
+  const found = await findRefreshToken(store, token, application.id)
+  if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, found.row)
+  if (found.status !== 'live') throw new OAuthError('invalid_grant', 'Invalid refresh token.')
+  const { row } = found
+
+  const granted = parseScope(row.scope)
+  const requested = params.scope === undefined || params.scope.trim() === '' ? granted : parseScope(params.scope)
+  // §6: the requested scope "MUST NOT include any scope not originally granted".
+  const wider = requested.filter((scope) => !granted.includes(scope))
+  if (wider.length > 0) throw new OAuthError('invalid_scope', `Scope not originally granted: ${wider.join(' ')}`)
+
+  const user =
+    row.userId === null
+      ? null
+      : await store.db
+          .select({ username: users.username, isActive: users.isActive })
+          .from(users)
+          .where(eq(users.id, row.userId))
+          .get()
+  if (row.userId !== null && !user?.isActive) throw new OAuthError('invalid_grant', 'Invalid refresh token.')
+
+  const issued = await redeemAndIssueTokens(
+    store,
+    {
+      userId: row.userId,
+      username: user?.username ?? null,
+      applicationId: application.id,
+      clientId: application.clientId,
+      scopes: requested,
+      accessLifetime: config.accessTokenLifetime,
+      refreshLifetime: config.refreshTokenLifetime,
+      // The new refresh token keeps the grant's original scope (§6) and its family.
+      refreshScopes: granted,
+      familyId: row.familyId,
+    },
+    markRefreshTokenUsed(store, row),
+  )
+  // Null: a concurrent request redeemed this token first, so this one is a replay.
+  if (!issued) {
+    await revokeFamilyUnlessGrace(store, config, { ...row, revokedAt: nowSeconds() })
+    throw new OAuthError('invalid_grant', 'Invalid refresh token.')
+  }
+  await retireAccessToken(store, row.accessTokenId)
+  return issued
+}
+
+async function revokeFamilyUnlessGrace(store: TokenStore, config: Config, row: RefreshTokenRow): Promise<void> {
+  // Within the grace period a parallel retry is refused without treating it as theft.
+  if (nowSeconds() - (row.revokedAt ?? 0) >= config.refreshTokenGracePeriod) await revokeFamily(store, row.familyId)
+}

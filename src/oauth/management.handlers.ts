@@ -1,0 +1,135 @@
+/**
+ * @module
+ * Management API handlers: the caller (c.var.auth, set by sessionOrBearer) sees and changes
+ * only what they own; anything else is 404.
+ */
+import type { RouteHandler } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { findUserById } from '../accounts/users.ts'
+import type { Application } from '../db/schema.ts'
+import { db, tokenStore } from '../lib/request-context.ts'
+import type { AppEnv } from '../types.ts'
+import {
+  applicationProblems,
+  createApplication,
+  deleteOwnApplication,
+  findOwnApplication,
+  listOwnApplications,
+  rotateClientSecret,
+  updateOwnApplication,
+} from './applications.ts'
+import { listAuthorizedTokens, revokeAuthorizedToken } from './authorized-tokens.ts'
+import type { ApplicationGrant } from './grants/types.ts'
+import type {
+  applicationDetailRoute,
+  deleteApplicationRoute,
+  listApplicationsRoute,
+  listAuthorizedTokensRoute,
+  registerApplicationRoute,
+  revokeAuthorizedTokenRoute,
+  rotateSecretRoute,
+  updateApplicationRoute,
+} from './management.routes.ts'
+
+const NOT_FOUND = { detail: 'Not found.' } as const
+const STAFF_ONLY = { skip_authorization: ['Only staff users may skip the consent page.'] }
+
+/** The user behind the request; sessionOrBearer has refused requests without one. */
+function ownerId(c: Context<AppEnv>): number {
+  const { userId } = c.var.auth
+  if (userId === null) throw new Error('management route reached without a user')
+  return userId
+}
+
+async function isStaff(c: Context<AppEnv>): Promise<boolean> {
+  return (await findUserById(db(c), ownerId(c)))?.isStaff ?? false
+}
+
+function present(application: Application) {
+  return {
+    id: application.id,
+    client_id: application.clientId,
+    name: application.name,
+    client_type: application.clientType,
+    authorization_grant_type: application.grantTypes.split(' ').filter(Boolean),
+    redirect_uris: application.redirectUris.split(' ').filter(Boolean),
+    skip_authorization: application.skipAuthorization,
+    created: application.createdAt.toISOString(),
+    updated: application.updatedAt.toISOString(),
+  }
+}
+
+export const listApplications: RouteHandler<typeof listApplicationsRoute, AppEnv> = async (c) =>
+  c.json((await listOwnApplications(db(c), ownerId(c))).map(present), 200)
+
+export const registerApplication: RouteHandler<typeof registerApplicationRoute, AppEnv> = async (c) => {
+  const input = c.req.valid('json')
+  const problems = applicationProblems(input.client_type, input.authorization_grant_type, input.redirect_uris)
+  if (problems) return c.json(problems, 400)
+  if (input.skip_authorization && !(await isStaff(c))) return c.json(STAFF_ONLY, 400)
+  const created = await createApplication(db(c), {
+    name: input.name,
+    clientType: input.client_type,
+    grantTypes: input.authorization_grant_type,
+    redirectUris: input.redirect_uris,
+    skipAuthorization: input.skip_authorization,
+    userId: ownerId(c),
+  })
+  // The only time the secret is ever shown: D1 keeps its digest.
+  return c.json({ ...present(created), client_secret: created.clientSecret }, 201, { 'Cache-Control': 'no-store' })
+}
+
+export const applicationDetail: RouteHandler<typeof applicationDetailRoute, AppEnv> = async (c) => {
+  const application = await findOwnApplication(db(c), ownerId(c), Number(c.req.valid('param').id))
+  return application ? c.json(present(application), 200) : c.json(NOT_FOUND, 404)
+}
+
+export const updateApplication: RouteHandler<typeof updateApplicationRoute, AppEnv> = async (c) => {
+  const id = Number(c.req.valid('param').id)
+  const changes = c.req.valid('json')
+  const current = await findOwnApplication(db(c), ownerId(c), id)
+  if (!current) return c.json(NOT_FOUND, 404)
+  const grantTypes = changes.authorization_grant_type ?? (current.grantTypes.split(' ') as ApplicationGrant[])
+  const redirectUris = changes.redirect_uris ?? current.redirectUris.split(' ').filter(Boolean)
+  const problems = applicationProblems(current.clientType, grantTypes, redirectUris)
+  if (problems) return c.json(problems, 400)
+  if (changes.skip_authorization && !(await isStaff(c))) return c.json(STAFF_ONLY, 400)
+  const updated = await updateOwnApplication(db(c), ownerId(c), id, {
+    name: changes.name,
+    grantTypes: changes.authorization_grant_type,
+    redirectUris: changes.redirect_uris,
+    skipAuthorization: changes.skip_authorization,
+  })
+  return updated ? c.json(present(updated), 200) : c.json(NOT_FOUND, 404)
+}
+
+export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, AppEnv> = async (c) => {
+  const deleted = await deleteOwnApplication(tokenStore(c), ownerId(c), Number(c.req.valid('param').id))
+  return deleted ? c.body(null, 204) : c.json(NOT_FOUND, 404)
+}
+
+export const rotateSecret: RouteHandler<typeof rotateSecretRoute, AppEnv> = async (c) => {
+  const id = Number(c.req.valid('param').id)
+  const application = await findOwnApplication(db(c), ownerId(c), id)
+  if (!application) return c.json(NOT_FOUND, 404)
+  const secret = application.clientType === 'public' ? null : await rotateClientSecret(db(c), ownerId(c), id)
+  return c.json({ client_secret: secret }, 200, { 'Cache-Control': 'no-store' })
+}
+
+export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, AppEnv> = async (c) => {
+  const tokens = await listAuthorizedTokens(db(c), ownerId(c))
+  return c.json(
+    tokens.map((token) => ({
+      id: token.id,
+      application: { name: token.applicationName, client_id: token.clientId },
+      scope: token.scope,
+      expires: new Date(token.expiresAt * 1000).toISOString(),
+    })),
+    200,
+  )
+}
+
+export const revokeToken: RouteHandler<typeof revokeAuthorizedTokenRoute, AppEnv> = async (c) => {
+  const revoked = await revokeAuthorizedToken(tokenStore(c), ownerId(c), Number(c.req.valid('param').id))
+  return revoked ? c.body(null, 204) : c.json(NOT_FOUND, 404)
+}

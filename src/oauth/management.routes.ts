@@ -1,0 +1,160 @@
+/**
+ * @module
+ * The management JSON API: DOT's application views (`/o/applications/`) and authorized-token
+ * views (`/o/authorized-tokens/`) for the logged-in user or the owner's Bearer token.
+ */
+import { createRoute, z } from '@hono/zod-openapi'
+import { DetailSchema } from '../api/schemas.ts'
+import { APPLICATION_GRANTS, CLIENT_TYPES } from './applications.ts'
+import { isAllowedRedirectUri } from './authorize.ts'
+
+const RedirectUriSchema = z
+  .string()
+  .max(2000)
+  .refine(isAllowedRedirectUri, 'Enter an https URI without a fragment (http only for localhost or 127.0.0.1).')
+  .openapi({ example: 'https://client.example.com/callback' })
+
+const fields = {
+  name: z.string().trim().min(1).max(255).openapi({ example: 'Photo Printer' }),
+  authorization_grant_type: z
+    .array(z.enum(APPLICATION_GRANTS))
+    .min(1)
+    .max(APPLICATION_GRANTS.length)
+    .openapi({ description: "DOT's grant names", example: ['authorization-code'] }),
+  redirect_uris: z.array(RedirectUriSchema).max(20),
+  skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
+}
+
+export const ApplicationInputSchema = z
+  .object({
+    ...fields,
+    client_type: z.enum(CLIENT_TYPES),
+    redirect_uris: fields.redirect_uris.default([]),
+    skip_authorization: fields.skip_authorization.default(false),
+  })
+  .openapi('ApplicationInput')
+
+export const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
+
+export const ApplicationSchema = z
+  .object({
+    id: z.number().int(),
+    client_id: z.string(),
+    name: z.string(),
+    client_type: z.enum(CLIENT_TYPES),
+    authorization_grant_type: z.array(z.string()),
+    redirect_uris: z.array(z.string()),
+    skip_authorization: z.boolean(),
+    created: z.string(),
+    updated: z.string(),
+  })
+  .openapi('Application')
+
+const SecretSchema = z.object({
+  client_secret: z.string().nullable().openapi({ description: 'Shown once; null for public clients' }),
+})
+
+export const ApplicationWithSecretSchema = ApplicationSchema.extend(SecretSchema.shape).openapi('ApplicationWithSecret')
+
+export const AuthorizedTokenSchema = z
+  .object({
+    id: z.number().int(),
+    application: z.object({ name: z.string(), client_id: z.string() }),
+    scope: z.string(),
+    expires: z.string().openapi({ description: 'ISO 8601' }),
+  })
+  .openapi('AuthorizedToken')
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+})
+const IdParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '1' }) })
+const security: Record<string, string[]>[] = [{ bearer: ['read', 'write'] }, { session: [] }]
+const errors = {
+  401: json(DetailSchema, 'Not authenticated'),
+  403: json(DetailSchema, 'The token lacks the read (GET) or write scope'),
+}
+const notFound = { 404: json(DetailSchema, 'Not found, or not yours') }
+const fieldErrors = { 400: json(z.record(z.string(), z.array(z.string())), 'Field errors') }
+
+export const listApplicationsRoute = createRoute({
+  method: 'get',
+  path: '/o/applications/',
+  tags: ['Management'],
+  summary: 'Your applications',
+  security,
+  responses: { 200: json(z.array(ApplicationSchema), 'Applications'), ...errors },
+})
+
+export const registerApplicationRoute = createRoute({
+  method: 'post',
+  path: '/o/applications/',
+  tags: ['Management'],
+  summary: 'Register an application (the client secret is shown once)',
+  security,
+  request: { body: { required: true, content: { 'application/json': { schema: ApplicationInputSchema } } } },
+  responses: { 201: json(ApplicationWithSecretSchema, 'Registered'), ...fieldErrors, ...errors },
+})
+
+export const applicationDetailRoute = createRoute({
+  method: 'get',
+  path: '/o/applications/{id}/',
+  tags: ['Management'],
+  summary: 'One of your applications',
+  security,
+  request: { params: IdParams },
+  responses: { 200: json(ApplicationSchema, 'Application'), ...errors, ...notFound },
+})
+
+export const updateApplicationRoute = createRoute({
+  method: 'patch',
+  path: '/o/applications/{id}/',
+  tags: ['Management'],
+  summary: 'Change an application',
+  security,
+  request: {
+    params: IdParams,
+    body: { required: true, content: { 'application/json': { schema: ApplicationPatchSchema } } },
+  },
+  responses: { 200: json(ApplicationSchema, 'Updated'), ...fieldErrors, ...errors, ...notFound },
+})
+
+export const deleteApplicationRoute = createRoute({
+  method: 'delete',
+  path: '/o/applications/{id}/',
+  tags: ['Management'],
+  summary: 'Delete an application and revoke its tokens',
+  security,
+  request: { params: IdParams },
+  responses: { 204: { description: 'Deleted' }, ...errors, ...notFound },
+})
+
+export const rotateSecretRoute = createRoute({
+  method: 'post',
+  path: '/o/applications/{id}/rotate-secret/',
+  tags: ['Management'],
+  summary: 'Replace the client secret (shown once)',
+  security,
+  request: { params: IdParams },
+  responses: { 200: json(SecretSchema, 'The new secret'), ...errors, ...notFound },
+})
+
+export const listAuthorizedTokensRoute = createRoute({
+  method: 'get',
+  path: '/o/authorized-tokens/',
+  tags: ['Management'],
+  summary: 'The live access tokens you granted (never the tokens themselves)',
+  security,
+  responses: { 200: json(z.array(AuthorizedTokenSchema), 'Tokens'), ...errors },
+})
+
+export const revokeAuthorizedTokenRoute = createRoute({
+  method: 'delete',
+  path: '/o/authorized-tokens/{id}/',
+  tags: ['Management'],
+  summary: 'Revoke one of your tokens',
+  security,
+  request: { params: IdParams },
+  responses: { 204: { description: 'Revoked' }, ...errors, ...notFound },
+})

@@ -1,0 +1,37 @@
+/**
+ * @module
+ * Revocation and introspection handlers: authenticate the caller, act, shape the answer.
+ */
+import type { RouteHandler, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { db, tokenStore } from '../lib/request-context.ts'
+import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
+import type { AppEnv } from '../types.ts'
+import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { NO_STORE_HEADERS } from './errors.ts'
+import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
+import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema } from './revocation.routes.ts'
+
+type TokenAction = z.infer<typeof TokenActionSchema>
+
+async function revoke(c: Context<AppEnv>, params: TokenAction) {
+  const application = await authenticateClient(db(c), readClientCredentials(c.req.header('Authorization'), params))
+  const store = tokenStore(c)
+  // RFC 7009 §2.1: the hint only orders the search. A token of another client is left alone
+  // and, as an unknown one, answered with 200 (§2.2), revealing nothing.
+  const kinds = [revokeAccessToken, revokeRefreshToken]
+  if (params.token_type_hint === 'refresh_token') kinds.reverse()
+  for (const revokeKind of kinds) {
+    if (await revokeKind(store, params.token, application.id)) break
+  }
+  return c.body(null, 200, NO_STORE_HEADERS)
+}
+
+export const revokeToken: RouteHandler<typeof revokeRoute, AppEnv> = (c) => revoke(c, c.req.valid('form'))
+export const revokeTokenAlias: RouteHandler<typeof revokeAliasRoute, AppEnv> = (c) => revoke(c, c.req.valid('form'))
+
+export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c) => {
+  const params = c.req.valid('form')
+  await authenticateIntrospectionCaller(tokenStore(c), c.req.header('Authorization'), params)
+  return c.json(await introspectToken(db(c), params.token), 200, NO_STORE_HEADERS)
+}

@@ -1,0 +1,79 @@
+/**
+ * @module
+ * `POST /o/revoke-token/` (RFC 7009) and `POST /o/introspect/` (RFC 7662).
+ */
+import { createRoute, z } from '@hono/zod-openapi'
+import { OAuthErrorSchema } from './token.routes.ts'
+
+const param = (description: string) => z.string().optional().openapi({ description })
+
+export const TokenActionSchema = z
+  .object({
+    token: z.string().min(1).openapi({ description: 'The access or refresh token' }),
+    token_type_hint: param('access_token or refresh_token (a hint only)'),
+    client_id: param('client_secret_post, or a public client'),
+    client_secret: param('client_secret_post'),
+  })
+  .openapi('TokenActionRequest')
+
+const oauthError = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: OAuthErrorSchema } },
+})
+
+function formRequest() {
+  return {
+    body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: TokenActionSchema } } },
+  } as const
+}
+
+function revocationRoute(path: string, hide: boolean) {
+  return createRoute({
+    method: 'post',
+    path,
+    hide,
+    tags: ['OAuth2'],
+    summary: 'Revoke a token (RFC 7009)',
+    security: [{ clientBasic: [] }],
+    request: formRequest(),
+    responses: {
+      200: { description: 'Revoked, or the token was unknown (RFC 7009 §2.2)' },
+      400: oauthError('invalid_request'),
+      401: oauthError('invalid_client'),
+    },
+  })
+}
+
+export const revokeRoute = revocationRoute('/o/revoke-token/', false)
+/** DOT's own spelling of the same endpoint. */
+export const revokeAliasRoute = revocationRoute('/o/revoke_token/', true)
+
+export const IntrospectionSchema = z
+  .object({
+    active: z.boolean(),
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    username: z.string().optional(),
+    token_type: z.string().optional(),
+    exp: z.number().int().optional(),
+    iat: z.number().int().optional(),
+    sub: z.string().optional(),
+  })
+  .openapi('Introspection')
+
+const INTROSPECTION_CALLERS: Record<string, string[]>[] = [{ clientBasic: [] }, { bearer: ['introspection'] }]
+
+export const introspectRoute = createRoute({
+  method: 'post',
+  path: '/o/introspect/',
+  tags: ['OAuth2'],
+  summary: 'Introspect a token (RFC 7662)',
+  description: 'Callers: a confidential client, or a Bearer token with the `introspection` scope.',
+  security: INTROSPECTION_CALLERS,
+  request: formRequest(),
+  responses: {
+    200: { description: 'Token state', content: { 'application/json': { schema: IntrospectionSchema } } },
+    400: oauthError('invalid_request'),
+    401: oauthError('invalid_client: no or wrong caller credentials (RFC 7662 §2.3)'),
+  },
+})
