@@ -19,7 +19,8 @@ export function htmlSecurityHeaders(): MiddlewareHandler {
       // The pages' one stylesheet is inline (src/views/layout.tsx); no script runs at all.
       styleSrc: ["'unsafe-inline'"],
       imgSrc: ["'self'"],
-      formAction: ["'self'"],
+      // No form-action: browsers apply it to the redirect that follows a form post too, and the
+      // consent form's answer is a 302 to the client's redirect_uri on another origin.
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
     },
