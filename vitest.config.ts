@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { resolve } from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { unstable_readConfig } from 'wrangler'
 import { generateSigningKeySet } from './src/crypto/signing-keys.ts'
 
 // Test signing keys, fresh each run: an older RSA key, an EC key, then the newest RSA key
@@ -19,7 +21,18 @@ function testRsaPems(): { TEST_RSA_PKCS1_PEM: string; TEST_RSA_PKCS8_PEM: string
   }
 }
 
+// wrangler.toml's `[alias]` (exact module names, as wrangler's esbuild plugin matches them), so the
+// tests run the same modules as the deployed bundle (README "Bundle"); Vite does not read it itself.
+function wranglerAliases(): { find: RegExp; replacement: string }[] {
+  const alias: Record<string, string> = unstable_readConfig({ config: 'wrangler.toml' }).alias ?? {}
+  return Object.entries(alias).map(([name, path]) => ({
+    find: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`),
+    replacement: resolve(import.meta.dirname, path),
+  }))
+}
+
 export default defineConfig(async () => ({
+  resolve: { alias: wranglerAliases() },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
