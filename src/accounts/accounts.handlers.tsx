@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono'
 import { formParams, queryParams, single } from '../lib/forms.ts'
+import { malformedFormPage } from '../lib/pages.tsx'
 import { clientIp, loginRateLimit } from '../lib/rate-limit.ts'
 import { db } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
@@ -27,6 +28,7 @@ export async function loginPage(c: Context<AppEnv>) {
 
 export async function login(c: Context<AppEnv>) {
   const form = await formParams(c)
+  if (!form) return malformedFormPage(c)
   const username = single(form, 'username') ?? ''
   const password = single(form, 'password') ?? ''
   const next = safeNext(single(form, 'next'), c.req.url, LOGIN_PATH)
