@@ -128,6 +128,26 @@ describe('/accounts/login/ and /accounts/logout/', () => {
     expect(response.status).toBe(413)
   })
 
+  it('a form body that cannot be parsed is a 400 HTML page on the login and consent forms, not a 500', async () => {
+    const unreadable: [string, string][] = [
+      ['multipart/form-data; boundary=----x', 'username=a&password=b'],
+      ['multipart/form-data', '------x\r\nContent-Disposition: form-data; name="username"\r\n\r\na'],
+    ]
+    for (const path of ['/accounts/login/', '/o/authorize/']) {
+      for (const [contentType, body] of unreadable) {
+        const response = await SELF.fetch(`${ORIGIN}${path}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Content-Type': contentType, Origin: ORIGIN },
+          body,
+        })
+        expect(response.status).toBe(400)
+        expect(response.headers.get('Content-Type')).toMatch(/^text\/html/)
+        expect(await response.text()).toContain('The form could not be read.')
+      }
+    }
+  })
+
   it('changing the password ends existing sessions', async () => {
     const user = await makeUser()
     const cookie = await login(user)

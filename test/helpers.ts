@@ -213,3 +213,62 @@ export async function fetchWithSettings(request: Request, settings: Record<strin
   await waitOnExecutionContext(ctx)
   return response
 }
+
+/** How many clients race for one code or refresh token (issue 6). */
+export const RACERS = 50
+
+/**
+ * Of concurrent redemptions: exactly one 200, every other one `invalid_grant`.
+ * Returns the winner's token response.
+ */
+export async function expectOneWinner(responses: Response[]) {
+  const { expect } = await import('vitest')
+  let winner: { access_token: string; refresh_token: string; scope: string } | undefined
+  let losers = 0
+  for (const response of responses) {
+    if (response.status === 200) {
+      expect(winner).toBeUndefined()
+      winner = await response.json()
+    } else {
+      await expectOAuthError(response, 400, 'invalid_grant')
+      losers++
+    }
+  }
+  expect(losers).toBe(responses.length - 1)
+  if (!winner) throw new Error('no redemption succeeded')
+  return winner
+}
+
+/**
+ * The token rows of one application, and whether they hang together: every refresh token's
+ * access token exists (or was retired: null), and no access token is left without the refresh
+ * token it was issued with.
+ */
+export async function applicationTokenState(applicationId: number) {
+  const access = await env.DB.prepare(
+    'SELECT id, token_hash FROM access_tokens WHERE application_id = ? AND expires_at > unixepoch()',
+  )
+    .bind(applicationId)
+    .all<{ id: number; token_hash: string }>()
+  const refresh = await env.DB.prepare(
+    'SELECT token_hash, access_token_id, family_id, revoked_at FROM refresh_tokens WHERE application_id = ? ORDER BY id',
+  )
+    .bind(applicationId)
+    .all<{ token_hash: string; access_token_id: number | null; family_id: string; revoked_at: number | null }>()
+  const orphans = await env.DB.prepare(
+    `SELECT
+       (SELECT COUNT(*) FROM refresh_tokens r WHERE r.application_id = ?1 AND r.access_token_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.id = r.access_token_id)) AS danglingRefresh,
+       (SELECT COUNT(*) FROM access_tokens a WHERE a.application_id = ?1
+          AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.access_token_id = a.id)) AS loneAccess`,
+  )
+    .bind(applicationId)
+    .first<{ danglingRefresh: number; loneAccess: number }>()
+  return { access: access.results, refresh: refresh.results, orphans }
+}
+
+/** Whether KV still holds a cache entry for this access token (a revoked one must not). */
+export async function cachedInKv(accessToken: string): Promise<boolean> {
+  const { sha256Hex } = await import('../src/crypto/digest.ts')
+  return (await env.TOKEN_CACHE.get(`at:${await sha256Hex(accessToken)}`)) !== null
+}

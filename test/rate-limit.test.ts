@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { ipKey, LOGIN_LIMIT_PERIOD_SECONDS, loginRateLimit } from '../src/lib/rate-limit.ts'
-import { form, makeApplication, makeUser, postToken, unique } from './helpers.ts'
+import { form, makeApplication, makeUser, postForm, postToken, unique } from './helpers.ts'
 
 const SLOW = { timeout: 60_000 }
 
@@ -107,5 +107,48 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
     expect(refused.status).toBe(429)
     expect(refused.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
     expect(await refused.json()).toEqual({ detail: expect.stringMatching(/^Request was throttled/) })
+  })
+
+  it(
+    '/accounts/login/ shares the per-username limit: the 11th attempt is a 429 HTML page, even with the right password',
+    SLOW,
+    async () => {
+      const user = await makeUser()
+      const logIn = (password: string, headers: Record<string, string> = {}) =>
+        postForm('/accounts/login/', { username: user.username, password }, headers)
+      await freshWindow()
+      for (let i = 0; i < 10; i++) expect((await logIn('wrong')).status).toBe(400)
+      const refused = await logIn(user.plainPassword)
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
+      expect(refused.headers.get('Cache-Control')).toBe('no-store')
+      expect(refused.headers.get('Content-Type')).toMatch(/^text\/html/)
+      expect(refused.headers.get('Set-Cookie')).toBeNull()
+      expect(await refused.text()).toContain('Too many login attempts')
+      // The password grant counts against the same budget.
+      const app = await makeApplication()
+      await expectSlowDown(await attempt(app, user.username, user.plainPassword))
+    },
+  )
+
+  it('/accounts/login/ is limited per client IP across usernames', SLOW, async () => {
+    const ip = '203.0.113.9'
+    await freshWindow()
+    for (let i = 0; i < 50; i++) {
+      const response = await postForm(
+        '/accounts/login/',
+        { username: unique('nobody'), password: 'guess' },
+        {
+          'CF-Connecting-IP': ip,
+        },
+      )
+      expect(response.status).toBe(400)
+    }
+    const user = await makeUser()
+    const creds = { username: user.username, password: user.plainPassword }
+    const refused = await postForm('/accounts/login/', creds, { 'CF-Connecting-IP': ip })
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
+    expect((await postForm('/accounts/login/', creds, { 'CF-Connecting-IP': '203.0.113.10' })).status).toBe(302)
   })
 })

@@ -1,9 +1,28 @@
-import { env } from 'cloudflare:test'
+import { env, SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/crypto/digest.ts'
 import { users } from '../src/db/schema.ts'
-import { basic, db, form, makeApplication, makeUser, passwordToken, postToken } from './helpers.ts'
+import { replaceApiKey } from '../src/tokens/store.ts'
+import {
+  api,
+  basic,
+  db,
+  form,
+  getPage,
+  hello,
+  login,
+  makeApplication,
+  makeUser,
+  ORIGIN,
+  passwordToken,
+  pkcePair,
+  postForm,
+  postToken,
+  REDIRECT_URI,
+  refreshGrant,
+  testStore,
+} from './helpers.ts'
 
 async function dumpD1(): Promise<string> {
   const tables = await env.DB.prepare(
@@ -81,5 +100,114 @@ describe('secrets at rest', () => {
     }
     const stored = await db.select({ password: users.password }).from(users).where(eq(users.id, django.id)).get()
     expect(stored?.password).toMatch(/^argon2\$argon2id\$/)
+  })
+
+  it('after a full session of flows, no issued token, code, key, client secret, password or session appears in D1 or KV', async () => {
+    const secrets: Record<string, string> = {}
+    const user = await makeUser({ password: 'a full session password 42' })
+    secrets.password = user.plainPassword
+    const cookie = await login(user)
+    secrets.session = cookie.split('=').slice(1).join('=')
+
+    // Register an application through the management API, then rotate its secret.
+    const management = (method: string, path: string, json?: unknown) =>
+      SELF.fetch(`${ORIGIN}${path}`, {
+        method,
+        headers: { Cookie: cookie, Origin: ORIGIN, ...(json ? { 'Content-Type': 'application/json' } : {}) },
+        body: json ? JSON.stringify(json) : undefined,
+      })
+    const registered = await management('POST', '/o/applications/', {
+      name: 'Full session',
+      client_type: 'confidential',
+      authorization_grant_type: ['authorization-code', 'password', 'client-credentials'],
+      redirect_uris: [REDIRECT_URI],
+    })
+    expect(registered.status).toBe(201)
+    const app = await registered.json<{ id: number; client_id: string; client_secret: string }>()
+    secrets.firstClientSecret = app.client_secret
+    const rotated = await management('POST', `/o/applications/${app.id}/rotate-secret/`)
+    expect(rotated.status).toBe(200)
+    const clientSecret = (await rotated.json<{ client_secret: string }>()).client_secret
+    secrets.clientSecret = clientSecret
+    const client = { client_id: app.client_id, client_secret: clientSecret }
+    const tokens = async (response: Response) => {
+      expect(response.status).toBe(200)
+      return response.json<{ access_token: string; refresh_token?: string }>()
+    }
+
+    // Authorization code with PKCE: consent page (no earlier approval yet), approve, redeem.
+    const pkce = await pkcePair()
+    const request = {
+      response_type: 'code',
+      client_id: app.client_id,
+      redirect_uri: REDIRECT_URI,
+      scope: 'read write',
+      state: 'full-session',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    }
+    expect((await getPage(`/o/authorize/?${new URLSearchParams(request)}`, cookie)).status).toBe(200)
+    const approved = await postForm('/o/authorize/', { ...request, allow: 'Approve' }, { Cookie: cookie })
+    const code = new URL(approved.headers.get('Location') ?? '').searchParams.get('code') ?? ''
+    secrets.code = code
+    secrets.codeVerifier = pkce.verifier
+    const viaCode = await tokens(
+      await postToken(
+        form({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: pkce.verifier,
+          ...client,
+        }),
+      ),
+    )
+    secrets.codeAccess = viaCode.access_token
+    secrets.codeRefresh = viaCode.refresh_token ?? ''
+
+    // Password grant, client_credentials.
+    const viaPassword = await tokens(
+      await postToken(
+        form({ grant_type: 'password', username: user.username, password: user.plainPassword, ...client }),
+      ),
+    )
+    secrets.passwordAccess = viaPassword.access_token
+    secrets.passwordRefresh = viaPassword.refresh_token ?? ''
+    const viaClient = await tokens(await postToken(form({ grant_type: 'client_credentials', ...client })))
+    secrets.clientAccess = viaClient.access_token
+
+    // Refresh rotation.
+    const refreshed = await tokens(
+      await refreshGrant({ clientId: app.client_id, clientSecret }, viaCode.refresh_token ?? ''),
+    )
+    secrets.rotatedAccess = refreshed.access_token
+    secrets.rotatedRefresh = refreshed.refresh_token ?? ''
+
+    // DRF keys: obtained with the password, then replaced.
+    const obtained = await api('/api-token-auth/', { form: { username: user.username, password: user.plainPassword } })
+    secrets.firstApiKey = (await obtained.json<{ token: string }>()).token
+    expect((await api('/api/hello', { authorization: `Token ${secrets.firstApiKey}` })).status).toBe(200)
+    secrets.apiKey = await replaceApiKey(testStore(), user.id)
+    expect((await api('/api/hello', { authorization: `Token ${secrets.apiKey}` })).status).toBe(200)
+
+    // Every live token used once more, so each cache tier holds what it would in production.
+    for (const token of [viaPassword.access_token, viaClient.access_token, refreshed.access_token]) {
+      expect((await hello(token)).status).toBe(200)
+    }
+
+    const d1 = await dumpD1()
+    const kv = await dumpKV()
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(secret.length, name).toBeGreaterThan(10)
+      expect(d1.includes(secret), `${name} in D1`).toBe(false)
+      expect(kv.includes(secret), `${name} in KV`).toBe(false)
+    }
+    // The dumps hold the digests instead (so the check above looked at the right data).
+    expect(d1).toContain(await sha256Hex(refreshed.access_token))
+    expect(d1).toContain(await sha256Hex(code))
+    expect(d1).toContain(await sha256Hex(secrets.apiKey))
+    expect(d1).toContain(await sha256Hex(clientSecret))
+    expect(kv).toContain(await sha256Hex(refreshed.access_token))
+    expect(kv).toContain(await sha256Hex(secrets.apiKey))
   })
 })

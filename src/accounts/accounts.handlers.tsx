@@ -4,8 +4,11 @@
  */
 import type { Context } from 'hono'
 import { formParams, queryParams, single } from '../lib/forms.ts'
+import { malformedFormPage } from '../lib/pages.tsx'
+import { clientIp, loginRateLimit } from '../lib/rate-limit.ts'
 import { db } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
+import { ErrorPage } from '../views/error.tsx'
 import { Layout } from '../views/layout.tsx'
 import { LoggedInPage, LoggedOutPage, LoginPage, LogoutForm } from '../views/login.tsx'
 import { endSession, readSession, safeNext, startSession } from './session.ts'
@@ -25,13 +28,33 @@ export async function loginPage(c: Context<AppEnv>) {
 
 export async function login(c: Context<AppEnv>) {
   const form = await formParams(c)
+  if (!form) return malformedFormPage(c)
   const username = single(form, 'username') ?? ''
   const password = single(form, 'password') ?? ''
   const next = safeNext(single(form, 'next'), c.req.url, LOGIN_PATH)
-  const user = username && password ? await authenticateUser(db(c), username, password) : null
-  if (!user) return c.html(<LoginPage next={next} username={username} error={INVALID_LOGIN} />, 400, NO_STORE)
+  if (!username || !password) return loginRefused(c, next, username)
+  // The same per-username and per-IP budget as the password grant and /api-token-auth/,
+  // counted before the password is checked so a locked-out guesser learns nothing.
+  const limit = await loginRateLimit(c.env, username, clientIp(c))
+  if (limit.limited) {
+    return c.html(
+      <ErrorPage
+        title="Too many attempts"
+        error="slow_down"
+        description={`Too many login attempts. Try again in ${limit.retryAfter} seconds.`}
+      />,
+      429,
+      { 'Retry-After': String(limit.retryAfter), ...NO_STORE },
+    )
+  }
+  const user = await authenticateUser(db(c), username, password)
+  if (!user) return loginRefused(c, next, username)
   await startSession(c, user)
   return c.body(null, 302, { Location: next, ...NO_STORE })
+}
+
+function loginRefused(c: Context<AppEnv>, next: string, username: string) {
+  return c.html(<LoginPage next={next} username={username} error={INVALID_LOGIN} />, 400, NO_STORE)
 }
 
 export async function logoutPage(c: Context<AppEnv>) {

@@ -11,9 +11,18 @@ export function queryParams(c: Context): RawParams {
   return c.req.queries()
 }
 
-/** A urlencoded or multipart form body; file parts are dropped. */
-export async function formParams(c: Context): Promise<RawParams> {
-  const body = await c.req.parseBody({ all: true })
+/**
+ * A urlencoded or multipart form body; file parts are dropped. Null when the body cannot be
+ * read as a form (a multipart body without its boundary, an unknown charset): bad input, which
+ * the page answers with a 400 rather than letting the parser's exception become a 500.
+ */
+export async function formParams(c: Context): Promise<RawParams | null> {
+  let body: Awaited<ReturnType<typeof c.req.parseBody>>
+  try {
+    body = await c.req.parseBody({ all: true })
+  } catch {
+    return null
+  }
   const params: RawParams = {}
   for (const [name, value] of Object.entries(body)) {
     params[name] = (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string')

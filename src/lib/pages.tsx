@@ -3,7 +3,7 @@
  * Middleware for the server-rendered pages: security headers that forbid framing
  * (clickjacking), an origin check on every state-changing form (CSRF), a body limit.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
@@ -31,6 +31,14 @@ export const csrfProtection: MiddlewareHandler<AppEnv> = async (c, next) => {
       403,
     )
   }
+}
+
+/** The answer to a form body that cannot be parsed (see formParams). */
+export function malformedFormPage(c: Context) {
+  return c.html(
+    <ErrorPage title="Bad request" error="invalid_request" description="The form could not be read." />,
+    400,
+  )
 }
 
 export const formBodyLimit = bodyLimit({

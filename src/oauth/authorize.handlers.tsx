@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import { readSession } from '../accounts/session.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
+import { malformedFormPage } from '../lib/pages.tsx'
 import { config, db } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -105,5 +106,6 @@ export const authorizePage = (c: Context<AppEnv>) => authorize(c, queryParams(c)
 
 export const authorizeDecision = async (c: Context<AppEnv>) => {
   const raw = await formParams(c)
+  if (!raw) return malformedFormPage(c)
   return authorize(c, raw, single(raw, 'allow') ?? 'Deny')
 }
