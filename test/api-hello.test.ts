@@ -101,15 +101,17 @@ describe('GET /api/hello', () => {
     expect(d1QueryCount() - before).toBe(0)
   })
 
-  it('a KV miss reads D1 once and writes the context back to KV', async () => {
+  it('a KV miss reads D1 once, writes the context back to KV, then confirms it on the primary', async () => {
     const { token } = await passwordToken()
     for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
     const ctx = createExecutionContext()
     const before = d1QueryCount()
     const request = new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
     expect((await worker.fetch(request, env, ctx)).status).toBe(200)
-    await waitOnExecutionContext(ctx)
     expect(d1QueryCount() - before).toBe(1)
+    // In the background, after the response: one more query proves no revocation raced the write-back.
+    await waitOnExecutionContext(ctx)
+    expect(d1QueryCount() - before).toBe(2)
     const [row] = await db.select({ tokenHash: accessTokens.tokenHash }).from(accessTokens).orderBy(accessTokens.id)
     expect(row).toBeDefined()
     const keys = (await env.TOKEN_CACHE.list()).keys.map((key) => key.name)

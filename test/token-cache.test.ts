@@ -13,6 +13,7 @@ import {
   type CacheSettings,
   type CacheTiers,
   cachedLookup,
+  cacheIssued,
   forgetCached,
   memoryCacheSize,
 } from '../src/tokens/cache.ts'
@@ -51,15 +52,18 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
+/** The primary still holds the credential (see writeConfirmed in src/tokens/cache.ts). */
+const stands = async () => true
+
 describe('cachedLookup', () => {
   it('a memory hit makes no KV read and calls no loader', async () => {
     const t = tiers()
     const key = unique('at:')
     const load = loader(context())
-    expect(await cachedLookup(t, key, load)).toMatchObject({ username: 'alice' })
+    expect(await cachedLookup(t, key, load, stands)).toMatchObject({ username: 'alice' })
     await t.settled()
     const reads = kvReadCount()
-    expect(await cachedLookup(t, key, load)).toMatchObject({ username: 'alice' })
+    expect(await cachedLookup(t, key, load, stands)).toMatchObject({ username: 'alice' })
     expect(kvReadCount() - reads).toBe(0)
     expect(load).toHaveBeenCalledTimes(1)
   })
@@ -68,10 +72,10 @@ describe('cachedLookup', () => {
     const t = tiers({ memorySeconds: 0 })
     const key = unique('at:')
     const load = loader(context())
-    await cachedLookup(t, key, load)
+    await cachedLookup(t, key, load, stands)
     await t.settled()
     expect(await env.TOKEN_CACHE.get(key, 'json')).toMatchObject({ username: 'alice' })
-    await cachedLookup(t, key, load)
+    await cachedLookup(t, key, load, stands)
     expect(load).toHaveBeenCalledTimes(1)
   })
 
@@ -80,7 +84,7 @@ describe('cachedLookup', () => {
     const key = unique('at:')
     await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
     const reads = kvReadCount()
-    for (let i = 0; i < 3; i++) await cachedLookup(t, key, loader(null))
+    for (let i = 0; i < 3; i++) await cachedLookup(t, key, loader(null), stands)
     expect(kvReadCount() - reads).toBe(3)
   })
 
@@ -89,13 +93,13 @@ describe('cachedLookup', () => {
     const t = tiers({ memorySeconds: 5 })
     const key = unique('at:')
     await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
-    await cachedLookup(t, key, loader(null))
+    await cachedLookup(t, key, loader(null), stands)
     const reads = kvReadCount()
     vi.setSystemTime(Date.now() + 3_000) // before the refresh-ahead window (last 20 %)
-    await cachedLookup(t, key, loader(null))
+    await cachedLookup(t, key, loader(null), stands)
     expect(kvReadCount() - reads).toBe(0)
     vi.setSystemTime(Date.now() + 3_000)
-    await cachedLookup(t, key, loader(null))
+    await cachedLookup(t, key, loader(null), stands)
     expect(kvReadCount() - reads).toBe(1)
   })
 
@@ -104,14 +108,14 @@ describe('cachedLookup', () => {
     const t = tiers({ memorySeconds: 10 })
     const key = unique('at:')
     await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
-    await cachedLookup(t, key, loader(null))
+    await cachedLookup(t, key, loader(null), stands)
     const reads = kvReadCount()
     vi.setSystemTime(Date.now() + 8_500) // inside the last 20 % of the entry's 10 s
-    for (let i = 0; i < 5; i++) expect(await cachedLookup(t, key, loader(null))).not.toBeNull()
+    for (let i = 0; i < 5; i++) expect(await cachedLookup(t, key, loader(null), stands)).not.toBeNull()
     await t.settled()
     expect(kvReadCount() - reads).toBe(1)
     vi.setSystemTime(Date.now() + 5_000) // past the first entry's end, inside the renewed one
-    expect(await cachedLookup(t, key, loader(null))).not.toBeNull()
+    expect(await cachedLookup(t, key, loader(null), stands)).not.toBeNull()
     expect(kvReadCount() - reads).toBe(1)
   })
 
@@ -120,13 +124,13 @@ describe('cachedLookup', () => {
     const t = tiers({ memorySeconds: 10 })
     const key = unique('at:')
     await env.TOKEN_CACHE.put(key, JSON.stringify(context()))
-    await cachedLookup(t, key, loader(null))
+    await cachedLookup(t, key, loader(null), stands)
     await env.TOKEN_CACHE.delete(key)
     vi.setSystemTime(Date.now() + 9_000)
-    await cachedLookup(t, key, loader(null))
+    await cachedLookup(t, key, loader(null), stands)
     await t.settled()
     const load = loader(null)
-    expect(await cachedLookup(t, key, load)).toBeNull()
+    expect(await cachedLookup(t, key, load, stands)).toBeNull()
     expect(load).toHaveBeenCalledTimes(1)
   })
 
@@ -135,24 +139,24 @@ describe('cachedLookup', () => {
     const t = tiers({ memorySeconds: 60 })
     const key = unique('at:')
     const load = loader(context(10))
-    expect(await cachedLookup(t, key, load)).not.toBeNull()
+    expect(await cachedLookup(t, key, load, stands)).not.toBeNull()
     vi.setSystemTime(Date.now() + 11_000)
     await env.TOKEN_CACHE.delete(key)
-    expect(await cachedLookup(t, key, loader(null))).toBeNull()
+    expect(await cachedLookup(t, key, loader(null), stands)).toBeNull()
   })
 
   it('the LRU holds at most memoryEntries entries and evicts the least recently used', async () => {
     const t = tiers({ memoryEntries: 3 })
     const keys = [unique('at:'), unique('at:'), unique('at:'), unique('at:')]
-    for (const key of keys.slice(0, 3)) await cachedLookup(t, key, loader(context()))
-    await cachedLookup(t, keys[0], loader(context())) // keys[0] is now the most recent
-    await cachedLookup(t, keys[3], loader(context())) // evicts keys[1]
+    for (const key of keys.slice(0, 3)) await cachedLookup(t, key, loader(context()), stands)
+    await cachedLookup(t, keys[0], loader(context()), stands) // keys[0] is now the most recent
+    await cachedLookup(t, keys[3], loader(context()), stands) // evicts keys[1]
     await t.settled()
     expect(memoryCacheSize()).toBeLessThanOrEqual(3)
     const reads = kvReadCount()
-    await cachedLookup(t, keys[0], loader(null))
+    await cachedLookup(t, keys[0], loader(null), stands)
     expect(kvReadCount() - reads).toBe(0)
-    await cachedLookup(t, keys[1], loader(null))
+    await cachedLookup(t, keys[1], loader(null), stands)
     expect(kvReadCount() - reads).toBe(1)
   })
 
@@ -161,7 +165,7 @@ describe('cachedLookup', () => {
     const key = unique('at:')
     const load = loader(null)
     const [reads, writes] = [kvReadCount(), kvWriteCount()]
-    for (let i = 0; i < 5; i++) expect(await cachedLookup(t, key, load)).toBeNull()
+    for (let i = 0; i < 5; i++) expect(await cachedLookup(t, key, load, stands)).toBeNull()
     await t.settled()
     expect(load).toHaveBeenCalledTimes(1)
     expect(kvReadCount() - reads).toBe(1)
@@ -172,7 +176,7 @@ describe('cachedLookup', () => {
     const t = tiers({ negativeSeconds: 0 })
     const load = loader(null)
     const key = unique('at:')
-    for (let i = 0; i < 3; i++) await cachedLookup(t, key, load)
+    for (let i = 0; i < 3; i++) await cachedLookup(t, key, load, stands)
     expect(load).toHaveBeenCalledTimes(3)
   })
 
@@ -181,20 +185,37 @@ describe('cachedLookup', () => {
     const t = tiers({ negativeSeconds: 30 })
     const key = unique('at:')
     const load = loader(null)
-    await cachedLookup(t, key, load)
+    await cachedLookup(t, key, load, stands)
     vi.setSystemTime(Date.now() + 31_000)
-    await cachedLookup(t, key, load)
+    await cachedLookup(t, key, load, stands)
     expect(load).toHaveBeenCalledTimes(2)
   })
 
   it('forgetCached drops the memory entry and the KV key (revocation in this isolate)', async () => {
     const t = tiers()
     const key = unique('at:')
-    await cachedLookup(t, key, loader(context()))
+    await cachedLookup(t, key, loader(context()), stands)
     await t.settled()
     await forgetCached(t, key)
     expect(await env.TOKEN_CACHE.get(key)).toBeNull()
-    expect(await cachedLookup(t, key, loader(null))).toBeNull()
+    expect(await cachedLookup(t, key, loader(null), stands)).toBeNull()
+  })
+
+  it('a revocation between the D1 read and the KV write-back is not undone by the write-back', async () => {
+    const t = tiers({ memorySeconds: 0 })
+    const key = unique('at:')
+    // The loader saw the token; by the time the write-back lands, the primary no longer has it.
+    expect(await cachedLookup(t, key, loader(context()), async () => false)).toMatchObject({ username: 'alice' })
+    await t.settled()
+    expect(await env.TOKEN_CACHE.get(key)).toBeNull()
+  })
+
+  it('a token issued and revoked at once (a lost race) is not left in KV', async () => {
+    const t = tiers({ memorySeconds: 0 })
+    const key = unique('at:')
+    await cacheIssued(t, key, context(), async () => false)
+    await t.settled()
+    expect(await env.TOKEN_CACHE.get(key)).toBeNull()
   })
 })
 

@@ -97,6 +97,7 @@ export async function cachedLookup(
   tiers: CacheTiers,
   key: string,
   load: () => Promise<AuthContext | null>,
+  confirm: Confirm,
 ): Promise<AuthContext | null> {
   const now = Date.now()
   const remembered = recall(key, now)
@@ -116,7 +117,7 @@ export async function cachedLookup(
 
   const loaded = await load()
   remember(tiers.cache, key, loaded)
-  if (loaded) tiers.waitUntil(writeKv(tiers.kv, key, loaded))
+  if (loaded) tiers.waitUntil(writeConfirmed(tiers, key, loaded, confirm))
   return loaded
 }
 
@@ -127,9 +128,29 @@ async function refresh(tiers: CacheTiers, key: string): Promise<void> {
 }
 
 /** Caches a context just issued, so its first use needs no D1 read. */
-export async function cacheIssued(tiers: CacheTiers, key: string, context: AuthContext): Promise<void> {
+export async function cacheIssued(
+  tiers: CacheTiers,
+  key: string,
+  context: AuthContext,
+  confirm: Confirm,
+): Promise<void> {
   remember(tiers.cache, key, context)
-  await writeKv(tiers.kv, key, context)
+  await writeConfirmed(tiers, key, context, confirm)
+}
+
+/** Asks D1's primary whether the credential cached under a key still stands. */
+export type Confirm = () => Promise<boolean>
+
+/**
+ * Writes to KV, then asks the primary whether the credential still stands, and forgets it if
+ * not. A revocation that ran between our D1 read and our KV write deleted a key that did not
+ * exist yet; without the check our write would bring the token back until it expires. In
+ * either order the two interleave, the revoker's delete follows our write, or our check
+ * follows its D1 update.
+ */
+async function writeConfirmed(tiers: CacheTiers, key: string, context: AuthContext, confirm: Confirm): Promise<void> {
+  if (!(await writeKv(tiers.kv, key, context))) return
+  if (!(await confirm())) await forgetCached(tiers, key)
 }
 
 /** Forgets `key` in this isolate and in KV (revocation: call after D1 has been updated). */
@@ -163,17 +184,20 @@ async function readKv(kv: KVNamespace, key: string): Promise<AuthContext | null>
   }
 }
 
-async function writeKv(kv: KVNamespace, key: string, context: AuthContext): Promise<void> {
+/** True when the context was written (tokens with under a minute left are not). */
+async function writeKv(kv: KVNamespace, key: string, context: AuthContext): Promise<boolean> {
   const options =
     context.expiresAt === null
       ? { expirationTtl: KV_NON_EXPIRING_TTL_SECONDS }
       : context.expiresAt - nowSeconds() >= KV_MIN_TTL_SECONDS
         ? { expiration: context.expiresAt }
         : null
-  if (!options) return
+  if (!options) return false
   try {
     await kv.put(key, JSON.stringify(context), options)
+    return true
   } catch (error) {
     console.warn('token cache write failed', error)
+    return false
   }
 }

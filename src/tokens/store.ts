@@ -126,7 +126,7 @@ async function storeTokens(
     return null
   }
 
-  await cacheIssued(store, ACCESS_KEY_PREFIX + accessHash, {
+  const context: AuthContext = {
     scheme: 'bearer',
     userId: request.userId,
     username: request.username,
@@ -134,7 +134,8 @@ async function storeTokens(
     applicationId: request.applicationId,
     scopes: request.scopes,
     expiresAt,
-  })
+  }
+  await cacheIssued(store, ACCESS_KEY_PREFIX + accessHash, context, confirmAccessToken(store, accessHash))
   return { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes }
 }
 
@@ -143,7 +144,17 @@ export async function lookupAccessToken(store: TokenStore, token: string): Promi
   // The check value refuses a made-up token before any hashing or I/O.
   if (!isWellFormedToken(token, 'access')) return null
   const digest = await sha256Hex(token)
-  return cachedLookup(store, ACCESS_KEY_PREFIX + digest, () => readAccessToken(store, digest))
+  return cachedLookup(
+    store,
+    ACCESS_KEY_PREFIX + digest,
+    () => readAccessToken(store, digest),
+    confirmAccessToken(store, digest),
+  )
+}
+
+/** Whether the primary still holds the live token (after a cache write: see `writeConfirmed`). */
+function confirmAccessToken(store: TokenStore, digest: string) {
+  return async () => (await findLiveAccessToken(store.db, digest)) !== null
 }
 
 export type LiveAccessToken = {
@@ -210,7 +221,7 @@ export async function lookupApiKey(store: TokenStore, key: string): Promise<ApiK
   if (!isWellFormedApiKey(key)) return { status: 'unknown' }
   const digest = await sha256Hex(key)
   let inactive = false
-  const context = await cachedLookup(store, API_KEY_PREFIX + digest, async () => {
+  const load = async (): Promise<AuthContext | null> => {
     // As for access tokens: a key a replica does not know yet is asked of the primary.
     const row = (await apiKeyQuery(store.read(), digest).get()) ?? (await apiKeyQuery(store.db, digest).get())
     if (!row) return null
@@ -226,7 +237,9 @@ export async function lookupApiKey(store: TokenStore, key: string): Promise<ApiK
       scopes: [],
       expiresAt: null,
     }
-  })
+  }
+  const confirm = async () => (await apiKeyQuery(store.db, digest).get())?.isActive === true
+  const context = await cachedLookup(store, API_KEY_PREFIX + digest, load, confirm)
   if (context) return { status: 'valid', context }
   return { status: inactive ? 'inactive' : 'unknown' }
 }
