@@ -13,10 +13,9 @@ import { csrfProtection } from '../../lib/pages.tsx'
 import { db, issuer, signingKeys } from '../../lib/request-context.ts'
 import type { AppEnv } from '../../types.ts'
 import { ErrorPage } from '../../views/error.tsx'
-import { Layout } from '../../views/layout.tsx'
 import { LoggedOutPage } from '../../views/login.tsx'
+import { ConfirmLogoutPage, LOGOUT_CONFIRMED } from '../../views/logout.tsx'
 import { NO_STORE_HEADERS, OAuthError } from '../errors.ts'
-import { ENDPOINTS } from '../metadata.ts'
 import { validateLogoutRequest } from './logout.ts'
 
 const param = z.string().optional()
@@ -30,23 +29,6 @@ const LogoutRequestSchema = z.object({
   confirm: param,
 })
 const LOGOUT_PARAMS = Object.keys(LogoutRequestSchema.shape) as (keyof z.infer<typeof LogoutRequestSchema>)[]
-const CONFIRM = 'yes'
-
-function ConfirmLogoutPage(props: { username: string; fields: Record<string, string> }) {
-  return (
-    <Layout title="Log out?">
-      <p>You are logged in as {props.username}. Log out?</p>
-      <form method="post" action={ENDPOINTS.endSession}>
-        {Object.entries(props.fields).map(([name, value]) => (
-          <input type="hidden" name={name} value={value} />
-        ))}
-        <button type="submit" name="confirm" value={CONFIRM}>
-          Log out
-        </button>
-      </form>
-    </Layout>
-  )
-}
 
 async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
   const repeated = LOGOUT_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1)
@@ -69,7 +51,7 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
   // §2/§4: without an id_token_hint for the logged-in user, the user confirms first (a bare
   // link must not log anyone out), and that confirmation must come from this site.
   if (session && logout.subject !== String(session.user.id)) {
-    if (request.confirm !== CONFIRM) {
+    if (request.confirm !== LOGOUT_CONFIRMED) {
       const fields: Record<string, string> = {}
       if (logout.clientId) fields.client_id = logout.clientId
       if (request.post_logout_redirect_uri) fields.post_logout_redirect_uri = request.post_logout_redirect_uri
