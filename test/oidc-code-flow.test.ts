@@ -15,8 +15,9 @@ import {
 } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/crypto/digest.ts'
-import type { SigningAlgorithm } from '../src/crypto/signing-keys.ts'
+import { generateSigningKeySet, type SigningAlgorithm } from '../src/crypto/signing-keys.ts'
 import {
+  fetchWithSettings,
   form,
   getPage,
   login,
@@ -34,8 +35,9 @@ import {
 const ID_TOKEN_LIFETIME = Number(env.ID_TOKEN_EXPIRE_SECONDS)
 
 /** The key set a relying party fetches: the published JWKS, read over HTTP for every check. */
-async function publishedJwks() {
-  const response = await SELF.fetch(`${ORIGIN}/o/.well-known/jwks.json`)
+async function publishedJwks(settings?: Record<string, string>) {
+  const url = `${ORIGIN}/o/.well-known/jwks.json`
+  const response = settings ? await fetchWithSettings(new Request(url), settings) : await SELF.fetch(url)
   return createLocalJWKSet(await response.json<JSONWebKeySet>())
 }
 
@@ -196,6 +198,35 @@ describe('id_token from the refresh_token grant', () => {
     const refreshed = await (await refreshGrant(app, refreshToken)).json<TokenBody>()
     expect(refreshed.scope).toBe('openid')
     expect(refreshed).not.toHaveProperty('id_token')
+  })
+})
+
+describe('key rotation', () => {
+  it('an id_token signed before a rotation still verifies against the new JWKS; the refresh after it is signed by the new key', async () => {
+    const flow = await setup()
+    const tokens = await codeTokens(flow, await login(flow.user))
+    const rotated = {
+      OIDC_SIGNING_KEYS: JSON.stringify({
+        keys: [...JSON.parse(env.OIDC_SIGNING_KEYS).keys, ...JSON.parse(await generateSigningKeySet(['RS256'])).keys],
+      }),
+    }
+    const request = new Request(`${ORIGIN}/o/token/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: flow.app.clientId,
+        client_secret: flow.app.clientSecret ?? '',
+      }),
+    })
+    const refreshed = await (await fetchWithSettings(request, rotated)).json<TokenBody>()
+    const jwks = await publishedJwks(rotated)
+    const options = { issuer: ORIGIN, audience: flow.app.clientId }
+    const before = await jwtVerify(tokens.id_token ?? '', jwks, options)
+    const after = await jwtVerify(refreshed.id_token ?? '', jwks, options)
+    expect(after.protectedHeader.kid).not.toBe(before.protectedHeader.kid)
+    expect(after.payload.auth_time).toBe(before.payload.auth_time)
   })
 })
 
