@@ -126,6 +126,8 @@ describe('oauth4webapi conformance', () => {
     expect(claims).toMatchObject({ iss: as.issuer, sub: String(user.id), aud: app.clientId, nonce })
     expect(claims?.preferred_username).toBe(user.username)
     expect(tokens.refresh_token).toEqual(expect.any(String))
+    // Its JWS signature check against the jwks_uri (optional for the code flow, done anyway).
+    await oauth.validateApplicationLevelSignature(as, codeResponse, options)
 
     const info = await oauth.processUserInfoResponse(
       as,
@@ -136,11 +138,15 @@ describe('oauth4webapi conformance', () => {
     expect(info.preferred_username).toBe(user.username)
 
     // OIDC Core §12.2: the refreshed id_token keeps sub and auth_time, carries no nonce.
-    const refreshed = await oauth.processRefreshTokenResponse(
+    const refreshResponse = await oauth.refreshTokenGrantRequest(
       as,
       client,
-      await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token ?? '', options),
+      clientAuth,
+      tokens.refresh_token ?? '',
+      options,
     )
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, refreshResponse)
+    await oauth.validateApplicationLevelSignature(as, refreshResponse, options)
     const refreshedClaims = oauth.getValidatedIdTokenClaims(refreshed)
     expect(refreshedClaims).toMatchObject({ sub: String(user.id), auth_time: claims?.auth_time })
     expect(refreshedClaims?.nonce).toBeUndefined()
