@@ -80,8 +80,8 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
   const { request } = outcome
 
   const fail = (error: AuthorizeErrorCode, description: string) => {
-    const outcome = errorRedirect(request.redirectUri, error, description, request.state)
-    return redirect(c, outcome.kind === 'redirect' ? outcome.location : request.redirectUri)
+    const failed = errorRedirect(request.redirectUri, error, description, request.state)
+    return redirect(c, failed.kind === 'redirect' ? failed.location : request.redirectUri)
   }
   const session = await readSession(c)
   // The consent form's post comes right after the checks below passed on the page it was sent from.
