@@ -1,15 +1,13 @@
 /**
  * oauth4webapi (a strict OIDC client) against this server: discovery, the password grant with
- * openid scopes, UserInfo, and our id_tokens through its ID Token validation and JWKS signature
- * check. The authorization-code part of the conformance flow needs /o/authorize/ and joins here
- * with the authorization_code grant.
+ * openid scopes and UserInfo, and the whole relying-party flow — authorization code + PKCE +
+ * nonce through the real /o/authorize/ with a logged-in user, its own ID Token validation,
+ * UserInfo, refresh (with a new id_token) and revocation.
  */
-import { env, SELF } from 'cloudflare:test'
+import { SELF } from 'cloudflare:test'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import { loadSigningKeys } from '../src/crypto/signing-keys.ts'
-import { createIdToken } from '../src/oauth/oidc/id-token.ts'
-import { makeApplication, makeUser } from './helpers.ts'
+import { getPage, login, makeApplication, makeUser, postForm, REDIRECT_URI } from './helpers.ts'
 
 const ISSUER = new URL('https://example.com')
 // Every request oauth4webapi makes goes to this Worker.
@@ -69,36 +67,97 @@ describe('oauth4webapi conformance', () => {
     })
   })
 
-  it('OIDC Core §3.1.3.7: an id_token from createIdToken passes oauth4webapi ID Token validation and its JWKS signature check', async () => {
+  it('OIDC Core §3.1 + §12: authorization code + PKCE + nonce through /o/authorize/, then userinfo, refresh with an id_token, revocation', async () => {
     const as = await discover()
     const user = await makeUser()
-    const client: oauth.Client = { client_id: 'rp-client' }
-    const accessToken = 'eat_conformance'
-    const idToken = await createIdToken({
-      keys: await loadSigningKeys(env.OIDC_SIGNING_KEYS),
-      issuer: as.issuer,
-      clientId: client.client_id,
-      user,
-      scopes: ['openid'],
-      nonce: 'nonce-123',
-      authTime: Math.floor(Date.now() / 1000) - 5,
-      accessToken,
+    const app = await makeApplication({
+      grantTypes: ['authorization-code'],
+      redirectUris: [REDIRECT_URI],
       algorithm: 'RS256',
-      lifetime: 300,
     })
-    // The token response the authorization_code grant will send; built here until that grant exists.
-    const response = Response.json({
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: 60,
-      id_token: idToken,
-    })
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
-      expectedNonce: 'nonce-123',
-      maxAge: 60,
+    const client: oauth.Client = { client_id: app.clientId }
+    const clientAuth = oauth.ClientSecretBasic(app.clientSecret ?? '')
+
+    // The relying party's authorization request.
+    const verifier = oauth.generateRandomCodeVerifier()
+    const nonce = oauth.generateRandomNonce()
+    const state = oauth.generateRandomState()
+    const authorizationUrl = new URL(as.authorization_endpoint ?? '')
+    authorizationUrl.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: app.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid profile email',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      nonce,
+      state,
+      max_age: '300',
+    }).toString()
+
+    // The user: logs in through /accounts/login/, then approves on the consent page.
+    const cookie = await login(user)
+    const consent = await getPage(authorizationUrl.pathname + authorizationUrl.search, cookie)
+    expect(consent.status).toBe(200)
+    const approved = await postForm(
+      '/o/authorize/',
+      { ...Object.fromEntries(authorizationUrl.searchParams), allow: 'Approve' },
+      { Cookie: cookie },
+    )
+    expect(approved.status).toBe(302)
+    const callback = new URL(approved.headers.get('Location') ?? '')
+    const params = oauth.validateAuthResponse(as, client, callback, state)
+
+    const codeResponse = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      params,
+      REDIRECT_URI,
+      verifier,
+      options,
+    )
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeResponse, {
+      expectedNonce: nonce,
+      maxAge: 300,
       requireIdToken: true,
     })
-    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ sub: String(user.id), nonce: 'nonce-123' })
-    await oauth.validateApplicationLevelSignature(as, response, options)
+    const claims = oauth.getValidatedIdTokenClaims(tokens)
+    expect(claims).toMatchObject({ iss: as.issuer, sub: String(user.id), aud: app.clientId, nonce })
+    expect(claims?.preferred_username).toBe(user.username)
+    expect(tokens.refresh_token).toEqual(expect.any(String))
+    // Its JWS signature check against the jwks_uri (optional for the code flow, done anyway).
+    await oauth.validateApplicationLevelSignature(as, codeResponse, options)
+
+    const info = await oauth.processUserInfoResponse(
+      as,
+      client,
+      String(user.id),
+      await oauth.userInfoRequest(as, client, tokens.access_token, options),
+    )
+    expect(info.preferred_username).toBe(user.username)
+
+    // OIDC Core §12.2: the refreshed id_token keeps sub and auth_time, carries no nonce.
+    const refreshResponse = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      clientAuth,
+      tokens.refresh_token ?? '',
+      options,
+    )
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, refreshResponse)
+    await oauth.validateApplicationLevelSignature(as, refreshResponse, options)
+    const refreshedClaims = oauth.getValidatedIdTokenClaims(refreshed)
+    expect(refreshedClaims).toMatchObject({ sub: String(user.id), auth_time: claims?.auth_time })
+    expect(refreshedClaims?.nonce).toBeUndefined()
+
+    // RFC 7009: a revoked refresh token no longer refreshes.
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token ?? '', options),
+    )
+    const retry = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshed.refresh_token ?? '', options)
+    const error = await oauth.processRefreshTokenResponse(as, client, retry).catch((e) => e)
+    expect(error).toBeInstanceOf(oauth.ResponseBodyError)
+    expect((error as oauth.ResponseBodyError).error).toBe('invalid_grant')
   })
 })

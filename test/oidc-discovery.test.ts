@@ -29,6 +29,7 @@ describe('GET /.well-known/openid-configuration', () => {
       introspection_endpoint: `${ORIGIN}/o/introspect/`,
       jwks_uri: `${ORIGIN}/o/.well-known/jwks.json`,
       userinfo_endpoint: `${ORIGIN}/o/userinfo/`,
+      end_session_endpoint: `${ORIGIN}/o/logout/`,
       scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

@@ -27,6 +27,7 @@ const UNDOCUMENTED = new Set([
   '/healthz',
   '/o/revoke_token/',
   '/o/authorize/',
+  '/o/logout/',
   '/accounts/login/',
   '/accounts/logout/',
 ])

@@ -20,10 +20,13 @@ const INVALID_LOGIN = 'Please enter a correct username and password. Note that b
 const NO_STORE = { 'Cache-Control': 'no-store' }
 
 export async function loginPage(c: Context<AppEnv>) {
-  const next = single(queryParams(c), 'next')
+  const query = queryParams(c)
+  const next = single(query, 'next')
   const session = await readSession(c)
   if (session && next === undefined) return c.html(<LoggedInPage username={session.user.username} />, 200, NO_STORE)
-  return c.html(<LoginPage next={safeNext(next, c.req.url, LOGIN_PATH)} />, 200, NO_STORE)
+  // /o/authorize/ passes the OIDC login_hint along: it prefills the username.
+  const hint = single(query, 'login_hint')
+  return c.html(<LoginPage next={safeNext(next, c.req.url, LOGIN_PATH)} username={hint} />, 200, NO_STORE)
 }
 
 export async function login(c: Context<AppEnv>) {

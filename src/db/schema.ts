@@ -88,6 +88,8 @@ export const refreshTokens = sqliteTable(
     scope: text('scope').notNull(),
     /** Every token rotated from one grant shares a family, so reuse can revoke them all. */
     familyId: text('family_id').notNull(),
+    /** OIDC auth_time of the login behind the grant, kept for refreshed id_tokens (OIDC Core §12.2); null when none. */
+    authTime: integer('auth_time'),
     expiresAt: integer('expires_at').notNull(),
     revokedAt: integer('revoked_at'),
     createdAt: createdAt(),

@@ -4,19 +4,22 @@
  * consent (or skip it), then redirect with a code or an error.
  */
 import type { Context } from 'hono'
-import { readSession } from '../accounts/session.ts'
+import { readSession, type Session } from '../accounts/session.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { malformedFormPage } from '../lib/pages.tsx'
 import { config, db } from '../lib/request-context.ts'
+import { nowSeconds } from '../tokens/auth-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
 import { ErrorPage } from '../views/error.tsx'
 import { createAuthorizationCode } from './authorization-codes.ts'
 import {
   AUTHORIZE_PARAMS,
+  type AuthorizeErrorCode,
   type AuthorizeRequest,
   errorRedirect,
   hasLiveApproval,
+  type Prompt,
   redirectWith,
   validateAuthorizeRequest,
 } from './authorize.ts'
@@ -28,11 +31,41 @@ function redirect(c: Context<AppEnv>, location: string): Response {
   return c.body(null, 302, { Location: location, ...NO_STORE_HEADERS })
 }
 
-/** The authorization request again as a query string, for the login page's `next`. */
+// Prompts that ask for a fresh login (select_account: the login form is where an account is chosen).
+const LOGIN_PROMPTS: readonly Prompt[] = ['login', 'select_account']
+
+/**
+ * The authorization request again as a query string, for the login page's `next`. Without
+ * what asked for the fresh login (prompt=login, max_age): the login about to happen satisfies
+ * them, and keeping them would send the user back to the login page forever.
+ */
 function authorizeUrl(raw: RawParams): string {
   const query = new URLSearchParams()
-  for (const name of AUTHORIZE_PARAMS) for (const value of raw[name] ?? []) query.append(name, value)
+  for (const name of AUTHORIZE_PARAMS) {
+    if (name === 'max_age') continue
+    for (const value of raw[name] ?? []) {
+      if (name !== 'prompt') query.append(name, value)
+      else {
+        const kept = value.split(' ').filter((prompt) => prompt !== '' && !LOGIN_PROMPTS.includes(prompt as Prompt))
+        if (kept.length > 0) query.append(name, kept.join(' '))
+      }
+    }
+  }
   return `/o/authorize/?${query}`
+}
+
+/** OIDC Core §3.1.2.1: prompt=login/select_account, or a login older than max_age, asks for a new one. */
+function needsLogin(request: AuthorizeRequest, session: Session | null): boolean {
+  if (!session) return true
+  if (request.prompt.some((prompt) => LOGIN_PROMPTS.includes(prompt))) return true
+  return request.maxAge !== null && nowSeconds() - session.authTime > request.maxAge
+}
+
+function loginUrl(raw: RawParams, request: AuthorizeRequest): string {
+  const query = new URLSearchParams({ next: authorizeUrl(raw) })
+  // OIDC Core §3.1.2.1 login_hint: prefills the username field.
+  if (request.loginHint) query.set('login_hint', request.loginHint)
+  return `/accounts/login/?${query}`
 }
 
 async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | undefined): Promise<Response> {
@@ -47,17 +80,27 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
   if (outcome.kind === 'redirect') return redirect(c, outcome.location)
   const { request } = outcome
 
-  const session = await readSession(c)
-  if (!session) return redirect(c, `/accounts/login/?${new URLSearchParams({ next: authorizeUrl(raw) })}`)
-
-  if (decision !== undefined && decision !== APPROVE) {
-    const denied = errorRedirect(request.redirectUri, 'access_denied', 'The user denied the request.', request.state)
-    return redirect(c, denied.kind === 'redirect' ? denied.location : request.redirectUri)
+  const fail = (error: AuthorizeErrorCode, description: string) => {
+    const failed = errorRedirect(request.redirectUri, error, description, request.state)
+    return redirect(c, failed.kind === 'redirect' ? failed.location : request.redirectUri)
   }
+  const session = await readSession(c)
+  // The consent form's post comes right after the checks below passed on the page it was sent from.
+  if (decision === undefined && needsLogin(request, session)) {
+    // OIDC Core §3.1.2.6: prompt=none never shows a page.
+    if (request.prompt.includes('none')) return fail('login_required', 'The user must log in.')
+    return redirect(c, loginUrl(raw, request))
+  }
+  if (!session) return redirect(c, loginUrl(raw, request))
+
+  if (decision !== undefined && decision !== APPROVE) return fail('access_denied', 'The user denied the request.')
+  // OIDC Core §3.1.2.1 prompt=consent: ask again even when an earlier approval would do.
   const approved =
     decision === APPROVE ||
-    request.application.skipAuthorization ||
-    (await hasLiveApproval(db(c), session.user.id, request.application.id, request.scopes))
+    (!request.prompt.includes('consent') &&
+      (request.application.skipAuthorization ||
+        (await hasLiveApproval(db(c), session.user.id, request.application.id, request.scopes))))
+  if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
     const code = await createAuthorizationCode(db(c), {
       applicationId: request.application.id,

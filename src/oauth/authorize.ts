@@ -27,7 +27,17 @@ export const AuthorizeRequestSchema = z.object({
   code_challenge: param,
   code_challenge_method: param,
   nonce: param,
+  // OIDC Core §3.1.2.1: how the login and consent screens behave.
+  prompt: param,
+  max_age: param,
+  login_hint: param,
 })
+
+/** OIDC Core §3.1.2.1 `prompt` values; select_account is served by the login form (pick the account to log in with). */
+export const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const
+export type Prompt = (typeof PROMPTS)[number]
+// OIDC Core §3.1.2.1 max_age: "the allowable elapsed time in seconds" — a non-negative integer.
+const MAX_AGE = /^\d{1,10}$/
 
 export type AuthorizeParams = z.infer<typeof AuthorizeRequestSchema>
 export const AUTHORIZE_PARAMS = Object.keys(AuthorizeRequestSchema.shape) as (keyof AuthorizeParams)[]
@@ -40,6 +50,10 @@ export type AuthorizeRequest = {
   codeChallenge: string
   codeChallengeMethod: PkceMethod | ''
   nonce: string
+  prompt: Prompt[]
+  /** Seconds a login may be old (OIDC max_age), or null for any age. */
+  maxAge: number | null
+  loginHint: string | undefined
 }
 
 export type AuthorizeErrorCode =
@@ -48,6 +62,9 @@ export type AuthorizeErrorCode =
   | 'access_denied'
   | 'unsupported_response_type'
   | 'invalid_scope'
+  // OIDC Core §3.1.2.6, for prompt=none.
+  | 'login_required'
+  | 'consent_required'
 
 export type AuthorizeOutcome =
   /** The client or redirect_uri cannot be trusted: show an error page, never redirect (§4.1.2.1). */
@@ -151,6 +168,16 @@ export async function validateAuthorizeRequest(
     if (!PKCE_VALUE.test(challenge)) return fail('invalid_request', 'Malformed code_challenge.')
   }
 
+  const prompt = (params.prompt ?? '').split(' ').filter(Boolean)
+  if (!prompt.every((value) => (PROMPTS as readonly string[]).includes(value))) {
+    return fail('invalid_request', 'Unsupported prompt value.')
+  }
+  // OIDC Core §3.1.2.1: "none" with any other value is an error.
+  if (prompt.includes('none') && prompt.length > 1) return fail('invalid_request', 'prompt=none cannot be combined.')
+  if (params.max_age !== undefined && !MAX_AGE.test(params.max_age)) {
+    return fail('invalid_request', 'max_age must be a non-negative integer.')
+  }
+
   return {
     kind: 'valid',
     request: {
@@ -161,6 +188,9 @@ export async function validateAuthorizeRequest(
       codeChallenge: challenge,
       codeChallengeMethod: challenge === '' ? '' : ((params.code_challenge_method ?? 'plain') as PkceMethod),
       nonce: params.nonce ?? '',
+      prompt: prompt as Prompt[],
+      maxAge: params.max_age === undefined ? null : Number(params.max_age),
+      loginHint: params.login_hint,
     },
   }
 }

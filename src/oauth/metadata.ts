@@ -21,6 +21,7 @@ export const ENDPOINTS = {
   revocation: '/o/revoke-token/',
   introspection: '/o/introspect/',
   userinfo: '/o/userinfo/',
+  endSession: '/o/logout/',
   jwks: '/o/.well-known/jwks.json',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
@@ -61,6 +62,8 @@ export function openidConfiguration(issuer: string, config: Config, keys: Signin
   return {
     ...authorizationServerMetadata(issuer, config),
     userinfo_endpoint: issuer + ENDPOINTS.userinfo,
+    // RP-Initiated Logout 1.0 §2.1.
+    end_session_endpoint: issuer + ENDPOINTS.endSession,
     subject_types_supported: ['public'],
     // OIDC Discovery 1.0 §3: omitted, this one defaults to true; request objects are not supported.
     request_uri_parameter_supported: false,

@@ -47,6 +47,8 @@ export type IssueRequest = {
   refreshScopes?: string[]
   /** Rotation family of that refresh token; a new grant starts its own. */
   familyId?: string
+  /** OIDC auth_time kept on that refresh token, so a refresh's id_token repeats it (OIDC Core §12.2). */
+  authTime?: number | null
 }
 
 export type IssuedTokens = {
@@ -110,6 +112,7 @@ async function storeTokens(
         applicationId: request.applicationId,
         scope: (request.refreshScopes ?? request.scopes).join(' '),
         familyId: request.familyId ?? refreshHash,
+        authTime: request.authTime ?? null,
         expiresAt: now + request.refreshLifetime,
       }),
     )

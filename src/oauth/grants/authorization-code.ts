@@ -2,18 +2,19 @@
  * @module
  * Authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636).
  */
-import type { Config } from '../../config.ts'
-import type { Application } from '../../db/schema.ts'
-import { type IssuedTokens, redeemAndIssueTokens, revokeFamily, type TokenStore } from '../../tokens/store.ts'
+import { findUserById } from '../../accounts/users.ts'
+import { redeemAndIssueTokens, revokeFamily } from '../../tokens/store.ts'
 import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredGrant } from '../authorization-codes.ts'
 import { OAuthError } from '../errors.ts'
+import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
 import { parseScope } from '../scopes.ts'
-import { type GrantHandler, requireApplicationGrant, requireParam } from './types.ts'
+import { type GrantHandler, type GrantInput, type GrantResult, requireApplicationGrant, requireParam } from './types.ts'
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description)
 
-export const authorizationCodeGrant: GrantHandler = async ({ store, config, application, params }) => {
+export const authorizationCodeGrant: GrantHandler = async (input) => {
+  const { store, application, params } = input
   const code = requireParam(params, 'code')
   requireApplicationGrant(application, 'authorization-code')
   const found = await findAuthorizationCode(store.db, code)
@@ -28,7 +29,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ store, config, appl
   await checkCodeVerifier(grant, params.code_verifier)
   if (!grant.isActive) throw invalidGrant('Invalid authorization code.')
 
-  const issued = await issueCodeTokens(store, config, application, grant)
+  const issued = await issueCodeTokens(input, grant)
   if (!issued) {
     // A concurrent request redeemed the code first: this is a second redemption.
     await revokeFamily(store, codeFamily(grant.id))
@@ -51,15 +52,15 @@ async function checkCodeVerifier(grant: StoredGrant, verifier: string | undefine
 
 /**
  * Redeems a code and issues what it yields — an access token and the first refresh token of
- * the code's family — in one transaction; null when a concurrent request redeemed it first.
+ * the code's family — in one transaction, plus an id_token when openid was granted (OIDC Core
+ * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
+ * Null when a concurrent request redeemed the code first.
  */
-export function issueCodeTokens(
-  store: TokenStore,
-  config: Config,
-  application: Application,
-  grant: StoredGrant,
-): Promise<IssuedTokens | null> {
-  return redeemAndIssueTokens(
+export async function issueCodeTokens(input: GrantInput, grant: StoredGrant): Promise<GrantResult | null> {
+  const { store, config, application } = input
+  // Codes minted before auth_time was recorded fall back to their issue time.
+  const authTime = grant.authTime ?? Math.floor(grant.createdAt.getTime() / 1000)
+  const issued = await redeemAndIssueTokens(
     store,
     {
       userId: grant.userId,
@@ -70,7 +71,20 @@ export function issueCodeTokens(
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: config.refreshTokenLifetime,
       familyId: codeFamily(grant.id),
+      authTime,
     },
     markCodeRedeemed(store.db, grant),
   )
+  if (!issued) return null
+  const user = await findUserById(store.db, grant.userId)
+  // Deleting a user deletes their tokens too (cascade), so this one is gone as well.
+  if (!user) throw invalidGrant('Invalid authorization code.')
+  const idToken = await idTokenForGrant(input, {
+    user,
+    scopes: issued.scopes,
+    accessToken: issued.accessToken,
+    nonce: grant.nonce === '' ? null : grant.nonce,
+    authTime,
+  })
+  return idToken ? { ...issued, idToken } : issued
 }

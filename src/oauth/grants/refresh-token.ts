@@ -3,9 +3,8 @@
  * Refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token
  * and retires the old one; replaying a retired one revokes its whole family (RFC 9700 §4.14.2).
  */
-import { eq } from 'drizzle-orm'
+import { findUserById } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
-import { users } from '../../db/schema.ts'
 import { nowSeconds } from '../../tokens/auth-context.ts'
 import {
   findRefreshToken,
@@ -17,13 +16,15 @@ import {
   type TokenStore,
 } from '../../tokens/store.ts'
 import { OAuthError } from '../errors.ts'
+import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { parseScope } from '../scopes.ts'
 import { type GrantHandler, requireParam } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
 const REFRESHING_GRANTS = ['password', 'authorization-code']
 
-export const refreshTokenGrant: GrantHandler = async ({ store, config, application, params }) => {
+export const refreshTokenGrant: GrantHandler = async (input) => {
+  const { store, config, application, params } = input
   const token = requireParam(params, 'refresh_token')
   if (!application.grantTypes.split(' ').some((grant) => REFRESHING_GRANTS.includes(grant))) {
     throw new OAuthError('unauthorized_client', 'This client may not use the refresh_token grant.')
@@ -39,14 +40,7 @@ export const refreshTokenGrant: GrantHandler = async ({ store, config, applicati
   const wider = requested.filter((scope) => !granted.includes(scope))
   if (wider.length > 0) throw new OAuthError('invalid_scope', `Scope not originally granted: ${wider.join(' ')}`)
 
-  const user =
-    row.userId === null
-      ? null
-      : await store.db
-          .select({ username: users.username, isActive: users.isActive })
-          .from(users)
-          .where(eq(users.id, row.userId))
-          .get()
+  const user = row.userId === null ? undefined : await findUserById(store.db, row.userId)
   if (row.userId !== null && !user?.isActive) throw new OAuthError('invalid_grant', 'Invalid refresh token.')
 
   const issued = await redeemAndIssueTokens(
@@ -62,6 +56,7 @@ export const refreshTokenGrant: GrantHandler = async ({ store, config, applicati
       // The new refresh token keeps the grant's original scope (§6) and its family.
       refreshScopes: granted,
       familyId: row.familyId,
+      authTime: row.authTime,
     },
     markRefreshTokenUsed(store, row),
   )
@@ -71,7 +66,17 @@ export const refreshTokenGrant: GrantHandler = async ({ store, config, applicati
     throw new OAuthError('invalid_grant', 'Invalid refresh token.')
   }
   await retireAccessToken(store, row.accessTokenId)
-  return issued
+  // OIDC Core §12.2: a grant that began with a login (auth_time kept) gets a fresh id_token with
+  // the ORIGINAL auth_time and no nonce; tokens from the password grant have none to refresh.
+  if (!user || row.authTime === null) return issued
+  const idToken = await idTokenForGrant(input, {
+    user,
+    scopes: issued.scopes,
+    accessToken: issued.accessToken,
+    nonce: null,
+    authTime: row.authTime,
+  })
+  return idToken ? { ...issued, idToken } : issued
 }
 
 async function revokeFamilyUnlessGrace(store: TokenStore, config: Config, row: RefreshTokenRow): Promise<void> {

@@ -1,0 +1,73 @@
+/**
+ * @module
+ * `GET|POST /o/logout/`: RP-Initiated Logout 1.0 (DOT's OIDC_RP_INITIATED_LOGOUT_ENABLED).
+ * Relying parties send the user here from their own site, so a POST may come cross-origin;
+ * only the confirmation form (asked when the request does not prove who it is for) must be
+ * posted from this site.
+ */
+import type { Context } from 'hono'
+import { z } from 'zod'
+import { endSession, readSession } from '../../accounts/session.ts'
+import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
+import { csrfProtection } from '../../lib/pages.tsx'
+import { db, issuer, signingKeys } from '../../lib/request-context.ts'
+import type { AppEnv } from '../../types.ts'
+import { ErrorPage } from '../../views/error.tsx'
+import { LoggedOutPage } from '../../views/login.tsx'
+import { ConfirmLogoutPage, LOGOUT_CONFIRMED } from '../../views/logout.tsx'
+import { NO_STORE_HEADERS, OAuthError } from '../errors.ts'
+import { validateLogoutRequest } from './logout.ts'
+
+const param = z.string().optional()
+
+/** RP-Initiated Logout 1.0 §2 request parameters (plus this page's own confirmation field). */
+const LogoutRequestSchema = z.object({
+  id_token_hint: param,
+  client_id: param,
+  post_logout_redirect_uri: param,
+  state: param,
+  confirm: param,
+})
+const LOGOUT_PARAMS = Object.keys(LogoutRequestSchema.shape) as (keyof z.infer<typeof LogoutRequestSchema>)[]
+
+async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
+  const repeated = LOGOUT_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1)
+  const request = LogoutRequestSchema.parse(Object.fromEntries(LOGOUT_PARAMS.map((name) => [name, single(raw, name)])))
+  let logout: Awaited<ReturnType<typeof validateLogoutRequest>>
+  try {
+    if (repeated.length > 0) throw new OAuthError('invalid_request', `Repeated parameter: ${repeated.join(', ')}.`)
+    logout = await validateLogoutRequest(db(c), await signingKeys(c), issuer(c), request)
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error
+    // Never redirect on a bad request: the target is what could not be trusted (§3).
+    return c.html(
+      <ErrorPage title="Logout failed" error={error.code} description={error.message} />,
+      400,
+      NO_STORE_HEADERS,
+    )
+  }
+
+  const session = await readSession(c)
+  // §2/§4: without an id_token_hint for the logged-in user, the user confirms first (a bare
+  // link must not log anyone out), and that confirmation must come from this site.
+  if (session && logout.subject !== String(session.user.id)) {
+    if (request.confirm !== LOGOUT_CONFIRMED) {
+      const fields: Record<string, string> = {}
+      if (logout.clientId) fields.client_id = logout.clientId
+      if (request.post_logout_redirect_uri) fields.post_logout_redirect_uri = request.post_logout_redirect_uri
+      if (request.state) fields.state = request.state
+      return c.html(<ConfirmLogoutPage username={session.user.username} fields={fields} />, 200, NO_STORE_HEADERS)
+    }
+    let sameSite = false
+    const refused = await csrfProtection(c, async () => {
+      sameSite = true
+    })
+    if (!sameSite) return refused as Response
+  }
+  if (session) endSession(c)
+  if (logout.redirectTo) return c.body(null, 302, { Location: logout.redirectTo, ...NO_STORE_HEADERS })
+  return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
+}
+
+export const logoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c))
+export const logoutForm = async (c: Context<AppEnv>) => rpLogout(c, await formParams(c))
