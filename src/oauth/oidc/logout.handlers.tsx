@@ -9,7 +9,7 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import { endSession, readSession } from '../../accounts/session.ts'
 import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
-import { csrfProtection } from '../../lib/pages.tsx'
+import { csrfProtection, malformedFormPage } from '../../lib/pages.tsx'
 import { db, issuer, signingKeys } from '../../lib/request-context.ts'
 import type { AppEnv } from '../../types.ts'
 import { ErrorPage } from '../../views/error.tsx'
@@ -70,4 +70,7 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
 }
 
 export const logoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c))
-export const logoutForm = async (c: Context<AppEnv>) => rpLogout(c, await formParams(c))
+export const logoutForm = async (c: Context<AppEnv>) => {
+  const raw = await formParams(c)
+  return raw ? rpLogout(c, raw) : malformedFormPage(c)
+}
