@@ -31,6 +31,8 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: '/accounts/login/', body: 'login', page: true },
   { method: 'GET', path: '/accounts/logout/', body: 'none', page: true },
   { method: 'POST', path: '/accounts/logout/', body: 'none', page: true },
+  { method: 'GET', path: '/o/logout/', body: 'none', page: true },
+  { method: 'POST', path: '/o/logout/', body: 'form', page: true },
   { method: 'GET', path: '/o/applications/', body: 'none' },
   { method: 'POST', path: '/o/applications/', body: 'json' },
   { method: 'GET', path: '/o/applications/{id}/', body: 'none' },
