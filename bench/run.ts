@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { buildBundle, gzipBytes } from '../scripts/bundle.ts'
 import { createUser } from '../src/accounts/users.ts'
 import { sha256Hex } from '../src/crypto/digest.ts'
+import { generateSigningKeySet } from '../src/crypto/signing-keys.ts'
 import { mintToken } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens } from '../src/db/schema.ts'
@@ -35,9 +36,12 @@ const WARMUP_SECONDS = 1
 const ROUNDS = 3
 const OUT = 'bench/out'
 const COMMAND = 'npm run bench'
-// wrangler.toml requires the secret; the benchmark's Worker gets a throwaway one.
-const BENCH_SECRET_KEY = 'bench-only-secret-key'
-process.env.SECRET_KEY ??= BENCH_SECRET_KEY
+// wrangler.toml requires these secrets; the benchmark's Worker gets throwaway ones.
+const BENCH_SECRETS = {
+  SECRET_KEY: 'bench-only-secret-key',
+  OIDC_SIGNING_KEYS: await generateSigningKeySet(['RS256']),
+}
+Object.assign(process.env, BENCH_SECRETS)
 
 type Result = {
   id: string
@@ -174,7 +178,7 @@ async function main(): Promise<number> {
   const script = buildBundle(join(OUT, 'bundle'), 'bench/entry.ts')
   const bundleGzipBytes = gzipBytes(script)
 
-  let server = await serve(script, { SECRET_KEY: BENCH_SECRET_KEY })
+  let server = await serve(script, BENCH_SECRETS)
   const base = server.options as { bindings: Record<string, string> }
   const memorySeconds = Number(base.bindings.TOKEN_MEMORY_CACHE_SECONDS)
   try {
