@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import autocannon from 'autocannon'
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
@@ -22,13 +22,20 @@ export type Server = { mf: Miniflare; url: URL; options: Options }
 /** Starts Miniflare on 127.0.0.1 with wrangler.toml's bindings, serving `script`. */
 export async function serve(script: string, bindings: Record<string, string>): Promise<Server> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
-  // One bundled file: wrangler's module rules (for unbundled sources) do not apply.
+  // The bundle is the script plus the .wasm modules wrangler copied beside it (argon2's):
+  // wrangler's module rules are for unbundled sources and do not apply.
   const { modulesRules: _rules, ...worker } = workerOptions
+  const outdir = dirname(script)
+  const wasm = readdirSync(outdir).filter((name) => name.endsWith('.wasm'))
   const options = {
     ...worker,
     bindings: { ...(workerOptions.bindings ?? {}), ...bindings },
-    modules: true,
-    scriptPath: script,
+    modulesRoot: outdir,
+    modules: [
+      { type: 'ESModule', path: script },
+      ...wasm.map((name) => ({ type: 'CompiledWasm', path: join(outdir, name) })),
+    ],
+    ratelimits: unlimited(workerOptions.ratelimits ?? {}),
     host: '127.0.0.1',
     port: 0,
     // No per-request logging: it would be measured as the Worker's cost.
@@ -40,6 +47,19 @@ export async function serve(script: string, bindings: Record<string, string>): P
   }
   const mf = new Miniflare(convertV4MiniflareOptions(options as V4MiniflareOptions))
   return { mf, url: await mf.ready, options }
+}
+
+/**
+ * wrangler.toml's rate limiters with a limit no row reaches: the password-grant row measures
+ * what a grant costs, not the 429 the brute-force limit (10 a minute per username) would give.
+ */
+function unlimited(ratelimits: object) {
+  return Object.fromEntries(
+    Object.entries(ratelimits as Record<string, { simple: object }>).map(([name, limiter]) => [
+      name,
+      { ...limiter, simple: { ...limiter.simple, limit: Number.MAX_SAFE_INTEGER } },
+    ]),
+  )
 }
 
 /** Restarts the Worker with some bindings changed; D1 and KV (in memory, never the dev database) keep their data. */

@@ -4,7 +4,7 @@
  */
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { passwordToken } from './helpers.ts'
+import { api, passwordToken, unique } from './helpers.ts'
 
 async function clearKv() {
   for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
@@ -44,5 +44,23 @@ describe('D1 sessions', () => {
     const response = await hello(token)
     expect(response.status).toBe(200)
     expect(response.headers.get('X-D1-Bookmark')).toBeNull()
+  })
+
+  it('creating a user returns a bookmark; the next list request carrying it finds the user', async () => {
+    const { token } = await passwordToken()
+    const username = unique('replica')
+    const created = await api('/api/users/', {
+      authorization: `Bearer ${token}`,
+      json: { username, email: `${username}@example.com`, password: 'a long enough password' },
+    })
+    expect(created.status).toBe(201)
+    const bookmark = created.headers.get('X-D1-Bookmark')
+    expect(bookmark).toMatch(/^[A-Za-z0-9-]+$/)
+    const listed = await SELF.fetch(`https://example.com/api/users/?username=${username}`, {
+      headers: { Authorization: `Bearer ${token}`, 'X-D1-Bookmark': bookmark ?? '' },
+    })
+    expect(listed.status).toBe(200)
+    expect((await listed.json<{ count: number }>()).count).toBe(1)
+    expect(listed.headers.get('X-D1-Bookmark')).toBeTruthy()
   })
 })

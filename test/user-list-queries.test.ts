@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:test'
+import { count, inArray, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { listUsers, parsePage, userListQueries } from '../src/accounts/user-list.ts'
 import { d1QueryCount } from '../src/db/client.ts'
+import { users } from '../src/db/schema.ts'
 import { db, makeUser } from './helpers.ts'
 
 /** SQLite's plan for a statement: "SCAN users" (without an index) means a full table scan. */
@@ -32,6 +34,22 @@ describe('users list queries', () => {
   it('the unfiltered page walks the primary key in order (no sort step)', async () => {
     const detail = await plan(userListQueries(db, {}, 2, 20)[1])
     expect(detail).not.toMatch(/TEMP B-TREE/)
+  })
+
+  it('the unfiltered total (kept by triggers) equals count(*) after single, multi-row and bulk inserts and deletes', async () => {
+    const total = async () => (await listUsers(db, {}, 1, 20))?.count
+    const counted = async () => (await db.select({ n: count() }).from(users))[0].n
+    const first = await makeUser()
+    const second = await makeUser()
+    expect(await total()).toBe(await counted())
+    await db.run(sql`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
+      INSERT INTO users (username, password) SELECT 'bulk-count-' || i, '!' FROM n`)
+    expect(await total()).toBe(await counted())
+    await db.delete(users).where(inArray(users.id, [first.id, second.id]))
+    expect(await total()).toBe(await counted())
+    await db.delete(users)
+    expect(await total()).toBe(0)
   })
 
   it('count and page cost at most 2 D1 statements, for a numbered page and for `last`', async () => {

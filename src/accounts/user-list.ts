@@ -2,10 +2,12 @@
  * @module
  * The users list (DRF's ListAPIView with PageNumberPagination and django-filter's exact
  * `filterset_fields = ('email', 'username')`): one page and the total in two indexed queries.
+ * The unfiltered total comes from the trigger-kept `row_counts` row, not `count(*)`, which
+ * would read every user's index entry on every request.
  */
 import { and, asc, count, eq, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { type User, users } from '../db/schema.ts'
+import { rowCounts, type User, users } from '../db/schema.ts'
 
 export type UserFilters = { email?: string; username?: string }
 
@@ -38,7 +40,9 @@ function conditions(filters: UserFilters): SQL | undefined {
 export function userListQueries(db: Db, filters: UserFilters, page: number, pageSize: number) {
   const where = conditions(filters)
   return [
-    db.select({ total: count() }).from(users).where(where),
+    where
+      ? db.select({ total: count() }).from(users).where(where)
+      : db.select({ total: rowCounts.count }).from(rowCounts).where(eq(rowCounts.name, 'users')),
     db
       .select()
       .from(users)

@@ -6,7 +6,7 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import { registerUser } from '../accounts/registration.ts'
 import { listUsers, parsePage } from '../accounts/user-list.ts'
 import type { User } from '../db/schema.ts'
-import { config, db } from '../lib/request-context.ts'
+import { config, readDb } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import type { createUserRoute, listUsersRoute } from './users.routes.ts'
 
@@ -37,7 +37,8 @@ function pageUrl(requestUrl: string, page: number): string {
 export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query')
   const page = parsePage(query.page)
-  const result = page === null ? null : await listUsers(db(c), query, page, config(c).pageSize)
+  // A read-only path: the request's D1 session lets a replica answer (README "D1 read replication").
+  const result = page === null ? null : await listUsers(readDb(c), query, page, config(c).pageSize)
   if (!result) return c.json({ detail: 'Invalid page.' }, 404)
   return c.json(
     {
@@ -52,7 +53,9 @@ export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = asy
 
 export const createUserHandler: RouteHandler<typeof createUserRoute, AppEnv> = async (c) => {
   const body = { ...c.req.valid('form'), ...c.req.valid('json') }
-  const result = await registerUser(db(c), body)
+  // Through the request's D1 session (primary first for a POST), so the response's X-D1-Bookmark
+  // lets the client's next read see this user even on a replica.
+  const result = await registerUser(readDb(c), body)
   if (!result.ok) return c.json(result.errors, 400)
   return c.json(toUserJson(result.user), 201)
 }

@@ -48,7 +48,7 @@ export const NewUserSchema = z
   .object({
     username: documentedField('Required; at most 150 letters, digits and @/./+/-/_; unique'),
     email: documentedField('Optional; a valid address'),
-    password: documentedField('Required; stored as a Django pbkdf2_sha256 hash'),
+    password: documentedField('Required; stored as a Django argon2id hash'),
   })
   .openapi('NewUser')
 
