@@ -7,6 +7,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
 import type { CookieOptions } from 'hono/utils/cookie'
+import { isLoopbackHost } from './loopback.ts'
 
 /**
  * CSP without inline script or framing (clickjacking on the consent page), no MIME sniffing,
@@ -31,8 +32,6 @@ export function htmlSecurityHeaders(): MiddlewareHandler {
   })
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 /**
  * The name and options of a session cookie for a request to `url`. Over HTTPS (production)
  * the name takes the `__Host-` prefix, which browsers accept only with Secure, Path=/ and
@@ -41,7 +40,7 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
  */
 export function sessionCookie(baseName: string, url: string): { name: string; options: CookieOptions } {
   const { protocol, hostname } = new URL(url)
-  const secure = protocol === 'https:' || !LOCAL_HOSTS.has(hostname)
+  const secure = protocol === 'https:' || !isLoopbackHost(hostname)
   const options: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Lax', secure }
   return { name: secure ? `__Host-${baseName}` : baseName, options }
 }

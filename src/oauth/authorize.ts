@@ -9,6 +9,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, accessTokens } from '../db/schema.ts'
+import { isLoopbackHost } from '../lib/loopback.ts'
 import { nowSeconds } from '../tokens/auth-context.ts'
 import { findApplicationByClientId } from './applications.ts'
 import { OAuthError } from './errors.ts'
@@ -73,8 +74,6 @@ export type AuthorizeOutcome =
   | { kind: 'valid'; request: AuthorizeRequest }
 
 // RFC 6749 §3.1.2.1 + DOT's ALLOWED_REDIRECT_URI_SCHEMES: https, or http to the local machine.
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 export function isAllowedRedirectUri(value: string): boolean {
   let url: URL
   try {
@@ -84,7 +83,7 @@ export function isAllowedRedirectUri(value: string): boolean {
   }
   // §3.1.2: "The endpoint URI MUST NOT include a fragment component."
   if (url.hash !== '' || value.includes('#')) return false
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
 }
 
 /** §4.1.2.1 / §4.1.2: parameters added to the client's redirect_uri, keeping its own query. */
