@@ -6,11 +6,13 @@
 import { ARGON2_PARAMS } from '../src/crypto/passwords.ts'
 import { randomString } from '../src/crypto/random.ts'
 import type { Load } from './harness.ts'
-import { HASH_PATH } from './routes.ts'
+import { HASH_PATH, KV_KEY_HEADER, KV_READ_PATH } from './routes.ts'
 
 /** What the seeding step made, for rows to build their requests from. */
 export type Seeded = {
   bearer: string
+  /** The KV key the row-2/3 token is cached under. */
+  bearerCacheKey: string
   /** The bench user's DRF `Token` key. */
   apiKey: string
   username: string
@@ -60,6 +62,14 @@ export const ROWS: Row[] = [
     bindings: MEMORY_CACHE_OFF,
     status: 200,
     load: ({ bearer }) => ({ path: '/api/hello', headers: { Authorization: `Bearer ${bearer}` } }),
+  },
+  {
+    id: 'kv-floor',
+    name: "3'. one KV read of row 3's key, no app code (bench-only route: row 3's floor)",
+    // Same bindings as row 3, so it runs right after it without restarting the Worker.
+    bindings: MEMORY_CACHE_OFF,
+    status: 200,
+    load: ({ bearerCacheKey }) => ({ path: KV_READ_PATH, headers: { [KV_KEY_HEADER]: bearerCacheKey } }),
   },
   {
     id: 'token-key',

@@ -2,7 +2,8 @@
  * `npm run bench`: builds the deployable bundle (with the bench-only entry of bench/entry.ts),
  * serves it with Miniflare on 127.0.0.1 with wrangler.toml's bindings, seeds D1, drives every
  * row of bench/rows.ts with autocannon, prints one table (also written to bench/results.json)
- * and exits non-zero when a budget does not hold. BENCH_SECONDS sets each row's duration.
+ * and exits non-zero when a budget does not hold. BENCH_SECONDS sets the length of each slice;
+ * BENCH_ROWS=bearer-memory,bearer-kv measures only those rows (and the baseline).
  */
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +18,7 @@ import { mintToken } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
-import { createApiKey, standaloneTokenStore } from '../src/tokens/store.ts'
+import { accessTokenCacheKey, createApiKey, standaloneTokenStore } from '../src/tokens/store.ts'
 import {
   counters,
   drive,
@@ -32,13 +33,13 @@ import {
 import type { Counters } from './routes.ts'
 import { BUDGETS, COLD_REQUESTS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
-/** The baseline measured before each round: shorter than a row's round, to keep the run under 5 minutes. */
-const BASELINE_SECONDS = 2
+/** Length of one slice of load, the row's and the baseline's alike. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5)
 const WARMUP_SECONDS = 1
-/** Rounds per row; each round measures the baseline, then the row. */
-const ROUNDS = 3
+/** Rounds per row; each round is one slice of the baseline and one of the row, in alternating order. */
+const ROUNDS = 6
 const OUT = 'bench/out'
+const ONLY = process.env.BENCH_ROWS?.split(',')
 const COMMAND = 'npm run bench'
 // wrangler.toml requires these secrets; the benchmark's Worker gets throwaway ones.
 const BENCH_SECRETS = {
@@ -56,6 +57,8 @@ type Result = {
   p99?: number
   cpuMsPerRequest?: number
   ratioToBaseline?: number
+  /** Lowest and highest ratio of a single round: how much the machine moved during the row. */
+  ratioRange?: [number, number]
   d1PerRequest?: number
   kvReadsPerRequest?: number
   kvWritesPerRequest?: number
@@ -110,6 +113,7 @@ async function seed(db: Db, server: Server): Promise<Seeded> {
   }
   return {
     bearer,
+    bearerCacheKey: accessTokenCacheKey(await sha256Hex(bearer)),
     apiKey,
     username,
     password,
@@ -141,7 +145,7 @@ async function growUsers(db: Db, total: number): Promise<void> {
   console.error(`seeded ${total - present} users in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
-type Sample = { requests: number; rps: number; p50: number; p99: number; cpuMs: number } & Counters
+type Sample = { requests: number; seconds: number; rps: number; p50: number; p99: number; cpuMs: number } & Counters
 
 /** One timed run of `load`, with the server's CPU time and D1/KV counters around it. */
 async function sample(server: Server, load: Load, expected: number | undefined, seconds: number): Promise<Sample> {
@@ -158,6 +162,7 @@ async function sample(server: Server, load: Load, expected: number | undefined, 
   }
   return {
     requests: run.requests,
+    seconds: run.seconds,
     rps: run.rps,
     p50: run.p50,
     p99: run.p99,
@@ -174,22 +179,39 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-/** Throughput and latency: medians over rounds; CPU and counters: totals ÷ responses. */
-function combine(samples: Sample[], ratios: number[]): Omit<Result, 'id' | 'name' | 'note'> {
-  const total = (pick: (s: Sample) => number) => samples.reduce((sum, s) => sum + pick(s), 0)
-  const requests = total((s) => s.requests)
+function total(samples: Sample[], pick: (s: Sample) => number): number {
+  return samples.reduce((sum, s) => sum + pick(s), 0)
+}
+
+/** Responses ÷ seconds over all of the samples' slices. */
+function rate(samples: Sample[]): number {
+  return total(samples, (s) => s.requests) / total(samples, (s) => s.seconds)
+}
+
+/**
+ * Throughput: responses ÷ seconds over all rounds, and its ratio to the baseline's over the
+ * slices paired with them; latency: medians over rounds; CPU and counters: totals ÷ responses.
+ */
+function combine(samples: Sample[], references: Sample[]): Omit<Result, 'id' | 'name' | 'note'> {
+  const requests = total(samples, (s) => s.requests)
+  const ratios = samples.map((s, i) => s.rps / references[i].rps)
   return {
     requests,
-    rps: median(samples.map((s) => s.rps)),
+    rps: rate(samples),
     p50: median(samples.map((s) => s.p50)),
     p99: median(samples.map((s) => s.p99)),
-    cpuMsPerRequest: total((s) => s.cpuMs) / requests,
-    ratioToBaseline: median(ratios),
-    d1PerRequest: total((s) => s.d1) / requests,
-    kvReadsPerRequest: total((s) => s.kvReads) / requests,
-    kvWritesPerRequest: total((s) => s.kvWrites) / requests,
-    kvReads: total((s) => s.kvReads),
+    cpuMsPerRequest: total(samples, (s) => s.cpuMs) / requests,
+    ratioToBaseline: rate(samples) / rate(references),
+    ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+    d1PerRequest: total(samples, (s) => s.d1) / requests,
+    kvReadsPerRequest: total(samples, (s) => s.kvReads) / requests,
+    kvWritesPerRequest: total(samples, (s) => s.kvWrites) / requests,
+    kvReads: total(samples, (s) => s.kvReads),
   }
+}
+
+function cpuPerRequest(s: Sample): string {
+  return (s.cpuMs / s.requests).toFixed(3)
 }
 
 function fmt(value: number | undefined, digits: number): string {
@@ -197,14 +219,26 @@ function fmt(value: number | undefined, digits: number): string {
 }
 
 function table(results: Result[]): string {
-  const header = ['row', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', '× baseline', 'D1/req', 'KV reads/req', 'note']
+  const header = [
+    'row',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU ms/req',
+    '× baseline (rounds)',
+    'D1/req',
+    'KV reads/req',
+    'note',
+  ]
   const lines = results.map((r) => [
     r.name,
     fmt(r.rps, 0),
     fmt(r.p50, 1),
     fmt(r.p99, 1),
     fmt(r.cpuMsPerRequest, 3),
-    fmt(r.ratioToBaseline, 2),
+    r.ratioRange && r.id !== 'baseline'
+      ? `${fmt(r.ratioToBaseline, 2)} (${fmt(r.ratioRange[0], 2)}–${fmt(r.ratioRange[1], 2)})`
+      : fmt(r.ratioToBaseline, 2),
     fmt(r.d1PerRequest, 3),
     fmt(r.kvReadsPerRequest, 4),
     r.note,
@@ -236,7 +270,7 @@ async function main(): Promise<number> {
     // Rows that change bindings run last, so the Worker restarts as few times as possible.
     const order = [...ROWS].sort((a, b) => Number(Boolean(a.bindings)) - Number(Boolean(b.bindings)))
     for (const row of order) {
-      if (row.id === 'baseline') continue
+      if (row.id === 'baseline' || (ONLY && !ONLY.includes(row.id))) continue
       if (row.users !== undefined) await growUsers(db, row.users)
       const bindings = row.bindings ?? {}
       if (JSON.stringify(bindings) !== JSON.stringify(current)) {
@@ -254,36 +288,50 @@ async function main(): Promise<number> {
       if (restarted) await drive(server, { ...baselineLoad }, WARMUP_SECONDS)
       restarted = false
       await drive(server, load.amount ? { ...load, amount: Math.floor(load.amount / 5) } : load, WARMUP_SECONDS)
-      // The baseline runs right before each round of the row: a ratio compares neighbours in
-      // time, which cancels most of the drift of a shared machine.
-      const samples: Sample[] = []
-      const ratios: number[] = []
-      for (let round = 0; round < ROUNDS; round++) {
-        const reference = await sample(server, baselineLoad, baselineRow.status, BASELINE_SECONDS)
-        // One request first: the memory tier may have expired during the baseline's seconds, and
+      const measureRow = async () => {
+        // One request first: the memory tier may have expired during the baseline's slice, and
         // the row measures steady state, not every connection missing the cache at once.
         await drive(server, { ...load, amount: 1, connections: 1 }, 1)
-        const measured = await sample(server, perRound, row.status, SECONDS)
-        baselineSamples.push(reference)
-        samples.push(measured)
-        ratios.push(measured.rps / reference.rps)
+        return sample(server, perRound, row.status, SECONDS)
       }
+      const measureBaseline = () => sample(server, baselineLoad, baselineRow.status, SECONDS)
+      // Every slice of the row is paired with a slice of the baseline next to it in time, which
+      // cancels most of the drift of a shared machine; the pair's order alternates (baseline,
+      // row, row, baseline, …), so neither side always runs first.
+      const samples: Sample[] = []
+      const references: Sample[] = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const baselineFirst = round % 2 === 0
+        const reference = baselineFirst ? await measureBaseline() : undefined
+        const measured = await measureRow()
+        const paired = reference ?? (await measureBaseline())
+        references.push(paired)
+        samples.push(measured)
+        console.error(
+          `  round ${round + 1}: baseline ${paired.rps.toFixed(0)} req/s, ${cpuPerRequest(paired)} ms CPU; ` +
+            `row ${measured.rps.toFixed(0)} req/s, ${cpuPerRequest(measured)} ms CPU; ratio ${(measured.rps / paired.rps).toFixed(3)}`,
+        )
+      }
+      baselineSamples.push(...references)
       const note = Object.entries(bindings)
         .map(([key, value]) => `${key}=${value}`)
         .join(' ')
-      results.push({ id: row.id, name: row.name, note, ...combine(samples, ratios) })
+      results.push({ id: row.id, name: row.name, note, ...combine(samples, references) })
     }
     results.push({
       id: 'baseline',
       name: baselineRow.name,
-      note: 'measured before every round of every row',
-      ...combine(baselineSamples, [1]),
+      note: 'a slice next to every slice of every row',
+      ...combine(baselineSamples, baselineSamples),
     })
     results.sort((a, b) => ROWS.findIndex((r: Row) => r.id === a.id) - ROWS.findIndex((r: Row) => r.id === b.id))
     const hash = results.find((r) => r.id === 'hash')
     const password = results.find((r) => r.id === 'password')
     if (hash?.cpuMsPerRequest && password)
       password.note = `of which ≈ ${hash.cpuMsPerRequest.toFixed(1)} ms CPU is the password hash (row 8b)`
+    const kvHit = results.find((r) => r.id === 'bearer-kv')
+    const floor = results.find((r) => r.id === 'kv-floor')
+    if (kvHit?.rps && floor?.rps) kvHit.note += `; ${((100 * kvHit.rps) / floor.rps).toFixed(0)}% of row 3' req/s`
 
     const measured: Record<string, Measured> = {}
     for (const r of results) {
@@ -320,8 +368,7 @@ async function main(): Promise<number> {
     const report = {
       command: COMMAND,
       date: new Date().toISOString(),
-      secondsPerRound: SECONDS,
-      baselineSecondsPerRound: BASELINE_SECONDS,
+      secondsPerSlice: SECONDS,
       rounds: ROUNDS,
       placement,
       machine,
@@ -331,7 +378,9 @@ async function main(): Promise<number> {
     }
     writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`)
     console.log(`\n${COMMAND} — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`)
-    console.log(`${ROUNDS} rounds of ${SECONDS} s a row, each after ${BASELINE_SECONDS} s of baseline; ${placement}\n`)
+    console.log(
+      `${ROUNDS} rounds a row, each a ${SECONDS} s slice of the row and one of the baseline, in alternating order; ${placement}\n`,
+    )
     console.log(table(results))
     console.log(`\nbench bundle: ${(bundleGzipBytes / 1024).toFixed(1)} KiB gzipped`)
     console.log('\nbudgets:')

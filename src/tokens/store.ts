@@ -16,6 +16,11 @@ import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cach
 const ACCESS_KEY_PREFIX = 'at:'
 const API_KEY_PREFIX = 'ak:'
 
+/** The token cache's key for an access token's digest (the benchmark reads it directly too). */
+export function accessTokenCacheKey(digest: string): string {
+  return ACCESS_KEY_PREFIX + digest
+}
+
 export type TokenStore = CacheTiers & {
   /** The primary: every write, and reads that must see the latest state. */
   db: Db
@@ -138,7 +143,7 @@ async function storeTokens(
     scopes: request.scopes,
     expiresAt,
   }
-  await cacheIssued(store, ACCESS_KEY_PREFIX + accessHash, context, confirmAccessToken(store, accessHash))
+  await cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash))
   return { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes }
 }
 
@@ -149,7 +154,7 @@ export async function lookupAccessToken(store: TokenStore, token: string): Promi
   const digest = await sha256Hex(token)
   return cachedLookup(
     store,
-    ACCESS_KEY_PREFIX + digest,
+    accessTokenCacheKey(digest),
     () => readAccessToken(store, digest),
     confirmAccessToken(store, digest),
   )
@@ -418,5 +423,5 @@ async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined):
 // Revocation is D1 first, then the cache tiers: the revoking location sees it at once, other
 // locations within KV's propagation delay (up to ~60 s) plus TOKEN_MEMORY_CACHE_SECONDS.
 async function purgeCache(store: TokenStore, digests: string[]): Promise<void> {
-  await Promise.all(digests.map((digest) => forgetCached(store, ACCESS_KEY_PREFIX + digest)))
+  await Promise.all(digests.map((digest) => forgetCached(store, accessTokenCacheKey(digest))))
 }
