@@ -24,4 +24,5 @@ export const helloRoute = createRoute({
   },
 })
 
-export const hello: RouteHandler<typeof helloRoute, AppEnv> = (c) => c.text('Hello, OAuth2!', 200)
+// No explicit 200: hono then answers with a plain `new Response(text)` instead of building headers.
+export const hello: RouteHandler<typeof helloRoute, AppEnv> = (c) => c.text('Hello, OAuth2!')
