@@ -34,7 +34,7 @@ import type { Counters } from './routes.ts'
 import { BUDGETS, COLD_REQUESTS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
 
 /** Length of one slice of load, the row's and the baseline's alike. */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
 const WARMUP_SECONDS = 1
 /** Rounds per row; each round is one slice of the baseline and one of the row, in alternating order. */
 const ROUNDS = 6
