@@ -10,6 +10,7 @@ import {
   login,
   makeApplication,
   makeUser,
+  ORIGIN,
   pkcePair,
   postForm,
   postToken,
@@ -90,6 +91,8 @@ describe('GET /o/authorize/', () => {
     const target = location(await approve(params, cookie))
     expect(`${target.origin}${target.pathname}`).toBe(REDIRECT_URI)
     expect(target.searchParams.get('state')).toBe('xyz-123')
+    // RFC 9207 §2: the issuer, as the metadata names it.
+    expect(target.searchParams.get('iss')).toBe(ORIGIN)
     const code = target.searchParams.get('code') ?? ''
     expect(code).toMatch(/^eac_/)
     const response = await redeem(app, code, pkce.verifier)
@@ -247,8 +250,31 @@ describe('GET /o/authorize/ errors', () => {
       expect(`${target.origin}${target.pathname}`).toBe(REDIRECT_URI)
       expect(target.searchParams.get('error')).toBe(error)
       expect(target.searchParams.get('state')).toBe('xyz-123')
+      expect(target.searchParams.get('iss')).toBe(ORIGIN)
     })
   }
+
+  it('RFC 9207 §2: iss names the issuer of the metadata, also on a denial and with ISSUER set', async () => {
+    const { params, cookie } = await setup()
+    const metadata = await getPage('/.well-known/oauth-authorization-server')
+    const advertised = await metadata.json<{
+      issuer: string
+      authorization_response_iss_parameter_supported: boolean
+    }>()
+    expect(advertised.authorization_response_iss_parameter_supported).toBe(true)
+    const denied = location(await approve(params, cookie, 'Deny'))
+    expect(denied.searchParams.get('error')).toBe('access_denied')
+    expect(denied.searchParams.get('iss')).toBe(advertised.issuer)
+
+    const configured = await fetchWithSettings(
+      new Request(`https://example.com${authorizeUrl({ ...params, scope: 'admin' })}`, {
+        headers: { Cookie: cookie },
+        redirect: 'manual',
+      }),
+      { ISSUER: 'https://id.example.org/' },
+    )
+    expect(location(configured).searchParams.get('iss')).toBe('https://id.example.org')
+  })
 
   it('RFC 6749 §3.1: a repeated parameter → redirect with invalid_request', async () => {
     const { params, cookie } = await setup()

@@ -7,7 +7,7 @@ import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { malformedFormPage } from '../lib/pages.tsx'
-import { config, db } from '../lib/request-context.ts'
+import { config, db, issuer } from '../lib/request-context.ts'
 import { nowSeconds } from '../tokens/auth-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -15,12 +15,12 @@ import { ErrorPage } from '../views/error.tsx'
 import { createAuthorizationCode } from './authorization-codes.ts'
 import {
   AUTHORIZE_PARAMS,
+  type AuthorizationResponse,
   type AuthorizeErrorCode,
   type AuthorizeRequest,
-  errorRedirect,
+  authorizationResponseUrl,
   hasLiveApproval,
   type Prompt,
-  redirectWith,
   validateAuthorizeRequest,
 } from './authorize.ts'
 import { NO_STORE_HEADERS } from './errors.ts'
@@ -29,6 +29,11 @@ const APPROVE = 'Approve'
 
 function redirect(c: Context<AppEnv>, location: string): Response {
   return c.body(null, 302, { Location: location, ...NO_STORE_HEADERS })
+}
+
+/** Sends the authorization response (a code or an error) to the client's redirect_uri. */
+function respond(c: Context<AppEnv>, redirectUri: string, params: AuthorizationResponse): Response {
+  return redirect(c, authorizationResponseUrl(redirectUri, params, issuer(c)))
 }
 
 // Prompts that ask for a fresh login (select_account: the login form is where an account is chosen).
@@ -77,13 +82,11 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
       400,
     )
   }
-  if (outcome.kind === 'redirect') return redirect(c, outcome.location)
+  if (outcome.kind === 'redirect') return respond(c, outcome.redirectUri, outcome.params)
   const { request } = outcome
 
-  const fail = (error: AuthorizeErrorCode, description: string) => {
-    const failed = errorRedirect(request.redirectUri, error, description, request.state)
-    return redirect(c, failed.kind === 'redirect' ? failed.location : request.redirectUri)
-  }
+  const fail = (error: AuthorizeErrorCode, description: string) =>
+    respond(c, request.redirectUri, { error, error_description: description, state: request.state })
   const session = await readSession(c)
   // The consent form's post comes right after the checks below passed on the page it was sent from.
   if (decision === undefined && needsLogin(request, session)) {
@@ -113,7 +116,7 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
       authTime: session.authTime,
       lifetime: settings.authorizationCodeLifetime,
     })
-    return redirect(c, redirectWith(request.redirectUri, { code, state: request.state }))
+    return respond(c, request.redirectUri, { code, state: request.state })
   }
 
   return c.html(

@@ -70,7 +70,8 @@ export type AuthorizeErrorCode =
 export type AuthorizeOutcome =
   /** The client or redirect_uri cannot be trusted: show an error page, never redirect (§4.1.2.1). */
   | { kind: 'page'; error: string; description: string }
-  | { kind: 'redirect'; location: string }
+  /** An error response to send to the client's (verified) redirect_uri. */
+  | { kind: 'redirect'; redirectUri: string; params: AuthorizationResponse }
   | { kind: 'valid'; request: AuthorizeRequest }
 
 // RFC 6749 §3.1.2.1 + DOT's ALLOWED_REDIRECT_URI_SCHEMES: https, or http to the local machine.
@@ -93,13 +94,27 @@ export function redirectWith(redirectUri: string, params: Record<string, string 
   return url.toString()
 }
 
-export function errorRedirect(
+/** The parameters of an authorization response (§4.1.2 success, §4.1.2.1 error), `iss` aside. */
+export type AuthorizationResponse =
+  | { code: string; state: string | undefined }
+  | { error: AuthorizeErrorCode; error_description: string; state: string | undefined }
+
+/**
+ * The URL an authorization response redirects to. RFC 9207 §2: every response, error or
+ * not, carries the issuer, so a client talking to several servers can tell which one
+ * answered (the mix-up defense of RFC 9700 §4.4).
+ */
+export function authorizationResponseUrl(redirectUri: string, params: AuthorizationResponse, issuer: string): string {
+  return redirectWith(redirectUri, { ...params, iss: issuer })
+}
+
+function errorRedirect(
   redirectUri: string,
   error: AuthorizeErrorCode,
   description: string,
   state: string | undefined,
 ): AuthorizeOutcome {
-  return { kind: 'redirect', location: redirectWith(redirectUri, { error, error_description: description, state }) }
+  return { kind: 'redirect', redirectUri, params: { error, error_description: description, state } }
 }
 
 /**

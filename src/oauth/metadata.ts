@@ -44,6 +44,8 @@ export function authorizationServerMetadata(issuer: string, config: Config): Rec
       ? {
           response_modes_supported: ['query'],
           code_challenge_methods_supported: config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
+          // RFC 9207 §3: every authorization response carries `iss`.
+          authorization_response_iss_parameter_supported: true,
         }
       : {}),
     grant_types_supported: grantTypes.sort(),
