@@ -87,34 +87,22 @@ export function isAllowedRedirectUri(value: string): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
 }
 
-/** §4.1.2.1 / §4.1.2: parameters added to the client's redirect_uri, keeping its own query. */
-export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
-  const url = new URL(redirectUri)
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
-  return url.toString()
-}
-
 /** The parameters of an authorization response (§4.1.2 success, §4.1.2.1 error), `iss` aside. */
 export type AuthorizationResponse =
   | { code: string; state: string | undefined }
   | { error: AuthorizeErrorCode; error_description: string; state: string | undefined }
 
 /**
- * The URL an authorization response redirects to. RFC 9207 §2: every response, error or
- * not, carries the issuer, so a client talking to several servers can tell which one
- * answered (the mix-up defense of RFC 9700 §4.4).
+ * The response's parameters added to the client's redirect_uri, keeping its own query.
+ * RFC 9207 §2: every response, error or not, carries the issuer, so a client talking to
+ * several servers can tell which one answered (the mix-up defense of RFC 9700 §4.4).
  */
 export function authorizationResponseUrl(redirectUri: string, params: AuthorizationResponse, issuer: string): string {
-  return redirectWith(redirectUri, { ...params, iss: issuer })
-}
-
-function errorRedirect(
-  redirectUri: string,
-  error: AuthorizeErrorCode,
-  description: string,
-  state: string | undefined,
-): AuthorizeOutcome {
-  return { kind: 'redirect', redirectUri, params: { error, error_description: description, state } }
+  const url = new URL(redirectUri)
+  for (const [name, value] of Object.entries({ ...params, iss: issuer })) {
+    if (value !== undefined) url.searchParams.set(name, value)
+  }
+  return url.toString()
 }
 
 /**
@@ -148,7 +136,11 @@ export async function validateAuthorizeRequest(
   }
 
   const state = repeated.includes('state') ? undefined : params.state
-  const fail = (error: AuthorizeErrorCode, description: string) => errorRedirect(redirectUri, error, description, state)
+  const fail = (error: AuthorizeErrorCode, description: string): AuthorizeOutcome => ({
+    kind: 'redirect',
+    redirectUri,
+    params: { error, error_description: description, state },
+  })
   if (repeated.length > 0) return fail('invalid_request', `Repeated parameter: ${repeated.join(', ')}.`)
   if (!params.response_type) return fail('invalid_request', 'Missing parameter: response_type.')
   if (params.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.')
