@@ -1,8 +1,8 @@
 /**
  * @module
  * CPU time per password hash (`npm run bench:passwords`): the hashers of src/crypto/ run in
- * Node's V8 (the engine of workerd; the workerd test pool freezes clocks during CPU work, so
- * it cannot time this). Also checks Django 5.2's 1,000,000-iteration test vector, and that the
+ * Node's V8 (the engine of workerd), timed by process CPU time, which a Worker cannot read
+ * (deployed Workers advance their clocks only at I/O). Also checks Django 5.2's 1,000,000-iteration test vector, and that the
  * pure-JS PBKDF2 stays under the per-iteration budget the login time floor assumes (a ratio with a
  * margin, not a timed test): exits non-zero if it does not.
  */
