@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
+import { passwordCheckFloorMs, withTimeFloor } from './password-timing.ts'
 
 export type NewUser = {
   username: string
@@ -37,11 +38,18 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
 
 /**
  * The active user with this username and password, or null. An unknown username costs
- * one password verification too, so timing does not reveal which usernames exist.
+ * one password verification too, so timing does not reveal which usernames exist; while
+ * slow imported PBKDF2 hashes remain, every check is padded to the login time floor
+ * (src/accounts/password-timing.ts). Callers apply the login rate limits first.
  * A correct password whose stored hash is outdated (another algorithm or weaker
  * parameters, Django's must_update) is rehashed with the current hasher.
  */
 export async function authenticateUser(db: Db, username: string, password: string): Promise<User | null> {
+  const floorMs = await passwordCheckFloorMs(db)
+  return withTimeFloor(floorMs, () => checkCredentials(db, username, password))
+}
+
+async function checkCredentials(db: Db, username: string, password: string): Promise<User | null> {
   const user = await findUserByUsername(db, username)
   if (!user) return verifyAgainstDummy(password).then(() => null)
   if (!(await verifyPassword(password, user.password))) return null

@@ -23,7 +23,14 @@ export const users = sqliteTable(
     isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
     dateJoined: integer('date_joined', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
   },
-  (t) => [index('users_email_idx').on(t.email)],
+  (t) => [
+    index('users_email_idx').on(t.email),
+    // Imported Django PBKDF2 hashes by iteration count (partial: no other row is in it), so the
+    // login time floor reads the largest count in one index step (src/accounts/password-timing.ts).
+    index('users_pbkdf2_iterations_idx')
+      .on(sql`CAST(substr(${t.password}, 15, instr(substr(${t.password}, 15), '$') - 1) AS INTEGER)`)
+      .where(sql`substr(${t.password}, 1, 14) = 'pbkdf2_sha256$'`),
+  ],
 )
 
 export const applications = sqliteTable('applications', {
