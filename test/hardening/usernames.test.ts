@@ -115,4 +115,34 @@ describe('usernames are NFKC-normalised and unique regardless of case (issue 12,
     const page = await postForm('/accounts/login/', { username: existing.username.toUpperCase(), password: PASSWORD })
     expect(page.status).toBe(400)
   })
+
+  it('migration 0006 keeps existing rows that already collide ignoring case (only the oldest gets the key)', async () => {
+    const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.startsWith('0006'))
+    if (!migration) throw new Error('migration 0006 not found')
+    // The migration's own statements, run on a scratch copy of the users table's relevant columns.
+    const table = `users_before_0006_${Date.now().toString(36)}`
+    await env.DB.prepare(
+      `CREATE TABLE ${table} (id integer PRIMARY KEY AUTOINCREMENT, username text NOT NULL UNIQUE, password text NOT NULL)`,
+    ).run()
+    await env.DB.prepare(
+      `INSERT INTO ${table} (username, password) VALUES ('admin', 'x'), ('Admin', 'x'), ('ADMIN', 'x'), ('Zoë', 'x'), ('bob', 'x')`,
+    ).run()
+    for (const query of migration.queries) {
+      await env.DB.prepare(
+        query.replaceAll('`users`', table).replaceAll('users_username_key_unique', `${table}_key`),
+      ).run()
+    }
+    const rows = await env.DB.prepare(`SELECT username, username_key FROM ${table} ORDER BY id`).all()
+    expect(rows.results).toEqual([
+      { username: 'admin', username_key: 'admin' },
+      { username: 'Admin', username_key: null },
+      { username: 'ADMIN', username_key: null },
+      { username: 'Zoë', username_key: 'zoë' },
+      { username: 'bob', username_key: 'bob' },
+    ])
+    await expect(
+      env.DB.prepare(`INSERT INTO ${table} (username, username_key, password) VALUES ('aDmin', 'admin', 'x')`).run(),
+    ).rejects.toThrow(/UNIQUE/)
+    await env.DB.prepare(`DROP TABLE ${table}`).run()
+  })
 })
