@@ -3,7 +3,6 @@
  * DRF's `obtain_auth_token`: username + password → the user's `Token` key. Keys are stored only
  * as digests, so an existing key cannot be shown again: obtaining one replaces the old key.
  */
-
 import type { LoginGate } from '../lib/rate-limit.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { replaceApiKey } from '../tokens/store.ts'
