@@ -14,10 +14,10 @@ const FAILURE_BUDGET = 10
 const IP_BUDGET = 50
 
 let lastIp = 0
-/** A documentation address (RFC 5737) no other test uses. */
+/** An address of the benchmarking range (RFC 2544) that no other test uses. */
 function freshIp(): string {
   lastIp++
-  return `198.51.100.${lastIp}`
+  return `198.18.12.${lastIp}`
 }
 
 /** The limiter's windows are aligned to the wall clock: start near the beginning of one. */
