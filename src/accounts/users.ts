@@ -7,6 +7,7 @@ import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } 
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
 import { passwordCheckFloorMs, withTimeFloor } from './password-timing.ts'
+import { normalizeUsername, usernameKey } from './usernames.ts'
 
 export type NewUser = {
   username: string
@@ -18,11 +19,16 @@ export type NewUser = {
   isSuperuser?: boolean
 }
 
+/**
+ * Stores the username's NFKC form (Django's create_user → normalize_username) and its
+ * case-insensitive key, whose unique index refuses `ADMIN` beside `admin`.
+ */
 export async function createUser(db: Db, user: NewUser): Promise<User> {
   const { password, ...fields } = user
+  const username = normalizeUsername(fields.username)
   return db
     .insert(users)
-    .values({ ...fields, password: await hashPassword(password) })
+    .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
     .returning()
     .get()
 }
@@ -32,8 +38,13 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return db.select().from(users).where(eq(users.id, id)).get()
 }
 
+/** Exact on the NFKC form (the login form normalises; ModelBackend then matches exactly). */
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  return db.select().from(users).where(eq(users.username, username)).get()
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.username, normalizeUsername(username)))
+    .get()
 }
 
 /**

@@ -13,6 +13,12 @@ export const users = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     username: text('username').notNull().unique(),
+    /**
+     * The username's case-insensitive identity (src/accounts/usernames.ts `usernameKey`), unique so
+     * that `admin` and `ADMIN` cannot both be created. Null only for rows that already collided
+     * case-insensitively before it existed (migrations/0005_username_ci.sql).
+     */
+    usernameKey: text('username_key').unique(),
     email: text('email').notNull().default(''),
     firstName: text('first_name').notNull().default(''),
     lastName: text('last_name').notNull().default(''),
