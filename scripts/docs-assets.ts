@@ -3,9 +3,11 @@
  * Fills `assets/` (wrangler.toml `[assets] directory`, git-ignored) with the Swagger UI files /docs loads,
  * copied from the pinned swagger-ui-dist package, so the page needs no third-party origin and the
  * 1.7 MB bundle stays out of the Worker script (static assets do not count toward its size).
- * Runs before everything that reads the `[assets]` directory: `npm run dev`, `npm run bundle`
- * (so `npm test` and the benchmark), vitest's config, the browser test and `npm run deploy`;
- * `node scripts/docs-assets.ts` runs it alone. Copying is cheap and idempotent.
+ * Runs after `npm install` (postinstall, so a bare `wrangler dev` or `wrangler deploy` finds the
+ * directory) and again before everything that reads it: `npm run dev`, `npm run bundle` (so
+ * `npm test` and the benchmark), vitest's config, the browser test and `npm run deploy`; wrangler
+ * refuses a missing `[assets]` directory. `node scripts/docs-assets.ts` runs it alone. Copying is
+ * cheap and idempotent: unchanged files are not rewritten.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
