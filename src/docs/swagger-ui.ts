@@ -32,10 +32,12 @@ const docsHeaders = htmlSecurityHeaders({
   formAction: ["'none'"],
 })
 
-const NOT_LOADED = `If this message stays, the Swagger UI files could not be loaded; <a href="{openapi}">{openapi}</a> is the document itself.`
-
+/**
+ * Static HTML, no user input. The visible message stays when Swagger UI's files do not load (the
+ * init script removes it once Swagger UI runs); <noscript> covers a browser without JavaScript.
+ */
 function page(openapiPath: string): string {
-  const link = NOT_LOADED.replaceAll('{openapi}', openapiPath)
+  const link = `<a href="${openapiPath}">${openapiPath}</a>`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,8 +48,8 @@ function page(openapiPath: string): string {
 <link rel="stylesheet" href="${SWAGGER_UI_ASSETS}/swagger-ui.css">
 </head>
 <body>
-<noscript><p>The interactive API documentation needs JavaScript. <a href="${openapiPath}">${openapiPath}</a> is the OpenAPI document itself.</p></noscript>
-<div id="docs-status" class="swagger-ui" role="status"><p>Loading the API documentation… ${link}</p></div>
+<noscript><p>The interactive API documentation needs JavaScript. ${link} is the OpenAPI document itself.</p></noscript>
+<div id="docs-status" class="swagger-ui" role="status"><p>Loading the API documentation… If this message stays, the Swagger UI files could not be loaded; ${link} is the document itself.</p></div>
 <div id="swagger-ui"></div>
 <script src="${SWAGGER_UI_ASSETS}/swagger-ui-bundle.js"></script>
 <script src="${DOCS_INIT_PATH}"></script>
