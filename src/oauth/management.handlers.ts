@@ -1,6 +1,6 @@
 /**
  * @module
- * Management API handlers: the caller (c.var.auth, set by sessionOrBearer) sees and changes
+ * Management API handlers: the caller (c.var.auth, set by sessionOwner) sees and changes
  * only what they own; anything else is 404.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
@@ -34,7 +34,7 @@ import type {
 const NOT_FOUND = { detail: 'Not found.' } as const
 const STAFF_ONLY = { skip_authorization: ['Only staff users may skip the consent page.'] }
 
-/** The user behind the request; sessionOrBearer has refused requests without one. */
+/** The user behind the request; sessionOwner has refused requests without one. */
 function ownerId(c: Context<AppEnv>): number {
   const { userId } = c.var.auth
   if (userId === null) throw new Error('management route reached without a user')

@@ -1,7 +1,8 @@
 /**
  * @module
  * The management JSON API: DOT's application views (`/o/applications/`) and authorized-token
- * views (`/o/authorized-tokens/`) for the logged-in user or the owner's Bearer token.
+ * views (`/o/authorized-tokens/`) for the logged-in user: the session cookie only, and unsafe
+ * requests from this origin only. Tokens issued to clients are refused here.
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { DetailSchema } from '../api/schemas.ts'
@@ -70,10 +71,12 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
 })
 const IdParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '1' }) })
-const security: Record<string, string[]>[] = [{ bearer: ['read', 'write'] }, { session: [] }]
+const security: Record<string, string[]>[] = [{ session: [] }]
 const errors = {
-  401: json(DetailSchema, 'Not authenticated'),
-  403: json(DetailSchema, 'The token lacks the read (GET) or write scope'),
+  403: json(
+    DetailSchema,
+    'No browser session (tokens are not accepted here), or an unsafe request from another origin',
+  ),
 }
 const notFound = { 404: json(DetailSchema, 'Not found, or not yours') }
 const fieldErrors = { 400: json(z.record(z.string(), z.array(z.string())), 'Field errors') }

@@ -1,10 +1,10 @@
 /**
  * @module
- * The management API router: session or owner's Bearer token in front of every route;
- * DRF-shaped errors.
+ * The management API router: the browser session (never a client's token) and the origin
+ * check in front of every route; DRF-shaped errors.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { sessionOrBearer } from '../auth/owner.ts'
+import { sessionOwner } from '../auth/owner.ts'
 import { drfValidationHook } from '../lib/validation.ts'
 import type { AppEnv } from '../types.ts'
 import * as handlers from './management.handlers.ts'
@@ -13,7 +13,7 @@ import * as routes from './management.routes.ts'
 export const managementRouter = new OpenAPIHono<AppEnv>({ defaultHook: drfValidationHook })
 
 for (const path of ['/o/applications/*', '/o/authorized-tokens/*']) {
-  managementRouter.use(path, sessionOrBearer())
+  managementRouter.use(path, sessionOwner())
 }
 managementRouter.openapi(routes.listApplicationsRoute, handlers.listApplications)
 managementRouter.openapi(routes.registerApplicationRoute, handlers.registerApplication)
