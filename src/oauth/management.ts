@@ -4,7 +4,10 @@
  * check in front of every route; DRF-shaped errors.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { HTTPException } from 'hono/http-exception'
+import { answerOtherMethods } from '../api/method-not-allowed.ts'
 import { sessionOwner } from '../auth/owner.ts'
+import { handleError } from '../lib/errors.ts'
 import { drfValidationHook } from '../lib/validation.ts'
 import type { AppEnv } from '../types.ts'
 import * as handlers from './management.handlers.ts'
@@ -23,3 +26,10 @@ managementRouter.openapi(routes.deleteApplicationRoute, handlers.deleteApplicati
 managementRouter.openapi(routes.rotateSecretRoute, handlers.rotateSecret)
 managementRouter.openapi(routes.listAuthorizedTokensRoute, handlers.listTokens)
 managementRouter.openapi(routes.revokeAuthorizedTokenRoute, handlers.revokeToken)
+answerOtherMethods(managementRouter)
+
+// The paths start with /o/, where the global handler answers in the OAuth dialect: this API is DRF's.
+managementRouter.onError((error, c) => {
+  if (error instanceof HTTPException && error.status < 500) return c.json({ detail: error.message }, error.status)
+  return handleError(error, c)
+})

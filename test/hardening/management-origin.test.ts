@@ -115,3 +115,26 @@ describe('issue 12 item 4: origin check on every unsafe session request', () => 
     expect(await count(user.id)).toBe(1)
   })
 })
+
+describe('the management API answers in the DRF dialect, whatever its /o/ prefix', () => {
+  it('malformed JSON → 400, another media type → 415, an undefined method → 405 with Allow: all {"detail": …}', async () => {
+    const { app, cookie } = await ownerWithApplication()
+    const same = { Origin: ORIGIN }
+    const malformed = await send(
+      cookie,
+      'POST',
+      '/o/applications/',
+      { ...same, 'Content-Type': 'application/json' },
+      '{"name":',
+    )
+    expect(malformed.status).toBe(400)
+    expect(Object.keys(await malformed.json())).toEqual(['detail'])
+    const media = await send(cookie, 'POST', '/o/applications/', { ...same, 'Content-Type': 'text/plain' }, '{}')
+    expect(media.status).toBe(415)
+    expect(Object.keys(await media.json())).toEqual(['detail'])
+    const put = await send(cookie, 'PUT', `/o/applications/${app.id}/`, same)
+    expect(put.status).toBe(405)
+    expect(put.headers.get('Allow')).toBe('GET, HEAD, PATCH, DELETE')
+    expect(await put.json()).toEqual({ detail: 'Method "PUT" not allowed.' })
+  })
+})
