@@ -1,5 +1,5 @@
 /**
- * migrations/0004: rows written in the old space-joined format become JSON lists that the
+ * migrations/…_application_uri_lists.sql: rows written in the old space-joined format become JSON lists that the
  * `stringList` column reads back whole; rows already converted are left exactly as they were.
  */
 import { env } from 'cloudflare:test'
@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest'
 import { findApplicationByClientId } from '../../src/oauth/applications.ts'
 import { db, makeApplication, unique } from '../helpers.ts'
 
-const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.startsWith('0004_'))
+// Found by name, not number: the lead may renumber it when merging beside other migrations.
+const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.endsWith('_application_uri_lists.sql'))
 
 async function applyConversion() {
-  if (!migration) throw new Error('migration 0004 not found')
+  if (!migration) throw new Error('migration *_application_uri_lists.sql not found')
   for (const query of migration.queries) await env.DB.prepare(query).run()
 }
 
