@@ -31,7 +31,7 @@ const raw = (clientId: string) =>
     .bind(clientId)
     .first<{ grant_types: string; redirect_uris: string; post_logout_redirect_uris: string }>()
 
-describe('migration 0004: space-joined application lists become JSON arrays', () => {
+describe('migration *_application_uri_lists: space-joined application lists become JSON arrays', () => {
   it('splits on spaces in order, drops empty pieces and repeats, keeps quotes, backslashes and control characters valid JSON', async () => {
     const clientId = await oldFormatRow({
       grantTypes: 'password authorization-code password',
