@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { stringList } from './string-list.ts'
 
 const createdAt = () => integer('created_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`)
 
@@ -39,6 +40,11 @@ export const users = sqliteTable(
   ],
 )
 
+/** DOT's authorization_grant_type names an application may be allowed. */
+export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorization-code'] as const
+export type ApplicationGrant = (typeof APPLICATION_GRANTS)[number]
+
+// The lists below are JSON arrays (string-list.ts); their DDL default '' predates them and reads as [].
 export const applications = sqliteTable('applications', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   clientId: text('client_id').notNull().unique(),
@@ -46,18 +52,18 @@ export const applications = sqliteTable('applications', {
   clientSecretHash: text('client_secret_hash').notNull().default(''),
   name: text('name').notNull(),
   clientType: text('client_type', { enum: ['confidential', 'public'] }).notNull(),
-  /** Space-separated DOT grant names: password, client-credentials, authorization-code. */
-  grantTypes: text('grant_types').notNull(),
-  /** Space-separated, matched exactly. */
-  redirectUris: text('redirect_uris').notNull().default(''),
+  /** DOT grant names, each once. */
+  grantTypes: stringList('grant_types').$type<ApplicationGrant[]>().notNull(),
+  /** Matched exactly (RFC 6749 §3.1.2.3). */
+  redirectUris: stringList('redirect_uris').notNull().default(sql`''`),
   userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
   skipAuthorization: integer('skip_authorization', { mode: 'boolean' }).notNull().default(false),
   /** DOT's `algorithm`: how this client's id_tokens are signed. */
   algorithm: text('algorithm', { enum: ['RS256', 'ES256'] })
     .notNull()
     .default('RS256'),
-  /** DOT's post_logout_redirect_uris: space-separated, matched exactly (OIDC RP-Initiated Logout §3). */
-  postLogoutRedirectUris: text('post_logout_redirect_uris').notNull().default(''),
+  /** DOT's post_logout_redirect_uris, matched exactly (OIDC RP-Initiated Logout §3). */
+  postLogoutRedirectUris: stringList('post_logout_redirect_uris').notNull().default(sql`''`),
   createdAt: createdAt(),
   updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
 })
