@@ -57,12 +57,20 @@ export function endSession(c: Context<AppEnv>): void {
 /**
  * `next` when it is a path on this site, else `fallback`: redirects after login never
  * leave the origin (no open redirect via `//evil.example`, `/\evil.example` or `https:`).
+ * The normalised path is checked again: dot segments (`/.//evil.example`, `/%2e//…`,
+ * `/a/..//…`) collapse into `//evil.example`, which a browser reads as another host.
  */
 export function safeNext(next: string | undefined, requestUrl: string, fallback: string): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(next)) return fallback
+  if (next === undefined || !isLocalPath(next)) return fallback
   const origin = new URL(requestUrl).origin
   const target = new URL(next, origin)
-  return target.origin === origin ? target.pathname + target.search + target.hash : fallback
+  const path = target.pathname + target.search + target.hash
+  return target.origin === origin && isLocalPath(path) ? path : fallback
+}
+
+/** A path-absolute reference (RFC 3986 §4.2) with no authority, no backslash trick, no control characters. */
+function isLocalPath(path: string): boolean {
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return false
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  return !/[\u0000-\u001f\u007f]/.test(path)
 }
