@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises'
 import { createUser, findUserByUsername } from '../../accounts/users.ts'
 import type { Command } from './command.ts'
 
-async function prompt(question: string): Promise<string> {
+export async function prompt(question: string): Promise<string> {
   const readline = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
   try {
     return await readline.question(question)
