@@ -13,6 +13,12 @@ export const users = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     username: text('username').notNull().unique(),
+    /**
+     * The username's case-insensitive identity (src/accounts/usernames.ts `usernameKey`), unique so
+     * that `admin` and `ADMIN` cannot both be created. Null only for rows that already collided
+     * case-insensitively before it existed (migrations/0005_username_ci.sql).
+     */
+    usernameKey: text('username_key').unique(),
     email: text('email').notNull().default(''),
     firstName: text('first_name').notNull().default(''),
     lastName: text('last_name').notNull().default(''),
@@ -28,7 +34,14 @@ export const users = sqliteTable(
      */
     sessionGeneration: integer('session_generation').notNull().default(0),
   },
-  (t) => [index('users_email_idx').on(t.email)],
+  (t) => [
+    index('users_email_idx').on(t.email),
+    // Imported Django PBKDF2 hashes by iteration count (partial: no other row is in it), so the
+    // login time floor reads the largest count in one index step (src/accounts/password-timing.ts).
+    index('users_pbkdf2_iterations_idx')
+      .on(sql`CAST(substr(${t.password}, 15, instr(substr(${t.password}, 15), '$') - 1) AS INTEGER)`)
+      .where(sql`substr(${t.password}, 1, 14) = 'pbkdf2_sha256$'`),
+  ],
 )
 
 export const applications = sqliteTable('applications', {

@@ -7,7 +7,7 @@ import { and, desc, eq } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
-import { mintToken } from '../crypto/token-format.ts'
+import { mintClientSecret } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, accessTokens, applications } from '../db/schema.ts'
 import { deleteAccessTokens, type TokenStore } from '../tokens/store.ts'
@@ -36,7 +36,7 @@ export type NewApplication = {
 export type CreatedApplication = Application & { clientSecret: string | null }
 
 export async function createApplication(db: Db, input: NewApplication): Promise<CreatedApplication> {
-  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintToken('clientSecret'))
+  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintClientSecret())
   const application = await db
     .insert(applications)
     .values({
@@ -113,7 +113,7 @@ export async function deleteOwnApplication(store: TokenStore, userId: number, id
 
 /** A new secret for an owned confidential application, shown once; null when not found or public. */
 export async function rotateClientSecret(db: Db, userId: number, id: number): Promise<string | null> {
-  const clientSecret = mintToken('clientSecret')
+  const clientSecret = mintClientSecret()
   const updated = await db
     .update(applications)
     .set({ clientSecretHash: await sha256Hex(clientSecret), updatedAt: new Date() })

@@ -4,7 +4,7 @@
  * from D1, not the KV cache, so a revocation is reflected at once everywhere.
  */
 import { sha256Hex } from '../crypto/digest.ts'
-import { isWellFormedToken } from '../crypto/token-format.ts'
+import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
@@ -53,8 +53,8 @@ export async function authenticateIntrospectionCaller(
 }
 
 /** RFC 7662 §2.2: what is known about a live access token; `{active: false}` for anything else. */
-export async function introspectToken(db: Db, token: string): Promise<Introspection> {
-  if (!isWellFormedToken(token, 'access')) return { active: false }
+export async function introspectToken(db: Db, format: TokenFormat, token: string): Promise<Introspection> {
+  if (!(await format.isWellFormed(token, 'access'))) return { active: false }
   const row = await findLiveAccessToken(db, await sha256Hex(token))
   if (!row) return { active: false }
   return {

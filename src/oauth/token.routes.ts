@@ -64,7 +64,9 @@ export const tokenRoute = createRoute({
     400: oauthError('invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope'),
     401: oauthError('invalid_client'),
     413: oauthError('invalid_request: body over 64 KiB'),
-    429: oauthError('slow_down: too many password attempts for this username or client IP (Retry-After)'),
+    429: oauthError(
+      'slow_down: too many password attempts from this client IP, or failed ones on this username from it (Retry-After)',
+    ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },
 })

@@ -7,7 +7,7 @@
 import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
-import { isWellFormedApiKey, isWellFormedToken, mintApiKey, mintToken } from '../crypto/token-format.ts'
+import { isWellFormedApiKey, mintApiKey, type TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { accessTokens, apiTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { type AuthContext, nowSeconds } from './auth-context.ts'
@@ -26,6 +26,8 @@ export type TokenStore = CacheTiers & {
   db: Db
   /** A read session that D1 may serve from a replica (opened on first use). */
   read: () => Db
+  /** Mints tokens and refuses forged ones before any I/O (keyed by SECRET_KEY). */
+  format: TokenFormat
 }
 
 const NO_MEMORY_TIERS = { memorySeconds: 0, memoryEntries: 0, negativeSeconds: 0 }
@@ -34,9 +36,10 @@ const NO_MEMORY_TIERS = { memorySeconds: 0, memoryEntries: 0, negativeSeconds: 0
 export function standaloneTokenStore(
   db: Db,
   kv: KVNamespace,
+  format: TokenFormat,
   waitUntil: (promise: Promise<unknown>) => void = (promise) => void promise,
 ): TokenStore {
-  return { db, read: () => db, kv, waitUntil, cache: NO_MEMORY_TIERS }
+  return { db, read: () => db, kv, format, waitUntil, cache: NO_MEMORY_TIERS }
 }
 
 export type IssueRequest = {
@@ -90,7 +93,7 @@ async function storeTokens(
   redemption: BatchItem<'sqlite'> | null,
 ): Promise<IssuedTokens | null> {
   const now = nowSeconds()
-  const accessToken = mintToken('access')
+  const accessToken = await store.format.mint('access')
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
@@ -107,7 +110,7 @@ async function storeTokens(
   let refreshToken: string | null = null
   let refreshHash: string | null = null
   if (request.refreshLifetime !== null) {
-    refreshToken = mintToken('refresh')
+    refreshToken = await store.format.mint('refresh')
     refreshHash = await sha256Hex(refreshToken)
     inserts.push(
       store.db.insert(refreshTokens).values({
@@ -149,8 +152,8 @@ async function storeTokens(
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
 export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
-  // The check value refuses a made-up token before any hashing or I/O.
-  if (!isWellFormedToken(token, 'access')) return null
+  // The checksum and MAC refuse a made-up token before any hashing or I/O.
+  if (!(await store.format.isWellFormed(token, 'access'))) return null
   const digest = await sha256Hex(token)
   return cachedLookup(
     store,
@@ -305,7 +308,7 @@ export async function findRefreshToken(
   token: string,
   applicationId: number,
 ): Promise<FoundRefreshToken> {
-  if (!isWellFormedToken(token, 'refresh')) return { status: 'invalid' }
+  if (!(await store.format.isWellFormed(token, 'refresh'))) return { status: 'invalid' }
   const row = await store.db
     .select()
     .from(refreshTokens)
@@ -357,7 +360,7 @@ export async function revokeFamily(store: TokenStore, familyId: string): Promise
 
 /** Revokes a refresh token of this application and, with it, its whole grant (RFC 7009 §2.1). */
 export async function revokeRefreshToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
-  if (!isWellFormedToken(token, 'refresh')) return false
+  if (!(await store.format.isWellFormed(token, 'refresh'))) return false
   const row = await store.db
     .select({ familyId: refreshTokens.familyId })
     .from(refreshTokens)
@@ -373,7 +376,7 @@ export async function revokeRefreshToken(store: TokenStore, token: string, appli
  * refresh token stays usable, as in DOT (§2.1 leaves that to the server).
  */
 export async function revokeAccessToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
-  if (!isWellFormedToken(token, 'access')) return false
+  if (!(await store.format.isWellFormed(token, 'access'))) return false
   const digest = await sha256Hex(token)
   const deleted = await deleteAccessTokenRows(
     store,

@@ -7,6 +7,7 @@
  */
 import { activateUser, deactivateUser, deleteUser, setPassword } from '../../accounts/user-lifecycle.ts'
 import { findUserByUsername } from '../../accounts/users.ts'
+import { keyedTokenFormat } from '../../crypto/token-format.ts'
 import type { Db } from '../../db/client.ts'
 import type { User } from '../../db/schema.ts'
 import { standaloneTokenStore, type TokenStore } from '../../tokens/store.ts'
@@ -24,7 +25,8 @@ async function named(db: Db, positionals: string[], usage: string): Promise<User
 /** Runs `change` with the CLI's token store, waiting for its cache writes before the process ends. */
 async function withStore(db: Db, env: Env, change: (store: TokenStore) => Promise<void>): Promise<void> {
   const pending: Promise<unknown>[] = []
-  await change(standaloneTokenStore(db, env.TOKEN_CACHE, (promise) => void pending.push(promise)))
+  const format = keyedTokenFormat(env.SECRET_KEY)
+  await change(standaloneTokenStore(db, env.TOKEN_CACHE, format, (promise) => void pending.push(promise)))
   await Promise.all(pending)
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../../config.ts'
 import type { SigningKeys } from '../../crypto/signing-keys.ts'
-import type { Application } from '../../db/schema.ts'
+import type { Application, User } from '../../db/schema.ts'
 import type { IssuedTokens, TokenStore } from '../../tokens/store.ts'
 import { OAuthError } from '../errors.ts'
 
@@ -29,8 +29,11 @@ export type GrantInput = {
   issuer: string
   /** Imported on first call (cached per isolate); only grants that issue id_tokens need them. */
   signingKeys: () => Promise<SigningKeys>
-  /** Counts a password attempt for `username` against the brute-force limits; throws slow_down (429) over them. */
-  limitLogin: (username: string) => Promise<void>
+  /**
+   * The active user with this username and password, or null: src/accounts/login.ts `logIn`
+   * with the brute-force limits; throws slow_down (429) over them, before checking the password.
+   */
+  checkPassword: (username: string, password: string) => Promise<User | null>
 }
 
 /** What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2). */
