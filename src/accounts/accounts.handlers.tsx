@@ -73,7 +73,8 @@ export async function logoutPage(c: Context<AppEnv>) {
   )
 }
 
-export function logout(c: Context<AppEnv>) {
-  endSession(c)
+export async function logout(c: Context<AppEnv>) {
+  // Every copy of this session ends, not only the cookie this browser sends.
+  await endSession(c, await readSession(c))
   return c.html(<LoggedOutPage />, 200, NO_STORE)
 }

@@ -29,6 +29,11 @@ export const users = sqliteTable(
     isStaff: integer('is_staff', { mode: 'boolean' }).notNull().default(false),
     isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
     dateJoined: integer('date_joined', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+    /**
+     * Carried in the session cookie; logout, a password change and deactivation add one, so every
+     * copy of every session of the user ends at once (src/accounts/session.ts).
+     */
+    sessionGeneration: integer('session_generation').notNull().default(0),
   },
   (t) => [
     index('users_email_idx').on(t.email),

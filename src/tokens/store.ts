@@ -4,7 +4,7 @@
  * holds the truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer
  * before it, and every revocation goes through `forgetCached` after D1 changed.
  */
-import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedApiKey, mintApiKey, type TokenFormat } from '../crypto/token-format.ts'
@@ -421,6 +421,87 @@ async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined):
     deleted.map((row) => row.tokenHash),
   )
   return deleted.length
+}
+
+/**
+ * A user was deactivated: `change` (the statement that deactivates them) runs in one D1
+ * transaction with the read of their live access tokens' and DRF key's digests, which are
+ * then forgotten in every cache tier. The D1 rows stay: every lookup that reaches D1 checks
+ * the user is active, so reactivation restores them (as DOT's validator checks is_active).
+ */
+export async function forgetUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
+  const [access, keys] = await store.db.batch([
+    store.db
+      .select({ tokenHash: accessTokens.tokenHash })
+      .from(accessTokens)
+      .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))),
+    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    change,
+  ])
+  await purgeUserCache(store, access, keys)
+}
+
+/**
+ * A user is deleted: `deletion` runs in one D1 transaction with the read of every digest its
+ * cascade removes (the user's access tokens and DRF key, and the access tokens of the
+ * applications the user owns, whoever they were issued to), then those go from every cache
+ * tier. Read and delete together, so no token issued in between escapes the purge.
+ */
+export async function forgetDeletedUserTokens(
+  store: TokenStore,
+  userId: number,
+  deletion: BatchItem<'sqlite'>,
+): Promise<void> {
+  const owned = store.db.select({ id: applications.id }).from(applications).where(eq(applications.userId, userId))
+  const [access, keys] = await store.db.batch([
+    store.db
+      .select({ tokenHash: accessTokens.tokenHash })
+      .from(accessTokens)
+      .where(
+        and(
+          or(eq(accessTokens.userId, userId), inArray(accessTokens.applicationId, owned)),
+          gt(accessTokens.expiresAt, nowSeconds()),
+        ),
+      ),
+    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    deletion,
+  ])
+  await purgeUserCache(store, access, keys)
+}
+
+/**
+ * Revokes every OAuth token of the user (access tokens deleted, refresh tokens retired) and
+ * their DRF key, in one D1 transaction with `change` (a password change), then purges them
+ * from every cache tier: whoever knew the old password and minted a credential loses it.
+ */
+export async function revokeUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
+  const [, , access, keys] = await store.db.batch([
+    change,
+    store.db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
+    store.db
+      .delete(accessTokens)
+      .where(eq(accessTokens.userId, userId))
+      .returning({ tokenHash: accessTokens.tokenHash }),
+    store.db.delete(apiTokens).where(eq(apiTokens.userId, userId)).returning({ keyHash: apiTokens.keyHash }),
+  ])
+  await purgeUserCache(store, access, keys)
+}
+
+async function purgeUserCache(
+  store: TokenStore,
+  access: { tokenHash: string }[],
+  keys: { keyHash: string }[],
+): Promise<void> {
+  await Promise.all([
+    purgeCache(
+      store,
+      access.map((row) => row.tokenHash),
+    ),
+    ...keys.map((row) => forgetCached(store, API_KEY_PREFIX + row.keyHash)),
+  ])
 }
 
 // Revocation is D1 first, then the cache tiers: the revoking location sees it at once, other

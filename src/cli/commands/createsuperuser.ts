@@ -9,7 +9,7 @@ import { isUsernameTaken, isValidUsername, normalizeUsername, USERNAME_MAX_LENGT
 import { createUser } from '../../accounts/users.ts'
 import type { Command } from './command.ts'
 
-async function prompt(question: string): Promise<string> {
+export async function prompt(question: string): Promise<string> {
   const readline = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
   try {
     return await readline.question(question)
