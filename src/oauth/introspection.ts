@@ -8,7 +8,7 @@ import { isWellFormedToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
-import { OAuthError } from './errors.ts'
+import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** The scope a Bearer token needs to call the introspection endpoint (DOT's convention). */
 export const INTROSPECTION_SCOPE = 'introspection'
@@ -26,9 +26,13 @@ export type Introspection =
     }
   | { active: false }
 
-// RFC 7662 §2.3: a caller that fails authentication gets 401.
+// RFC 7662 §2.3: a caller that fails authentication gets 401, challenged with both schemes it may use.
+const INTROSPECTION_CHALLENGE = `${CLIENT_CHALLENGE}, Bearer realm="oauth"`
 const unauthorized = () =>
-  new OAuthError('invalid_client', 'Authentication required to introspect tokens.', { status: 401 })
+  new OAuthError('invalid_client', 'Authentication required to introspect tokens.', {
+    status: 401,
+    headers: { 'WWW-Authenticate': INTROSPECTION_CHALLENGE },
+  })
 
 /**
  * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials) or holds
@@ -46,10 +50,14 @@ export async function authenticateIntrospectionCaller(
     return
   }
   if (authorization === undefined && body.client_id === undefined) throw unauthorized()
-  const credentials = readClientCredentials(authorization, body)
-  // Public clients prove nothing with a client_id alone.
-  if (credentials.method === 'none') throw unauthorized()
-  await authenticateClient(store.db, credentials)
+  try {
+    const credentials = readClientCredentials(authorization, body)
+    // Public clients prove nothing with a client_id alone.
+    if (credentials.method === 'none') throw unauthorized()
+    await authenticateClient(store.db, credentials)
+  } catch (error) {
+    throw error instanceof OAuthError && error.status === 401 ? unauthorized() : error
+  }
 }
 
 /** RFC 7662 §2.2: what is known about a live access token; `{active: false}` for anything else. */
