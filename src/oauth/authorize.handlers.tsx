@@ -19,7 +19,7 @@ import {
   type AuthorizeErrorCode,
   type AuthorizeRequest,
   authorizationResponseUrl,
-  hasLiveApproval,
+  maySkipConsent,
   type Prompt,
   validateAuthorizeRequest,
 } from './authorize.ts'
@@ -100,9 +100,7 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
   // OIDC Core §3.1.2.1 prompt=consent: ask again even when an earlier approval would do.
   const approved =
     decision === APPROVE ||
-    (!request.prompt.includes('consent') &&
-      (request.application.skipAuthorization ||
-        (await hasLiveApproval(db(c), session.user.id, request.application.id, request.scopes))))
+    (!request.prompt.includes('consent') && (await maySkipConsent(db(c), request, session.user.id)))
   if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
     const code = await createAuthorizationCode(db(c), {
