@@ -111,15 +111,15 @@ describe('POST /o/introspect/', () => {
 
 describe('GET /.well-known/oauth-authorization-server', () => {
   it('RFC 8414 §2/§3: lists the endpoints, grants, auth methods, PKCE methods and scopes supported', async () => {
-    const response = await SELF.fetch('https://auth.example.com/.well-known/oauth-authorization-server')
+    const response = await SELF.fetch('https://example.com/.well-known/oauth-authorization-server')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({
-      issuer: 'https://auth.example.com',
-      authorization_endpoint: 'https://auth.example.com/o/authorize/',
-      token_endpoint: 'https://auth.example.com/o/token/',
-      revocation_endpoint: 'https://auth.example.com/o/revoke-token/',
-      introspection_endpoint: 'https://auth.example.com/o/introspect/',
-      jwks_uri: 'https://auth.example.com/o/.well-known/jwks.json',
+      issuer: 'https://example.com',
+      authorization_endpoint: 'https://example.com/o/authorize/',
+      token_endpoint: 'https://example.com/o/token/',
+      revocation_endpoint: 'https://example.com/o/revoke-token/',
+      introspection_endpoint: 'https://example.com/o/introspect/',
+      jwks_uri: 'https://example.com/o/.well-known/jwks.json',
       scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

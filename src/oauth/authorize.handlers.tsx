@@ -23,7 +23,7 @@ import {
   type Prompt,
   validateAuthorizeRequest,
 } from './authorize.ts'
-import { NO_STORE_HEADERS } from './errors.ts'
+import { NO_STORE_HEADERS, OAuthError } from './errors.ts'
 
 const APPROVE = 'Approve'
 
@@ -74,6 +74,13 @@ function loginUrl(raw: RawParams, request: AuthorizeRequest): string {
 }
 
 async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | undefined): Promise<Response> {
+  // Before anything is minted: every response names the issuer, which must be known (ISSUER).
+  try {
+    issuer(c)
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error
+    return c.html(<ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
+  }
   const settings = config(c)
   const outcome = await validateAuthorizeRequest(db(c), settings, raw)
   if (outcome.kind === 'page') {
