@@ -27,6 +27,8 @@ export type NewApplication = {
   algorithm?: SigningAlgorithm
   /** Where RP-initiated logout may send the browser back to. */
   postLogoutRedirectUris?: string[]
+  /** A designated resource server: may introspect any token (staff only: the CLI sets it). */
+  canIntrospect?: boolean
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
   /** Generated for confidential clients when absent; public clients have none. */
@@ -48,6 +50,7 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       skipAuthorization: input.skipAuthorization ?? false,
       algorithm: input.algorithm ?? 'RS256',
       postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []).join(' '),
+      canIntrospect: input.canIntrospect ?? false,
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
     })
@@ -139,4 +142,9 @@ export function applicationProblems(
     problems.authorization_grant_type = ['Public clients may not use the client-credentials grant.']
   }
   return Object.keys(problems).length > 0 ? problems : null
+}
+
+/** An application by its primary key (e.g. an access token's), or undefined. */
+export async function findApplicationById(db: Db, id: number): Promise<Application | undefined> {
+  return db.select().from(applications).where(eq(applications.id, id)).get()
 }

@@ -162,7 +162,7 @@ export async function validateAuthorizeRequest(
 
   let scopes: string[]
   try {
-    scopes = resolveScopes(params.scope, config)
+    scopes = resolveScopes(params.scope, config, application)
   } catch (error) {
     if (error instanceof OAuthError) return fail('invalid_scope', error.message)
     throw error
