@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { unstable_readConfig } from 'wrangler'
+import { copyDocsAssets } from './scripts/docs-assets.ts'
 import { generateSigningKeySet } from './src/crypto/signing-keys.ts'
 
 // Test signing keys, fresh each run: an older RSA key, an EC key, then the newest RSA key
@@ -37,6 +38,9 @@ export default defineConfig(async () => ({
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
+        // wrangler.toml's [assets] (Swagger UI for /docs), filled first. SELF.fetch calls the
+        // Worker without the asset router, so the tests read the files through this binding.
+        assets: { directory: copyDocsAssets(), binding: 'ASSETS' },
         // Applied by test/setup.ts, exactly as `wrangler d1 migrations apply` would.
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),

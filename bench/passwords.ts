@@ -1,12 +1,16 @@
 /**
  * @module
  * CPU time per password hash (`npm run bench:passwords`): the hashers of src/crypto/ run in
- * Node's V8 (the engine of workerd; the workerd test pool freezes clocks during CPU work, so
- * it cannot time this). Also checks Django 5.2's 1,000,000-iteration test vector.
+ * Node's V8 (the engine of workerd), timed by process CPU time, which a Worker cannot read
+ * (deployed Workers advance their clocks only at I/O). Also checks Django 5.2's 1,000,000-iteration test vector, and that the
+ * pure-JS PBKDF2 stays under the per-iteration budget the login time floor assumes (a ratio with a
+ * margin, not a timed test): exits non-zero if it does not.
  */
 import { cpuUsage } from 'node:process'
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { utf8 } from '../src/crypto/encoding.ts'
-import { hashPassword, verifyPassword } from '../src/crypto/passwords.ts'
+import { hashPassword, PBKDF2_JS_BUDGET_NS_PER_ITERATION, verifyPassword } from '../src/crypto/passwords.ts'
 import { pbkdf2Sha256, webCryptoPbkdf2Sha256 } from '../src/crypto/pbkdf2.ts'
 
 const RUNS = 5
@@ -31,6 +35,10 @@ const rows: [string, number][] = [
   ['PBKDF2-SHA256 100,000 (Web Crypto)', await cpuMs(() => webCryptoPbkdf2Sha256(password, salt, 100_000, 32))],
   ['PBKDF2-SHA256 600,000 (pure JS)', await cpuMs(() => pbkdf2Sha256(password, salt, 600_000, 32))],
   ['PBKDF2-SHA256 1,000,000 (pure JS)', await cpuMs(() => pbkdf2Sha256(password, salt, 1_000_000, 32))],
+  [
+    'PBKDF2-SHA256 1,000,000 (@noble/hashes, generic; not used)',
+    await cpuMs(async () => pbkdf2(sha256, password, salt, { c: 1_000_000, dkLen: 32 })),
+  ],
 ]
 console.log('| hash | median CPU ms |\n| --- | ---: |')
 for (const [name, ms] of rows) console.log(`| ${name} | ${ms.toFixed(1)} |`)
@@ -38,3 +46,12 @@ for (const [name, ms] of rows) console.log(`| ${name} | ${ms.toFixed(1)} |`)
 const django = 'pbkdf2_sha256$1000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH9PUJBkRrvf9gGPL7Cps='
 if (!(await verifyPassword('lètmein', django))) throw new Error('Django 1,000,000-iteration vector failed')
 console.log('Django 5.2 pbkdf2_sha256 1,000,000-iteration vector: verified')
+
+// The login time floor (src/accounts/password-timing.ts) assumes PBKDF2_JS_BUDGET_NS_PER_ITERATION:
+// the measured cost must stay under it with a 1.5× margin, else the floor would not cover a legacy check.
+const measuredNs = (rows[3][1] * 1e6) / 1_000_000
+const ratio = PBKDF2_JS_BUDGET_NS_PER_ITERATION / measuredNs
+console.log(
+  `pure-JS PBKDF2: ${measuredNs.toFixed(0)} ns/iteration; floor budget ${PBKDF2_JS_BUDGET_NS_PER_ITERATION} ns (${ratio.toFixed(2)}×)`,
+)
+if (ratio < 1.5) throw new Error('pure-JS PBKDF2 is within 1.5× of the login time floor budget: raise the budget')

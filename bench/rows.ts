@@ -140,8 +140,8 @@ export const ROWS: Row[] = [
     status: 401,
     load: () => ({
       path: '/api/hello',
-      // Random values of a real token's shape: only the check value tells them apart.
-      perRequest: () => ({ Authorization: `Bearer eat_${randomString(49)}` }),
+      // Random values of a real token's shape: the checksum tells them apart.
+      perRequest: () => ({ Authorization: `Bearer eat_${randomString(61)}` }),
     }),
   },
 ]

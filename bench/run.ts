@@ -14,7 +14,7 @@ import { buildBundle, gzipBytes } from '../scripts/bundle.ts'
 import { createUser } from '../src/accounts/users.ts'
 import { sha256Hex } from '../src/crypto/digest.ts'
 import { generateSigningKeySet } from '../src/crypto/signing-keys.ts'
-import { mintToken } from '../src/crypto/token-format.ts'
+import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
@@ -78,7 +78,8 @@ async function seed(db: Db, server: Server): Promise<Seeded> {
     grantTypes: ['client-credentials'],
   })
   const kv = await server.mf.getKVNamespace('TOKEN_CACHE')
-  const apiKey = await createApiKey(standaloneTokenStore(db, kv as unknown as KVNamespace), user.id)
+  const tokens = keyedTokenFormat(BENCH_SECRETS.SECRET_KEY)
+  const apiKey = await createApiKey(standaloneTokenStore(db, kv as unknown as KVNamespace, tokens), user.id)
   if (apiKey === null) throw new Error('seeding: the bench user already has a Token key')
   // The row-2/3 token goes through the real token endpoint, so it is in D1 and KV.
   const response = await fetch(new URL('/o/token/', server.url), {
@@ -100,7 +101,7 @@ async function seed(db: Db, server: Server): Promise<Seeded> {
   const expiresAt = Math.floor(Date.now() / 1000) + 86400
   const rows = []
   for (let i = 0; i < COLD_REQUESTS * 1.3; i++) {
-    const token = mintToken('access')
+    const token = await tokens.mint('access')
     coldTokens.push(token)
     rows.push({ tokenHash: await sha256Hex(token), userId: user.id, applicationId: app.id, scope: 'read', expiresAt })
   }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { copyDocsAssets } from './docs-assets.ts'
 
 /** The Worker's script size budget after gzip (the project's own limit, README "Bundle"). */
 export const GZIP_BUDGET_BYTES = 150 * 1024
@@ -16,6 +17,8 @@ export const GZIP_BUDGET_BYTES = 150 * 1024
  * `main`); returns the bundled script's path, which wrangler names after the entry.
  */
 export function buildBundle(outdir: string, entry?: string): string {
+  // wrangler deploy refuses a missing [assets] directory, even in a dry run.
+  copyDocsAssets()
   const result = spawnSync('npx', ['wrangler', 'deploy', ...(entry ? [entry] : []), '--dry-run', '--outdir', outdir], {
     encoding: 'utf8',
     env: { WRANGLER_SEND_METRICS: 'false', ...process.env },

@@ -4,7 +4,8 @@
  *    OIDC_SIGNING_KEYS with an RS256 and an ES256 key);
  * 2. D1 migrations applied to the local database;
  * 3. demo superuser + password application created once, credentials and a curl printed;
- * 4. `wrangler dev` with the given arguments.
+ * 4. Swagger UI's files copied into the `[assets]` directory (scripts/docs-assets.ts);
+ * 5. `wrangler dev` with the given arguments.
  * Safe to run again: every step skips what is already there.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -13,6 +14,7 @@ import { openDatabase } from '../src/cli/database.ts'
 import { seedDemo } from '../src/cli/demo.ts'
 import { randomString } from '../src/crypto/random.ts'
 import { generateSigningKeySet } from '../src/crypto/signing-keys.ts'
+import { copyDocsAssets } from './docs-assets.ts'
 
 const DEV_VARS = '.dev.vars'
 const args = process.argv.slice(2)
@@ -72,6 +74,8 @@ Get a token, then call the API:
 } else {
   console.log('Demo data already exists (its credentials were printed when it was created).')
 }
+
+copyDocsAssets()
 
 const dev = spawn('wrangler', ['dev', ...args], {
   stdio: 'inherit',

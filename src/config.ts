@@ -49,6 +49,9 @@ const SettingsSchema = z.object({
   TOKEN_MEMORY_CACHE_SECONDS: secondsOrOff(5),
   TOKEN_MEMORY_CACHE_ENTRIES: z.coerce.number().int().min(0).max(100_000).default(10_000),
   TOKEN_NEGATIVE_CACHE_SECONDS: secondsOrOff(60),
+  // Tokens minted before the keyed format (src/crypto/token-format.ts) are accepted until this
+  // ISO 8601 time; unset: for ever. Deploy time + REFRESH_TOKEN_EXPIRE_SECONDS outlives them all.
+  LEGACY_TOKEN_FORMAT_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
 })
 
 export type Config = {
@@ -67,6 +70,8 @@ export type Config = {
   /** ISSUER without a trailing slash, or null: the issuer is then the request's origin, on loopback hosts only. */
   issuer: string | null
   tokenCache: CacheSettings
+  /** Unix seconds after which legacy (CRC-only) tokens are refused, or null: accepted for ever. */
+  legacyTokenFormatUntil: number | null
 }
 
 const cache = new WeakMap<object, Config>()
@@ -97,6 +102,9 @@ export function getConfig(env: object): Config {
       memoryEntries: settings.TOKEN_MEMORY_CACHE_ENTRIES,
       negativeSeconds: settings.TOKEN_NEGATIVE_CACHE_SECONDS,
     },
+    legacyTokenFormatUntil: settings.LEGACY_TOKEN_FORMAT_UNTIL
+      ? Math.floor(Date.parse(settings.LEGACY_TOKEN_FORMAT_UNTIL) / 1000)
+      : null,
   }
   cache.set(env, config)
   return config

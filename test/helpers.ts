@@ -4,6 +4,7 @@
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { createUser } from '../src/accounts/users.ts'
+import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import { getDb } from '../src/db/client.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
 import { issueTokens, standaloneTokenStore } from '../src/tokens/store.ts'
@@ -104,9 +105,12 @@ export async function storeToken(options: { scopes: string[]; user?: { id: numbe
   return issued.accessToken
 }
 
+/** Mints and checks tokens as the Worker does, with the test SECRET_KEY. */
+export const tokenFormat = keyedTokenFormat(env.SECRET_KEY)
+
 /** The token store as the Worker builds it, over the test bindings. */
 export function testStore() {
-  return standaloneTokenStore(db, env.TOKEN_CACHE)
+  return standaloneTokenStore(db, env.TOKEN_CACHE, tokenFormat)
 }
 
 export async function expectOAuthError(response: Response, status: number, error: string) {
@@ -142,7 +146,7 @@ export async function authorizationCode(
   })
   const pkce = await pkcePair()
   const withPkce = options.pkce ?? true
-  const code = await createAuthorizationCode(db, {
+  const code = await createAuthorizationCode(db, tokenFormat, {
     applicationId: app.id,
     userId: user.id,
     redirectUri: REDIRECT_URI,

@@ -138,21 +138,29 @@ describe('/o/applications/', () => {
     expect((await request(client_secret)).status).toBe(200)
   })
 
-  it('accepts the owner’s Bearer token: read scope to look, write scope to change', async () => {
-    const reader = await passwordToken('read')
-    expect((await call('GET', '/o/applications/', { token: reader.token })).status).toBe(200)
-    const refused = await call('POST', '/o/applications/', { token: reader.token }, NEW_APP)
-    expect(refused.status).toBe(403)
-    expect(refused.headers.get('WWW-Authenticate')).toContain('insufficient_scope')
+  it('refuses the owner’s own Bearer token whatever its scope: the session is the only way in', async () => {
     const writer = await passwordToken('read write')
-    expect((await call('POST', '/o/applications/', { token: writer.token }, NEW_APP)).status).toBe(201)
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['POST', NEW_APP],
+    ] as const) {
+      const refused = await call(method, '/o/applications/', { token: writer.token }, body)
+      expect(refused.status).toBe(403)
+      expect(refused.headers.get('WWW-Authenticate')).toBeNull()
+      expect(await refused.json()).toEqual({
+        detail: 'This API accepts only a browser session; access tokens and Token keys are not accepted here.',
+      })
+    }
+    const cookie = await login(writer.user)
+    expect(await (await call('GET', '/o/applications/', { cookie })).json()).toEqual([])
   })
 
-  it('RFC 6750 §3.1: no credentials → 401; an invalid token → 401 invalid_token', async () => {
+  it('no session → DRF SessionAuthentication’s 403 without a challenge; a forged token changes nothing', async () => {
     const none = await call('GET', '/o/applications/', {})
-    expect(none.status).toBe(401)
+    expect(none.status).toBe(403)
+    expect(none.headers.get('WWW-Authenticate')).toBeNull()
     expect(await none.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
-    expect((await call('GET', '/o/authorized-tokens/', { token: 'eat_forged' })).status).toBe(401)
+    expect((await call('GET', '/o/authorized-tokens/', { token: 'eat_forged' })).status).toBe(403)
   })
 
   it('CSRF: a cross-site form post with the session cookie is refused', async () => {

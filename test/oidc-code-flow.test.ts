@@ -118,7 +118,7 @@ async function verifyIdToken(idToken: string | undefined, clientId: string, acce
 async function oldSession(user: Awaited<ReturnType<typeof makeUser>>, age: number): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
   const tag = (await sha256Hex(`session:${user.password}`)).slice(0, 16)
-  const value = [user.id, now - age, now + 3600, tag].join('.')
+  const value = [user.id, user.sessionGeneration, now - age, now + 3600, tag].join('.')
   const cookie = await serializeSigned('__Host-eot_session', value, env.SECRET_KEY, { path: '/', secure: true })
   return cookie.split(';')[0]
 }

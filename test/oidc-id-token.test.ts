@@ -168,7 +168,7 @@ describe('idTokenForGrant (what the authorization_code and refresh grants call)'
       application: await makeApplication({ algorithm }),
       params: { grant_type: 'authorization_code' },
       issuer: ISSUER,
-      limitLogin: async () => {},
+      checkPassword: async () => null,
       signingKeys: () => loadSigningKeys(env.OIDC_SIGNING_KEYS),
     }
   }

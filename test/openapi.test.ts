@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { DOCS_PATH, OPENAPI_PATH } from '../src/docs/openapi.ts'
+import { DOCS_INIT_PATH, DOCS_PATH, OPENAPI_PATH } from '../src/docs/openapi.ts'
 import { app } from '../src/index.ts'
 import { api } from './helpers.ts'
 
@@ -24,6 +24,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 const UNDOCUMENTED = new Set([
   OPENAPI_PATH,
   DOCS_PATH,
+  DOCS_INIT_PATH,
   '/healthz',
   '/o/revoke_token/',
   '/o/authorize/',
@@ -125,13 +126,16 @@ describe('GET /openapi.json', () => {
 })
 
 describe('GET /docs', () => {
-  it('serves Swagger UI pointed at /openapi.json, keeping authorizations across reloads', async () => {
+  it('serves Swagger UI pointed at /openapi.json, without keeping authorizations (test/hardening/docs-page.test.ts)', async () => {
     const response = await api(DOCS_PATH)
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toMatch(/^text\/html/)
-    const html = await response.text()
-    expect(html).toContain('SwaggerUIBundle')
-    expect(html).toContain(`url: '${OPENAPI_PATH}'`)
-    expect(html).toContain('persistAuthorization: true')
+    expect(await response.text()).toContain(`<script src="${DOCS_INIT_PATH}"></script>`)
+    const init = await api(DOCS_INIT_PATH)
+    expect(init.status).toBe(200)
+    const script = await init.text()
+    expect(script).toContain('SwaggerUIBundle')
+    expect(script).toContain(`url: '${OPENAPI_PATH}'`)
+    expect(script).toContain('persistAuthorization: false')
   })
 })

@@ -21,8 +21,8 @@ const DJANGO_PBKDF2_1M = 'pbkdf2_sha256$1000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH
 
 afterEach(() => vi.restoreAllMocks())
 
-// Pure-JS PBKDF2 above Web Crypto's limit is slow in the test runtime (see README figures);
-// the 1,000,000-iteration vector is checked by `npm run bench:passwords` in Node.
+// Pure-JS PBKDF2 above Web Crypto's limit takes a while in the test runtime; the 1,000,000-iteration
+// vector and the RFC 7914 vectors are checked in test/hardening/legacy-passwords.test.ts.
 const SLOW = { timeout: 60_000 }
 
 describe('argon2 (WASM, imported as a module)', () => {

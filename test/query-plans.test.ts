@@ -5,6 +5,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { slowestLegacyHashQuery } from '../src/accounts/password-timing.ts'
 import { userListQueries } from '../src/accounts/user-list.ts'
 import { expiredBatch } from '../src/tokens/cleanup.ts'
 import { accessTokenQuery } from '../src/tokens/store.ts'
@@ -33,6 +34,7 @@ const HOT_QUERIES: Record<string, Query> = {
   'users list by email and username: count': bothCount,
   'users list by email and username: page': bothPage,
   'users list, unfiltered: count (the trigger-kept row)': unfilteredCount,
+  'login time floor: the slowest stored PBKDF2 hash (every password check)': slowestLegacyHashQuery(db),
 }
 
 /** Queries that scan: the plan each must keep, and why that plan is acceptable. */

@@ -98,7 +98,7 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
 
   it('RFC 6749 §5.2: unauthorized_client when the application lacks the authorization-code grant', async () => {
     const { params } = await authorizationCode()
-    await env.DB.prepare("UPDATE applications SET grant_types = 'password'").run()
+    await env.DB.prepare(`UPDATE applications SET grant_types = '["password"]'`).run()
     await expectOAuthError(await postToken(form(params)), 400, 'unauthorized_client')
   })
 

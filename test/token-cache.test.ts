@@ -4,7 +4,6 @@
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { mintToken } from '../src/crypto/token-format.ts'
 import { d1QueryCount } from '../src/db/client.ts'
 import { countedKv, kvReadCount, kvWriteCount } from '../src/db/kv.ts'
 import worker from '../src/index.ts'
@@ -17,7 +16,7 @@ import {
   forgetCached,
   memoryCacheSize,
 } from '../src/tokens/cache.ts'
-import { passwordToken, unique } from './helpers.ts'
+import { passwordToken, tokenFormat, unique } from './helpers.ts'
 
 const ON: CacheSettings = { memorySeconds: 5, memoryEntries: 100, negativeSeconds: 60 }
 
@@ -264,7 +263,7 @@ describe('what a request to /api/hello costs', () => {
   })
 
   it('a well-formed unknown token: the first costs D1, repeats cost nothing and write nothing', async () => {
-    const unknown = mintToken('access') // right shape and check value, never stored
+    const unknown = await tokenFormat.mint('access') // minted with the server's key, never stored
     const first = await costOf(async () => expect((await hello(unknown)).status).toBe(401))()
     expect(first.d1).toBeGreaterThan(0)
     expect(first.kvWrites).toBe(0)

@@ -34,8 +34,8 @@ describe('POST /o/token/ grant_type=password', () => {
     expect(response.headers.get('Pragma')).toBe('no-cache')
     const body = await response.json<Record<string, unknown>>()
     expect(body).toEqual({
-      access_token: expect.stringMatching(/^eat_[A-Za-z0-9]{49}$/),
-      refresh_token: expect.stringMatching(/^ert_[A-Za-z0-9]{49}$/),
+      access_token: expect.stringMatching(/^eat_[A-Za-z0-9]{61}$/),
+      refresh_token: expect.stringMatching(/^ert_[A-Za-z0-9]{61}$/),
       token_type: 'Bearer',
       expires_in: 86400,
       scope: 'read write groups',

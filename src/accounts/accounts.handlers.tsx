@@ -5,14 +5,14 @@
 import type { Context } from 'hono'
 import { formParams, queryParams, single } from '../lib/forms.ts'
 import { malformedFormPage } from '../lib/pages.tsx'
-import { clientIp, loginRateLimit } from '../lib/rate-limit.ts'
+import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { db } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ErrorPage } from '../views/error.tsx'
 import { Layout } from '../views/layout.tsx'
 import { LoggedInPage, LoggedOutPage, LoginPage, LogoutForm } from '../views/login.tsx'
+import { logIn } from './login.ts'
 import { endSession, readSession, safeNext, startSession } from './session.ts'
-import { authenticateUser } from './users.ts'
 
 const LOGIN_PATH = '/accounts/login/'
 // Django's AuthenticationForm message: it does not say which of the two was wrong.
@@ -36,23 +36,22 @@ export async function login(c: Context<AppEnv>) {
   const password = single(form, 'password') ?? ''
   const next = safeNext(single(form, 'next'), c.req.url, LOGIN_PATH)
   if (!username || !password) return loginRefused(c, next, username)
-  // The same per-username and per-IP budget as the password grant and /api-token-auth/,
-  // counted before the password is checked so a locked-out guesser learns nothing.
-  const limit = await loginRateLimit(c.env, username, clientIp(c))
-  if (limit.limited) {
+  // The same brute-force limits as the password grant and /api-token-auth/: a refused attempt
+  // is answered before the password is checked, so a locked-out guesser learns nothing.
+  const outcome = await logIn(db(c), loginGate(c.env, clientIp(c)), username, password)
+  if (!outcome.ok && outcome.limited) {
     return c.html(
       <ErrorPage
         title="Too many attempts"
         error="slow_down"
-        description={`Too many login attempts. Try again in ${limit.retryAfter} seconds.`}
+        description={`Too many login attempts. Try again in ${outcome.retryAfter} seconds.`}
       />,
       429,
-      { 'Retry-After': String(limit.retryAfter), ...NO_STORE },
+      { 'Retry-After': String(outcome.retryAfter), ...NO_STORE },
     )
   }
-  const user = await authenticateUser(db(c), username, password)
-  if (!user) return loginRefused(c, next, username)
-  await startSession(c, user)
+  if (!outcome.ok) return loginRefused(c, next, username)
+  await startSession(c, outcome.user)
   return c.body(null, 302, { Location: next, ...NO_STORE })
 }
 
@@ -74,7 +73,8 @@ export async function logoutPage(c: Context<AppEnv>) {
   )
 }
 
-export function logout(c: Context<AppEnv>) {
-  endSession(c)
+export async function logout(c: Context<AppEnv>) {
+  // Every copy of this session ends, not only the cookie this browser sends.
+  await endSession(c, await readSession(c))
   return c.html(<LoggedOutPage />, 200, NO_STORE)
 }

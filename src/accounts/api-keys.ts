@@ -3,10 +3,11 @@
  * DRF's `obtain_auth_token`: username + password → the user's `Token` key. Keys are stored only
  * as digests, so an existing key cannot be shown again: obtaining one replaces the old key.
  */
+import type { LoginGate } from '../lib/rate-limit.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { replaceApiKey } from '../tokens/store.ts'
 import { fieldErrors, readCharField } from './fields.ts'
-import { authenticateUser } from './users.ts'
+import { logIn } from './login.ts'
 
 // DRF's AuthTokenSerializer message for wrong credentials and inactive users alike.
 export const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.'
@@ -20,13 +21,10 @@ export type ObtainedKey =
   /** Over the brute-force limits (src/lib/rate-limit.ts): retry after this many seconds. */
   | { ok: false; retryAfter: number }
 
-/** Counts a login attempt for a username; the seconds to wait when over the limits, else null. */
-export type LoginLimit = (username: string) => Promise<number | null>
-
 export async function obtainApiKey(
   store: TokenStore,
   input: Record<string, unknown>,
-  limitLogin: LoginLimit,
+  gate: LoginGate,
 ): Promise<ObtainedKey> {
   const found = { username: [] as string[], password: [] as string[] }
   const field = { required: true, allowBlank: false, maxLength: CREDENTIAL_MAX }
@@ -36,9 +34,8 @@ export async function obtainApiKey(
   const errors = fieldErrors(found)
   if (errors || username === undefined || password === undefined) return { ok: false, errors: errors ?? {} }
 
-  const retryAfter = await limitLogin(username)
-  if (retryAfter !== null) return { ok: false, retryAfter }
-  const user = await authenticateUser(store.db, username, password)
-  if (!user) return { ok: false, errors: { non_field_errors: [UNABLE_TO_LOG_IN] } }
-  return { ok: true, key: await replaceApiKey(store, user.id) }
+  const outcome = await logIn(store.db, gate, username, password)
+  if (!outcome.ok && outcome.limited) return { ok: false, retryAfter: outcome.retryAfter }
+  if (!outcome.ok) return { ok: false, errors: { non_field_errors: [UNABLE_TO_LOG_IN] } }
+  return { ok: true, key: await replaceApiKey(store, outcome.user.id) }
 }

@@ -4,19 +4,15 @@
  * Django's User model: every invalid field is reported at once, in DRF's field-error shape and
  * with Django's own messages. The password is hashed by createUser and never returned.
  */
-import { eq } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { type User, users } from '../db/schema.ts'
+import type { User } from '../db/schema.ts'
 import { fieldErrors, MESSAGES, readCharField } from './fields.ts'
+import { isUsernameTaken, isValidUsername, normalizeUsername, USERNAME_MAX_LENGTH } from './usernames.ts'
 import { createUser } from './users.ts'
 
-// django.contrib.auth.models.AbstractUser: username max_length=150, email (EmailField) 254,
-// password 128.
-const USERNAME_MAX = 150
+// django.contrib.auth.models.AbstractUser: email (EmailField) max_length=254, password 128.
 const EMAIL_MAX = 254
 const PASSWORD_MAX = 128
-// django.contrib.auth.validators.UnicodeUsernameValidator: r"^[\w.@+-]+\Z"
-const USERNAME = /^[\p{L}\p{N}\p{M}_.@+-]+$/u
 // django.core.validators.EmailValidator: dot-atom user part, then a hostname whose last label
 // is 2-63 characters not ending in "-", or the allowlisted "localhost".
 const EMAIL_USER = /^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*$/i
@@ -35,7 +31,7 @@ export function isValidEmail(email: string): boolean {
 
 function isUniqueViolation(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (/UNIQUE constraint failed: users\.username/.test(current.message)) return true
+    if (/UNIQUE constraint failed: users\.username(_key)?\b/.test(current.message)) return true
   }
   return false
 }
@@ -43,9 +39,12 @@ function isUniqueViolation(error: unknown): boolean {
 /** Validates `input` (a JSON or form body) and creates the user, or returns every field error. */
 export async function registerUser(db: Db, input: Record<string, unknown>): Promise<Registration> {
   const found = { username: [] as string[], email: [] as string[], password: [] as string[] }
+  // Normalised before any check, as Django's UsernameField.to_python: the length, the characters
+  // and the duplicate check all see the NFKC form that is stored.
+  const rawUsername = typeof input.username === 'string' ? normalizeUsername(input.username) : input.username
   const username = readCharField(
-    input.username,
-    { required: true, allowBlank: false, trim: true, maxLength: USERNAME_MAX },
+    rawUsername,
+    { required: true, allowBlank: false, trim: true, maxLength: USERNAME_MAX_LENGTH },
     found.username,
   )
   const email = readCharField(
@@ -61,10 +60,9 @@ export async function registerUser(db: Db, input: Record<string, unknown>): Prom
   )
 
   if (username && found.username.length === 0) {
-    if (!USERNAME.test(username)) found.username.push(MESSAGES.username)
-    else if (await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get()) {
-      found.username.push(MESSAGES.usernameTaken)
-    }
+    if (!isValidUsername(username)) found.username.push(MESSAGES.username)
+    // UserCreationForm (Django ≥ 4.2): a username differing from an existing one only in case is taken.
+    else if (await isUsernameTaken(db, username)) found.username.push(MESSAGES.usernameTaken)
   }
   if (email && found.email.length === 0 && !isValidEmail(email)) found.email.push(MESSAGES.email)
 

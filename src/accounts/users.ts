@@ -6,6 +6,8 @@ import { and, eq } from 'drizzle-orm'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
+import { passwordCheckFloorMs, withTimeFloor } from './password-timing.ts'
+import { normalizeUsername, usernameKey } from './usernames.ts'
 
 export type NewUser = {
   username: string
@@ -17,11 +19,16 @@ export type NewUser = {
   isSuperuser?: boolean
 }
 
+/**
+ * Stores the username's NFKC form (Django's create_user → normalize_username) and its
+ * case-insensitive key, whose unique index refuses `ADMIN` beside `admin`.
+ */
 export async function createUser(db: Db, user: NewUser): Promise<User> {
   const { password, ...fields } = user
+  const username = normalizeUsername(fields.username)
   return db
     .insert(users)
-    .values({ ...fields, password: await hashPassword(password) })
+    .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
     .returning()
     .get()
 }
@@ -31,17 +38,29 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return db.select().from(users).where(eq(users.id, id)).get()
 }
 
+/** Exact on the NFKC form (the login form normalises; ModelBackend then matches exactly). */
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  return db.select().from(users).where(eq(users.username, username)).get()
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.username, normalizeUsername(username)))
+    .get()
 }
 
 /**
  * The active user with this username and password, or null. An unknown username costs
- * one password verification too, so timing does not reveal which usernames exist.
+ * one password verification too, so timing does not reveal which usernames exist; while
+ * slow imported PBKDF2 hashes remain, every check is padded to the login time floor
+ * (src/accounts/password-timing.ts). Callers apply the login rate limits first.
  * A correct password whose stored hash is outdated (another algorithm or weaker
  * parameters, Django's must_update) is rehashed with the current hasher.
  */
 export async function authenticateUser(db: Db, username: string, password: string): Promise<User | null> {
+  const floorMs = await passwordCheckFloorMs(db)
+  return withTimeFloor(floorMs, () => checkCredentials(db, username, password))
+}
+
+async function checkCredentials(db: Db, username: string, password: string): Promise<User | null> {
   const user = await findUserByUsername(db, username)
   if (!user) return verifyAgainstDummy(password).then(() => null)
   if (!(await verifyPassword(password, user.password))) return null

@@ -5,19 +5,15 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { obtainApiKey } from '../accounts/api-keys.ts'
 import { throttledMessage } from '../auth/responses.ts'
-import { clientIp, loginRateLimit } from '../lib/rate-limit.ts'
+import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { tokenStore } from '../lib/request-context.ts'
 import { NO_STORE_HEADERS } from '../oauth/errors.ts'
 import type { AppEnv } from '../types.ts'
 import type { obtainApiKeyRoute } from './token-auth.routes.ts'
 
 export const obtainApiKeyHandler: RouteHandler<typeof obtainApiKeyRoute, AppEnv> = async (c) => {
-  const limitLogin = async (username: string) => {
-    const outcome = await loginRateLimit(c.env, username, clientIp(c))
-    return outcome.limited ? outcome.retryAfter : null
-  }
   const input = { ...c.req.valid('form'), ...c.req.valid('json') }
-  const result = await obtainApiKey(tokenStore(c), input, limitLogin)
+  const result = await obtainApiKey(tokenStore(c), input, loginGate(c.env, clientIp(c)))
   if (!result.ok && 'retryAfter' in result) {
     return c.json({ detail: throttledMessage(result.retryAfter) }, 429, { 'Retry-After': String(result.retryAfter) })
   }

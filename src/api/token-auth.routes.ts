@@ -28,7 +28,7 @@ export const obtainApiKeyRoute = createRoute({
       content: { 'application/json': { schema: FieldErrorsSchema } },
     },
     429: {
-      description: 'Too many login attempts for this username or address (DRF Throttled)',
+      description: 'Too many login attempts from this address, or failed ones on this username from it (DRF Throttled)',
       content: { 'application/json': { schema: DetailSchema } },
     },
   },

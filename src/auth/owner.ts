@@ -1,49 +1,41 @@
 /**
  * @module
- * Authentication for the management API: the browser session, or a Bearer token of the
- * user. A token needs `read` to look and `write` to change (DRF's TokenHasReadWriteScope);
- * a client_credentials token belongs to no user and is refused. Only cookie-authenticated
- * requests can be forged cross-site, so only they go through hono/csrf's origin check.
+ * Authentication for the management API (/o/applications/, /o/authorized-tokens/): the
+ * browser session only, as django-oauth-toolkit's login-required views. Tokens issued to
+ * clients (OAuth2 Bearer) and DRF `Token` keys are never accepted here, whatever their scope:
+ * every approved client holds read/write, and a client must not be able to rotate the
+ * user's other secrets, rewrite their redirect URIs or register skip_authorization apps.
+ * Every unsafe request is origin-checked (same-origin.ts), whatever its Content-Type.
+ *
+ * Without a session the answer is DRF's for SessionAuthentication: 403 (SessionAuthentication
+ * has no authenticate_header, so DRF turns NotAuthenticated into 403) and no challenge, since
+ * there is no HTTP scheme for a cookie to name and a Bearer challenge would invite a token.
  */
 import type { MiddlewareHandler } from 'hono'
-import { csrf } from 'hono/csrf'
 import { readSession } from '../accounts/session.ts'
 import type { AppEnv } from '../types.ts'
-import { authenticate } from './authenticate.ts'
-import { bearerChallenge, MESSAGES } from './responses.ts'
+import { MESSAGES } from './responses.ts'
+import { sameOriginOnly } from './same-origin.ts'
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const SESSION_ONLY = 'This API accepts only a browser session; access tokens and Token keys are not accepted here.'
 
-export function sessionOrBearer(): MiddlewareHandler<AppEnv> {
-  const bearer = authenticate()
-  const originCheck = csrf()
-  const requireUserScope: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const auth = c.var.auth
-    const scope = SAFE_METHODS.has(c.req.method) ? 'read' : 'write'
-    if (auth.userId === null || !auth.scopes.includes(scope)) {
-      return c.json({ detail: MESSAGES.permissionDenied }, 403, {
-        'WWW-Authenticate': bearerChallenge('insufficient_scope', scope),
-      })
-    }
-    await next()
-  }
+export function sessionOwner(): MiddlewareHandler<AppEnv> {
+  const originCheck = sameOriginOnly()
   return async (c, next) => {
     const session = await readSession(c)
-    if (session) {
-      c.set('auth', {
-        scheme: 'session',
-        userId: session.user.id,
-        username: session.user.username,
-        clientId: null,
-        applicationId: null,
-        scopes: [],
-        expiresAt: null,
-      })
-      return originCheck(c, next)
+    if (!session) {
+      const detail = c.req.header('Authorization') === undefined ? MESSAGES.notProvided : SESSION_ONLY
+      return c.json({ detail }, 403)
     }
-    return bearer(c, async () => {
-      const refused = await requireUserScope(c, next)
-      if (refused) c.res = refused
+    c.set('auth', {
+      scheme: 'session',
+      userId: session.user.id,
+      username: session.user.username,
+      clientId: null,
+      applicationId: null,
+      scopes: [],
+      expiresAt: null,
     })
+    return originCheck(c, next)
   }
 }

@@ -10,6 +10,7 @@ import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
 import { drf_create_token } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
+import { activateuser, changepassword, deactivateuser, deleteuser } from './commands/user-state.ts'
 import { openDatabase } from './database.ts'
 
 const COMMANDS: Record<string, Command> = {
@@ -18,6 +19,10 @@ const COMMANDS: Record<string, Command> = {
   'generate-signing-key': generateSigningKey,
   drf_create_token,
   cleartokens,
+  changepassword,
+  deactivateuser,
+  activateuser,
+  deleteuser,
 }
 
 function usage(): string {

@@ -7,11 +7,17 @@
  * Verification also accepts argon2i/argon2d and Django's `pbkdf2_sha256$<iterations>$<salt>$<hash>`
  * at any iteration count; `passwordMustUpdate` says when a stored hash should be replaced
  * after a successful login (Django's `must_update`). Every caller goes through these functions.
+ *
+ * A PBKDF2 hash cannot be made cheaper to check without the password: any value derived from it
+ * offline (an argon2id "wrap" of its output, say) still needs the full PBKDF2 of the typed password
+ * at every login. So a legacy hash is replaced only at its next successful login, and until then
+ * `pbkdf2TimeFloorMs` gives the wall time every password check is padded to, so a legacy user's
+ * slower check does not reveal them.
  */
 import { type Argon2Params, argon2Hash, isSupportedArgon2 } from './argon2.ts'
 import { timingSafeEqual } from './digest.ts'
 import { fromBase64, fromBase64Unpadded, toBase64Unpadded, utf8 } from './encoding.ts'
-import { isSupportedPbkdf2Iterations, pbkdf2Sha256 } from './pbkdf2.ts'
+import { isSupportedPbkdf2Iterations, pbkdf2Sha256, WEB_CRYPTO_PBKDF2_MAX_ITERATIONS } from './pbkdf2.ts'
 import { randomString } from './random.ts'
 
 // OWASP Password Storage Cheat Sheet, argon2id minimum: m=19 MiB, t=2, p=1.
@@ -71,6 +77,21 @@ function decodeArgon2(encoded: string): Decoded | null {
   } catch {
     return null
   }
+}
+
+// CPU one pure-JS PBKDF2 iteration may take: ~3× the ~600 ns `npm run bench:passwords` measures on
+// the 2-core dev machine (the bench fails under a 1.5× margin), since a Worker's core is shared and
+// may be slower. The login time floor's unit: 2 s of wall time per check for a 1,000,000 hash.
+export const PBKDF2_JS_BUDGET_NS_PER_ITERATION = 2_000
+
+/**
+ * The wall time a password check is padded to while a stored Django PBKDF2 hash of `maxIterations`
+ * exists: at least the pure-JS verification of that hash. 0 for counts within Web Crypto's limit
+ * (native, cheaper than the one argon2id hash every check costs) or beyond what ever verifies.
+ */
+export function pbkdf2TimeFloorMs(maxIterations: number): number {
+  if (!isSupportedPbkdf2Iterations(maxIterations) || maxIterations <= WEB_CRYPTO_PBKDF2_MAX_ITERATIONS) return 0
+  return Math.ceil((maxIterations * PBKDF2_JS_BUDGET_NS_PER_ITERATION) / 1e6)
 }
 
 const PBKDF2_FORMAT = /^pbkdf2_sha256\$(\d{1,9})\$([^$]*)\$([A-Za-z0-9+/]+={0,2})$/

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { stringList } from './string-list.ts'
 
 const createdAt = () => integer('created_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`)
 
@@ -13,6 +14,12 @@ export const users = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     username: text('username').notNull().unique(),
+    /**
+     * The username's case-insensitive identity (src/accounts/usernames.ts `usernameKey`), unique so
+     * that `admin` and `ADMIN` cannot both be created. Null only for rows that already collided
+     * case-insensitively before it existed (migrations/0005_username_ci.sql).
+     */
+    usernameKey: text('username_key').unique(),
     email: text('email').notNull().default(''),
     firstName: text('first_name').notNull().default(''),
     lastName: text('last_name').notNull().default(''),
@@ -22,10 +29,27 @@ export const users = sqliteTable(
     isStaff: integer('is_staff', { mode: 'boolean' }).notNull().default(false),
     isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
     dateJoined: integer('date_joined', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+    /**
+     * Carried in the session cookie; logout, a password change and deactivation add one, so every
+     * copy of every session of the user ends at once (src/accounts/session.ts).
+     */
+    sessionGeneration: integer('session_generation').notNull().default(0),
   },
-  (t) => [index('users_email_idx').on(t.email)],
+  (t) => [
+    index('users_email_idx').on(t.email),
+    // Imported Django PBKDF2 hashes by iteration count (partial: no other row is in it), so the
+    // login time floor reads the largest count in one index step (src/accounts/password-timing.ts).
+    index('users_pbkdf2_iterations_idx')
+      .on(sql`CAST(substr(${t.password}, 15, instr(substr(${t.password}, 15), '$') - 1) AS INTEGER)`)
+      .where(sql`substr(${t.password}, 1, 14) = 'pbkdf2_sha256$'`),
+  ],
 )
 
+/** DOT's authorization_grant_type names an application may be allowed. */
+export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorization-code'] as const
+export type ApplicationGrant = (typeof APPLICATION_GRANTS)[number]
+
+// The lists below are JSON arrays (string-list.ts); their DDL default '' predates them and reads as [].
 export const applications = sqliteTable('applications', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   clientId: text('client_id').notNull().unique(),
@@ -33,18 +57,18 @@ export const applications = sqliteTable('applications', {
   clientSecretHash: text('client_secret_hash').notNull().default(''),
   name: text('name').notNull(),
   clientType: text('client_type', { enum: ['confidential', 'public'] }).notNull(),
-  /** Space-separated DOT grant names: password, client-credentials, authorization-code. */
-  grantTypes: text('grant_types').notNull(),
-  /** Space-separated, matched exactly. */
-  redirectUris: text('redirect_uris').notNull().default(''),
+  /** DOT grant names, each once. */
+  grantTypes: stringList('grant_types').$type<ApplicationGrant[]>().notNull(),
+  /** Matched exactly (RFC 6749 §3.1.2.3). */
+  redirectUris: stringList('redirect_uris').notNull().default(sql`''`),
   userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
   skipAuthorization: integer('skip_authorization', { mode: 'boolean' }).notNull().default(false),
   /** DOT's `algorithm`: how this client's id_tokens are signed. */
   algorithm: text('algorithm', { enum: ['RS256', 'ES256'] })
     .notNull()
     .default('RS256'),
-  /** DOT's post_logout_redirect_uris: space-separated, matched exactly (OIDC RP-Initiated Logout §3). */
-  postLogoutRedirectUris: text('post_logout_redirect_uris').notNull().default(''),
+  /** DOT's post_logout_redirect_uris, matched exactly (OIDC RP-Initiated Logout §3). */
+  postLogoutRedirectUris: stringList('post_logout_redirect_uris').notNull().default(sql`''`),
   /**
    * A designated resource server (staff-set, `manage createapplication --can-introspect`): may
    * introspect any token and obtain the `introspection` scope. Other clients see their own tokens only.

@@ -1,23 +1,18 @@
 /**
  * @module
  * Live API documentation: `GET /openapi.json` (OpenAPI 3.1 generated from the route definitions)
- * and `GET /docs` (Swagger UI). The page offers three ways to authenticate — the OAuth2 password
- * flow against /o/token/, a pasted Bearer token, a DRF `Token` key — so a person can call
- * protected endpoints from it. Swagger UI's script and stylesheet load from the jsDelivr CDN
- * (@hono/swagger-ui does not bundle them): the page needs that network access; the document does not.
+ * and `GET /docs` (Swagger UI, ./swagger-ui.ts). The page offers three ways to authenticate — the
+ * OAuth2 password flow against /o/token/, a pasted Bearer token, a DRF `Token` key — so a person
+ * can call protected endpoints from it.
  */
 
-import { swaggerUI } from '@hono/swagger-ui'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
+import { mountSwaggerUi } from './swagger-ui.ts'
 
+export { DOCS_INIT_PATH, DOCS_PATH } from './swagger-ui.ts'
 export const OPENAPI_PATH = '/openapi.json'
-export const DOCS_PATH = '/docs'
-
-// Pinned so the page does not change under us; the same version as the swagger-ui-dist
-// devDependency, whose files the browser test (test/e2e/) serves in the CDN's place.
-const SWAGGER_UI_VERSION = '5.35.0'
 
 /** The password flow's scopes are the configured SCOPES, filled in per request. */
 const oauth2Scheme = {
@@ -64,13 +59,5 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
       servers: [{ url: new URL(c.req.url).origin }],
     }
   })
-  app.get(
-    DOCS_PATH,
-    swaggerUI({
-      url: OPENAPI_PATH,
-      title: 'Edge OAuth Toolkit API',
-      version: SWAGGER_UI_VERSION,
-      persistAuthorization: true,
-    }),
-  )
+  mountSwaggerUi(app, OPENAPI_PATH)
 }

@@ -9,11 +9,15 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { CookieOptions } from 'hono/utils/cookie'
 import { isLoopbackHost } from './loopback.ts'
 
+// hono/secure-headers does not export the type of its CSP option.
+type ContentSecurityPolicy = NonNullable<NonNullable<Parameters<typeof secureHeaders>[0]>['contentSecurityPolicy']>
+
 /**
  * CSP without inline script or framing (clickjacking on the consent page), no MIME sniffing,
  * no Referer (authorization URLs carry state and codes), no cross-origin form posts.
+ * `csp` replaces single directives for a page that needs more (/docs runs its own scripts).
  */
-export function htmlSecurityHeaders(): MiddlewareHandler {
+export function htmlSecurityHeaders(csp: ContentSecurityPolicy = {}): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
@@ -24,6 +28,7 @@ export function htmlSecurityHeaders(): MiddlewareHandler {
       // consent form's answer is a 302 to the client's redirect_uri on another origin.
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
+      ...csp,
     },
     xFrameOptions: 'DENY',
     xContentTypeOptions: 'nosniff',

@@ -1,65 +1,144 @@
 /**
  * @module
- * Brute-force limits on password logins, per username and per client IP, with the Workers
- * Rate Limiting binding (`[[ratelimits]]` in wrangler.toml). Every password-checking entry
- * point calls `loginRateLimit` before verifying: the password grant, and the login page and
- * `/api-token-auth/` when they exist; each shapes the refusal its own way (429 + Retry-After).
+ * Brute-force limits on password logins. Every password-checking entry point (the password
+ * grant, `/accounts/login/`, `/api-token-auth/`) goes through `logIn` (src/accounts/login.ts)
+ * with the gate built here; each shapes the refusal its own way (429 + Retry-After).
+ *
+ * - Per client IP, every attempt, before the password is checked: LOGIN_IP_LIMITER.
+ * - Per username, failed attempts only, counted after a failed check: LOGIN_FAILURE_LIMITER.
+ *   Over its budget the username is locked for a period (a KV entry), and the address that
+ *   failed is remembered (another KV entry). While the lock lasts, an address that failed on
+ *   that username is refused before its password is checked; any other address is checked
+ *   normally, and its failure marks it too. So a guesser locks out only itself, and the right
+ *   password from an address with no failure during the lock still logs in.
+ * - Successful logins never count against the username: a busy integration does not lock itself.
+ *
+ * The Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml) counts per Cloudflare
+ * location and cannot be read without counting, hence KV for the lock. A login costs one KV read
+ * (the lock), two while its username is locked; KV is written only while a username is locked.
+ * The token lookup path does not come here.
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
 
 // wrangler.toml [ratelimits.simple] period: the binding accepts only 10 or 60 seconds and
-// does not say when a window ends, so clients are told to wait a whole period.
+// does not say when a window ends, so clients are told to wait a whole period. It is also
+// Workers KV's shortest expiration, so a lock lasts one period.
 export const LOGIN_LIMIT_PERIOD_SECONDS = 60
 
-type LoginLimiters = Pick<Env, 'LOGIN_USERNAME_LIMITER' | 'LOGIN_IP_LIMITER'>
+type LoginBindings = Pick<Env, 'LOGIN_FAILURE_LIMITER' | 'LOGIN_IP_LIMITER' | 'TOKEN_CACHE'>
 
-export type LoginRateLimit = { limited: false } | { limited: true; retryAfter: number }
+/** May this attempt check a password? If so, `failed` is to be called when the password was wrong. */
+export type LoginAdmission = { admitted: true; failed: () => Promise<void> } | { admitted: false; retryAfter: number }
 
-/** The address Cloudflare saw; clients cannot set it. Absent only in local runs without a proxy. */
+/** Decides, before the password is checked, whether an attempt on `username` (normalised) may proceed. */
+export type LoginGate = (username: string) => Promise<LoginAdmission>
+
+const REFUSED: LoginAdmission = { admitted: false, retryAfter: LOGIN_LIMIT_PERIOD_SECONDS }
+
+/**
+ * The address Cloudflare saw. Trusted ONLY behind Cloudflare, whose edge sets this header on
+ * every request and replaces one sent by the client. Served any other way (workerd or
+ * `wrangler dev` reachable directly, a proxy that passes headers through) a client can send
+ * any value: a fresh address per attempt escapes the per-IP limit and looks like an address
+ * with no failures on a locked username. Absent only in local runs without a proxy.
+ */
 export function clientIp(c: Context): string | undefined {
   return c.req.header('CF-Connecting-IP') || undefined
 }
 
 /**
- * The key an address is counted under: an IPv4 address as is, an IPv6 address by its /64,
- * since one subscriber usually holds a whole /64 and could otherwise rotate through it.
+ * The key an address is counted under: an IPv4 address as is (an IPv4-mapped IPv6 address,
+ * ::ffff:a.b.c.d, as its IPv4 address), another IPv6 address by its /64, since one subscriber
+ * usually holds a whole /64 and could otherwise rotate through it.
  */
 export function ipKey(ip: string): string {
-  if (!ip.includes(':')) return `ip:${ip}`
-  const [head, tail = ''] = ip.toLowerCase().split('::')
-  const left = head ? head.split(':') : []
-  const right = ip.includes('::') && tail ? tail.split(':') : []
-  const groups = ip.includes('::')
-    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
-    : left
+  const address = ip.trim().toLowerCase()
+  if (!address.includes(':')) return `ip:${address}`
+  const groups = ipv6Groups(address)
+  // Not an IPv6 address (only possible without Cloudflare in front): counted as written, bounded.
+  if (!groups) return `ip6?:${address.slice(0, 64)}`
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return `ip:${[groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.')}`
+  }
   return `ip6:${groups
     .slice(0, 4)
-    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .map((group) => group.toString(16))
     .join(':')}::/64`
 }
 
+/** The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2 text forms), or null. */
+function ipv6Groups(address: string): number[] | null {
+  let text = address.replace(/%.*$/, '')
+  // A trailing dotted quad stands for the last two groups.
+  const dotted = /(?<=:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
+  if (dotted) {
+    const octets = dotted.slice(1).map(Number)
+    if (octets.some((octet) => octet > 255)) return null
+    const high = ((octets[0] << 8) | octets[1]).toString(16)
+    const low = ((octets[2] << 8) | octets[3]).toString(16)
+    text = `${text.slice(0, dotted.index)}${high}:${low}`
+  }
+  const halves = text.split('::')
+  if (halves.length > 2) return null
+  const parse = (half: string) => (half === '' ? [] : half.split(':'))
+  const left = parse(halves[0])
+  const right = halves.length === 2 ? parse(halves[1]) : []
+  const missing = 8 - left.length - right.length
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null
+  const groups = [...left, ...Array<string>(missing).fill('0'), ...right]
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return null
+  return groups.map((group) => Number.parseInt(group, 16))
+}
+
+// Fail open: a limiter or KV outage must not lock every user out; it is logged.
 async function allowed(limiter: RateLimit, key: string): Promise<boolean> {
   try {
     return (await limiter.limit({ key })).success
   } catch (error) {
-    // Fail open: a limiter outage must not lock every user out; it is logged.
     console.warn('rate limiter failed; allowing the attempt', error)
     return true
   }
 }
 
+async function isMarked(kv: KVNamespace, key: string): Promise<boolean> {
+  try {
+    return (await kv.get(key)) !== null
+  } catch (error) {
+    console.warn('login limit state unreadable; allowing the attempt', error)
+    return false
+  }
+}
+
+async function mark(kv: KVNamespace, key: string): Promise<void> {
+  try {
+    await kv.put(key, '1', { expirationTtl: LOGIN_LIMIT_PERIOD_SECONDS })
+  } catch (error) {
+    console.warn('login limit state not written', error)
+  }
+}
+
 /**
- * Counts one login attempt for `username` and for `ip`; limited when either is over its budget.
- * Usernames are keyed by digest, so the key length is bounded and no username is sent as-is.
+ * The gate for attempts from `ip`. Usernames are keyed by digest, so the key length is bounded
+ * and no username is stored as-is. Attempts without an address (local runs) share one.
  */
-export async function loginRateLimit(
-  env: LoginLimiters,
-  username: string,
-  ip: string | undefined,
-): Promise<LoginRateLimit> {
-  const checks = [allowed(env.LOGIN_USERNAME_LIMITER, `user:${await sha256Hex(username)}`)]
-  if (ip !== undefined) checks.push(allowed(env.LOGIN_IP_LIMITER, ipKey(ip)))
-  const results = await Promise.all(checks)
-  return results.every(Boolean) ? { limited: false } : { limited: true, retryAfter: LOGIN_LIMIT_PERIOD_SECONDS }
+export function loginGate(env: LoginBindings, ip: string | undefined): LoginGate {
+  const source = ip === undefined ? 'unknown' : ipKey(ip)
+  return async (username) => {
+    if (ip !== undefined && !(await allowed(env.LOGIN_IP_LIMITER, source))) return REFUSED
+    const user = await sha256Hex(username)
+    const lockKey = `login:lock:${user}`
+    const failedKey = `login:failed:${user}:${source}`
+    const locked = await isMarked(env.TOKEN_CACHE, lockKey)
+    if (locked && (await isMarked(env.TOKEN_CACHE, failedKey))) return REFUSED
+    return {
+      admitted: true,
+      failed: async () => {
+        const overBudget = !(await allowed(env.LOGIN_FAILURE_LIMITER, `user:${user}`))
+        if (!locked && !overBudget) return
+        // Locked now: this address is refused until the lock (or its own mark) expires.
+        await Promise.all([mark(env.TOKEN_CACHE, failedKey), locked ? undefined : mark(env.TOKEN_CACHE, lockKey)])
+      },
+    }
+  }
 }

@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { type Config, getConfig } from '../config.ts'
 import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
+import { keyedTokenFormat, type TokenFormat } from '../crypto/token-format.ts'
 import { type Db, getDb, openReadSession } from '../db/client.ts'
 import { countedKv } from '../db/kv.ts'
 import { OAuthError } from '../oauth/errors.ts'
@@ -77,10 +78,16 @@ export function d1Bookmark(): MiddlewareHandler<AppEnv> {
   }
 }
 
+/** Mints and checks tokens with SECRET_KEY's MAC key (derived once per isolate). */
+export function tokenFormat(c: Context<AppEnv>): TokenFormat {
+  return keyedTokenFormat(c.env.SECRET_KEY, config(c).legacyTokenFormatUntil)
+}
+
 export function tokenStore(c: Context<AppEnv>): TokenStore {
   return {
     db: db(c),
     read: () => readDb(c),
+    format: tokenFormat(c),
     kv: countedKv(c.env.TOKEN_CACHE),
     waitUntil: waitUntil(c),
     cache: config(c).tokenCache,

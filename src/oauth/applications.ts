@@ -1,20 +1,27 @@
 /**
  * @module
  * OAuth2 applications (DOT's Application model). The client secret is shown once, at
- * creation, and stored only as a SHA-256 digest.
+ * creation, and stored only as a SHA-256 digest. Lists are stored each value once; whether
+ * the values are allowed is application-rules.ts's job, checked by the callers that take
+ * them from people (the management API, the CLI).
  */
 import { and, desc, eq } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
-import { mintToken } from '../crypto/token-format.ts'
+import { mintClientSecret } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { type Application, accessTokens, applications } from '../db/schema.ts'
+import { type Application, type ApplicationGrant, accessTokens, applications } from '../db/schema.ts'
 import { deleteAccessTokens, type TokenStore } from '../tokens/store.ts'
-import type { ApplicationGrant } from './grants/types.ts'
+import { distinct } from './application-rules.ts'
 
+export { APPLICATION_GRANTS, type ApplicationGrant } from '../db/schema.ts'
 export const CLIENT_TYPES = ['confidential', 'public'] as const
-export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorization-code'] as const
+
+/** Whether the application was registered for `grant` (DOT's allows_grant_type). */
+export function allowsGrant(application: Pick<Application, 'grantTypes'>, grant: ApplicationGrant): boolean {
+  return application.grantTypes.includes(grant)
+}
 
 export type NewApplication = {
   name: string
@@ -38,18 +45,18 @@ export type NewApplication = {
 export type CreatedApplication = Application & { clientSecret: string | null }
 
 export async function createApplication(db: Db, input: NewApplication): Promise<CreatedApplication> {
-  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintToken('clientSecret'))
+  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintClientSecret())
   const application = await db
     .insert(applications)
     .values({
       name: input.name,
       clientType: input.clientType,
-      grantTypes: input.grantTypes.join(' '),
-      redirectUris: (input.redirectUris ?? []).join(' '),
+      grantTypes: distinct(input.grantTypes),
+      redirectUris: distinct(input.redirectUris ?? []),
       userId: input.userId ?? null,
       skipAuthorization: input.skipAuthorization ?? false,
       algorithm: input.algorithm ?? 'RS256',
-      postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []).join(' '),
+      postLogoutRedirectUris: distinct(input.postLogoutRedirectUris ?? []),
       canIntrospect: input.canIntrospect ?? false,
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
@@ -93,8 +100,8 @@ export async function updateOwnApplication(
 ): Promise<Application | undefined> {
   const values: Partial<typeof applications.$inferInsert> = { updatedAt: new Date() }
   if (changes.name !== undefined) values.name = changes.name
-  if (changes.grantTypes !== undefined) values.grantTypes = changes.grantTypes.join(' ')
-  if (changes.redirectUris !== undefined) values.redirectUris = changes.redirectUris.join(' ')
+  if (changes.grantTypes !== undefined) values.grantTypes = distinct(changes.grantTypes)
+  if (changes.redirectUris !== undefined) values.redirectUris = distinct(changes.redirectUris)
   if (changes.skipAuthorization !== undefined) values.skipAuthorization = changes.skipAuthorization
   return db
     .update(applications)
@@ -116,7 +123,7 @@ export async function deleteOwnApplication(store: TokenStore, userId: number, id
 
 /** A new secret for an owned confidential application, shown once; null when not found or public. */
 export async function rotateClientSecret(db: Db, userId: number, id: number): Promise<string | null> {
-  const clientSecret = mintToken('clientSecret')
+  const clientSecret = mintClientSecret()
   const updated = await db
     .update(applications)
     .set({ clientSecretHash: await sha256Hex(clientSecret), updatedAt: new Date() })
@@ -124,24 +131,6 @@ export async function rotateClientSecret(db: Db, userId: number, id: number): Pr
     .returning({ id: applications.id })
     .get()
   return updated ? clientSecret : null
-}
-
-/** Field errors for a combination of settings that cannot work, as DRF's `{"field": ["message"]}`. */
-export function applicationProblems(
-  clientType: Application['clientType'],
-  grantTypes: readonly string[],
-  redirectUris: readonly string[],
-): Record<string, string[]> | null {
-  const problems: Record<string, string[]> = {}
-  // RFC 6749 §3.1.2.2: clients of the code grant must register their redirection endpoints.
-  if (grantTypes.includes('authorization-code') && redirectUris.length === 0) {
-    problems.redirect_uris = ['The authorization-code grant needs at least one redirect URI.']
-  }
-  // RFC 6749 §4.4: client credentials are for confidential clients only.
-  if (grantTypes.includes('client-credentials') && clientType === 'public') {
-    problems.authorization_grant_type = ['Public clients may not use the client-credentials grant.']
-  }
-  return Object.keys(problems).length > 0 ? problems : null
 }
 
 /** An application by its primary key (e.g. an access token's), or undefined. */

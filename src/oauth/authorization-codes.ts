@@ -6,7 +6,7 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
-import { isWellFormedToken, mintToken } from '../crypto/token-format.ts'
+import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { grants, users } from '../db/schema.ts'
 import { nowSeconds } from '../tokens/auth-context.ts'
@@ -26,8 +26,12 @@ export type NewAuthorizationCode = {
 }
 
 /** Stores a new code and returns it; only its digest is kept. */
-export async function createAuthorizationCode(db: Db, input: NewAuthorizationCode): Promise<string> {
-  const code = mintToken('code')
+export async function createAuthorizationCode(
+  db: Db,
+  format: TokenFormat,
+  input: NewAuthorizationCode,
+): Promise<string> {
+  const code = await format.mint('code')
   await db.insert(grants).values({
     codeHash: await sha256Hex(code),
     applicationId: input.applicationId,
@@ -57,8 +61,8 @@ export function codeFamily(grantId: number): string {
 }
 
 /** A code, its user, and whether it can still be redeemed. Reading changes nothing. */
-export async function findAuthorizationCode(db: Db, code: string): Promise<FoundCode> {
-  if (!isWellFormedToken(code, 'code')) return { status: 'invalid' }
+export async function findAuthorizationCode(db: Db, format: TokenFormat, code: string): Promise<FoundCode> {
+  if (!(await format.isWellFormed(code, 'code'))) return { status: 'invalid' }
   const row = await db
     .select({ grant: grants, username: users.username, isActive: users.isActive })
     .from(grants)

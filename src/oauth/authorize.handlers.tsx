@@ -7,7 +7,7 @@ import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { malformedFormPage } from '../lib/pages.tsx'
-import { config, db, issuer } from '../lib/request-context.ts'
+import { config, db, issuer, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../tokens/auth-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -110,7 +110,7 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
     (!request.prompt.includes('consent') && (await maySkipConsent(db(c), request, session.user.id)))
   if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
-    const code = await createAuthorizationCode(db(c), {
+    const code = await createAuthorizationCode(db(c), tokenFormat(c), {
       applicationId: request.application.id,
       userId: session.user.id,
       redirectUri: request.redirectUri,

@@ -11,7 +11,8 @@ import type { Db } from '../db/client.ts'
 import { type Application, accessTokens } from '../db/schema.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
 import { nowSeconds } from '../tokens/auth-context.ts'
-import { findApplicationByClientId } from './applications.ts'
+import { isAllowedRedirectUri } from './application-rules.ts'
+import { allowsGrant, findApplicationByClientId } from './applications.ts'
 import { OAuthError } from './errors.ts'
 import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
 import { parseScope, resolveScopes } from './scopes.ts'
@@ -81,19 +82,6 @@ export type AuthorizeOutcome =
   | { kind: 'redirect'; redirectUri: string; params: AuthorizationResponse }
   | { kind: 'valid'; request: AuthorizeRequest }
 
-// RFC 6749 §3.1.2.1 + DOT's ALLOWED_REDIRECT_URI_SCHEMES: https, or http to the local machine.
-export function isAllowedRedirectUri(value: string): boolean {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return false
-  }
-  // §3.1.2: "The endpoint URI MUST NOT include a fragment component."
-  if (url.hash !== '' || value.includes('#')) return false
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-}
-
 /** The parameters of an authorization response (§4.1.2 success, §4.1.2.1 error), `iss` aside. */
 export type AuthorizationResponse =
   | { code: string; state: string | undefined }
@@ -130,7 +118,7 @@ export async function validateAuthorizeRequest(
   if (!application || repeated.includes('client_id')) {
     return { kind: 'page', error: 'invalid_client_id', description: 'Unknown or missing client_id.' }
   }
-  const registered = application.redirectUris.split(' ').filter(Boolean)
+  const registered = application.redirectUris
   const redirectUri = params.redirect_uri
   // §3.1.2.3/RFC 9700 §4.1.3: exact string match against a registered URI, nothing looser.
   if (
@@ -156,7 +144,7 @@ export async function validateAuthorizeRequest(
   if (tooLong.length > 0) return fail('invalid_request', `Parameter too long: ${tooLong.join(', ')}.`)
   if (!params.response_type) return fail('invalid_request', 'Missing parameter: response_type.')
   if (params.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.')
-  if (!application.grantTypes.split(' ').includes('authorization-code')) {
+  if (!allowsGrant(application, 'authorization-code')) {
     return fail('unauthorized_client', 'This client may not use the authorization code grant.')
   }
 

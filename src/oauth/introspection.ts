@@ -4,7 +4,7 @@
  * from D1, not the KV cache, so a revocation is reflected at once everywhere.
  */
 import { sha256Hex } from '../crypto/digest.ts'
-import { isWellFormedToken } from '../crypto/token-format.ts'
+import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
@@ -83,8 +83,13 @@ export async function authenticateIntrospectionCaller(
  * and for another client's token when the caller is not a resource server (§2.2 allows it; §4
  * advises it against token scanning: a caller learns nothing it could not learn from its own tokens).
  */
-export async function introspectToken(db: Db, token: string, caller: IntrospectionCaller): Promise<Introspection> {
-  if (!isWellFormedToken(token, 'access')) return { active: false }
+export async function introspectToken(
+  db: Db,
+  format: TokenFormat,
+  token: string,
+  caller: IntrospectionCaller,
+): Promise<Introspection> {
+  if (!(await format.isWellFormed(token, 'access'))) return { active: false }
   const row = await findLiveAccessToken(db, await sha256Hex(token))
   if (!row) return { active: false }
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }

@@ -1,6 +1,6 @@
 /**
  * @module
- * Management API handlers: the caller (c.var.auth, set by sessionOrBearer) sees and changes
+ * Management API handlers: the caller (c.var.auth, set by sessionOwner) sees and changes
  * only what they own; anything else is 404.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
@@ -9,8 +9,8 @@ import { findUserById } from '../accounts/users.ts'
 import type { Application } from '../db/schema.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
+import { applicationProblems } from './application-rules.ts'
 import {
-  applicationProblems,
   createApplication,
   deleteOwnApplication,
   findOwnApplication,
@@ -19,7 +19,6 @@ import {
   updateOwnApplication,
 } from './applications.ts'
 import { listAuthorizedTokens, revokeAuthorizedToken } from './authorized-tokens.ts'
-import type { ApplicationGrant } from './grants/types.ts'
 import type {
   applicationDetailRoute,
   deleteApplicationRoute,
@@ -34,11 +33,21 @@ import type {
 const NOT_FOUND = { detail: 'Not found.' } as const
 const STAFF_ONLY = { skip_authorization: ['Only staff users may skip the consent page.'] }
 
-/** The user behind the request; sessionOrBearer has refused requests without one. */
+/** The user behind the request; sessionOwner has refused requests without one. */
 function ownerId(c: Context<AppEnv>): number {
   const { userId } = c.var.auth
   if (userId === null) throw new Error('management route reached without a user')
   return userId
+}
+
+/**
+ * The id in the path as Django's `<int:pk>` converter reads it: `[0-9]+` (so `02` is 2), and
+ * nothing else — `2.0`, `0x2`, ` 2`, `+2` or `1e0` name no object (404), where Number() took them for 2.
+ */
+function pk(raw: string): number | null {
+  if (!/^[0-9]+$/.test(raw)) return null
+  const id = Number(raw)
+  return Number.isSafeInteger(id) ? id : null
 }
 
 async function isStaff(c: Context<AppEnv>): Promise<boolean> {
@@ -51,8 +60,8 @@ function present(application: Application) {
     client_id: application.clientId,
     name: application.name,
     client_type: application.clientType,
-    authorization_grant_type: application.grantTypes.split(' ').filter(Boolean),
-    redirect_uris: application.redirectUris.split(' ').filter(Boolean),
+    authorization_grant_type: application.grantTypes,
+    redirect_uris: application.redirectUris,
     skip_authorization: application.skipAuthorization,
     created: application.createdAt.toISOString(),
     updated: application.updatedAt.toISOString(),
@@ -64,7 +73,11 @@ export const listApplications: RouteHandler<typeof listApplicationsRoute, AppEnv
 
 export const registerApplication: RouteHandler<typeof registerApplicationRoute, AppEnv> = async (c) => {
   const input = c.req.valid('json')
-  const problems = applicationProblems(input.client_type, input.authorization_grant_type, input.redirect_uris)
+  const problems = applicationProblems({
+    clientType: input.client_type,
+    grantTypes: input.authorization_grant_type,
+    redirectUris: input.redirect_uris,
+  })
   if (problems) return c.json(problems, 400)
   if (input.skip_authorization && !(await isStaff(c))) return c.json(STAFF_ONLY, 400)
   const created = await createApplication(db(c), {
@@ -80,18 +93,21 @@ export const registerApplication: RouteHandler<typeof registerApplicationRoute, 
 }
 
 export const applicationDetail: RouteHandler<typeof applicationDetailRoute, AppEnv> = async (c) => {
-  const application = await findOwnApplication(db(c), ownerId(c), Number(c.req.valid('param').id))
+  const id = pk(c.req.valid('param').id)
+  const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   return application ? c.json(present(application), 200) : c.json(NOT_FOUND, 404)
 }
 
 export const updateApplication: RouteHandler<typeof updateApplicationRoute, AppEnv> = async (c) => {
-  const id = Number(c.req.valid('param').id)
+  const id = pk(c.req.valid('param').id)
   const changes = c.req.valid('json')
-  const current = await findOwnApplication(db(c), ownerId(c), id)
-  if (!current) return c.json(NOT_FOUND, 404)
-  const grantTypes = changes.authorization_grant_type ?? (current.grantTypes.split(' ') as ApplicationGrant[])
-  const redirectUris = changes.redirect_uris ?? current.redirectUris.split(' ').filter(Boolean)
-  const problems = applicationProblems(current.clientType, grantTypes, redirectUris)
+  const current = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
+  if (id === null || !current) return c.json(NOT_FOUND, 404)
+  const problems = applicationProblems({
+    clientType: current.clientType,
+    grantTypes: changes.authorization_grant_type ?? current.grantTypes,
+    redirectUris: changes.redirect_uris ?? current.redirectUris,
+  })
   if (problems) return c.json(problems, 400)
   if (changes.skip_authorization && !(await isStaff(c))) return c.json(STAFF_ONLY, 400)
   const updated = await updateOwnApplication(db(c), ownerId(c), id, {
@@ -104,14 +120,15 @@ export const updateApplication: RouteHandler<typeof updateApplicationRoute, AppE
 }
 
 export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, AppEnv> = async (c) => {
-  const deleted = await deleteOwnApplication(tokenStore(c), ownerId(c), Number(c.req.valid('param').id))
+  const id = pk(c.req.valid('param').id)
+  const deleted = id !== null && (await deleteOwnApplication(tokenStore(c), ownerId(c), id))
   return deleted ? c.body(null, 204) : c.json(NOT_FOUND, 404)
 }
 
 export const rotateSecret: RouteHandler<typeof rotateSecretRoute, AppEnv> = async (c) => {
-  const id = Number(c.req.valid('param').id)
-  const application = await findOwnApplication(db(c), ownerId(c), id)
-  if (!application) return c.json(NOT_FOUND, 404)
+  const id = pk(c.req.valid('param').id)
+  const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
+  if (id === null || !application) return c.json(NOT_FOUND, 404)
   const secret = application.clientType === 'public' ? null : await rotateClientSecret(db(c), ownerId(c), id)
   return c.json({ client_secret: secret }, 200, { 'Cache-Control': 'no-store' })
 }
@@ -130,6 +147,7 @@ export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, AppEnv> 
 }
 
 export const revokeToken: RouteHandler<typeof revokeAuthorizedTokenRoute, AppEnv> = async (c) => {
-  const revoked = await revokeAuthorizedToken(tokenStore(c), ownerId(c), Number(c.req.valid('param').id))
+  const id = pk(c.req.valid('param').id)
+  const revoked = id !== null && (await revokeAuthorizedToken(tokenStore(c), ownerId(c), id))
   return revoked ? c.body(null, 204) : c.json(NOT_FOUND, 404)
 }

@@ -1,18 +1,27 @@
 /**
  * @module
  * The management JSON API: DOT's application views (`/o/applications/`) and authorized-token
- * views (`/o/authorized-tokens/`) for the logged-in user or the owner's Bearer token.
+ * views (`/o/authorized-tokens/`) for the logged-in user: the session cookie only, and unsafe
+ * requests from this origin only. Tokens issued to clients are refused here.
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { DetailSchema } from '../api/schemas.ts'
+import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS, redirectUriProblem } from './application-rules.ts'
 import { APPLICATION_GRANTS, CLIENT_TYPES } from './applications.ts'
-import { isAllowedRedirectUri } from './authorize.ts'
 
+// The rule is application-rules.ts's, shared with the CLI; the schema only reports it per item.
 const RedirectUriSchema = z
   .string()
-  .max(2000)
-  .refine(isAllowedRedirectUri, 'Enter an https URI without a fragment (http only for localhost or 127.0.0.1).')
-  .openapi({ example: 'https://client.example.com/callback' })
+  .superRefine((value, ctx) => {
+    const problem = redirectUriProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+  .openapi({
+    example: 'https://client.example.com/callback',
+    maxLength: MAX_REDIRECT_URI_LENGTH,
+    description:
+      'https (http only for localhost, 127.0.0.1, [::1]); no fragment, whitespace, control characters or backslashes',
+  })
 
 const fields = {
   name: z.string().trim().min(1).max(255).openapi({ example: 'Photo Printer' }),
@@ -20,8 +29,8 @@ const fields = {
     .array(z.enum(APPLICATION_GRANTS))
     .min(1)
     .max(APPLICATION_GRANTS.length)
-    .openapi({ description: "DOT's grant names", example: ['authorization-code'] }),
-  redirect_uris: z.array(RedirectUriSchema).max(20),
+    .openapi({ description: "DOT's grant names; a repeated one is stored once", example: ['authorization-code'] }),
+  redirect_uris: z.array(RedirectUriSchema).max(MAX_REDIRECT_URIS),
   skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
 }
 
@@ -69,11 +78,16 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 })
-const IdParams = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '1' }) })
-const security: Record<string, string[]>[] = [{ bearer: ['read', 'write'] }, { session: [] }]
+// Any string reaches the handler, which answers 404 unless it is Django's <int:pk> ([0-9]+).
+const IdParams = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '1', pattern: '^[0-9]+$' }),
+})
+const security: Record<string, string[]>[] = [{ session: [] }]
 const errors = {
-  401: json(DetailSchema, 'Not authenticated'),
-  403: json(DetailSchema, 'The token lacks the read (GET) or write scope'),
+  403: json(
+    DetailSchema,
+    'No browser session (tokens are not accepted here), or an unsafe request from another origin',
+  ),
 }
 const notFound = { 404: json(DetailSchema, 'Not found, or not yours') }
 const fieldErrors = { 400: json(z.record(z.string(), z.array(z.string())), 'Field errors') }

@@ -4,7 +4,7 @@
  */
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { db, tokenStore } from '../lib/request-context.ts'
+import { db, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
@@ -33,5 +33,5 @@ export const revokeTokenAlias: RouteHandler<typeof revokeAliasRoute, AppEnv> = (
 export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const caller = await authenticateIntrospectionCaller(tokenStore(c), c.req.header('Authorization'), params)
-  return c.json(await introspectToken(db(c), params.token, caller), 200, NO_STORE_HEADERS)
+  return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller), 200, NO_STORE_HEADERS)
 }

@@ -3,7 +3,8 @@
  * Token endpoint handler: authenticate the client, run the grant, shape RFC 6749 §5.1.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
-import { clientIp, loginRateLimit } from '../lib/rate-limit.ts'
+import { logIn } from '../accounts/login.ts'
+import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { config, db, issuer, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
@@ -17,14 +18,15 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${params.grant_type}`)
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
   const application = await authenticateClient(db(c), credentials)
-  const limitLogin = async (username: string) => {
-    const outcome = await loginRateLimit(c.env, username, clientIp(c))
-    if (outcome.limited) {
+  const checkPassword = async (username: string, password: string) => {
+    const outcome = await logIn(db(c), loginGate(c.env, clientIp(c)), username, password)
+    if (!outcome.ok && outcome.limited) {
       throw new OAuthError('slow_down', 'Too many login attempts; retry later.', {
         status: 429,
         headers: { 'Retry-After': String(outcome.retryAfter) },
       })
     }
+    return outcome.ok ? outcome.user : null
   }
   const issued = await grant({
     store: tokenStore(c),
@@ -33,7 +35,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
     params,
     issuer: issuer(c),
     signingKeys: () => signingKeys(c),
-    limitLogin,
+    checkPassword,
   })
   return c.json(
     {

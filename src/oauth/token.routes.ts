@@ -82,7 +82,9 @@ export const tokenRoute = createRoute({
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
-    429: oauthError('slow_down: too many password attempts for this username or client IP (Retry-After)'),
+    429: oauthError(
+      'slow_down: too many password attempts from this client IP, or failed ones on this username from it (Retry-After)',
+    ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },
 })

@@ -4,10 +4,10 @@
  * holds the truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer
  * before it, and every revocation goes through `forgetCached` after D1 changed.
  */
-import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
-import { isWellFormedApiKey, isWellFormedToken, mintApiKey, mintToken } from '../crypto/token-format.ts'
+import { isWellFormedApiKey, mintApiKey, type TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { accessTokens, apiTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { type AuthContext, nowSeconds } from './auth-context.ts'
@@ -26,6 +26,8 @@ export type TokenStore = CacheTiers & {
   db: Db
   /** A read session that D1 may serve from a replica (opened on first use). */
   read: () => Db
+  /** Mints tokens and refuses forged ones before any I/O (keyed by SECRET_KEY). */
+  format: TokenFormat
 }
 
 const NO_MEMORY_TIERS = { memorySeconds: 0, memoryEntries: 0, negativeSeconds: 0 }
@@ -34,9 +36,10 @@ const NO_MEMORY_TIERS = { memorySeconds: 0, memoryEntries: 0, negativeSeconds: 0
 export function standaloneTokenStore(
   db: Db,
   kv: KVNamespace,
+  format: TokenFormat,
   waitUntil: (promise: Promise<unknown>) => void = (promise) => void promise,
 ): TokenStore {
-  return { db, read: () => db, kv, waitUntil, cache: NO_MEMORY_TIERS }
+  return { db, read: () => db, kv, format, waitUntil, cache: NO_MEMORY_TIERS }
 }
 
 export type IssueRequest = {
@@ -90,7 +93,7 @@ async function storeTokens(
   redemption: BatchItem<'sqlite'> | null,
 ): Promise<IssuedTokens | null> {
   const now = nowSeconds()
-  const accessToken = mintToken('access')
+  const accessToken = await store.format.mint('access')
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
@@ -107,7 +110,7 @@ async function storeTokens(
   let refreshToken: string | null = null
   let refreshHash: string | null = null
   if (request.refreshLifetime !== null) {
-    refreshToken = mintToken('refresh')
+    refreshToken = await store.format.mint('refresh')
     refreshHash = await sha256Hex(refreshToken)
     inserts.push(
       store.db.insert(refreshTokens).values({
@@ -149,8 +152,8 @@ async function storeTokens(
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
 export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
-  // The check value refuses a made-up token before any hashing or I/O.
-  if (!isWellFormedToken(token, 'access')) return null
+  // The checksum and MAC refuse a made-up token before any hashing or I/O.
+  if (!(await store.format.isWellFormed(token, 'access'))) return null
   const digest = await sha256Hex(token)
   return cachedLookup(
     store,
@@ -305,7 +308,7 @@ export async function findRefreshToken(
   token: string,
   applicationId: number,
 ): Promise<FoundRefreshToken> {
-  if (!isWellFormedToken(token, 'refresh')) return { status: 'invalid' }
+  if (!(await store.format.isWellFormed(token, 'refresh'))) return { status: 'invalid' }
   const row = await store.db
     .select()
     .from(refreshTokens)
@@ -357,7 +360,7 @@ export async function revokeFamily(store: TokenStore, familyId: string): Promise
 
 /** Revokes a refresh token of this application and, with it, its whole grant (RFC 7009 §2.1). */
 export async function revokeRefreshToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
-  if (!isWellFormedToken(token, 'refresh')) return false
+  if (!(await store.format.isWellFormed(token, 'refresh'))) return false
   const row = await store.db
     .select({ familyId: refreshTokens.familyId })
     .from(refreshTokens)
@@ -373,7 +376,7 @@ export async function revokeRefreshToken(store: TokenStore, token: string, appli
  * refresh token stays usable, as in DOT (§2.1 leaves that to the server).
  */
 export async function revokeAccessToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
-  if (!isWellFormedToken(token, 'access')) return false
+  if (!(await store.format.isWellFormed(token, 'access'))) return false
   const digest = await sha256Hex(token)
   const deleted = await deleteAccessTokenRows(
     store,
@@ -418,6 +421,87 @@ async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined):
     deleted.map((row) => row.tokenHash),
   )
   return deleted.length
+}
+
+/**
+ * A user was deactivated: `change` (the statement that deactivates them) runs in one D1
+ * transaction with the read of their live access tokens' and DRF key's digests, which are
+ * then forgotten in every cache tier. The D1 rows stay: every lookup that reaches D1 checks
+ * the user is active, so reactivation restores them (as DOT's validator checks is_active).
+ */
+export async function forgetUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
+  const [access, keys] = await store.db.batch([
+    store.db
+      .select({ tokenHash: accessTokens.tokenHash })
+      .from(accessTokens)
+      .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))),
+    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    change,
+  ])
+  await purgeUserCache(store, access, keys)
+}
+
+/**
+ * A user is deleted: `deletion` runs in one D1 transaction with the read of every digest its
+ * cascade removes (the user's access tokens and DRF key, and the access tokens of the
+ * applications the user owns, whoever they were issued to), then those go from every cache
+ * tier. Read and delete together, so no token issued in between escapes the purge.
+ */
+export async function forgetDeletedUserTokens(
+  store: TokenStore,
+  userId: number,
+  deletion: BatchItem<'sqlite'>,
+): Promise<void> {
+  const owned = store.db.select({ id: applications.id }).from(applications).where(eq(applications.userId, userId))
+  const [access, keys] = await store.db.batch([
+    store.db
+      .select({ tokenHash: accessTokens.tokenHash })
+      .from(accessTokens)
+      .where(
+        and(
+          or(eq(accessTokens.userId, userId), inArray(accessTokens.applicationId, owned)),
+          gt(accessTokens.expiresAt, nowSeconds()),
+        ),
+      ),
+    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    deletion,
+  ])
+  await purgeUserCache(store, access, keys)
+}
+
+/**
+ * Revokes every OAuth token of the user (access tokens deleted, refresh tokens retired) and
+ * their DRF key, in one D1 transaction with `change` (a password change), then purges them
+ * from every cache tier: whoever knew the old password and minted a credential loses it.
+ */
+export async function revokeUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
+  const [, , access, keys] = await store.db.batch([
+    change,
+    store.db
+      .update(refreshTokens)
+      .set({ revokedAt: nowSeconds() })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
+    store.db
+      .delete(accessTokens)
+      .where(eq(accessTokens.userId, userId))
+      .returning({ tokenHash: accessTokens.tokenHash }),
+    store.db.delete(apiTokens).where(eq(apiTokens.userId, userId)).returning({ keyHash: apiTokens.keyHash }),
+  ])
+  await purgeUserCache(store, access, keys)
+}
+
+async function purgeUserCache(
+  store: TokenStore,
+  access: { tokenHash: string }[],
+  keys: { keyHash: string }[],
+): Promise<void> {
+  await Promise.all([
+    purgeCache(
+      store,
+      access.map((row) => row.tokenHash),
+    ),
+    ...keys.map((row) => forgetCached(store, API_KEY_PREFIX + row.keyHash)),
+  ])
 }
 
 // Revocation is D1 first, then the cache tiers: the revoking location sees it at once, other

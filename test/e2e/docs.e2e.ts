@@ -1,27 +1,35 @@
 /**
  * @module
  * Browser test of /docs (`npm run test:e2e`, not part of `npm test`): Debian's chromium, driven by
- * playwright-core, opens Swagger UI served by `wrangler dev`, authorizes with the OAuth2 password
- * flow and the demo credentials, and calls /api/hello from the page. Swagger UI's assets, which the
- * page loads from the jsDelivr CDN, are answered from the installed swagger-ui-dist package and every
- * other outside request is refused, so the test runs without network.
+ * playwright-core, opens Swagger UI served by `wrangler dev` (its files from the `[assets]`
+ * directory, filled by scripts/docs-assets.ts), authorizes with the OAuth2 password flow and the
+ * demo credentials, and calls /api/hello from the page. Any request to another origin fails the
+ * test, as does a CSP violation or a credential left in the browser's storage.
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
+import { copyDocsAssets } from '../../scripts/docs-assets.ts'
 import { type DemoCredentials, seedDemo } from '../../src/cli/demo.ts'
 import { getDb } from '../../src/db/client.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 8797)
 const BASE = `http://127.0.0.1:${PORT}`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SWAGGER_UI_DIST = resolve('node_modules/swagger-ui-dist')
-const CDN = 'https://cdn.jsdelivr.net/npm/swagger-ui-dist'
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 const STARTUP_MS = 60_000
 
 const state = mkdtempSync(join(tmpdir(), 'eot-e2e-'))
@@ -53,13 +61,14 @@ before(async () => {
   await proxy.dispose()
   assert.ok(seeded, 'a fresh state directory must get fresh demo data')
   demo = seeded
+  copyDocsAssets()
   server = spawn(
     'npx',
     ['wrangler', 'dev', '--port', String(PORT), '--ip', '127.0.0.1', '--persist-to', state, '--var', 'SECRET_KEY:e2e'],
     { stdio: 'ignore', detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )
   await waitForServer()
-  browser = await chromium.launch({ executablePath: CHROMIUM })
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
 })
 
 after(async () => {
@@ -69,20 +78,49 @@ after(async () => {
   rmSync(state, { recursive: true, force: true })
 })
 
-test('/docs: authorize with the OAuth2 password flow, then GET /api/hello from the page', async () => {
+/**
+ * A page on which every request to another origin is refused and recorded, `blocked` requests of
+ * this origin fail too, and CSP violations are recorded.
+ */
+async function docsPage(blocked?: RegExp): Promise<{ page: Page; refused: string[]; violations: string[] }> {
   assert.ok(browser)
   const page = await browser.newPage()
   const refused: string[] = []
   await page.route('**/*', async (route) => {
     const url = route.request().url()
-    if (url.startsWith(BASE)) return route.continue()
-    if (url.startsWith(CDN)) return route.fulfill({ path: join(SWAGGER_UI_DIST, basename(new URL(url).pathname)) })
-    refused.push(url)
+    if (!url.startsWith(`${BASE}/`)) refused.push(url)
+    else if (!blocked?.test(new URL(url).pathname)) return route.continue()
     return route.abort()
   })
-  await page.goto(`${BASE}/docs`)
-  await page.locator('.btn.authorize').first().click()
+  const violations: string[] = []
+  await page.exposeFunction('reportViolation', (violation: string) => violations.push(violation))
+  // As a string: this file is type-checked without the DOM library.
+  await page.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (event) =>
+      window.reportViolation(event.violatedDirective + ' ' + event.blockedURI))`,
+  })
+  return { page, refused, violations }
+}
 
+/** Every key and value in localStorage and sessionStorage, and the page's cookies. */
+function browserStorage(page: Page): Promise<string> {
+  return page.evaluate(`[localStorage, sessionStorage]
+    .flatMap((storage) => Object.entries(storage).map(([key, value]) => key + '=' + value))
+    .concat(document.cookie ? [document.cookie] : [])
+    .join('\\n')`)
+}
+
+test('/docs: authorize with the OAuth2 password flow, then GET /api/hello; nothing from another origin, nothing stored', async () => {
+  const { page, refused, violations } = await docsPage()
+  // What the earlier page (persistAuthorization: true) left behind must be removed.
+  await page.goto(`${BASE}/healthz`)
+  await page.evaluate(`localStorage.setItem('authorized', '{"oauth2":{"password":"left-behind"}}')`)
+  await page.goto(`${BASE}/docs`)
+  await page.locator('#swagger-ui .information-container').waitFor()
+  assert.equal(await page.locator('#docs-status').count(), 0, 'the loading message is removed once Swagger UI runs')
+  assert.equal(await browserStorage(page), '')
+
+  await page.locator('.btn.authorize').first().click()
   const oauth2 = page.locator('.auth-container', { has: page.locator('#oauth_username') })
   await oauth2.locator('#oauth_username').fill(demo.username)
   await oauth2.locator('#oauth_password').fill(demo.password)
@@ -102,5 +140,62 @@ test('/docs: authorize with the OAuth2 password flow, then GET /api/hello from t
   assert.match((await body.textContent()) ?? '', /Hello, OAuth2!/)
   const status = await hello.locator('.live-responses-table tr.response .response-col_status').first().textContent()
   assert.equal(status?.trim(), '200')
+
+  // Authorized and used: still no credential (nor anything else) in the browser's storage.
+  const stored = await browserStorage(page)
+  for (const secret of [demo.username, demo.password, demo.clientSecret, 'eat_', 'access_token']) {
+    assert.ok(!stored.includes(secret), `browser storage holds ${secret}`)
+  }
+  assert.equal(stored, '')
+  await page.reload()
+  await page.locator('#swagger-ui .information-container').waitFor()
+  assert.equal(await page.locator('.auth-container button', { hasText: 'Logout' }).count(), 0)
   assert.deepEqual(refused, [])
+  assert.deepEqual(violations, [])
+  await page.close()
+})
+
+test('/docs: a readable message, pointing to /openapi.json, when the Swagger UI files cannot load', async () => {
+  const { page, refused } = await docsPage(/^\/docs\/swagger-ui\//)
+  await page.goto(`${BASE}/docs`)
+  const message = page.locator('#docs-status')
+  await page.waitForLoadState('load')
+  assert.ok(await message.isVisible())
+  assert.match(
+    (await message.textContent()) ?? '',
+    /Swagger UI files could not be loaded; \/openapi\.json is the document itself/,
+  )
+  assert.equal(await message.locator('a').getAttribute('href'), '/openapi.json')
+  assert.deepEqual(refused, [])
+  await page.close()
+})
+
+test('/docs headers under wrangler dev: CSP on the page; the static files typed, nosniff; nothing else published', async () => {
+  const docs = await fetch(`${BASE}/docs`)
+  const csp = docs.headers.get('Content-Security-Policy') ?? ''
+  assert.match(csp, /script-src 'self'(;|$)/)
+  assert.match(csp, /frame-ancestors 'none'/)
+  assert.equal(docs.headers.get('X-Frame-Options'), 'DENY')
+  for (const [path, type] of [
+    ['/docs/swagger-ui/swagger-ui-bundle.js', /^text\/javascript/],
+    ['/docs/swagger-ui/swagger-ui.css', /^text\/css/],
+    ['/docs/swagger-init.js', /^text\/javascript/],
+  ] as const) {
+    const response = await fetch(`${BASE}${path}`)
+    assert.equal(response.status, 200, path)
+    assert.match(response.headers.get('Content-Type') ?? '', type, path)
+    assert.equal(response.headers.get('X-Content-Type-Options'), 'nosniff', path)
+    await response.arrayBuffer()
+  }
+  // Only the copied files are assets: swagger-ui-dist's other files and the _headers file are not.
+  for (const path of [
+    '/_headers',
+    '/docs/swagger-ui/index.html',
+    '/docs/swagger-ui/package.json',
+    '/swagger-ui-bundle.js',
+  ]) {
+    const response = await fetch(`${BASE}${path}`)
+    assert.equal(response.status, 404, path)
+    await response.arrayBuffer()
+  }
 })

@@ -1,12 +1,18 @@
 /**
  * @module
  * `manage createapplication` (DOT's createapplication): prints the client secret once;
- * only its digest is stored.
+ * only its digest is stored. The options pass the management API's rules (application-rules.ts).
  */
 import { findUserByUsername } from '../../accounts/users.ts'
 import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys.ts'
-import { APPLICATION_GRANTS, CLIENT_TYPES, createApplication } from '../../oauth/applications.ts'
-import type { ApplicationGrant } from '../../oauth/grants/types.ts'
+import { applicationProblems } from '../../oauth/application-rules.ts'
+import {
+  APPLICATION_GRANTS,
+  type ApplicationGrant,
+  CLIENT_TYPES,
+  createApplication,
+  type NewApplication,
+} from '../../oauth/applications.ts'
 import type { Command } from './command.ts'
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string): T {
@@ -14,6 +20,56 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
     throw new Error(`${flag} must be one of: ${allowed.join(', ')}`)
   }
   return value as T
+}
+
+/** The API's field names as this command's flags, so a refusal names what to fix. */
+const FLAGS: Record<string, string> = {
+  authorization_grant_type: '--grant-type',
+  redirect_uris: '--redirect-uri',
+  post_logout_redirect_uris: '--post-logout-redirect-uri',
+  client_secret: '--client-secret',
+}
+
+/**
+ * The parsed options as a new application, checked by the same rules as the management API
+ * (application-rules.ts); throws one Error listing every problem.
+ */
+export function applicationFromOptions(values: Record<string, unknown>): Omit<NewApplication, 'userId'> {
+  const name = values.name as string | undefined
+  if (!name) throw new Error('--name is required')
+  const clientType = oneOf(values['client-type'], CLIENT_TYPES, '--client-type')
+  const grants = ((values['grant-type'] as string[] | undefined) ?? []).flatMap((grant) => grant.split(','))
+  if (grants.length === 0) throw new Error('--grant-type is required')
+  const grantTypes = grants.map((grant) => oneOf<ApplicationGrant>(grant, APPLICATION_GRANTS, '--grant-type'))
+  const redirectUris = (values['redirect-uri'] as string[] | undefined) ?? []
+  const postLogoutRedirectUris = (values['post-logout-redirect-uri'] as string[] | undefined) ?? []
+  const clientSecret = values['client-secret'] as string | undefined
+  const algorithm = oneOf(values.algorithm ?? 'RS256', SIGNING_ALGORITHMS, '--algorithm')
+  const problems = applicationProblems({ clientType, grantTypes, redirectUris, postLogoutRedirectUris, clientSecret })
+  if (problems) {
+    const lines = Object.entries(problems).map(([field, messages]) => {
+      const [list, index] = field.split('.')
+      const flag = FLAGS[list] ?? list
+      const value =
+        index === undefined
+          ? ''
+          : ` ${JSON.stringify((list === 'redirect_uris' ? redirectUris : postLogoutRedirectUris)[Number(index)])}`
+      return `${flag}${value}: ${messages.join(' ')}`
+    })
+    throw new Error(lines.join('\n'))
+  }
+  return {
+    name,
+    clientType,
+    grantTypes,
+    redirectUris,
+    skipAuthorization: Boolean(values['skip-authorization']),
+    canIntrospect: Boolean(values['can-introspect']),
+    algorithm,
+    postLogoutRedirectUris,
+    clientId: values['client-id'] as string | undefined,
+    clientSecret,
+  }
 }
 
 export const createapplication: Command = {
@@ -34,37 +90,11 @@ export const createapplication: Command = {
     'post-logout-redirect-uri': { type: 'string', multiple: true },
   },
   async run({ db }, values) {
-    const name = values.name as string | undefined
-    if (!name) throw new Error('--name is required')
-    const clientType = oneOf(values['client-type'], CLIENT_TYPES, '--client-type')
-    const grants = ((values['grant-type'] as string[] | undefined) ?? []).flatMap((grant) => grant.split(','))
-    if (grants.length === 0) throw new Error('--grant-type is required')
-    const grantTypes = grants.map((grant) => oneOf(grant, APPLICATION_GRANTS, '--grant-type') as ApplicationGrant)
-    const redirectUris = (values['redirect-uri'] as string[] | undefined) ?? []
-    if (grantTypes.includes('authorization-code') && redirectUris.length === 0) {
-      throw new Error('--redirect-uri is required for the authorization-code grant')
-    }
-    const algorithm = oneOf(values.algorithm, SIGNING_ALGORITHMS, '--algorithm')
-    const postLogoutRedirectUris = (values['post-logout-redirect-uri'] as string[] | undefined) ?? []
-    for (const uri of postLogoutRedirectUris) {
-      if (!URL.canParse(uri)) throw new Error(`--post-logout-redirect-uri must be an absolute URI: ${uri}`)
-    }
+    const input = applicationFromOptions(values)
     const username = values.user as string | undefined
     const owner = username ? await findUserByUsername(db, username) : undefined
     if (username && !owner) throw new Error(`No user named ${username}`)
-    const application = await createApplication(db, {
-      name,
-      clientType,
-      grantTypes,
-      redirectUris,
-      userId: owner?.id ?? null,
-      skipAuthorization: Boolean(values['skip-authorization']),
-      canIntrospect: Boolean(values['can-introspect']),
-      algorithm,
-      postLogoutRedirectUris,
-      clientId: values['client-id'] as string | undefined,
-      clientSecret: values['client-secret'] as string | undefined,
-    })
+    const application = await createApplication(db, { ...input, userId: owner?.id ?? null })
     console.log(`Application ${application.name} created successfully.`)
     console.log(`client_id:     ${application.clientId}`)
     if (application.clientSecret) {

@@ -6,6 +6,7 @@
  * error, since the stored digest cannot be turned back into the key.
  */
 import { findUserByUsername } from '../../accounts/users.ts'
+import { keyedTokenFormat } from '../../crypto/token-format.ts'
 import { createApiKey, replaceApiKey, standaloneTokenStore } from '../../tokens/store.ts'
 import type { Command } from './command.ts'
 
@@ -19,7 +20,9 @@ export const drf_create_token: Command = {
     const user = await findUserByUsername(db, username)
     if (!user) throw new Error(`Cannot create the Token for user ${username}: user does not exist`)
     const pending: Promise<unknown>[] = []
-    const store = standaloneTokenStore(db, env.TOKEN_CACHE, (promise) => void pending.push(promise))
+    // DRF keys carry no MAC: SECRET_KEY is needed only if the store minted OAuth tokens.
+    const format = keyedTokenFormat(env.SECRET_KEY)
+    const store = standaloneTokenStore(db, env.TOKEN_CACHE, format, (promise) => void pending.push(promise))
     const key = values.regenerate ? await replaceApiKey(store, user.id) : await createApiKey(store, user.id)
     await Promise.all(pending)
     if (key === null) {

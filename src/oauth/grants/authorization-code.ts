@@ -17,7 +17,7 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
   const { store, application, params } = input
   const code = requireParam(params, 'code')
   requireApplicationGrant(application, 'authorization-code')
-  const found = await findAuthorizationCode(store.db, code)
+  const found = await findAuthorizationCode(store.db, store.format, code)
   // §4.1.2: a code used twice is refused and everything issued from it revoked.
   if (found.status === 'reused') await revokeFamily(store, codeFamily(found.grant.id))
   if (found.status !== 'live') throw invalidGrant('Invalid authorization code.')

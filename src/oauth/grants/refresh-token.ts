@@ -15,18 +15,19 @@ import {
   revokeFamily,
   type TokenStore,
 } from '../../tokens/store.ts'
+import { allowsGrant } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { parseScope } from '../scopes.ts'
 import { type GrantHandler, requireParam } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
-const REFRESHING_GRANTS = ['password', 'authorization-code']
+const REFRESHING_GRANTS = ['password', 'authorization-code'] as const
 
 export const refreshTokenGrant: GrantHandler = async (input) => {
   const { store, config, application, params } = input
   const token = requireParam(params, 'refresh_token')
-  if (!application.grantTypes.split(' ').some((grant) => REFRESHING_GRANTS.includes(grant))) {
+  if (!REFRESHING_GRANTS.some((grant) => allowsGrant(application, grant))) {
     throw new OAuthError('unauthorized_client', 'This client may not use the refresh_token grant.')
   }
   const found = await findRefreshToken(store, token, application.id)

@@ -4,8 +4,9 @@
  */
 import type { Config } from '../../config.ts'
 import type { SigningKeys } from '../../crypto/signing-keys.ts'
-import type { Application } from '../../db/schema.ts'
+import type { Application, ApplicationGrant, User } from '../../db/schema.ts'
 import type { IssuedTokens, TokenStore } from '../../tokens/store.ts'
+import { allowsGrant } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 
 /** Token endpoint form parameters (RFC 6749 §4); each grant reads the ones it defines. */
@@ -29,8 +30,11 @@ export type GrantInput = {
   issuer: string
   /** Imported on first call (cached per isolate); only grants that issue id_tokens need them. */
   signingKeys: () => Promise<SigningKeys>
-  /** Counts a password attempt for `username` against the brute-force limits; throws slow_down (429) over them. */
-  limitLogin: (username: string) => Promise<void>
+  /**
+   * The active user with this username and password, or null: src/accounts/login.ts `logIn`
+   * with the brute-force limits; throws slow_down (429) over them, before checking the password.
+   */
+  checkPassword: (username: string, password: string) => Promise<User | null>
 }
 
 /** What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2). */
@@ -38,11 +42,8 @@ export type GrantResult = IssuedTokens & { idToken?: string }
 
 export type GrantHandler = (input: GrantInput) => Promise<GrantResult>
 
-/** DOT's authorization_grant_type names, as stored on an application. */
-export type ApplicationGrant = 'password' | 'client-credentials' | 'authorization-code'
-
 export function requireApplicationGrant(application: Application, grant: ApplicationGrant): void {
-  if (!application.grantTypes.split(' ').includes(grant)) {
+  if (!allowsGrant(application, grant)) {
     throw new OAuthError('unauthorized_client', `This client may not use the ${grant} grant.`)
   }
 }

@@ -3,7 +3,8 @@
  * `GET|POST /o/logout/`: RP-Initiated Logout 1.0 (DOT's OIDC_RP_INITIATED_LOGOUT_ENABLED).
  * Relying parties send the user here from their own site, so a POST may come cross-origin;
  * only the confirmation form (asked when the request does not prove who it is for) must be
- * posted from this site.
+ * posted from this site, and `confirm` in a GET's query counts for nothing: a link must
+ * never log anyone out.
  */
 import type { Context } from 'hono'
 import { z } from 'zod'
@@ -30,7 +31,8 @@ const LogoutRequestSchema = z.object({
 })
 const LOGOUT_PARAMS = Object.keys(LogoutRequestSchema.shape) as (keyof z.infer<typeof LogoutRequestSchema>)[]
 
-async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
+/** `fromForm`: a POST, the only request whose `confirm` counts (a GET is a link anyone can send). */
+async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): Promise<Response> {
   const repeated = LOGOUT_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1)
   const request = LogoutRequestSchema.parse(Object.fromEntries(LOGOUT_PARAMS.map((name) => [name, single(raw, name)])))
   let logout: Awaited<ReturnType<typeof validateLogoutRequest>>
@@ -51,7 +53,7 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
   // §2/§4: without an id_token_hint for the logged-in user, the user confirms first (a bare
   // link must not log anyone out), and that confirmation must come from this site.
   if (session && logout.subject !== String(session.user.id)) {
-    if (request.confirm !== LOGOUT_CONFIRMED) {
+    if (!fromForm || request.confirm !== LOGOUT_CONFIRMED) {
       const fields: Record<string, string> = {}
       if (logout.clientId) fields.client_id = logout.clientId
       if (request.post_logout_redirect_uri) fields.post_logout_redirect_uri = request.post_logout_redirect_uri
@@ -64,13 +66,14 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams): Promise<Response> {
     })
     if (!sameSite) return refused as Response
   }
-  if (session) endSession(c)
+  // Ends every copy of the session (src/accounts/session.ts), not only this browser's cookie.
+  if (session) await endSession(c, session)
   if (logout.redirectTo) return c.body(null, 302, { Location: logout.redirectTo, ...NO_STORE_HEADERS })
   return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
 }
 
-export const logoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c))
+export const logoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c), false)
 export const logoutForm = async (c: Context<AppEnv>) => {
   const raw = await formParams(c)
-  return raw ? rpLogout(c, raw) : malformedFormPage(c)
+  return raw ? rpLogout(c, raw, true) : malformedFormPage(c)
 }

@@ -7,6 +7,7 @@
 import type { JWTPayload } from 'jose'
 import type { SigningKeys } from '../../crypto/signing-keys.ts'
 import type { Db } from '../../db/client.ts'
+import { postLogoutRedirectUriProblem } from '../application-rules.ts'
 import { findApplicationByClientId } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { verifyIdToken } from './id-token.ts'
@@ -63,7 +64,7 @@ export async function validateLogoutRequest(
   // §3: a redirect is only honoured for a known client that registered that exact URI.
   if (!clientId) throw invalid('post_logout_redirect_uri needs id_token_hint or client_id.')
   const application = await findApplicationByClientId(db, clientId)
-  const registered = application?.postLogoutRedirectUris.split(' ').filter(Boolean) ?? []
+  const registered = application?.postLogoutRedirectUris ?? []
   if (!registered.includes(request.post_logout_redirect_uri)) {
     throw invalid('post_logout_redirect_uri is not registered for this client.')
   }
@@ -72,6 +73,10 @@ export async function validateLogoutRequest(
     redirect = new URL(request.post_logout_redirect_uri)
   } catch {
     throw invalid('post_logout_redirect_uri is not an absolute URI.')
+  }
+  // Rows registered before the rules were shared (e.g. `javascript:` through the CLI) stay refused.
+  if (postLogoutRedirectUriProblem(request.post_logout_redirect_uri)) {
+    throw invalid('post_logout_redirect_uri is not an allowed redirect URI.')
   }
   if (request.state) redirect.searchParams.set('state', request.state)
   return { subject, clientId, redirectTo: redirect.toString() }

@@ -1,0 +1,136 @@
+/**
+ * Issue 12 item 7: `manage createapplication` applies the management API's rules: no
+ * `javascript:` or plain-http non-loopback URIs, no one-character client secret. The command
+ * runs here against the test D1 as `npm run manage` runs it, but workerd has no node:util
+ * parseArgs, so `parse` below reads `--flag value` the way parseArgs does with the command's
+ * own options table (string/boolean, multiple).
+ */
+import { env } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
+import { describe, expect, it, vi } from 'vitest'
+import { applicationFromOptions, createapplication } from '../../src/cli/commands/createapplication.ts'
+import type { Database } from '../../src/cli/database.ts'
+import { sha256Hex } from '../../src/crypto/digest.ts'
+import { applications } from '../../src/db/schema.ts'
+import { basic, db, form, postToken, unique } from '../helpers.ts'
+
+const database = { db, env, close: async () => {} } as unknown as Database
+
+function parse(args: string[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const [name, option] of Object.entries(createapplication.options)) {
+    if (option.default !== undefined) values[name] = option.default
+  }
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].replace(/^--/, '')
+    const option = createapplication.options[name]
+    if (!args[i].startsWith('--') || !option) throw new Error(`Unknown option '${args[i]}'`)
+    if (option.type === 'boolean') values[name] = true
+    else {
+      const value = args[++i]
+      values[name] = option.multiple ? [...((values[name] as string[] | undefined) ?? []), value] : value
+    }
+  }
+  return values
+}
+
+async function manage(args: string[]) {
+  if (createapplication.offline) throw new Error('createapplication needs the database')
+  const values = parse(args)
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {})
+  try {
+    await createapplication.run(database, values, [])
+    return log.mock.calls.map((call) => call.join(' ')).join('\n')
+  } finally {
+    log.mockRestore()
+  }
+}
+
+const stored = (name: string) => db.select().from(applications).where(eq(applications.name, name))
+
+function codeApp(name: string, ...extra: string[]) {
+  return ['--name', name, '--client-type', 'confidential', '--grant-type', 'authorization-code', ...extra]
+}
+
+describe('issue 12 item 7: createapplication shares the API’s validators', () => {
+  it('refuses javascript: and plain-http non-loopback --redirect-uri and --post-logout-redirect-uri; stores nothing', async () => {
+    const name = unique('cli')
+    const refusals: [string[], RegExp][] = [
+      [['--redirect-uri', 'javascript:alert(1)'], /--redirect-uri "javascript:alert\(1\)": Enter an https URI/],
+      [['--redirect-uri', 'http://client.example/cb'], /--redirect-uri/],
+      [['--redirect-uri', 'https://client.example/cb https://evil.example/cb'], /whitespace/],
+      [
+        ['--redirect-uri', 'https://client.example/cb', '--post-logout-redirect-uri', 'javascript:alert(1)'],
+        /--post-logout-redirect-uri/,
+      ],
+      [
+        ['--redirect-uri', 'https://client.example/cb', '--post-logout-redirect-uri', 'http://rp.example/bye'],
+        /--post-logout-redirect-uri/,
+      ],
+      [
+        ['--redirect-uri', 'https://client.example/cb', '--client-secret', 'x'],
+        /--client-secret: A client secret needs at least 32 characters/,
+      ],
+      [[], /--redirect-uri: The authorization-code grant needs at least one redirect URI/],
+    ]
+    for (const [extra, message] of refusals) {
+      await expect(manage(codeApp(name, ...extra)), extra.join(' ')).rejects.toThrow(message)
+    }
+    await expect(
+      manage(['--name', name, '--client-type', 'public', '--grant-type', 'client-credentials']),
+    ).rejects.toThrow(/Public clients may not use the client-credentials grant/)
+    expect(await stored(name)).toEqual([])
+  })
+
+  it('creates a sound application with lists, each grant once, and a chosen secret that works', async () => {
+    const name = unique('cli')
+    const secret = 's'.repeat(40)
+    const output = await manage([
+      '--name',
+      name,
+      '--client-type',
+      'confidential',
+      '--grant-type',
+      'client-credentials,client-credentials',
+      '--grant-type',
+      'authorization-code',
+      '--redirect-uri',
+      'https://client.example/cb',
+      '--redirect-uri',
+      'http://127.0.0.1:8000/cb',
+      '--post-logout-redirect-uri',
+      'https://client.example/bye',
+      '--client-secret',
+      secret,
+    ])
+    expect(output).toContain(`client_secret: ${secret}`)
+    const [row] = await stored(name)
+    expect(row.grantTypes).toEqual(['client-credentials', 'authorization-code'])
+    expect(row.redirectUris).toEqual(['https://client.example/cb', 'http://127.0.0.1:8000/cb'])
+    expect(row.postLogoutRedirectUris).toEqual(['https://client.example/bye'])
+    expect(row.clientSecretHash).toBe(await sha256Hex(secret))
+    const token = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: basic(row.clientId, secret),
+    })
+    expect(token.status).toBe(200)
+  })
+
+  it('the options table takes every list flag more than once', () => {
+    for (const flag of ['grant-type', 'redirect-uri', 'post-logout-redirect-uri']) {
+      expect(createapplication.options[flag], flag).toMatchObject({ type: 'string', multiple: true })
+    }
+    expect(createapplication.options['client-secret']).toMatchObject({ type: 'string' })
+  })
+
+  it('applicationFromOptions reports every problem at once, by flag', () => {
+    expect(() =>
+      applicationFromOptions({
+        name: 'x',
+        'client-type': 'confidential',
+        'grant-type': ['authorization-code'],
+        'redirect-uri': ['https://ok.example/cb', 'javascript:x'],
+        'client-secret': 'short',
+      }),
+    ).toThrow(/--redirect-uri "javascript:x": .*\n--client-secret: /s)
+  })
+})
