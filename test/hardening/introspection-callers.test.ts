@@ -1,5 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { applicationFromOptions } from '../../src/cli/commands/createapplication.ts'
 import {
   basic,
   expectOAuthError,
@@ -102,5 +103,13 @@ describe('the introspection scope goes only to designated resource servers', () 
     const response = await getPage(`/o/authorize/?${query}`, await login(user))
     expect(response.status).toBe(302)
     expect(new URL(response.headers.get('Location') ?? '').searchParams.get('error')).toBe('invalid_scope')
+  })
+})
+
+describe('staff designate resource servers with manage createapplication --can-introspect', () => {
+  it('the flag is off unless given, and on when given', () => {
+    const base = { name: 'rs', 'client-type': 'confidential', 'grant-type': ['client-credentials'] }
+    expect(applicationFromOptions(base).canIntrospect).toBe(false)
+    expect(applicationFromOptions({ ...base, 'can-introspect': true }).canIntrospect).toBe(true)
   })
 })
