@@ -46,6 +46,8 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           SECRET_KEY: 'test-secret-key-not-for-production',
           OIDC_SIGNING_KEYS: await testSigningKeys(),
+          // As in production: the tests' origin is not a loopback host, so the issuer must be set.
+          ISSUER: 'https://example.com',
           ...testRsaPems(),
           // Most tests change D1 behind the cache and expect the next request to see it;
           // the memory tier is tested on its own (test/token-cache.test.ts).

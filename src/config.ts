@@ -67,7 +67,7 @@ export type Config = {
   defaultScopes: string[]
   pageSize: number
   idTokenLifetime: number
-  /** ISSUER without a trailing slash, or null: the issuer is then the request's origin. */
+  /** ISSUER without a trailing slash, or null: the issuer is then the request's origin, on loopback hosts only. */
   issuer: string | null
   tokenCache: CacheSettings
   /** Unix seconds after which legacy (CRC-only) tokens are refused, or null: accepted for ever. */

@@ -25,10 +25,10 @@ describe('GET /api/hello', () => {
     expect((await hello(`BEARER ${token}`)).status).toBe(200)
   })
 
-  it('RFC 6750 §3.1: no credentials → 401 with a bare Bearer challenge', async () => {
+  it('RFC 6750 §3.1 / RFC 7235 §4.1: no credentials → 401 with a bare challenge for each accepted scheme', async () => {
     const response = await hello()
     expect(response.status).toBe(401)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api"')
+    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", Token')
     expect(await response.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
   })
 
@@ -57,7 +57,7 @@ describe('GET /api/hello', () => {
     for (const value of [unknown, 'not-a-token', 'x'.repeat(600), 'bad!chars']) {
       const response = await hello(`Bearer ${value}`)
       expect(response.status).toBe(401)
-      expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_token"')
+      expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_token", Token')
       expect(await response.json()).toEqual({ detail: 'Invalid token.' })
     }
   })

@@ -67,7 +67,8 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
     ]) {
       const response = await api('/api/hello', { authorization: `Token ${value}` })
       expect(response.status, value).toBe(401)
-      expect(response.headers.get('WWW-Authenticate')).toBe('Token')
+      // DRF's Token challenge first, then the other scheme the API accepts (RFC 7235 §4.1).
+      expect(response.headers.get('WWW-Authenticate')).toBe('Token, Bearer realm="api"')
       expect(await response.json()).toEqual({ detail: 'Invalid token.' })
     }
   })

@@ -210,7 +210,7 @@ export function getPage(path: string, cookie?: string) {
 }
 
 /** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
-export async function fetchWithSettings(request: Request, settings: Record<string, string>) {
+export async function fetchWithSettings(request: Request, settings: Record<string, string | undefined>) {
   const { default: worker } = await import('../src/index.ts')
   const ctx = createExecutionContext()
   const response = await worker.fetch(request, { ...env, ...settings }, ctx)

@@ -10,8 +10,9 @@ function introspect(body: Record<string, string>, headers: Record<string, string
   })
 }
 
+/** A designated resource server (staff-set `can_introspect`): it may introspect any token. */
 async function resourceServer() {
-  const app = await makeApplication({ grantTypes: ['client-credentials'] })
+  const app = await makeApplication({ grantTypes: ['client-credentials'], canIntrospect: true })
   return { Authorization: basic(app.clientId, app.clientSecret ?? '') }
 }
 
@@ -36,10 +37,15 @@ describe('POST /o/introspect/', () => {
     expect(Math.abs((body.iat as number) - before)).toBeLessThan(5)
   })
 
-  it('RFC 7662 §2.1: a Bearer token with the introspection scope may call it', async () => {
+  it("RFC 7662 §2.1: a resource server's Bearer token with the introspection scope may call it", async () => {
     const { token } = await passwordToken('read')
-    const caller = await passwordToken('introspection')
-    const response = await introspect({ token }, { Authorization: `Bearer ${caller.token}` })
+    const server = await makeApplication({ grantTypes: ['client-credentials'], canIntrospect: true })
+    const caller = await (
+      await postToken(form({ grant_type: 'client_credentials', scope: 'introspection' }), {
+        Authorization: basic(server.clientId, server.clientSecret ?? ''),
+      })
+    ).json<{ access_token: string }>()
+    const response = await introspect({ token }, { Authorization: `Bearer ${caller.access_token}` })
     expect(response.status).toBe(200)
     expect((await response.json<{ active: boolean }>()).active).toBe(true)
   })
@@ -86,7 +92,7 @@ describe('POST /o/introspect/', () => {
     await expectOAuthError(await introspect({ token }), 401, 'invalid_client')
   })
 
-  it('RFC 7662 §2.3: wrong client secret, a public client or a Bearer token without the scope → 401', async () => {
+  it('RFC 7662 §2.3: wrong client secret, a public client or an unknown Bearer token → 401; a Bearer token without the scope → 403', async () => {
     const { token, app } = await passwordToken('read')
     await expectOAuthError(
       await introspect({ token }, { Authorization: basic(app.clientId, 'wrong') }),
@@ -95,7 +101,7 @@ describe('POST /o/introspect/', () => {
     )
     const publicApp = await makeApplication({ clientType: 'public' })
     await expectOAuthError(await introspect({ token, client_id: publicApp.clientId }), 401, 'invalid_client')
-    await expectOAuthError(await introspect({ token }, { Authorization: `Bearer ${token}` }), 401, 'invalid_client')
+    await expectOAuthError(await introspect({ token }, { Authorization: `Bearer ${token}` }), 403, 'insufficient_scope')
     await expectOAuthError(await introspect({ token }, { Authorization: 'Bearer eat_forged' }), 401, 'invalid_client')
   })
 
@@ -111,15 +117,15 @@ describe('POST /o/introspect/', () => {
 
 describe('GET /.well-known/oauth-authorization-server', () => {
   it('RFC 8414 §2/§3: lists the endpoints, grants, auth methods, PKCE methods and scopes supported', async () => {
-    const response = await SELF.fetch('https://auth.example.com/.well-known/oauth-authorization-server')
+    const response = await SELF.fetch('https://example.com/.well-known/oauth-authorization-server')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({
-      issuer: 'https://auth.example.com',
-      authorization_endpoint: 'https://auth.example.com/o/authorize/',
-      token_endpoint: 'https://auth.example.com/o/token/',
-      revocation_endpoint: 'https://auth.example.com/o/revoke-token/',
-      introspection_endpoint: 'https://auth.example.com/o/introspect/',
-      jwks_uri: 'https://auth.example.com/o/.well-known/jwks.json',
+      issuer: 'https://example.com',
+      authorization_endpoint: 'https://example.com/o/authorize/',
+      token_endpoint: 'https://example.com/o/token/',
+      revocation_endpoint: 'https://example.com/o/revoke-token/',
+      introspection_endpoint: 'https://example.com/o/introspect/',
+      jwks_uri: 'https://example.com/o/.well-known/jwks.json',
       scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

@@ -4,6 +4,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { app } from '../src/index.ts'
+import { fetchWithSettings } from './helpers.ts'
 
 const ORIGIN = 'https://example.com'
 // RFC 7518 §6.3.2 (RSA) and §6.2.2 (EC) private members; `k` is a symmetric key (§6.4.1).
@@ -61,11 +62,13 @@ describe('GET /.well-known/openid-configuration', () => {
     })
   })
 
-  it('OIDC Discovery 1.0 §4.3: the issuer is exactly the URL the document was fetched under', async () => {
-    const response = await SELF.fetch('https://auth.example.org/.well-known/openid-configuration')
+  it('OIDC Discovery 1.0 §4.3: with ISSUER unset, the issuer is exactly the loopback URL the document was fetched under', async () => {
+    const response = await fetchWithSettings(new Request('http://localhost:8787/.well-known/openid-configuration'), {
+      ISSUER: undefined,
+    })
     const metadata = await response.json<{ issuer: string; token_endpoint: string }>()
-    expect(metadata.issuer).toBe('https://auth.example.org')
-    expect(metadata.token_endpoint).toBe('https://auth.example.org/o/token/')
+    expect(metadata.issuer).toBe('http://localhost:8787')
+    expect(metadata.token_endpoint).toBe('http://localhost:8787/o/token/')
   })
 
   it('ISSUER overrides the request origin (a trailing slash is dropped)', async () => {

@@ -77,8 +77,8 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
       form({ ...params, client_id: other.clientId, client_secret: other.clientSecret ?? '' }),
     )
     await expectOAuthError(response, 400, 'invalid_grant')
-    // The refused attempt did not use the code up.
-    expect((await postToken(form(params))).status).toBe(200)
+    // RFC 9700 §4.5: the refused attempt spent the code (test/hardening/code-redemption.test.ts).
+    await expectOAuthError(await postToken(form(params)), 400, 'invalid_grant')
   })
 
   it('RFC 6749 §4.1.2: an expired code → invalid_grant', async () => {

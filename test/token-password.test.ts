@@ -101,11 +101,11 @@ describe('POST /o/token/ grant_type=password', () => {
     await expectError(response, 400, 'invalid_request')
   })
 
-  it('RFC 6749 §5.2: invalid_client (401) for a wrong secret in the body', async () => {
+  it('RFC 6749 §5.2 / RFC 7235 §3.1: invalid_client (401) for a wrong secret in the body, still challenged', async () => {
     const { params } = await setup()
     const response = await postToken(form({ ...params, client_secret: 'wrong' }))
     await expectError(response, 401, 'invalid_client')
-    expect(response.headers.get('WWW-Authenticate')).toBeNull()
+    expect(response.headers.get('WWW-Authenticate')).toBe('Basic realm="oauth"')
   })
 
   it('RFC 6749 §5.2: invalid_client (401) with WWW-Authenticate: Basic when Basic was used', async () => {

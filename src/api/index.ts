@@ -5,11 +5,11 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { authenticate } from '../auth/authenticate.ts'
+import { answerOtherMethods } from '../lib/method-not-allowed.ts'
 import { drfValidationHook } from '../lib/validation.ts'
 import type { AppEnv } from '../types.ts'
 import { buildTrigger, buildTriggerRoute } from './build-trigger.ts'
 import { hello, helloRoute } from './hello.ts'
-import { answerOtherMethods } from './method-not-allowed.ts'
 import { obtainApiKeyHandler } from './token-auth.handlers.ts'
 import { obtainApiKeyRoute } from './token-auth.routes.ts'
 import { createUserHandler, listUsersHandler } from './users.handlers.ts'

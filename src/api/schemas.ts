@@ -18,8 +18,10 @@ const detail = (description: string) => ({ description, content: { 'application/
 
 /** What the auth middleware and the permission guards can answer on any /api/* route. */
 export const AUTH_RESPONSES = {
-  400: detail('Malformed Bearer header (RFC 6750 §3.1 invalid_request)'),
-  401: detail('Missing, unknown or expired credentials; inactive user'),
+  400: detail('Malformed Bearer header, or a token sent in more than one way (RFC 6750 §3.1 invalid_request)'),
+  401: detail(
+    'Missing, unknown or expired credentials; inactive user. WWW-Authenticate names both schemes: Bearer realm="api" and Token',
+  ),
 } as const
 
 export const FORBIDDEN_RESPONSE = {

@@ -2,18 +2,29 @@
  * @module
  * Authentication middleware for the resource API: `Authorization: Bearer <token>` (OAuth2
  * access tokens) or `Authorization: Token <key>` (DRF keys) → `c.var.auth`. Each scheme is one
- * entry of a table. Credentials are read from the header only: RFC 9700 §4.3.2 advises against
- * access tokens in URLs, so `?access_token=` is ignored.
+ * entry of a table, which also gives every 401 its list of challenges. Credentials are read from
+ * the header only: RFC 9700 §4.3.2 advises against access tokens in URLs, so `?access_token=` is
+ * ignored, and refused beside a header (RFC 6750 §3.1).
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { tokenStore } from '../lib/request-context.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import { lookupApiKey } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
-import { credentialsProblem, parseAuthorization, verifyBearerToken } from './bearer.ts'
-import { invalidToken, MESSAGES, malformedBearer, notAuthenticated, tokenAuthFailed } from './responses.ts'
+import { credentialsProblem, parseAuthorization, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
+import {
+  bearerChallenge,
+  invalidToken,
+  MESSAGES,
+  malformedBearer,
+  notAuthenticated,
+  TOKEN_CHALLENGE,
+  tokenAuthFailed,
+} from './responses.ts'
 
 type Scheme = {
+  /** The scheme's bare challenge (RFC 7235 §4.1): every 401 of the API lists each scheme's. */
+  challenge: string
   /** How a header without credentials, or with spaces in them, is refused. */
   malformed: (c: Context, detail: string) => Response
   /** The caller, or the response refusing the credentials. */
@@ -21,6 +32,7 @@ type Scheme = {
 }
 
 const bearer: Scheme = {
+  challenge: bearerChallenge(),
   malformed: malformedBearer,
   async verify(c, credentials) {
     return (await verifyBearerToken(tokenStore(c), credentials)) ?? invalidToken(c)
@@ -29,6 +41,7 @@ const bearer: Scheme = {
 
 /** DRF's TokenAuthentication, with its exact messages. */
 const token: Scheme = {
+  challenge: TOKEN_CHALLENGE,
   malformed: tokenAuthFailed,
   async verify(c, credentials) {
     const found = await lookupApiKey(tokenStore(c), credentials)
@@ -40,20 +53,41 @@ const token: Scheme = {
 /** Lower-cased scheme name (RFC 7235 §2.1: case-insensitive) → how it is checked. */
 const SCHEMES: Record<string, Scheme> = { bearer, token }
 
+/**
+ * RFC 7235 §4.1: a 401 names every scheme the API accepts. The refusing scheme's challenge
+ * (with its error code) comes first; the others follow as further header lines.
+ */
+function challengeEveryScheme(response: Response): Response {
+  if (response.status !== 401) return response
+  const sent = response.headers.get('WWW-Authenticate') ?? ''
+  for (const scheme of Object.values(SCHEMES)) {
+    const name = scheme.challenge.split(' ')[0].toLowerCase()
+    if (!sent.toLowerCase().startsWith(name)) response.headers.append('WWW-Authenticate', scheme.challenge)
+  }
+  return response
+}
+
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const parsed = parseAuthorization(c.req.header('Authorization'))
-    if (!parsed) return notAuthenticated(c)
-    const name = parsed.scheme
-    // DRF: a scheme no authenticator claims means no credentials were given.
-    const scheme = Object.hasOwn(SCHEMES, name) ? SCHEMES[name] : undefined
-    if (!scheme) return notAuthenticated(c)
-    const problem = credentialsProblem(parsed.credentials)
-    if (problem) return scheme.malformed(c, problem)
-
-    const result = await scheme.verify(c, parsed.credentials)
-    if (result instanceof Response) return result
-    c.set('auth', result)
+    const refused = await identify(c)
+    if (refused) return challengeEveryScheme(refused)
     await next()
   }
+}
+
+/** Sets `c.var.auth`, or returns the response refusing the request. */
+async function identify(c: Context<AppEnv>): Promise<Response | undefined> {
+  const parsed = parseAuthorization(c.req.header('Authorization'))
+  if (!parsed) return notAuthenticated(c)
+  const name = parsed.scheme
+  // DRF: a scheme no authenticator claims means no credentials were given.
+  const scheme = Object.hasOwn(SCHEMES, name) ? SCHEMES[name] : undefined
+  if (!scheme) return notAuthenticated(c)
+  const problem = credentialsProblem(parsed.credentials)
+  if (problem) return scheme.malformed(c, problem)
+  if (await sendsTokenTwice(c)) return malformedBearer(c, MESSAGES.severalMethods)
+
+  const result = await scheme.verify(c, parsed.credentials)
+  if (result instanceof Response) return result
+  c.set('auth', result)
 }

@@ -5,6 +5,7 @@
  * their own error format. Tokens are read from the header only: RFC 9700 §4.3.2 advises
  * against access tokens in URLs, so `?access_token=` is ignored.
  */
+import type { Context } from 'hono'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import { lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 
@@ -17,7 +18,29 @@ const MAX_TOKEN_LENGTH = 512
 export const BEARER_MESSAGES = {
   noCredentials: 'Invalid token header. No credentials provided.',
   containsSpaces: 'Invalid token header. Token string should not contain spaces.',
+  severalMethods: 'Send the access token in one way only: the Authorization header.',
 } as const
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/**
+ * RFC 6750 §3.1: a request that uses more than one method to send an access token is an
+ * invalid_request. Tokens are only read from the header, so an `access_token` beside an
+ * Authorization header (in the query, RFC 6750 §2.3, or a form body, §2.2) is that case.
+ */
+export async function sendsTokenTwice(c: Context): Promise<boolean> {
+  if (c.req.header('Authorization') === undefined) return false
+  if (c.req.query('access_token') !== undefined) return true
+  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0].trim().toLowerCase()
+  if (mediaType !== FORM) return false
+  try {
+    // Hono caches the parsed body, so the route's validator reads it again for free.
+    return (await c.req.parseBody()).access_token !== undefined
+  } catch {
+    // An unreadable form is the route's to refuse.
+    return false
+  }
+}
 
 export type BearerOutcome =
   /** No Authorization header, or a scheme other than Bearer. */

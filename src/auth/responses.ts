@@ -16,7 +16,7 @@ export const MESSAGES = {
 } as const
 
 // DRF's TokenAuthentication.authenticate_header(): the challenge for a refused `Token` key.
-const TOKEN_CHALLENGE = 'Token'
+export const TOKEN_CHALLENGE = 'Token'
 
 export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 

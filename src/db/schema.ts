@@ -69,6 +69,11 @@ export const applications = sqliteTable('applications', {
     .default('RS256'),
   /** DOT's post_logout_redirect_uris, matched exactly (OIDC RP-Initiated Logout §3). */
   postLogoutRedirectUris: stringList('post_logout_redirect_uris').notNull().default(sql`''`),
+  /**
+   * A designated resource server (staff-set, `manage createapplication --can-introspect`): may
+   * introspect any token and obtain the `introspection` scope. Other clients see their own tokens only.
+   */
+  canIntrospect: integer('can_introspect', { mode: 'boolean' }).notNull().default(false),
   createdAt: createdAt(),
   updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
 })

@@ -13,8 +13,10 @@ import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
 import { keyedTokenFormat, type TokenFormat } from '../crypto/token-format.ts'
 import { type Db, getDb, openReadSession } from '../db/client.ts'
 import { countedKv } from '../db/kv.ts'
+import { OAuthError } from '../oauth/errors.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
+import { isLoopbackHost } from './loopback.ts'
 
 export const BOOKMARK_HEADER = 'X-D1-Bookmark'
 
@@ -27,9 +29,25 @@ export function db(c: Context<AppEnv>): Db {
   return getDb(c.env.DB)
 }
 
-/** ISSUER when set; otherwise this request's origin. */
+let missingIssuerLogged = false
+
+/**
+ * ISSUER when set; otherwise this request's origin, on a loopback host only (wrangler dev).
+ * Elsewhere the issuer would follow the Host header, and discovery documents naming an
+ * attacker's host would be cached publicly: the request is refused with a 503 (logged once).
+ */
 export function issuer(c: Context<AppEnv>): string {
-  return getConfig(c.env).issuer ?? new URL(c.req.url).origin
+  const configured = getConfig(c.env).issuer
+  if (configured !== null) return configured
+  const url = new URL(c.req.url)
+  if (isLoopbackHost(url.hostname)) return url.origin
+  if (!missingIssuerLogged) {
+    missingIssuerLogged = true
+    console.error(`ISSUER is not set: refusing OAuth requests for the non-loopback host ${url.host}`)
+  }
+  throw new OAuthError('temporarily_unavailable', 'The server is not configured: ISSUER is not set.', {
+    status: 503,
+  })
 }
 
 /** OIDC signing keys, imported once per isolate. */

@@ -34,6 +34,8 @@ export type NewApplication = {
   algorithm?: SigningAlgorithm
   /** Where RP-initiated logout may send the browser back to. */
   postLogoutRedirectUris?: string[]
+  /** A designated resource server: may introspect any token (staff only: the CLI sets it). */
+  canIntrospect?: boolean
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
   /** Generated for confidential clients when absent; public clients have none. */
@@ -55,6 +57,7 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       skipAuthorization: input.skipAuthorization ?? false,
       algorithm: input.algorithm ?? 'RS256',
       postLogoutRedirectUris: distinct(input.postLogoutRedirectUris ?? []),
+      canIntrospect: input.canIntrospect ?? false,
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
     })
@@ -128,4 +131,9 @@ export async function rotateClientSecret(db: Db, userId: number, id: number): Pr
     .returning({ id: applications.id })
     .get()
   return updated ? clientSecret : null
+}
+
+/** An application by its primary key (e.g. an access token's), or undefined. */
+export async function findApplicationById(db: Db, id: number): Promise<Application | undefined> {
+  return db.select().from(applications).where(eq(applications.id, id)).get()
 }

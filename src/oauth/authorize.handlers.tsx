@@ -19,11 +19,11 @@ import {
   type AuthorizeErrorCode,
   type AuthorizeRequest,
   authorizationResponseUrl,
-  hasLiveApproval,
+  maySkipConsent,
   type Prompt,
   validateAuthorizeRequest,
 } from './authorize.ts'
-import { NO_STORE_HEADERS } from './errors.ts'
+import { NO_STORE_HEADERS, OAuthError } from './errors.ts'
 
 const APPROVE = 'Approve'
 
@@ -74,6 +74,13 @@ function loginUrl(raw: RawParams, request: AuthorizeRequest): string {
 }
 
 async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | undefined): Promise<Response> {
+  // Before anything is minted: every response names the issuer, which must be known (ISSUER).
+  try {
+    issuer(c)
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error
+    return c.html(<ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
+  }
   const settings = config(c)
   const outcome = await validateAuthorizeRequest(db(c), settings, raw)
   if (outcome.kind === 'page') {
@@ -100,9 +107,7 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
   // OIDC Core §3.1.2.1 prompt=consent: ask again even when an earlier approval would do.
   const approved =
     decision === APPROVE ||
-    (!request.prompt.includes('consent') &&
-      (request.application.skipAuthorization ||
-        (await hasLiveApproval(db(c), session.user.id, request.application.id, request.scopes))))
+    (!request.prompt.includes('consent') && (await maySkipConsent(db(c), request, session.user.id)))
   if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
     const code = await createAuthorizationCode(db(c), tokenFormat(c), {

@@ -9,6 +9,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, accessTokens } from '../db/schema.ts'
+import { isLoopbackHost } from '../lib/loopback.ts'
 import { nowSeconds } from '../tokens/auth-context.ts'
 import { isAllowedRedirectUri } from './application-rules.ts'
 import { allowsGrant, findApplicationByClientId } from './applications.ts'
@@ -39,6 +40,13 @@ export const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const
 export type Prompt = (typeof PROMPTS)[number]
 // OIDC Core §3.1.2.1 max_age: "the allowable elapsed time in seconds" — a non-negative integer.
 const MAX_AGE = /^\d{1,10}$/
+
+/**
+ * Longest accepted values (UTF-16 code units). These values are echoed in redirects, stored with
+ * the code or put in id_tokens; nothing legitimate comes near (a JWT-encoded state fits 2048).
+ * code_challenge is bounded by its own grammar (43–128, RFC 7636 §4.2); the rest are checked against lists.
+ */
+export const MAX_PARAM_LENGTH = { state: 2048, nonce: 512, scope: 1024, login_hint: 256 } as const
 
 export type AuthorizeParams = z.infer<typeof AuthorizeRequestSchema>
 export const AUTHORIZE_PARAMS = Object.keys(AuthorizeRequestSchema.shape) as (keyof AuthorizeParams)[]
@@ -122,13 +130,18 @@ export async function validateAuthorizeRequest(
     return { kind: 'page', error: 'invalid_redirect_uri', description: 'Missing or unregistered redirect_uri.' }
   }
 
-  const state = repeated.includes('state') ? undefined : params.state
+  const tooLong = (Object.keys(MAX_PARAM_LENGTH) as (keyof typeof MAX_PARAM_LENGTH)[]).filter(
+    (name) => (params[name]?.length ?? 0) > MAX_PARAM_LENGTH[name],
+  )
+  // An over-long state is not echoed back.
+  const state = repeated.includes('state') || tooLong.includes('state') ? undefined : params.state
   const fail = (error: AuthorizeErrorCode, description: string): AuthorizeOutcome => ({
     kind: 'redirect',
     redirectUri,
     params: { error, error_description: description, state },
   })
   if (repeated.length > 0) return fail('invalid_request', `Repeated parameter: ${repeated.join(', ')}.`)
+  if (tooLong.length > 0) return fail('invalid_request', `Parameter too long: ${tooLong.join(', ')}.`)
   if (!params.response_type) return fail('invalid_request', 'Missing parameter: response_type.')
   if (params.response_type !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.')
   if (!allowsGrant(application, 'authorization-code')) {
@@ -137,7 +150,7 @@ export async function validateAuthorizeRequest(
 
   let scopes: string[]
   try {
-    scopes = resolveScopes(params.scope, config)
+    scopes = resolveScopes(params.scope, config, application)
   } catch (error) {
     if (error instanceof OAuthError) return fail('invalid_scope', error.message)
     throw error
@@ -189,15 +202,25 @@ export async function validateAuthorizeRequest(
 }
 
 /**
+ * Whether the consent page may be skipped. RFC 8252 §8.6: a public client's client_id proves
+ * nothing, so any app on the machine can send its request and listen on its loopback port;
+ * without proof of the client's identity no request is approved automatically. So for public
+ * clients earlier approvals never count, and a staff-set skip_authorization counts only for
+ * a claimed https redirect_uri (which only the real client receives), not for a loopback one.
+ */
+export async function maySkipConsent(db: Db, request: AuthorizeRequest, userId: number): Promise<boolean> {
+  const { application } = request
+  if (application.clientType === 'public') {
+    return application.skipAuthorization && !isLoopbackHost(new URL(request.redirectUri).hostname)
+  }
+  return application.skipAuthorization || (await hasLiveApproval(db, userId, application.id, request.scopes))
+}
+
+/**
  * DOT's APPROVAL_PROMPT = 'auto': the user approved this application before, and a live
  * access token of theirs for it already covers every requested scope.
  */
-export async function hasLiveApproval(
-  db: Db,
-  userId: number,
-  applicationId: number,
-  scopes: string[],
-): Promise<boolean> {
+async function hasLiveApproval(db: Db, userId: number, applicationId: number, scopes: string[]): Promise<boolean> {
   const rows = await db
     .select({ scope: accessTokens.scope })
     .from(accessTokens)

@@ -7,7 +7,7 @@ import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { findApplicationByClientId } from './applications.ts'
-import { OAuthError } from './errors.ts'
+import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** RFC 8414 token_endpoint_auth_methods_supported: `none` is a public client. */
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const
@@ -38,7 +38,7 @@ export function readClientCredentials(
     }
     return { ...credentials, method: 'client_secret_basic' }
   }
-  if (!body.client_id) throw new OAuthError('invalid_client', 'Client authentication failed.', { status: 401 })
+  if (!body.client_id) throw new OAuthError('invalid_client', 'Client authentication failed.', basicChallenge)
   return {
     clientId: body.client_id,
     clientSecret: body.client_secret ?? null,
@@ -46,7 +46,8 @@ export function readClientCredentials(
   }
 }
 
-const basicChallenge = { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="oauth"' } } as const
+// RFC 6749 §5.2 / RFC 7235 §3.1: every invalid_client 401 names the scheme to retry with.
+const basicChallenge = { status: 401, headers: { 'WWW-Authenticate': CLIENT_CHALLENGE } } as const
 
 function decodeBasic(header: string): { clientId: string; clientSecret: string } | null {
   const match = BASIC.exec(header)
@@ -77,15 +78,10 @@ function decodeFormComponent(value: string): string {
 }
 
 /**
- * The application the credentials prove, or invalid_client (401, with a Basic challenge
- * when Basic was used). Confidential clients must present their secret; public ones must not.
+ * The application the credentials prove, or invalid_client (401, with a Basic challenge). Confidential clients must present their secret; public ones must not.
  */
 export async function authenticateClient(db: Db, credentials: ClientCredentials): Promise<Application> {
-  const failure = new OAuthError(
-    'invalid_client',
-    'Client authentication failed.',
-    credentials.method === 'client_secret_basic' ? basicChallenge : { status: 401 },
-  )
+  const failure = new OAuthError('invalid_client', 'Client authentication failed.', basicChallenge)
   const application = await findApplicationByClientId(db, credentials.clientId)
   const presented = credentials.clientSecret === null ? null : await sha256Hex(credentials.clientSecret)
   if (!application) throw failure

@@ -7,11 +7,10 @@ import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
+import { findApplicationById } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
-import { OAuthError } from './errors.ts'
-
-/** The scope a Bearer token needs to call the introspection endpoint (DOT's convention). */
-export const INTROSPECTION_SCOPE = 'introspection'
+import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
+import { INTROSPECTION_SCOPE } from './scopes.ts'
 
 export type Introspection =
   | {
@@ -26,37 +25,74 @@ export type Introspection =
     }
   | { active: false }
 
-// RFC 7662 §2.3: a caller that fails authentication gets 401.
+/**
+ * Who asks. A designated resource server (`applications.can_introspect`, staff-set) may learn
+ * about any token; any other confidential client only about its own tokens.
+ */
+export type IntrospectionCaller = { kind: 'resource-server' } | { kind: 'client'; clientId: string }
+
+// RFC 7662 §2.3: a caller that fails authentication gets 401, challenged with both schemes it may use.
+const INTROSPECTION_CHALLENGE = `${CLIENT_CHALLENGE}, Bearer realm="oauth"`
 const unauthorized = () =>
-  new OAuthError('invalid_client', 'Authentication required to introspect tokens.', { status: 401 })
+  new OAuthError('invalid_client', 'Authentication required to introspect tokens.', {
+    status: 401,
+    headers: { 'WWW-Authenticate': INTROSPECTION_CHALLENGE },
+  })
 
 /**
- * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials) or holds
- * a Bearer token with the `introspection` scope. Throws a 401 OAuthError otherwise.
+ * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials), or a Bearer
+ * token with the `introspection` scope issued to a designated resource server. Throws a 401
+ * OAuthError for failed authentication, 403 insufficient_scope for a Bearer token without that right.
  */
 export async function authenticateIntrospectionCaller(
   store: TokenStore,
   authorization: string | undefined,
   body: { client_id?: string; client_secret?: string },
-): Promise<void> {
+): Promise<IntrospectionCaller> {
   const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
   if (bearer) {
     const caller = await lookupAccessToken(store, bearer[1])
-    if (!caller?.scopes.includes(INTROSPECTION_SCOPE)) throw unauthorized()
-    return
+    if (!caller) throw unauthorized()
+    // Tokens issued before applications were designated may carry the scope: the flag decides.
+    const application =
+      caller.applicationId === null ? undefined : await findApplicationById(store.db, caller.applicationId)
+    if (!caller.scopes.includes(INTROSPECTION_SCOPE) || !application?.canIntrospect) {
+      throw new OAuthError('insufficient_scope', 'This token may not introspect tokens.', {
+        status: 403,
+        headers: {
+          'WWW-Authenticate': `Bearer realm="oauth", error="insufficient_scope", scope="${INTROSPECTION_SCOPE}"`,
+        },
+      })
+    }
+    return { kind: 'resource-server' }
   }
   if (authorization === undefined && body.client_id === undefined) throw unauthorized()
-  const credentials = readClientCredentials(authorization, body)
-  // Public clients prove nothing with a client_id alone.
-  if (credentials.method === 'none') throw unauthorized()
-  await authenticateClient(store.db, credentials)
+  try {
+    const credentials = readClientCredentials(authorization, body)
+    // Public clients prove nothing with a client_id alone.
+    if (credentials.method === 'none') throw unauthorized()
+    const application = await authenticateClient(store.db, credentials)
+    return application.canIntrospect ? { kind: 'resource-server' } : { kind: 'client', clientId: application.clientId }
+  } catch (error) {
+    throw error instanceof OAuthError && error.status === 401 ? unauthorized() : error
+  }
 }
 
-/** RFC 7662 §2.2: what is known about a live access token; `{active: false}` for anything else. */
-export async function introspectToken(db: Db, format: TokenFormat, token: string): Promise<Introspection> {
+/**
+ * RFC 7662 §2.2: what is known about a live access token; `{active: false}` for anything else,
+ * and for another client's token when the caller is not a resource server (§2.2 allows it; §4
+ * advises it against token scanning: a caller learns nothing it could not learn from its own tokens).
+ */
+export async function introspectToken(
+  db: Db,
+  format: TokenFormat,
+  token: string,
+  caller: IntrospectionCaller,
+): Promise<Introspection> {
   if (!(await format.isWellFormed(token, 'access'))) return { active: false }
   const row = await findLiveAccessToken(db, await sha256Hex(token))
   if (!row) return { active: false }
+  if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }
   return {
     active: true,
     scope: row.scope,

@@ -5,9 +5,9 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { HTTPException } from 'hono/http-exception'
-import { answerOtherMethods } from '../api/method-not-allowed.ts'
 import { sessionOwner } from '../auth/owner.ts'
 import { handleError } from '../lib/errors.ts'
+import { answerOtherMethods } from '../lib/method-not-allowed.ts'
 import { drfValidationHook } from '../lib/validation.ts'
 import type { AppEnv } from '../types.ts'
 import * as handlers from './management.handlers.ts'

@@ -32,6 +32,6 @@ export const revokeTokenAlias: RouteHandler<typeof revokeAliasRoute, AppEnv> = (
 
 export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
-  await authenticateIntrospectionCaller(tokenStore(c), c.req.header('Authorization'), params)
-  return c.json(await introspectToken(db(c), tokenFormat(c), params.token), 200, NO_STORE_HEADERS)
+  const caller = await authenticateIntrospectionCaller(tokenStore(c), c.req.header('Authorization'), params)
+  return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller), 200, NO_STORE_HEADERS)
 }

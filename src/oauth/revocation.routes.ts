@@ -3,7 +3,7 @@
  * `POST /o/revoke-token/` (RFC 7009) and `POST /o/introspect/` (RFC 7662).
  */
 import { createRoute, z } from '@hono/zod-openapi'
-import { OAuthErrorSchema } from './token.routes.ts'
+import { formEncodedOnly, OAuthErrorSchema } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -35,11 +35,13 @@ function revocationRoute(path: string, hide: boolean) {
     tags: ['OAuth2'],
     summary: 'Revoke a token (RFC 7009)',
     security: [{ clientBasic: [] }],
+    middleware: [formEncodedOnly],
     request: formRequest(),
     responses: {
       200: { description: 'Revoked, or the token was unknown (RFC 7009 §2.2)' },
       400: oauthError('invalid_request'),
       401: oauthError('invalid_client'),
+      405: oauthError('invalid_request: only POST (Allow: POST)'),
     },
   })
 }
@@ -68,12 +70,18 @@ export const introspectRoute = createRoute({
   path: '/o/introspect/',
   tags: ['OAuth2'],
   summary: 'Introspect a token (RFC 7662)',
-  description: 'Callers: a confidential client, or a Bearer token with the `introspection` scope.',
+  description:
+    'Callers: a designated resource server (application flag `can_introspect`, set by staff), by its client ' +
+    'credentials or a Bearer token of it with the `introspection` scope, learns about any token; any other ' +
+    'confidential client only about its own tokens (`{"active": false}` for the rest).',
   security: INTROSPECTION_CALLERS,
+  middleware: [formEncodedOnly],
   request: formRequest(),
   responses: {
     200: { description: 'Token state', content: { 'application/json': { schema: IntrospectionSchema } } },
     400: oauthError('invalid_request'),
     401: oauthError('invalid_client: no or wrong caller credentials (RFC 7662 §2.3)'),
+    403: oauthError('insufficient_scope: a Bearer token without the introspection right'),
+    405: oauthError('invalid_request: only POST (Allow: POST)'),
   },
 })

@@ -3,19 +3,36 @@
  * Requested scope → granted scopes (RFC 6749 §3.3).
  */
 import type { Config } from '../config.ts'
+import type { Application } from '../db/schema.ts'
 import { OAuthError } from './errors.ts'
 
 export function parseScope(scope: string): string[] {
   return [...new Set(scope.split(' ').filter(Boolean))]
 }
 
-/** The configured default when no scope was requested; invalid_scope for any unknown scope. */
-export function resolveScopes(requested: string | undefined, config: Config): string[] {
-  if (requested === undefined || requested.trim() === '') return config.defaultScopes
+/** The scope a Bearer token needs to call the introspection endpoint (DOT's convention). */
+export const INTROSPECTION_SCOPE = 'introspection'
+
+/**
+ * The configured default when no scope was requested; invalid_scope for any unknown scope.
+ * The introspection scope goes only to designated resource servers (`applications.can_introspect`,
+ * staff-set): any other client asking for it, by any grant, gets invalid_scope.
+ */
+export function resolveScopes(
+  requested: string | undefined,
+  config: Config,
+  application: Pick<Application, 'canIntrospect'>,
+): string[] {
+  const allowed = (scope: string) => scope !== INTROSPECTION_SCOPE || application.canIntrospect
+  if (requested === undefined || requested.trim() === '') return config.defaultScopes.filter(allowed)
   const scopes = parseScope(requested)
   const unknown = scopes.filter((scope) => !Object.hasOwn(config.scopes, scope))
   if (unknown.length > 0) {
     throw new OAuthError('invalid_scope', `Unknown scope: ${unknown.join(' ')}`)
+  }
+  const refused = scopes.filter((scope) => !allowed(scope))
+  if (refused.length > 0) {
+    throw new OAuthError('invalid_scope', `Scope not available to this client: ${refused.join(' ')}`)
   }
   return scopes
 }

@@ -3,6 +3,20 @@
  * `POST /o/token/` (RFC 6749 §3.2): one schema validates the form and documents it.
  */
 import { createRoute, z } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import { OAuthError } from './errors.ts'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/**
+ * RFC 6749 §3.2 (and RFC 7009 §2.1, RFC 7662 §2.1): the body is form-urlencoded, nothing else.
+ * Hono's form validator would read multipart too, and a JSON body would skip it.
+ */
+export const formEncodedOnly: MiddlewareHandler = async (c, next) => {
+  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0].trim().toLowerCase()
+  if (mediaType !== FORM) throw new OAuthError('invalid_request', `The request body must be ${FORM}.`)
+  await next()
+}
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -53,16 +67,20 @@ export const tokenRoute = createRoute({
   tags: ['OAuth2'],
   summary: 'Issue tokens',
   security: [{ clientBasic: [] }],
+  middleware: [formEncodedOnly],
   request: {
     body: {
       required: true,
-      content: { 'application/x-www-form-urlencoded': { schema: TokenRequestSchema } },
+      content: { [FORM]: { schema: TokenRequestSchema } },
     },
   },
   responses: {
     200: { description: 'Tokens (RFC 6749 §5.1)', content: { 'application/json': { schema: TokenResponseSchema } } },
-    400: oauthError('invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope'),
+    400: oauthError(
+      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope',
+    ),
     401: oauthError('invalid_client'),
+    405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
     429: oauthError(
       'slow_down: too many password attempts from this client IP, or failed ones on this username from it (Retry-After)',

@@ -64,6 +64,7 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
     grantTypes,
     redirectUris,
     skipAuthorization: Boolean(values['skip-authorization']),
+    canIntrospect: Boolean(values['can-introspect']),
     algorithm,
     postLogoutRedirectUris,
     clientId: values['client-id'] as string | undefined,
@@ -73,7 +74,7 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },
@@ -83,6 +84,8 @@ export const createapplication: Command = {
     'client-secret': { type: 'string' },
     user: { type: 'string' },
     'skip-authorization': { type: 'boolean' },
+    // A designated resource server: introspects any token (RFC 7662), may hold the introspection scope.
+    'can-introspect': { type: 'boolean' },
     algorithm: { type: 'string', default: 'RS256' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
   },

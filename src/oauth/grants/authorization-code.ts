@@ -22,12 +22,13 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
   if (found.status === 'reused') await revokeFamily(store, codeFamily(found.grant.id))
   if (found.status !== 'live') throw invalidGrant('Invalid authorization code.')
   const { grant } = found
-  // §4.1.3: the code was issued to this client, for this redirect_uri.
-  if (grant.applicationId !== application.id) throw invalidGrant('Invalid authorization code.')
-  if (params.redirect_uri !== grant.redirectUri)
-    throw invalidGrant('redirect_uri does not match the authorization request.')
-  await checkCodeVerifier(grant, params.code_verifier)
-  if (!grant.isActive) throw invalidGrant('Invalid authorization code.')
+  const problem = await redemptionProblem(grant, application.id, params)
+  if (problem) {
+    // RFC 9700 §4.5 / RFC 7636 §4.6: a failed redemption spends the code, so a stolen code
+    // cannot be tried again with another verifier, redirect_uri or client.
+    await markCodeRedeemed(store.db, grant)
+    throw invalidGrant(problem)
+  }
 
   const issued = await issueCodeTokens(input, grant)
   if (!issued) {
@@ -38,16 +39,27 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
   return issued
 }
 
-/** RFC 7636 §4.6, and RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a PKCE downgrade. */
-async function checkCodeVerifier(grant: StoredGrant, verifier: string | undefined): Promise<void> {
+/** Why this redemption of a live code fails, or null when it may proceed. */
+async function redemptionProblem(
+  grant: StoredGrant,
+  applicationId: number,
+  params: GrantInput['params'],
+): Promise<string | null> {
+  // §4.1.3: the code was issued to this client, for this redirect_uri.
+  if (grant.applicationId !== applicationId) return 'Invalid authorization code.'
+  if (params.redirect_uri !== grant.redirectUri) return 'redirect_uri does not match the authorization request.'
+  const verifier = params.code_verifier
+  // RFC 7636 §4.6, and RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a PKCE downgrade.
   if (grant.codeChallenge === '') {
-    if (verifier !== undefined) throw invalidGrant('No code_challenge was sent with this code.')
-    return
+    if (verifier !== undefined) return 'No code_challenge was sent with this code.'
+  } else {
+    if (verifier === undefined) return 'Missing code_verifier.'
+    if (!(await verifyCodeVerifier(verifier, grant.codeChallenge, grant.codeChallengeMethod))) {
+      return 'Invalid code_verifier.'
+    }
   }
-  if (verifier === undefined) throw invalidGrant('Missing code_verifier.')
-  if (!(await verifyCodeVerifier(verifier, grant.codeChallenge, grant.codeChallengeMethod))) {
-    throw invalidGrant('Invalid code_verifier.')
-  }
+  if (!grant.isActive) return 'Invalid authorization code.'
+  return null
 }
 
 /**

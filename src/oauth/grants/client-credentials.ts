@@ -13,7 +13,7 @@ export const clientCredentialsGrant: GrantHandler = async ({ store, config, appl
     throw new OAuthError('unauthorized_client', 'Only confidential clients may use the client_credentials grant.')
   }
   requireApplicationGrant(application, 'client-credentials')
-  const scopes = resolveScopes(params.scope, config)
+  const scopes = resolveScopes(params.scope, config, application)
   // §4.4.3: "A refresh token SHOULD NOT be included."
   return issueTokens(store, {
     userId: null,

@@ -11,7 +11,7 @@ export const passwordGrant: GrantHandler = async ({ store, config, application, 
   const username = requireParam(params, 'username')
   const password = requireParam(params, 'password')
   requireApplicationGrant(application, 'password')
-  const scopes = resolveScopes(params.scope, config)
+  const scopes = resolveScopes(params.scope, config, application)
   const user = await checkPassword(username, password)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
   return issueTokens(store, {

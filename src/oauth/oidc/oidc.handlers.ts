@@ -3,7 +3,7 @@
  * OIDC handlers: discovery, JWKS and UserInfo.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
-import { authenticateBearer } from '../../auth/bearer.ts'
+import { authenticateBearer, BEARER_MESSAGES, type BearerOutcome, sendsTokenTwice } from '../../auth/bearer.ts'
 import { config, db, issuer, signingKeys, tokenStore } from '../../lib/request-context.ts'
 import type { AppEnv } from '../../types.ts'
 import { NO_STORE_HEADERS } from '../errors.ts'
@@ -24,7 +24,10 @@ export const getJwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) =>
   c.json((await signingKeys(c)).jwks as { keys: Record<string, string>[] }, 200, JWKS_CACHE)
 
 export const getUserinfo: RouteHandler<typeof userinfoGetRoute, AppEnv> = async (c) => {
-  const outcome = await authenticateBearer(tokenStore(c), c.req.header('Authorization'))
+  // RFC 6750 §3.1: a token sent both in the header and as access_token is an invalid_request.
+  const outcome: BearerOutcome = (await sendsTokenTwice(c))
+    ? { kind: 'malformed', detail: BEARER_MESSAGES.severalMethods }
+    : await authenticateBearer(tokenStore(c), c.req.header('Authorization'))
   // OIDC Core §5.3.2: personal data; never cached.
   return c.json(await userinfoClaims(db(c), outcome), 200, NO_STORE_HEADERS)
 }

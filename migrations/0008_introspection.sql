@@ -1,0 +1,1 @@
+ALTER TABLE `applications` ADD `can_introspect` integer DEFAULT false NOT NULL;
