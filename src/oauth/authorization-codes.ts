@@ -9,7 +9,7 @@ import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { grants, users } from '../db/schema.ts'
-import { nowSeconds } from '../tokens/auth-context.ts'
+import { nowSeconds } from '../lib/time.ts'
 
 export type NewAuthorizationCode = {
   applicationId: number

@@ -6,7 +6,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { accessTokens, applications } from '../db/schema.ts'
-import { nowSeconds } from '../tokens/auth-context.ts'
+import { nowSeconds } from '../lib/time.ts'
 import { deleteAccessTokens, type TokenStore } from '../tokens/store.ts'
 
 export type AuthorizedToken = {

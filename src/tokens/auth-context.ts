@@ -17,7 +17,3 @@ export type AuthContext = {
   /** Unix seconds; null for DRF keys, which do not expire. */
   expiresAt: number | null
 }
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
-}

@@ -16,7 +16,8 @@
  * - KV: the context under the digest, expiring with the token (see `writeKv`).
  * Every answer is re-checked for expiry, whichever tier it came from.
  */
-import { type AuthContext, nowSeconds } from './auth-context.ts'
+import { nowSeconds } from '../lib/time.ts'
+import type { AuthContext } from './auth-context.ts'
 
 // KV refuses an `expiration` less than 60 s ahead: such a token is simply not cached.
 export const KV_MIN_TTL_SECONDS = 60

@@ -8,7 +8,7 @@
 import { inArray, lt } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { accessTokens, grants, refreshTokens } from '../db/schema.ts'
-import { nowSeconds } from './auth-context.ts'
+import { nowSeconds } from '../lib/time.ts'
 
 /** Rows one DELETE removes: each statement binds 2 parameters (D1 allows 100). */
 export const CLEANUP_BATCH_ROWS = 500
