@@ -26,7 +26,7 @@ const HOT_QUERIES: Record<string, Query> = {
   'access token lookup by digest': accessTokenQuery(db, DIGEST),
   'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
   'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
-  'cleanup: expired authorization codes': expiredBatch(db, 'grants', NOW, 500),
+  'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),
   'users list by email: count': filteredCount,
   'users list by email: page': filteredPage,
   'users list by username: count': byUsernameCount,

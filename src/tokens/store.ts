@@ -9,7 +9,7 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedApiKey, mintApiKey, type TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { accessTokens, apiTokens, applications, refreshTokens, users } from '../db/schema.ts'
+import { accessTokens, apiKeys, applications, refreshTokens, users } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from './auth-context.ts'
 import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cache.ts'
@@ -258,10 +258,10 @@ export async function lookupApiKey(store: TokenStore, key: string): Promise<ApiK
 
 function apiKeyQuery(db: Db, digest: string) {
   return db
-    .select({ userId: apiTokens.userId, username: users.username, isActive: users.isActive })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.keyHash, digest))
+    .select({ userId: apiKeys.userId, username: users.username, isActive: users.isActive })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, digest))
 }
 
 /**
@@ -274,11 +274,11 @@ export async function replaceApiKey(store: TokenStore, userId: number): Promise<
   const digest = await sha256Hex(key)
   // One batch is one transaction: the digest read is the one the upsert replaces.
   const [previous] = await store.db.batch([
-    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    store.db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.userId, userId)),
     store.db
-      .insert(apiTokens)
+      .insert(apiKeys)
       .values({ keyHash: digest, userId })
-      .onConflictDoUpdate({ target: apiTokens.userId, set: { keyHash: digest, createdAt: sql`(unixepoch())` } }),
+      .onConflictDoUpdate({ target: apiKeys.userId, set: { keyHash: digest, createdAt: sql`(unixepoch())` } }),
   ])
   for (const row of previous) await forgetCached(store, API_KEY_PREFIX + row.keyHash)
   return key
@@ -288,10 +288,10 @@ export async function replaceApiKey(store: TokenStore, userId: number): Promise<
 export async function createApiKey(store: TokenStore, userId: number): Promise<string | null> {
   const key = mintApiKey()
   const inserted = await store.db
-    .insert(apiTokens)
+    .insert(apiKeys)
     .values({ keyHash: await sha256Hex(key), userId })
-    .onConflictDoNothing({ target: apiTokens.userId })
-    .returning({ id: apiTokens.id })
+    .onConflictDoNothing({ target: apiKeys.userId })
+    .returning({ id: apiKeys.id })
   return inserted.length > 0 ? key : null
 }
 
@@ -436,7 +436,7 @@ export async function forgetUserTokens(store: TokenStore, userId: number, change
       .select({ tokenHash: accessTokens.tokenHash })
       .from(accessTokens)
       .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))),
-    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    store.db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.userId, userId)),
     change,
   ])
   await purgeUserCache(store, access, keys)
@@ -464,7 +464,7 @@ export async function forgetDeletedUserTokens(
           gt(accessTokens.expiresAt, nowSeconds()),
         ),
       ),
-    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    store.db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.userId, userId)),
     deletion,
   ])
   await purgeUserCache(store, access, keys)
@@ -486,7 +486,7 @@ export async function revokeUserTokens(store: TokenStore, userId: number, change
       .delete(accessTokens)
       .where(eq(accessTokens.userId, userId))
       .returning({ tokenHash: accessTokens.tokenHash }),
-    store.db.delete(apiTokens).where(eq(apiTokens.userId, userId)).returning({ keyHash: apiTokens.keyHash }),
+    store.db.delete(apiKeys).where(eq(apiKeys.userId, userId)).returning({ keyHash: apiKeys.keyHash }),
   ])
   await purgeUserCache(store, access, keys)
 }
