@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/crypto/digest.ts'
 import { apiKeys, users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
+import { createApiKey, replaceApiKey } from '../src/tokens/api-keys.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../src/tokens/cache.ts'
-import { createApiKey, replaceApiKey } from '../src/tokens/store.ts'
 import { api, db, makeUser, passwordToken, storeToken, testStore } from './helpers.ts'
 
 async function userWithKey() {

@@ -4,8 +4,8 @@
  * as digests, so an existing key cannot be shown again: obtaining one replaces the old key.
  */
 import type { LoginGate } from '../lib/rate-limit.ts'
+import { replaceApiKey } from '../tokens/api-keys.ts'
 import type { TokenStore } from '../tokens/store.ts'
-import { replaceApiKey } from '../tokens/store.ts'
 import { fieldErrors, readCharField } from './fields.ts'
 import { logIn } from './login.ts'
 

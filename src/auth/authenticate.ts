@@ -8,8 +8,8 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { tokenStore } from '../lib/request-context.ts'
+import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import { lookupApiKey } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { credentialsProblem, parseAuthorization, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
 import {

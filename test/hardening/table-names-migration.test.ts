@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createApiKey } from '../../src/tokens/store.ts'
+import { createApiKey } from '../../src/tokens/api-keys.ts'
 import { api, authorizationCode, form, makeUser, postToken, testStore } from '../helpers.ts'
 
 // Found by name, not number: the lead may renumber it when merging beside other migrations.

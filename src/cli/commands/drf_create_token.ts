@@ -7,7 +7,8 @@
  */
 import { findUserByUsername } from '../../accounts/users.ts'
 import { keyedTokenFormat } from '../../crypto/token-format.ts'
-import { createApiKey, replaceApiKey, standaloneTokenStore } from '../../tokens/store.ts'
+import { createApiKey, replaceApiKey } from '../../tokens/api-keys.ts'
+import { standaloneTokenStore } from '../../tokens/store.ts'
 import type { Command } from './command.ts'
 
 export const drf_create_token: Command = {
