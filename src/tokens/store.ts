@@ -424,7 +424,7 @@ async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined):
 
 /**
  * A user was deactivated: `change` (the statement that deactivates them) runs in one D1
- * transaction with the read of their live access tokens' and DRF key's digests, which are
+ * transaction with the read of their live access tokens' and API key's digests, which are
  * then forgotten in every cache tier. The D1 rows stay: every lookup that reaches D1 checks
  * the user is active, so reactivation restores them (as DOT's validator checks is_active).
  */
@@ -442,7 +442,7 @@ export async function forgetUserTokens(store: TokenStore, userId: number, change
 
 /**
  * A user is deleted: `deletion` runs in one D1 transaction with the read of every digest its
- * cascade removes (the user's access tokens and DRF key, and the access tokens of the
+ * cascade removes (the user's access tokens and API key, and the access tokens of the
  * applications the user owns, whoever they were issued to), then those go from every cache
  * tier. Read and delete together, so no token issued in between escapes the purge.
  */
@@ -470,7 +470,7 @@ export async function forgetDeletedUserTokens(
 
 /**
  * Revokes every OAuth token of the user (access tokens deleted, refresh tokens retired) and
- * their DRF key, in one D1 transaction with `change` (a password change), then purges them
+ * their API key, in one D1 transaction with `change` (a password change), then purges them
  * from every cache tier: whoever knew the old password and minted a credential loses it.
  */
 export async function revokeUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
