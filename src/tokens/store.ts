@@ -365,7 +365,16 @@ export async function revokeAuthorizedToken(store: TokenStore, userId: number, t
  * token of theirs for it covers them all (DOT's APPROVAL_PROMPT = 'auto').
  */
 export async function hasLiveGrant(db: Db, userId: number, applicationId: number, scopes: string[]): Promise<boolean> {
-  const rows = await db
+  const rows = await liveGrantQuery(db, userId, applicationId)
+  return rows.some((row) => {
+    const granted = scopeList(row.scope)
+    return scopes.every((scope) => granted.includes(scope))
+  })
+}
+
+/** The scopes of the user's live access tokens for the application (exported for the query-plan test). */
+export function liveGrantQuery(db: Db, userId: number, applicationId: number) {
+  return db
     .select({ scope: accessTokens.scope })
     .from(accessTokens)
     .where(
@@ -375,10 +384,6 @@ export async function hasLiveGrant(db: Db, userId: number, applicationId: number
         gt(accessTokens.expiresAt, nowSeconds()),
       ),
     )
-  return rows.some((row) => {
-    const granted = scopeList(row.scope)
-    return scopes.every((scope) => granted.includes(scope))
-  })
 }
 
 /**
