@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 import { findUserById } from '../accounts/users.ts'
 import type { Application } from '../db/schema.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
+import { listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { applicationProblems } from './application-rules.ts'
 import {
@@ -18,7 +19,6 @@ import {
   rotateClientSecret,
   updateOwnApplication,
 } from './applications.ts'
-import { listAuthorizedTokens, revokeAuthorizedToken } from './authorized-tokens.ts'
 import type {
   applicationDetailRoute,
   deleteApplicationRoute,
