@@ -1,9 +1,9 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { d1QueryCount } from '../../src/db/client.ts'
 import { accessTokens } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
+import { d1QueryCount } from '../counting.ts'
 import { db, passwordToken, tokenFormat } from '../helpers.ts'
 
 function hello(authorization?: string, url = 'https://example.com/api/hello') {

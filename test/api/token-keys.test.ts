@@ -6,6 +6,7 @@ import { apiTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../../src/tokens/cache.ts'
 import { createApiKey, replaceApiKey } from '../../src/tokens/store.ts'
+import { d1QueryCount } from '../counting.ts'
 import { api, db, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
 
 async function userWithKey() {
@@ -117,7 +118,6 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
   it('a cached key needs no D1 query', async () => {
     const { key } = await userWithKey()
     expect((await helloSettled(`Token ${key}`)).status).toBe(200)
-    const { d1QueryCount } = await import('../../src/db/client.ts')
     const before = d1QueryCount()
     expect((await helloSettled(`Token ${key}`)).status).toBe(200)
     expect(d1QueryCount() - before).toBe(0)

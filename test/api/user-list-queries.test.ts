@@ -2,8 +2,8 @@ import { env } from 'cloudflare:test'
 import { count, inArray, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { listUsers, parsePage, userListQueries } from '../../src/accounts/user-list.ts'
-import { d1QueryCount } from '../../src/db/client.ts'
 import { users } from '../../src/db/schema.ts'
+import { d1QueryCount } from '../counting.ts'
 import { db, makeUser } from '../helpers.ts'
 
 /** SQLite's plan for a statement: "SCAN users" (without an index) means a full table scan. */

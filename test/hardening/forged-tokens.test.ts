@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { keyedTokenFormat, withChecksum } from '../../src/crypto/token-format.ts'
-import { d1QueryCount } from '../../src/db/client.ts'
-import { kvReadCount } from '../../src/db/kv.ts'
 import { accessTokens, refreshTokens } from '../../src/db/schema.ts'
+import { d1QueryCount, kvReadCount } from '../counting.ts'
 import {
   authorizationCode,
   db,

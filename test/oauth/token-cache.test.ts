@@ -4,8 +4,6 @@
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { d1QueryCount } from '../../src/db/client.ts'
-import { countedKv, kvReadCount, kvWriteCount } from '../../src/db/kv.ts'
 import worker from '../../src/index.ts'
 import type { AuthContext } from '../../src/tokens/auth-context.ts'
 import {
@@ -16,6 +14,7 @@ import {
   forgetCached,
   memoryCacheSize,
 } from '../../src/tokens/cache.ts'
+import { d1QueryCount, kvReadCount, kvWriteCount } from '../counting.ts'
 import { passwordToken, tokenFormat, unique } from '../helpers.ts'
 
 const ON: CacheSettings = { memorySeconds: 5, memoryEntries: 100, negativeSeconds: 60 }
@@ -23,7 +22,7 @@ const ON: CacheSettings = { memorySeconds: 5, memoryEntries: 100, negativeSecond
 function tiers(cache: Partial<CacheSettings> = {}): CacheTiers & { settled: () => Promise<unknown> } {
   const pending: Promise<unknown>[] = []
   return {
-    kv: countedKv(env.TOKEN_CACHE),
+    kv: env.TOKEN_CACHE,
     waitUntil: (promise) => void pending.push(promise),
     cache: { ...ON, ...cache },
     settled: () => Promise.all(pending),

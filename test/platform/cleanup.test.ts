@@ -5,10 +5,10 @@
 import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { d1QueryCount } from '../../src/db/client.ts'
 import { accessTokens, grants, refreshTokens } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
+import { d1QueryCount } from '../counting.ts'
 import { db, makeApplication, makeUser, unique } from '../helpers.ts'
 
 const NOW = Math.floor(Date.now() / 1000)
