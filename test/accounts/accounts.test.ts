@@ -1,6 +1,8 @@
 import { SELF } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { getPage, login, makeUser, ORIGIN, postForm } from '../helpers.ts'
+import { users } from '../../src/db/schema.ts'
+import { db, getPage, login, makeUser, ORIGIN, postForm } from '../helpers.ts'
 
 describe('/accounts/login/ and /accounts/logout/', () => {
   it('shows a login form that cannot be framed', async () => {
@@ -151,9 +153,6 @@ describe('/accounts/login/ and /accounts/logout/', () => {
   it('changing the password ends existing sessions', async () => {
     const user = await makeUser()
     const cookie = await login(user)
-    const { db } = await import('../helpers.ts')
-    const { users } = await import('../../src/db/schema.ts')
-    const { eq } = await import('drizzle-orm')
     await db.update(users).set({ password: 'pbkdf2_sha256$1$x$y' }).where(eq(users.id, user.id))
     expect(await (await getPage('/accounts/login/', cookie)).text()).not.toContain('logged in as')
   })

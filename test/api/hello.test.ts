@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { accessTokens } from '../../src/db/schema.ts'
+import { accessTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { d1QueryCount } from '../counting.ts'
 import { db, passwordToken, tokenFormat } from '../helpers.ts'
@@ -119,7 +119,6 @@ describe('GET /api/hello', () => {
 
   it('an inactive user’s token is refused once the cache no longer vouches for it', async () => {
     const { token, user } = await passwordToken()
-    const { users } = await import('../../src/db/schema.ts')
     await db.update(users).set({ isActive: false }).where(eq(users.id, user.id))
     for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
     expect((await hello(`Bearer ${token}`)).status).toBe(401)

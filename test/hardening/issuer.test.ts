@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { basic, fetchWithSettings, form, makeApplication } from '../helpers.ts'
 
 /**
- * Issue 12, item 11: without ISSUER the issuer would follow the Host header, and a discovery
+ * Without ISSUER the issuer would follow the Host header, and a discovery
  * document naming any host would be cached publicly. Unset, only loopback hosts are served.
  */
 const UNSET = { ISSUER: undefined }

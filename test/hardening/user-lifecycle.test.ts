@@ -1,5 +1,5 @@
 /**
- * What ends a user's credentials (issue 12, items 2 and 9): deactivation, a password change
+ * What ends a user's credentials: deactivation, a password change
  * and deletion stop the user's cached access tokens and DRF key at once, in KV and in this
  * isolate's memory tier (turned on here; vitest.config.ts turns it off for other tests), and
  * end every copy of the user's session cookie.

@@ -1,4 +1,4 @@
-import { SELF } from 'cloudflare:test'
+import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { basic, expectOAuthError, form, makeApplication, passwordToken, postToken } from '../helpers.ts'
 
@@ -69,7 +69,6 @@ describe('POST /o/introspect/', () => {
   it('RFC 7662 §2.2: unknown, revoked, expired or refresh tokens → exactly {"active": false}', async () => {
     const headers = await resourceServer()
     const { token, refreshToken, app } = await passwordToken()
-    const { env } = await import('cloudflare:test')
     for (const value of ['eat_nope', 'garbage', refreshToken]) {
       expect(await (await introspect({ token: value }, headers)).json()).toEqual({ active: false })
     }
