@@ -211,12 +211,20 @@ export function getPage(path: string, cookie?: string) {
   return SELF.fetch(`${ORIGIN}${path}`, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
 }
 
-/** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
-export async function fetchWithSettings(request: Request, settings: Record<string, string | undefined>) {
+/**
+ * Calls the Worker's default export directly (SELF.fetch cannot change bindings) and waits for
+ * its background work (cache write-backs), so what the request left in KV and D1 is there.
+ */
+export async function fetchWorker(request: Request, bindings: Env = env): Promise<Response> {
   const ctx = createExecutionContext()
-  const response = await worker.fetch(request, { ...env, ...settings }, ctx)
+  const response = await worker.fetch(request, bindings, ctx)
   await waitOnExecutionContext(ctx)
   return response
+}
+
+/** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
+export function fetchWithSettings(request: Request, settings: Record<string, string | undefined>) {
+  return fetchWorker(request, { ...env, ...settings } as Env)
 }
 
 /** How many clients race for one code or refresh token: enough to overlap in workerd. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { accessTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { d1QueryCount } from '../counting.ts'
-import { db, passwordToken, tokenFormat } from '../helpers.ts'
+import { db, fetchWorker, passwordToken, tokenFormat } from '../helpers.ts'
 
 function hello(authorization?: string, url = 'https://example.com/api/hello') {
   return SELF.fetch(url, { headers: authorization === undefined ? {} : { Authorization: authorization } })
@@ -87,15 +87,10 @@ describe('GET /api/hello', () => {
 
   it('a token cached in KV is checked without any D1 query', async () => {
     const { token } = await passwordToken()
-    const call = async () => {
-      const ctx = createExecutionContext()
-      const request = new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
-      const response = await worker.fetch(request, env, ctx)
-      await waitOnExecutionContext(ctx)
-      return response
-    }
     const before = d1QueryCount()
-    const response = await call()
+    const response = await fetchWorker(
+      new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } }),
+    )
     expect(response.status).toBe(200)
     expect(d1QueryCount() - before).toBe(0)
   })

@@ -1,13 +1,12 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { apiTokens, users } from '../../src/db/schema.ts'
-import worker from '../../src/index.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../../src/tokens/cache.ts'
 import { createApiKey, replaceApiKey } from '../../src/tokens/store.ts'
 import { d1QueryCount } from '../counting.ts'
-import { api, db, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
+import { api, db, fetchWorker, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
 
 async function userWithKey() {
   const user = await makeUser()
@@ -17,15 +16,8 @@ async function userWithKey() {
 }
 
 /** Calls /api/hello and waits for background cache writes, so KV holds what the call cached. */
-async function helloSettled(authorization: string) {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(
-    new Request('https://example.com/api/hello', { headers: { Authorization: authorization } }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  return response
+function helloSettled(authorization: string) {
+  return fetchWorker(new Request('https://example.com/api/hello', { headers: { Authorization: authorization } }))
 }
 
 describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {

@@ -2,9 +2,8 @@
  * The token cache tiers (src/tokens/cache.ts) against the real KV binding, and what a
  * request costs in D1 queries and KV reads with the memory tier on.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import worker from '../../src/index.ts'
 import type { AuthContext } from '../../src/tokens/auth-context.ts'
 import {
   type CacheSettings,
@@ -15,7 +14,7 @@ import {
   memoryCacheSize,
 } from '../../src/tokens/cache.ts'
 import { d1QueryCount, kvReadCount, kvWriteCount } from '../counting.ts'
-import { passwordToken, tokenFormat, unique } from '../helpers.ts'
+import { fetchWorker, passwordToken, tokenFormat, unique } from '../helpers.ts'
 
 const ON: CacheSettings = { memorySeconds: 5, memoryEntries: 100, negativeSeconds: 60 }
 
@@ -222,12 +221,11 @@ describe('what a request to /api/hello costs', () => {
   const withSettings = (settings: Record<string, string>) => ({ ...env, ...settings }) as unknown as Env
   const cacheOn = withSettings({ TOKEN_MEMORY_CACHE_SECONDS: '5', TOKEN_NEGATIVE_CACHE_SECONDS: '60' })
 
-  async function hello(token: string, bindings: Env = cacheOn) {
-    const ctx = createExecutionContext()
-    const request = new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
-    const response = await worker.fetch(request, bindings, ctx)
-    await waitOnExecutionContext(ctx)
-    return response
+  function hello(token: string, bindings: Env = cacheOn) {
+    return fetchWorker(
+      new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } }),
+      bindings,
+    )
   }
 
   function costOf(run: () => Promise<unknown>) {

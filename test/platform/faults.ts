@@ -2,8 +2,8 @@
  * Fault injection for tests: wrappers around the real D1 and KV bindings that fail on demand,
  * and a way to call the Worker's default export with them.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
-import worker from '../../src/index.ts'
+import { env } from 'cloudflare:test'
+import { fetchWorker } from '../helpers.ts'
 
 const ORIGINAL = Symbol('original statement')
 
@@ -79,9 +79,6 @@ export function faultyKV(mode: 'throw' | 'hang', calls: { get: number; put: numb
 }
 
 /** The Worker's default export called directly, with some bindings replaced. */
-export async function fetchWith(bindings: Partial<Env>, request: Request): Promise<Response> {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(request, { ...env, ...bindings }, ctx)
-  await waitOnExecutionContext(ctx)
-  return response
+export function fetchWith(bindings: Partial<Env>, request: Request): Promise<Response> {
+  return fetchWorker(request, { ...env, ...bindings })
 }
