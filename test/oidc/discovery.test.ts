@@ -2,7 +2,7 @@
  * OIDC Discovery 1.0 metadata and the JWKS, as a client fetches them.
  */
 import { env, SELF } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../../src/index.ts'
 import { fetchWithSettings } from '../helpers.ts'
 
@@ -15,6 +15,8 @@ type Jwk = Record<string, unknown>
 async function discovery(init?: RequestInit) {
   return SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`, init)
 }
+
+afterEach(() => vi.restoreAllMocks())
 
 describe('GET /.well-known/openid-configuration', () => {
   it('OIDC Discovery 1.0 §3: lists the endpoints and features this server has', async () => {
@@ -83,12 +85,18 @@ describe('GET /.well-known/openid-configuration', () => {
   })
 
   it('an ISSUER with a query is a configuration fault, not a document with a bad issuer', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const response = await app.request(
       '/.well-known/openid-configuration',
       {},
       { ...env, ISSUER: 'https://x.example/?a=1' },
     )
     expect(response.status).toBe(500)
+    // The operator learns which setting is wrong from the log.
+    expect(logged).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ message: expect.stringContaining('ISSUER must have no query or fragment') }),
+    )
   })
 
   it('lists only the algorithms a key is configured for', async () => {
@@ -150,11 +158,18 @@ describe('GET /o/.well-known/jwks.json', () => {
   })
 
   it('a misconfigured key is a logged 500 server_error, never a leak of the secret', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const secret = '{"keys": [{"kty": "RSA", "d": "c2VjcmV0LXZhbHVl"}]}'
     const response = await app.request('/o/.well-known/jwks.json', {}, { ...env, OIDC_SIGNING_KEYS: secret })
     expect(response.status).toBe(500)
     const text = await response.text()
     expect(JSON.parse(text)).toEqual({ error: 'server_error', error_description: 'Internal server error.' })
     expect(text).not.toContain('c2VjcmV0LXZhbHVl')
+    // Logged: which key is wrong, and not its secret either.
+    expect(logged).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ message: expect.stringContaining('OIDC_SIGNING_KEYS key 1') }),
+    )
+    expect(JSON.stringify(logged.mock.calls.map((call) => call.map(String)))).not.toContain('c2VjcmV0LXZhbHVl')
   })
 })

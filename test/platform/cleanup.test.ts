@@ -4,7 +4,7 @@
  */
 import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { accessTokens, grants, refreshTokens } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
@@ -67,7 +67,13 @@ describe('clearExpiredTokens', () => {
 
   it('the cron trigger runs one cleanup', async () => {
     await seed(3, 2)
+    const logged = vi.spyOn(console, 'log').mockImplementation(() => {})
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }), env)
+    // One log line per run: what was deleted, as JSON for the Workers logs.
+    expect(logged).toHaveBeenCalledOnce()
+    expect(logged.mock.calls[0][0]).toBe('cleartokens')
+    expect(JSON.parse(String(logged.mock.calls[0][1]))).toBeTypeOf('object')
+    logged.mockRestore()
     expect(await counts(accessTokens)).toEqual({ expired: 0, live: 2 })
     expect(await counts(grants)).toEqual({ expired: 0, live: 2 })
   })
