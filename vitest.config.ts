@@ -32,33 +32,50 @@ function wranglerAliases(): { find: RegExp; replacement: string }[] {
   }))
 }
 
-export default defineConfig(async () => ({
-  resolve: { alias: wranglerAliases() },
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        // wrangler.toml's [assets] (Swagger UI for /docs), filled first. SELF.fetch calls the
-        // Worker without the asset router, so the tests read the files through this binding.
-        assets: { directory: copyDocsAssets(), binding: 'ASSETS' },
-        // Applied by test/setup.ts, exactly as `wrangler d1 migrations apply` would.
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-          SECRET_KEY: 'test-secret-key-not-for-production',
-          OIDC_SIGNING_KEYS: await testSigningKeys(),
-          // As in production: the tests' origin is not a loopback host, so the issuer must be set.
-          ISSUER: 'https://example.com',
-          ...testRsaPems(),
-          // Most tests change D1 behind the cache and expect the next request to see it;
-          // the memory tier is tested on its own (test/token-cache.test.ts).
-          TOKEN_MEMORY_CACHE_SECONDS: '0',
-          TOKEN_NEGATIVE_CACHE_SECONDS: '0',
+// The Worker's secrets in the tests: fixed SECRET_KEY, fresh signing keys.
+async function testSecrets(): Promise<{ SECRET_KEY: string; OIDC_SIGNING_KEYS: string }> {
+  return { SECRET_KEY: 'test-secret-key-not-for-production', OIDC_SIGNING_KEYS: await testSigningKeys() }
+}
+
+// wrangler.toml's `[secrets] required` makes wrangler look for those secrets in .dev.vars, .env or
+// process.env whenever the pool reads the config (once per test file) and warn when they are missing.
+// Handing it the tests' own values answers that check truthfully; WRANGLER_LOG=warn (unless set)
+// drops wrangler's per-file info line "Using secrets defined in process.env" — warnings still print.
+function offerSecretsToWrangler(secrets: Record<string, string>): void {
+  for (const [name, value] of Object.entries(secrets)) process.env[name] ??= value
+  process.env.WRANGLER_LOG ??= 'warn'
+}
+
+export default defineConfig(async () => {
+  const secrets = await testSecrets()
+  offerSecretsToWrangler(secrets)
+  return {
+    resolve: { alias: wranglerAliases() },
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          // wrangler.toml's [assets] (Swagger UI for /docs), filled first. SELF.fetch calls the
+          // Worker without the asset router, so the tests read the files through this binding.
+          assets: { directory: copyDocsAssets(), binding: 'ASSETS' },
+          // Applied by test/setup.ts, exactly as `wrangler d1 migrations apply` would.
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+            ...secrets,
+            // As in production: the tests' origin is not a loopback host, so the issuer must be set.
+            ISSUER: 'https://example.com',
+            ...testRsaPems(),
+            // Most tests change D1 behind the cache and expect the next request to see it;
+            // the memory tier is tested on its own (test/oauth/token-cache.test.ts).
+            TOKEN_MEMORY_CACHE_SECONDS: '0',
+            TOKEN_NEGATIVE_CACHE_SECONDS: '0',
+          },
         },
-      },
-    }),
-  ],
-  test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    setupFiles: ['./test/setup.ts'],
-  },
-}))
+      }),
+    ],
+    test: {
+      include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+      setupFiles: ['./test/setup.ts'],
+    },
+  }
+})

@@ -1,6 +1,6 @@
 /**
  * @module
- * The benchmark's rows and budgets (issue 7): a row is a name, the load to drive, and what
+ * The benchmark's rows and budgets: a row is a name, the load to drive, and what
  * it needs (bindings, users in D1); a budget is a predicate over the measured rows.
  */
 import { ARGON2_PARAMS } from '../src/crypto/passwords.ts'

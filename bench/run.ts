@@ -3,7 +3,9 @@
  * serves it with Miniflare on 127.0.0.1 with wrangler.toml's bindings, seeds D1, drives every
  * row of bench/rows.ts with autocannon, prints one table (also written to bench/results.json)
  * and exits non-zero when a budget does not hold. BENCH_SECONDS sets the length of each slice;
- * BENCH_ROWS=bearer-memory,bearer-kv measures only those rows (and the baseline).
+ * BENCH_ROWS=bearer-memory,bearer-kv measures only those rows (and the baseline). Before the
+ * load rows, the cold-start row (bench/cold-start.ts) starts fresh isolates; BENCH_ROWS=cold-start
+ * runs only that one.
  */
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,6 +22,7 @@ import { accessTokens, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
 import { createApiKey } from '../src/tokens/api-keys.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
+import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
 import {
   counters,
   drive,
@@ -249,12 +252,37 @@ function table(results: Result[]): string {
   return [row(header), row(header.map(() => '---')), ...lines.map(row)].join('\n')
 }
 
+function machine() {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  }
+}
+
 async function main(): Promise<number> {
   rmSync(OUT, { recursive: true, force: true })
   mkdirSync(OUT, { recursive: true })
   console.error('building the bundle (wrangler deploy --dry-run) …')
   const script = buildBundle(join(OUT, 'bundle'), 'bench/entry.ts')
   const bundleGzipBytes = gzipBytes(script)
+
+  // Before the load rows' server starts: its CPU is read over every process this one started.
+  let coldStart: ColdStart | undefined
+  if (!ONLY || ONLY.includes(COLD_START_ROW)) {
+    console.error(`measuring the cold start (${COLD_START_ROW}) …`)
+    coldStart = await measureColdStart(script, BENCH_SECRETS)
+  }
+  if (ONLY?.every((id) => id === COLD_START_ROW) && coldStart) {
+    writeFileSync(
+      'bench/results.json',
+      `${JSON.stringify({ command: COMMAND, date: new Date().toISOString(), machine: machine(), bundleGzipBytes, coldStart }, null, 2)}\n`,
+    )
+    console.log(`\n${coldStartTable(coldStart)}`)
+    return 0
+  }
 
   let server = await serve(script, BENCH_SECRETS)
   const base = server.options as { bindings: Record<string, string> }
@@ -360,30 +388,26 @@ async function main(): Promise<number> {
       return { budget: budget.text, verdict }
     })
 
-    const machine = {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-    }
     const report = {
       command: COMMAND,
       date: new Date().toISOString(),
       secondsPerSlice: SECONDS,
       rounds: ROUNDS,
       placement,
-      machine,
+      machine: machine(),
       bundleGzipBytes,
+      coldStart,
       rows: results,
       budgets,
     }
     writeFileSync('bench/results.json', `${JSON.stringify(report, null, 2)}\n`)
-    console.log(`\n${COMMAND} — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`)
+    const { cpu, cores, memoryGiB, node } = report.machine
+    console.log(`\n${COMMAND} — ${cpu}, ${cores} cores, ${memoryGiB} GiB, Node ${node}`)
     console.log(
       `${ROUNDS} rounds a row, each a ${SECONDS} s slice of the row and one of the baseline, in alternating order; ${placement}\n`,
     )
     console.log(table(results))
+    if (coldStart) console.log(`\n${coldStartTable(coldStart)}`)
     console.log(`\nbench bundle: ${(bundleGzipBytes / 1024).toFixed(1)} KiB gzipped`)
     console.log('\nbudgets:')
     for (const { budget, verdict } of budgets)

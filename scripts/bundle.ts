@@ -9,8 +9,8 @@ import { basename, extname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { copyDocsAssets } from './docs-assets.ts'
 
-/** The Worker's script size budget after gzip (the project's own limit, README "Bundle"). */
-export const GZIP_BUDGET_BYTES = 150 * 1024
+/** The Worker's script size budget after gzip: room for the console and standards work (docs/architecture.md "Bundle"). */
+export const GZIP_BUDGET_BYTES = 250 * 1024
 
 /**
  * Runs `wrangler deploy [entry] --dry-run --outdir <outdir>` (entry defaults to wrangler.toml's

@@ -3,10 +3,17 @@
  * HTTP helpers that call the Worker the way a client would.
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
+import { base64url } from 'jose'
+import { expect } from 'vitest'
 import { createUser } from '../src/accounts/users.ts'
+import { sha256Hex } from '../src/crypto/digest.ts'
 import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import { getDb } from '../src/db/client.ts'
+import { users } from '../src/db/schema.ts'
+import worker from '../src/index.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
+import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
 import { issueTokens, standaloneTokenStore } from '../src/tokens/store.ts'
 
 export const db = getDb(env.DB)
@@ -21,8 +28,6 @@ export async function makeUser(overrides: { isActive?: boolean; password?: strin
   const password = overrides.password ?? 'correct horse battery staple'
   const user = await createUser(db, { username: unique('user'), email: 'user@example.com', password })
   if (overrides.isActive === false) {
-    const { users } = await import('../src/db/schema.ts')
-    const { eq } = await import('drizzle-orm')
     await db.update(users).set({ isActive: false }).where(eq(users.id, user.id))
   }
   return { ...user, plainPassword: password }
@@ -114,7 +119,6 @@ export function testStore() {
 }
 
 export async function expectOAuthError(response: Response, status: number, error: string) {
-  const { expect } = await import('vitest')
   expect(response.status).toBe(status)
   expect(response.headers.get('Cache-Control')).toBe('no-store')
   const body = await response.json<{ error: string; error_description: string }>()
@@ -124,7 +128,6 @@ export async function expectOAuthError(response: Response, status: number, error
 
 /** RFC 7636 §4.1/§4.2: a random verifier and its S256 challenge. */
 export async function pkcePair() {
-  const { base64url } = await import('jose')
   const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)))
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)))
   return { verifier, challenge: base64url.encode(digest) }
@@ -136,7 +139,6 @@ export const REDIRECT_URI = 'https://client.example.com/callback'
 export async function authorizationCode(
   options: { clientType?: 'confidential' | 'public'; pkce?: boolean; scopes?: string[]; lifetime?: number } = {},
 ) {
-  const { createAuthorizationCode } = await import('../src/oauth/authorization-codes.ts')
   const user = await makeUser()
   const app = await makeApplication({
     clientType: options.clientType ?? 'confidential',
@@ -209,16 +211,23 @@ export function getPage(path: string, cookie?: string) {
   return SELF.fetch(`${ORIGIN}${path}`, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
 }
 
-/** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
-export async function fetchWithSettings(request: Request, settings: Record<string, string | undefined>) {
-  const { default: worker } = await import('../src/index.ts')
+/**
+ * Calls the Worker's default export directly (SELF.fetch cannot change bindings) and waits for
+ * its background work (cache write-backs), so what the request left in KV and D1 is there.
+ */
+export async function fetchWorker(request: Request, bindings: Env = env): Promise<Response> {
   const ctx = createExecutionContext()
-  const response = await worker.fetch(request, { ...env, ...settings }, ctx)
+  const response = await worker.fetch(request, bindings, ctx)
   await waitOnExecutionContext(ctx)
   return response
 }
 
-/** How many clients race for one code or refresh token (issue 6). */
+/** Calls the Worker with some settings changed (a fresh env object gets its own parsed config). */
+export function fetchWithSettings(request: Request, settings: Record<string, string | undefined>) {
+  return fetchWorker(request, { ...env, ...settings } as Env)
+}
+
+/** How many clients race for one code or refresh token: enough to overlap in workerd. */
 export const RACERS = 50
 
 /**
@@ -226,7 +235,6 @@ export const RACERS = 50
  * Returns the winner's token response.
  */
 export async function expectOneWinner(responses: Response[]) {
-  const { expect } = await import('vitest')
   let winner: { access_token: string; refresh_token: string; scope: string } | undefined
   let losers = 0
   for (const response of responses) {
@@ -273,6 +281,5 @@ export async function applicationTokenState(applicationId: number) {
 
 /** Whether KV still holds a cache entry for this access token (a revoked one must not). */
 export async function cachedInKv(accessToken: string): Promise<boolean> {
-  const { sha256Hex } = await import('../src/crypto/digest.ts')
   return (await env.TOKEN_CACHE.get(`at:${await sha256Hex(accessToken)}`)) !== null
 }

@@ -12,7 +12,6 @@ import { type Config, getConfig } from '../config.ts'
 import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
 import { keyedTokenFormat, type TokenFormat } from '../crypto/token-format.ts'
 import { type Db, getDb, openReadSession } from '../db/client.ts'
-import { countedKv } from '../db/kv.ts'
 import { OAuthError } from '../oauth/errors.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
@@ -88,7 +87,7 @@ export function tokenStore(c: Context<AppEnv>): TokenStore {
     db: db(c),
     read: () => readDb(c),
     format: tokenFormat(c),
-    kv: countedKv(c.env.TOKEN_CACHE),
+    kv: c.env.TOKEN_CACHE,
     waitUntil: waitUntil(c),
     cache: config(c).tokenCache,
   }

@@ -1,5 +1,5 @@
 /**
- * Issue 12 items 6 and 13: what the management API stores for an application. Ids only in
+ * What the management API stores for an application. Ids only in
  * Django's `<int:pk>` form; grant types without duplicates; redirect URIs refused when they
  * hold whitespace, control characters or backslashes, and stored as a list, never split.
  */
@@ -37,7 +37,7 @@ async function stored(id: number) {
     .first<{ grant_types: string; redirect_uris: string }>()
 }
 
-describe('issue 12 item 13: application ids are Django <int:pk> ([0-9]+)', () => {
+describe('application ids are Django <int:pk> ([0-9]+)', () => {
   it('2.0, 0x2, " 2", "+2", "2 ", 1e0, -2, 2abc are 404 for every verb, not the application', async () => {
     const { cookie } = await owner()
     const created = await (await call(cookie, 'POST', '/o/applications/', NEW_APP)).json<App>()
@@ -78,7 +78,7 @@ describe('issue 12 item 13: application ids are Django <int:pk> ([0-9]+)', () =>
   })
 })
 
-describe('issue 12 item 13: duplicate grant types are not stored', () => {
+describe('duplicate grant types are not stored', () => {
   it('["password","password"] is stored once (DRF MultipleChoiceField keeps a set), on create and on PATCH', async () => {
     const { cookie } = await owner()
     const response = await call(cookie, 'POST', '/o/applications/', {
@@ -97,7 +97,7 @@ describe('issue 12 item 13: duplicate grant types are not stored', () => {
   })
 })
 
-describe('issue 12 item 6: redirect URIs are whole, checked and stored as a list', () => {
+describe('redirect URIs are whole, checked and stored as a list', () => {
   const REFUSED = [
     'https://client.example/cb https://evil.example/cb',
     'https://client.example/cb\thttps://evil.example/cb',

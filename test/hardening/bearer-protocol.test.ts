@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApiKey } from '../../src/tokens/api-keys.ts'
 import { api, form, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
 
-/** Issue 12, protocol details: one way to send a token (RFC 6750 §3.1), and every scheme challenged. */
+/** One way to send a token (RFC 6750 §3.1), and every scheme challenged. */
 describe('RFC 6750 §3.1: a token sent in more than one way is invalid_request (400)', () => {
   it('/api/*: Authorization header plus ?access_token=', async () => {
     const { token } = await passwordToken('read')

@@ -1,5 +1,5 @@
 /**
- * Issue 12 item 7: `manage createapplication` applies the management API's rules: no
+ * `manage createapplication` applies the management API's rules: no
  * `javascript:` or plain-http non-loopback URIs, no one-character client secret. The command
  * runs here against the test D1 as `npm run manage` runs it, but workerd has no node:util
  * parseArgs, so `parse` below reads `--flag value` the way parseArgs does with the command's
@@ -52,7 +52,7 @@ function codeApp(name: string, ...extra: string[]) {
   return ['--name', name, '--client-type', 'confidential', '--grant-type', 'authorization-code', ...extra]
 }
 
-describe('issue 12 item 7: createapplication shares the API’s validators', () => {
+describe('createapplication shares the management API’s validators', () => {
   it('refuses javascript: and plain-http non-loopback --redirect-uri and --post-logout-redirect-uri; stores nothing', async () => {
     const name = unique('cli')
     const refusals: [string[], RegExp][] = [

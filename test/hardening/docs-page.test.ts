@@ -56,7 +56,7 @@ async function servedScripts(html: string): Promise<{ path: string; response: Re
   )
 }
 
-describe('/docs: Swagger UI without third parties or persisted credentials (issue #12)', () => {
+describe('/docs: Swagger UI without third parties or persisted credentials', () => {
   it("sends a CSP: script-src 'self' only, no inline script, frame-ancestors 'none', no third-party origin", async () => {
     const { response } = await docsPage()
     expect(response.status).toBe(200)

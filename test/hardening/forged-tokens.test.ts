@@ -1,5 +1,5 @@
 /**
- * Issue 12, item 14: a token that only LOOKS minted here must be refused before any KV or D1
+ * A token that only LOOKS minted here must be refused before any KV or D1
  * read. The public CRC32 lets anyone compute a well-formed token; only the keyed MAC
  * (src/crypto/token-format.ts) tells the server's own tokens apart. Tokens minted before the MAC
  * (CRC-only, 53 characters) keep working until LEGACY_TOKEN_FORMAT_UNTIL.
@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { keyedTokenFormat, withChecksum } from '../../src/crypto/token-format.ts'
-import { d1QueryCount } from '../../src/db/client.ts'
-import { kvReadCount } from '../../src/db/kv.ts'
 import { accessTokens, refreshTokens } from '../../src/db/schema.ts'
+import { d1QueryCount, kvReadCount } from '../counting.ts'
 import {
   authorizationCode,
   db,
@@ -56,7 +55,7 @@ function forgeLike(real: string): string {
 /** A token in the format minted before the keyed MAC (CRC-only), e.g. `eat_…`. */
 const legacyToken = (prefix: 'eat' | 'ert') => withChecksum(`${prefix}_${randomString(43)}`)
 
-describe('forged but well-formed tokens (issue 12, item 14)', () => {
+describe('forged but well-formed tokens are refused before any KV or D1 read', () => {
   it('RFC 6750 §3.1: a Bearer token forged with the public checksum → 401 with 0 D1 queries and 0 KV reads, however many are rotated', async () => {
     const { token } = await passwordToken()
     for (let i = 0; i < 5; i++) {
@@ -140,7 +139,7 @@ describe('forged but well-formed tokens (issue 12, item 14)', () => {
   })
 })
 
-describe('tokens minted before the keyed format (issue 12, item 14: old tokens stay valid)', () => {
+describe('tokens minted before the keyed format stay valid until LEGACY_TOKEN_FORMAT_UNTIL', () => {
   /** Stores a legacy access and refresh token pair as the store did before the upgrade. */
   async function issuedBeforeUpgrade() {
     const user = await makeUser()

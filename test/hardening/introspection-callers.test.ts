@@ -17,7 +17,7 @@ import {
   storeToken,
 } from '../helpers.ts'
 
-/** Issue 12, item 12: only designated resource servers introspect others' tokens. */
+/** Only clients designated as resource servers (can_introspect) introspect others' tokens. */
 function introspect(token: string, headers: Record<string, string>) {
   return SELF.fetch(`${ORIGIN}/o/introspect/`, {
     method: 'POST',

@@ -1,14 +1,21 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { basic, fetchWithSettings, form, makeApplication } from '../helpers.ts'
 
 /**
- * Issue 12, item 11: without ISSUER the issuer would follow the Host header, and a discovery
+ * Without ISSUER the issuer would follow the Host header, and a discovery
  * document naming any host would be cached publicly. Unset, only loopback hosts are served.
  */
 const UNSET = { ISSUER: undefined }
 const DOCUMENTS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']
 
 describe('ISSUER unset', () => {
+  // What the Worker logs across the whole describe, asserted by its last test.
+  const logged: unknown[][] = []
+  beforeEach(() => {
+    vi.spyOn(console, 'error').mockImplementation((...args) => void logged.push(args))
+  })
+  afterEach(() => vi.restoreAllMocks())
+
   for (const path of DOCUMENTS) {
     it(`RFC 8414 §3: ${path} for a non-loopback Host is refused, never a document naming that host`, async () => {
       const response = await fetchWithSettings(new Request(`https://attacker.example${path}`), UNSET)
@@ -49,6 +56,12 @@ describe('ISSUER unset', () => {
     expect(response.status).toBe(503)
     expect(response.headers.get('Content-Type')).toContain('text/html')
     expect(await response.text()).toContain('ISSUER')
+  })
+
+  it('the missing setting is logged once per isolate, naming the refused host', () => {
+    const about = logged.filter(([message]) => String(message).includes('ISSUER is not set'))
+    expect(about).toHaveLength(1)
+    expect(String(about[0][0])).toContain('attacker.example')
   })
 
   it('with ISSUER set, any Host gets the configured issuer', async () => {

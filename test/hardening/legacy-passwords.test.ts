@@ -1,5 +1,5 @@
 /**
- * Imported Django PBKDF2 hashes (issue #12): checked by a specialised pure-JS PBKDF2, upgraded to
+ * Imported Django PBKDF2 hashes: checked by a specialised pure-JS PBKDF2, upgraded to
  * argon2id at the first successful login, never a 500 when corrupt, and — while any slow one is
  * stored — every password check padded to one wall-time floor, so a not-yet-migrated user's slower
  * check does not reveal them.

@@ -1,5 +1,5 @@
 /**
- * Issue 12, item 10: login limits count FAILED attempts per username and ALL attempts per client
+ * Login limits count FAILED attempts per username and ALL attempts per client
  * IP. A username locked by failures refuses only the addresses that failed on it during the lock;
  * the right password from another address still logs in, and successful logins never lock anyone.
  */
@@ -52,7 +52,7 @@ async function hammer(app: { clientId: string; clientSecret: string | null }, us
   }
 }
 
-describe('login limits: failures per username, every attempt per IP (issue 12, item 10)', () => {
+describe('login limits: failures per username, every attempt per IP', () => {
   it(
     'a victim hammered with wrong passwords from IP A still logs in with the right password from IP B',
     SLOW,

@@ -1,5 +1,5 @@
 /**
- * Issue 12 item 7, defence in depth: /o/logout/ refuses to send the browser to a registered
+ * Defence in depth: /o/logout/ refuses to send the browser to a registered
  * post_logout_redirect_uri that fails the rules (rows stored before the CLI checked them).
  */
 import { describe, expect, it } from 'vitest'
@@ -7,7 +7,7 @@ import { getPage, login, makeApplication, makeUser, postForm } from '../helpers.
 
 const logoutUrl = (params: Record<string, string>) => `/o/logout/?${new URLSearchParams(params)}`
 
-describe('issue 12 item 7: /o/logout/ follows only post-logout URIs that pass the rules', () => {
+describe('/o/logout/ follows only post-logout URIs that pass the rules', () => {
   for (const uri of ['javascript:alert(document.cookie)', 'http://rp.example/bye', 'https://rp.example/b\\ye']) {
     it(`OIDC RP-Initiated Logout §3: a registered ${JSON.stringify(uri)} is not followed`, async () => {
       // Stored straight through the domain layer, as the old CLI did, bypassing the rules.

@@ -1,5 +1,5 @@
 /**
- * Issue 12 (high): the management API is session-only. A token issued to a client — any grant,
+ * The management API is session-only. A token issued to a client — any grant,
  * any scope — and a DRF `Token` key get no data and change nothing on /o/applications/ and
  * /o/authorized-tokens/; the refusal does not invite a Bearer token either.
  */
@@ -100,7 +100,7 @@ async function applicationCount(userId: number) {
   return (await db.select().from(applications).where(eq(applications.userId, userId))).length
 }
 
-describe('issue 12 (high): tokens issued to clients never manage applications', () => {
+describe('tokens issued to clients never manage applications', () => {
   it('a password-grant token (scopes read write) cannot list, read, create, PATCH, rotate or delete the user’s applications', async () => {
     const { user, token, body } = await passwordToken('read write')
     expect(body.scope).toBe('read write')

@@ -1,5 +1,5 @@
 /**
- * Issue 12 item 4: every unsafe session-authenticated request to the management API is
+ * Every unsafe session-authenticated request to the management API is
  * origin-checked, whatever its Content-Type — not only the form types hono/csrf looks at.
  */
 import { SELF } from 'cloudflare:test'
@@ -39,7 +39,7 @@ async function expectCsrfRefusal(response: Response) {
   expect(body.detail).toMatch(/^CSRF Failed: /)
 }
 
-describe('issue 12 item 4: origin check on every unsafe session request', () => {
+describe('origin check on every unsafe session request', () => {
   it('a JSON POST, an octet-stream POST, a PATCH and a DELETE from a foreign Origin are refused and change nothing', async () => {
     const { user, app, cookie } = await ownerWithApplication()
     const before = await row(app.id)

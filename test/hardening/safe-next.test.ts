@@ -1,5 +1,5 @@
 /**
- * `next` after login (issue 12, item 3): never a way off the site, also once URL parsing has
+ * `next` after login: never a way off the site, also once URL parsing has
  * collapsed dot segments and percent-encoded dots into `//host`, which a browser reads as a
  * network-path reference (RFC 3986 §4.2).
  */
@@ -7,7 +7,7 @@ import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { makeUser, ORIGIN, postForm } from '../helpers.ts'
 
-describe('safeNext after URL normalisation (item 3)', () => {
+describe('safeNext after URL normalisation', () => {
   const hostile = [
     '/.//evil.com',
     '/%2e//evil.com',

@@ -1,5 +1,5 @@
 /**
- * The browser session (issue 12, items 1–3): a link never logs anyone out, logging out ends
+ * The browser session: a link never logs anyone out, logging out ends
  * every copy of the cookie, and `next` never leads off the site once the URL is normalised.
  */
 import { env, SELF } from 'cloudflare:test'
@@ -32,7 +32,7 @@ function clearsCookie(response: Response): boolean {
   return /eot_session=;.*Max-Age=0/i.test(response.headers.get('Set-Cookie') ?? '')
 }
 
-describe('RP-Initiated Logout: confirm counts only on a same-site POST (item 1)', () => {
+describe('RP-Initiated Logout: confirm counts only on a same-site POST', () => {
   it('RP-Initiated Logout §2: GET /o/logout/?confirm=yes shows the confirmation page and leaves the session valid', async () => {
     const user = await makeUser()
     const app = await makeApplication({ postLogoutRedirectUris: [RETURN] })
@@ -60,7 +60,7 @@ describe('RP-Initiated Logout: confirm counts only on a same-site POST (item 1)'
   })
 })
 
-describe('logout ends every copy of the session (item 2)', () => {
+describe('logout ends every copy of the session', () => {
   it('POST /accounts/logout/: a copy of the cookie kept by an attacker no longer works', async () => {
     const user = await makeUser()
     const cookie = await login(user)
@@ -110,7 +110,7 @@ describe('logout ends every copy of the session (item 2)', () => {
   })
 })
 
-describe('safeNext after URL normalisation (item 3)', () => {
+describe('safeNext after URL normalisation', () => {
   const hostile = [
     '/.//evil.com',
     '/%2e//evil.com',

@@ -1,16 +1,16 @@
 /**
- * What ends a user's credentials (issue 12, items 2 and 9): deactivation, a password change
+ * What ends a user's credentials: deactivation, a password change
  * and deletion stop the user's cached access tokens and DRF key at once, in KV and in this
  * isolate's memory tier (turned on here; vitest.config.ts turns it off for other tests), and
  * end every copy of the user's session cookie.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { activateUser, deactivateUser, deleteUser, setPassword } from '../../src/accounts/user-lifecycle.ts'
-import worker from '../../src/index.ts'
 import { replaceApiKey } from '../../src/tokens/api-keys.ts'
 import {
   cachedInKv,
+  fetchWorker,
   form,
   getPage,
   login,
@@ -26,12 +26,9 @@ import {
 const memoryOn = { ...env, TOKEN_MEMORY_CACHE_SECONDS: '30', TOKEN_NEGATIVE_CACHE_SECONDS: '0' } as unknown as Env
 
 async function hello(authorization: string) {
-  const ctx = createExecutionContext()
   const request = new Request('https://example.com/api/hello', { headers: { Authorization: authorization } })
-  const response = await worker.fetch(request, memoryOn, ctx)
   // Lets the cache write-backs finish, so the credential is in KV and memory before the event.
-  await waitOnExecutionContext(ctx)
-  return response.status
+  return (await fetchWorker(request, memoryOn)).status
 }
 
 async function sessionWorks(cookie: string, username: string): Promise<boolean> {

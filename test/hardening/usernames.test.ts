@@ -1,5 +1,5 @@
 /**
- * Issue 12, item 5: usernames are NFKC-normalised (Django's AbstractBaseUser.normalize_username and
+ * Usernames are NFKC-normalised (Django's AbstractBaseUser.normalize_username and
  * the login form's UsernameField) at creation and at every login, and a new username that differs
  * from an existing one only in case is refused (UserCreationForm's `username__iexact` check).
  */
@@ -18,7 +18,7 @@ function fullwidth(text: string): string {
   return text.replace(/[!-~]/g, (char) => String.fromCharCode(char.charCodeAt(0) + 0xfee0))
 }
 
-/** An existing user whose name starts with "admin", as `admin` in the issue. */
+/** An existing user whose name starts with "admin", the name a look-alike would imitate. */
 async function admin() {
   const username = unique('admin')
   const user = await createUser(db, { username, password: PASSWORD })
@@ -30,7 +30,7 @@ async function writer() {
   return `Bearer ${token}`
 }
 
-describe('usernames are NFKC-normalised and unique regardless of case (issue 12, item 5)', () => {
+describe('usernames are NFKC-normalised and unique regardless of case', () => {
   it('POST /api/users/ refuses ａｄｍｉｎ (fullwidth), ᵃdmin and ADMIN when admin exists', async () => {
     const authorization = await writer()
     const existing = await admin()

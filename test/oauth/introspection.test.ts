@@ -1,0 +1,139 @@
+import { env, SELF } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { basic, expectOAuthError, form, makeApplication, passwordToken, postToken } from '../helpers.ts'
+
+function introspect(body: Record<string, string>, headers: Record<string, string> = {}) {
+  return SELF.fetch('https://example.com/o/introspect/', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: form(body),
+  })
+}
+
+/** A designated resource server (staff-set `can_introspect`): it may introspect any token. */
+async function resourceServer() {
+  const app = await makeApplication({ grantTypes: ['client-credentials'], canIntrospect: true })
+  return { Authorization: basic(app.clientId, app.clientSecret ?? '') }
+}
+
+describe('POST /o/introspect/', () => {
+  it('RFC 7662 §2.2: describes an active token to an authenticated client', async () => {
+    const { token, user, app } = await passwordToken('read write')
+    const before = Math.floor(Date.now() / 1000)
+    const response = await introspect({ token }, await resourceServer())
+    expect(response.status).toBe(200)
+    const body = await response.json<Record<string, unknown>>()
+    expect(body).toEqual({
+      active: true,
+      scope: 'read write',
+      client_id: app.clientId,
+      username: user.username,
+      token_type: 'Bearer',
+      exp: expect.any(Number),
+      iat: expect.any(Number),
+      sub: String(user.id),
+    })
+    expect(body.exp).toBe((body.iat as number) + 86400)
+    expect(Math.abs((body.iat as number) - before)).toBeLessThan(5)
+  })
+
+  it("RFC 7662 §2.1: a resource server's Bearer token with the introspection scope may call it", async () => {
+    const { token } = await passwordToken('read')
+    const server = await makeApplication({ grantTypes: ['client-credentials'], canIntrospect: true })
+    const caller = await (
+      await postToken(form({ grant_type: 'client_credentials', scope: 'introspection' }), {
+        Authorization: basic(server.clientId, server.clientSecret ?? ''),
+      })
+    ).json<{ access_token: string }>()
+    const response = await introspect({ token }, { Authorization: `Bearer ${caller.access_token}` })
+    expect(response.status).toBe(200)
+    expect((await response.json<{ active: boolean }>()).active).toBe(true)
+  })
+
+  it('RFC 7662 §2.2: a client_credentials token has no username or sub', async () => {
+    const app = await makeApplication({ grantTypes: ['client-credentials'] })
+    const issued = await (
+      await postToken(form({ grant_type: 'client_credentials' }), {
+        Authorization: basic(app.clientId, app.clientSecret ?? ''),
+      })
+    ).json<{ access_token: string }>()
+    const body = await (await introspect({ token: issued.access_token }, await resourceServer())).json<
+      Record<string, unknown>
+    >()
+    expect(body.active).toBe(true)
+    expect(body.client_id).toBe(app.clientId)
+    expect(body).not.toHaveProperty('username')
+    expect(body).not.toHaveProperty('sub')
+  })
+
+  it('RFC 7662 §2.2: unknown, revoked, expired or refresh tokens → exactly {"active": false}', async () => {
+    const headers = await resourceServer()
+    const { token, refreshToken, app } = await passwordToken()
+    for (const value of ['eat_nope', 'garbage', refreshToken]) {
+      expect(await (await introspect({ token: value }, headers)).json()).toEqual({ active: false })
+    }
+    await SELF.fetch('https://example.com/o/revoke-token/', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: basic(app.clientId, app.clientSecret ?? ''),
+      },
+      body: form({ token }),
+    })
+    expect(await (await introspect({ token }, headers)).json()).toEqual({ active: false })
+    const expired = await passwordToken()
+    await env.DB.prepare('UPDATE access_tokens SET expires_at = 1').run()
+    expect(await (await introspect({ token: expired.token }, headers)).json()).toEqual({ active: false })
+  })
+
+  it('RFC 7662 §2.3: no caller credentials → 401 JSON', async () => {
+    const { token } = await passwordToken()
+    await expectOAuthError(await introspect({ token }), 401, 'invalid_client')
+  })
+
+  it('RFC 7662 §2.3: wrong client secret, a public client or an unknown Bearer token → 401; a Bearer token without the scope → 403', async () => {
+    const { token, app } = await passwordToken('read')
+    await expectOAuthError(
+      await introspect({ token }, { Authorization: basic(app.clientId, 'wrong') }),
+      401,
+      'invalid_client',
+    )
+    const publicApp = await makeApplication({ clientType: 'public' })
+    await expectOAuthError(await introspect({ token, client_id: publicApp.clientId }), 401, 'invalid_client')
+    await expectOAuthError(await introspect({ token }, { Authorization: `Bearer ${token}` }), 403, 'insufficient_scope')
+    await expectOAuthError(await introspect({ token }, { Authorization: 'Bearer eat_forged' }), 401, 'invalid_client')
+  })
+
+  it('RFC 7662 §2.1: a missing token → 400 invalid_request', async () => {
+    await expectOAuthError(await introspect({}, await resourceServer()), 400, 'invalid_request')
+  })
+
+  it('the introspection scope is not among the default scopes', async () => {
+    const { body } = await passwordToken()
+    expect(body.scope).toBe('read write groups')
+  })
+})
+
+describe('GET /.well-known/oauth-authorization-server', () => {
+  it('RFC 8414 §2/§3: lists the endpoints, grants, auth methods, PKCE methods and scopes supported', async () => {
+    const response = await SELF.fetch('https://example.com/.well-known/oauth-authorization-server')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({
+      issuer: 'https://example.com',
+      authorization_endpoint: 'https://example.com/o/authorize/',
+      token_endpoint: 'https://example.com/o/token/',
+      revocation_endpoint: 'https://example.com/o/revoke-token/',
+      introspection_endpoint: 'https://example.com/o/introspect/',
+      jwks_uri: 'https://example.com/o/.well-known/jwks.json',
+      scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+    })
+  })
+})

@@ -1,0 +1,142 @@
+import { env } from 'cloudflare:test'
+import { Hono } from 'hono'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { handleError } from '../../src/lib/errors.ts'
+import { KV_READ_TIMEOUT_MS } from '../../src/tokens/cache.ts'
+import type { AppEnv } from '../../src/types.ts'
+import { form, makeApplication, makeUser, passwordToken } from '../helpers.ts'
+import { faultyD1, faultyKV, fetchWith } from './faults.ts'
+
+afterEach(() => vi.restoreAllMocks())
+
+function helloRequest(token: string) {
+  return new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
+}
+
+async function tokenRequest() {
+  const user = await makeUser()
+  const app = await makeApplication()
+  const body = form({
+    grant_type: 'password',
+    username: user.username,
+    password: user.plainPassword,
+    client_id: app.clientId,
+    client_secret: app.clientSecret ?? '',
+  })
+  return new Request('https://example.com/o/token/', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body,
+  })
+}
+
+async function clearKV() {
+  for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
+}
+
+async function expectUnavailable(response: Response) {
+  expect(response.status).toBe(503)
+  expect(response.headers.get('Retry-After')).toMatch(/^\d+$/)
+  expect(response.headers.get('Content-Type')).toMatch(/^application\/json/)
+  const text = await response.text()
+  expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' })
+  expect(text).not.toMatch(/at .*\.ts|D1_ERROR|stack/i)
+}
+
+describe('D1 failing', () => {
+  it('the token endpoint answers 503 temporarily_unavailable with Retry-After, no stack trace', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    await expectUnavailable(await fetchWith({ DB: faultyD1() }, await tokenRequest()))
+  })
+
+  it('a token whose insert fails is never issued, nor cached in KV', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    await clearKV()
+    const db = faultyD1((sql) => /^insert/i.test(sql))
+    await expectUnavailable(await fetchWith({ DB: db }, await tokenRequest()))
+    expect((await env.TOKEN_CACHE.list()).keys).toEqual([])
+    const stored = await env.DB.prepare('SELECT count(*) AS n FROM access_tokens').first<{ n: number }>()
+    expect(stored?.n).toBe(0)
+  })
+
+  it('the API answers 503 on a cache miss when D1 is down', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { token } = await passwordToken()
+    await clearKV()
+    await expectUnavailable(await fetchWith({ DB: faultyD1() }, helloRequest(token)))
+  })
+
+  it('a dropped D1 connection (no D1_ prefix) is a storage fault too', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const db = faultyD1(() => true, 'Network connection lost.')
+    await expectUnavailable(await fetchWith({ DB: db }, await tokenRequest()))
+  })
+
+  it('any other error is a 500 JSON without a stack trace, in the shape of its area', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const app = new Hono<AppEnv>()
+    app.onError(handleError)
+    app.get('/o/boom/', () => {
+      throw new Error('secret internals at src/foo.ts:1')
+    })
+    app.get('/api/boom', () => {
+      throw new TypeError('x is undefined')
+    })
+    const oauth = await app.request('/o/boom/')
+    expect(oauth.status).toBe(500)
+    expect(await oauth.json()).toEqual({ error: 'server_error', error_description: 'Internal server error.' })
+    const api = await app.request('/api/boom')
+    expect(api.status).toBe(500)
+    expect(await api.json()).toEqual({ detail: 'A server error occurred.' })
+  })
+
+  it('a token cached in KV still authenticates while D1 is down', async () => {
+    const { token } = await passwordToken()
+    expect((await fetchWith({ DB: faultyD1() }, helloRequest(token))).status).toBe(200)
+  })
+})
+
+describe('KV failing', () => {
+  for (const mode of ['throw', 'hang'] as const) {
+    it(
+      `a KV read that ${mode === 'throw' ? 'throws' : 'never answers'} falls back to D1 and logs it`,
+      async () => {
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+        const { token } = await passwordToken()
+        const { kv, calls } = faultyKV(mode)
+        const response = await fetchWith({ TOKEN_CACHE: kv }, helloRequest(token))
+        expect(response.status).toBe(200)
+        expect(await response.text()).toBe('Hello, OAuth2!')
+        expect(calls.get).toBe(1)
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining('token cache read failed'), expect.any(Error))
+      },
+      KV_READ_TIMEOUT_MS * 5,
+    )
+  }
+
+  it('an unknown token is refused, and nothing D1 did not confirm is cached', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { token } = await passwordToken()
+    await clearKV()
+    const forged = `${token.slice(0, -10)}AAAA${token.slice(-6)}`
+    const { kv, calls } = faultyKV('throw')
+    expect((await fetchWith({ TOKEN_CACHE: kv }, helloRequest(forged))).status).toBe(401)
+    expect(calls.put).toBe(0)
+    expect((await env.TOKEN_CACHE.list()).keys).toEqual([])
+  })
+
+  it('a KV write failure does not fail the token endpoint', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const broken = new Proxy(env.TOKEN_CACHE, {
+      get(target, property) {
+        if (property === 'put') return () => Promise.reject(new Error('KV PUT failed: 503 injected'))
+        const value = Reflect.get(target, property, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const response = await fetchWith({ TOKEN_CACHE: broken }, await tokenRequest())
+    expect(response.status).toBe(200)
+    const { access_token } = await response.json<{ access_token: string }>()
+    expect((await fetchWith({}, helloRequest(access_token))).status).toBe(200)
+  })
+})

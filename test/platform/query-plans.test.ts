@@ -1,0 +1,81 @@
+/**
+ * Every hot query is answered through an index: `EXPLAIN QUERY PLAN` shows no full table scan.
+ * Add a query here as one line of `HOT_QUERIES`. The unfiltered users-list page does scan, in
+ * id order up to OFFSET + LIMIT rows; `KNOWN_SCANS` pins its plan and says why that is acceptable.
+ */
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
+import { userListQueries } from '../../src/accounts/user-list.ts'
+import { expiredBatch } from '../../src/tokens/cleanup.ts'
+import { accessTokenQuery, liveGrantQuery } from '../../src/tokens/store.ts'
+import { db } from '../helpers.ts'
+
+type Query = { toSQL(): { sql: string; params: unknown[] } }
+
+const DIGEST = 'a'.repeat(64)
+const NOW = 1_700_000_000
+const PAGE_SIZE = 20
+
+const [filteredCount, filteredPage] = userListQueries(db, { email: 'a@example.com' }, 3, PAGE_SIZE)
+const [byUsernameCount, byUsernamePage] = userListQueries(db, { username: 'alice' }, 1, PAGE_SIZE)
+const [bothCount, bothPage] = userListQueries(db, { email: 'a@example.com', username: 'alice' }, 1, PAGE_SIZE)
+const [unfilteredCount, unfilteredPage] = userListQueries(db, {}, 3, PAGE_SIZE)
+
+const HOT_QUERIES: Record<string, Query> = {
+  'access token lookup by digest': accessTokenQuery(db, DIGEST),
+  "consent skip: the user's live grants to an application": liveGrantQuery(db, 1, 1),
+  'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
+  'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
+  'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),
+  'users list by email: count': filteredCount,
+  'users list by email: page': filteredPage,
+  'users list by username: count': byUsernameCount,
+  'users list by username: page': byUsernamePage,
+  'users list by email and username: count': bothCount,
+  'users list by email and username: page': bothPage,
+  'users list, unfiltered: count (the trigger-kept row)': unfilteredCount,
+  'login time floor: the slowest stored PBKDF2 hash (every password check)': slowestLegacyHashQuery(db),
+}
+
+/** Queries that scan: the plan each must keep, and why that plan is acceptable. */
+const KNOWN_SCANS: Record<string, { query: Query; plan: string[]; why: string }> = {
+  'users list, unfiltered: page': {
+    query: unfilteredPage,
+    plan: ['SCAN users'],
+    why: 'walks the primary key in id order and stops after OFFSET + LIMIT rows (as any offset pagination)',
+  },
+}
+
+/** The plan's lines, e.g. `SEARCH access_tokens USING INDEX …` or `SCAN users`. */
+async function queryPlan(query: Query): Promise<string[]> {
+  const { sql, params } = query.toSQL()
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>()
+  return results.map((row) => row.detail)
+}
+
+describe('EXPLAIN QUERY PLAN of the hot queries', () => {
+  for (const [name, query] of Object.entries(HOT_QUERIES)) {
+    it(`${name}: no table scan`, async () => {
+      const plan = await queryPlan(query)
+      expect(plan.length).toBeGreaterThan(0)
+      // `SCAN <table>` reads every row; SEARCH uses an index or the primary key.
+      expect(plan.filter((line) => /^SCAN (?!CONSTANT ROW)/.test(line))).toEqual([])
+    })
+  }
+
+  for (const [name, { query, plan, why }] of Object.entries(KNOWN_SCANS)) {
+    it(`${name}: ${why}`, async () => {
+      expect(await queryPlan(query)).toEqual(plan)
+    })
+  }
+
+  it('the check itself catches a scan (an unindexed column)', async () => {
+    const { accessTokens } = await import('../../src/db/schema.ts')
+    const { eq } = await import('drizzle-orm')
+    const plan = await queryPlan(db.select().from(accessTokens).where(eq(accessTokens.scope, 'read')))
+    expect(plan.some((line) => line.startsWith('SCAN access_tokens'))).toBe(true)
+  })
+})
