@@ -8,6 +8,8 @@ import { accountsRouter } from './accounts/index.ts'
 import { apiRouter, apiTokenAuthRouter } from './api/index.ts'
 import { getDb } from './db/client.ts'
 import { createDocsRouter } from './docs/openapi.ts'
+import { drf } from './http/drf.ts'
+import { oauth } from './http/oauth.ts'
 import { d1Bookmark } from './lib/request-context.ts'
 import { authorizeRouter, oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
@@ -30,8 +32,8 @@ app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
 app.route('/', createDocsRouter(app))
 
-// No router answered: the one place the path chooses the dialect.
-app.notFound((c) => c.json(c.req.path.startsWith('/o/') ? { error: 'not_found' } : { detail: 'Not found.' }, 404))
+// No router claimed the path: the one place the path chooses the dialect.
+app.notFound((c) => (c.req.path.startsWith('/o/') ? oauth : drf).notFound(c))
 // Only what no router owns reaches here (the app's own middleware); routers answer their errors themselves.
 app.onError((error, c) => {
   console.error('unhandled error outside any router', error)

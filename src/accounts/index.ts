@@ -3,7 +3,7 @@
  * The browser pages under /accounts/ (HTML dialect).
  */
 import { createHtmlRouter, csrfProtection, html } from '../http/html.tsx'
-import { answerOtherMethods } from '../http/router.ts'
+import { answerNotFound, answerOtherMethods } from '../http/router.ts'
 import { login, loginPage, logout, logoutPage } from './accounts.handlers.tsx'
 
 // Mounted at /accounts: `*` is its own paths only.
@@ -15,3 +15,4 @@ accountsRouter.post('/login/', login)
 accountsRouter.get('/logout/', logoutPage)
 accountsRouter.post('/logout/', logout)
 answerOtherMethods(accountsRouter, html)
+answerNotFound(accountsRouter, html, ['*'])

@@ -5,7 +5,7 @@
  */
 import { authenticate } from '../auth/authenticate.ts'
 import { createDrfRouter, drf } from '../http/drf.ts'
-import { answerOtherMethods } from '../http/router.ts'
+import { answerNotFound, answerOtherMethods } from '../http/router.ts'
 import { buildTrigger, buildTriggerRoute } from './build-trigger.ts'
 import { hello, helloRoute } from './hello.ts'
 import { obtainApiKeyHandler } from './token-auth.handlers.ts'
@@ -22,6 +22,7 @@ apiRouter.openapi(listUsersRoute, listUsersHandler)
 apiRouter.openapi(createUserRoute, createUserHandler)
 apiRouter.openapi(buildTriggerRoute, buildTrigger)
 answerOtherMethods(apiRouter, drf)
+answerNotFound(apiRouter, drf, ['*'])
 
 export const apiTokenAuthRouter = createDrfRouter([obtainApiKeyRoute.path])
 

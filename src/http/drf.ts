@@ -40,6 +40,8 @@ export const drf: Dialect = {
     }),
   // DRF's APIException default: nothing about the fault itself.
   internalError: (c) => detail(c, 'A server error occurred.', 500),
+  // DRF's NotFound.
+  notFound: (c) => detail(c, 'Not found.', 404),
   // DRF's MethodNotAllowed.
   methodNotAllowed: (c, allow) => detail(c, `Method "${c.req.method}" not allowed.`, 405, { Allow: allow }),
 }

@@ -96,6 +96,7 @@ export const html: Dialect = {
       error: 'server_error',
       description: 'Something went wrong on our side.',
     }),
+  notFound: (c) => errorPage(c, 404, { title: 'Not found', error: 'not_found', description: 'There is no such page.' }),
   methodNotAllowed: (c, allow) =>
     errorPage(
       c,

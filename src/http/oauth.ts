@@ -56,6 +56,8 @@ export const oauth: Dialect = {
       'Retry-After': String(retryAfter),
     }),
   internalError: (c) => answer(c, 'server_error', 'Internal server error.', 500),
+  // The app's notFound (src/index.ts) for paths under /o/ that no router claims: as it always was.
+  notFound: (c) => c.json({ error: 'not_found' }, 404),
   methodNotAllowed: (c, allow) =>
     answer(c, 'invalid_request', `Method ${c.req.method} not allowed; use ${allow}.`, 405, { Allow: allow }),
   ownError: (c, error) => (error instanceof OAuthError ? oauthErrorResponse(c, error) : undefined),

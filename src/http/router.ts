@@ -4,7 +4,8 @@
  * each kind of failure is answered; `createRouter` installs it on a new router: the zod
  * validation hook, the middleware every route of the dialect passes first (the body limit),
  * and `onError`, which Hono applies to the router's own routes and middleware once it is
- * mounted (`app.route`). `answerOtherMethods` adds the 405s once the routes are registered.
+ * mounted (`app.route`). `answerOtherMethods` adds the 405s once the routes are registered,
+ * `answerNotFound` the 404s of a router that owns a whole path prefix.
  * Nothing here looks at the URL: the router a request reached decides the dialect.
  */
 import { type Hook, OpenAPIHono } from '@hono/zod-openapi'
@@ -27,6 +28,8 @@ export type Dialect = {
   unavailable: (c: Context<AppEnv>, retryAfterSeconds: number) => Answer
   /** 500: a bug. Nothing about it is shown. */
   internalError: (c: Context<AppEnv>) => Answer
+  /** 404: no route of the router matches the path. */
+  notFound: (c: Context<AppEnv>) => Answer
   /** 405 with `Allow` (RFC 9110 §15.5.6). */
   methodNotAllowed: (c: Context<AppEnv>, allow: string) => Answer
   /** Errors this dialect answers itself (the OAuth dialect's OAuthError), else undefined. */
@@ -89,6 +92,14 @@ export function answerOtherMethods(router: Hono<AppEnv>, dialect: Dialect): void
     const allow = [...methods].join(', ')
     router.all(path, (c) => dialect.methodNotAllowed(c, allow))
   }
+}
+
+/**
+ * Call last: a request under `paths` (the router's own) that no route matched gets the
+ * dialect's 404 instead of reaching the app's notFound.
+ */
+export function answerNotFound(router: Hono<AppEnv>, dialect: Dialect, paths: readonly string[]): void {
+  for (const path of paths) router.all(path, (c) => dialect.notFound(c))
 }
 
 /** The value a zod issue is about, for messages that tell missing from invalid from repeated. */

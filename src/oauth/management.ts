@@ -5,7 +5,7 @@
  */
 import { sessionOwner } from '../auth/owner.ts'
 import { createDrfRouter, drf } from '../http/drf.ts'
-import { answerOtherMethods } from '../http/router.ts'
+import { answerNotFound, answerOtherMethods } from '../http/router.ts'
 import * as handlers from './management.handlers.ts'
 import * as routes from './management.routes.ts'
 
@@ -23,3 +23,5 @@ managementRouter.openapi(routes.rotateSecretRoute, handlers.rotateSecret)
 managementRouter.openapi(routes.listAuthorizedTokensRoute, handlers.listTokens)
 managementRouter.openapi(routes.revokeAuthorizedTokenRoute, handlers.revokeToken)
 answerOtherMethods(managementRouter, drf)
+// /o/applications/abc/ is the management API's own 404 (DRF), not the authorization server's.
+answerNotFound(managementRouter, drf, PATHS)
