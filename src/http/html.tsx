@@ -30,7 +30,7 @@ function errorPage(
 
 // CSP (not frameable: a consent page inside another site's frame invites clickjacking),
 // nosniff, no Referer: one definition for every page (src/lib/html-security.ts).
-export const pageHeaders = htmlSecurityHeaders()
+const pageHeaders = htmlSecurityHeaders()
 
 const originCheck = csrf()
 
@@ -57,7 +57,7 @@ export function malformedFormPage(c: Context) {
   })
 }
 
-export const formBodyLimit = bodyLimit({
+const formBodyLimit = bodyLimit({
   maxSize: MAX_FORM_BYTES,
   onError: (c) =>
     errorPage(c, 413, { title: 'Request too large', error: 'invalid_request', description: 'The form is too large.' }),

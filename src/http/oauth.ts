@@ -27,7 +27,7 @@ function answer(
   return c.json({ error: code, error_description: description }, status, all)
 }
 
-export function oauthErrorResponse(c: Context, error: OAuthError): Response {
+function oauthErrorResponse(c: Context, error: OAuthError): Response {
   return answer(c, error.code, error.message, error.status, error.headers)
 }
 

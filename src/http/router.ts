@@ -39,9 +39,9 @@ export type Dialect = {
 // D1's own fault messages ("D1_ERROR: …", "D1 DB is overloaded…") and the runtime's for a
 // dropped storage connection; drizzle wraps any failed query in DrizzleQueryError.
 const STORAGE_FAULT = /^D1_|D1 DB|Network connection lost|storage operation exceeded/i
-export const STORAGE_RETRY_AFTER_SECONDS = 5
+const STORAGE_RETRY_AFTER_SECONDS = 5
 
-export function isStorageFault(error: unknown): boolean {
+function isStorageFault(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
     if (current instanceof DrizzleQueryError || STORAGE_FAULT.test(current.message)) return true
   }
@@ -49,7 +49,7 @@ export function isStorageFault(error: unknown): boolean {
 }
 
 /** Every thrown error → an answer in the dialect; only 4xx messages reach the client, never a stack trace. */
-export function dialectErrorHandler(dialect: Dialect): ErrorHandler<AppEnv> {
+function dialectErrorHandler(dialect: Dialect): ErrorHandler<AppEnv> {
   return (error, c) => {
     const own = dialect.ownError?.(c, error)
     if (own) return own

@@ -4,7 +4,7 @@
  * SAFE_METHODS) and the headers of a response no cache may store.
  */
 
-export const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const
 
 /** GET, HEAD or OPTIONS: a request that changes nothing. */
 export function isSafeMethod(method: string): boolean {
