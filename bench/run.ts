@@ -18,7 +18,8 @@ import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
-import { accessTokenCacheKey, createApiKey, standaloneTokenStore } from '../src/tokens/store.ts'
+import { createApiKey } from '../src/tokens/api-keys.ts'
+import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
 import {
   counters,
   drive,

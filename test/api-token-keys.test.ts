@@ -2,10 +2,10 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/crypto/digest.ts'
-import { apiTokens, users } from '../src/db/schema.ts'
+import { apiKeys, users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
+import { createApiKey, replaceApiKey } from '../src/tokens/api-keys.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../src/tokens/cache.ts'
-import { createApiKey, replaceApiKey } from '../src/tokens/store.ts'
 import { api, db, makeUser, passwordToken, storeToken, testStore } from './helpers.ts'
 
 async function userWithKey() {
@@ -101,7 +101,7 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
 
   it('the key is stored only as its SHA-256 digest, and cached in KV under it with a bounded TTL', async () => {
     const { user, key } = await userWithKey()
-    const row = await db.select().from(apiTokens).where(eq(apiTokens.userId, user.id)).get()
+    const row = await db.select().from(apiKeys).where(eq(apiKeys.userId, user.id)).get()
     expect(row?.keyHash).toBe(await sha256Hex(key))
     expect(JSON.stringify(row)).not.toContain(key)
     expect((await helloSettled(`Token ${key}`)).status).toBe(200)

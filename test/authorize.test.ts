@@ -1,6 +1,6 @@
 import { desc } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { grants } from '../src/db/schema.ts'
+import { authorizationCodes } from '../src/db/schema.ts'
 import {
   db,
   fetchWithSettings,
@@ -106,7 +106,7 @@ describe('GET /o/authorize/', () => {
     const { params, cookie } = await setup()
     const before = Math.floor(Date.now() / 1000)
     location(await approve({ ...params, nonce: 'n-0S6_WzA2Mj' }, cookie))
-    const grant = await db.select().from(grants).orderBy(desc(grants.id)).get()
+    const grant = await db.select().from(authorizationCodes).orderBy(desc(authorizationCodes.id)).get()
     expect(grant?.nonce).toBe('n-0S6_WzA2Mj')
     expect(Math.abs((grant?.authTime ?? 0) - before)).toBeLessThan(5)
     expect(grant?.codeChallengeMethod).toBe('S256')

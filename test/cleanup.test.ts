@@ -6,7 +6,7 @@ import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { d1QueryCount } from '../src/db/client.ts'
-import { accessTokens, grants, refreshTokens } from '../src/db/schema.ts'
+import { accessTokens, authorizationCodes, refreshTokens } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { clearExpiredTokens } from '../src/tokens/cleanup.ts'
 import { db, makeApplication, makeUser, unique } from './helpers.ts'
@@ -27,12 +27,12 @@ async function seed(expired: number, live: number) {
       .insert(refreshTokens)
       .values(chunk.map((row) => ({ ...row, tokenHash: unique('r'), familyId: unique('f') })))
     await db
-      .insert(grants)
+      .insert(authorizationCodes)
       .values(chunk.map((row) => ({ ...row, userId: user.id, codeHash: unique('g'), redirectUri: 'https://a/' })))
   }
 }
 
-async function counts(table: typeof accessTokens | typeof refreshTokens | typeof grants) {
+async function counts(table: typeof accessTokens | typeof refreshTokens | typeof authorizationCodes) {
   const [expired] = await db.select({ n: count() }).from(table).where(lt(table.expiresAt, NOW))
   const [live] = await db.select({ n: count() }).from(table).where(gte(table.expiresAt, NOW))
   return { expired: expired.n, live: live.n }
@@ -41,15 +41,15 @@ async function counts(table: typeof accessTokens | typeof refreshTokens | typeof
 beforeEach(async () => {
   await db.delete(refreshTokens)
   await db.delete(accessTokens)
-  await db.delete(grants)
+  await db.delete(authorizationCodes)
 })
 
 describe('clearExpiredTokens', () => {
   it('deletes every expired access token, refresh token and code, and nothing live', async () => {
     await seed(25, 5)
     const report = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 10 }, NOW)
-    expect(report).toEqual({ refreshTokens: 25, accessTokens: 25, grants: 25, complete: true })
-    for (const table of [accessTokens, refreshTokens, grants]) {
+    expect(report).toEqual({ refreshTokens: 25, accessTokens: 25, authorizationCodes: 25, complete: true })
+    for (const table of [accessTokens, refreshTokens, authorizationCodes]) {
       expect(await counts(table)).toEqual({ expired: 0, live: 5 })
     }
   })
@@ -59,16 +59,16 @@ describe('clearExpiredTokens', () => {
     const before = d1QueryCount()
     const report = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 2 }, NOW)
     expect(d1QueryCount() - before).toBe(6)
-    expect(report).toEqual({ refreshTokens: 20, accessTokens: 20, grants: 20, complete: false })
+    expect(report).toEqual({ refreshTokens: 20, accessTokens: 20, authorizationCodes: 20, complete: false })
     expect(await counts(accessTokens)).toEqual({ expired: 5, live: 0 })
     const rest = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 2 }, NOW)
-    expect(rest).toEqual({ refreshTokens: 5, accessTokens: 5, grants: 5, complete: true })
+    expect(rest).toEqual({ refreshTokens: 5, accessTokens: 5, authorizationCodes: 5, complete: true })
   })
 
   it('the cron trigger runs one cleanup', async () => {
     await seed(3, 2)
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }), env)
     expect(await counts(accessTokens)).toEqual({ expired: 0, live: 2 })
-    expect(await counts(grants)).toEqual({ expired: 0, live: 2 })
+    expect(await counts(authorizationCodes)).toEqual({ expired: 0, live: 2 })
   })
 })

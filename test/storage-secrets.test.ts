@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/crypto/digest.ts'
 import { users } from '../src/db/schema.ts'
-import { replaceApiKey } from '../src/tokens/store.ts'
+import { replaceApiKey } from '../src/tokens/api-keys.ts'
 import {
   api,
   basic,

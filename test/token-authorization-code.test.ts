@@ -83,7 +83,7 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
 
   it('RFC 6749 §4.1.2: an expired code → invalid_grant', async () => {
     const { params } = await authorizationCode()
-    await env.DB.prepare('UPDATE grants SET expires_at = 1').run()
+    await env.DB.prepare('UPDATE authorization_codes SET expires_at = 1').run()
     await expectOAuthError(await postToken(form(params)), 400, 'invalid_grant')
   })
 
@@ -129,7 +129,7 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
       expect.objectContaining({ token_hash: await sha256Hex(winner.refresh_token), revoked_at: expect.any(Number) }),
     ])
     expect(state.orphans).toEqual({ danglingRefresh: 0, loneAccess: 0 })
-    const redeemed = await env.DB.prepare('SELECT redeemed_at FROM grants WHERE code_hash = ?')
+    const redeemed = await env.DB.prepare('SELECT redeemed_at FROM authorization_codes WHERE code_hash = ?')
       .bind(await sha256Hex(params.code))
       .first<{ redeemed_at: number | null }>()
     expect(redeemed?.redeemed_at).toEqual(expect.any(Number))

@@ -1,11 +1,12 @@
 /**
  * @module
- * DRF's `obtain_auth_token`: username + password → the user's `Token` key. Keys are stored only
- * as digests, so an existing key cannot be shown again: obtaining one replaces the old key.
+ * DRF's `obtain_auth_token` (served at DRF's `/api-token-auth/`): username + password → the
+ * user's API key (src/tokens/api-keys.ts). Keys are stored only as digests, so an existing key
+ * cannot be shown again: obtaining one replaces the old key.
  */
 import type { LoginGate } from '../lib/rate-limit.ts'
+import { replaceApiKey } from '../tokens/api-keys.ts'
 import type { TokenStore } from '../tokens/store.ts'
-import { replaceApiKey } from '../tokens/store.ts'
 import { fieldErrors, readCharField } from './fields.ts'
 import { logIn } from './login.ts'
 

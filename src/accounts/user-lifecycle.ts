@@ -3,10 +3,10 @@
  * What ends a user's sessions and credentials: logout, deactivation, a password change,
  * deletion. D1 first, then every token cache tier (src/tokens/store.ts), as revocation does:
  * - logout: the session generation moves on (every session of the user ends);
- * - deactivation: generation moves on; tokens and DRF key are forgotten from the caches but
+ * - deactivation: generation moves on; tokens and API key are forgotten from the caches but
  *   kept in D1, where every lookup refuses them while the user is inactive (DOT checks
  *   is_active the same way), so `activateUser` restores them;
- * - password change: generation moves on; every OAuth token and the DRF key are revoked;
+ * - password change: generation moves on; every OAuth token and the API key are revoked;
  * - deletion: the row goes with everything that cascades from it, then the caches forget it.
  * Other locations see a cache purge within KV's propagation delay (about 60 s) plus
  * TOKEN_MEMORY_CACHE_SECONDS; sessions end everywhere at once (they are checked against D1).
@@ -24,7 +24,7 @@ export async function endUserSessions(db: Db, userId: number): Promise<void> {
   await db.update(users).set({ sessionGeneration: nextGeneration }).where(eq(users.id, userId))
 }
 
-/** Deactivates the user: sessions end, tokens and DRF key stop working (kept for reactivation). */
+/** Deactivates the user: sessions end, tokens and API key stop working (kept for reactivation). */
 export async function deactivateUser(store: TokenStore, userId: number): Promise<void> {
   const change = store.db
     .update(users)
@@ -33,14 +33,14 @@ export async function deactivateUser(store: TokenStore, userId: number): Promise
   await forgetUserTokens(store, userId, change)
 }
 
-/** Reactivates the user: their unexpired tokens and DRF key work again (nothing was cached as refused). */
+/** Reactivates the user: their unexpired tokens and API key work again (nothing was cached as refused). */
 export async function activateUser(db: Db, userId: number): Promise<void> {
   await db.update(users).set({ isActive: true }).where(eq(users.id, userId))
 }
 
 /**
  * Sets a new password: every session ends, and every OAuth token (access and refresh) and
- * the DRF key are revoked, so whoever knew the old password keeps nothing it let them mint.
+ * the API key are revoked, so whoever knew the old password keeps nothing it let them mint.
  */
 export async function setPassword(store: TokenStore, userId: number, password: string): Promise<void> {
   const change = store.db
@@ -51,7 +51,7 @@ export async function setPassword(store: TokenStore, userId: number, password: s
 }
 
 /**
- * Deletes the user with everything of theirs (ON DELETE CASCADE: tokens, codes, DRF key, their
+ * Deletes the user with everything of theirs (ON DELETE CASCADE: tokens, codes, API key, their
  * applications and those applications' tokens), then purges all of it from the caches.
  */
 export async function deleteUser(store: TokenStore, userId: number): Promise<void> {

@@ -1,15 +1,15 @@
 /**
  * @module
  * Authentication middleware for the resource API: `Authorization: Bearer <token>` (OAuth2
- * access tokens) or `Authorization: Token <key>` (DRF keys) → `c.var.auth`. Each scheme is one
+ * access tokens) or `Authorization: Token <key>` (API keys, under DRF's scheme name) → `c.var.auth`. Each scheme is one
  * entry of a table, which also gives every 401 its list of challenges. Credentials are read from
  * the header only: RFC 9700 §4.3.2 advises against access tokens in URLs, so `?access_token=` is
  * ignored, and refused beside a header (RFC 6750 §3.1).
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { tokenStore } from '../lib/request-context.ts'
+import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import { lookupApiKey } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { credentialsProblem, parseAuthorization, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
 import {

@@ -143,9 +143,9 @@ export const rowCounts = sqliteTable('row_counts', {
 export type User = typeof users.$inferSelect
 export type Application = typeof applications.$inferSelect
 
-/** Authorization codes (RFC 6749 §4.1): single use, short life. */
-export const grants = sqliteTable(
-  'grants',
+/** Authorization codes (RFC 6749 §4.1; DOT's `Grant` model): single use, short life. */
+export const authorizationCodes = sqliteTable(
+  'authorization_codes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     /** SHA-256 hex of the code. */
@@ -167,11 +167,14 @@ export const grants = sqliteTable(
     redeemedAt: integer('redeemed_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('grants_expires_at_idx').on(t.expiresAt)],
+  (t) => [index('authorization_codes_expires_at_idx').on(t.expiresAt)],
 )
 
-/** DRF `Token` keys: one per user, stored as a SHA-256 digest. */
-export const apiTokens = sqliteTable('api_tokens', {
+/**
+ * API keys: DRF's `Token` model (`rest_framework.authtoken`), one per user, stored as a SHA-256
+ * digest. Called API keys in code; clients still see DRF's names (src/auth/authenticate.ts).
+ */
+export const apiKeys = sqliteTable('api_keys', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   keyHash: text('key_hash').notNull().unique(),
   userId: integer('user_id')

@@ -11,8 +11,8 @@ import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { type Application, type ApplicationGrant, accessTokens, applications } from '../db/schema.ts'
-import { deleteAccessTokens, type TokenStore } from '../tokens/store.ts'
+import { type Application, type ApplicationGrant, applications } from '../db/schema.ts'
+import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 
 export { APPLICATION_GRANTS, type ApplicationGrant } from '../db/schema.ts'
@@ -115,7 +115,7 @@ export async function updateOwnApplication(
 export async function deleteOwnApplication(store: TokenStore, userId: number, id: number): Promise<boolean> {
   const application = await findOwnApplication(store.db, userId, id)
   if (!application) return false
-  await deleteAccessTokens(store, eq(accessTokens.applicationId, application.id))
+  await revokeApplicationTokens(store, application.id)
   // Refresh tokens and codes go with the row (ON DELETE CASCADE).
   await store.db.delete(applications).where(eq(applications.id, application.id))
   return true

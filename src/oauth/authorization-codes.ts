@@ -1,15 +1,15 @@
 /**
  * @module
  * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/, stored as a digest in
- * `grants`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
+ * `authorization_codes`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
  */
 import { and, eq, isNull } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { grants, users } from '../db/schema.ts'
-import { nowSeconds } from '../tokens/auth-context.ts'
+import { authorizationCodes, users } from '../db/schema.ts'
+import { nowSeconds } from '../lib/time.ts'
 
 export type NewAuthorizationCode = {
   applicationId: number
@@ -32,7 +32,7 @@ export async function createAuthorizationCode(
   input: NewAuthorizationCode,
 ): Promise<string> {
   const code = await format.mint('code')
-  await db.insert(grants).values({
+  await db.insert(authorizationCodes).values({
     codeHash: await sha256Hex(code),
     applicationId: input.applicationId,
     userId: input.userId,
@@ -47,12 +47,12 @@ export async function createAuthorizationCode(
   return code
 }
 
-export type StoredGrant = typeof grants.$inferSelect & { username: string; isActive: boolean }
+export type StoredCode = typeof authorizationCodes.$inferSelect & { username: string; isActive: boolean }
 
 export type FoundCode =
-  | { status: 'live'; grant: StoredGrant }
+  | { status: 'live'; grant: StoredCode }
   /** Redeemed before: RFC 6749 §4.1.2 asks to revoke what it issued. */
-  | { status: 'reused'; grant: StoredGrant }
+  | { status: 'reused'; grant: StoredCode }
   | { status: 'invalid' }
 
 /** The rotation family of every token issued from one code, so they can be revoked together. */
@@ -64,13 +64,13 @@ export function codeFamily(grantId: number): string {
 export async function findAuthorizationCode(db: Db, format: TokenFormat, code: string): Promise<FoundCode> {
   if (!(await format.isWellFormed(code, 'code'))) return { status: 'invalid' }
   const row = await db
-    .select({ grant: grants, username: users.username, isActive: users.isActive })
-    .from(grants)
-    .innerJoin(users, eq(users.id, grants.userId))
-    .where(eq(grants.codeHash, await sha256Hex(code)))
+    .select({ grant: authorizationCodes, username: users.username, isActive: users.isActive })
+    .from(authorizationCodes)
+    .innerJoin(users, eq(users.id, authorizationCodes.userId))
+    .where(eq(authorizationCodes.codeHash, await sha256Hex(code)))
     .get()
   if (!row) return { status: 'invalid' }
-  const grant: StoredGrant = { ...row.grant, username: row.username, isActive: row.isActive }
+  const grant: StoredCode = { ...row.grant, username: row.username, isActive: row.isActive }
   if (grant.redeemedAt !== null) return { status: 'reused', grant }
   return grant.expiresAt > nowSeconds() ? { status: 'live', grant } : { status: 'invalid' }
 }
@@ -79,10 +79,10 @@ export async function findAuthorizationCode(db: Db, format: TokenFormat, code: s
  * The redemption of a code for redeemAndIssueTokens: ONE conditional UPDATE that matches
  * only while the code is unused, so concurrent redemptions yield exactly one success.
  */
-export function markCodeRedeemed(db: Db, grant: StoredGrant): BatchItem<'sqlite'> {
+export function markCodeRedeemed(db: Db, grant: StoredCode): BatchItem<'sqlite'> {
   return db
-    .update(grants)
+    .update(authorizationCodes)
     .set({ redeemedAt: nowSeconds() })
-    .where(and(eq(grants.id, grant.id), isNull(grants.redeemedAt)))
-    .returning({ id: grants.id })
+    .where(and(eq(authorizationCodes.id, grant.id), isNull(authorizationCodes.redeemedAt)))
+    .returning({ id: authorizationCodes.id })
 }

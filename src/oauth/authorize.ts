@@ -4,18 +4,17 @@
  * parameters, and the checks that decide between an error page (the redirect target cannot
  * be trusted), an error redirect (§4.1.2.1) and a valid request.
  */
-import { and, eq, gt } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
-import { type Application, accessTokens } from '../db/schema.ts'
+import type { Application } from '../db/schema.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
-import { nowSeconds } from '../tokens/auth-context.ts'
+import { hasLiveGrant } from '../tokens/store.ts'
 import { isAllowedRedirectUri } from './application-rules.ts'
 import { allowsGrant, findApplicationByClientId } from './applications.ts'
 import { OAuthError } from './errors.ts'
 import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
-import { parseScope, resolveScopes } from './scopes.ts'
+import { resolveScopes } from './scopes.ts'
 
 const param = z.string().optional()
 
@@ -213,26 +212,6 @@ export async function maySkipConsent(db: Db, request: AuthorizeRequest, userId: 
   if (application.clientType === 'public') {
     return application.skipAuthorization && !isLoopbackHost(new URL(request.redirectUri).hostname)
   }
-  return application.skipAuthorization || (await hasLiveApproval(db, userId, application.id, request.scopes))
-}
-
-/**
- * DOT's APPROVAL_PROMPT = 'auto': the user approved this application before, and a live
- * access token of theirs for it already covers every requested scope.
- */
-async function hasLiveApproval(db: Db, userId: number, applicationId: number, scopes: string[]): Promise<boolean> {
-  const rows = await db
-    .select({ scope: accessTokens.scope })
-    .from(accessTokens)
-    .where(
-      and(
-        eq(accessTokens.userId, userId),
-        eq(accessTokens.applicationId, applicationId),
-        gt(accessTokens.expiresAt, nowSeconds()),
-      ),
-    )
-  return rows.some((row) => {
-    const granted = parseScope(row.scope)
-    return scopes.every((scope) => granted.includes(scope))
-  })
+  // DOT's APPROVAL_PROMPT = 'auto': an earlier grant that covers every requested scope.
+  return application.skipAuthorization || (await hasLiveGrant(db, userId, application.id, request.scopes))
 }

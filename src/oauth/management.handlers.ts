@@ -9,6 +9,7 @@ import { findUserById } from '../accounts/users.ts'
 import type { Application } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
+import { listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { applicationProblems } from './application-rules.ts'
 import {
@@ -19,7 +20,6 @@ import {
   rotateClientSecret,
   updateOwnApplication,
 } from './applications.ts'
-import { listAuthorizedTokens, revokeAuthorizedToken } from './authorized-tokens.ts'
 import type {
   applicationDetailRoute,
   deleteApplicationRoute,

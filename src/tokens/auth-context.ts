@@ -5,19 +5,18 @@
  */
 
 export type AuthContext = {
-  /** `bearer`: an OAuth2 access token; `token`: a DRF `Token` key (not scoped); `session`: the browser login. */
+  /**
+   * `bearer`: an OAuth2 access token; `token`: an API key, named after DRF's `Token` scheme that
+   * carries it (not scoped; the name is kept in cached contexts); `session`: the browser login.
+   */
   scheme: 'bearer' | 'token' | 'session'
   /** null for client_credentials tokens, which act for the client alone. */
   userId: number | null
   username: string | null
-  /** null for DRF keys, which belong to no client. */
+  /** null for API keys, which belong to no client. */
   clientId: string | null
   applicationId: number | null
   scopes: string[]
-  /** Unix seconds; null for DRF keys, which do not expire. */
+  /** Unix seconds; null for API keys, which do not expire. */
   expiresAt: number | null
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
 }

@@ -16,11 +16,12 @@
  * - KV: the context under the digest, expiring with the token (see `writeKv`).
  * Every answer is re-checked for expiry, whichever tier it came from.
  */
-import { type AuthContext, nowSeconds } from './auth-context.ts'
+import { nowSeconds } from '../lib/time.ts'
+import type { AuthContext } from './auth-context.ts'
 
 // KV refuses an `expiration` less than 60 s ahead: such a token is simply not cached.
 export const KV_MIN_TTL_SECONDS = 60
-// DRF keys never expire, so their KV entries get a lifetime of their own: it bounds how long a
+// API keys never expire, so their KV entries get a lifetime of their own: it bounds how long a
 // change made to D1 outside the token store (a user deactivated, a key row deleted) can go unseen.
 // Replacing a key through the store purges its entry at once.
 export const KV_NON_EXPIRING_TTL_SECONDS = 300

@@ -1,20 +1,23 @@
 /**
  * @module
- * Token store: issue, look up and revoke access and refresh tokens and DRF `Token` keys. D1
- * holds the truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer
- * before it, and every revocation goes through `forgetCached` after D1 changed.
+ * Token store: issue, look up, list and revoke OAuth access and refresh tokens, and the
+ * user-wide revocations that take a user's API keys (./api-keys.ts) with them. D1 holds the
+ * truth (digests only); the cache tiers of ./cache.ts (isolate memory, KV) answer before it,
+ * and every revocation goes through `forgetCached` after D1 changed. No other module queries
+ * the token tables: callers say what they want done (`revokeApplicationTokens`, `hasLiveGrant`…).
  */
-import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
-import { isWellFormedApiKey, mintApiKey, type TokenFormat } from '../crypto/token-format.ts'
+import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { accessTokens, apiTokens, applications, refreshTokens, users } from '../db/schema.ts'
-import { type AuthContext, nowSeconds } from './auth-context.ts'
+import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
+import { nowSeconds } from '../lib/time.ts'
+import { deleteUserApiKey, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
+import type { AuthContext } from './auth-context.ts'
 import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cache.ts'
 
 const ACCESS_KEY_PREFIX = 'at:'
-const API_KEY_PREFIX = 'ak:'
 
 /** The token cache's key for an access token's digest (the benchmark reads it directly too). */
 export function accessTokenCacheKey(digest: string): string {
@@ -200,7 +203,7 @@ async function readAccessToken(store: TokenStore, digest: string): Promise<AuthC
     username: row.username,
     clientId: row.clientId,
     applicationId: row.applicationId,
-    scopes: row.scope.split(' ').filter(Boolean),
+    scopes: scopeList(row.scope),
     expiresAt: row.expiresAt,
   }
 }
@@ -222,76 +225,6 @@ export function accessTokenQuery(db: Db, digest: string) {
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
     .leftJoin(users, eq(users.id, accessTokens.userId))
     .where(and(eq(accessTokens.tokenHash, digest), gt(accessTokens.expiresAt, nowSeconds())))
-}
-
-/** What a DRF `Token` key proves: a caller, a known key of an inactive user, or nothing. */
-export type ApiKeyLookup = { status: 'valid'; context: AuthContext } | { status: 'inactive' } | { status: 'unknown' }
-
-/** Looks a DRF `Token` key up through the same cache tiers as access tokens. */
-export async function lookupApiKey(store: TokenStore, key: string): Promise<ApiKeyLookup> {
-  if (!isWellFormedApiKey(key)) return { status: 'unknown' }
-  const digest = await sha256Hex(key)
-  let inactive = false
-  const load = async (): Promise<AuthContext | null> => {
-    // As for access tokens: a key a replica does not know yet is asked of the primary.
-    const row = (await apiKeyQuery(store.read(), digest).get()) ?? (await apiKeyQuery(store.db, digest).get())
-    if (!row) return null
-    // Not cached as valid, so reactivating the user takes effect at once.
-    inactive = !row.isActive
-    if (inactive) return null
-    return {
-      scheme: 'token',
-      userId: row.userId,
-      username: row.username,
-      clientId: null,
-      applicationId: null,
-      scopes: [],
-      expiresAt: null,
-    }
-  }
-  const confirm = async () => (await apiKeyQuery(store.db, digest).get())?.isActive === true
-  const context = await cachedLookup(store, API_KEY_PREFIX + digest, load, confirm)
-  if (context) return { status: 'valid', context }
-  return { status: inactive ? 'inactive' : 'unknown' }
-}
-
-function apiKeyQuery(db: Db, digest: string) {
-  return db
-    .select({ userId: apiTokens.userId, username: users.username, isActive: users.isActive })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.keyHash, digest))
-}
-
-/**
- * Gives the user a new key, replacing any old one (DRF's `drf_create_token -r`). The old key
- * stops working at once where this runs: its D1 row is replaced first, then its cache entries
- * purged (other locations see the KV purge within KV's propagation delay, about 60 s).
- */
-export async function replaceApiKey(store: TokenStore, userId: number): Promise<string> {
-  const key = mintApiKey()
-  const digest = await sha256Hex(key)
-  // One batch is one transaction: the digest read is the one the upsert replaces.
-  const [previous] = await store.db.batch([
-    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
-    store.db
-      .insert(apiTokens)
-      .values({ keyHash: digest, userId })
-      .onConflictDoUpdate({ target: apiTokens.userId, set: { keyHash: digest, createdAt: sql`(unixepoch())` } }),
-  ])
-  for (const row of previous) await forgetCached(store, API_KEY_PREFIX + row.keyHash)
-  return key
-}
-
-/** A first key for the user, or null when they already have one (only its digest is kept, so it cannot be shown). */
-export async function createApiKey(store: TokenStore, userId: number): Promise<string | null> {
-  const key = mintApiKey()
-  const inserted = await store.db
-    .insert(apiTokens)
-    .values({ keyHash: await sha256Hex(key), userId })
-    .onConflictDoNothing({ target: apiTokens.userId })
-    .returning({ id: apiTokens.id })
-  return inserted.length > 0 ? key : null
 }
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
@@ -386,10 +319,80 @@ export async function revokeAccessToken(store: TokenStore, token: string, applic
 }
 
 /**
+ * Revokes every token issued to the application (before it is deleted): its access tokens
+ * go, the refresh tokens issued with them are retired, and the cache tiers forget them.
+ */
+export async function revokeApplicationTokens(store: TokenStore, applicationId: number): Promise<void> {
+  await revokeAccessTokensWhere(store, eq(accessTokens.applicationId, applicationId))
+}
+
+/** A live access token the user granted, as DOT's authorized-tokens views show it: never the token itself. */
+export type AuthorizedToken = {
+  id: number
+  applicationName: string
+  clientId: string
+  scope: string
+  expiresAt: number
+}
+
+/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView). */
+export async function listAuthorizedTokens(db: Db, userId: number): Promise<AuthorizedToken[]> {
+  return db
+    .select({
+      id: accessTokens.id,
+      applicationName: applications.name,
+      clientId: applications.clientId,
+      scope: accessTokens.scope,
+      expiresAt: accessTokens.expiresAt,
+    })
+    .from(accessTokens)
+    .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
+    .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds())))
+    .orderBy(asc(accessTokens.id))
+}
+
+/**
+ * Revokes one of the user's access tokens and the refresh token issued with it (DOT's
+ * AuthorizedTokenDeleteView); false when there is no such token of theirs.
+ */
+export async function revokeAuthorizedToken(store: TokenStore, userId: number, tokenId: number): Promise<boolean> {
+  if (!Number.isSafeInteger(tokenId)) return false
+  return (await revokeAccessTokensWhere(store, and(eq(accessTokens.id, tokenId), eq(accessTokens.userId, userId)))) > 0
+}
+
+/**
+ * Whether the user already granted the application every one of `scopes`: a live access
+ * token of theirs for it covers them all (DOT's APPROVAL_PROMPT = 'auto').
+ */
+export async function hasLiveGrant(db: Db, userId: number, applicationId: number, scopes: string[]): Promise<boolean> {
+  const rows = await liveGrantQuery(db, userId, applicationId)
+  return rows.some((row) => {
+    const granted = scopeList(row.scope)
+    return scopes.every((scope) => granted.includes(scope))
+  })
+}
+
+/** The scopes of the user's live access tokens for the application (exported for the query-plan test). */
+export function liveGrantQuery(db: Db, userId: number, applicationId: number) {
+  return db
+    .select({ scope: accessTokens.scope })
+    .from(accessTokens)
+    .where(
+      and(
+        eq(accessTokens.userId, userId),
+        eq(accessTokens.applicationId, applicationId),
+        gt(accessTokens.expiresAt, nowSeconds()),
+      ),
+    )
+}
+
+/**
  * Deletes the access tokens matching `where` and retires the refresh tokens issued with
  * them (one batch), then purges their KV entries. Returns how many access tokens went.
  */
-export async function deleteAccessTokens(store: TokenStore, where: SQL | undefined): Promise<number> {
+async function revokeAccessTokensWhere(store: TokenStore, where: SQL | undefined): Promise<number> {
+  // drizzle reads a missing condition as every row: never here.
+  if (where === undefined) return 0
   const matching = store.db.select({ id: accessTokens.id }).from(accessTokens).where(where)
   const [, deleted] = await store.db.batch([
     store.db
@@ -415,6 +418,7 @@ export async function retireAccessToken(store: TokenStore, accessTokenId: number
 
 /** Deletes access tokens without touching refresh tokens, then purges their KV entries. */
 async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined): Promise<number> {
+  if (where === undefined) return 0
   const deleted = await store.db.delete(accessTokens).where(where).returning({ tokenHash: accessTokens.tokenHash })
   await purgeCache(
     store,
@@ -425,7 +429,7 @@ async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined):
 
 /**
  * A user was deactivated: `change` (the statement that deactivates them) runs in one D1
- * transaction with the read of their live access tokens' and DRF key's digests, which are
+ * transaction with the read of their live access tokens' and API key's digests, which are
  * then forgotten in every cache tier. The D1 rows stay: every lookup that reaches D1 checks
  * the user is active, so reactivation restores them (as DOT's validator checks is_active).
  */
@@ -435,7 +439,7 @@ export async function forgetUserTokens(store: TokenStore, userId: number, change
       .select({ tokenHash: accessTokens.tokenHash })
       .from(accessTokens)
       .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))),
-    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    userApiKeyDigests(store.db, userId),
     change,
   ])
   await purgeUserCache(store, access, keys)
@@ -443,7 +447,7 @@ export async function forgetUserTokens(store: TokenStore, userId: number, change
 
 /**
  * A user is deleted: `deletion` runs in one D1 transaction with the read of every digest its
- * cascade removes (the user's access tokens and DRF key, and the access tokens of the
+ * cascade removes (the user's access tokens and API key, and the access tokens of the
  * applications the user owns, whoever they were issued to), then those go from every cache
  * tier. Read and delete together, so no token issued in between escapes the purge.
  */
@@ -463,7 +467,7 @@ export async function forgetDeletedUserTokens(
           gt(accessTokens.expiresAt, nowSeconds()),
         ),
       ),
-    store.db.select({ keyHash: apiTokens.keyHash }).from(apiTokens).where(eq(apiTokens.userId, userId)),
+    userApiKeyDigests(store.db, userId),
     deletion,
   ])
   await purgeUserCache(store, access, keys)
@@ -471,7 +475,7 @@ export async function forgetDeletedUserTokens(
 
 /**
  * Revokes every OAuth token of the user (access tokens deleted, refresh tokens retired) and
- * their DRF key, in one D1 transaction with `change` (a password change), then purges them
+ * their API key, in one D1 transaction with `change` (a password change), then purges them
  * from every cache tier: whoever knew the old password and minted a credential loses it.
  */
 export async function revokeUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
@@ -485,7 +489,7 @@ export async function revokeUserTokens(store: TokenStore, userId: number, change
       .delete(accessTokens)
       .where(eq(accessTokens.userId, userId))
       .returning({ tokenHash: accessTokens.tokenHash }),
-    store.db.delete(apiTokens).where(eq(apiTokens.userId, userId)).returning({ keyHash: apiTokens.keyHash }),
+    deleteUserApiKey(store.db, userId),
   ])
   await purgeUserCache(store, access, keys)
 }
@@ -500,7 +504,7 @@ async function purgeUserCache(
       store,
       access.map((row) => row.tokenHash),
     ),
-    ...keys.map((row) => forgetCached(store, API_KEY_PREFIX + row.keyHash)),
+    forgetApiKeys(store, keys),
   ])
 }
 
@@ -508,4 +512,9 @@ async function purgeUserCache(
 // locations within KV's propagation delay (up to ~60 s) plus TOKEN_MEMORY_CACHE_SECONDS.
 async function purgeCache(store: TokenStore, digests: string[]): Promise<void> {
   await Promise.all(digests.map((digest) => forgetCached(store, accessTokenCacheKey(digest))))
+}
+
+/** A stored scope string as a list (space-separated, RFC 6749 §3.3). */
+function scopeList(scope: string): string[] {
+  return scope.split(' ').filter(Boolean)
 }

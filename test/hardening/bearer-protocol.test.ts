@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createApiKey } from '../../src/tokens/store.ts'
+import { createApiKey } from '../../src/tokens/api-keys.ts'
 import { api, form, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
 
 /** Issue 12, protocol details: one way to send a token (RFC 6750 §3.1), and every scheme challenged. */

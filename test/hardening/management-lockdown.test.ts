@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { applications, users } from '../../src/db/schema.ts'
-import { createApiKey } from '../../src/tokens/store.ts'
+import { createApiKey } from '../../src/tokens/api-keys.ts'
 import {
   authorizationCode,
   db,

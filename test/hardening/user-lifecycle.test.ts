@@ -8,7 +8,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { describe, expect, it } from 'vitest'
 import { activateUser, deactivateUser, deleteUser, setPassword } from '../../src/accounts/user-lifecycle.ts'
 import worker from '../../src/index.ts'
-import { replaceApiKey } from '../../src/tokens/store.ts'
+import { replaceApiKey } from '../../src/tokens/api-keys.ts'
 import {
   cachedInKv,
   form,

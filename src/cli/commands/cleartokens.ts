@@ -14,16 +14,16 @@ export const cleartokens: Command = {
     if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 10_000) {
       throw new Error('--batch-size must be an integer from 1 to 10000')
     }
-    const total = { refreshTokens: 0, accessTokens: 0, grants: 0 }
+    const total = { refreshTokens: 0, accessTokens: 0, authorizationCodes: 0 }
     for (;;) {
       const report = await clearExpiredTokens(db, { batchRows, maxBatches: CLEANUP_MAX_BATCHES })
       total.refreshTokens += report.refreshTokens
       total.accessTokens += report.accessTokens
-      total.grants += report.grants
+      total.authorizationCodes += report.authorizationCodes
       if (report.complete) break
     }
     console.log(
-      `Deleted ${total.accessTokens} expired access tokens, ${total.refreshTokens} refresh tokens, ${total.grants} authorization codes.`,
+      `Deleted ${total.accessTokens} expired access tokens, ${total.refreshTokens} refresh tokens, ${total.authorizationCodes} authorization codes.`,
     )
   },
 }

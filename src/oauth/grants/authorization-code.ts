@@ -4,7 +4,7 @@
  */
 import { findUserById } from '../../accounts/users.ts'
 import { redeemAndIssueTokens, revokeFamily } from '../../tokens/store.ts'
-import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredGrant } from '../authorization-codes.ts'
+import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredCode } from '../authorization-codes.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
@@ -41,7 +41,7 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
 
 /** Why this redemption of a live code fails, or null when it may proceed. */
 async function redemptionProblem(
-  grant: StoredGrant,
+  grant: StoredCode,
   applicationId: number,
   params: GrantInput['params'],
 ): Promise<string | null> {
@@ -68,7 +68,7 @@ async function redemptionProblem(
  * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
  * Null when a concurrent request redeemed the code first.
  */
-export async function issueCodeTokens(input: GrantInput, grant: StoredGrant): Promise<GrantResult | null> {
+export async function issueCodeTokens(input: GrantInput, grant: StoredCode): Promise<GrantResult | null> {
   const { store, config, application } = input
   // Codes minted before auth_time was recorded fall back to their issue time.
   const authTime = grant.authTime ?? Math.floor(grant.createdAt.getTime() / 1000)

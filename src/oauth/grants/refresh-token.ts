@@ -5,7 +5,7 @@
  */
 import { findUserById } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
-import { nowSeconds } from '../../tokens/auth-context.ts'
+import { nowSeconds } from '../../lib/time.ts'
 import {
   findRefreshToken,
   markRefreshTokenUsed,

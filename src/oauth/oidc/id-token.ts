@@ -6,7 +6,7 @@
 import { base64url, createLocalJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import { utf8 } from '../../crypto/encoding.ts'
 import { SIGNING_ALGORITHMS, type SigningAlgorithm, type SigningKeys } from '../../crypto/signing-keys.ts'
-import { nowSeconds } from '../../tokens/auth-context.ts'
+import { nowSeconds } from '../../lib/time.ts'
 import { type ClaimsUser, userClaims } from './claims.ts'
 
 // OIDC Core §3.1.3.6: at_hash uses the hash of the id_token's JWS algorithm (SHA-256 for *256).
