@@ -1,18 +1,19 @@
 /**
  * @module
- * App assembly: routers mounted in one place, the API documentation, one error handler; the cron cleanup.
+ * App assembly: routers mounted in one place (each answers errors in its own dialect,
+ * src/http/), the API documentation, a last-resort error handler; the cron cleanup.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { accountsRouter } from './accounts/index.ts'
 import { apiRouter, apiTokenAuthRouter } from './api/index.ts'
 import { getDb } from './db/client.ts'
-import { mountDocs } from './docs/openapi.ts'
-import { apiBodyLimit, oauthBodyLimit } from './lib/body-limit.ts'
-import { handleError } from './lib/errors.ts'
+import { createDocsRouter } from './docs/openapi.ts'
+import { drf } from './http/drf.ts'
+import { oauth } from './http/oauth.ts'
 import { d1Bookmark } from './lib/request-context.ts'
-import { oauthRouter } from './oauth/index.ts'
+import { authorizeRouter, oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
-import { oidcRouter } from './oauth/oidc/index.ts'
+import { logoutRouter, oidcRouter } from './oauth/oidc/index.ts'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
 import type { AppEnv } from './types.ts'
 
@@ -21,19 +22,23 @@ export const app = new OpenAPIHono<AppEnv>()
 app.use('/api/*', d1Bookmark())
 app.use('/o/*', d1Bookmark())
 app.get('/healthz', (c) => c.text('ok'))
-app.use('/o/*', oauthBodyLimit())
-app.use('/api/*', apiBodyLimit())
-app.use('/api-token-auth/*', apiBodyLimit())
 app.route('/', oauthRouter)
+app.route('/', authorizeRouter)
 app.route('/', oidcRouter)
+app.route('/', logoutRouter)
 app.route('/', managementRouter)
 app.route('/', apiTokenAuthRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
-mountDocs(app)
+app.route('/', createDocsRouter(app))
 
-app.notFound((c) => c.json(c.req.path.startsWith('/o/') ? { error: 'not_found' } : { detail: 'Not found.' }, 404))
-app.onError(handleError)
+// No router claimed the path: the one place the path chooses the dialect.
+app.notFound((c) => (c.req.path.startsWith('/o/') ? oauth : drf).notFound(c))
+// Only what no router owns reaches here (the app's own middleware); routers answer their errors themselves.
+app.onError((error, c) => {
+  console.error('unhandled error outside any router', error)
+  return c.text('Internal Server Error', 500)
+})
 
 /** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes. */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {

@@ -3,8 +3,9 @@
  * `/accounts/login/` and `/accounts/logout/` (Django's LoginView / LogoutView).
  */
 import type { Context } from 'hono'
+import { malformedFormPage } from '../http/html.tsx'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, single } from '../lib/forms.ts'
-import { malformedFormPage } from '../lib/pages.tsx'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { db } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
@@ -17,16 +18,16 @@ import { endSession, readSession, safeNext, startSession } from './session.ts'
 const LOGIN_PATH = '/accounts/login/'
 // Django's AuthenticationForm message: it does not say which of the two was wrong.
 const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.'
-const NO_STORE = { 'Cache-Control': 'no-store' }
 
 export async function loginPage(c: Context<AppEnv>) {
   const query = queryParams(c)
   const next = single(query, 'next')
   const session = await readSession(c)
-  if (session && next === undefined) return c.html(<LoggedInPage username={session.user.username} />, 200, NO_STORE)
+  if (session && next === undefined)
+    return c.html(<LoggedInPage username={session.user.username} />, 200, NO_STORE_HEADERS)
   // /o/authorize/ passes the OIDC login_hint along: it prefills the username.
   const hint = single(query, 'login_hint')
-  return c.html(<LoginPage next={safeNext(next, c.req.url, LOGIN_PATH)} username={hint} />, 200, NO_STORE)
+  return c.html(<LoginPage next={safeNext(next, c.req.url, LOGIN_PATH)} username={hint} />, 200, NO_STORE_HEADERS)
 }
 
 export async function login(c: Context<AppEnv>) {
@@ -47,21 +48,21 @@ export async function login(c: Context<AppEnv>) {
         description={`Too many login attempts. Try again in ${outcome.retryAfter} seconds.`}
       />,
       429,
-      { 'Retry-After': String(outcome.retryAfter), ...NO_STORE },
+      { 'Retry-After': String(outcome.retryAfter), ...NO_STORE_HEADERS },
     )
   }
   if (!outcome.ok) return loginRefused(c, next, username)
   await startSession(c, outcome.user)
-  return c.body(null, 302, { Location: next, ...NO_STORE })
+  return c.body(null, 302, { Location: next, ...NO_STORE_HEADERS })
 }
 
 function loginRefused(c: Context<AppEnv>, next: string, username: string) {
-  return c.html(<LoginPage next={next} username={username} error={INVALID_LOGIN} />, 400, NO_STORE)
+  return c.html(<LoginPage next={next} username={username} error={INVALID_LOGIN} />, 400, NO_STORE_HEADERS)
 }
 
 export async function logoutPage(c: Context<AppEnv>) {
   const session = await readSession(c)
-  if (!session) return c.html(<LoggedOutPage />, 200, NO_STORE)
+  if (!session) return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
   // Logging out changes state, so it takes a POST (as Django 5), never a GET.
   return c.html(
     <Layout title="Log out?">
@@ -69,12 +70,12 @@ export async function logoutPage(c: Context<AppEnv>) {
       <LogoutForm />
     </Layout>,
     200,
-    NO_STORE,
+    NO_STORE_HEADERS,
   )
 }
 
 export async function logout(c: Context<AppEnv>) {
   // Every copy of this session ends, not only the cookie this browser sends.
   await endSession(c, await readSession(c))
-  return c.html(<LoggedOutPage />, 200, NO_STORE)
+  return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
 }

@@ -1,16 +1,18 @@
 /**
  * @module
- * The browser pages under /accounts/.
+ * The browser pages under /accounts/ (HTML dialect).
  */
-import { Hono } from 'hono'
-import { pageMiddleware } from '../lib/pages.tsx'
-import type { AppEnv } from '../types.ts'
+import { createHtmlRouter, csrfProtection, html } from '../http/html.tsx'
+import { answerNotFound, answerOtherMethods } from '../http/router.ts'
 import { login, loginPage, logout, logoutPage } from './accounts.handlers.tsx'
 
-export const accountsRouter = new Hono<AppEnv>()
+// Mounted at /accounts: `*` is its own paths only.
+export const accountsRouter = createHtmlRouter(['*'])
 
-accountsRouter.use('*', ...pageMiddleware)
+accountsRouter.use('*', csrfProtection)
 accountsRouter.get('/login/', loginPage)
 accountsRouter.post('/login/', login)
 accountsRouter.get('/logout/', logoutPage)
 accountsRouter.post('/logout/', logout)
+answerOtherMethods(accountsRouter, html)
+answerNotFound(accountsRouter, html, ['*'])

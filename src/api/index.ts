@@ -1,13 +1,11 @@
 /**
  * @module
- * The resource API under /api/, every route behind the auth middleware, and DRF's
+ * The resource API under /api/ (DRF dialect), every route behind the auth middleware, and DRF's
  * `obtain_auth_token` at /api-token-auth/ (no auth: it is how a key is obtained).
  */
-import { OpenAPIHono } from '@hono/zod-openapi'
 import { authenticate } from '../auth/authenticate.ts'
-import { answerOtherMethods } from '../lib/method-not-allowed.ts'
-import { drfValidationHook } from '../lib/validation.ts'
-import type { AppEnv } from '../types.ts'
+import { createDrfRouter, drf } from '../http/drf.ts'
+import { answerNotFound, answerOtherMethods } from '../http/router.ts'
 import { buildTrigger, buildTriggerRoute } from './build-trigger.ts'
 import { hello, helloRoute } from './hello.ts'
 import { obtainApiKeyHandler } from './token-auth.handlers.ts'
@@ -15,16 +13,18 @@ import { obtainApiKeyRoute } from './token-auth.routes.ts'
 import { createUserHandler, listUsersHandler } from './users.handlers.ts'
 import { createUserRoute, listUsersRoute } from './users.routes.ts'
 
-export const apiRouter = new OpenAPIHono<AppEnv>({ defaultHook: drfValidationHook })
+// Mounted at /api: `*` is its own paths only.
+export const apiRouter = createDrfRouter(['*'])
 
 apiRouter.use('*', authenticate())
 apiRouter.openapi(helloRoute, hello)
 apiRouter.openapi(listUsersRoute, listUsersHandler)
 apiRouter.openapi(createUserRoute, createUserHandler)
 apiRouter.openapi(buildTriggerRoute, buildTrigger)
-answerOtherMethods(apiRouter)
+answerOtherMethods(apiRouter, drf)
+answerNotFound(apiRouter, drf, ['*'])
 
-export const apiTokenAuthRouter = new OpenAPIHono<AppEnv>({ defaultHook: drfValidationHook })
+export const apiTokenAuthRouter = createDrfRouter([obtainApiKeyRoute.path])
 
 apiTokenAuthRouter.openapi(obtainApiKeyRoute, obtainApiKeyHandler)
-answerOtherMethods(apiTokenAuthRouter)
+answerOtherMethods(apiTokenAuthRouter, drf)

@@ -5,9 +5,9 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { obtainApiKey } from '../accounts/api-keys.ts'
 import { throttledMessage } from '../auth/responses.ts'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { tokenStore } from '../lib/request-context.ts'
-import { NO_STORE_HEADERS } from '../oauth/errors.ts'
 import type { AppEnv } from '../types.ts'
 import type { obtainApiKeyRoute } from './token-auth.routes.ts'
 

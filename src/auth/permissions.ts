@@ -5,12 +5,10 @@
  * they pass every scope guard.
  */
 import type { MiddlewareHandler } from 'hono'
+import { isSafeMethod } from '../http/semantics.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { AppEnv } from '../types.ts'
 import { insufficientScope, permissionDenied } from './responses.ts'
-
-// RFC 9110 §9.2.1 safe methods, as DRF's SAFE_METHODS.
-export const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const
 
 /** The first of `scopes` the caller lacks, or undefined. */
 function missingScope(auth: AuthContext, scopes: string[]): string | undefined {
@@ -41,5 +39,5 @@ export function requireScopes(...scopes: string[]): MiddlewareHandler<AppEnv> {
 
 /** DOT's TokenHasReadWriteScope: safe methods need `read`, the others `write` (plus any `extra`). */
 export function requireReadWriteScope(...extra: string[]): MiddlewareHandler<AppEnv> {
-  return guard((method) => [(SAFE_METHODS as readonly string[]).includes(method) ? 'read' : 'write', ...extra])
+  return guard((method) => [isSafeMethod(method) ? 'read' : 'write', ...extra])
 }

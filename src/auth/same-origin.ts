@@ -10,12 +10,11 @@
  * browser's; browsers send Origin on every POST, PATCH and DELETE.
  */
 import type { Context, MiddlewareHandler } from 'hono'
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+import { isSafeMethod } from '../http/semantics.ts'
 
 /** Whether the request may act with the cookie it carries. */
 function isSameOriginRequest(c: Context): boolean {
-  if (SAFE_METHODS.has(c.req.method)) return true
+  if (isSafeMethod(c.req.method)) return true
   if (c.req.header('Sec-Fetch-Site') === 'same-origin') return true
   return c.req.header('Origin') === new URL(c.req.url).origin
 }

@@ -7,6 +7,7 @@
  */
 
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import { createHtmlRouter } from '../http/html.tsx'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { mountSwaggerUi } from './swagger-ui.ts'
@@ -21,7 +22,12 @@ const oauth2Scheme = {
   flows: { password: { tokenUrl: '/o/token/', refreshUrl: '/o/token/', scopes: {} as Record<string, string> } },
 }
 
-export function mountDocs(app: OpenAPIHono<AppEnv>): void {
+/**
+ * The router of the documentation (HTML dialect), describing every route of `app`. No guard: its
+ * pages set their own headers (./swagger-ui.ts) and nothing here reads a body.
+ */
+export function createDocsRouter(app: OpenAPIHono<AppEnv>): OpenAPIHono<AppEnv> {
+  const router = createHtmlRouter([])
   const registry = app.openAPIRegistry
   registry.registerComponent('securitySchemes', 'oauth2', oauth2Scheme)
   registry.registerComponent('securitySchemes', 'bearer', {
@@ -47,9 +53,9 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     description: 'OAuth2 client authentication (RFC 6749 §2.3.1): client_id and client_secret.',
   })
 
-  app.doc31(OPENAPI_PATH, (c) => {
+  router.get(OPENAPI_PATH, (c) => {
     oauth2Scheme.flows.password.scopes = config(c).scopes
-    return {
+    const document = app.getOpenAPI31Document({
       openapi: '3.1.0',
       info: {
         title: 'Edge OAuth Toolkit',
@@ -57,7 +63,9 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
         description: 'django-oauth-toolkit + Django REST framework as one Cloudflare Worker.',
       },
       servers: [{ url: new URL(c.req.url).origin }],
-    }
+    })
+    return c.json(document)
   })
-  mountSwaggerUi(app, OPENAPI_PATH)
+  mountSwaggerUi(router, OPENAPI_PATH)
+  return router
 }

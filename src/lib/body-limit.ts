@@ -1,24 +1,17 @@
 /**
  * @module
- * Request body limits: a body over the limit is refused with 413 before anything parses
- * it, in the error shape of the area (RFC 6749 §5.2 on /o/*, DRF's `detail` on /api/*).
+ * The request body limit of the JSON APIs: a body over it is refused with 413 before anything
+ * parses it. Each dialect (src/http/) words the refusal; pages have their own, smaller limit.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { NO_STORE_HEADERS } from '../oauth/errors.ts'
 
 // Far above any legitimate OAuth form or API payload here; bounds the memory and CPU a request can cost.
 export const MAX_BODY_BYTES = 64 * 1024
 
-const MESSAGE = `Request body too large (limit ${MAX_BODY_BYTES} bytes).`
+export const BODY_TOO_LARGE = `Request body too large (limit ${MAX_BODY_BYTES} bytes).`
 
-export function oauthBodyLimit(): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ error: 'invalid_request', error_description: MESSAGE }, 413, NO_STORE_HEADERS),
-  })
-}
-
-export function apiBodyLimit(): MiddlewareHandler {
-  return bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ detail: MESSAGE }, 413) })
+/** hono/body-limit at MAX_BODY_BYTES, answering with `tooLarge`. */
+export function limitBody(tooLarge: (c: Context) => Response): MiddlewareHandler {
+  return bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge })
 }

@@ -12,10 +12,9 @@ import { type Config, getConfig } from '../config.ts'
 import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
 import { keyedTokenFormat, type TokenFormat } from '../crypto/token-format.ts'
 import { type Db, getDb, openReadSession } from '../db/client.ts'
-import { OAuthError } from '../oauth/errors.ts'
+import { isSafeMethod } from '../http/semantics.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
-import { isLoopbackHost } from './loopback.ts'
 
 export const BOOKMARK_HEADER = 'X-D1-Bookmark'
 
@@ -28,27 +27,6 @@ export function db(c: Context<AppEnv>): Db {
   return getDb(c.env.DB)
 }
 
-let missingIssuerLogged = false
-
-/**
- * ISSUER when set; otherwise this request's origin, on a loopback host only (wrangler dev).
- * Elsewhere the issuer would follow the Host header, and discovery documents naming an
- * attacker's host would be cached publicly: the request is refused with a 503 (logged once).
- */
-export function issuer(c: Context<AppEnv>): string {
-  const configured = getConfig(c.env).issuer
-  if (configured !== null) return configured
-  const url = new URL(c.req.url)
-  if (isLoopbackHost(url.hostname)) return url.origin
-  if (!missingIssuerLogged) {
-    missingIssuerLogged = true
-    console.error(`ISSUER is not set: refusing OAuth requests for the non-loopback host ${url.host}`)
-  }
-  throw new OAuthError('temporarily_unavailable', 'The server is not configured: ISSUER is not set.', {
-    status: 503,
-  })
-}
-
 /** OIDC signing keys, imported once per isolate. */
 export function signingKeys(c: Context<AppEnv>): Promise<SigningKeys> {
   return loadSigningKeys(c.env.OIDC_SIGNING_KEYS)
@@ -56,13 +34,13 @@ export function signingKeys(c: Context<AppEnv>): Promise<SigningKeys> {
 
 /**
  * The request's D1 session, opened on first use: from the client's bookmark when it sent
- * one, else any replica for GET/HEAD and the primary first for requests that write.
+ * one, else any replica for safe methods and the primary first for requests that write.
  */
 export function readDb(c: Context<AppEnv>): Db {
   let session = c.get('d1Session')
   if (!session) {
-    const safe = c.req.method === 'GET' || c.req.method === 'HEAD'
-    session = openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), safe ? 'first-unconstrained' : 'first-primary')
+    const constraint = isSafeMethod(c.req.method) ? 'first-unconstrained' : 'first-primary'
+    session = openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), constraint)
     c.set('d1Session', session)
   }
   return session.db

@@ -5,9 +5,10 @@
  */
 import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
+import { malformedFormPage } from '../http/html.tsx'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
-import { malformedFormPage } from '../lib/pages.tsx'
-import { config, db, issuer, tokenFormat } from '../lib/request-context.ts'
+import { config, db, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -23,7 +24,8 @@ import {
   type Prompt,
   validateAuthorizeRequest,
 } from './authorize.ts'
-import { NO_STORE_HEADERS, OAuthError } from './errors.ts'
+import { OAuthError } from './errors.ts'
+import { issuer } from './issuer.ts'
 
 const APPROVE = 'Approve'
 

@@ -1,8 +1,7 @@
 /**
  * @module
- * RFC 6749 §5.2 error responses, thrown by the domain layer and shaped by one handler.
+ * RFC 6749 §5.2 errors, thrown by the domain layer; the OAuth dialect (src/http/oauth.ts) answers them.
  */
-import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 export type OAuthErrorCode =
@@ -38,26 +37,5 @@ export class OAuthError extends Error {
   }
 }
 
-// RFC 6749 §5.1: responses carrying tokens or credentials must not be cached.
-export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const
-
 /** The challenge of client authentication (RFC 6749 §2.3.1), the scheme every OAuth endpoint here accepts. */
 export const CLIENT_CHALLENGE = 'Basic realm="oauth"'
-
-export function oauthErrorResponse(c: Context, error: OAuthError): Response {
-  const headers: Record<string, string> = { ...NO_STORE_HEADERS, ...error.headers }
-  // RFC 7235 §3.1 / RFC 6749 §5.2: every 401 carries a challenge; client authentication's unless one was set.
-  if (error.status === 401 && !Object.keys(headers).some((name) => name.toLowerCase() === 'www-authenticate')) {
-    headers['WWW-Authenticate'] = CLIENT_CHALLENGE
-  }
-  return c.json({ error: error.code, error_description: error.message }, error.status, headers)
-}
-
-/** 405 in the OAuth dialect, for answerOtherMethods (src/lib/method-not-allowed.ts). */
-export function oauthMethodNotAllowed(c: Context, allow: string): Response {
-  return c.json(
-    { error: 'invalid_request', error_description: `Method ${c.req.method} not allowed; use ${allow}.` },
-    405,
-    { ...NO_STORE_HEADERS, Allow: allow },
-  )
-}

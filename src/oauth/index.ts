@@ -1,30 +1,37 @@
 /**
  * @module
- * The authorization server's routes under /o/ and its RFC 8414 metadata.
+ * The authorization server's JSON routes under /o/ and its RFC 8414 metadata (OAuth dialect),
+ * and the browser-facing consent flow at /o/authorize/ (HTML dialect).
  */
-import { OpenAPIHono } from '@hono/zod-openapi'
-import { answerOtherMethods } from '../lib/method-not-allowed.ts'
-import { pageMiddleware } from '../lib/pages.tsx'
-import { oauthValidationHook } from '../lib/validation.ts'
-import type { AppEnv } from '../types.ts'
+import { createHtmlRouter, csrfProtection, html } from '../http/html.tsx'
+import { createOAuthRouter, oauth } from '../http/oauth.ts'
+import { answerOtherMethods } from '../http/router.ts'
 import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
-import { oauthMethodNotAllowed } from './errors.ts'
-import { metadata, metadataRoute } from './metadata.ts'
+import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
 import { introspect, revokeToken, revokeTokenAlias } from './revocation.handlers.ts'
 import { introspectRoute, revokeAliasRoute, revokeRoute } from './revocation.routes.ts'
 import { issueToken } from './token.handlers.ts'
 import { tokenRoute } from './token.routes.ts'
 
-export const oauthRouter = new OpenAPIHono<AppEnv>({ defaultHook: oauthValidationHook })
+export const oauthRouter = createOAuthRouter([
+  ENDPOINTS.token,
+  ENDPOINTS.revocation,
+  revokeAliasRoute.path,
+  ENDPOINTS.introspection,
+  metadataRoute.path,
+])
 
 oauthRouter.openapi(tokenRoute, issueToken)
 oauthRouter.openapi(revokeRoute, revokeToken)
 oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
 oauthRouter.openapi(metadataRoute, metadata)
-answerOtherMethods(oauthRouter, oauthMethodNotAllowed)
+answerOtherMethods(oauthRouter, oauth)
 
-// The browser-facing consent flow: HTML, not part of the JSON API description.
-oauthRouter.use('/o/authorize/', ...pageMiddleware)
-oauthRouter.get('/o/authorize/', authorizePage)
-oauthRouter.post('/o/authorize/', authorizeDecision)
+/** The consent flow: HTML, not part of the JSON API description. */
+export const authorizeRouter = createHtmlRouter([ENDPOINTS.authorization])
+
+authorizeRouter.use(ENDPOINTS.authorization, csrfProtection)
+authorizeRouter.get(ENDPOINTS.authorization, authorizePage)
+authorizeRouter.post(ENDPOINTS.authorization, authorizeDecision)
+answerOtherMethods(authorizeRouter, html)

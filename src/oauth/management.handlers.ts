@@ -7,6 +7,7 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { findUserById } from '../accounts/users.ts'
 import type { Application } from '../db/schema.ts'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
 import { listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
@@ -89,7 +90,7 @@ export const registerApplication: RouteHandler<typeof registerApplicationRoute, 
     userId: ownerId(c),
   })
   // The only time the secret is ever shown: D1 keeps its digest.
-  return c.json({ ...present(created), client_secret: created.clientSecret }, 201, { 'Cache-Control': 'no-store' })
+  return c.json({ ...present(created), client_secret: created.clientSecret }, 201, NO_STORE_HEADERS)
 }
 
 export const applicationDetail: RouteHandler<typeof applicationDetailRoute, AppEnv> = async (c) => {
@@ -130,7 +131,7 @@ export const rotateSecret: RouteHandler<typeof rotateSecretRoute, AppEnv> = asyn
   const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   if (id === null || !application) return c.json(NOT_FOUND, 404)
   const secret = application.clientType === 'public' ? null : await rotateClientSecret(db(c), ownerId(c), id)
-  return c.json({ client_secret: secret }, 200, { 'Cache-Control': 'no-store' })
+  return c.json({ client_secret: secret }, 200, NO_STORE_HEADERS)
 }
 
 export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, AppEnv> = async (c) => {

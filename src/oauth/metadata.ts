@@ -8,10 +8,11 @@
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Config } from '../config.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
-import { config, issuer } from '../lib/request-context.ts'
+import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { GRANTS } from './grants/index.ts'
+import { issuer } from './issuer.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
 
 /** Paths of the endpoints the metadata points to (the OIDC routes are declared with these). */

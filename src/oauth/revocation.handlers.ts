@@ -4,11 +4,11 @@
  */
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { db, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
-import { NO_STORE_HEADERS } from './errors.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
 import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema } from './revocation.routes.ts'
 

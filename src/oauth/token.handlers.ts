@@ -4,12 +4,14 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { logIn } from '../accounts/login.ts'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
-import { config, db, issuer, signingKeys, tokenStore } from '../lib/request-context.ts'
+import { config, db, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
-import { NO_STORE_HEADERS, OAuthError } from './errors.ts'
+import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
+import { issuer } from './issuer.ts'
 import type { tokenRoute } from './token.routes.ts'
 
 export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => {

@@ -1,10 +1,12 @@
 import { env } from 'cloudflare:test'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { handleError } from '../../src/lib/errors.ts'
+import { createDrfRouter } from '../../src/http/drf.ts'
+import { createHtmlRouter } from '../../src/http/html.tsx'
+import { createOAuthRouter } from '../../src/http/oauth.ts'
 import { KV_READ_TIMEOUT_MS } from '../../src/tokens/cache.ts'
 import type { AppEnv } from '../../src/types.ts'
-import { form, makeApplication, makeUser, passwordToken } from '../helpers.ts'
+import { form, login, makeApplication, makeUser, passwordToken } from '../helpers.ts'
 import { faultyD1, faultyKV, fetchWith } from './faults.ts'
 
 afterEach(() => vi.restoreAllMocks())
@@ -34,14 +36,20 @@ async function clearKV() {
   for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
 }
 
-async function expectUnavailable(response: Response) {
+/** 503 with Retry-After, no stack trace, in the endpoint's dialect: OAuth's `error` unless DRF's `detail` is given. */
+async function expectUnavailable(
+  response: Response,
+  body: Record<string, unknown> = { error: 'temporarily_unavailable' },
+) {
   expect(response.status).toBe(503)
   expect(response.headers.get('Retry-After')).toMatch(/^\d+$/)
   expect(response.headers.get('Content-Type')).toMatch(/^application\/json/)
   const text = await response.text()
-  expect(JSON.parse(text)).toMatchObject({ error: 'temporarily_unavailable' })
+  expect(JSON.parse(text)).toEqual(body.error ? expect.objectContaining(body) : body)
   expect(text).not.toMatch(/at .*\.ts|D1_ERROR|stack/i)
 }
+
+const DRF_UNAVAILABLE = { detail: 'Service temporarily unavailable, try again later.' }
 
 describe('D1 failing', () => {
   it('the token endpoint answers 503 temporarily_unavailable with Retry-After, no stack trace', async () => {
@@ -59,11 +67,11 @@ describe('D1 failing', () => {
     expect(stored?.n).toBe(0)
   })
 
-  it('the API answers 503 on a cache miss when D1 is down', async () => {
+  it('the API answers 503 on a cache miss when D1 is down, in its own dialect: DRF {"detail": …}, not OAuth\'s error', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const { token } = await passwordToken()
     await clearKV()
-    await expectUnavailable(await fetchWith({ DB: faultyD1() }, helloRequest(token)))
+    await expectUnavailable(await fetchWith({ DB: faultyD1() }, helloRequest(token)), DRF_UNAVAILABLE)
   })
 
   it('a dropped D1 connection (no D1_ prefix) is a storage fault too', async () => {
@@ -72,22 +80,62 @@ describe('D1 failing', () => {
     await expectUnavailable(await fetchWith({ DB: db }, await tokenRequest()))
   })
 
-  it('any other error is a 500 JSON without a stack trace, in the shape of its area', async () => {
+  it('any other error is a 500 without a stack trace, in the dialect of the router that threw it, whatever its path', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const app = new Hono<AppEnv>()
-    app.onError(handleError)
-    app.get('/o/boom/', () => {
+    // Paths chosen against the grain: the router decides, not the /o/ prefix.
+    const oauth = createOAuthRouter([])
+    oauth.get('/api/boom', () => {
       throw new Error('secret internals at src/foo.ts:1')
     })
-    app.get('/api/boom', () => {
+    const drf = createDrfRouter([])
+    drf.get('/o/boom/', () => {
       throw new TypeError('x is undefined')
     })
-    const oauth = await app.request('/o/boom/')
-    expect(oauth.status).toBe(500)
-    expect(await oauth.json()).toEqual({ error: 'server_error', error_description: 'Internal server error.' })
-    const api = await app.request('/api/boom')
-    expect(api.status).toBe(500)
-    expect(await api.json()).toEqual({ detail: 'A server error occurred.' })
+    const html = createHtmlRouter([])
+    // Thrown in middleware: a mounted router's onError covers its middleware too.
+    html.use('/page/', () => {
+      throw new RangeError('secret internals')
+    })
+    html.get('/page/', (c) => c.text('unreachable'))
+    app.route('/', oauth).route('/', drf).route('/', html)
+    const oauthAnswer = await app.request('/api/boom')
+    expect(oauthAnswer.status).toBe(500)
+    expect(oauthAnswer.headers.get('Cache-Control')).toBe('no-store')
+    expect(await oauthAnswer.json()).toEqual({ error: 'server_error', error_description: 'Internal server error.' })
+    const drfAnswer = await app.request('/o/boom/')
+    expect(drfAnswer.status).toBe(500)
+    expect(await drfAnswer.json()).toEqual({ detail: 'A server error occurred.' })
+    const page = await app.request('/page/')
+    expect(page.status).toBe(500)
+    expect(page.headers.get('Content-Type')).toMatch(/^text\/html/)
+    const text = await page.text()
+    expect(text).toContain('server_error')
+    expect(text).toContain('href="/accounts/login/"')
+    expect(text).not.toMatch(/secret|RangeError|\.ts:\d/)
+  })
+
+  it("the management API (under /o/) answers a D1 outage in DRF's dialect, from its session middleware", async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const cookie = await login(await makeUser())
+    const request = new Request('https://example.com/o/applications/', { headers: { Cookie: cookie } })
+    await expectUnavailable(await fetchWith({ DB: faultyD1() }, request), DRF_UNAVAILABLE)
+  })
+
+  it('the login page answers a D1 outage with an HTML page, 503 and Retry-After', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const request = new Request('https://example.com/accounts/login/', {
+      method: 'POST',
+      headers: { Origin: 'https://example.com', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({ username: 'someone', password: 'secret' }),
+    })
+    const response = await fetchWith({ DB: faultyD1() }, request)
+    expect(response.status).toBe(503)
+    expect(response.headers.get('Retry-After')).toMatch(/^\d+$/)
+    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/)
+    // The page middleware ran around it: the error page is not frameable either.
+    expect(response.headers.get('X-Frame-Options')).toBe('DENY')
+    expect(await response.text()).toContain('temporarily_unavailable')
   })
 
   it('a token cached in KV still authenticates while D1 is down', async () => {

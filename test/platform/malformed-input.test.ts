@@ -5,54 +5,56 @@ import { form, login, makeApplication, makeUser, postToken, REDIRECT_URI } from 
 
 /**
  * Generated malformed requests against every endpoint: none may answer 5xx or show a stack
- * trace, and every error must be JSON with `error` (OAuth) or `detail` (DRF) — or, on the
- * browser pages only (`page: true`), an HTML error page. A new endpoint is one line in ENDPOINTS;
- * `{id}` in a path is replaced by a real or a malformed id.
+ * trace, and every error must be in the endpoint's own dialect: OAuth JSON with `error` on the
+ * authorization server's endpoints, DRF's `detail` or field errors on /api/* and the management
+ * API, an HTML error page on the browser pages; a 401 in either JSON dialect carries a challenge.
+ * A new endpoint is one line in ENDPOINTS; `{id}` in a path is replaced by a real or a malformed id.
  */
+type Dialect = 'oauth' | 'drf' | 'html'
 type Endpoint = {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   path: string
   body: 'form' | 'authorize' | 'login' | 'json' | 'none'
-  page?: true
+  dialect: Dialect
 }
 
 const ENDPOINTS: Endpoint[] = [
-  { method: 'POST', path: '/o/token/', body: 'form' },
-  { method: 'GET', path: '/o/authorize/', body: 'none', page: true },
-  { method: 'POST', path: '/o/authorize/', body: 'authorize', page: true },
-  { method: 'POST', path: '/o/revoke-token/', body: 'form' },
-  { method: 'POST', path: '/o/revoke_token/', body: 'form' },
-  { method: 'POST', path: '/o/introspect/', body: 'form' },
-  { method: 'GET', path: '/o/introspect/', body: 'none' },
-  { method: 'GET', path: '/.well-known/oauth-authorization-server', body: 'none' },
-  { method: 'GET', path: '/.well-known/openid-configuration', body: 'none' },
-  { method: 'GET', path: '/o/.well-known/jwks.json', body: 'none' },
-  { method: 'GET', path: '/accounts/login/', body: 'none', page: true },
-  { method: 'POST', path: '/accounts/login/', body: 'login', page: true },
-  { method: 'GET', path: '/accounts/logout/', body: 'none', page: true },
-  { method: 'POST', path: '/accounts/logout/', body: 'none', page: true },
-  { method: 'GET', path: '/o/logout/', body: 'none', page: true },
-  { method: 'POST', path: '/o/logout/', body: 'form', page: true },
-  { method: 'GET', path: '/o/applications/', body: 'none' },
-  { method: 'POST', path: '/o/applications/', body: 'json' },
-  { method: 'GET', path: '/o/applications/{id}/', body: 'none' },
-  { method: 'PATCH', path: '/o/applications/{id}/', body: 'json' },
-  { method: 'POST', path: '/o/applications/{id}/rotate-secret/', body: 'none' },
-  { method: 'GET', path: '/o/authorized-tokens/', body: 'none' },
-  { method: 'GET', path: '/api/hello', body: 'none' },
-  { method: 'POST', path: '/api/hello', body: 'none' },
-  { method: 'GET', path: '/o/token/', body: 'none' },
-  { method: 'GET', path: '/o/no-such-endpoint/', body: 'none' },
-  { method: 'GET', path: '/api/no-such-endpoint', body: 'none' },
-  { method: 'GET', path: '/api/users/', body: 'none' },
-  { method: 'POST', path: '/api/users/', body: 'form' },
-  { method: 'POST', path: '/api-token-auth/', body: 'form' },
-  { method: 'POST', path: '/api/build-trigger/', body: 'none' },
-  { method: 'GET', path: '/o/userinfo/', body: 'none' },
-  { method: 'POST', path: '/o/userinfo/', body: 'form' },
+  { method: 'POST', path: '/o/token/', body: 'form', dialect: 'oauth' },
+  { method: 'GET', path: '/o/authorize/', body: 'none', dialect: 'html' },
+  { method: 'POST', path: '/o/authorize/', body: 'authorize', dialect: 'html' },
+  { method: 'POST', path: '/o/revoke-token/', body: 'form', dialect: 'oauth' },
+  { method: 'POST', path: '/o/revoke_token/', body: 'form', dialect: 'oauth' },
+  { method: 'POST', path: '/o/introspect/', body: 'form', dialect: 'oauth' },
+  { method: 'GET', path: '/o/introspect/', body: 'none', dialect: 'oauth' },
+  { method: 'GET', path: '/.well-known/oauth-authorization-server', body: 'none', dialect: 'oauth' },
+  { method: 'GET', path: '/.well-known/openid-configuration', body: 'none', dialect: 'oauth' },
+  { method: 'GET', path: '/o/.well-known/jwks.json', body: 'none', dialect: 'oauth' },
+  { method: 'GET', path: '/accounts/login/', body: 'none', dialect: 'html' },
+  { method: 'POST', path: '/accounts/login/', body: 'login', dialect: 'html' },
+  { method: 'GET', path: '/accounts/logout/', body: 'none', dialect: 'html' },
+  { method: 'POST', path: '/accounts/logout/', body: 'none', dialect: 'html' },
+  { method: 'GET', path: '/o/logout/', body: 'none', dialect: 'html' },
+  { method: 'POST', path: '/o/logout/', body: 'form', dialect: 'html' },
+  { method: 'GET', path: '/o/applications/', body: 'none', dialect: 'drf' },
+  { method: 'POST', path: '/o/applications/', body: 'json', dialect: 'drf' },
+  { method: 'GET', path: '/o/applications/{id}/', body: 'none', dialect: 'drf' },
+  { method: 'PATCH', path: '/o/applications/{id}/', body: 'json', dialect: 'drf' },
+  { method: 'POST', path: '/o/applications/{id}/rotate-secret/', body: 'none', dialect: 'drf' },
+  { method: 'GET', path: '/o/authorized-tokens/', body: 'none', dialect: 'drf' },
+  { method: 'GET', path: '/api/hello', body: 'none', dialect: 'drf' },
+  { method: 'POST', path: '/api/hello', body: 'none', dialect: 'drf' },
+  { method: 'GET', path: '/o/token/', body: 'none', dialect: 'oauth' },
+  { method: 'GET', path: '/o/no-such-endpoint/', body: 'none', dialect: 'oauth' },
+  { method: 'GET', path: '/api/no-such-endpoint', body: 'none', dialect: 'drf' },
+  { method: 'GET', path: '/api/users/', body: 'none', dialect: 'drf' },
+  { method: 'POST', path: '/api/users/', body: 'form', dialect: 'drf' },
+  { method: 'POST', path: '/api-token-auth/', body: 'form', dialect: 'drf' },
+  { method: 'POST', path: '/api/build-trigger/', body: 'none', dialect: 'drf' },
+  { method: 'GET', path: '/o/userinfo/', body: 'none', dialect: 'oauth' },
+  { method: 'POST', path: '/o/userinfo/', body: 'form', dialect: 'oauth' },
   // Last: these delete what the endpoints above use.
-  { method: 'DELETE', path: '/o/authorized-tokens/{id}/', body: 'none' },
-  { method: 'DELETE', path: '/o/applications/{id}/', body: 'none' },
+  { method: 'DELETE', path: '/o/authorized-tokens/{id}/', body: 'none', dialect: 'drf' },
+  { method: 'DELETE', path: '/o/applications/{id}/', body: 'none', dialect: 'drf' },
 ]
 
 // Deterministic, so a failure reproduces.
@@ -327,15 +329,18 @@ function malformedRequest(endpoint: Endpoint): Request {
   return new Request(url, { method: endpoint.method, headers, body, redirect: 'manual' })
 }
 
+/** RFC 6749 §5.2: `error` (a string), and `error_description` when present a string too. */
+function isOAuthError(body: Record<string, unknown>): boolean {
+  return typeof body.error === 'string' && ['string', 'undefined'].includes(typeof body.error_description)
+}
+
 /**
- * RFC 6749 `error`, DRF `detail`, or — for a 400 from a DRF serializer — DRF's field errors
- * `{"field": ["message", …]}` (issue 3's shape for /api/users/ and /api-token-auth/).
+ * DRF: `{"detail": "…"}`, or — for a 400 from a serializer — its field errors
+ * `{"field": ["message", …]}` (/api/users/, /api-token-auth/, the management API).
  */
-function isErrorShape(body: unknown, status: number): boolean {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
-  const record = body as Record<string, unknown>
-  if (typeof record.error === 'string' || typeof record.detail === 'string') return true
-  const fields = Object.values(record)
+function isDrfError(body: Record<string, unknown>, status: number): boolean {
+  if (typeof body.detail === 'string') return !('error' in body)
+  const fields = Object.values(body)
   return (
     status === 400 &&
     fields.length > 0 &&
@@ -343,9 +348,41 @@ function isErrorShape(body: unknown, status: number): boolean {
   )
 }
 
-/** An HTML error page, allowed on browser pages: served as HTML, no trace of the server's insides. */
+/** An HTML error page: served as HTML, no trace of the server's insides. */
 function isHtmlErrorPage(response: Response, text: string): boolean {
   return (response.headers.get('Content-Type') ?? '').startsWith('text/html') && /<html/i.test(text)
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * The dialect of where a request landed: its endpoint's, unless dot segments in the id took the
+ * URL elsewhere (/o/applications/%2e%2e/ is /o/), where the app's notFound answers: OAuth under /o/.
+ */
+function landedDialect(endpoint: Endpoint, url: string): Dialect {
+  const pathname = new URL(url).pathname
+  const pattern = new RegExp(`^${endpoint.path.split('{id}').map(escapeRegExp).join('[^/]+')}$`)
+  if (pattern.test(pathname)) return endpoint.dialect
+  return pathname.startsWith('/o/') ? 'oauth' : 'drf'
+}
+
+/** Why an error answer is not in `dialect`, or null when it is. */
+function dialectProblem(dialect: Dialect, response: Response, text: string): string | null {
+  if (dialect === 'html') return isHtmlErrorPage(response, text) ? null : 'not an HTML page'
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return 'not JSON'
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'not a JSON object'
+  const record = body as Record<string, unknown>
+  if (dialect === 'oauth' ? !isOAuthError(record) : !isDrfError(record, response.status)) {
+    return dialect === 'oauth' ? 'no OAuth error' : 'no DRF detail or field errors'
+  }
+  // RFC 7235 §3.1: every 401 carries a challenge.
+  if (response.status === 401 && !response.headers.get('WWW-Authenticate')) return '401 without WWW-Authenticate'
+  return null
 }
 
 // A V8 stack frame ("    at fn (file.ts:1:2)"), a source location, or a raw Error dump.
@@ -354,7 +391,7 @@ const STACK_TRACE = /\n\s+at\s|\.(?:ts|tsx|js|mjs):\d+:\d+|\b(?:TypeError|Refere
 const PER_ENDPOINT = Math.ceil(1500 / ENDPOINTS.length)
 
 describe('generated malformed input', () => {
-  it(`${PER_ENDPOINT * ENDPOINTS.length} malformed requests across every endpoint: no 5xx, no stack trace, every error JSON with error, detail or DRF field errors (HTML error pages on browser pages)`, {
+  it(`${PER_ENDPOINT * ENDPOINTS.length} malformed requests across every endpoint: no 5xx, no stack trace, every error in its endpoint's own dialect (OAuth error, DRF detail or field errors, HTML page)`, {
     timeout: 300_000,
   }, async () => {
     const failures: string[] = []
@@ -366,19 +403,13 @@ describe('generated malformed input', () => {
         for (const [i, response] of responses.entries()) {
           sent++
           const text = await response.text()
-          const where = `${endpoint.method} ${endpoint.path} → ${response.status} ${text.slice(0, 120)} (${requests[i].headers.get('Content-Type')})`
+          const where = `${endpoint.method} ${new URL(requests[i].url).pathname} → ${response.status} ${text.slice(0, 120)} (${requests[i].headers.get('Content-Type')})`
           if (response.status >= 500) failures.push(where)
           else if (STACK_TRACE.test(text)) failures.push(`stack trace: ${where}`)
           else if (response.status >= 400) {
-            if (endpoint.page && isHtmlErrorPage(response, text)) continue
-            let body: unknown
-            try {
-              body = JSON.parse(text)
-            } catch {
-              failures.push(`not JSON: ${where}`)
-              continue
-            }
-            if (!isErrorShape(body, response.status)) failures.push(`no error/detail: ${where}`)
+            const dialect = landedDialect(endpoint, requests[i].url)
+            const problem = dialectProblem(dialect, response, text)
+            if (problem) failures.push(`${problem} (${dialect} dialect): ${where}`)
           }
         }
       }

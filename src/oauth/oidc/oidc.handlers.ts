@@ -4,9 +4,10 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { authenticateBearer, BEARER_MESSAGES, type BearerOutcome, sendsTokenTwice } from '../../auth/bearer.ts'
-import { config, db, issuer, signingKeys, tokenStore } from '../../lib/request-context.ts'
+import { NO_STORE_HEADERS } from '../../http/semantics.ts'
+import { config, db, signingKeys, tokenStore } from '../../lib/request-context.ts'
 import type { AppEnv } from '../../types.ts'
-import { NO_STORE_HEADERS } from '../errors.ts'
+import { issuer } from '../issuer.ts'
 import { openidConfiguration } from '../metadata.ts'
 import type { jwksRoute, openidConfigurationRoute, userinfoGetRoute } from './oidc.routes.ts'
 import { userinfoClaims } from './userinfo.ts'

@@ -1,0 +1,52 @@
+/**
+ * @module
+ * The DRF dialect, for the resource API (/api/*, /api-token-auth/) and the management API
+ * (/o/applications/, /o/authorized-tokens/): `{"detail": …}` as Django REST framework's
+ * exceptions, and its field errors `{"field": ["message", …]}` for input that fails validation.
+ * RFC 6750 challenges on the API's 401s come from its auth middleware (src/auth/responses.ts).
+ */
+import type { Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ZodError } from 'zod'
+import { BODY_TOO_LARGE, limitBody } from '../lib/body-limit.ts'
+import { createRouter, type Dialect, valueAt } from './router.ts'
+import { NO_STORE_HEADERS } from './semantics.ts'
+
+function detail(c: Context, message: string, status: ContentfulStatusCode, headers?: Record<string, string>) {
+  return c.json({ detail: message }, status, headers)
+}
+
+export const drf: Dialect = {
+  validationHook: (result, c) => {
+    if (result.success) return
+    const failure = result as unknown as { error: ZodError; data: unknown }
+    const fields: Record<string, string[]> = {}
+    for (const issue of failure.error.issues) {
+      const name = issue.path.length > 0 ? issue.path.join('.') : 'non_field_errors'
+      const value = valueAt(failure.data, issue.path)
+      const message = value === undefined || value === '' ? 'This field is required.' : issue.message
+      fields[name] = [...(fields[name] ?? []), message]
+    }
+    return c.json(fields, 400)
+  },
+  guard: [limitBody((c) => detail(c, BODY_TOO_LARGE, 413))],
+  // DRF's ParseError ("JSON parse error - …") and UnsupportedMediaType carry their message as detail.
+  clientError: (c, error) => detail(c, error.message, error.status as ContentfulStatusCode),
+  // DRF's ServiceUnavailable.
+  unavailable: (c, retryAfter) =>
+    detail(c, 'Service temporarily unavailable, try again later.', 503, {
+      ...NO_STORE_HEADERS,
+      'Retry-After': String(retryAfter),
+    }),
+  // DRF's APIException default: nothing about the fault itself.
+  internalError: (c) => detail(c, 'A server error occurred.', 500),
+  // DRF's NotFound.
+  notFound: (c) => detail(c, 'Not found.', 404),
+  // DRF's MethodNotAllowed.
+  methodNotAllowed: (c, allow) => detail(c, `Method "${c.req.method}" not allowed.`, 405, { Allow: allow }),
+}
+
+/** A router answering in the DRF dialect; `paths`: its own path patterns (see createRouter). */
+export function createDrfRouter(paths: readonly string[]) {
+  return createRouter(drf, paths)
+}

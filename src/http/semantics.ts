@@ -1,0 +1,16 @@
+/**
+ * @module
+ * HTTP semantics every dialect and router shares: the safe methods (RFC 9110 §9.2.1, DRF's
+ * SAFE_METHODS) and the headers of a response no cache may store.
+ */
+
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const
+
+/** GET, HEAD or OPTIONS: a request that changes nothing. */
+export function isSafeMethod(method: string): boolean {
+  return (SAFE_METHODS as readonly string[]).includes(method)
+}
+
+// RFC 6749 §5.1 / RFC 9111 §5.2.2.5: responses carrying tokens, secrets or errors must not be
+// stored; Pragma for HTTP/1.0 caches.
+export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const
