@@ -1,6 +1,8 @@
 /**
  * @module
- * The Hono environment every router shares: the Worker's bindings and per-request variables.
+ * The Hono environments: `AppEnv`, what every router shares (the Worker's bindings and the
+ * request's D1 session), and the environments of routers behind an authentication middleware,
+ * whose handlers alone see the caller (`c.var.auth`): a route outside them has no `auth` to read.
  */
 import type { ReadSession } from './db/client.ts'
 import type { AuthContext } from './tokens/auth-context.ts'
@@ -8,9 +10,16 @@ import type { AuthContext } from './tokens/auth-context.ts'
 export type AppEnv = {
   Bindings: Env
   Variables: {
-    /** Set by the auth middleware on /api/* routes. */
-    auth: AuthContext
     /** The request's D1 session, once something read through it (src/lib/request-context.ts). */
     d1Session?: ReadSession
   }
 }
+
+/** /api/*: behind `authenticate()` (src/auth/authenticate.ts), a token or API key's caller. */
+export type ApiEnv = AppEnv & { Variables: { auth: AuthContext } }
+
+/** The caller behind a browser session: always a user. */
+export type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: string }
+
+/** The management API: behind `sessionOwner()` (src/auth/owner.ts), the logged-in user. */
+export type SessionEnv = AppEnv & { Variables: { auth: SessionAuth } }

@@ -27,7 +27,7 @@ const SESSION_FIELDS = 5
 
 export type Session = { user: User; authTime: number }
 
-function cookie(c: Context<AppEnv>, maxAge: number) {
+function cookie<E extends AppEnv>(c: Context<E>, maxAge: number) {
   const { name, options } = sessionCookie(SESSION_COOKIE, c.req.url)
   return { name, options: { ...options, maxAge } }
 }
@@ -45,7 +45,7 @@ export async function startSession(c: Context<AppEnv>, user: User): Promise<void
 }
 
 /** The logged-in, still active user, or null for no, forged, expired, ended or outdated cookie. */
-export async function readSession(c: Context<AppEnv>): Promise<Session | null> {
+export async function readSession<E extends AppEnv>(c: Context<E>): Promise<Session | null> {
   const value = await getSignedCookie(c, c.env.SECRET_KEY, cookie(c, 0).name)
   if (!value) return null
   const fields = value.split('.')

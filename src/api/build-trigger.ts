@@ -6,7 +6,7 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { createRoute } from '@hono/zod-openapi'
 import { requireScopes, requireUser } from '../auth/permissions.ts'
-import type { AppEnv } from '../types.ts'
+import type { ApiEnv } from '../types.ts'
 import { API_SECURITY, AUTH_RESPONSES, FORBIDDEN_RESPONSE } from './schemas.ts'
 
 export const buildTriggerRoute = createRoute({
@@ -23,4 +23,4 @@ export const buildTriggerRoute = createRoute({
   },
 })
 
-export const buildTrigger: RouteHandler<typeof buildTriggerRoute, AppEnv> = (c) => c.body(null, 200)
+export const buildTrigger: RouteHandler<typeof buildTriggerRoute, ApiEnv> = (c) => c.body(null, 200)

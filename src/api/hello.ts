@@ -6,7 +6,7 @@
 
 import type { RouteHandler } from '@hono/zod-openapi'
 import { createRoute, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../types.ts'
+import type { ApiEnv } from '../types.ts'
 import { API_SECURITY, AUTH_RESPONSES } from './schemas.ts'
 
 export const helloRoute = createRoute({
@@ -25,4 +25,4 @@ export const helloRoute = createRoute({
 })
 
 // No explicit 200: hono then answers with a plain `new Response(text)` instead of building headers.
-export const hello: RouteHandler<typeof helloRoute, AppEnv> = (c) => c.text('Hello, OAuth2!')
+export const hello: RouteHandler<typeof helloRoute, ApiEnv> = (c) => c.text('Hello, OAuth2!')

@@ -6,6 +6,7 @@
 import { authenticate } from '../auth/authenticate.ts'
 import { createDrfRouter, drf } from '../http/drf.ts'
 import { answerNotFound, answerOtherMethods } from '../http/router.ts'
+import type { ApiEnv } from '../types.ts'
 import { buildTrigger, buildTriggerRoute } from './build-trigger.ts'
 import { hello, helloRoute } from './hello.ts'
 import { obtainApiKeyHandler } from './token-auth.handlers.ts'
@@ -14,7 +15,7 @@ import { createUserHandler, listUsersHandler } from './users.handlers.ts'
 import { createUserRoute, listUsersRoute } from './users.routes.ts'
 
 // Mounted at /api: `*` is its own paths only.
-export const apiRouter = createDrfRouter(['*'])
+export const apiRouter = createDrfRouter<ApiEnv>(['*'])
 
 apiRouter.use('*', authenticate())
 apiRouter.openapi(helloRoute, hello)

@@ -7,7 +7,7 @@ import { registerUser } from '../accounts/registration.ts'
 import { listUsers, parsePage } from '../accounts/user-list.ts'
 import type { User } from '../db/schema.ts'
 import { config, readDb } from '../lib/request-context.ts'
-import type { AppEnv } from '../types.ts'
+import type { ApiEnv } from '../types.ts'
 import type { createUserRoute, listUsersRoute } from './users.routes.ts'
 
 // DRF's PageNumberPagination.page_query_param.
@@ -34,7 +34,7 @@ function pageUrl(requestUrl: string, page: number): string {
   return url.toString()
 }
 
-export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {
+export const listUsersHandler: RouteHandler<typeof listUsersRoute, ApiEnv> = async (c) => {
   const query = c.req.valid('query')
   const page = parsePage(query.page)
   // A read-only path: the request's D1 session lets a replica answer (README "D1 read replication").
@@ -51,7 +51,7 @@ export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = asy
   )
 }
 
-export const createUserHandler: RouteHandler<typeof createUserRoute, AppEnv> = async (c) => {
+export const createUserHandler: RouteHandler<typeof createUserRoute, ApiEnv> = async (c) => {
   const body = { ...c.req.valid('form'), ...c.req.valid('json') }
   // Through the request's D1 session (primary first for a POST), so the response's X-D1-Bookmark
   // lets the client's next read see this user even on a replica.

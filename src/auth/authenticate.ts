@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { tokenStore } from '../lib/request-context.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import type { AppEnv } from '../types.ts'
+import type { ApiEnv } from '../types.ts'
 import { credentialsProblem, parseAuthorization, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
 import {
   bearerChallenge,
@@ -28,7 +28,7 @@ type Scheme = {
   /** How a header without credentials, or with spaces in them, is refused. */
   malformed: (c: Context, detail: string) => Response
   /** The caller, or the response refusing the credentials. */
-  verify: (c: Context<AppEnv>, credentials: string) => Promise<AuthContext | Response>
+  verify: (c: Context<ApiEnv>, credentials: string) => Promise<AuthContext | Response>
 }
 
 const bearer: Scheme = {
@@ -67,7 +67,8 @@ function challengeEveryScheme(response: Response): Response {
   return response
 }
 
-export function authenticate(): MiddlewareHandler<AppEnv> {
+/** Sets `c.var.auth` (ApiEnv): only the routes behind it can read the caller. */
+export function authenticate(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const refused = await identify(c)
     if (refused) return challengeEveryScheme(refused)
@@ -76,7 +77,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 }
 
 /** Sets `c.var.auth`, or returns the response refusing the request. */
-async function identify(c: Context<AppEnv>): Promise<Response | undefined> {
+async function identify(c: Context<ApiEnv>): Promise<Response | undefined> {
   const parsed = parseAuthorization(c.req.header('Authorization'))
   if (!parsed) return notAuthenticated(c)
   const name = parsed.scheme

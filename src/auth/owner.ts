@@ -12,15 +12,16 @@
  * there is no HTTP scheme for a cookie to name and a Bearer challenge would invite a token.
  */
 import type { MiddlewareHandler } from 'hono'
+import { every } from 'hono/combine'
 import { readSession } from '../accounts/session.ts'
-import type { AppEnv } from '../types.ts'
+import type { SessionEnv } from '../types.ts'
 import { MESSAGES } from './responses.ts'
 import { sameOriginOnly } from './same-origin.ts'
 
 const SESSION_ONLY = 'This API accepts only a browser session; access tokens and Token keys are not accepted here.'
 
-export function sessionOwner(): MiddlewareHandler<AppEnv> {
-  const originCheck = sameOriginOnly()
+/** The logged-in user → `c.var.auth`, or DRF's 403. */
+function sessionUser(): MiddlewareHandler<SessionEnv> {
   return async (c, next) => {
     const session = await readSession(c)
     if (!session) {
@@ -36,6 +37,11 @@ export function sessionOwner(): MiddlewareHandler<AppEnv> {
       scopes: [],
       expiresAt: null,
     })
-    return originCheck(c, next)
+    await next()
   }
+}
+
+/** The session first (no session: 403 whatever the origin), then the origin check on unsafe methods. */
+export function sessionOwner(): MiddlewareHandler<SessionEnv> {
+  return every(sessionUser(), sameOriginOnly())
 }

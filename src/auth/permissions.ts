@@ -7,7 +7,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { isSafeMethod } from '../http/semantics.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import type { AppEnv } from '../types.ts'
+import type { ApiEnv } from '../types.ts'
 import { insufficientScope, permissionDenied } from './responses.ts'
 
 /** The first of `scopes` the caller lacks, or undefined. */
@@ -16,7 +16,7 @@ function missingScope(auth: AuthContext, scopes: string[]): string | undefined {
   return scopes.find((scope) => !auth.scopes.includes(scope))
 }
 
-function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<AppEnv> {
+function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const missing = missingScope(c.var.auth, scopesFor(c.req.method))
     if (missing !== undefined) return insufficientScope(c, missing)
@@ -25,7 +25,7 @@ function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<AppEn
 }
 
 /** DRF's IsAuthenticated: a token acting for no user (client_credentials) is refused with 403. */
-export function requireUser(): MiddlewareHandler<AppEnv> {
+export function requireUser(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (c.var.auth.userId === null) return permissionDenied(c)
     await next()
@@ -33,11 +33,11 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
 }
 
 /** DOT's TokenHasScope: every listed scope is required, whatever the method. */
-export function requireScopes(...scopes: string[]): MiddlewareHandler<AppEnv> {
+export function requireScopes(...scopes: string[]): MiddlewareHandler<ApiEnv> {
   return guard(() => scopes)
 }
 
 /** DOT's TokenHasReadWriteScope: safe methods need `read`, the others `write` (plus any `extra`). */
-export function requireReadWriteScope(...extra: string[]): MiddlewareHandler<AppEnv> {
+export function requireReadWriteScope(...extra: string[]): MiddlewareHandler<ApiEnv> {
   return guard((method) => [isSafeMethod(method) ? 'read' : 'write', ...extra])
 }

@@ -9,6 +9,7 @@ import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { BODY_TOO_LARGE, limitBody } from '../lib/body-limit.ts'
+import type { AppEnv } from '../types.ts'
 import { createRouter, type Dialect, valueAt } from './router.ts'
 import { NO_STORE_HEADERS } from './semantics.ts'
 
@@ -47,6 +48,6 @@ export const drf: Dialect = {
 }
 
 /** A router answering in the DRF dialect; `paths`: its own path patterns (see createRouter). */
-export function createDrfRouter(paths: readonly string[]) {
-  return createRouter(drf, paths)
+export function createDrfRouter<E extends AppEnv = AppEnv>(paths: readonly string[]) {
+  return createRouter<E>(drf, paths)
 }

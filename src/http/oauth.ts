@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { BODY_TOO_LARGE, limitBody } from '../lib/body-limit.ts'
 import { CLIENT_CHALLENGE, OAuthError, type OAuthErrorCode } from '../oauth/errors.ts'
+import type { AppEnv } from '../types.ts'
 import { createRouter, type Dialect, valueAt } from './router.ts'
 import { NO_STORE_HEADERS } from './semantics.ts'
 
@@ -64,6 +65,6 @@ export const oauth: Dialect = {
 }
 
 /** A router answering in the OAuth dialect; `paths`: its own path patterns (see createRouter). */
-export function createOAuthRouter(paths: readonly string[]) {
-  return createRouter(oauth, paths)
+export function createOAuthRouter<E extends AppEnv = AppEnv>(paths: readonly string[]) {
+  return createRouter<E>(oauth, paths)
 }

@@ -17,23 +17,24 @@ import type { AppEnv } from '../types.ts'
 /** Pages render asynchronously (hono/jsx), hence the promise. */
 type Answer = Response | Promise<Response>
 
+/** A dialect answers from the request alone, so it serves routers of every environment (ApiEnv, SessionEnv, …). */
 export type Dialect = {
-  // biome-ignore lint/suspicious/noExplicitAny: the hook serves every route of a router
-  validationHook: Hook<any, AppEnv, any, any>
+  // biome-ignore lint/suspicious/noExplicitAny: the hook serves every route of every router
+  validationHook: Hook<any, any, any, any>
   /** Run before every route of the router, on the paths it names: the body limit (413), page headers. */
   guard: MiddlewareHandler<AppEnv>[]
   /** A thrown 4xx HTTPException (malformed JSON, unsupported media type, …). */
-  clientError: (c: Context<AppEnv>, error: HTTPException) => Answer
+  clientError: (c: Context, error: HTTPException) => Answer
   /** 503 with Retry-After: storage is down, the request may be retried. */
-  unavailable: (c: Context<AppEnv>, retryAfterSeconds: number) => Answer
+  unavailable: (c: Context, retryAfterSeconds: number) => Answer
   /** 500: a bug. Nothing about it is shown. */
-  internalError: (c: Context<AppEnv>) => Answer
+  internalError: (c: Context) => Answer
   /** 404: no route of the router matches the path. */
-  notFound: (c: Context<AppEnv>) => Answer
+  notFound: (c: Context) => Answer
   /** 405 with `Allow` (RFC 9110 §15.5.6). */
-  methodNotAllowed: (c: Context<AppEnv>, allow: string) => Answer
+  methodNotAllowed: (c: Context, allow: string) => Answer
   /** Errors this dialect answers itself (the OAuth dialect's OAuthError), else undefined. */
-  ownError?: (c: Context<AppEnv>, error: Error) => Answer | undefined
+  ownError?: (c: Context, error: Error) => Answer | undefined
 }
 
 // D1's own fault messages ("D1_ERROR: …", "D1 DB is overloaded…") and the runtime's for a
@@ -49,7 +50,7 @@ function isStorageFault(error: unknown): boolean {
 }
 
 /** Every thrown error → an answer in the dialect; only 4xx messages reach the client, never a stack trace. */
-function dialectErrorHandler(dialect: Dialect): ErrorHandler<AppEnv> {
+function dialectErrorHandler(dialect: Dialect): ErrorHandler {
   return (error, c) => {
     const own = dialect.ownError?.(c, error)
     if (own) return own
@@ -68,15 +69,15 @@ function dialectErrorHandler(dialect: Dialect): ErrorHandler<AppEnv> {
  * dialect's guard: routers mounted at `/` share the app's path space, so a guard on `*` would
  * run for every other router's requests too.
  */
-export function createRouter(dialect: Dialect, paths: readonly string[]): OpenAPIHono<AppEnv> {
-  const router = new OpenAPIHono<AppEnv>({ defaultHook: dialect.validationHook })
+export function createRouter<E extends AppEnv = AppEnv>(dialect: Dialect, paths: readonly string[]): OpenAPIHono<E> {
+  const router = new OpenAPIHono<E>({ defaultHook: dialect.validationHook })
   for (const path of paths) router.use(path, ...dialect.guard)
   router.onError(dialectErrorHandler(dialect))
   return router
 }
 
 /** Call after every route of `router` is registered: it answers the methods they leave out with the dialect's 405. */
-export function answerOtherMethods(router: Hono<AppEnv>, dialect: Dialect): void {
+export function answerOtherMethods<E extends AppEnv>(router: Hono<E>, dialect: Dialect): void {
   const allowed = new Map<string, Set<string>>()
   // Hono's own route list: it has the routes hidden from the OpenAPI document too.
   for (const route of router.routes) {
@@ -98,7 +99,7 @@ export function answerOtherMethods(router: Hono<AppEnv>, dialect: Dialect): void
  * Call last: a request under `paths` (the router's own) that no route matched gets the
  * dialect's 404 instead of reaching the app's notFound.
  */
-export function answerNotFound(router: Hono<AppEnv>, dialect: Dialect, paths: readonly string[]): void {
+export function answerNotFound<E extends AppEnv>(router: Hono<E>, dialect: Dialect, paths: readonly string[]): void {
   for (const path of paths) router.all(path, (c) => dialect.notFound(c))
 }
 

@@ -18,17 +18,17 @@ import type { AppEnv } from '../types.ts'
 
 export const BOOKMARK_HEADER = 'X-D1-Bookmark'
 
-export function config(c: Context<AppEnv>): Config {
+export function config<E extends AppEnv>(c: Context<E>): Config {
   return getConfig(c.env)
 }
 
 /** The primary database: every write goes here. */
-export function db(c: Context<AppEnv>): Db {
+export function db<E extends AppEnv>(c: Context<E>): Db {
   return getDb(c.env.DB)
 }
 
 /** OIDC signing keys, imported once per isolate. */
-export function signingKeys(c: Context<AppEnv>): Promise<SigningKeys> {
+export function signingKeys<E extends AppEnv>(c: Context<E>): Promise<SigningKeys> {
   return loadSigningKeys(c.env.OIDC_SIGNING_KEYS)
 }
 
@@ -36,7 +36,7 @@ export function signingKeys(c: Context<AppEnv>): Promise<SigningKeys> {
  * The request's D1 session, opened on first use: from the client's bookmark when it sent
  * one, else any replica for safe methods and the primary first for requests that write.
  */
-export function readDb(c: Context<AppEnv>): Db {
+export function readDb<E extends AppEnv>(c: Context<E>): Db {
   let session = c.get('d1Session')
   if (!session) {
     const constraint = isSafeMethod(c.req.method) ? 'first-unconstrained' : 'first-primary'
@@ -56,11 +56,11 @@ export function d1Bookmark(): MiddlewareHandler<AppEnv> {
 }
 
 /** Mints and checks tokens with SECRET_KEY's MAC key (derived once per isolate). */
-export function tokenFormat(c: Context<AppEnv>): TokenFormat {
+export function tokenFormat<E extends AppEnv>(c: Context<E>): TokenFormat {
   return keyedTokenFormat(c.env.SECRET_KEY, config(c).legacyTokenFormatUntil)
 }
 
-export function tokenStore(c: Context<AppEnv>): TokenStore {
+export function tokenStore<E extends AppEnv>(c: Context<E>): TokenStore {
   return {
     db: db(c),
     read: () => readDb(c),
@@ -71,7 +71,7 @@ export function tokenStore(c: Context<AppEnv>): TokenStore {
   }
 }
 
-function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
+function waitUntil<E extends AppEnv>(c: Context<E>): (promise: Promise<unknown>) => void {
   try {
     const ctx = c.executionCtx
     return (promise) => ctx.waitUntil(promise)

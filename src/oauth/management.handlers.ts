@@ -10,7 +10,7 @@ import type { Application } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
 import { listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
-import type { AppEnv } from '../types.ts'
+import type { SessionEnv } from '../types.ts'
 import { applicationProblems } from './application-rules.ts'
 import {
   createApplication,
@@ -34,11 +34,9 @@ import type {
 const NOT_FOUND = { detail: 'Not found.' } as const
 const STAFF_ONLY = { skip_authorization: ['Only staff users may skip the consent page.'] }
 
-/** The user behind the request; sessionOwner has refused requests without one. */
-function ownerId(c: Context<AppEnv>): number {
-  const { userId } = c.var.auth
-  if (userId === null) throw new Error('management route reached without a user')
-  return userId
+/** The user behind the request: sessionOwner refuses requests without one (SessionEnv). */
+function ownerId(c: Context<SessionEnv>): number {
+  return c.var.auth.userId
 }
 
 /**
@@ -51,7 +49,7 @@ function pk(raw: string): number | null {
   return Number.isSafeInteger(id) ? id : null
 }
 
-async function isStaff(c: Context<AppEnv>): Promise<boolean> {
+async function isStaff(c: Context<SessionEnv>): Promise<boolean> {
   return (await findUserById(db(c), ownerId(c)))?.isStaff ?? false
 }
 
@@ -69,10 +67,10 @@ function present(application: Application) {
   }
 }
 
-export const listApplications: RouteHandler<typeof listApplicationsRoute, AppEnv> = async (c) =>
+export const listApplications: RouteHandler<typeof listApplicationsRoute, SessionEnv> = async (c) =>
   c.json((await listOwnApplications(db(c), ownerId(c))).map(present), 200)
 
-export const registerApplication: RouteHandler<typeof registerApplicationRoute, AppEnv> = async (c) => {
+export const registerApplication: RouteHandler<typeof registerApplicationRoute, SessionEnv> = async (c) => {
   const input = c.req.valid('json')
   const problems = applicationProblems({
     clientType: input.client_type,
@@ -93,13 +91,13 @@ export const registerApplication: RouteHandler<typeof registerApplicationRoute, 
   return c.json({ ...present(created), client_secret: created.clientSecret }, 201, NO_STORE_HEADERS)
 }
 
-export const applicationDetail: RouteHandler<typeof applicationDetailRoute, AppEnv> = async (c) => {
+export const applicationDetail: RouteHandler<typeof applicationDetailRoute, SessionEnv> = async (c) => {
   const id = pk(c.req.valid('param').id)
   const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   return application ? c.json(present(application), 200) : c.json(NOT_FOUND, 404)
 }
 
-export const updateApplication: RouteHandler<typeof updateApplicationRoute, AppEnv> = async (c) => {
+export const updateApplication: RouteHandler<typeof updateApplicationRoute, SessionEnv> = async (c) => {
   const id = pk(c.req.valid('param').id)
   const changes = c.req.valid('json')
   const current = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
@@ -120,13 +118,13 @@ export const updateApplication: RouteHandler<typeof updateApplicationRoute, AppE
   return updated ? c.json(present(updated), 200) : c.json(NOT_FOUND, 404)
 }
 
-export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, AppEnv> = async (c) => {
+export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, SessionEnv> = async (c) => {
   const id = pk(c.req.valid('param').id)
   const deleted = id !== null && (await deleteOwnApplication(tokenStore(c), ownerId(c), id))
   return deleted ? c.body(null, 204) : c.json(NOT_FOUND, 404)
 }
 
-export const rotateSecret: RouteHandler<typeof rotateSecretRoute, AppEnv> = async (c) => {
+export const rotateSecret: RouteHandler<typeof rotateSecretRoute, SessionEnv> = async (c) => {
   const id = pk(c.req.valid('param').id)
   const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   if (id === null || !application) return c.json(NOT_FOUND, 404)
@@ -134,7 +132,7 @@ export const rotateSecret: RouteHandler<typeof rotateSecretRoute, AppEnv> = asyn
   return c.json({ client_secret: secret }, 200, NO_STORE_HEADERS)
 }
 
-export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, AppEnv> = async (c) => {
+export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, SessionEnv> = async (c) => {
   const tokens = await listAuthorizedTokens(db(c), ownerId(c))
   return c.json(
     tokens.map((token) => ({
@@ -147,7 +145,7 @@ export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, AppEnv> 
   )
 }
 
-export const revokeToken: RouteHandler<typeof revokeAuthorizedTokenRoute, AppEnv> = async (c) => {
+export const revokeToken: RouteHandler<typeof revokeAuthorizedTokenRoute, SessionEnv> = async (c) => {
   const id = pk(c.req.valid('param').id)
   const revoked = id !== null && (await revokeAuthorizedToken(tokenStore(c), ownerId(c), id))
   return revoked ? c.body(null, 204) : c.json(NOT_FOUND, 404)

@@ -6,12 +6,13 @@
 import { sessionOwner } from '../auth/owner.ts'
 import { createDrfRouter, drf } from '../http/drf.ts'
 import { answerNotFound, answerOtherMethods } from '../http/router.ts'
+import type { SessionEnv } from '../types.ts'
 import * as handlers from './management.handlers.ts'
 import * as routes from './management.routes.ts'
 
 const PATHS = ['/o/applications/*', '/o/authorized-tokens/*']
 
-export const managementRouter = createDrfRouter(PATHS)
+export const managementRouter = createDrfRouter<SessionEnv>(PATHS)
 
 for (const path of PATHS) managementRouter.use(path, sessionOwner())
 managementRouter.openapi(routes.listApplicationsRoute, handlers.listApplications)

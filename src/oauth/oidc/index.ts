@@ -9,7 +9,7 @@ import { createHtmlRouter, html } from '../../http/html.tsx'
 import { createOAuthRouter, oauth } from '../../http/oauth.ts'
 import { answerOtherMethods } from '../../http/router.ts'
 import { ENDPOINTS } from '../metadata.ts'
-import { logoutForm, logoutPage } from './logout.handlers.tsx'
+import { confirmationFromThisSite, logoutForm, logoutPage } from './logout.handlers.tsx'
 import { getJwks, getOpenidConfiguration, getUserinfo } from './oidc.handlers.ts'
 import { jwksRoute, openidConfigurationRoute, userinfoGetRoute, userinfoPostRoute } from './oidc.routes.ts'
 
@@ -34,5 +34,5 @@ answerOtherMethods(oidcRouter, oauth)
 export const logoutRouter = createHtmlRouter([ENDPOINTS.endSession])
 
 logoutRouter.get(ENDPOINTS.endSession, logoutPage)
-logoutRouter.post(ENDPOINTS.endSession, logoutForm)
+logoutRouter.post(ENDPOINTS.endSession, confirmationFromThisSite, logoutForm)
 answerOtherMethods(logoutRouter, html)

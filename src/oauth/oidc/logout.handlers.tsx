@@ -6,7 +6,7 @@
  * posted from this site, and `confirm` in a GET's query counts for nothing: a link must
  * never log anyone out.
  */
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { endSession, readSession } from '../../accounts/session.ts'
 import { csrfProtection, malformedFormPage } from '../../http/html.tsx'
@@ -62,16 +62,22 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): 
       if (request.state) fields.state = request.state
       return c.html(<ConfirmLogoutPage username={session.user.username} fields={fields} />, 200, NO_STORE_HEADERS)
     }
-    let sameSite = false
-    const refused = await csrfProtection(c, async () => {
-      sameSite = true
-    })
-    if (!sameSite) return refused as Response
+    // The confirmation came from this site: confirmationFromThisSite has checked its origin.
   }
   // Ends every copy of the session (src/accounts/session.ts), not only this browser's cookie.
   if (session) await endSession(c, session)
   if (logout.redirectTo) return c.body(null, 302, { Location: logout.redirectTo, ...NO_STORE_HEADERS })
   return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
+}
+
+/**
+ * Middleware for the POST: a form carrying the confirmation field must be posted from this site
+ * (hono/csrf, src/http/html.tsx); the relying parties' own cross-origin POSTs carry none.
+ */
+export const confirmationFromThisSite: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // hono/combine's conditions are synchronous; reading the form is not (parseBody caches it).
+  if ((await formParams(c))?.confirm === undefined) return next()
+  return csrfProtection(c, next)
 }
 
 export const logoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c), false)
