@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireReadWriteScope, requireUser } from '../auth/permissions.ts'
+import { jsonResponse } from '../http/openapi.ts'
 import {
   API_SECURITY,
   AUTH_RESPONSES,
@@ -63,10 +64,10 @@ export const listUsersRoute = createRoute({
   middleware: guards,
   request: { query: UserListQuerySchema },
   responses: {
-    200: { description: 'One page of users, by id', content: { 'application/json': { schema: UserPageSchema } } },
+    200: jsonResponse('One page of users, by id', UserPageSchema),
     ...AUTH_RESPONSES,
     ...FORBIDDEN_RESPONSE,
-    404: { description: 'Invalid page.', content: { 'application/json': { schema: DetailSchema } } },
+    404: jsonResponse('Invalid page.', DetailSchema),
   },
 })
 
@@ -81,11 +82,11 @@ export const createUserRoute = createRoute({
     body: jsonOrFormBody(NewUserSchema),
   },
   responses: {
-    201: { description: 'The created user', content: { 'application/json': { schema: UserSchema } } },
-    400: {
-      description: 'Every invalid field with its messages, or a malformed header',
-      content: { 'application/json': { schema: z.union([FieldErrorsSchema, DetailSchema]) } },
-    },
+    201: jsonResponse('The created user', UserSchema),
+    400: jsonResponse(
+      'Every invalid field with its messages, or a malformed header',
+      z.union([FieldErrorsSchema, DetailSchema]),
+    ),
     401: AUTH_RESPONSES[401],
     ...FORBIDDEN_RESPONSE,
   },

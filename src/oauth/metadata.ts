@@ -8,6 +8,7 @@
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Config } from '../config.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
+import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
@@ -87,7 +88,7 @@ export const metadataRoute = createRoute({
   tags: ['OAuth2'],
   summary: 'Authorization server metadata (RFC 8414)',
   responses: {
-    200: { description: 'Metadata (RFC 8414 §2)', content: { 'application/json': { schema: MetadataSchema } } },
+    200: jsonResponse('Metadata (RFC 8414 §2)', MetadataSchema),
   },
 })
 

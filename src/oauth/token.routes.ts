@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
+import { jsonResponse } from '../http/openapi.ts'
 import { OAuthError } from './errors.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
@@ -56,10 +57,8 @@ export const OAuthErrorSchema = z
   })
   .openapi('OAuthError')
 
-const oauthError = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: OAuthErrorSchema } },
-})
+/** An error answer in the OAuth dialect, documented as `description`. */
+export const oauthError = (description: string) => jsonResponse(description, OAuthErrorSchema)
 
 export const tokenRoute = createRoute({
   method: 'post',
@@ -75,7 +74,7 @@ export const tokenRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'Tokens (RFC 6749 §5.1)', content: { 'application/json': { schema: TokenResponseSchema } } },
+    200: jsonResponse('Tokens (RFC 6749 §5.1)', TokenResponseSchema),
     400: oauthError(
       'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope',
     ),
