@@ -6,11 +6,11 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
 import { DetailSchema, documentedField, FieldErrorsSchema, jsonOrFormBody } from './schemas.ts'
 
-export const CredentialsSchema = z
+const CredentialsSchema = z
   .object({ username: documentedField('Required'), password: documentedField('Required') })
   .openapi('Credentials')
 
-export const ApiKeySchema = z
+const ApiKeySchema = z
   .object({ token: z.string().openapi({ example: '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b' }) })
   .openapi('ApiKey')
 

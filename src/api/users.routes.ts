@@ -16,7 +16,7 @@ import {
   jsonOrFormBody,
 } from './schemas.ts'
 
-export const UserSchema = z
+const UserSchema = z
   .object({
     id: z.number().int(),
     username: z.string(),
@@ -28,7 +28,7 @@ export const UserSchema = z
   })
   .openapi('User')
 
-export const UserPageSchema = z
+const UserPageSchema = z
   .object({
     count: z.number().int(),
     next: z.string().nullable().openapi({ example: 'https://example.com/api/users/?page=3' }),
@@ -39,13 +39,13 @@ export const UserPageSchema = z
 
 const filter = (description: string) => z.string().optional().openapi({ description })
 
-export const UserListQuerySchema = z.object({
+const UserListQuerySchema = z.object({
   page: z.string().optional().openapi({ description: 'A page number (1-based) or `last`', example: '2' }),
   email: filter('Exact email; empty means no filter'),
   username: filter('Exact username; empty means no filter'),
 })
 
-export const NewUserSchema = z
+const NewUserSchema = z
   .object({
     username: documentedField('Required; at most 150 letters, digits and @/./+/-/_; unique'),
     email: documentedField('Optional; a valid address'),

@@ -35,7 +35,7 @@ const fields = {
   skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
 }
 
-export const ApplicationInputSchema = z
+const ApplicationInputSchema = z
   .object({
     ...fields,
     client_type: z.enum(CLIENT_TYPES),
@@ -44,9 +44,9 @@ export const ApplicationInputSchema = z
   })
   .openapi('ApplicationInput')
 
-export const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
+const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
 
-export const ApplicationSchema = z
+const ApplicationSchema = z
   .object({
     id: z.number().int(),
     client_id: z.string(),
@@ -64,9 +64,9 @@ const SecretSchema = z.object({
   client_secret: z.string().nullable().openapi({ description: 'Shown once; null for public clients' }),
 })
 
-export const ApplicationWithSecretSchema = ApplicationSchema.extend(SecretSchema.shape).openapi('ApplicationWithSecret')
+const ApplicationWithSecretSchema = ApplicationSchema.extend(SecretSchema.shape).openapi('ApplicationWithSecret')
 
-export const AuthorizedTokenSchema = z
+const AuthorizedTokenSchema = z
   .object({
     id: z.number().int(),
     application: z.object({ name: z.string(), client_id: z.string() }),

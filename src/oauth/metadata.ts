@@ -32,7 +32,7 @@ export const ENDPOINTS = {
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'] as const
 
 /** RFC 8414 §2 fields. The code flow's fields appear once the authorization_code grant exists. */
-export function authorizationServerMetadata(issuer: string, config: Config): Record<string, unknown> {
+function authorizationServerMetadata(issuer: string, config: Config): Record<string, unknown> {
   const grantTypes = Object.keys(GRANTS)
   const codeFlow = grantTypes.includes('authorization_code')
   return {

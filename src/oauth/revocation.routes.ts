@@ -46,7 +46,7 @@ export const revokeRoute = revocationRoute('/o/revoke-token/', false)
 /** DOT's own spelling of the same endpoint. */
 export const revokeAliasRoute = revocationRoute('/o/revoke_token/', true)
 
-export const IntrospectionSchema = z
+const IntrospectionSchema = z
   .object({
     active: z.boolean(),
     scope: z.string().optional(),

@@ -21,7 +21,7 @@ export const formEncodedOnly: MiddlewareHandler = async (c, next) => {
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
-export const TokenRequestSchema = z
+const TokenRequestSchema = z
   .object({
     grant_type: z.string().min(1).openapi({
       description: 'authorization_code, client_credentials, password or refresh_token',
@@ -39,7 +39,7 @@ export const TokenRequestSchema = z
   })
   .openapi('TokenRequest')
 
-export const TokenResponseSchema = z
+const TokenResponseSchema = z
   .object({
     access_token: z.string(),
     expires_in: z.number().int(),
@@ -50,7 +50,7 @@ export const TokenResponseSchema = z
   })
   .openapi('TokenResponse')
 
-export const OAuthErrorSchema = z
+const OAuthErrorSchema = z
   .object({
     error: z.string().openapi({ example: 'invalid_grant' }),
     error_description: z.string().optional(),
