@@ -5,7 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { accountsRouter } from './accounts/index.ts'
-import { apiRouter, apiTokenAuthRouter } from './api/index.ts'
+import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
 import { getDb } from './db/client.ts'
 import { createDocsRouter } from './docs/openapi.ts'
 import { drf } from './http/drf.ts'
@@ -27,7 +27,7 @@ app.route('/', authorizeRouter)
 app.route('/', oidcRouter)
 app.route('/', logoutRouter)
 app.route('/', managementRouter)
-app.route('/', apiTokenAuthRouter)
+app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
 app.route('/', createDocsRouter(app))

@@ -19,7 +19,7 @@ export type AppEnv = {
 export type ApiEnv = AppEnv & { Variables: { auth: AuthContext } }
 
 /** The caller behind a browser session: always a user. */
-export type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: string }
+type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: string }
 
 /** The management API: behind `sessionOwner()` (src/auth/owner.ts), the logged-in user. */
 export type SessionEnv = AppEnv & { Variables: { auth: SessionAuth } }

@@ -11,7 +11,7 @@ import { fieldErrors, readCharField } from './fields.ts'
 import { logIn } from './login.ts'
 
 // DRF's AuthTokenSerializer message for wrong credentials and inactive users alike.
-export const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.'
+const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.'
 
 // Generous limits so a huge body is refused before any password hashing.
 const CREDENTIAL_MAX = 4096

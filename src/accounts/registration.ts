@@ -21,7 +21,7 @@ const EMAIL_DOMAIN_ALLOWLIST = ['localhost']
 
 export type Registration = { ok: true; user: User } | { ok: false; errors: Record<string, string[]> }
 
-export function isValidEmail(email: string): boolean {
+function isValidEmail(email: string): boolean {
   const at = email.lastIndexOf('@')
   if (at < 1) return false
   const user = email.slice(0, at)

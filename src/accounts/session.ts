@@ -19,7 +19,7 @@ import { endUserSessions } from './user-lifecycle.ts'
 import { findUserById } from './users.ts'
 
 // `__Host-eot_session` in production (src/lib/html-security.ts), plain on http://localhost.
-export const SESSION_COOKIE = 'eot_session'
+const SESSION_COOKIE = 'eot_session'
 const PASSWORD_TAG_LENGTH = 16
 // id.generation.authTime.expires.tag. A cookie from before generations has four fields and
 // is refused: sessions its user logged out of before the upgrade must not live on.

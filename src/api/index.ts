@@ -9,8 +9,8 @@ import { answerNotFound, answerOtherMethods } from '../http/router.ts'
 import type { ApiEnv } from '../types.ts'
 import { buildTrigger, buildTriggerRoute } from './build-trigger.ts'
 import { hello, helloRoute } from './hello.ts'
-import { obtainApiKeyHandler } from './token-auth.handlers.ts'
-import { obtainApiKeyRoute } from './token-auth.routes.ts'
+import { obtainApiKeyHandler } from './obtain-api-key.handlers.ts'
+import { obtainApiKeyRoute } from './obtain-api-key.routes.ts'
 import { createUserHandler, listUsersHandler } from './users.handlers.ts'
 import { createUserRoute, listUsersRoute } from './users.routes.ts'
 
@@ -25,7 +25,7 @@ apiRouter.openapi(buildTriggerRoute, buildTrigger)
 answerOtherMethods(apiRouter, drf)
 answerNotFound(apiRouter, drf, ['*'])
 
-export const apiTokenAuthRouter = createDrfRouter([obtainApiKeyRoute.path])
+export const obtainApiKeyRouter = createDrfRouter([obtainApiKeyRoute.path])
 
-apiTokenAuthRouter.openapi(obtainApiKeyRoute, obtainApiKeyHandler)
-answerOtherMethods(apiTokenAuthRouter, drf)
+obtainApiKeyRouter.openapi(obtainApiKeyRoute, obtainApiKeyHandler)
+answerOtherMethods(obtainApiKeyRouter, drf)

@@ -4,6 +4,7 @@
  * authenticated route can give.
  */
 import { z } from '@hono/zod-openapi'
+import { jsonResponse } from '../http/openapi.ts'
 
 export const DetailSchema = z
   .object({ detail: z.string().openapi({ example: 'Authentication credentials were not provided.' }) })
@@ -14,7 +15,7 @@ export const FieldErrorsSchema = z.record(z.string(), z.array(z.string())).opena
   example: { username: ['A user with that username already exists.'] },
 })
 
-const detail = (description: string) => ({ description, content: { 'application/json': { schema: DetailSchema } } })
+const detail = (description: string) => jsonResponse(description, DetailSchema)
 
 /** What the auth middleware and the permission guards can answer on any /api/* route. */
 export const AUTH_RESPONSES = {

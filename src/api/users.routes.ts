@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { requireReadWriteScope, requireUser } from '../auth/permissions.ts'
+import { jsonResponse } from '../http/openapi.ts'
 import {
   API_SECURITY,
   AUTH_RESPONSES,
@@ -15,7 +16,7 @@ import {
   jsonOrFormBody,
 } from './schemas.ts'
 
-export const UserSchema = z
+const UserSchema = z
   .object({
     id: z.number().int(),
     username: z.string(),
@@ -27,7 +28,7 @@ export const UserSchema = z
   })
   .openapi('User')
 
-export const UserPageSchema = z
+const UserPageSchema = z
   .object({
     count: z.number().int(),
     next: z.string().nullable().openapi({ example: 'https://example.com/api/users/?page=3' }),
@@ -38,13 +39,13 @@ export const UserPageSchema = z
 
 const filter = (description: string) => z.string().optional().openapi({ description })
 
-export const UserListQuerySchema = z.object({
+const UserListQuerySchema = z.object({
   page: z.string().optional().openapi({ description: 'A page number (1-based) or `last`', example: '2' }),
   email: filter('Exact email; empty means no filter'),
   username: filter('Exact username; empty means no filter'),
 })
 
-export const NewUserSchema = z
+const NewUserSchema = z
   .object({
     username: documentedField('Required; at most 150 letters, digits and @/./+/-/_; unique'),
     email: documentedField('Optional; a valid address'),
@@ -63,10 +64,10 @@ export const listUsersRoute = createRoute({
   middleware: guards,
   request: { query: UserListQuerySchema },
   responses: {
-    200: { description: 'One page of users, by id', content: { 'application/json': { schema: UserPageSchema } } },
+    200: jsonResponse('One page of users, by id', UserPageSchema),
     ...AUTH_RESPONSES,
     ...FORBIDDEN_RESPONSE,
-    404: { description: 'Invalid page.', content: { 'application/json': { schema: DetailSchema } } },
+    404: jsonResponse('Invalid page.', DetailSchema),
   },
 })
 
@@ -81,11 +82,11 @@ export const createUserRoute = createRoute({
     body: jsonOrFormBody(NewUserSchema),
   },
   responses: {
-    201: { description: 'The created user', content: { 'application/json': { schema: UserSchema } } },
-    400: {
-      description: 'Every invalid field with its messages, or a malformed header',
-      content: { 'application/json': { schema: z.union([FieldErrorsSchema, DetailSchema]) } },
-    },
+    201: jsonResponse('The created user', UserSchema),
+    400: jsonResponse(
+      'Every invalid field with its messages, or a malformed header',
+      z.union([FieldErrorsSchema, DetailSchema]),
+    ),
     401: AUTH_RESPONSES[401],
     ...FORBIDDEN_RESPONSE,
   },

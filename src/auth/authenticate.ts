@@ -7,11 +7,12 @@
  * ignored, and refused beside a header (RFC 6750 §3.1).
  */
 import type { Context, MiddlewareHandler } from 'hono'
+import { parseAuthorization } from '../http/authorization.ts'
 import { tokenStore } from '../lib/request-context.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from '../types.ts'
-import { credentialsProblem, parseAuthorization, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
+import { credentialsProblem, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
 import {
   bearerChallenge,
   invalidToken,

@@ -6,6 +6,7 @@
  * against access tokens in URLs, so `?access_token=` is ignored.
  */
 import type { Context } from 'hono'
+import { parseAuthorization } from '../http/authorization.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import { lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 
@@ -50,17 +51,6 @@ export type BearerOutcome =
   /** RFC 6750 §3.1 invalid_token: unknown, expired, revoked or not a token at all. */
   | { kind: 'invalid' }
   | { kind: 'authenticated'; auth: AuthContext }
-
-/** Splits `Authorization: <scheme> <credentials>`; the scheme lower-cased (RFC 7235 §2.1: case-insensitive). */
-export function parseAuthorization(header: string | undefined): { scheme: string; credentials: string } | null {
-  const value = header?.trim()
-  if (!value) return null
-  const space = value.search(/\s/)
-  return {
-    scheme: (space < 0 ? value : value.slice(0, space)).toLowerCase(),
-    credentials: space < 0 ? '' : value.slice(space).trim(),
-  }
-}
 
 /** DRF's header checks, shared by every scheme: exactly one credential after the scheme. */
 export function credentialsProblem(credentials: string): string | null {

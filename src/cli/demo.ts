@@ -10,8 +10,8 @@ import type { Db } from '../db/client.ts'
 import { applications } from '../db/schema.ts'
 import { createApplication } from '../oauth/applications.ts'
 
-export const DEMO_USERNAME = 'admin'
-export const DEMO_APPLICATION = 'Demo password app'
+const DEMO_USERNAME = 'admin'
+const DEMO_APPLICATION = 'Demo password app'
 
 export type DemoCredentials = { username: string; password: string; clientId: string; clientSecret: string }
 

@@ -7,8 +7,8 @@
 import { argon2Module } from '#argon2-module'
 
 /** The reference implementation's `argon2_type` values. */
-export const ARGON2_TYPES = { argon2d: 0, argon2i: 1, argon2id: 2 } as const
-export type Argon2Type = keyof typeof ARGON2_TYPES
+const ARGON2_TYPES = { argon2d: 0, argon2i: 1, argon2id: 2 } as const
+type Argon2Type = keyof typeof ARGON2_TYPES
 
 export type Argon2Params = {
   type: Argon2Type
@@ -23,7 +23,7 @@ export type Argon2Params = {
 // hashes up to this cost, a dearer stored hash gets a throwaway instance, and none above
 // ARGON2_MAX_MEMORY_KIB is attempted.
 const SHARED_INSTANCE_MAX_KIB = 19_456
-export const ARGON2_MAX_MEMORY_KIB = 65_536
+const ARGON2_MAX_MEMORY_KIB = 65_536
 const MAX_ITERATIONS = 16
 const MAX_PARALLELISM = 16
 

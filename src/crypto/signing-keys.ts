@@ -25,7 +25,7 @@ import { fromBase64, toBase64 } from './encoding.ts'
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number]
 
-export type SigningKey = {
+type SigningKey = {
   kid: string
   alg: SigningAlgorithm
   /** Non-extractable: it can sign, never be exported. */

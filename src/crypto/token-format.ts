@@ -31,7 +31,7 @@ export const TOKEN_PREFIXES = {
 } as const
 
 /** The kinds the server looks up by their value, so they carry the keyed check. */
-export type TokenKind = Exclude<keyof typeof TOKEN_PREFIXES, 'clientSecret'>
+type TokenKind = Exclude<keyof typeof TOKEN_PREFIXES, 'clientSecret'>
 
 const PREFIX_LENGTH = 4 // e.g. `eat_`
 const RANDOM_LENGTH = 43 // ⌈256 / log2(62)⌉

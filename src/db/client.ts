@@ -30,7 +30,7 @@ export type ReadSession = {
 const BOOKMARK = /^[A-Za-z0-9-]{1,256}$/
 
 /** True when a client-supplied value may be passed to `withSession` as a bookmark. */
-export function isBookmark(value: string | null | undefined): value is string {
+function isBookmark(value: string | null | undefined): value is string {
   return typeof value === 'string' && BOOKMARK.test(value)
 }
 

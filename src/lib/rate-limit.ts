@@ -29,7 +29,7 @@ export const LOGIN_LIMIT_PERIOD_SECONDS = 60
 type LoginBindings = Pick<Env, 'LOGIN_FAILURE_LIMITER' | 'LOGIN_IP_LIMITER' | 'TOKEN_CACHE'>
 
 /** May this attempt check a password? If so, `failed` is to be called when the password was wrong. */
-export type LoginAdmission = { admitted: true; failed: () => Promise<void> } | { admitted: false; retryAfter: number }
+type LoginAdmission = { admitted: true; failed: () => Promise<void> } | { admitted: false; retryAfter: number }
 
 /** Decides, before the password is checked, whether an attempt on `username` (normalised) may proceed. */
 export type LoginGate = (username: string) => Promise<LoginAdmission>

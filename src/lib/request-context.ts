@@ -16,7 +16,7 @@ import { isSafeMethod } from '../http/semantics.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 
-export const BOOKMARK_HEADER = 'X-D1-Bookmark'
+const BOOKMARK_HEADER = 'X-D1-Bookmark'
 
 export function config<E extends AppEnv>(c: Context<E>): Config {
   return getConfig(c.env)

@@ -16,7 +16,7 @@ export const MAX_REDIRECT_URIS = 20
  * token endpoint; minted secrets are longer. 255 is DOT's column size.
  */
 export const MIN_CLIENT_SECRET_LENGTH = 32
-export const MAX_CLIENT_SECRET_LENGTH = 255
+const MAX_CLIENT_SECRET_LENGTH = 255
 
 // Whitespace would split a URI (a space-joined list made two), control characters and
 // backslashes are silently dropped or turned into `/` by URL parsers, so the string the

@@ -19,7 +19,7 @@ import { resolveScopes } from './scopes.ts'
 const param = z.string().optional()
 
 /** Every parameter /o/authorize/ reads; OIDC parameters (prompt, max_age, …) belong here too. */
-export const AuthorizeRequestSchema = z.object({
+const AuthorizeRequestSchema = z.object({
   response_type: param,
   client_id: param,
   redirect_uri: param,
@@ -35,7 +35,7 @@ export const AuthorizeRequestSchema = z.object({
 })
 
 /** OIDC Core §3.1.2.1 `prompt` values; select_account is served by the login form (pick the account to log in with). */
-export const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const
+const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const
 export type Prompt = (typeof PROMPTS)[number]
 // OIDC Core §3.1.2.1 max_age: "the allowable elapsed time in seconds" — a non-negative integer.
 const MAX_AGE = /^\d{1,10}$/

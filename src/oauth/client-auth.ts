@@ -6,6 +6,7 @@
 import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
+import { schemeCredential, usesScheme } from '../http/authorization.ts'
 import { findApplicationByClientId } from './applications.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
@@ -18,14 +19,16 @@ export type ClientCredentials = {
   method: (typeof CLIENT_AUTH_METHODS)[number]
 }
 
-const BASIC = /^basic\s+([A-Za-z0-9+/]+=*)\s*$/i
+const BASIC = 'basic'
+// RFC 7617 §2: the credentials are one base64 token68.
+const BASE64 = /^[A-Za-z0-9+/]+=*$/
 
 /** Reads the client's credentials from the Authorization header or the form body. */
 export function readClientCredentials(
   authorization: string | undefined,
   body: { client_id?: string; client_secret?: string },
 ): ClientCredentials {
-  if (authorization !== undefined && /^basic\b/i.test(authorization)) {
+  if (usesScheme(authorization, BASIC)) {
     if (body.client_secret !== undefined) {
       throw new OAuthError('invalid_request', 'Use only one client authentication method.')
     }
@@ -49,13 +52,13 @@ export function readClientCredentials(
 // RFC 6749 §5.2 / RFC 7235 §3.1: every invalid_client 401 names the scheme to retry with.
 const basicChallenge = { status: 401, headers: { 'WWW-Authenticate': CLIENT_CHALLENGE } } as const
 
-function decodeBasic(header: string): { clientId: string; clientSecret: string } | null {
-  const match = BASIC.exec(header)
-  if (!match) return null
+function decodeBasic(header: string | undefined): { clientId: string; clientSecret: string } | null {
+  const credential = schemeCredential(header, BASIC)
+  if (credential === null || !BASE64.test(credential)) return null
   let decoded: string
   try {
     decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
-      Uint8Array.from(atob(match[1]), (char) => char.charCodeAt(0)),
+      Uint8Array.from(atob(credential), (char) => char.charCodeAt(0)),
     )
   } catch {
     return null

@@ -6,6 +6,7 @@
 import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
+import { schemeCredential } from '../http/authorization.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
@@ -49,9 +50,9 @@ export async function authenticateIntrospectionCaller(
   authorization: string | undefined,
   body: { client_id?: string; client_secret?: string },
 ): Promise<IntrospectionCaller> {
-  const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
-  if (bearer) {
-    const caller = await lookupAccessToken(store, bearer[1])
+  const bearer = schemeCredential(authorization, 'bearer')
+  if (bearer !== null) {
+    const caller = await lookupAccessToken(store, bearer)
     if (!caller) throw unauthorized()
     // Tokens issued before applications were designated may carry the scope: the flag decides.
     const application =

@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { DetailSchema } from '../api/schemas.ts'
+import { jsonResponse } from '../http/openapi.ts'
 import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS, redirectUriProblem } from './application-rules.ts'
 import { APPLICATION_GRANTS, CLIENT_TYPES } from './applications.ts'
 
@@ -34,7 +35,7 @@ const fields = {
   skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
 }
 
-export const ApplicationInputSchema = z
+const ApplicationInputSchema = z
   .object({
     ...fields,
     client_type: z.enum(CLIENT_TYPES),
@@ -43,9 +44,9 @@ export const ApplicationInputSchema = z
   })
   .openapi('ApplicationInput')
 
-export const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
+const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
 
-export const ApplicationSchema = z
+const ApplicationSchema = z
   .object({
     id: z.number().int(),
     client_id: z.string(),
@@ -63,9 +64,9 @@ const SecretSchema = z.object({
   client_secret: z.string().nullable().openapi({ description: 'Shown once; null for public clients' }),
 })
 
-export const ApplicationWithSecretSchema = ApplicationSchema.extend(SecretSchema.shape).openapi('ApplicationWithSecret')
+const ApplicationWithSecretSchema = ApplicationSchema.extend(SecretSchema.shape).openapi('ApplicationWithSecret')
 
-export const AuthorizedTokenSchema = z
+const AuthorizedTokenSchema = z
   .object({
     id: z.number().int(),
     application: z.object({ name: z.string(), client_id: z.string() }),
@@ -74,23 +75,19 @@ export const AuthorizedTokenSchema = z
   })
   .openapi('AuthorizedToken')
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
 // Any string reaches the handler, which answers 404 unless it is Django's <int:pk> ([0-9]+).
 const IdParams = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '1', pattern: '^[0-9]+$' }),
 })
 const security: Record<string, string[]>[] = [{ session: [] }]
 const errors = {
-  403: json(
-    DetailSchema,
+  403: jsonResponse(
     'No browser session (tokens are not accepted here), or an unsafe request from another origin',
+    DetailSchema,
   ),
 }
-const notFound = { 404: json(DetailSchema, 'Not found, or not yours') }
-const fieldErrors = { 400: json(z.record(z.string(), z.array(z.string())), 'Field errors') }
+const notFound = { 404: jsonResponse('Not found, or not yours', DetailSchema) }
+const fieldErrors = { 400: jsonResponse('Field errors', z.record(z.string(), z.array(z.string()))) }
 
 export const listApplicationsRoute = createRoute({
   method: 'get',
@@ -98,7 +95,7 @@ export const listApplicationsRoute = createRoute({
   tags: ['Management'],
   summary: 'Your applications',
   security,
-  responses: { 200: json(z.array(ApplicationSchema), 'Applications'), ...errors },
+  responses: { 200: jsonResponse('Applications', z.array(ApplicationSchema)), ...errors },
 })
 
 export const registerApplicationRoute = createRoute({
@@ -108,7 +105,7 @@ export const registerApplicationRoute = createRoute({
   summary: 'Register an application (the client secret is shown once)',
   security,
   request: { body: { required: true, content: { 'application/json': { schema: ApplicationInputSchema } } } },
-  responses: { 201: json(ApplicationWithSecretSchema, 'Registered'), ...fieldErrors, ...errors },
+  responses: { 201: jsonResponse('Registered', ApplicationWithSecretSchema), ...fieldErrors, ...errors },
 })
 
 export const applicationDetailRoute = createRoute({
@@ -118,7 +115,7 @@ export const applicationDetailRoute = createRoute({
   summary: 'One of your applications',
   security,
   request: { params: IdParams },
-  responses: { 200: json(ApplicationSchema, 'Application'), ...errors, ...notFound },
+  responses: { 200: jsonResponse('Application', ApplicationSchema), ...errors, ...notFound },
 })
 
 export const updateApplicationRoute = createRoute({
@@ -131,7 +128,7 @@ export const updateApplicationRoute = createRoute({
     params: IdParams,
     body: { required: true, content: { 'application/json': { schema: ApplicationPatchSchema } } },
   },
-  responses: { 200: json(ApplicationSchema, 'Updated'), ...fieldErrors, ...errors, ...notFound },
+  responses: { 200: jsonResponse('Updated', ApplicationSchema), ...fieldErrors, ...errors, ...notFound },
 })
 
 export const deleteApplicationRoute = createRoute({
@@ -151,7 +148,7 @@ export const rotateSecretRoute = createRoute({
   summary: 'Replace the client secret (shown once)',
   security,
   request: { params: IdParams },
-  responses: { 200: json(SecretSchema, 'The new secret'), ...errors, ...notFound },
+  responses: { 200: jsonResponse('The new secret', SecretSchema), ...errors, ...notFound },
 })
 
 export const listAuthorizedTokensRoute = createRoute({
@@ -160,7 +157,7 @@ export const listAuthorizedTokensRoute = createRoute({
   tags: ['Management'],
   summary: 'The live access tokens you granted (never the tokens themselves)',
   security,
-  responses: { 200: json(z.array(AuthorizedTokenSchema), 'Tokens'), ...errors },
+  responses: { 200: jsonResponse('Tokens', z.array(AuthorizedTokenSchema)), ...errors },
 })
 
 export const revokeAuthorizedTokenRoute = createRoute({

@@ -8,6 +8,7 @@
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Config } from '../config.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
+import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
@@ -31,7 +32,7 @@ export const ENDPOINTS = {
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'] as const
 
 /** RFC 8414 §2 fields. The code flow's fields appear once the authorization_code grant exists. */
-export function authorizationServerMetadata(issuer: string, config: Config): Record<string, unknown> {
+function authorizationServerMetadata(issuer: string, config: Config): Record<string, unknown> {
   const grantTypes = Object.keys(GRANTS)
   const codeFlow = grantTypes.includes('authorization_code')
   return {
@@ -87,7 +88,7 @@ export const metadataRoute = createRoute({
   tags: ['OAuth2'],
   summary: 'Authorization server metadata (RFC 8414)',
   responses: {
-    200: { description: 'Metadata (RFC 8414 §2)', content: { 'application/json': { schema: MetadataSchema } } },
+    200: jsonResponse('Metadata (RFC 8414 §2)', MetadataSchema),
   },
 })
 

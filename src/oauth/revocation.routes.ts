@@ -3,7 +3,8 @@
  * `POST /o/revoke-token/` (RFC 7009) and `POST /o/introspect/` (RFC 7662).
  */
 import { createRoute, z } from '@hono/zod-openapi'
-import { formEncodedOnly, OAuthErrorSchema } from './token.routes.ts'
+import { jsonResponse } from '../http/openapi.ts'
+import { formEncodedOnly, oauthError } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -15,11 +16,6 @@ export const TokenActionSchema = z
     client_secret: param('client_secret_post'),
   })
   .openapi('TokenActionRequest')
-
-const oauthError = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: OAuthErrorSchema } },
-})
 
 function formRequest() {
   return {
@@ -50,7 +46,7 @@ export const revokeRoute = revocationRoute('/o/revoke-token/', false)
 /** DOT's own spelling of the same endpoint. */
 export const revokeAliasRoute = revocationRoute('/o/revoke_token/', true)
 
-export const IntrospectionSchema = z
+const IntrospectionSchema = z
   .object({
     active: z.boolean(),
     scope: z.string().optional(),
@@ -78,7 +74,7 @@ export const introspectRoute = createRoute({
   middleware: [formEncodedOnly],
   request: formRequest(),
   responses: {
-    200: { description: 'Token state', content: { 'application/json': { schema: IntrospectionSchema } } },
+    200: jsonResponse('Token state', IntrospectionSchema),
     400: oauthError('invalid_request'),
     401: oauthError('invalid_client: no or wrong caller credentials (RFC 7662 §2.3)'),
     403: oauthError('insufficient_scope: a Bearer token without the introspection right'),

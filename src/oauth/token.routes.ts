@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
+import { jsonResponse } from '../http/openapi.ts'
 import { OAuthError } from './errors.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
@@ -20,7 +21,7 @@ export const formEncodedOnly: MiddlewareHandler = async (c, next) => {
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
-export const TokenRequestSchema = z
+const TokenRequestSchema = z
   .object({
     grant_type: z.string().min(1).openapi({
       description: 'authorization_code, client_credentials, password or refresh_token',
@@ -38,7 +39,7 @@ export const TokenRequestSchema = z
   })
   .openapi('TokenRequest')
 
-export const TokenResponseSchema = z
+const TokenResponseSchema = z
   .object({
     access_token: z.string(),
     expires_in: z.number().int(),
@@ -49,17 +50,15 @@ export const TokenResponseSchema = z
   })
   .openapi('TokenResponse')
 
-export const OAuthErrorSchema = z
+const OAuthErrorSchema = z
   .object({
     error: z.string().openapi({ example: 'invalid_grant' }),
     error_description: z.string().optional(),
   })
   .openapi('OAuthError')
 
-const oauthError = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: OAuthErrorSchema } },
-})
+/** An error answer in the OAuth dialect, documented as `description`. */
+export const oauthError = (description: string) => jsonResponse(description, OAuthErrorSchema)
 
 export const tokenRoute = createRoute({
   method: 'post',
@@ -75,7 +74,7 @@ export const tokenRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'Tokens (RFC 6749 §5.1)', content: { 'application/json': { schema: TokenResponseSchema } } },
+    200: jsonResponse('Tokens (RFC 6749 §5.1)', TokenResponseSchema),
     400: oauthError(
       'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope',
     ),

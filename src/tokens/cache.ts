@@ -20,7 +20,7 @@ import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from './auth-context.ts'
 
 // KV refuses an `expiration` less than 60 s ahead: such a token is simply not cached.
-export const KV_MIN_TTL_SECONDS = 60
+const KV_MIN_TTL_SECONDS = 60
 // API keys never expire, so their KV entries get a lifetime of their own: it bounds how long a
 // change made to D1 outside the token store (a user deactivated, a key row deleted) can go unseen.
 // Replacing a key through the store purges its entry at once.

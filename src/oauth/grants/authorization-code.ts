@@ -68,7 +68,7 @@ async function redemptionProblem(
  * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
  * Null when a concurrent request redeemed the code first.
  */
-export async function issueCodeTokens(input: GrantInput, grant: StoredCode): Promise<GrantResult | null> {
+async function issueCodeTokens(input: GrantInput, grant: StoredCode): Promise<GrantResult | null> {
   const { store, config, application } = input
   // Codes minted before auth_time was recorded fall back to their issue time.
   const authTime = grant.authTime ?? Math.floor(grant.createdAt.getTime() / 1000)

@@ -3,13 +3,9 @@
  * OIDC routes: discovery (OIDC Discovery 1.0 §4), JWKS (RFC 7517 §5) and UserInfo (OIDC Core §5.3).
  */
 import { createRoute, z } from '@hono/zod-openapi'
+import { jsonResponse } from '../../http/openapi.ts'
 import { ENDPOINTS } from '../metadata.ts'
-import { OAuthErrorSchema } from '../token.routes.ts'
-
-const json = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
+import { oauthError } from '../token.routes.ts'
 
 const JwksSchema = z
   .object({ keys: z.array(z.record(z.string(), z.string())) })
@@ -25,7 +21,7 @@ export const openidConfigurationRoute = createRoute({
   path: ENDPOINTS.openidConfiguration,
   tags: ['OpenID Connect'],
   summary: 'OpenID Provider metadata',
-  responses: { 200: json('OIDC Discovery 1.0 §3 metadata', z.record(z.string(), z.unknown())) },
+  responses: { 200: jsonResponse('OIDC Discovery 1.0 §3 metadata', z.record(z.string(), z.unknown())) },
 })
 
 export const jwksRoute = createRoute({
@@ -33,14 +29,14 @@ export const jwksRoute = createRoute({
   path: ENDPOINTS.jwks,
   tags: ['OpenID Connect'],
   summary: 'Public keys that verify ID Tokens',
-  responses: { 200: json('JWK set', JwksSchema) },
+  responses: { 200: jsonResponse('JWK set', JwksSchema) },
 })
 
 const userinfoResponses = {
-  200: json('Claims of the granted scopes', UserinfoSchema),
-  400: json('invalid_request (malformed Authorization header)', OAuthErrorSchema),
-  401: json('No, unknown or expired access token', OAuthErrorSchema),
-  403: json('insufficient_scope: the token lacks openid', OAuthErrorSchema),
+  200: jsonResponse('Claims of the granted scopes', UserinfoSchema),
+  400: oauthError('invalid_request (malformed Authorization header)'),
+  401: oauthError('No, unknown or expired access token'),
+  403: oauthError('insufficient_scope: the token lacks openid'),
 }
 
 export const userinfoGetRoute = createRoute({

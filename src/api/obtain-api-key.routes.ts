@@ -3,13 +3,14 @@
  * `POST /api-token-auth/`: DRF's `obtain_auth_token` view, outside /api/ as in the tutorial.
  */
 import { createRoute, z } from '@hono/zod-openapi'
+import { jsonResponse } from '../http/openapi.ts'
 import { DetailSchema, documentedField, FieldErrorsSchema, jsonOrFormBody } from './schemas.ts'
 
-export const CredentialsSchema = z
+const CredentialsSchema = z
   .object({ username: documentedField('Required'), password: documentedField('Required') })
   .openapi('Credentials')
 
-export const ApiKeySchema = z
+const ApiKeySchema = z
   .object({ token: z.string().openapi({ example: '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b' }) })
   .openapi('ApiKey')
 
@@ -22,14 +23,11 @@ export const obtainApiKeyRoute = createRoute({
     body: jsonOrFormBody(CredentialsSchema),
   },
   responses: {
-    200: { description: 'The key', content: { 'application/json': { schema: ApiKeySchema } } },
-    400: {
-      description: 'Missing fields, or `non_field_errors` for wrong credentials',
-      content: { 'application/json': { schema: FieldErrorsSchema } },
-    },
-    429: {
-      description: 'Too many login attempts from this address, or failed ones on this username from it (DRF Throttled)',
-      content: { 'application/json': { schema: DetailSchema } },
-    },
+    200: jsonResponse('The key', ApiKeySchema),
+    400: jsonResponse('Missing fields, or `non_field_errors` for wrong credentials', FieldErrorsSchema),
+    429: jsonResponse(
+      'Too many login attempts from this address, or failed ones on this username from it (DRF Throttled)',
+      DetailSchema,
+    ),
   },
 })

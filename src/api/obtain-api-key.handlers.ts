@@ -9,7 +9,7 @@ import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
-import type { obtainApiKeyRoute } from './token-auth.routes.ts'
+import type { obtainApiKeyRoute } from './obtain-api-key.routes.ts'
 
 export const obtainApiKeyHandler: RouteHandler<typeof obtainApiKeyRoute, AppEnv> = async (c) => {
   const input = { ...c.req.valid('form'), ...c.req.valid('json') }
