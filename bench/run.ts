@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { count, sql } from 'drizzle-orm'
 import { buildBundle, gzipBytes } from '../scripts/bundle.ts'
 import { createUser } from '../src/accounts/users.ts'
+import { getConfig } from '../src/config.ts'
 import { sha256Hex } from '../src/crypto/digest.ts'
 import { generateSigningKeySet } from '../src/crypto/signing-keys.ts'
 import { keyedTokenFormat } from '../src/crypto/token-format.ts'
@@ -286,7 +287,7 @@ async function main(): Promise<number> {
 
   let server = await serve(script, BENCH_SECRETS)
   const base = server.options as { bindings: Record<string, string> }
-  const memorySeconds = Number(base.bindings.TOKEN_MEMORY_CACHE_SECONDS)
+  const memorySeconds = getConfig(base.bindings).tokenCache.memorySeconds
   try {
     const db = await migratedDb(server)
     const seeded = await seed(db, server)

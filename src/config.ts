@@ -1,6 +1,8 @@
 /**
  * @module
  * Typed, validated settings from the Worker's environment (wrangler.toml [vars] and secrets).
+ * The one home of every setting's default: wrangler.toml sets only what a deployment changes,
+ * docs/configuration.md describes each setting.
  */
 import { z } from 'zod'
 import type { CacheSettings } from './tokens/cache.ts'
@@ -31,11 +33,14 @@ const SettingsSchema = z.object({
       read: 'Read scope',
       write: 'Write scope',
       groups: 'Access to your groups',
+      // Granted only to designated resource servers: it lets a client introspect others' tokens.
+      introspection: 'Introspect tokens',
       openid: 'OpenID Connect',
       profile: 'Your name and username',
       email: 'Your email address',
     }),
-  DEFAULT_SCOPES: z.string().optional(),
+  // Granted when a request names no scope (DOT's DEFAULT_SCOPES); never `introspection` or OIDC's.
+  DEFAULT_SCOPES: z.string().default('read write groups'),
   PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
   // DOT's default ID_TOKEN_EXPIRE_SECONDS.
   ID_TOKEN_EXPIRE_SECONDS: seconds(36000),
@@ -82,7 +87,7 @@ export function getConfig(env: object): Config {
   if (cached) return cached
   const settings = SettingsSchema.parse(env)
   const scopes = settings.SCOPES
-  const defaultScopes = settings.DEFAULT_SCOPES?.split(' ').filter(Boolean) ?? Object.keys(scopes)
+  const defaultScopes = settings.DEFAULT_SCOPES.split(' ').filter(Boolean)
   const unknown = defaultScopes.filter((scope) => !(scope in scopes))
   if (unknown.length > 0) throw new Error(`DEFAULT_SCOPES names unknown scopes: ${unknown.join(', ')}`)
   const config: Config = {

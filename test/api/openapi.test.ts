@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { getConfig } from '../../src/config.ts'
 import { DOCS_INIT_PATH, DOCS_PATH, OPENAPI_PATH } from '../../src/docs/openapi.ts'
 import { app } from '../../src/index.ts'
 import { api } from '../helpers.ts'
@@ -93,7 +94,7 @@ describe('GET /openapi.json', () => {
   it('offers the OAuth2 password flow against /o/token/ with the configured scopes, Bearer and the Token key', async () => {
     const doc = await document()
     const schemes = doc.components.securitySchemes
-    const scopes = JSON.parse(JSON.stringify(env.SCOPES))
+    const scopes = getConfig(env).scopes
     expect(schemes.oauth2).toMatchObject({ type: 'oauth2', flows: { password: { tokenUrl: '/o/token/', scopes } } })
     expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
     expect(schemes.tokenKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' })

@@ -1,10 +1,11 @@
 import { env, SELF } from 'cloudflare:test'
 import { count, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { getConfig } from '../../src/config.ts'
 import { users } from '../../src/db/schema.ts'
 import { api, db, makeUser, passwordToken, storeToken, unique } from '../helpers.ts'
 
-const PAGE_SIZE = Number(env.PAGE_SIZE)
+const PAGE_SIZE = getConfig(env).pageSize
 // Rows inserted straight into D1 for list tests: no password work, and a hash no password matches.
 const UNUSABLE_HASH = '!unusable'
 

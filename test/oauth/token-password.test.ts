@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { getConfig } from '../../src/config.ts'
 import { basic, form, makeApplication, makeUser, postToken } from '../helpers.ts'
 
 async function setup(appOverrides: Parameters<typeof makeApplication>[0] = {}) {
@@ -54,7 +55,7 @@ describe('POST /o/token/ grant_type=password', () => {
     const { params } = await setup()
     const response = await postToken(form(params))
     const body = await response.json<{ expires_in: number }>()
-    expect(body.expires_in).toBe(Number(env.ACCESS_TOKEN_EXPIRE_SECONDS))
+    expect(body.expires_in).toBe(getConfig(env).accessTokenLifetime)
   })
 
   it('RFC 6749 §3.3: grants a requested subset of the configured scopes', async () => {

@@ -14,6 +14,7 @@ import {
   jwtVerify,
 } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { getConfig } from '../../src/config.ts'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { generateSigningKeySet, type SigningAlgorithm } from '../../src/crypto/signing-keys.ts'
 import {
@@ -32,7 +33,7 @@ import {
   refreshGrant,
 } from '../helpers.ts'
 
-const ID_TOKEN_LIFETIME = Number(env.ID_TOKEN_EXPIRE_SECONDS)
+const ID_TOKEN_LIFETIME = getConfig(env).idTokenLifetime
 
 /** The key set a relying party fetches: the published JWKS, read over HTTP for every check. */
 async function publishedJwks(settings?: Record<string, string>) {

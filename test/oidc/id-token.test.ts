@@ -194,7 +194,7 @@ describe('idTokenForGrant (what the authorization_code and refresh grants call)'
         audience: input.application.clientId,
       })
       expect(protectedHeader.alg).toBe(algorithm)
-      expect((payload.exp as number) - (payload.iat as number)).toBe(Number(env.ID_TOKEN_EXPIRE_SECONDS))
+      expect((payload.exp as number) - (payload.iat as number)).toBe(getConfig(env).idTokenLifetime)
       expect(payload).toMatchObject({ nonce: 'abc', auth_time: 1_700_000_000, email: 'user@example.com' })
       expect(payload.at_hash).toBe(await accessTokenHash('eat_grant', algorithm))
     }
