@@ -4,9 +4,11 @@
  * id order up to OFFSET + LIMIT rows; `KNOWN_SCANS` pins its plan and says why that is acceptable.
  */
 import { env } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
 import { userListQueries } from '../../src/accounts/user-list.ts'
+import { accessTokens } from '../../src/db/schema.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { accessTokenQuery, liveGrantQuery } from '../../src/tokens/store.ts'
 import { db } from '../helpers.ts'
@@ -73,8 +75,6 @@ describe('EXPLAIN QUERY PLAN of the hot queries', () => {
   }
 
   it('the check itself catches a scan (an unindexed column)', async () => {
-    const { accessTokens } = await import('../../src/db/schema.ts')
-    const { eq } = await import('drizzle-orm')
     const plan = await queryPlan(db.select().from(accessTokens).where(eq(accessTokens.scope, 'read')))
     expect(plan.some((line) => line.startsWith('SCAN access_tokens'))).toBe(true)
   })
