@@ -5,6 +5,7 @@
  * docs/configuration.md describes each setting.
  */
 import { z } from 'zod'
+import { parseScope } from './lib/scope.ts'
 import type { CacheSettings } from './tokens/cache.ts'
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -87,7 +88,7 @@ export function getConfig(env: object): Config {
   if (cached) return cached
   const settings = SettingsSchema.parse(env)
   const scopes = settings.SCOPES
-  const defaultScopes = settings.DEFAULT_SCOPES.split(' ').filter(Boolean)
+  const defaultScopes = parseScope(settings.DEFAULT_SCOPES)
   const unknown = defaultScopes.filter((scope) => !(scope in scopes))
   if (unknown.length > 0) throw new Error(`DEFAULT_SCOPES names unknown scopes: ${unknown.join(', ')}`)
   const config: Config = {

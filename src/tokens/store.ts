@@ -12,6 +12,7 @@ import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
+import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { deleteUserApiKey, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
 import type { AuthContext } from './auth-context.ts'
@@ -203,7 +204,7 @@ async function readAccessToken(store: TokenStore, digest: string): Promise<AuthC
     username: row.username,
     clientId: row.clientId,
     applicationId: row.applicationId,
-    scopes: scopeList(row.scope),
+    scopes: parseScope(row.scope),
     expiresAt: row.expiresAt,
   }
 }
@@ -367,7 +368,7 @@ export async function revokeAuthorizedToken(store: TokenStore, userId: number, t
 export async function hasLiveGrant(db: Db, userId: number, applicationId: number, scopes: string[]): Promise<boolean> {
   const rows = await liveGrantQuery(db, userId, applicationId)
   return rows.some((row) => {
-    const granted = scopeList(row.scope)
+    const granted = parseScope(row.scope)
     return scopes.every((scope) => granted.includes(scope))
   })
 }
@@ -512,9 +513,4 @@ async function purgeUserCache(
 // locations within KV's propagation delay (up to ~60 s) plus TOKEN_MEMORY_CACHE_SECONDS.
 async function purgeCache(store: TokenStore, digests: string[]): Promise<void> {
   await Promise.all(digests.map((digest) => forgetCached(store, accessTokenCacheKey(digest))))
-}
-
-/** A stored scope string as a list (space-separated, RFC 6749 §3.3). */
-function scopeList(scope: string): string[] {
-  return scope.split(' ').filter(Boolean)
 }

@@ -3,12 +3,12 @@
  * Authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636).
  */
 import { findUserById } from '../../accounts/users.ts'
+import { parseScope } from '../../lib/scope.ts'
 import { redeemAndIssueTokens, revokeFamily } from '../../tokens/store.ts'
 import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredCode } from '../authorization-codes.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
-import { parseScope } from '../scopes.ts'
 import { type GrantHandler, type GrantInput, type GrantResult, requireApplicationGrant, requireParam } from './types.ts'
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description)

@@ -5,6 +5,7 @@
  */
 import { findUserById } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
+import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import {
   findRefreshToken,
@@ -18,7 +19,6 @@ import {
 import { allowsGrant } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { parseScope } from '../scopes.ts'
 import { type GrantHandler, requireParam } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
