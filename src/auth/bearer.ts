@@ -7,6 +7,7 @@
  */
 import type { Context } from 'hono'
 import { parseAuthorization } from '../http/authorization.ts'
+import { FORM_URLENCODED, mediaType } from '../http/semantics.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import { lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 
@@ -22,8 +23,6 @@ export const BEARER_MESSAGES = {
   severalMethods: 'Send the access token in one way only: the Authorization header.',
 } as const
 
-const FORM = 'application/x-www-form-urlencoded'
-
 /**
  * RFC 6750 §3.1: a request that uses more than one method to send an access token is an
  * invalid_request. Tokens are only read from the header, so an `access_token` beside an
@@ -32,8 +31,7 @@ const FORM = 'application/x-www-form-urlencoded'
 export async function sendsTokenTwice(c: Context): Promise<boolean> {
   if (c.req.header('Authorization') === undefined) return false
   if (c.req.query('access_token') !== undefined) return true
-  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0].trim().toLowerCase()
-  if (mediaType !== FORM) return false
+  if (mediaType(c) !== FORM_URLENCODED) return false
   try {
     // Hono caches the parsed body, so the route's validator reads it again for free.
     return (await c.req.parseBody()).access_token !== undefined

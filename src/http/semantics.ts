@@ -1,8 +1,16 @@
 /**
  * @module
  * HTTP semantics every dialect and router shares: the safe methods (RFC 9110 §9.2.1, DRF's
- * SAFE_METHODS) and the headers of a response no cache may store.
+ * SAFE_METHODS), a request's media type and the headers of a response no cache may store.
  */
+import type { Context } from 'hono'
+
+export const FORM_URLENCODED = 'application/x-www-form-urlencoded'
+
+/** The request's media type (RFC 9110 §8.3.1: parameters dropped, case-insensitive), or ''. */
+export function mediaType(c: Context): string {
+  return (c.req.header('Content-Type') ?? '').split(';')[0].trim().toLowerCase()
+}
 
 const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const
 

@@ -5,17 +5,17 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { jsonResponse } from '../http/openapi.ts'
+import { FORM_URLENCODED, mediaType } from '../http/semantics.ts'
 import { OAuthError } from './errors.ts'
-
-const FORM = 'application/x-www-form-urlencoded'
 
 /**
  * RFC 6749 §3.2 (and RFC 7009 §2.1, RFC 7662 §2.1): the body is form-urlencoded, nothing else.
  * Hono's form validator would read multipart too, and a JSON body would skip it.
  */
 export const formEncodedOnly: MiddlewareHandler = async (c, next) => {
-  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0].trim().toLowerCase()
-  if (mediaType !== FORM) throw new OAuthError('invalid_request', `The request body must be ${FORM}.`)
+  if (mediaType(c) !== FORM_URLENCODED) {
+    throw new OAuthError('invalid_request', `The request body must be ${FORM_URLENCODED}.`)
+  }
   await next()
 }
 
@@ -70,7 +70,7 @@ export const tokenRoute = createRoute({
   request: {
     body: {
       required: true,
-      content: { [FORM]: { schema: TokenRequestSchema } },
+      content: { [FORM_URLENCODED]: { schema: TokenRequestSchema } },
     },
   },
   responses: {
