@@ -77,13 +77,22 @@ export async function passwordToken(scope?: string) {
   return { user, app, token: body.access_token, refreshToken: body.refresh_token, body }
 }
 
-type ApiRequest = { method?: string; authorization?: string; json?: unknown; form?: Record<string, string> }
+type ApiRequest = {
+  method?: string
+  authorization?: string
+  /** A browser session's cookie, sent with the Origin a browser adds to every non-GET fetch. */
+  cookie?: string
+  headers?: Record<string, string>
+  json?: unknown
+  form?: Record<string, string>
+}
 
 /** Calls the Worker like an API client: optional Authorization, JSON or form body. */
 export function api(url: string, request: ApiRequest = {}) {
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = { ...request.headers }
   let body: string | undefined
   if (request.authorization !== undefined) headers.Authorization = request.authorization
+  if (request.cookie !== undefined) Object.assign(headers, { Cookie: request.cookie, Origin: ORIGIN })
   if (request.json !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(request.json)

@@ -1,21 +1,13 @@
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
-import { basic, form, hello, login, makeUser, ORIGIN, passwordToken, postToken } from '../helpers.ts'
+import { api, basic, form, hello, login, makeUser, ORIGIN, passwordToken, postToken } from '../helpers.ts'
 
 type App = { id: number; client_id: string; client_secret?: string | null; name: string; redirect_uris: string[] }
 
 function call(method: string, path: string, auth: { cookie?: string; token?: string }, body?: unknown) {
-  const headers: Record<string, string> = {}
-  // A browser sends its Origin with every non-GET fetch; the session path checks it.
-  if (auth.cookie) Object.assign(headers, { Cookie: auth.cookie, Origin: ORIGIN })
-  if (auth.token) headers.Authorization = `Bearer ${auth.token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  return SELF.fetch(`${ORIGIN}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
+  const authorization = auth.token === undefined ? undefined : `Bearer ${auth.token}`
+  return api(path, { method, cookie: auth.cookie, authorization, json: body })
 }
 
 const NEW_APP = {

@@ -3,20 +3,14 @@
  * Django's `<int:pk>` form; grant types without duplicates; redirect URIs refused when they
  * hold whitespace, control characters or backslashes, and stored as a list, never split.
  */
-import { env, SELF } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { login, makeUser, ORIGIN } from '../helpers.ts'
+import { api, login, makeUser } from '../helpers.ts'
 
 type App = { id: number; authorization_grant_type: string[]; redirect_uris: string[] }
 
 function call(cookie: string, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = { Cookie: cookie, Origin: ORIGIN }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  return SELF.fetch(`${ORIGIN}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
+  return api(path, { method, cookie, json: body })
 }
 
 const NEW_APP = {

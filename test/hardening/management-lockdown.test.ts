@@ -10,6 +10,7 @@ import { sha256Hex } from '../../src/crypto/digest.ts'
 import { applications, users } from '../../src/db/schema.ts'
 import { createApiKey } from '../../src/tokens/api-keys.ts'
 import {
+  api,
   authorizationCode,
   db,
   form,
@@ -32,17 +33,7 @@ const NEW_APP = {
 
 /** A request as a third-party client would make it: credentials in the header, same-origin headers even. */
 function withCredentials(authorization: string, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = {
-    Authorization: authorization,
-    Origin: ORIGIN,
-    'Sec-Fetch-Site': 'same-origin',
-  }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  return SELF.fetch(`${ORIGIN}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
+  return api(path, { method, authorization, headers: { Origin: ORIGIN, 'Sec-Fetch-Site': 'same-origin' }, json: body })
 }
 
 /** Whatever the attempt, the answer is DRF's refusal: no data, no Bearer challenge. */
