@@ -8,6 +8,7 @@ import { createOAuthRouter, oauth } from '../http/oauth.ts'
 import { answerOtherMethods } from '../http/router.ts'
 import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
 import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
+import { apiMetadata, apiMetadataRoute, originMetadata, originMetadataRoute } from './protected-resource.ts'
 import { introspect, revokeToken, revokeTokenAlias } from './revocation.handlers.ts'
 import { introspectRoute, revokeAliasRoute, revokeRoute } from './revocation.routes.ts'
 import { issueToken } from './token.handlers.ts'
@@ -19,6 +20,8 @@ export const oauthRouter = createOAuthRouter([
   revokeAliasRoute.path,
   ENDPOINTS.introspection,
   metadataRoute.path,
+  originMetadataRoute.path,
+  apiMetadataRoute.path,
 ])
 
 oauthRouter.openapi(tokenRoute, issueToken)
@@ -26,6 +29,8 @@ oauthRouter.openapi(revokeRoute, revokeToken)
 oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
 oauthRouter.openapi(metadataRoute, metadata)
+oauthRouter.openapi(originMetadataRoute, originMetadata)
+oauthRouter.openapi(apiMetadataRoute, apiMetadata)
 answerOtherMethods(oauthRouter, oauth)
 
 /** The consent flow: HTML, not part of the JSON API description. */
