@@ -58,6 +58,13 @@ const SettingsSchema = z.object({
   // Tokens minted before the keyed format (src/crypto/token-format.ts) are accepted until this
   // ISO 8601 time; unset: for ever. Deploy time + REFRESH_TOKEN_EXPIRE_SECONDS outlives them all.
   LEGACY_TOKEN_FORMAT_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  // RFC 7591 dynamic client registration at /o/register/ (src/oauth/registration.ts). Off unless
+  // a deployment opens it: anyone who can register a client chooses the name the consent page shows.
+  CLIENT_REGISTRATION: z.enum(['off', 'open', 'initial-access-token']).default('off'),
+  // The initial access token (RFC 7591 §3) the `initial-access-token` policy requires; a secret.
+  CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN: z.string().min(32).optional(),
+  // A registered client unused (no token request) this long is deleted by the cron cleanup; 0: never.
+  CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS: z.coerce.number().int().min(0).default(2_592_000),
 })
 
 export type Config = {
@@ -78,6 +85,34 @@ export type Config = {
   tokenCache: CacheSettings
   /** Unix seconds after which legacy (CRC-only) tokens are refused, or null: accepted for ever. */
   legacyTokenFormatUntil: number | null
+  clientRegistration: RegistrationSettings
+}
+
+type RegistrationSettings = {
+  policy: 'off' | 'open' | 'initial-access-token'
+  /** The initial access token; set whenever the policy is `initial-access-token`. */
+  initialAccessToken: string | null
+  /** Seconds a registered client may go unused before cleanup deletes it; null: kept for ever. */
+  unusedLifetime: number | null
+}
+
+/**
+ * How stale a registered client's `last_used_at` may be: it is written at most once in this
+ * period (src/oauth/registration.ts), so a busy client costs no D1 write per token request.
+ */
+export const REGISTRATION_TOUCH_INTERVAL_SECONDS = 86_400
+
+function registrationSettings(settings: z.infer<typeof SettingsSchema>): RegistrationSettings {
+  const policy = settings.CLIENT_REGISTRATION
+  const initialAccessToken = settings.CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN ?? null
+  if (policy === 'initial-access-token' && initialAccessToken === null) {
+    throw new Error('CLIENT_REGISTRATION=initial-access-token needs CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN')
+  }
+  const unused = settings.CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS
+  // A client is deleted with its tokens: the window never ends before the longest token issued at
+  // its last recorded use (a refresh token) has expired, that record being up to a touch interval old.
+  const floor = settings.REFRESH_TOKEN_EXPIRE_SECONDS + REGISTRATION_TOUCH_INTERVAL_SECONDS
+  return { policy, initialAccessToken, unusedLifetime: unused === 0 ? null : Math.max(unused, floor) }
 }
 
 const cache = new WeakMap<object, Config>()
@@ -111,6 +146,7 @@ export function getConfig(env: object): Config {
     legacyTokenFormatUntil: settings.LEGACY_TOKEN_FORMAT_UNTIL
       ? Math.floor(Date.parse(settings.LEGACY_TOKEN_FORMAT_UNTIL) / 1000)
       : null,
+    clientRegistration: registrationSettings(settings),
   }
   cache.set(env, config)
   return config

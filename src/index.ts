@@ -6,6 +6,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { accountsRouter } from './accounts/index.ts'
 import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
+import { getConfig } from './config.ts'
 import { getDb } from './db/client.ts'
 import { createDocsRouter } from './docs/openapi.ts'
 import { drf } from './http/drf.ts'
@@ -14,6 +15,7 @@ import { d1Bookmark } from './lib/request-context.ts'
 import { authorizeRouter, oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
 import { logoutRouter, oidcRouter } from './oauth/oidc/index.ts'
+import { deleteUnusedRegistrations } from './oauth/registration.ts'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
 import type { AppEnv } from './types.ts'
 
@@ -40,10 +42,11 @@ app.onError((error, c) => {
   return c.text('Internal Server Error', 500)
 })
 
-/** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes. */
+/** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes, and of unused registered clients. */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const report = await clearExpiredTokens(getDb(env.DB))
-  console.log('cleartokens', JSON.stringify(report))
+  const unusedRegistrations = await deleteUnusedRegistrations(getDb(env.DB), getConfig(env))
+  console.log('cleartokens', JSON.stringify({ ...report, unusedRegistrations }))
 }
 
 export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>

@@ -21,7 +21,7 @@ const detail = (description: string) => jsonResponse(description, DetailSchema)
 export const AUTH_RESPONSES = {
   400: detail('Malformed Bearer header, or a token sent in more than one way (RFC 6750 §3.1 invalid_request)'),
   401: detail(
-    'Missing, unknown or expired credentials; inactive user. WWW-Authenticate names both schemes: Bearer realm="api" and Token',
+    'Missing, unknown or expired credentials; inactive user. WWW-Authenticate names both schemes: Bearer realm="api" (with resource_metadata, RFC 9728 §5.1) and Token',
   ),
 } as const
 

@@ -14,7 +14,7 @@ import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from '../types.ts'
 import { credentialsProblem, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
 import {
-  bearerChallenge,
+  apiBearerChallenge,
   invalidToken,
   MESSAGES,
   malformedBearer,
@@ -25,7 +25,7 @@ import {
 
 type Scheme = {
   /** The scheme's bare challenge (RFC 7235 §4.1): every 401 of the API lists each scheme's. */
-  challenge: string
+  challenge: (c: Context<ApiEnv>) => string
   /** How a header without credentials, or with spaces in them, is refused. */
   malformed: (c: Context, detail: string) => Response
   /** The caller, or the response refusing the credentials. */
@@ -33,7 +33,7 @@ type Scheme = {
 }
 
 const bearer: Scheme = {
-  challenge: bearerChallenge(),
+  challenge: (c) => apiBearerChallenge(c),
   malformed: malformedBearer,
   async verify(c, credentials) {
     return (await verifyBearerToken(tokenStore(c), credentials)) ?? invalidToken(c)
@@ -42,7 +42,7 @@ const bearer: Scheme = {
 
 /** DRF's TokenAuthentication, with its exact messages. */
 const token: Scheme = {
-  challenge: TOKEN_CHALLENGE,
+  challenge: () => TOKEN_CHALLENGE,
   malformed: tokenAuthFailed,
   async verify(c, credentials) {
     const found = await lookupApiKey(tokenStore(c), credentials)
@@ -58,12 +58,13 @@ const SCHEMES: Record<string, Scheme> = { bearer, token }
  * RFC 7235 §4.1: a 401 names every scheme the API accepts. The refusing scheme's challenge
  * (with its error code) comes first; the others follow as further header lines.
  */
-function challengeEveryScheme(response: Response): Response {
+function challengeEveryScheme(c: Context<ApiEnv>, response: Response): Response {
   if (response.status !== 401) return response
   const sent = response.headers.get('WWW-Authenticate') ?? ''
   for (const scheme of Object.values(SCHEMES)) {
-    const name = scheme.challenge.split(' ')[0].toLowerCase()
-    if (!sent.toLowerCase().startsWith(name)) response.headers.append('WWW-Authenticate', scheme.challenge)
+    const challenge = scheme.challenge(c)
+    const name = challenge.split(' ')[0].toLowerCase()
+    if (!sent.toLowerCase().startsWith(name)) response.headers.append('WWW-Authenticate', challenge)
   }
   return response
 }
@@ -72,7 +73,7 @@ function challengeEveryScheme(response: Response): Response {
 export function authenticate(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const refused = await identify(c)
-    if (refused) return challengeEveryScheme(refused)
+    if (refused) return challengeEveryScheme(c, refused)
     await next()
   }
 }

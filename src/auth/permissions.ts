@@ -10,16 +10,16 @@ import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from '../types.ts'
 import { insufficientScope, permissionDenied } from './responses.ts'
 
-/** The first of `scopes` the caller lacks, or undefined. */
-function missingScope(auth: AuthContext, scopes: string[]): string | undefined {
-  if (auth.scheme === 'token') return undefined
-  return scopes.find((scope) => !auth.scopes.includes(scope))
+/** Whether the caller lacks any of `scopes`. */
+function lacksScope(auth: AuthContext, scopes: string[]): boolean {
+  if (auth.scheme === 'token') return false
+  return scopes.some((scope) => !auth.scopes.includes(scope))
 }
 
 function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const missing = missingScope(c.var.auth, scopesFor(c.req.method))
-    if (missing !== undefined) return insufficientScope(c, missing)
+    const needed = scopesFor(c.req.method)
+    if (lacksScope(c.var.auth, needed)) return insufficientScope(c, needed)
     await next()
   }
 }

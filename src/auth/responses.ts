@@ -1,8 +1,12 @@
 /**
  * @module
- * DRF's authentication and permission failures, with RFC 6750 §3 challenges.
+ * DRF's authentication and permission failures, with RFC 6750 §3 challenges. Every Bearer
+ * challenge from the resource API names its RFC 9728 metadata (`resource_metadata`, §5.1), so a
+ * client that knows nothing but the API's URL finds the authorization server and the scopes.
  */
 import type { Context } from 'hono'
+import { API_RESOURCE, resourceMetadataUrl } from '../oauth/protected-resource.ts'
+import type { AppEnv } from '../types.ts'
 import { BEARER_MESSAGES } from './bearer.ts'
 
 const REALM = 'realm="api"'
@@ -20,26 +24,35 @@ export const TOKEN_CHALLENGE = 'Token'
 
 export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
-/** `Bearer realm="api"` plus, when given, an RFC 6750 §3.1 error code and the scope needed. */
-export function bearerChallenge(error?: BearerError, scope?: string): string {
+/**
+ * `Bearer realm="api"` plus, when given, an RFC 6750 §3.1 error code, the scope needed (§3:
+ * space-delimited) and the resource's RFC 9728 metadata URL (§5.1).
+ */
+export function bearerChallenge(error?: BearerError, scope?: string, resourceMetadata?: string | null): string {
   let challenge = `Bearer ${REALM}`
   if (error) challenge += `, error="${error}"`
   if (scope) challenge += `, scope="${scope}"`
+  if (resourceMetadata) challenge += `, resource_metadata="${resourceMetadata}"`
   return challenge
 }
 
-/** RFC 6750 §3.1: no credentials → a bare challenge without an error code. */
-export function notAuthenticated(c: Context): Response {
-  return c.json({ detail: MESSAGES.notProvided }, 401, { 'WWW-Authenticate': bearerChallenge() })
+/** The resource API's Bearer challenge: `bearerChallenge` with the API's metadata URL. */
+export function apiBearerChallenge<E extends AppEnv>(c: Context<E>, error?: BearerError, scope?: string): string {
+  return bearerChallenge(error, scope, resourceMetadataUrl(c, API_RESOURCE))
 }
 
-export function invalidToken(c: Context, detail: string = MESSAGES.invalidToken): Response {
-  return c.json({ detail }, 401, { 'WWW-Authenticate': bearerChallenge('invalid_token') })
+/** RFC 6750 §3.1: no credentials → a bare challenge without an error code. */
+export function notAuthenticated<E extends AppEnv>(c: Context<E>): Response {
+  return c.json({ detail: MESSAGES.notProvided }, 401, { 'WWW-Authenticate': apiBearerChallenge(c) })
+}
+
+export function invalidToken<E extends AppEnv>(c: Context<E>, detail: string = MESSAGES.invalidToken): Response {
+  return c.json({ detail }, 401, { 'WWW-Authenticate': apiBearerChallenge(c, 'invalid_token') })
 }
 
 /** RFC 6750 §3.1: a malformed request is invalid_request with 400. */
-export function malformedBearer(c: Context, detail: string): Response {
-  return c.json({ detail }, 400, { 'WWW-Authenticate': bearerChallenge('invalid_request') })
+export function malformedBearer<E extends AppEnv>(c: Context<E>, detail: string): Response {
+  return c.json({ detail }, 400, { 'WWW-Authenticate': apiBearerChallenge(c, 'invalid_request') })
 }
 
 /** DRF's Throttled (429) message, for /api-token-auth/ over the login limits. */
@@ -57,9 +70,12 @@ export function permissionDenied(c: Context): Response {
   return c.json({ detail: MESSAGES.permissionDenied }, 403)
 }
 
-/** RFC 6750 §3.1: insufficient_scope (403) naming the scope the request needs. */
-export function insufficientScope(c: Context, scope: string): Response {
+/**
+ * RFC 6750 §3.1: insufficient_scope (403) naming every scope the request needs (not only the
+ * missing ones), so a client that asks for exactly these gets a token that passes.
+ */
+export function insufficientScope<E extends AppEnv>(c: Context<E>, scopes: readonly string[]): Response {
   return c.json({ detail: MESSAGES.permissionDenied }, 403, {
-    'WWW-Authenticate': bearerChallenge('insufficient_scope', scope),
+    'WWW-Authenticate': apiBearerChallenge(c, 'insufficient_scope', scopes.join(' ')),
   })
 }

@@ -28,10 +28,11 @@ export const TOKEN_PREFIXES = {
   refresh: 'ert',
   code: 'eac',
   clientSecret: 'ecs',
+  registration: 'erg',
 } as const
 
 /** The kinds the server looks up by their value, so they carry the keyed check. */
-type TokenKind = Exclude<keyof typeof TOKEN_PREFIXES, 'clientSecret'>
+type TokenKind = Exclude<keyof typeof TOKEN_PREFIXES, 'clientSecret' | 'registration'>
 
 const PREFIX_LENGTH = 4 // e.g. `eat_`
 const RANDOM_LENGTH = 43 // ⌈256 / log2(62)⌉
@@ -146,6 +147,14 @@ export function keyedTokenFormat(secretKey: string, legacyUntil: number | null =
  */
 export function mintClientSecret(): string {
   return withChecksum(`${TOKEN_PREFIXES.clientSecret}_${randomString(RANDOM_LENGTH)}`)
+}
+
+/**
+ * An RFC 7592 registration access token, in the same shape as a client secret and for the same
+ * reason: the client_id in the registration URI finds the client, then the digests are compared.
+ */
+export function mintRegistrationToken(): string {
+  return withChecksum(`${TOKEN_PREFIXES.registration}_${randomString(RANDOM_LENGTH)}`)
 }
 
 // DRF's Token.generate_key(): binascii.hexlify(os.urandom(20)), 40 lowercase hex characters.

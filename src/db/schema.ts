@@ -50,33 +50,58 @@ export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorizat
 export type ApplicationGrant = (typeof APPLICATION_GRANTS)[number]
 
 // The lists below are JSON arrays (string-list.ts); their DDL default '' predates them and reads as [].
-export const applications = sqliteTable('applications', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  clientId: text('client_id').notNull().unique(),
-  /** SHA-256 hex of the client secret; empty for public clients. */
-  clientSecretHash: text('client_secret_hash').notNull().default(''),
-  name: text('name').notNull(),
-  clientType: text('client_type', { enum: ['confidential', 'public'] }).notNull(),
-  /** DOT grant names, each once. */
-  grantTypes: stringList('grant_types').$type<ApplicationGrant[]>().notNull(),
-  /** Matched exactly (RFC 6749 §3.1.2.3). */
-  redirectUris: stringList('redirect_uris').notNull().default(sql`''`),
-  userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
-  skipAuthorization: integer('skip_authorization', { mode: 'boolean' }).notNull().default(false),
-  /** DOT's `algorithm`: how this client's id_tokens are signed. */
-  algorithm: text('algorithm', { enum: ['RS256', 'ES256'] })
-    .notNull()
-    .default('RS256'),
-  /** DOT's post_logout_redirect_uris, matched exactly (OIDC RP-Initiated Logout §3). */
-  postLogoutRedirectUris: stringList('post_logout_redirect_uris').notNull().default(sql`''`),
-  /**
-   * A designated resource server (staff-set, `manage createapplication --can-introspect`): may
-   * introspect any token and obtain the `introspection` scope. Other clients see their own tokens only.
-   */
-  canIntrospect: integer('can_introspect', { mode: 'boolean' }).notNull().default(false),
-  createdAt: createdAt(),
-  updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
-})
+export const applications = sqliteTable(
+  'applications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: text('client_id').notNull().unique(),
+    /** SHA-256 hex of the client secret; empty for public clients. */
+    clientSecretHash: text('client_secret_hash').notNull().default(''),
+    name: text('name').notNull(),
+    clientType: text('client_type', { enum: ['confidential', 'public'] }).notNull(),
+    /** DOT grant names, each once. */
+    grantTypes: stringList('grant_types').$type<ApplicationGrant[]>().notNull(),
+    /** Matched exactly (RFC 6749 §3.1.2.3). */
+    redirectUris: stringList('redirect_uris').notNull().default(sql`''`),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    skipAuthorization: integer('skip_authorization', { mode: 'boolean' }).notNull().default(false),
+    /** DOT's `algorithm`: how this client's id_tokens are signed. */
+    algorithm: text('algorithm', { enum: ['RS256', 'ES256'] })
+      .notNull()
+      .default('RS256'),
+    /** DOT's post_logout_redirect_uris, matched exactly (OIDC RP-Initiated Logout §3). */
+    postLogoutRedirectUris: stringList('post_logout_redirect_uris').notNull().default(sql`''`),
+    /**
+     * A designated resource server (staff-set, `manage createapplication --can-introspect`): may
+     * introspect any token and obtain the `introspection` scope. Other clients see their own tokens only.
+     */
+    canIntrospect: integer('can_introspect', { mode: 'boolean' }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+    /**
+     * RFC 7591 dynamic registration (src/oauth/registration.ts): SHA-256 hex of the RFC 7592
+     * registration access token that manages this client; null for applications a person made
+     * (management API, CLI). Non-null marks a registered client: no owner, consent always asked.
+     */
+    registrationTokenHash: text('registration_token_hash'),
+    /** Unix seconds of the last token request of a registered client, written at most daily; null: none yet. */
+    lastUsedAt: integer('last_used_at'),
+    /** RFC 7591 §2 token_endpoint_auth_method the client registered; null: any this server supports. */
+    tokenEndpointAuthMethod: text('token_endpoint_auth_method', {
+      enum: ['client_secret_basic', 'client_secret_post', 'none'],
+    }),
+    /** RFC 7591 §2 scope, space-separated: the only scopes the client may obtain; null: any. */
+    allowedScope: text('allowed_scope'),
+    /** OIDC Dynamic Client Registration §2 application_type (`web` or `native`); null when not registered. */
+    applicationType: text('application_type', { enum: ['web', 'native'] }),
+  },
+  (t) => [
+    // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
+    index('applications_registered_last_used_idx')
+      .on(sql`coalesce(${t.lastUsedAt}, ${t.createdAt})`)
+      .where(sql`${t.registrationTokenHash} IS NOT NULL`),
+  ],
+)
 
 export const accessTokens = sqliteTable(
   'access_tokens',
@@ -127,6 +152,8 @@ export const refreshTokens = sqliteTable(
     index('refresh_tokens_family_idx').on(t.familyId),
     index('refresh_tokens_expires_at_idx').on(t.expiresAt),
     index('refresh_tokens_access_token_idx').on(t.accessTokenId),
+    // Deleting an application deletes its rows (ON DELETE CASCADE): found by index, not a scan.
+    index('refresh_tokens_application_idx').on(t.applicationId),
   ],
 )
 
@@ -167,7 +194,11 @@ export const authorizationCodes = sqliteTable(
     redeemedAt: integer('redeemed_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('authorization_codes_expires_at_idx').on(t.expiresAt)],
+  (t) => [
+    index('authorization_codes_expires_at_idx').on(t.expiresAt),
+    // Deleting an application deletes its codes (ON DELETE CASCADE): found by index, not a scan.
+    index('authorization_codes_application_idx').on(t.applicationId),
+  ],
 )
 
 /**

@@ -17,6 +17,9 @@
  * location and cannot be read without counting, hence KV for the lock. A login costs one KV read
  * (the lock), two while its username is locked; KV is written only while a username is locked.
  * The token lookup path does not come here.
+ *
+ * Dynamic client registrations are counted per client IP too (REGISTRATION_LIMITER,
+ * `admitRegistration`): each one adds a row to D1 and a name to the consent page.
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -141,4 +144,12 @@ export function loginGate(env: LoginBindings, ip: string | undefined): LoginGate
       },
     }
   }
+}
+
+/** May `ip` register one more client (RFC 7591) this period? Unknown addresses (local runs) are not counted. */
+export async function admitRegistration(
+  env: Pick<Env, 'REGISTRATION_LIMITER'>,
+  ip: string | undefined,
+): Promise<boolean> {
+  return ip === undefined || (await allowed(env.REGISTRATION_LIMITER, ipKey(ip)))
 }

@@ -40,6 +40,11 @@ export type NewApplication = {
   clientId?: string
   /** Generated for confidential clients when absent; public clients have none. */
   clientSecret?: string
+  /** Set for clients that registered themselves (src/oauth/registration.ts). */
+  registration?: Pick<
+    Application,
+    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'allowedScope'
+  >
 }
 
 export type CreatedApplication = Application & { clientSecret: string | null }
@@ -60,6 +65,7 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       canIntrospect: input.canIntrospect ?? false,
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
+      ...input.registration,
     })
     .returning()
     .get()

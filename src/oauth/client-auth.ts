@@ -93,5 +93,8 @@ export async function authenticateClient(db: Db, credentials: ClientCredentials)
     return application
   }
   if (presented === null || !timingSafeEqualText(presented, application.clientSecretHash)) throw failure
+  // RFC 7591 §2: a client that registered one method authenticates with that one only.
+  const registered = application.tokenEndpointAuthMethod
+  if (registered !== null && registered !== credentials.method) throw failure
   return application
 }

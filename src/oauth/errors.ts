@@ -17,6 +17,9 @@ export type OAuthErrorCode =
   // RFC 6750 §3.1, at the OIDC userinfo endpoint
   | 'invalid_token'
   | 'insufficient_scope'
+  // RFC 7591 §3.2.2, at the registration endpoint
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
   // RFC 8628 §3.5's "slow down", used with 429 for brute-force limits (src/lib/rate-limit.ts).
   | 'slow_down'
 

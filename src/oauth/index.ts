@@ -8,6 +8,9 @@ import { createOAuthRouter, oauth } from '../http/oauth.ts'
 import { answerOtherMethods } from '../http/router.ts'
 import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
 import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
+import { apiMetadata, apiMetadataRoute, originMetadata, originMetadataRoute } from './protected-resource.ts'
+import { deleteClient, readClient, register, updateClient } from './registration.handlers.ts'
+import { deleteClientRoute, readClientRoute, registerRoute, updateClientRoute } from './registration.routes.ts'
 import { introspect, revokeToken, revokeTokenAlias } from './revocation.handlers.ts'
 import { introspectRoute, revokeAliasRoute, revokeRoute } from './revocation.routes.ts'
 import { issueToken } from './token.handlers.ts'
@@ -19,6 +22,10 @@ export const oauthRouter = createOAuthRouter([
   revokeAliasRoute.path,
   ENDPOINTS.introspection,
   metadataRoute.path,
+  originMetadataRoute.path,
+  apiMetadataRoute.path,
+  registerRoute.path,
+  `${registerRoute.path}:client_id/`,
 ])
 
 oauthRouter.openapi(tokenRoute, issueToken)
@@ -26,6 +33,12 @@ oauthRouter.openapi(revokeRoute, revokeToken)
 oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
 oauthRouter.openapi(metadataRoute, metadata)
+oauthRouter.openapi(originMetadataRoute, originMetadata)
+oauthRouter.openapi(apiMetadataRoute, apiMetadata)
+oauthRouter.openapi(registerRoute, register)
+oauthRouter.openapi(readClientRoute, readClient)
+oauthRouter.openapi(updateClientRoute, updateClient)
+oauthRouter.openapi(deleteClientRoute, deleteClient)
 answerOtherMethods(oauthRouter, oauth)
 
 /** The consent flow: HTML, not part of the JSON API description. */

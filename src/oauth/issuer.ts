@@ -16,10 +16,9 @@ let missingIssuerLogged = false
  * attacker's host would be cached publicly: the request is refused with a 503 (logged once).
  */
 export function issuer(c: Context<AppEnv>): string {
-  const configured = getConfig(c.env).issuer
-  if (configured !== null) return configured
+  const known = knownIssuer(c)
+  if (known !== null) return known
   const url = new URL(c.req.url)
-  if (isLoopbackHost(url.hostname)) return url.origin
   if (!missingIssuerLogged) {
     missingIssuerLogged = true
     console.error(`ISSUER is not set: refusing OAuth requests for the non-loopback host ${url.host}`)
@@ -27,4 +26,12 @@ export function issuer(c: Context<AppEnv>): string {
   throw new OAuthError('temporarily_unavailable', 'The server is not configured: ISSUER is not set.', {
     status: 503,
   })
+}
+
+/** The issuer, or null where `issuer` would refuse the request: for answers that work without it. */
+export function knownIssuer<E extends AppEnv>(c: Context<E>): string | null {
+  const configured = getConfig(c.env).issuer
+  if (configured !== null) return configured
+  const url = new URL(c.req.url)
+  return isLoopbackHost(url.hostname) ? url.origin : null
 }

@@ -25,6 +25,7 @@ export const ENDPOINTS = {
   userinfo: '/o/userinfo/',
   endSession: '/o/logout/',
   jwks: '/o/.well-known/jwks.json',
+  registration: '/o/register/',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
 
@@ -57,6 +58,8 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     introspection_endpoint: issuer + ENDPOINTS.introspection,
     // Public clients cannot introspect: a client_id alone proves nothing.
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    // RFC 7591 §3 / RFC 8414 §2: only where clients may register themselves.
+    ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: issuer + ENDPOINTS.registration }),
   }
 }
 

@@ -13,14 +13,17 @@ export const INTROSPECTION_SCOPE = 'introspection'
 /**
  * The configured default when no scope was requested; invalid_scope for any unknown scope.
  * The introspection scope goes only to designated resource servers (`applications.can_introspect`,
- * staff-set): any other client asking for it, by any grant, gets invalid_scope.
+ * staff-set): any other client asking for it, by any grant, gets invalid_scope. A client that
+ * registered a `scope` (RFC 7591 §2) obtains only those: the default narrows to them, others are refused.
  */
 export function resolveScopes(
   requested: string | undefined,
   config: Config,
-  application: Pick<Application, 'canIntrospect'>,
+  application: Pick<Application, 'canIntrospect' | 'allowedScope'>,
 ): string[] {
-  const allowed = (scope: string) => scope !== INTROSPECTION_SCOPE || application.canIntrospect
+  const registered = application.allowedScope === null ? null : parseScope(application.allowedScope)
+  const allowed = (scope: string) =>
+    (scope !== INTROSPECTION_SCOPE || application.canIntrospect) && (registered === null || registered.includes(scope))
   if (requested === undefined || requested.trim() === '') return config.defaultScopes.filter(allowed)
   const scopes = parseScope(requested)
   const unknown = scopes.filter((scope) => !Object.hasOwn(config.scopes, scope))

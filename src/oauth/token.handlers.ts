@@ -12,6 +12,7 @@ import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
 import { issuer } from './issuer.ts'
+import { touchRegisteredClient } from './registration.ts'
 import type { tokenRoute } from './token.routes.ts'
 
 export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => {
@@ -39,6 +40,9 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
     signingKeys: () => signingKeys(c),
     checkPassword,
   })
+  // In the background: the client has its token whether or not the record is written.
+  const touched = touchRegisteredClient(db(c), application)
+  if (touched) tokenStore(c).waitUntil(touched)
   return c.json(
     {
       access_token: issued.accessToken,

@@ -61,7 +61,9 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
       const response = await api('/api/hello', { authorization: `Token ${value}` })
       expect(response.status, value).toBe(401)
       // DRF's Token challenge first, then the other scheme the API accepts (RFC 7235 §4.1).
-      expect(response.headers.get('WWW-Authenticate')).toBe('Token, Bearer realm="api"')
+      expect(response.headers.get('WWW-Authenticate')).toBe(
+        'Token, Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
+      )
       expect(await response.json()).toEqual({ detail: 'Invalid token.' })
     }
   })
@@ -224,7 +226,7 @@ describe('POST /api/build-trigger/ (the DRF tutorial BuildTrigger view)', () => 
     const response = await api('/api/build-trigger/', { method: 'POST', authorization: `Bearer ${token}` })
     expect(response.status).toBe(403)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Bearer realm="api", error="insufficient_scope", scope="write"',
+      'Bearer realm="api", error="insufficient_scope", scope="write", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
     )
     expect(await response.json()).toEqual({ detail: 'You do not have permission to perform this action.' })
   })

@@ -28,7 +28,9 @@ describe('GET /api/hello', () => {
   it('RFC 6750 §3.1 / RFC 7235 §4.1: no credentials → 401 with a bare challenge for each accepted scheme', async () => {
     const response = await hello()
     expect(response.status).toBe(401)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", Token')
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      'Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+    )
     expect(await response.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
   })
 
@@ -41,7 +43,9 @@ describe('GET /api/hello', () => {
   it('RFC 6750 §3.1: Bearer without a token → 400 invalid_request', async () => {
     const response = await hello('Bearer')
     expect(response.status).toBe(400)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_request"')
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      'Bearer realm="api", error="invalid_request", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
+    )
     expect(await response.json()).toEqual({ detail: 'Invalid token header. No credentials provided.' })
   })
 
@@ -57,7 +61,9 @@ describe('GET /api/hello', () => {
     for (const value of [unknown, 'not-a-token', 'x'.repeat(600), 'bad!chars']) {
       const response = await hello(`Bearer ${value}`)
       expect(response.status).toBe(401)
-      expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_token", Token')
+      expect(response.headers.get('WWW-Authenticate')).toBe(
+        'Bearer realm="api", error="invalid_token", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+      )
       expect(await response.json()).toEqual({ detail: 'Invalid token.' })
     }
   })

@@ -296,7 +296,7 @@ describe('who may call /api/users/ (IsAuthenticated + TokenHasReadWriteScope)', 
     })
     expect(response.status).toBe(403)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Bearer realm="api", error="insufficient_scope", scope="write"',
+      'Bearer realm="api", error="insufficient_scope", scope="write", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
     )
     expect(await response.json()).toEqual(permissionDenied)
   })
@@ -306,7 +306,7 @@ describe('who may call /api/users/ (IsAuthenticated + TokenHasReadWriteScope)', 
     const response = await api('/api/users/', { authorization: `Bearer ${token}` })
     expect(response.status).toBe(403)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Bearer realm="api", error="insufficient_scope", scope="read"',
+      'Bearer realm="api", error="insufficient_scope", scope="read", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
     )
     expect(await response.json()).toEqual(permissionDenied)
     const created = await api('/api/users/', {

@@ -9,7 +9,9 @@ describe('RFC 6750 §3.1: a token sent in more than one way is invalid_request (
     const { token } = await passwordToken('read')
     const response = await api(`/api/hello?access_token=${token}`, { authorization: `Bearer ${token}` })
     expect(response.status).toBe(400)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_request"')
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      'Bearer realm="api", error="invalid_request", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
+    )
     expect(await response.json()).toEqual({ detail: expect.stringContaining('one way') })
   })
 
@@ -54,19 +56,25 @@ describe('RFC 7235 §4.1: a 401 from /api/build-trigger/ names every scheme it a
   it('no credentials: a Bearer and a Token challenge', async () => {
     const response = await api('/api/build-trigger/', { method: 'POST' })
     expect(response.status).toBe(401)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", Token')
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      'Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+    )
   })
 
   it("a refused Token key: DRF's Token challenge, then Bearer", async () => {
     const response = await api('/api/build-trigger/', { method: 'POST', authorization: `Token ${'0'.repeat(40)}` })
     expect(response.status).toBe(401)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Token, Bearer realm="api"')
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      'Token, Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
+    )
   })
 
   it('a refused Bearer token: its invalid_token challenge, then Token', async () => {
     const response = await api('/api/build-trigger/', { method: 'POST', authorization: 'Bearer eat_unknown' })
     expect(response.status).toBe(401)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_token", Token')
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      'Bearer realm="api", error="invalid_token", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+    )
   })
 
   it('a valid Token key still triggers the build', async () => {

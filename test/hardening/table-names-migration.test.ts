@@ -52,6 +52,8 @@ describe('migration *_names: authorization codes and API keys under their own na
     expect(await schemaNaming('api_tokens')).toEqual([])
     expect((await schemaNaming('authorization_codes')).map((row) => row.name)).toEqual([
       'authorization_codes',
+      // migrations/…_client_registration.sql: deleting an application finds its codes by index.
+      'authorization_codes_application_idx',
       'authorization_codes_code_hash_unique',
       'authorization_codes_expires_at_idx',
     ])

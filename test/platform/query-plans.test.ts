@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
 import { userListQueries } from '../../src/accounts/user-list.ts'
 import { accessTokens } from '../../src/db/schema.ts'
+import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { accessTokenQuery, liveGrantQuery } from '../../src/tokens/store.ts'
 import { db } from '../helpers.ts'
@@ -30,6 +31,7 @@ const HOT_QUERIES: Record<string, Query> = {
   'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
   'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
   'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),
+  'cleanup: unused registered clients': unusedRegistrationsBatch(db, NOW, 200),
   'users list by email: count': filteredCount,
   'users list by email: page': filteredPage,
   'users list by username: count': byUsernameCount,

@@ -1,0 +1,351 @@
+/**
+ * @module
+ * Dynamic client registration (RFC 7591) and its management protocol (RFC 7592): clients such as
+ * MCP clients register themselves at /o/register/ and get an ordinary application, with no owner.
+ *
+ * - Metadata is checked by the same rules as the management API and the CLI
+ *   (application-rules.ts), plus RFC 7591's own: only the authorization code grant (with refresh
+ *   tokens) and `response_types=code`. A registered client can never use the password or
+ *   client_credentials grants, skip the consent page or introspect.
+ * - The registration access token (RFC 7592 §1.2) is stored as a SHA-256 digest and compared in
+ *   constant time; it manages exactly the client it was issued with, and is accepted nowhere else.
+ * - A registered client unused for `unusedLifetime` is deleted by the cron cleanup. "Used" means
+ *   a token request; `last_used_at` is written at most once a day (REGISTRATION_TOUCH_INTERVAL_SECONDS),
+ *   from the application row the token endpoint has already read, so a busy client costs no D1
+ *   write per request.
+ */
+import { and, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
+import { type Config, REGISTRATION_TOUCH_INTERVAL_SECONDS } from '../config.ts'
+import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
+import { mintRegistrationToken } from '../crypto/token-format.ts'
+import type { Db } from '../db/client.ts'
+import { type Application, applications } from '../db/schema.ts'
+import { isLoopbackHost } from '../lib/loopback.ts'
+import { parseScope } from '../lib/scope.ts'
+import { nowSeconds } from '../lib/time.ts'
+import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
+import { applicationProblems } from './application-rules.ts'
+import { createApplication } from './applications.ts'
+import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { OAuthError } from './errors.ts'
+import { ENDPOINTS } from './metadata.ts'
+import { INTROSPECTION_SCOPE } from './scopes.ts'
+
+type AuthMethod = (typeof CLIENT_AUTH_METHODS)[number]
+type ApplicationType = 'web' | 'native'
+
+/** RFC 7591 §2 grant_types a registered client may hold: refresh tokens come with the code grant. */
+const REGISTRABLE_GRANTS = ['authorization_code', 'refresh_token'] as const
+const MAX_CLIENT_NAME_LENGTH = 255
+const DEFAULT_CLIENT_NAME = 'Unnamed client'
+
+/** The metadata this server understands (RFC 7591 §2), checked; everything else sent is ignored (§2). */
+export type ClientMetadata = {
+  redirectUris: string[]
+  clientName: string
+  tokenEndpointAuthMethod: AuthMethod
+  applicationType: ApplicationType
+  /** null: no restriction (any configured scope but introspection). */
+  scope: string[] | null
+}
+
+/** RFC 7591 §3.2.2: the error a registration request is refused with (400). */
+function refuse(code: 'invalid_redirect_uri' | 'invalid_client_metadata', description: string): never {
+  throw new OAuthError(code, description)
+}
+
+function stringList(value: unknown, field: string): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    refuse('invalid_client_metadata', `${field} must be an array of strings.`)
+  }
+  return value
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') refuse('invalid_client_metadata', `${field} must be a string.`)
+  return value
+}
+
+/**
+ * The client metadata of a registration (RFC 7591 §2) or update (RFC 7592 §2.2) request, or the
+ * RFC 7591 §3.2.2 error. Omitted fields take their RFC 7591 defaults.
+ */
+export function parseClientMetadata(body: unknown, config: Config): ClientMetadata {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    refuse('invalid_client_metadata', 'The request body must be a JSON object of client metadata.')
+  }
+  const fields = body as Record<string, unknown>
+
+  // §2: grant_types defaults to authorization_code; response_types to code.
+  const grantTypes = stringList(fields.grant_types, 'grant_types') ?? ['authorization_code']
+  const unsupportedGrants = grantTypes.filter((grant) => !(REGISTRABLE_GRANTS as readonly string[]).includes(grant))
+  if (unsupportedGrants.length > 0) {
+    refuse(
+      'invalid_client_metadata',
+      `grant_types not available to registered clients: ${unsupportedGrants.join(', ')}. Use authorization_code (and refresh_token).`,
+    )
+  }
+  if (!grantTypes.includes('authorization_code')) {
+    refuse('invalid_client_metadata', 'grant_types must include authorization_code.')
+  }
+  const responseTypes = stringList(fields.response_types, 'response_types') ?? ['code']
+  // §2.1: authorization_code goes with response type code, and nothing else is supported.
+  if (responseTypes.length === 0 || responseTypes.some((type) => type !== 'code')) {
+    refuse('invalid_client_metadata', 'response_types must be ["code"], as the authorization_code grant needs.')
+  }
+
+  // §2: client_secret_basic when omitted.
+  const method =
+    optionalString(fields.token_endpoint_auth_method, 'token_endpoint_auth_method') ?? 'client_secret_basic'
+  if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(method)) {
+    refuse('invalid_client_metadata', `Unsupported token_endpoint_auth_method: ${method}.`)
+  }
+  const tokenEndpointAuthMethod = method as AuthMethod
+
+  // OIDC Dynamic Client Registration §2: web when omitted.
+  const type = optionalString(fields.application_type, 'application_type') ?? 'web'
+  if (type !== 'web' && type !== 'native') refuse('invalid_client_metadata', 'application_type must be web or native.')
+
+  const redirectUris = stringList(fields.redirect_uris, 'redirect_uris')
+  if (redirectUris === undefined || redirectUris.length === 0) {
+    refuse('invalid_redirect_uri', 'redirect_uris is required: the authorization_code grant needs one (RFC 7591 §2).')
+  }
+  // The management API's and the CLI's rules, worded as RFC 7591 errors.
+  const problems = applicationProblems({
+    clientType: tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential',
+    grantTypes: ['authorization-code'],
+    redirectUris,
+  })
+  if (problems) {
+    const [field, messages] = Object.entries(problems)[0]
+    const value = field.startsWith('redirect_uris.') ? redirectUris[Number(field.split('.')[1])] : undefined
+    refuse(
+      field.startsWith('redirect_uris') ? 'invalid_redirect_uri' : 'invalid_client_metadata',
+      value === undefined ? messages[0] : `${value}: ${messages[0]}`,
+    )
+  }
+  // OIDC Registration §2: a native client redirects to the device itself (RFC 8252 §7.3 loopback;
+  // the custom schemes of §7.1 are not accepted here); an https redirect is a web client's.
+  if (type === 'native') {
+    const remote = redirectUris.find((uri) => !isLoopbackHost(new URL(uri).hostname))
+    if (remote) refuse('invalid_redirect_uri', `${remote}: a native client redirects to a loopback address.`)
+  }
+
+  const name = optionalString(fields.client_name, 'client_name')?.trim()
+  // Shown on the consent page: one line of printable text.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (name !== undefined && (name.length > MAX_CLIENT_NAME_LENGTH || /[\u0000-\u001f\u007f-\u009f]/u.test(name))) {
+    refuse('invalid_client_metadata', `client_name is one line of at most ${MAX_CLIENT_NAME_LENGTH} characters.`)
+  }
+
+  const scopeText = optionalString(fields.scope, 'scope')
+  let scope: string[] | null = null
+  if (scopeText !== undefined && scopeText.trim() !== '') {
+    scope = parseScope(scopeText)
+    const refused = scope.filter((item) => !Object.hasOwn(config.scopes, item) || item === INTROSPECTION_SCOPE)
+    if (refused.length > 0) refuse('invalid_client_metadata', `scope not available: ${refused.join(' ')}.`)
+  }
+
+  return {
+    redirectUris: [...new Set(redirectUris)],
+    clientName: name || DEFAULT_CLIENT_NAME,
+    tokenEndpointAuthMethod,
+    applicationType: type,
+    scope,
+  }
+}
+
+/** The registration access token a client presents to its configuration endpoint, by its client_id. */
+type RegistrationCredentials = { clientId: string; token: string | null }
+
+/** RFC 7592 §1.2 registration_client_uri: the client configuration endpoint of one client. */
+function registrationClientUri(issuer: string, clientId: string): string {
+  return `${issuer}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
+}
+
+/** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response (no secret: only its digest is kept). */
+export function clientInformation(application: Application, issuer: string): Record<string, unknown> {
+  return {
+    client_id: application.clientId,
+    client_id_issued_at: Math.floor(application.createdAt.getTime() / 1000),
+    // §3.2.1: required with a secret; 0 = it does not expire.
+    ...(application.clientType === 'confidential' ? { client_secret_expires_at: 0 } : {}),
+    registration_client_uri: registrationClientUri(issuer, application.clientId),
+    client_name: application.name,
+    redirect_uris: application.redirectUris,
+    // What the server will do for it: the code grant issues refresh tokens too.
+    grant_types: [...REGISTRABLE_GRANTS],
+    response_types: ['code'],
+    token_endpoint_auth_method: application.tokenEndpointAuthMethod,
+    application_type: application.applicationType,
+    ...(application.allowedScope !== null ? { scope: application.allowedScope } : {}),
+  }
+}
+
+function columns(metadata: ClientMetadata) {
+  return {
+    name: metadata.clientName,
+    redirectUris: metadata.redirectUris,
+    tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
+    applicationType: metadata.applicationType,
+    allowedScope: metadata.scope === null ? null : metadata.scope.join(' '),
+  }
+}
+
+/** RFC 7591 §3: a new application for `metadata`; its secret and registration token are shown once. */
+export async function registerClient(db: Db, metadata: ClientMetadata) {
+  const registrationToken = mintRegistrationToken()
+  const { name, redirectUris, ...registration } = columns(metadata)
+  const { clientSecret, ...application } = await createApplication(db, {
+    name,
+    clientType: metadata.tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential',
+    grantTypes: ['authorization-code'],
+    redirectUris,
+    userId: null,
+    skipAuthorization: false,
+    canIntrospect: false,
+    registration: { ...registration, registrationTokenHash: await sha256Hex(registrationToken) },
+  })
+  return { application, clientSecret, registrationToken }
+}
+
+/**
+ * RFC 7592 §2: the registered client whose configuration endpoint was called, if `token` is its
+ * registration access token; null otherwise (unknown client, not registered, wrong or no token),
+ * all alike: §2 answers each with 401.
+ */
+export async function findRegisteredClient(db: Db, credentials: RegistrationCredentials): Promise<Application | null> {
+  const presented = credentials.token === null ? null : await sha256Hex(credentials.token)
+  const application = await db.select().from(applications).where(eq(applications.clientId, credentials.clientId)).get()
+  const stored = application?.registrationTokenHash ?? null
+  if (!application || stored === null || presented === null) return null
+  return timingSafeEqualText(presented, stored) ? application : null
+}
+
+/**
+ * RFC 7592 §2.2: the new metadata replaces the old. The client_id must be the client's own, a
+ * client_secret sent must be its current one, and a client may not move between public and
+ * confidential (a secret would have to appear or vanish): that is a new registration.
+ */
+export async function updateRegisteredClient(
+  db: Db,
+  application: Application,
+  body: Record<string, unknown>,
+  metadata: ClientMetadata,
+): Promise<Application> {
+  for (const field of [
+    'registration_access_token',
+    'registration_client_uri',
+    'client_secret_expires_at',
+    'client_id_issued_at',
+  ]) {
+    if (field in body) refuse('invalid_client_metadata', `${field} may not be sent in an update (RFC 7592 §2.2).`)
+  }
+  if (body.client_id !== application.clientId) {
+    refuse('invalid_client_metadata', 'client_id must be sent and be this client’s own.')
+  }
+  if (body.client_secret !== undefined) {
+    const matches =
+      typeof body.client_secret === 'string' &&
+      application.clientType === 'confidential' &&
+      timingSafeEqualText(await sha256Hex(body.client_secret), application.clientSecretHash)
+    if (!matches) refuse('invalid_client_metadata', 'client_secret does not match the one issued.')
+  }
+  const wasPublic = application.clientType === 'public'
+  if (wasPublic !== (metadata.tokenEndpointAuthMethod === 'none')) {
+    refuse('invalid_client_metadata', 'token_endpoint_auth_method cannot change between none and a client secret.')
+  }
+  return db
+    .update(applications)
+    .set({ ...columns(metadata), updatedAt: new Date() })
+    .where(eq(applications.id, application.id))
+    .returning()
+    .get()
+}
+
+/** RFC 7592 §2.3: the client, its tokens (KV purged) and its codes are gone. */
+export async function deleteRegisteredClient(store: TokenStore, application: Application): Promise<void> {
+  await revokeApplicationTokens(store, application.id)
+  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
+  await store.db.delete(applications).where(eq(applications.id, application.id))
+}
+
+/**
+ * Records that a registered client obtained a token, when the last record is older than a
+ * touch interval; undefined (no write) otherwise and for applications a person made.
+ */
+export function touchRegisteredClient(
+  db: Db,
+  application: Application,
+  now = nowSeconds(),
+): Promise<unknown> | undefined {
+  if (application.registrationTokenHash === null) return undefined
+  const last = application.lastUsedAt ?? Math.floor(application.createdAt.getTime() / 1000)
+  if (now - last < REGISTRATION_TOUCH_INTERVAL_SECONDS) return undefined
+  return db.update(applications).set({ lastUsedAt: now }).where(eq(applications.id, application.id)).run()
+}
+
+/** Rows one cleanup DELETE removes (one bound parameter each, plus the limit). */
+const CLEANUP_BATCH_ROWS = 200
+const CLEANUP_MAX_BATCHES = 10
+
+/** One bounded DELETE of registered clients not used since `cutoff`; the inner SELECT walks the partial index. */
+export function unusedRegistrationsBatch(db: Db, cutoff: number, rows: number) {
+  const unused = db
+    .select({ id: applications.id })
+    .from(applications)
+    .where(
+      and(
+        isNotNull(applications.registrationTokenHash),
+        lt(sql`coalesce(${applications.lastUsedAt}, ${applications.createdAt})`, cutoff),
+      ),
+    )
+    .limit(rows)
+  return db.delete(applications).where(inArray(applications.id, unused))
+}
+
+/**
+ * Deletes registered clients unused for the configured lifetime (cron cleanup); their tokens go
+ * with them (ON DELETE CASCADE) and have all expired: the lifetime outlasts a refresh token
+ * issued at the last recorded use (src/config.ts). Returns how many were deleted.
+ */
+export async function deleteUnusedRegistrations(db: Db, config: Config, now = nowSeconds()): Promise<number> {
+  const lifetime = config.clientRegistration.unusedLifetime
+  if (lifetime === null) return 0
+  let total = 0
+  for (let batch = 0; batch < CLEANUP_MAX_BATCHES; batch++) {
+    const deleted = (await unusedRegistrationsBatch(db, now - lifetime, CLEANUP_BATCH_ROWS).run()).meta.changes
+    total += deleted
+    if (deleted < CLEANUP_BATCH_ROWS) break
+  }
+  return total
+}
+
+/**
+ * RFC 7591 §3: under the `initial-access-token` policy, the request's Bearer token must be the
+ * configured one (digests compared in constant time); 401 invalid_token otherwise (RFC 6750 §3.1).
+ */
+export async function checkInitialAccessToken(config: Config, presented: string | null): Promise<void> {
+  const expected = config.clientRegistration.initialAccessToken
+  if (config.clientRegistration.policy !== 'initial-access-token' || expected === null) return
+  if (presented === null) {
+    throw new OAuthError('invalid_request', 'An initial access token is required to register a client.', {
+      status: 401,
+      headers: { 'WWW-Authenticate': REGISTRATION_CHALLENGE },
+    })
+  }
+  const [a, b] = await Promise.all([sha256Hex(presented), sha256Hex(expected)])
+  if (!timingSafeEqualText(a, b)) throw invalidRegistrationToken('The initial access token is not valid.')
+}
+
+/** RFC 6750 §3: the challenge of the registration endpoints' Bearer tokens. */
+export const REGISTRATION_CHALLENGE = 'Bearer realm="oauth"'
+
+export function invalidRegistrationToken(description: string): OAuthError {
+  return new OAuthError('invalid_token', description, {
+    status: 401,
+    headers: { 'WWW-Authenticate': `${REGISTRATION_CHALLENGE}, error="invalid_token"` },
+  })
+}

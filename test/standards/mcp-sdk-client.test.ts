@@ -1,0 +1,161 @@
+/**
+ * A client nobody here wrote: the MCP TypeScript SDK's OAuth client (`@modelcontextprotocol/sdk`,
+ * client/auth), run inside the Workers runtime with its `fetchFn` pointed at this Worker (with
+ * CLIENT_REGISTRATION=open, as an MCP deployment sets it). From nothing but a 401 from the
+ * resource API it discovers the resource's RFC 9728 metadata, then the RFC 8414 metadata of the
+ * authorization server named there, registers itself by RFC 7591, and obtains a token with the
+ * authorization code grant and PKCE; the login and consent pages are the real ones.
+ */
+import {
+  auth,
+  extractWWWAuthenticateParams,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+} from '@modelcontextprotocol/sdk/client/auth.js'
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js'
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { applications } from '../../src/db/schema.ts'
+import { db, fetchWithSettings, form, login, makeUser, ORIGIN } from '../helpers.ts'
+
+const SETTINGS = { CLIENT_REGISTRATION: 'open' }
+const REDIRECT_URL = 'http://127.0.0.1:33418/callback'
+const RESOURCE = `${ORIGIN}/api/hello`
+
+/** The SDK's fetch: every request goes to the Worker; the requests it made are kept to check the order. */
+function workerFetch(log: string[]) {
+  return (input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init)
+    log.push(`${request.method} ${new URL(request.url).pathname}`)
+    return fetchWithSettings(request, SETTINGS)
+  }
+}
+
+/** An in-memory client, as an MCP client keeps its state: the SDK calls these at each step. */
+class MemoryProvider implements OAuthClientProvider {
+  client?: OAuthClientInformationMixed
+  savedTokens?: OAuthTokens
+  verifier = ''
+  authorizationUrl?: URL
+  discovery?: OAuthDiscoveryState
+
+  get redirectUrl() {
+    return REDIRECT_URL
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'MCP SDK test client',
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }
+  }
+  clientInformation() {
+    return this.client
+  }
+  saveClientInformation(client: OAuthClientInformationMixed) {
+    this.client = client
+  }
+  tokens() {
+    return this.savedTokens
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.savedTokens = tokens
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier
+  }
+  codeVerifier() {
+    return this.verifier
+  }
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state
+  }
+  discoveryState() {
+    return this.discovery
+  }
+}
+
+/** What a person does in the browser: log in, see the consent page, approve. Returns the code. */
+async function approveInBrowser(authorizationUrl: URL): Promise<string> {
+  const user = await makeUser()
+  const cookie = await login(user)
+  const path = authorizationUrl.pathname + authorizationUrl.search
+  const page = await fetchWithSettings(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), SETTINGS)
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain('MCP SDK test client')
+  const decision = await fetchWithSettings(
+    new Request(`${ORIGIN}/o/authorize/`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: cookie, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({ ...Object.fromEntries(authorizationUrl.searchParams), allow: 'Approve' }),
+    }),
+    SETTINGS,
+  )
+  expect(decision.status).toBe(302)
+  const callback = new URL(decision.headers.get('Location') ?? '')
+  expect(callback.origin + callback.pathname).toBe(REDIRECT_URL)
+  // RFC 9207: the SDK's caller can tell which server answered.
+  expect(callback.searchParams.get('iss')).toBe(ORIGIN)
+  return callback.searchParams.get('code') ?? ''
+}
+
+describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → RFC 7591 → code + PKCE', () => {
+  it('starts from a 401 of the API and ends calling it with its own token, then refreshes', async () => {
+    const requests: string[] = []
+    const fetchFn = workerFetch(requests)
+    const provider = new MemoryProvider()
+
+    // The resource answers 401 and names its metadata (RFC 9728 §5.1); the SDK reads the header.
+    const refused = await fetchFn(RESOURCE)
+    expect(refused.status).toBe(401)
+    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(refused)
+    expect(resourceMetadataUrl?.href).toBe(`${ORIGIN}/.well-known/oauth-protected-resource/api`)
+
+    expect(await auth(provider, { serverUrl: RESOURCE, resourceMetadataUrl, scope, fetchFn })).toBe('REDIRECT')
+    // Discovery in the order RFC 9728 §7 and the MCP authorization spec prescribe, then DCR.
+    expect(requests.slice(1, 4)).toEqual([
+      'GET /.well-known/oauth-protected-resource/api',
+      'GET /.well-known/oauth-authorization-server',
+      'POST /o/register/',
+    ])
+    expect(provider.discovery?.resourceMetadata?.authorization_servers).toEqual([ORIGIN])
+    const clientId = provider.client?.client_id ?? ''
+    const registered = await db.select().from(applications).where(eq(applications.clientId, clientId)).get()
+    expect(registered).toMatchObject({ clientType: 'public', userId: null, skipAuthorization: false })
+
+    // The authorization request the SDK built: PKCE S256, our client, its redirect.
+    const authorizationUrl = provider.authorizationUrl ?? new URL('about:blank')
+    expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${ORIGIN}/o/authorize/`)
+    expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(authorizationUrl.searchParams.get('client_id')).toBe(clientId)
+
+    const code = await approveInBrowser(authorizationUrl)
+    expect(await auth(provider, { serverUrl: RESOURCE, authorizationCode: code, fetchFn })).toBe('AUTHORIZED')
+    const tokens = provider.savedTokens
+    expect(tokens?.token_type).toBe('Bearer')
+    expect(tokens?.scope).toBe('read write groups')
+
+    const hello = await fetchFn(RESOURCE, { headers: { Authorization: `Bearer ${tokens?.access_token}` } })
+    expect(hello.status).toBe(200)
+    expect(await hello.text()).toBe('Hello, OAuth2!')
+
+    // With a refresh token stored, the SDK refreshes instead of sending the user again.
+    expect(await auth(provider, { serverUrl: RESOURCE, fetchFn })).toBe('AUTHORIZED')
+    expect(requests.at(-1)).toBe('POST /o/token/')
+    expect(provider.savedTokens?.access_token).not.toBe(tokens?.access_token)
+    const again = await fetchFn(RESOURCE, {
+      headers: { Authorization: `Bearer ${provider.savedTokens?.access_token}` },
+    })
+    expect(again.status).toBe(200)
+  })
+})
