@@ -8,7 +8,7 @@ import { cleartokens } from './commands/cleartokens.ts'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
-import { drf_create_token } from './commands/drf_create_token.ts'
+import { drf_create_token, listapikeys, revokeapikey } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
 import { activateuser, changepassword, deactivateuser, deleteuser } from './commands/user-state.ts'
 import { openDatabase } from './database.ts'
@@ -18,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
   createapplication,
   'generate-signing-key': generateSigningKey,
   drf_create_token,
+  listapikeys,
+  revokeapikey,
   cleartokens,
   changepassword,
   deactivateuser,

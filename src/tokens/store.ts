@@ -14,7 +14,7 @@ import type { Db } from '../db/client.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
-import { deleteUserApiKey, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
+import { deleteUserApiKeys, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
 import type { AuthContext } from './auth-context.ts'
 import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cache.ts'
 
@@ -490,7 +490,7 @@ export async function revokeUserTokens(store: TokenStore, userId: number, change
       .delete(accessTokens)
       .where(eq(accessTokens.userId, userId))
       .returning({ tokenHash: accessTokens.tokenHash }),
-    deleteUserApiKey(store.db, userId),
+    deleteUserApiKeys(store.db, userId),
   ])
   await purgeUserCache(store, access, keys)
 }

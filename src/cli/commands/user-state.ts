@@ -7,12 +7,11 @@
  */
 import { activateUser, deactivateUser, deleteUser, setPassword } from '../../accounts/user-lifecycle.ts'
 import { findUserByUsername } from '../../accounts/users.ts'
-import { keyedTokenFormat } from '../../crypto/token-format.ts'
 import type { Db } from '../../db/client.ts'
 import type { User } from '../../db/schema.ts'
-import { standaloneTokenStore, type TokenStore } from '../../tokens/store.ts'
 import type { Command } from './command.ts'
 import { prompt } from './createsuperuser.ts'
+import { withStore } from './store.ts'
 
 async function named(db: Db, positionals: string[], usage: string): Promise<User> {
   const [username, ...extra] = positionals
@@ -20,14 +19,6 @@ async function named(db: Db, positionals: string[], usage: string): Promise<User
   const user = await findUserByUsername(db, username)
   if (!user) throw new Error(`user '${username}' does not exist`)
   return user
-}
-
-/** Runs `change` with the CLI's token store, waiting for its cache writes before the process ends. */
-async function withStore(db: Db, env: Env, change: (store: TokenStore) => Promise<void>): Promise<void> {
-  const pending: Promise<unknown>[] = []
-  const format = keyedTokenFormat(env.SECRET_KEY)
-  await change(standaloneTokenStore(db, env.TOKEN_CACHE, format, (promise) => void pending.push(promise)))
-  await Promise.all(pending)
 }
 
 export const changepassword: Command = {
