@@ -11,7 +11,7 @@ import { isUsernameTaken, isValidUsername, normalizeUsername, USERNAME_MAX_LENGT
 import { createUser } from './users.ts'
 
 // django.contrib.auth.models.AbstractUser: email (EmailField) max_length=254, password 128.
-const EMAIL_MAX = 254
+export const EMAIL_MAX = 254
 const PASSWORD_MAX = 128
 // django.core.validators.EmailValidator: dot-atom user part, then a hostname whose last label
 // is 2-63 characters not ending in "-", or the allowlisted "localhost".
@@ -21,7 +21,8 @@ const EMAIL_DOMAIN_ALLOWLIST = ['localhost']
 
 export type Registration = { ok: true; user: User } | { ok: false; errors: Record<string, string[]> }
 
-function isValidEmail(email: string): boolean {
+/** Django's EmailValidator (also the CLI's, src/cli/commands/accounts.ts). */
+export function isValidEmail(email: string): boolean {
   const at = email.lastIndexOf('@')
   if (at < 1) return false
   const user = email.slice(0, at)

@@ -4,18 +4,22 @@
  * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
  */
 import { parseArgs } from 'node:util'
+import { deleteapplication, listapplications } from './commands/applications.ts'
 import { cleartokens } from './commands/cleartokens.ts'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
-import { createsuperuser } from './commands/createsuperuser.ts'
+import { createsuperuser, createuser } from './commands/createsuperuser.ts'
 import { drf_create_token, listapikeys, revokeapikey } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
-import { activateuser, changepassword, deactivateuser, deleteuser } from './commands/user-state.ts'
+import { activateuser, changepassword, deactivateuser, deleteuser, revoketokens } from './commands/user-state.ts'
 import { openDatabase } from './database.ts'
 
 const COMMANDS: Record<string, Command> = {
   createsuperuser,
+  createuser,
   createapplication,
+  listapplications,
+  deleteapplication,
   'generate-signing-key': generateSigningKey,
   drf_create_token,
   listapikeys,
@@ -25,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   deactivateuser,
   activateuser,
   deleteuser,
+  revoketokens,
 }
 
 function usage(): string {

@@ -476,12 +476,12 @@ export async function forgetDeletedUserTokens(
 
 /**
  * Revokes every OAuth token of the user (access tokens deleted, refresh tokens retired) and
- * their API key, in one D1 transaction with `change` (a password change), then purges them
- * from every cache tier: whoever knew the old password and minted a credential loses it.
+ * their API keys, in one D1 transaction with `change` when given (a password change), then
+ * purges them from every cache tier: whoever knew the old password and minted a credential
+ * loses it. Without `change`: `manage revoketokens --user`.
  */
-export async function revokeUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
-  const [, , access, keys] = await store.db.batch([
-    change,
+export async function revokeUserTokens(store: TokenStore, userId: number, change?: BatchItem<'sqlite'>): Promise<void> {
+  const revocations = [
     store.db
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
@@ -491,7 +491,13 @@ export async function revokeUserTokens(store: TokenStore, userId: number, change
       .where(eq(accessTokens.userId, userId))
       .returning({ tokenHash: accessTokens.tokenHash }),
     deleteUserApiKeys(store.db, userId),
-  ])
+  ] as const
+  if (change) {
+    const [, , access, keys] = await store.db.batch([change, ...revocations])
+    await purgeUserCache(store, access, keys)
+    return
+  }
+  const [, access, keys] = await store.db.batch(revocations)
   await purgeUserCache(store, access, keys)
 }
 
