@@ -7,7 +7,7 @@
  */
 
 // MinimumLengthValidator's default min_length.
-export const PASSWORD_MIN_LENGTH = 8
+const PASSWORD_MIN_LENGTH = 8
 // UserAttributeSimilarityValidator's DEFAULT_MAX_SIMILARITY.
 const MAX_SIMILARITY = 0.7
 
