@@ -4,6 +4,7 @@
  * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
  */
 import { parseArgs } from 'node:util'
+import { DrizzleQueryError } from 'drizzle-orm'
 import { deleteapplication, listapplications } from './commands/applications.ts'
 import { cleartokens } from './commands/cleartokens.ts'
 import type { Command } from './commands/command.ts'
@@ -62,10 +63,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** What the person running the command reads: drizzle's `Failed query: <SQL and its parameters>` is replaced by its cause. */
+function describe(error: unknown): unknown {
+  let current = error
+  while (current instanceof DrizzleQueryError && current.cause instanceof Error) current = current.cause
+  return current instanceof Error ? current.message : current
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
+    console.error(describe(error))
     process.exit(1)
   },
 )
