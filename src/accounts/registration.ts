@@ -7,6 +7,7 @@
 import type { Db } from '../db/client.ts'
 import type { User } from '../db/schema.ts'
 import { fieldErrors, MESSAGES, readCharField } from './fields.ts'
+import { passwordProblems } from './password-rules.ts'
 import { isUsernameTaken, isValidUsername, normalizeUsername, USERNAME_MAX_LENGTH } from './usernames.ts'
 import { createUser } from './users.ts'
 
@@ -66,6 +67,10 @@ export async function registerUser(db: Db, input: Record<string, unknown>): Prom
     else if (await isUsernameTaken(db, username)) found.username.push(MESSAGES.usernameTaken)
   }
   if (email && found.email.length === 0 && !isValidEmail(email)) found.email.push(MESSAGES.email)
+  // Django's password validators, as the CLI applies them (DRF's tutorial serializer does not).
+  if (password && found.password.length === 0) {
+    found.password.push(...passwordProblems(password, { username: username ?? '', email }))
+  }
 
   const errors = fieldErrors(found)
   if (errors || !username || password === undefined) return { ok: false, errors: errors ?? {} }

@@ -47,7 +47,10 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
     const { key } = await userWithKey()
     const authorization = `Token ${key}`
     expect((await api('/api/users/', { authorization })).status).toBe(200)
-    const created = await api('/api/users/', { authorization, json: { username: `bykey${Date.now()}`, password: 'p' } })
+    const created = await api('/api/users/', {
+      authorization,
+      json: { username: `bykey${Date.now()}`, password: 'plaid kettle orbit 42' },
+    })
     expect(created.status).toBe(201)
   })
 
