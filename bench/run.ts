@@ -21,7 +21,7 @@ import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
-import { createApiKey } from '../src/tokens/api-keys.ts'
+import { issueApiKey } from '../src/tokens/api-keys.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
 import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
 import {
@@ -84,8 +84,7 @@ async function seed(db: Db, server: Server): Promise<Seeded> {
   })
   const kv = await server.mf.getKVNamespace('TOKEN_CACHE')
   const tokens = keyedTokenFormat(BENCH_SECRETS.SECRET_KEY)
-  const apiKey = await createApiKey(standaloneTokenStore(db, kv as unknown as KVNamespace, tokens), user.id)
-  if (apiKey === null) throw new Error('seeding: the bench user already has a Token key')
+  const { key: apiKey } = await issueApiKey(standaloneTokenStore(db, kv as unknown as KVNamespace, tokens), user.id)
   // The row-2/3 token goes through the real token endpoint, so it is in D1 and KV.
   const response = await fetch(new URL('/o/token/', server.url), {
     method: 'POST',

@@ -3,7 +3,8 @@
  * 1. `.dev.vars` (git-ignored): each secret it lacks is generated and appended (SECRET_KEY, and
  *    OIDC_SIGNING_KEYS with an RS256 and an ES256 key);
  * 2. D1 migrations applied to the local database;
- * 3. demo superuser + password application created once, credentials and a curl printed;
+ * 3. demo superuser, password-grant and client-credentials applications created once, their
+ *    credentials and curls printed (and, when they exist, how to recover lost ones);
  * 4. Swagger UI's files copied into the `[assets]` directory (scripts/docs-assets.ts);
  * 5. `wrangler dev` with the given arguments.
  * Safe to run again: every step skips what is already there.
@@ -11,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { openDatabase } from '../src/cli/database.ts'
-import { seedDemo } from '../src/cli/demo.ts'
+import { DEMO_USERNAME, seedDemo } from '../src/cli/demo.ts'
 import { randomString } from '../src/crypto/random.ts'
 import { generateSigningKeySet } from '../src/crypto/signing-keys.ts'
 import { copyDocsAssets } from './docs-assets.ts'
@@ -56,23 +57,38 @@ const database = await openDatabase({ remote: false })
 const demo = await seedDemo(database.db)
 await database.close()
 
+const base = `http://localhost:${port()}`
+// Lost demo credentials: only digests are stored, so a new password or secret replaces the old one.
+const RECOVER = `Lost a demo credential? Only its digest is stored, so make a new one:
+  password:        npm run manage -- changepassword ${DEMO_USERNAME}
+  an app's secret: npm run manage -- deleteapplication <client_id>, then npm run dev again re-creates it`
 if (demo) {
-  const base = `http://localhost:${port()}`
+  const unchanged = '(unchanged: printed when it was created)'
+  const password = demo.password ?? '<password>'
+  const secret = demo.clientSecret ?? '<client_secret>'
   console.log(`
-Demo data created (shown once; the password and secret are stored only as hashes):
+Demo data created (shown once; passwords and secrets are stored only as digests):
   username:      ${demo.username}
-  password:      ${demo.password}
-  client_id:     ${demo.clientId}
-  client_secret: ${demo.clientSecret}
+  password:      ${demo.password ?? unchanged}
+  password-grant application:
+    client_id:     ${demo.clientId}
+    client_secret: ${demo.clientSecret ?? unchanged}
+  client-credentials application (acts for itself, no user):
+    client_id:     ${demo.serviceClientId}
+    client_secret: ${demo.serviceClientSecret ?? unchanged}
 
-Get a token, then call the API:
-  curl -X POST ${base}/o/token/ \\
-    -H 'Content-Type: application/x-www-form-urlencoded' \\
-    -d 'grant_type=password&username=${demo.username}&password=${encodeURIComponent(demo.password)}&client_id=${demo.clientId}&client_secret=${demo.clientSecret}'
+Get a token (add &scope=read for one that may only read), then call the API:
+  curl -X POST ${base}/o/token/ -u '${demo.clientId}:${secret}' \\
+    -d 'grant_type=password&username=${demo.username}&password=${encodeURIComponent(password)}'
   curl ${base}/api/hello -H 'Authorization: Bearer <access_token>'
+A token for the client itself (no user: /api/hello yes, /api/users/ no):
+  curl -X POST ${base}/o/token/ -u '${demo.serviceClientId}:${demo.serviceClientSecret ?? '<client_secret>'}' \\
+    -d 'grant_type=client_credentials'
+
+${RECOVER}
 `)
 } else {
-  console.log('Demo data already exists (its credentials were printed when it was created).')
+  console.log(`Demo data already exists (its credentials were printed when it was created).\n${RECOVER}`)
 }
 
 copyDocsAssets()

@@ -2,10 +2,11 @@
  * @module
  * DRF's `obtain_auth_token` (served at DRF's `/api-token-auth/`): username + password → the
  * user's API key (src/tokens/api-keys.ts). Keys are stored only as digests, so an existing key
- * cannot be shown again: obtaining one replaces the old key.
+ * cannot be shown again: each login issues a new key beside the user's others (one per device,
+ * as django-rest-knox), where DRF would return the one key it keeps in plaintext.
  */
 import type { LoginGate } from '../lib/rate-limit.ts'
-import { replaceApiKey } from '../tokens/api-keys.ts'
+import { issueApiKey } from '../tokens/api-keys.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { fieldErrors, readCharField } from './fields.ts'
 import { logIn } from './login.ts'
@@ -38,5 +39,5 @@ export async function obtainApiKey(
   const outcome = await logIn(store.db, gate, username, password)
   if (!outcome.ok && outcome.limited) return { ok: false, retryAfter: outcome.retryAfter }
   if (!outcome.ok) return { ok: false, errors: { non_field_errors: [UNABLE_TO_LOG_IN] } }
-  return { ok: true, key: await replaceApiKey(store, outcome.user.id) }
+  return { ok: true, key: (await issueApiKey(store, outcome.user.id)).key }
 }

@@ -7,11 +7,12 @@
 import type { Db } from '../db/client.ts'
 import type { User } from '../db/schema.ts'
 import { fieldErrors, MESSAGES, readCharField } from './fields.ts'
+import { passwordProblems } from './password-rules.ts'
 import { isUsernameTaken, isValidUsername, normalizeUsername, USERNAME_MAX_LENGTH } from './usernames.ts'
 import { createUser } from './users.ts'
 
 // django.contrib.auth.models.AbstractUser: email (EmailField) max_length=254, password 128.
-const EMAIL_MAX = 254
+export const EMAIL_MAX = 254
 const PASSWORD_MAX = 128
 // django.core.validators.EmailValidator: dot-atom user part, then a hostname whose last label
 // is 2-63 characters not ending in "-", or the allowlisted "localhost".
@@ -21,7 +22,8 @@ const EMAIL_DOMAIN_ALLOWLIST = ['localhost']
 
 export type Registration = { ok: true; user: User } | { ok: false; errors: Record<string, string[]> }
 
-function isValidEmail(email: string): boolean {
+/** Django's EmailValidator (also the CLI's, src/cli/commands/accounts.ts). */
+export function isValidEmail(email: string): boolean {
   const at = email.lastIndexOf('@')
   if (at < 1) return false
   const user = email.slice(0, at)
@@ -65,6 +67,10 @@ export async function registerUser(db: Db, input: Record<string, unknown>): Prom
     else if (await isUsernameTaken(db, username)) found.username.push(MESSAGES.usernameTaken)
   }
   if (email && found.email.length === 0 && !isValidEmail(email)) found.email.push(MESSAGES.email)
+  // Django's password validators, as the CLI applies them (DRF's tutorial serializer does not).
+  if (password && found.password.length === 0) {
+    found.password.push(...passwordProblems(password, { username: username ?? '', email }))
+  }
 
   const errors = fieldErrors(found)
   if (errors || !username || password === undefined) return { ok: false, errors: errors ?? {} }

@@ -40,7 +40,10 @@ const UserPageSchema = z
 const filter = (description: string) => z.string().optional().openapi({ description })
 
 const UserListQuerySchema = z.object({
-  page: z.string().optional().openapi({ description: 'A page number (1-based) or `last`', example: '2' }),
+  page: z.string().optional().openapi({
+    description: 'A page number (1-based) or `last`; past the last page: 404 "Invalid page."',
+    example: '1',
+  }),
   email: filter('Exact email; empty means no filter'),
   username: filter('Exact username; empty means no filter'),
 })

@@ -52,16 +52,19 @@ const token: Scheme = {
 }
 
 /** Lower-cased scheme name (RFC 7235 §2.1: case-insensitive) → how it is checked. */
-const SCHEMES: Record<string, Scheme> = { bearer, token }
+const SCHEMES = { bearer, token } satisfies Record<string, Scheme>
+
+type SchemeName = keyof typeof SCHEMES
+const EVERY_SCHEME: readonly SchemeName[] = ['bearer', 'token']
 
 /**
  * RFC 7235 §4.1: a 401 names every scheme the API accepts. The refusing scheme's challenge
  * (with its error code) comes first; the others follow as further header lines.
  */
-function challengeEveryScheme(c: Context<ApiEnv>, response: Response): Response {
+function challengeEveryScheme(c: Context<ApiEnv>, response: Response, accepted: readonly SchemeName[]): Response {
   if (response.status !== 401) return response
   const sent = response.headers.get('WWW-Authenticate') ?? ''
-  for (const scheme of Object.values(SCHEMES)) {
+  for (const scheme of accepted.map((name) => SCHEMES[name])) {
     const challenge = scheme.challenge(c)
     const name = challenge.split(' ')[0].toLowerCase()
     if (!sent.toLowerCase().startsWith(name)) response.headers.append('WWW-Authenticate', challenge)
@@ -69,23 +72,29 @@ function challengeEveryScheme(c: Context<ApiEnv>, response: Response): Response 
   return response
 }
 
-/** Sets `c.var.auth` (ApiEnv): only the routes behind it can read the caller. */
-export function authenticate(): MiddlewareHandler<ApiEnv> {
+/**
+ * Sets `c.var.auth` (ApiEnv): only the routes behind it can read the caller. `accepted` narrows
+ * the schemes as a DRF view's authentication_classes do: any other scheme counts as none.
+ */
+export function authenticate(accepted: readonly SchemeName[] = EVERY_SCHEME): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const refused = await identify(c)
-    if (refused) return challengeEveryScheme(c, refused)
+    const refused = await identify(c, accepted)
+    if (refused) return challengeEveryScheme(c, refused, accepted)
     await next()
   }
 }
 
 /** Sets `c.var.auth`, or returns the response refusing the request. */
-async function identify(c: Context<ApiEnv>): Promise<Response | undefined> {
+async function identify(c: Context<ApiEnv>, accepted: readonly SchemeName[]): Promise<Response | undefined> {
+  // Without Bearer, the bare challenge is DRF's `Token`.
+  const notProvided = () =>
+    accepted.includes('bearer') ? notAuthenticated(c) : tokenAuthFailed(c, MESSAGES.notProvided)
   const parsed = parseAuthorization(c.req.header('Authorization'))
-  if (!parsed) return notAuthenticated(c)
-  const name = parsed.scheme
+  if (!parsed) return notProvided()
+  const name = parsed.scheme as SchemeName
   // DRF: a scheme no authenticator claims means no credentials were given.
-  const scheme = Object.hasOwn(SCHEMES, name) ? SCHEMES[name] : undefined
-  if (!scheme) return notAuthenticated(c)
+  const scheme = Object.hasOwn(SCHEMES, name) && accepted.includes(name) ? SCHEMES[name] : undefined
+  if (!scheme) return notProvided()
   const problem = credentialsProblem(parsed.credentials)
   if (problem) return scheme.malformed(c, problem)
   if (await sendsTokenTwice(c)) return malformedBearer(c, MESSAGES.severalMethods)

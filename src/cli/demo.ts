@@ -1,25 +1,41 @@
 /**
  * @module
- * Demo data for local development: a superuser and a confidential password-grant
- * application, created once. Their secrets are printed at creation and never again.
+ * Demo data for local development: a superuser, a confidential password-grant application and a
+ * confidential client-credentials application (a client acting for itself, as the README's
+ * client_credentials example needs), each created once. Their secrets are printed at creation
+ * and never again: only digests are stored. A lost one is recovered by `changepassword admin`,
+ * or by deleting the application (`deleteapplication`) so the next `npm run dev` makes it anew.
  */
 import { eq } from 'drizzle-orm'
 import { createUser, findUserByUsername } from '../accounts/users.ts'
 import { randomString } from '../crypto/random.ts'
 import type { Db } from '../db/client.ts'
 import { applications } from '../db/schema.ts'
-import { createApplication } from '../oauth/applications.ts'
+import { type ApplicationGrant, createApplication } from '../oauth/applications.ts'
 
-const DEMO_USERNAME = 'admin'
-const DEMO_APPLICATION = 'Demo password app'
+export const DEMO_USERNAME = 'admin'
+const DEMO_APPLICATIONS = {
+  password: { name: 'Demo password app', grant: 'password' },
+  service: { name: 'Demo client-credentials app', grant: 'client-credentials' },
+} as const satisfies Record<string, { name: string; grant: ApplicationGrant }>
 
-export type DemoCredentials = { username: string; password: string; clientId: string; clientSecret: string }
+/** What was printed once; null: it existed before (printed when it was created). */
+export type DemoCredentials = {
+  username: string
+  password: string | null
+  clientId: string
+  clientSecret: string | null
+  serviceClientId: string
+  serviceClientSecret: string | null
+}
 
-/** Creates whatever demo data is missing; returns the new credentials, or null when all existed. */
+/** Creates whatever demo data is missing; returns every credential (null where it existed before), or null when all existed. */
 export async function seedDemo(db: Db): Promise<DemoCredentials | null> {
   const existingUser = await findUserByUsername(db, DEMO_USERNAME)
-  const existingApp = await db.select().from(applications).where(eq(applications.name, DEMO_APPLICATION)).get()
-  if (existingUser && existingApp) return null
+  const find = (name: string) => db.select().from(applications).where(eq(applications.name, name)).get()
+  const existingPasswordApp = await find(DEMO_APPLICATIONS.password.name)
+  const existingServiceApp = await find(DEMO_APPLICATIONS.service.name)
+  if (existingUser && existingPasswordApp && existingServiceApp) return null
 
   const password = randomString(20)
   const user =
@@ -31,19 +47,16 @@ export async function seedDemo(db: Db): Promise<DemoCredentials | null> {
       isStaff: true,
       isSuperuser: true,
     }))
-  const created = existingApp
-    ? null
-    : await createApplication(db, {
-        name: DEMO_APPLICATION,
-        clientType: 'confidential',
-        grantTypes: ['password'],
-        userId: user.id,
-      })
-  const unchanged = '(unchanged: printed when it was created)'
+  const create = ({ name, grant }: { name: string; grant: ApplicationGrant }) =>
+    createApplication(db, { name, clientType: 'confidential', grantTypes: [grant], userId: user.id })
+  const passwordApp = existingPasswordApp ? null : await create(DEMO_APPLICATIONS.password)
+  const serviceApp = existingServiceApp ? null : await create(DEMO_APPLICATIONS.service)
   return {
     username: DEMO_USERNAME,
-    password: existingUser ? unchanged : password,
-    clientId: (created ?? existingApp)?.clientId ?? '',
-    clientSecret: created?.clientSecret ?? unchanged,
+    password: existingUser ? null : password,
+    clientId: (passwordApp ?? existingPasswordApp)?.clientId ?? '',
+    clientSecret: passwordApp?.clientSecret ?? null,
+    serviceClientId: (serviceApp ?? existingServiceApp)?.clientId ?? '',
+    serviceClientSecret: serviceApp?.clientSecret ?? null,
   }
 }

@@ -4,25 +4,33 @@
  * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
  */
 import { parseArgs } from 'node:util'
+import { DrizzleQueryError } from 'drizzle-orm'
+import { deleteapplication, listapplications } from './commands/applications.ts'
 import { cleartokens } from './commands/cleartokens.ts'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
-import { createsuperuser } from './commands/createsuperuser.ts'
-import { drf_create_token } from './commands/drf_create_token.ts'
+import { createsuperuser, createuser } from './commands/createsuperuser.ts'
+import { drf_create_token, listapikeys, revokeapikey } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
-import { activateuser, changepassword, deactivateuser, deleteuser } from './commands/user-state.ts'
+import { activateuser, changepassword, deactivateuser, deleteuser, revoketokens } from './commands/user-state.ts'
 import { openDatabase } from './database.ts'
 
 const COMMANDS: Record<string, Command> = {
   createsuperuser,
+  createuser,
   createapplication,
+  listapplications,
+  deleteapplication,
   'generate-signing-key': generateSigningKey,
   drf_create_token,
+  listapikeys,
+  revokeapikey,
   cleartokens,
   changepassword,
   deactivateuser,
   activateuser,
   deleteuser,
+  revoketokens,
 }
 
 function usage(): string {
@@ -55,10 +63,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** What the person running the command reads: drizzle's `Failed query: <SQL and its parameters>` is replaced by its cause. */
+function describe(error: unknown): unknown {
+  let current = error
+  while (current instanceof DrizzleQueryError && current.cause instanceof Error) current = current.cause
+  return current instanceof Error ? current.message : current
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
+    console.error(describe(error))
     process.exit(1)
   },
 )

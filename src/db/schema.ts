@@ -202,15 +202,24 @@ export const authorizationCodes = sqliteTable(
 )
 
 /**
- * API keys: DRF's `Token` model (`rest_framework.authtoken`), one per user, stored as a SHA-256
- * digest. Called API keys in code; clients still see DRF's names (src/auth/authenticate.ts).
+ * API keys: DRF's `Token` model (`rest_framework.authtoken`), stored as a SHA-256 digest. A user
+ * may hold several (one per device, as django-rest-knox), up to MAX_API_KEYS_PER_USER
+ * (src/tokens/api-keys.ts). Called API keys in code; clients still see DRF's names (src/auth/authenticate.ts).
  */
-export const apiKeys = sqliteTable('api_keys', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  keyHash: text('key_hash').notNull().unique(),
-  userId: integer('user_id')
-    .notNull()
-    .unique()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  createdAt: createdAt(),
-})
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    keyHash: text('key_hash').notNull().unique(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /**
+     * The key's first characters, shown so its holder can tell which key a listing names (as
+     * knox's token_key). Null for keys made before keys had prefixes: only their digest exists.
+     */
+    prefix: text('prefix'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_keys_user_idx').on(t.userId, t.id)],
+)

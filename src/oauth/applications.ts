@@ -11,7 +11,7 @@ import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { type Application, type ApplicationGrant, applications } from '../db/schema.ts'
+import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 
@@ -121,10 +121,31 @@ export async function updateOwnApplication(
 export async function deleteOwnApplication(store: TokenStore, userId: number, id: number): Promise<boolean> {
   const application = await findOwnApplication(store.db, userId, id)
   if (!application) return false
-  await revokeApplicationTokens(store, application.id)
-  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
-  await store.db.delete(applications).where(eq(applications.id, application.id))
+  await deleteApplication(store, application.id)
   return true
+}
+
+/** Deletes an application, whoever owns it (`manage deleteapplication`), after revoking its tokens (KV purged). */
+export async function deleteApplication(store: TokenStore, id: number): Promise<void> {
+  await revokeApplicationTokens(store, id)
+  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
+  await store.db.delete(applications).where(eq(applications.id, id))
+}
+
+/** Every application with its owner's username (`manage listapplications`), oldest first. */
+export async function listApplications(db: Db) {
+  return db
+    .select({
+      id: applications.id,
+      clientId: applications.clientId,
+      name: applications.name,
+      clientType: applications.clientType,
+      grantTypes: applications.grantTypes,
+      owner: users.username,
+    })
+    .from(applications)
+    .leftJoin(users, eq(users.id, applications.userId))
+    .orderBy(applications.id)
 }
 
 /** A new secret for an owned confidential application, shown once; null when not found or public. */

@@ -1,12 +1,12 @@
 /**
  * @module
- * API keys: DRF's `Token` keys (`rest_framework.authtoken`), one per user, unscoped, without
- * expiry. Called API keys everywhere in code (table `api_keys`); clients still use DRF's public
- * names: the `Authorization: Token <key>` scheme (src/auth/authenticate.ts), `POST
+ * API keys: DRF's `Token` keys (`rest_framework.authtoken`), unscoped, without expiry; a user
+ * may hold several, one per device (as django-rest-knox), each revocable on its own. Called API
+ * keys everywhere in code (table `api_keys`); clients still use DRF's public names: the `Authorization: Token <key>` scheme (src/auth/authenticate.ts), `POST
  * /api-token-auth/` (src/accounts/api-keys.ts) and `manage drf_create_token`. D1 holds digests
  * only; lookups go through the same cache tiers (./cache.ts) as access tokens.
  */
-import { eq, sql } from 'drizzle-orm'
+import { and, desc, eq, ne, notInArray } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedApiKey, mintApiKey } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
@@ -58,45 +58,100 @@ function apiKeyQuery(db: Db, digest: string) {
 }
 
 /**
- * Gives the user a new key, replacing any old one (DRF's `drf_create_token -r`). The old key
- * stops working at once where this runs: its D1 row is replaced first, then its cache entries
- * purged (other locations see the KV purge within KV's propagation delay, about 60 s).
+ * How many keys one user may hold. Issuing one more revokes the oldest, so a login loop cannot
+ * fill the table, while a login on a new device always succeeds (knox refuses instead).
  */
-export async function replaceApiKey(store: TokenStore, userId: number): Promise<string> {
-  const key = mintApiKey()
-  const digest = await sha256Hex(key)
-  // One batch is one transaction: the digest read is the one the upsert replaces.
-  const [previous] = await store.db.batch([
-    userApiKeyDigests(store.db, userId),
-    store.db
-      .insert(apiKeys)
-      .values({ keyHash: digest, userId })
-      .onConflictDoUpdate({ target: apiKeys.userId, set: { keyHash: digest, createdAt: sql`(unixepoch())` } }),
-  ])
-  await forgetApiKeys(store, previous)
-  return key
+export const MAX_API_KEYS_PER_USER = 50
+
+// Shown in listings (as knox's token_key): 8 of the key's 40 hex characters, leaving 128 secret bits.
+const PREFIX_LENGTH = 8
+
+export type IssuedApiKey = { key: string; id: number; prefix: string }
+export type ApiKeyListing = { id: number; prefix: string | null; created: Date }
+
+/**
+ * Issues the user a new key beside their others (one per device). In the same D1 transaction,
+ * keys beyond MAX_API_KEYS_PER_USER (the oldest) are deleted; their cache entries are then purged.
+ */
+export async function issueApiKey(store: TokenStore, userId: number): Promise<IssuedApiKey> {
+  return insertApiKey(store, userId, false)
 }
 
-/** A first key for the user, or null when they already have one (only its digest is kept, so it cannot be shown). */
-export async function createApiKey(store: TokenStore, userId: number): Promise<string | null> {
+/**
+ * Revokes every key of the user and issues one (DRF's `drf_create_token -r`), in one D1
+ * transaction, so no key issued meanwhile survives; the old keys' cache entries are then purged.
+ */
+export async function replaceApiKeys(store: TokenStore, userId: number): Promise<IssuedApiKey> {
+  return insertApiKey(store, userId, true)
+}
+
+async function insertApiKey(store: TokenStore, userId: number, replace: boolean): Promise<IssuedApiKey> {
   const key = mintApiKey()
-  const inserted = await store.db
-    .insert(apiKeys)
-    .values({ keyHash: await sha256Hex(key), userId })
-    .onConflictDoNothing({ target: apiKeys.userId })
-    .returning({ id: apiKeys.id })
-  return inserted.length > 0 ? key : null
+  const digest = await sha256Hex(key)
+  const prefix = key.slice(0, PREFIX_LENGTH)
+  const newest = store.db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(eq(apiKeys.userId, userId))
+    .orderBy(desc(apiKeys.id))
+    .limit(MAX_API_KEYS_PER_USER)
+  const [inserted, removed] = await store.db.batch([
+    store.db.insert(apiKeys).values({ keyHash: digest, userId, prefix }).returning({ id: apiKeys.id }),
+    store.db
+      .delete(apiKeys)
+      .where(and(eq(apiKeys.userId, userId), replace ? ne(apiKeys.keyHash, digest) : notInArray(apiKeys.id, newest)))
+      .returning({ keyHash: apiKeys.keyHash }),
+  ])
+  await forgetApiKeys(store, removed)
+  return { key, id: inserted[0].id, prefix }
+}
+
+/** The user's keys, newest first: never their digests. */
+export async function listApiKeys(db: Db, userId: number): Promise<ApiKeyListing[]> {
+  return db
+    .select({ id: apiKeys.id, prefix: apiKeys.prefix, created: apiKeys.createdAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.userId, userId))
+    .orderBy(desc(apiKeys.id))
+}
+
+/** Revokes one of the user's keys (D1, then every cache tier); false when the user has no such key. */
+export async function revokeApiKey(store: TokenStore, userId: number, id: number): Promise<boolean> {
+  const removed = await store.db
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)))
+    .returning({ keyHash: apiKeys.keyHash })
+  await forgetApiKeys(store, removed)
+  return removed.length > 0
+}
+
+/** Revokes the key itself (the one a request presented); false when it is not a known key. */
+export async function revokePresentedApiKey(store: TokenStore, key: string): Promise<boolean> {
+  if (!isWellFormedApiKey(key)) return false
+  const removed = await store.db
+    .delete(apiKeys)
+    .where(eq(apiKeys.keyHash, await sha256Hex(key)))
+    .returning({ keyHash: apiKeys.keyHash })
+  await forgetApiKeys(store, removed)
+  return removed.length > 0
+}
+
+/** Revokes every key of the user; returns how many there were. */
+export async function revokeAllApiKeys(store: TokenStore, userId: number): Promise<number> {
+  const removed = await deleteUserApiKeys(store.db, userId)
+  await forgetApiKeys(store, removed)
+  return removed.length
 }
 
 // For the user-wide revocations of ./store.ts, which batch these with their own statements.
 
-/** The digest of the user's key (none or one row), as a batch item. */
+/** The digests of the user's keys, as a batch item. */
 export function userApiKeyDigests(db: Db, userId: number) {
   return db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.userId, userId))
 }
 
-/** Deletes the user's key, returning its digest, as a batch item. */
-export function deleteUserApiKey(db: Db, userId: number) {
+/** Deletes the user's keys, returning their digests, as a batch item. */
+export function deleteUserApiKeys(db: Db, userId: number) {
   return db.delete(apiKeys).where(eq(apiKeys.userId, userId)).returning({ keyHash: apiKeys.keyHash })
 }
 

@@ -14,7 +14,7 @@ import type { Db } from '../db/client.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
-import { deleteUserApiKey, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
+import { deleteUserApiKeys, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
 import type { AuthContext } from './auth-context.ts'
 import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cache.ts'
 
@@ -476,12 +476,12 @@ export async function forgetDeletedUserTokens(
 
 /**
  * Revokes every OAuth token of the user (access tokens deleted, refresh tokens retired) and
- * their API key, in one D1 transaction with `change` (a password change), then purges them
- * from every cache tier: whoever knew the old password and minted a credential loses it.
+ * their API keys, in one D1 transaction with `change` when given (a password change), then
+ * purges them from every cache tier: whoever knew the old password and minted a credential
+ * loses it. Without `change`: `manage revoketokens --user`.
  */
-export async function revokeUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
-  const [, , access, keys] = await store.db.batch([
-    change,
+export async function revokeUserTokens(store: TokenStore, userId: number, change?: BatchItem<'sqlite'>): Promise<void> {
+  const revocations = [
     store.db
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
@@ -490,8 +490,14 @@ export async function revokeUserTokens(store: TokenStore, userId: number, change
       .delete(accessTokens)
       .where(eq(accessTokens.userId, userId))
       .returning({ tokenHash: accessTokens.tokenHash }),
-    deleteUserApiKey(store.db, userId),
-  ])
+    deleteUserApiKeys(store.db, userId),
+  ] as const
+  if (change) {
+    const [, , access, keys] = await store.db.batch([change, ...revocations])
+    await purgeUserCache(store, access, keys)
+    return
+  }
+  const [, access, keys] = await store.db.batch(revocations)
   await purgeUserCache(store, access, keys)
 }
 

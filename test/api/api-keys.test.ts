@@ -3,15 +3,21 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { apiKeys, users } from '../../src/db/schema.ts'
-import { createApiKey, replaceApiKey } from '../../src/tokens/api-keys.ts'
+import {
+  issueApiKey,
+  listApiKeys,
+  MAX_API_KEYS_PER_USER,
+  replaceApiKeys,
+  revokeAllApiKeys,
+  revokeApiKey,
+} from '../../src/tokens/api-keys.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../../src/tokens/cache.ts'
 import { d1QueryCount } from '../counting.ts'
 import { api, db, fetchWorker, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
 
 async function userWithKey() {
   const user = await makeUser()
-  const key = await createApiKey(testStore(), user.id)
-  if (!key) throw new Error('expected a new key')
+  const { key } = await issueApiKey(testStore(), user.id)
   return { user, key }
 }
 
@@ -41,7 +47,10 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
     const { key } = await userWithKey()
     const authorization = `Token ${key}`
     expect((await api('/api/users/', { authorization })).status).toBe(200)
-    const created = await api('/api/users/', { authorization, json: { username: `bykey${Date.now()}`, password: 'p' } })
+    const created = await api('/api/users/', {
+      authorization,
+      json: { username: `bykey${Date.now()}`, password: 'plaid kettle orbit 42' },
+    })
     expect(created.status).toBe(201)
   })
 
@@ -117,22 +126,64 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
     expect(d1QueryCount() - before).toBe(0)
   })
 
-  it('regenerating (drf_create_token -r) invalidates the old key at once, even when it was cached', async () => {
+  it('regenerating (drf_create_token -r) invalidates every old key at once, even when cached, and issues one', async () => {
     const { user, key: oldKey } = await userWithKey()
+    const { key: otherKey } = await issueApiKey(testStore(), user.id)
     expect((await helloSettled(`Token ${oldKey}`)).status).toBe(200)
     expect(await env.TOKEN_CACHE.get(`ak:${await sha256Hex(oldKey)}`)).not.toBeNull()
-    const newKey = await replaceApiKey(testStore(), user.id)
+    const { key: newKey } = await replaceApiKeys(testStore(), user.id)
     expect(newKey).not.toBe(oldKey)
     expect(await env.TOKEN_CACHE.get(`ak:${await sha256Hex(oldKey)}`)).toBeNull()
-    const old = await api('/api/hello', { authorization: `Token ${oldKey}` })
-    expect(old.status).toBe(401)
-    expect(await old.json()).toEqual({ detail: 'Invalid token.' })
+    for (const revoked of [oldKey, otherKey]) {
+      const old = await api('/api/hello', { authorization: `Token ${revoked}` })
+      expect(old.status).toBe(401)
+      expect(await old.json()).toEqual({ detail: 'Invalid token.' })
+    }
     expect((await api('/api/hello', { authorization: `Token ${newKey}` })).status).toBe(200)
+    expect(await listApiKeys(db, user.id)).toHaveLength(1)
   })
 
-  it('one key per user: creating a second one without regenerating gives nothing', async () => {
-    const { user } = await userWithKey()
-    expect(await createApiKey(testStore(), user.id)).toBeNull()
+  it('several keys per user (one per device): each works, is listed by id and prefix (never its digest), and is revoked on its own', async () => {
+    const { user, key: first } = await userWithKey()
+    const second = await issueApiKey(testStore(), user.id)
+    expect(second.prefix).toBe(second.key.slice(0, 8))
+    for (const key of [first, second.key]) {
+      expect((await helloSettled(`Token ${key}`)).status).toBe(200)
+    }
+    const listed = await listApiKeys(db, user.id)
+    expect(listed.map((key) => key.prefix)).toEqual([second.prefix, first.slice(0, 8)])
+    expect(listed[0]).toEqual({ id: second.id, prefix: second.prefix, created: expect.any(Date) })
+    expect(JSON.stringify(listed)).not.toContain(await sha256Hex(first))
+    // Another user's id is not theirs to revoke.
+    const other = await makeUser()
+    expect(await revokeApiKey(testStore(), other.id, second.id)).toBe(false)
+    expect(await revokeApiKey(testStore(), user.id, second.id)).toBe(true)
+    expect(await env.TOKEN_CACHE.get(`ak:${await sha256Hex(second.key)}`)).toBeNull()
+    expect((await api('/api/hello', { authorization: `Token ${second.key}` })).status).toBe(401)
+    expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(200)
+    expect(await revokeApiKey(testStore(), user.id, second.id)).toBe(false)
+    expect(await revokeAllApiKeys(testStore(), user.id)).toBe(1)
+    expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(401)
+    expect(await listApiKeys(db, user.id)).toEqual([])
+  })
+
+  it(`at most ${MAX_API_KEYS_PER_USER} keys per user: one more revokes the oldest, even when cached`, async () => {
+    const { user, key: oldest } = await userWithKey()
+    expect((await helloSettled(`Token ${oldest}`)).status).toBe(200)
+    const { key: second } = await issueApiKey(testStore(), user.id)
+    // Filled straight in D1 up to the cap: the cap counts rows, whatever made them.
+    const filler = Array.from({ length: MAX_API_KEYS_PER_USER - 2 }, (_, i) => ({
+      keyHash: `filler-${user.id}-${i}`,
+      userId: user.id,
+    }))
+    await db.insert(apiKeys).values(filler)
+    expect(await listApiKeys(db, user.id)).toHaveLength(MAX_API_KEYS_PER_USER)
+    const { key: newest } = await issueApiKey(testStore(), user.id)
+    expect(await listApiKeys(db, user.id)).toHaveLength(MAX_API_KEYS_PER_USER)
+    expect(await env.TOKEN_CACHE.get(`ak:${await sha256Hex(oldest)}`)).toBeNull()
+    expect((await api('/api/hello', { authorization: `Token ${oldest}` })).status).toBe(401)
+    expect((await api('/api/hello', { authorization: `Token ${second}` })).status).toBe(200)
+    expect((await api('/api/hello', { authorization: `Token ${newest}` })).status).toBe(200)
   })
 
   it('Bearer is still accepted next to Token', async () => {
@@ -152,7 +203,7 @@ describe('POST /api-token-auth/ (DRF obtain_auth_token)', () => {
     expect((await api('/api/hello', { authorization: `Token ${token}` })).status).toBe(200)
   })
 
-  it('accepts JSON; a second call replaces the key (only digests are stored) and the first stops working', async () => {
+  it('accepts JSON; a second call (another device) issues a second key and the first keeps working', async () => {
     const user = await makeUser()
     const obtain = async () =>
       (
@@ -163,8 +214,9 @@ describe('POST /api-token-auth/ (DRF obtain_auth_token)', () => {
     const first = await obtain()
     const second = await obtain()
     expect(second).not.toBe(first)
-    expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(401)
+    expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(200)
     expect((await api('/api/hello', { authorization: `Token ${second}` })).status).toBe(200)
+    expect(await listApiKeys(db, user.id)).toHaveLength(2)
   })
 
   it.each([
@@ -201,8 +253,52 @@ describe('POST /api-token-auth/ (DRF obtain_auth_token)', () => {
   it('405 for GET', async () => {
     const response = await api('/api-token-auth/')
     expect(response.status).toBe(405)
-    expect(response.headers.get('Allow')).toBe('POST')
+    expect(response.headers.get('Allow')).toBe('POST, DELETE')
     expect(await response.json()).toEqual({ detail: 'Method "GET" not allowed.' })
+  })
+})
+
+describe('DELETE /api-token-auth/ (log this device out, as knox’s logout)', () => {
+  it('204: the key that authenticates it stops working at once, even when cached; the user’s other keys keep working', async () => {
+    const { user, key } = await userWithKey()
+    const { key: other } = await issueApiKey(testStore(), user.id)
+    expect((await helloSettled(`Token ${key}`)).status).toBe(200)
+    const response = await api('/api-token-auth/', { method: 'DELETE', authorization: `Token ${key}` })
+    expect(response.status).toBe(204)
+    expect(await response.text()).toBe('')
+    expect(await env.TOKEN_CACHE.get(`ak:${await sha256Hex(key)}`)).toBeNull()
+    const after = await api('/api/hello', { authorization: `Token ${key}` })
+    expect(after.status).toBe(401)
+    expect(await after.json()).toEqual({ detail: 'Invalid token.' })
+    expect((await api('/api/hello', { authorization: `Token ${other}` })).status).toBe(200)
+    // The revoked key cannot revoke again.
+    expect((await api('/api-token-auth/', { method: 'DELETE', authorization: `Token ${key}` })).status).toBe(401)
+  })
+
+  it('401 with DRF’s Token challenge without a key, with an unknown key, and for an inactive user', async () => {
+    const none = await api('/api-token-auth/', { method: 'DELETE' })
+    expect(none.status).toBe(401)
+    expect(none.headers.get('WWW-Authenticate')).toBe('Token')
+    expect(await none.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
+    const unknown = await api('/api-token-auth/', { method: 'DELETE', authorization: `Token ${'0'.repeat(40)}` })
+    expect(unknown.status).toBe(401)
+    expect(unknown.headers.get('WWW-Authenticate')).toBe('Token')
+    expect(await unknown.json()).toEqual({ detail: 'Invalid token.' })
+    const { user, key } = await userWithKey()
+    await db.update(users).set({ isActive: false }).where(eq(users.id, user.id))
+    const inactive = await api('/api-token-auth/', { method: 'DELETE', authorization: `Token ${key}` })
+    expect(inactive.status).toBe(401)
+    expect(await inactive.json()).toEqual({ detail: 'User inactive or deleted.' })
+  })
+
+  it('an OAuth2 access token cannot revoke keys: Bearer counts as no credentials (401), nothing revoked', async () => {
+    const { token, user } = await passwordToken('read write')
+    const { key } = await issueApiKey(testStore(), user.id)
+    const response = await api('/api-token-auth/', { method: 'DELETE', authorization: `Bearer ${token}` })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('WWW-Authenticate')).toBe('Token')
+    expect(await response.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
+    expect((await api('/api/hello', { authorization: `Token ${key}` })).status).toBe(200)
   })
 })
 

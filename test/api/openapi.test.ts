@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { DOCS_INIT_PATH, DOCS_PATH, OPENAPI_PATH } from '../../src/docs/openapi.ts'
 import { app } from '../../src/index.ts'
-import { api } from '../helpers.ts'
+import { api, passwordToken } from '../helpers.ts'
 
 type Operation = {
   responses?: Record<string, unknown>
   security?: Record<string, string[]>[]
-  parameters?: { name?: string; in?: string }[]
+  parameters?: { name?: string; in?: string; example?: unknown; schema?: { example?: unknown } }[]
 }
 type Document = {
   openapi: string
@@ -107,6 +107,22 @@ describe('GET /openapi.json', () => {
     }
     const users = doc.paths['/api/users/'].get.security?.flatMap((requirement) => Object.keys(requirement))
     expect(users).toEqual(['oauth2', 'bearer', 'tokenKey'])
+  })
+
+  it('"Try it out" with the documented query examples succeeds on a site with a single user', async () => {
+    const doc = await document()
+    const { token } = await passwordToken('read')
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/') || !item.get) continue
+      const query = new URLSearchParams()
+      for (const parameter of item.get.parameters ?? []) {
+        const example = parameter.example ?? parameter.schema?.example
+        if (parameter.in === 'query' && parameter.name && example !== undefined)
+          query.set(parameter.name, String(example))
+      }
+      const response = await api(`${path}?${query}`, { authorization: `Bearer ${token}` })
+      expect(response.status, `GET ${path}?${query}`).toBe(200)
+    }
   })
 
   it('documents bodies and the DRF error shapes', async () => {

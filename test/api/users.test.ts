@@ -177,7 +177,7 @@ describe('POST /api/users/', () => {
   it('creates a user from a form body; email may be left out', async () => {
     const authorization = await writer()
     const username = unique('form')
-    const response = await api('/api/users/', { authorization, form: { username, password: 'pw' } })
+    const response = await api('/api/users/', { authorization, form: { username, password: 'plaid kettle orbit 42' } })
     expect(response.status).toBe(201)
     expect(await response.json()).toMatchObject({ username, email: '' })
   })
@@ -194,24 +194,40 @@ describe('POST /api/users/', () => {
   })
 
   it.each([
-    ['username missing', { password: 'pw' }, { username: ['This field is required.'] }],
-    ['username blank', { username: '   ', password: 'pw' }, { username: ['This field may not be blank.'] }],
-    ['username null', { username: null, password: 'pw' }, { username: ['This field may not be null.'] }],
-    ['username not a string', { username: ['a'], password: 'pw' }, { username: ['Not a valid string.'] }],
+    ['username missing', { password: 'plaid kettle orbit 42' }, { username: ['This field is required.'] }],
+    [
+      'username blank',
+      { username: '   ', password: 'plaid kettle orbit 42' },
+      { username: ['This field may not be blank.'] },
+    ],
+    [
+      'username null',
+      { username: null, password: 'plaid kettle orbit 42' },
+      { username: ['This field may not be null.'] },
+    ],
+    [
+      'username not a string',
+      { username: ['a'], password: 'plaid kettle orbit 42' },
+      { username: ['Not a valid string.'] },
+    ],
     [
       'username longer than 150',
-      { username: 'a'.repeat(151), password: 'pw' },
+      { username: 'a'.repeat(151), password: 'plaid kettle orbit 42' },
       { username: ['Ensure this field has no more than 150 characters.'] },
     ],
     [
       'username with a space',
-      { username: 'two words', password: 'pw' },
+      { username: 'two words', password: 'plaid kettle orbit 42' },
       { username: ['Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'] },
     ],
-    ['email invalid', { username: 'ok', email: 'a@b', password: 'pw' }, { email: ['Enter a valid email address.'] }],
+    [
+      'email invalid',
+      { username: 'ok', email: 'a@b', password: 'plaid kettle orbit 42' },
+      { email: ['Enter a valid email address.'] },
+    ],
     [
       'email longer than 254',
-      { username: 'ok', email: `${'a'.repeat(250)}@example.com`, password: 'pw' },
+      { username: 'ok', email: `${'a'.repeat(250)}@example.com`, password: 'plaid kettle orbit 42' },
       { email: ['Ensure this field has no more than 254 characters.'] },
     ],
     ['password missing', { username: 'ok' }, { password: ['This field is required.'] }],
@@ -220,6 +236,23 @@ describe('POST /api/users/', () => {
       'password longer than 128',
       { username: 'ok', password: 'p'.repeat(129) },
       { password: ['Ensure this field has no more than 128 characters.'] },
+    ],
+    // Django's default password validators, the same the CLI applies (src/accounts/password-rules.ts).
+    [
+      'password short, common and numeric',
+      { username: 'ok', password: '1234567' },
+      {
+        password: [
+          'This password is too short. It must contain at least 8 characters.',
+          'This password is too common.',
+          'This password is entirely numeric.',
+        ],
+      },
+    ],
+    [
+      'password too similar to the username',
+      { username: 'margarethe', password: 'Margarethe!' },
+      { password: ['The password is too similar to the username.'] },
     ],
     ['empty body', {}, { username: ['This field is required.'], password: ['This field is required.'] }],
   ])('400 when %s', async (_name, json, expected) => {
@@ -232,7 +265,7 @@ describe('POST /api/users/', () => {
   it('accepts letters of any script, digits and @.+-_ in usernames (UnicodeUsernameValidator)', async () => {
     const authorization = await writer()
     const username = `Zoë.${unique('a')}@x+y-z_1`
-    const response = await api('/api/users/', { authorization, json: { username, password: 'pw' } })
+    const response = await api('/api/users/', { authorization, json: { username, password: 'plaid kettle orbit 42' } })
     expect(response.status).toBe(201)
   })
 
@@ -241,7 +274,7 @@ describe('POST /api/users/', () => {
     const existing = await makeUser()
     const response = await api('/api/users/', {
       authorization,
-      json: { username: existing.username, email: 'bad', password: 'pw' },
+      json: { username: existing.username, email: 'bad', password: 'plaid kettle orbit 42' },
     })
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({
@@ -292,7 +325,7 @@ describe('who may call /api/users/ (IsAuthenticated + TokenHasReadWriteScope)', 
     expect((await api('/api/users/', { authorization: `Bearer ${token}` })).status).toBe(200)
     const response = await api('/api/users/', {
       authorization: `Bearer ${token}`,
-      json: { username: unique('x'), password: 'pw' },
+      json: { username: unique('x'), password: 'plaid kettle orbit 42' },
     })
     expect(response.status).toBe(403)
     expect(response.headers.get('WWW-Authenticate')).toBe(
@@ -311,7 +344,7 @@ describe('who may call /api/users/ (IsAuthenticated + TokenHasReadWriteScope)', 
     expect(await response.json()).toEqual(permissionDenied)
     const created = await api('/api/users/', {
       authorization: `Bearer ${token}`,
-      json: { username: unique('w'), password: 'pw' },
+      json: { username: unique('w'), password: 'plaid kettle orbit 42' },
     })
     expect(created.status).toBe(201)
   })

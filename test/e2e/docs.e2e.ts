@@ -35,7 +35,8 @@ const STARTUP_MS = 60_000
 const state = mkdtempSync(join(tmpdir(), 'eot-e2e-'))
 let server: ChildProcess | undefined
 let browser: Browser | undefined
-let demo: DemoCredentials
+// Fresh demo data: every credential was just printed.
+let demo: { [K in keyof DemoCredentials]: NonNullable<DemoCredentials[K]> }
 
 async function waitForServer(): Promise<void> {
   const deadline = Date.now() + STARTUP_MS
@@ -59,8 +60,16 @@ before(async () => {
   const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
   const seeded = await seedDemo(getDb(proxy.env.DB))
   await proxy.dispose()
-  assert.ok(seeded, 'a fresh state directory must get fresh demo data')
-  demo = seeded
+  assert.ok(
+    seeded?.password && seeded.clientSecret && seeded.serviceClientSecret,
+    'a fresh state directory must get fresh demo data',
+  )
+  demo = {
+    ...seeded,
+    password: seeded.password,
+    clientSecret: seeded.clientSecret,
+    serviceClientSecret: seeded.serviceClientSecret,
+  }
   copyDocsAssets()
   server = spawn(
     'npx',

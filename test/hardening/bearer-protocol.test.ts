@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createApiKey } from '../../src/tokens/api-keys.ts'
+import { issueApiKey } from '../../src/tokens/api-keys.ts'
 import { api, form, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
 
 /** One way to send a token (RFC 6750 §3.1), and every scheme challenged. */
@@ -79,7 +79,7 @@ describe('RFC 7235 §4.1: a 401 from /api/build-trigger/ names every scheme it a
 
   it('a valid Token key still triggers the build', async () => {
     const user = await makeUser()
-    const key = await createApiKey(testStore(), user.id)
+    const { key } = await issueApiKey(testStore(), user.id)
     expect((await api('/api/build-trigger/', { method: 'POST', authorization: `Token ${key}` })).status).toBe(200)
   })
 })

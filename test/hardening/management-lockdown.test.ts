@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { applications, users } from '../../src/db/schema.ts'
-import { createApiKey } from '../../src/tokens/api-keys.ts'
+import { issueApiKey } from '../../src/tokens/api-keys.ts'
 import {
   api,
   authorizationCode,
@@ -160,8 +160,7 @@ describe('tokens issued to clients never manage applications', () => {
   it('a DRF Token key cannot manage applications either (staff user included)', async () => {
     const user = await makeUser()
     await db.update(users).set({ isStaff: true }).where(eq(users.id, user.id))
-    const key = await createApiKey(testStore(), user.id)
-    if (!key) throw new Error('expected a key')
+    const { key } = await issueApiKey(testStore(), user.id)
     const victim = await victimApplication(user.id)
     const before = await snapshot(victim.id)
     await attemptEverything(`Token ${key}`, victim.id, null)

@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { activateUser, deactivateUser, deleteUser, setPassword } from '../../src/accounts/user-lifecycle.ts'
-import { replaceApiKey } from '../../src/tokens/api-keys.ts'
+import { replaceApiKeys } from '../../src/tokens/api-keys.ts'
 import {
   cachedInKv,
   fetchWorker,
@@ -39,7 +39,7 @@ async function sessionWorks(cookie: string, username: string): Promise<boolean> 
 /** A user with a used (so cached) access token, a used DRF key and a browser session. */
 async function userWithCredentials() {
   const { user, app, token, refreshToken } = await passwordToken()
-  const key = await replaceApiKey(testStore(), user.id)
+  const key = (await replaceApiKeys(testStore(), user.id)).key
   const bearer = `Bearer ${token}`
   const drf = `Token ${key}`
   for (const authorization of [bearer, drf, bearer, drf]) expect(await hello(authorization)).toBe(200)

@@ -39,7 +39,10 @@ describe('usernames are NFKC-normalised and unique regardless of case', () => {
       `\u1d43${existing.username.slice(1)}`,
       existing.username.toUpperCase(),
     ]) {
-      const response = await api('/api/users/', { authorization, json: { username: variant, password: 'pw' } })
+      const response = await api('/api/users/', {
+        authorization,
+        json: { username: variant, password: 'plaid kettle orbit 42' },
+      })
       expect(response.status, variant).toBe(400)
       expect(await response.json()).toEqual(TAKEN)
     }
@@ -52,7 +55,7 @@ describe('usernames are NFKC-normalised and unique regardless of case', () => {
     const username = unique('fresh')
     const response = await api('/api/users/', {
       authorization,
-      json: { username: fullwidth(username), password: 'pw' },
+      json: { username: fullwidth(username), password: 'plaid kettle orbit 42' },
     })
     expect(response.status).toBe(201)
     expect(await response.json()).toMatchObject({ username })
@@ -64,7 +67,7 @@ describe('usernames are NFKC-normalised and unique regardless of case', () => {
     // U+FDFA expands to 18 characters under NFKC: 9 of them are 162 characters once normalised.
     const response = await api('/api/users/', {
       authorization,
-      json: { username: '\ufdfa'.repeat(9), password: 'pw' },
+      json: { username: '\ufdfa'.repeat(9), password: 'plaid kettle orbit 42' },
     })
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({ username: expect.any(Array) })

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { users } from '../../src/db/schema.ts'
-import { replaceApiKey } from '../../src/tokens/api-keys.ts'
+import { replaceApiKeys } from '../../src/tokens/api-keys.ts'
 import {
   api,
   basic,
@@ -187,7 +187,7 @@ describe('secrets at rest', () => {
     const obtained = await api('/api-token-auth/', { form: { username: user.username, password: user.plainPassword } })
     secrets.firstApiKey = (await obtained.json<{ token: string }>()).token
     expect((await api('/api/hello', { authorization: `Token ${secrets.firstApiKey}` })).status).toBe(200)
-    secrets.apiKey = await replaceApiKey(testStore(), user.id)
+    secrets.apiKey = (await replaceApiKeys(testStore(), user.id)).key
     expect((await api('/api/hello', { authorization: `Token ${secrets.apiKey}` })).status).toBe(200)
 
     // Every live token used once more, so each cache tier holds what it would in production.

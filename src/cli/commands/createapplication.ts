@@ -11,6 +11,7 @@ import {
   type ApplicationGrant,
   CLIENT_TYPES,
   createApplication,
+  findApplicationByClientId,
   type NewApplication,
 } from '../../oauth/applications.ts'
 import type { Command } from './command.ts'
@@ -72,6 +73,13 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
   }
 }
 
+function isClientIdTaken(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (/UNIQUE constraint failed: applications\.client_id\b/.test(current.message)) return true
+  }
+  return false
+}
+
 export const createapplication: Command = {
   usage:
     'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
@@ -93,8 +101,14 @@ export const createapplication: Command = {
     const input = applicationFromOptions(values)
     const username = values.user as string | undefined
     const owner = username ? await findUserByUsername(db, username) : undefined
-    if (username && !owner) throw new Error(`No user named ${username}`)
-    const application = await createApplication(db, { ...input, userId: owner?.id ?? null })
+    if (username && !owner) throw new Error(`Error: user '${username}' does not exist.`)
+    const taken = `Error: an application with client_id ${input.clientId} already exists.`
+    if (input.clientId && (await findApplicationByClientId(db, input.clientId))) throw new Error(taken)
+    const application = await createApplication(db, { ...input, userId: owner?.id ?? null }).catch((error: unknown) => {
+      // Another run took the client_id between the check and the insert: one line, never the SQL.
+      if (isClientIdTaken(error)) throw new Error(taken)
+      throw error
+    })
     console.log(`Application ${application.name} created successfully.`)
     console.log(`client_id:     ${application.clientId}`)
     if (application.clientSecret) {

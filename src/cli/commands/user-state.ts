@@ -1,18 +1,19 @@
 /**
  * @module
- * `manage changepassword <username>` (Django's command), `deactivateuser`, `activateuser` and
- * `deleteuser <username>`: the account changes that must end the user's sessions and tokens,
+ * `manage changepassword <username>` (Django's command), `deactivateuser`, `activateuser`,
+ * `deleteuser <username>` and `revoketokens`: the account changes that must end the user's sessions and tokens,
  * through src/accounts/user-lifecycle.ts (D1 first, then KV). Running Workers drop what their
  * isolate memory still holds within TOKEN_MEMORY_CACHE_SECONDS.
  */
 import { activateUser, deactivateUser, deleteUser, setPassword } from '../../accounts/user-lifecycle.ts'
 import { findUserByUsername } from '../../accounts/users.ts'
-import { keyedTokenFormat } from '../../crypto/token-format.ts'
 import type { Db } from '../../db/client.ts'
 import type { User } from '../../db/schema.ts'
-import { standaloneTokenStore, type TokenStore } from '../../tokens/store.ts'
+import { findApplicationByClientId } from '../../oauth/applications.ts'
+import { revokeApplicationTokens, revokeUserTokens } from '../../tokens/store.ts'
 import type { Command } from './command.ts'
-import { prompt } from './createsuperuser.ts'
+import { readPassword } from './input.ts'
+import { withStore } from './store.ts'
 
 async function named(db: Db, positionals: string[], usage: string): Promise<User> {
   const [username, ...extra] = positionals
@@ -22,27 +23,18 @@ async function named(db: Db, positionals: string[], usage: string): Promise<User
   return user
 }
 
-/** Runs `change` with the CLI's token store, waiting for its cache writes before the process ends. */
-async function withStore(db: Db, env: Env, change: (store: TokenStore) => Promise<void>): Promise<void> {
-  const pending: Promise<unknown>[] = []
-  const format = keyedTokenFormat(env.SECRET_KEY)
-  await change(standaloneTokenStore(db, env.TOKEN_CACHE, format, (promise) => void pending.push(promise)))
-  await Promise.all(pending)
-}
-
 export const changepassword: Command = {
   usage: 'changepassword <username> [--password <password>]   (ends sessions, revokes tokens and the DRF key)',
   options: { password: { type: 'string' } },
   positionals: true,
   async run({ db, env }, values, positionals) {
     const user = await named(db, positionals, 'changepassword <username> [--password <password>]')
-    let password = values.password as string | undefined
-    if (password === undefined) {
-      password = await prompt('Password: ')
-      if ((await prompt('Password (again): ')) !== password)
-        throw new Error('Passwords do not match. Password unchanged.')
-    }
-    if (!password) throw new Error('A password is required. Password unchanged.')
+    // Django's changepassword: the password validators, against this user's attributes.
+    const password = await readPassword(values.password as string | undefined, user, 'pass --password').catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\nPassword unchanged for user '${user.username}'.`)
+      },
+    )
     await withStore(db, env, (store) => setPassword(store, user.id, password))
     console.log(`Password changed successfully for user '${user.username}'.`)
   },
@@ -67,6 +59,27 @@ export const activateuser: Command = {
     const user = await named(db, positionals, 'activateuser <username>')
     await activateUser(db, user.id)
     console.log(`User '${user.username}' activated.`)
+  },
+}
+
+export const revoketokens: Command = {
+  usage: 'revoketokens --user <username> | --application <client_id>   (OAuth tokens; for a user, their DRF keys too)',
+  options: { user: { type: 'string' }, application: { type: 'string' } },
+  async run({ db, env }, values) {
+    const username = values.user as string | undefined
+    const clientId = values.application as string | undefined
+    if (Boolean(username) === Boolean(clientId))
+      throw new Error('Usage: revoketokens --user <username> | --application <client_id>')
+    if (username) {
+      const user = await named(db, [username], 'revoketokens --user <username>')
+      await withStore(db, env, (store) => revokeUserTokens(store, user.id))
+      console.log(`Revoked every OAuth token and DRF key of user '${user.username}'.`)
+      return
+    }
+    const application = await findApplicationByClientId(db, clientId ?? '')
+    if (!application) throw new Error(`Error: no application with client_id ${clientId}.`)
+    await withStore(db, env, (store) => revokeApplicationTokens(store, application.id))
+    console.log(`Revoked every token issued to application ${application.name} (${application.clientId}).`)
   },
 }
 

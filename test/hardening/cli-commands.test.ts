@@ -1,0 +1,242 @@
+/**
+ * `npm run manage` is as strict as the API: the account commands apply the API's username and
+ * email rules and Django's password validators, a duplicate username or client_id is one clear
+ * line (never SQL), a password is never waited for without a terminal, and the everyday
+ * commands (createuser, listapplications, deleteapplication, revoketokens, the DRF key commands)
+ * act on what the Worker serves. Commands run against the test D1 as `npm run manage` runs them;
+ * workerd has no node:util parseArgs, so `parse` reads the arguments with the command's options table.
+ */
+import { env } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
+import { describe, expect, it, vi } from 'vitest'
+import { deleteapplication, listapplications } from '../../src/cli/commands/applications.ts'
+import type { Command } from '../../src/cli/commands/command.ts'
+import { createapplication } from '../../src/cli/commands/createapplication.ts'
+import { createsuperuser, createuser } from '../../src/cli/commands/createsuperuser.ts'
+import { drf_create_token, listapikeys, revokeapikey } from '../../src/cli/commands/drf_create_token.ts'
+import { changepassword, revoketokens } from '../../src/cli/commands/user-state.ts'
+import type { Database } from '../../src/cli/database.ts'
+import { users } from '../../src/db/schema.ts'
+import { listApiKeys } from '../../src/tokens/api-keys.ts'
+import { api, basic, db, form, hello, makeApplication, makeUser, passwordToken, postToken, unique } from '../helpers.ts'
+
+const database = { db, env, close: async () => {} } as unknown as Database
+
+/** parseArgs with the command's options: `--flag value`, boolean flags, `-x` short names, positionals. */
+function parse(command: Command, args: string[]): { values: Record<string, unknown>; positionals: string[] } {
+  const values: Record<string, unknown> = {}
+  const positionals: string[] = []
+  for (const [name, option] of Object.entries(command.options)) {
+    if (option.default !== undefined) values[name] = option.default
+  }
+  for (let i = 0; i < args.length; i++) {
+    if (!args[i].startsWith('-')) {
+      positionals.push(args[i])
+      continue
+    }
+    const name = args[i].startsWith('--')
+      ? args[i].slice(2)
+      : Object.entries(command.options).find(([, option]) => option.short === args[i].slice(1))?.[0]
+    const option = name === undefined ? undefined : command.options[name]
+    if (!name || !option) throw new Error(`Unknown option '${args[i]}'`)
+    if (option.type === 'boolean') values[name] = true
+    else values[name] = option.multiple ? [...((values[name] as string[]) ?? []), args[++i]] : args[++i]
+  }
+  return { values, positionals }
+}
+
+/** Runs a command; its stdout lines joined, or the Error it fails with (what the user reads). */
+async function manage(command: Command, ...args: string[]): Promise<string> {
+  if (command.offline) throw new Error('these commands need the database')
+  const { values, positionals } = parse(command, args)
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {})
+  try {
+    await command.run(database, values, positionals)
+    return log.mock.calls.map((call) => call.join(' ')).join('\n')
+  } finally {
+    log.mockRestore()
+  }
+}
+
+// Not makeUser's default password, so a change is seen.
+const STRONG = 'plaid kettle orbit 42'
+const storedUser = (username: string) => db.select().from(users).where(eq(users.username, username)).get()
+const tokenFor = (username: string, password: string, app: { clientId: string; clientSecret: string | null }) =>
+  postToken(form({ grant_type: 'password', username, password }), {
+    Authorization: basic(app.clientId, app.clientSecret ?? ''),
+  })
+
+describe('createsuperuser / createuser: the API’s rules and Django’s password validators', () => {
+  it.each([
+    ['an invalid username', ['--username', 'bad name'], /^Error: Enter a valid username/],
+    ['a username over 150 characters', ['--username', 'u'.repeat(151)], /^Error: Enter a valid username/],
+    ['an invalid email', ['--email', 'not-an-email'], /^Error: Enter a valid email address\.$/],
+    ['a short password', ['--password', 'Xy7!q'], /too short\. It must contain at least 8 characters/],
+    ['a common password', ['--password', 'password123'], /^Error: This password is too common\.$/],
+    ['a numeric password', ['--password', '80417365902'], /^Error: This password is entirely numeric\.$/],
+    [
+      'a password like the username',
+      ['--password', 'USERNAME!'],
+      /^Error: The password is too similar to the username\.$/,
+    ],
+    ['a blank password', ['--password', ''], /^Error: Blank passwords aren’t allowed\.$/],
+  ])('refuses %s and creates nobody', async (_name, extra, message) => {
+    for (const command of [createsuperuser, createuser]) {
+      const username = unique('cli')
+      const args = ['--username', username, '--password', STRONG, ...extra].map((arg) =>
+        arg === 'USERNAME!' ? `${username}!` : arg,
+      )
+      // The later --username/--password win, as with parseArgs.
+      await expect(manage(command, ...args)).rejects.toThrow(message)
+      expect(await storedUser(username)).toBeUndefined()
+    }
+  })
+
+  it('reports every password problem at once, one line each', async () => {
+    await expect(manage(createuser, '--username', unique('cli'), '--password', '1234567')).rejects.toThrow(
+      /^Error: This password is too short\. .*\nError: This password is too common\.\nError: This password is entirely numeric\.$/,
+    )
+  })
+
+  it('a duplicate username, in any case or NFKC form, is one line naming it, never SQL', async () => {
+    const user = await makeUser()
+    for (const typed of [user.username, user.username.toUpperCase(), user.username.replace(/^u/, 'ｕ')]) {
+      for (const command of [createsuperuser, createuser]) {
+        const failure = manage(command, '--username', typed, '--password', STRONG)
+        await expect(failure).rejects.toThrow(/^Error: That username is already taken\.$/)
+      }
+    }
+  })
+
+  it('no terminal and no --password / DJANGO_SUPERUSER_PASSWORD: fails at once, creates nobody', async () => {
+    const username = unique('cli')
+    for (const command of [createsuperuser, createuser]) {
+      await expect(manage(command, '--username', username)).rejects.toThrow(
+        /^Error: no terminal to ask for the password: pass --password/,
+      )
+    }
+    expect(await storedUser(username)).toBeUndefined()
+  })
+
+  it('createuser makes a plain user (not staff unless --staff) who can log in; createsuperuser a superuser', async () => {
+    const plain = unique('cli')
+    expect(await manage(createuser, '--username', plain, '--email', 'p@example.com', '--password', STRONG)).toBe(
+      `User '${plain}' created successfully.`,
+    )
+    expect(await storedUser(plain)).toMatchObject({ isStaff: false, isSuperuser: false, email: 'p@example.com' })
+    expect((await tokenFor(plain, STRONG, await makeApplication())).status).toBe(200)
+    const staff = unique('cli')
+    await manage(createuser, '--username', staff, '--password', STRONG, '--staff')
+    expect(await storedUser(staff)).toMatchObject({ isStaff: true, isSuperuser: false })
+    const admin = unique('cli')
+    expect(await manage(createsuperuser, '--username', admin, '--password', STRONG)).toBe(
+      'Superuser created successfully.',
+    )
+    expect(await storedUser(admin)).toMatchObject({ isStaff: true, isSuperuser: true })
+  })
+})
+
+describe('changepassword', () => {
+  it('applies the validators against this user, and without a terminal fails at once; the password is unchanged', async () => {
+    const user = await makeUser()
+    const app = await makeApplication()
+    for (const args of [[], ['--password', 'short'], ['--password', `${user.username}1`]]) {
+      await expect(manage(changepassword, user.username, ...args)).rejects.toThrow(/Password unchanged/)
+    }
+    await expect(manage(changepassword, user.username)).rejects.toThrow(/no terminal/)
+    expect((await tokenFor(user.username, user.plainPassword, app)).status).toBe(200)
+    await manage(changepassword, user.username, '--password', STRONG)
+    expect((await tokenFor(user.username, user.plainPassword, app)).status).toBe(400)
+    expect((await tokenFor(user.username, STRONG, app)).status).toBe(200)
+  })
+
+  it('an unknown user is one line', async () => {
+    await expect(manage(changepassword, 'nobody-here', '--password', STRONG)).rejects.toThrow(
+      /^user 'nobody-here' does not exist$/,
+    )
+  })
+})
+
+describe('applications', () => {
+  it('createapplication: a duplicate --client-id is one line naming it, without SQL or the secret’s digest', async () => {
+    const existing = await makeApplication()
+    const secret = 's'.repeat(40)
+    const failure = manage(
+      createapplication,
+      ...['--name', unique('dup'), '--client-type', 'confidential', '--grant-type', 'client-credentials'],
+      ...['--client-id', existing.clientId, '--client-secret', secret],
+    )
+    await expect(failure).rejects.toThrow(
+      new RegExp(`^Error: an application with client_id ${existing.clientId} already exists\\.$`),
+    )
+  })
+
+  it('listapplications lists each with its grants and owner; deleteapplication deletes one and its tokens stop', async () => {
+    const { app, token } = await passwordToken()
+    const listed = await manage(listapplications)
+    expect(listed.split('\n')).toContain(
+      [app.clientId, app.name, app.clientType, app.grantTypes.join(','), '(no owner)'].join('\t'),
+    )
+    expect(await manage(deleteapplication, app.clientId)).toMatch(/deleted/)
+    expect((await hello(token)).status).toBe(401)
+    expect(await manage(listapplications)).not.toContain(app.clientId)
+    await expect(manage(deleteapplication, app.clientId)).rejects.toThrow(/^Error: no application with client_id/)
+  })
+})
+
+describe('revoketokens', () => {
+  it('--user revokes the user’s OAuth tokens and DRF keys, not others’', async () => {
+    const mine = await passwordToken()
+    const theirs = await passwordToken()
+    const key = (await manage(drf_create_token, mine.user.username)).split(' ')[2]
+    expect((await api('/api/hello', { authorization: `Token ${key}` })).status).toBe(200)
+    await manage(revoketokens, '--user', mine.user.username)
+    expect((await hello(mine.token)).status).toBe(401)
+    expect((await api('/api/hello', { authorization: `Token ${key}` })).status).toBe(401)
+    const refreshed = await postToken(form({ grant_type: 'refresh_token', refresh_token: mine.refreshToken }), {
+      Authorization: basic(mine.app.clientId, mine.app.clientSecret ?? ''),
+    })
+    expect(refreshed.status).toBe(400)
+    expect((await hello(theirs.token)).status).toBe(200)
+  })
+
+  it('--application revokes the tokens issued to that client only; a bad call is one line', async () => {
+    const one = await passwordToken()
+    const other = await passwordToken()
+    await manage(revoketokens, '--application', one.app.clientId)
+    expect((await hello(one.token)).status).toBe(401)
+    expect((await hello(other.token)).status).toBe(200)
+    await expect(manage(revoketokens)).rejects.toThrow(/^Usage: revoketokens/)
+    await expect(manage(revoketokens, '--application', 'nope')).rejects.toThrow(/^Error: no application/)
+    await expect(manage(revoketokens, '--user', 'nobody-here')).rejects.toThrow(/does not exist/)
+  })
+})
+
+describe('DRF keys: drf_create_token, listapikeys, revokeapikey', () => {
+  it('a first key; again without -r is refused; --add one more; listapikeys shows prefixes; revokeapikey by prefix or id; -r leaves one', async () => {
+    const user = await makeUser()
+    const keyOf = (output: string) => /Generated token ([0-9a-f]{40}) /.exec(output)?.[1] ?? ''
+    const first = keyOf(await manage(drf_create_token, user.username))
+    await expect(manage(drf_create_token, user.username)).rejects.toThrow(/already has a token/)
+    const second = keyOf(await manage(drf_create_token, user.username, '--add'))
+    const listing = await manage(listapikeys, user.username)
+    expect(listing).toContain(`${first.slice(0, 8)}…`)
+    expect(listing).toContain(`${second.slice(0, 8)}…`)
+    expect(listing).not.toContain(first)
+
+    expect(await manage(revokeapikey, user.username, first.slice(0, 6))).toMatch(/revoked/)
+    expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(401)
+    expect((await api('/api/hello', { authorization: `Token ${second}` })).status).toBe(200)
+    await expect(manage(revokeapikey, user.username, first.slice(0, 6))).rejects.toThrow(/has no API key/)
+
+    const third = keyOf(await manage(drf_create_token, user.username, '--add'))
+    const [{ id }] = await listApiKeys(db, user.id)
+    expect(await manage(revokeapikey, user.username, String(id))).toMatch(/revoked/)
+    expect((await api('/api/hello', { authorization: `Token ${third}` })).status).toBe(401)
+
+    const replaced = keyOf(await manage(drf_create_token, user.username, '-r'))
+    expect((await api('/api/hello', { authorization: `Token ${second}` })).status).toBe(401)
+    expect((await api('/api/hello', { authorization: `Token ${replaced}` })).status).toBe(200)
+    expect(await listApiKeys(db, user.id)).toHaveLength(1)
+  })
+})
