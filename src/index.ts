@@ -14,6 +14,7 @@ import { d1Bookmark } from './lib/request-context.ts'
 import { authorizeRouter, oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
 import { logoutRouter, oidcRouter } from './oauth/oidc/index.ts'
+import { siteRouter } from './site/index.tsx'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
 import type { AppEnv } from './types.ts'
 
@@ -31,6 +32,7 @@ app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
 app.route('/', createDocsRouter(app))
+app.route('/', siteRouter)
 
 // No router claimed the path: the one place the path chooses the dialect.
 app.notFound((c) => (c.req.path.startsWith('/o/') ? oauth : drf).notFound(c))
