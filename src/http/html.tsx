@@ -27,8 +27,8 @@ const MAX_FORM_BYTES = 16 * 1024
  * (whatever session the handler read with readSession; none read: shown as logged out) to
  * the page's Layout (src/views/layout.tsx).
  */
-export function renderPage(
-  c: Context<AppEnv>,
+export function renderPage<E extends AppEnv>(
+  c: Context<E>,
   page: Child,
   status: ContentfulStatusCode = 200,
   headers?: Record<string, string>,
