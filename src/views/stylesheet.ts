@@ -67,8 +67,9 @@ textarea { min-height: 5.5rem; resize: vertical; font-family: ui-monospace, SFMo
 input:focus, select:focus, textarea:focus, button:focus-visible, a:focus-visible {
   outline: 3px solid #80b3ff; outline-offset: 1px;
 }
-fieldset { border: 0; margin: 0; padding: 0; }
-.choice { display: flex; align-items: flex-start; gap: .5rem; margin: .25rem 0; font-weight: 400; }
+fieldset { border: 0; margin: 0 0 1.1rem; padding: 0; min-width: 0; }
+legend { padding: 0; }
+.field > .choice, .choice { display: flex; align-items: flex-start; gap: .5rem; margin: .25rem 0; font-weight: 400; }
 .choice input { margin-top: .3rem; }
 .help { color: var(--muted); font-size: .88rem; margin: .3rem 0 0; }
 .field-error { color: var(--danger); font-size: .9rem; font-weight: 600; margin: .3rem 0 0; }
