@@ -11,6 +11,8 @@ import type { CacheSettings } from './tokens/cache.ts'
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
+const DEFAULT_SITE_NAME = 'Edge OAuth Toolkit'
+
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 const secondsOrOff = (fallback: number) => z.coerce.number().int().min(0).max(3600).default(fallback)
 const flag = z.preprocess((value) => value === true || value === 'true' || value === '1', z.boolean())
@@ -43,6 +45,8 @@ const SettingsSchema = z.object({
   // Granted when a request names no scope (DOT's DEFAULT_SCOPES); never `introspection` or OIDC's.
   DEFAULT_SCOPES: z.string().default('read write groups'),
   PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  // The name in every page's header and title (Django admin's site_header).
+  SITE_NAME: z.string().trim().min(1).max(100).default(DEFAULT_SITE_NAME),
   // DOT's default ID_TOKEN_EXPIRE_SECONDS.
   ID_TOKEN_EXPIRE_SECONDS: seconds(36000),
   // OIDC Discovery 1.0 §3: the issuer is a URL with no query or fragment.
@@ -79,6 +83,8 @@ export type Config = {
   scopes: Record<string, string>
   defaultScopes: string[]
   pageSize: number
+  /** SITE_NAME: shown in every page's header. */
+  siteName: string
   idTokenLifetime: number
   /** ISSUER without a trailing slash, or null: the issuer is then the request's origin, on loopback hosts only. */
   issuer: string | null
@@ -136,6 +142,7 @@ export function getConfig(env: object): Config {
     scopes,
     defaultScopes,
     pageSize: settings.PAGE_SIZE,
+    siteName: settings.SITE_NAME,
     idTokenLifetime: settings.ID_TOKEN_EXPIRE_SECONDS,
     issuer: settings.ISSUER?.replace(/\/+$/, '') ?? null,
     tokenCache: {
@@ -150,4 +157,16 @@ export function getConfig(env: object): Config {
   }
   cache.set(env, config)
   return config
+}
+
+/**
+ * SITE_NAME for the page header. An error page must render even when another setting is
+ * invalid (getConfig throws): it then shows the default name.
+ */
+export function siteName(env: object): string {
+  try {
+    return getConfig(env).siteName
+  } catch {
+    return DEFAULT_SITE_NAME
+  }
 }

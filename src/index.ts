@@ -14,8 +14,10 @@ import { oauth } from './http/oauth.ts'
 import { d1Bookmark } from './lib/request-context.ts'
 import { authorizeRouter, oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
+import { managementPagesRouter } from './oauth/management-pages.tsx'
 import { logoutRouter, oidcRouter } from './oauth/oidc/index.ts'
 import { deleteUnusedRegistrations } from './oauth/registration.ts'
+import { siteRouter } from './site/index.tsx'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
 import type { AppEnv } from './types.ts'
 
@@ -28,11 +30,14 @@ app.route('/', oauthRouter)
 app.route('/', authorizeRouter)
 app.route('/', oidcRouter)
 app.route('/', logoutRouter)
+// The pages first: on the paths they share with the management API, they pass on what is not theirs.
+app.route('/', managementPagesRouter)
 app.route('/', managementRouter)
 app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
 app.route('/', createDocsRouter(app))
+app.route('/', siteRouter)
 
 // No router claimed the path: the one place the path chooses the dialect.
 app.notFound((c) => (c.req.path.startsWith('/o/') ? oauth : drf).notFound(c))

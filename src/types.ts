@@ -4,6 +4,7 @@
  * request's D1 session), and the environments of routers behind an authentication middleware,
  * whose handlers alone see the caller (`c.var.auth`): a route outside them has no `auth` to read.
  */
+import type { Session } from './accounts/session.ts'
 import type { ReadSession } from './db/client.ts'
 import type { AuthContext } from './tokens/auth-context.ts'
 
@@ -12,6 +13,8 @@ export type AppEnv = {
   Variables: {
     /** The request's D1 session, once something read through it (src/lib/request-context.ts). */
     d1Session?: ReadSession
+    /** The browser session readSession found (null: none), for the page header's nav. */
+    session?: Session | null
   }
 }
 

@@ -3,7 +3,7 @@
  * `/accounts/login/` and `/accounts/logout/` (Django's LoginView / LogoutView).
  */
 import type { Context } from 'hono'
-import { malformedFormPage } from '../http/html.tsx'
+import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, single } from '../lib/forms.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
@@ -24,10 +24,15 @@ export async function loginPage(c: Context<AppEnv>) {
   const next = single(query, 'next')
   const session = await readSession(c)
   if (session && next === undefined)
-    return c.html(<LoggedInPage username={session.user.username} />, 200, NO_STORE_HEADERS)
+    return renderPage(c, <LoggedInPage username={session.user.username} />, 200, NO_STORE_HEADERS)
   // /o/authorize/ passes the OIDC login_hint along: it prefills the username.
   const hint = single(query, 'login_hint')
-  return c.html(<LoginPage next={safeNext(next, c.req.url, LOGIN_PATH)} username={hint} />, 200, NO_STORE_HEADERS)
+  return renderPage(
+    c,
+    <LoginPage next={safeNext(next, c.req.url, LOGIN_PATH)} username={hint} />,
+    200,
+    NO_STORE_HEADERS,
+  )
 }
 
 export async function login(c: Context<AppEnv>) {
@@ -41,7 +46,8 @@ export async function login(c: Context<AppEnv>) {
   // is answered before the password is checked, so a locked-out guesser learns nothing.
   const outcome = await logIn(db(c), loginGate(c.env, clientIp(c)), username, password)
   if (!outcome.ok && outcome.limited) {
-    return c.html(
+    return renderPage(
+      c,
       <ErrorPage
         title="Too many attempts"
         error="slow_down"
@@ -57,14 +63,15 @@ export async function login(c: Context<AppEnv>) {
 }
 
 function loginRefused(c: Context<AppEnv>, next: string, username: string) {
-  return c.html(<LoginPage next={next} username={username} error={INVALID_LOGIN} />, 400, NO_STORE_HEADERS)
+  return renderPage(c, <LoginPage next={next} username={username} error={INVALID_LOGIN} />, 400, NO_STORE_HEADERS)
 }
 
 export async function logoutPage(c: Context<AppEnv>) {
   const session = await readSession(c)
-  if (!session) return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
+  if (!session) return renderPage(c, <LoggedOutPage />, 200, NO_STORE_HEADERS)
   // Logging out changes state, so it takes a POST (as Django 5), never a GET.
-  return c.html(
+  return renderPage(
+    c,
     <Layout title="Log out?">
       <p>You are logged in as {session.user.username}.</p>
       <LogoutForm />
@@ -77,5 +84,5 @@ export async function logoutPage(c: Context<AppEnv>) {
 export async function logout(c: Context<AppEnv>) {
   // Every copy of this session ends, not only the cookie this browser sends.
   await endSession(c, await readSession(c))
-  return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
+  return renderPage(c, <LoggedOutPage />, 200, NO_STORE_HEADERS)
 }

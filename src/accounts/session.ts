@@ -46,6 +46,13 @@ export async function startSession(c: Context<AppEnv>, user: User): Promise<void
 
 /** The logged-in, still active user, or null for no, forged, expired, ended or outdated cookie. */
 export async function readSession<E extends AppEnv>(c: Context<E>): Promise<Session | null> {
+  const session = await verifySession(c)
+  // Pages show who is logged in (src/http/html.tsx renderPage).
+  c.set('session', session)
+  return session
+}
+
+async function verifySession<E extends AppEnv>(c: Context<E>): Promise<Session | null> {
   const value = await getSignedCookie(c, c.env.SECRET_KEY, cookie(c, 0).name)
   if (!value) return null
   const fields = value.split('.')
@@ -66,6 +73,7 @@ export async function readSession<E extends AppEnv>(c: Context<E>): Promise<Sess
  */
 export async function endSession(c: Context<AppEnv>, session: Session | null): Promise<void> {
   if (session) await endUserSessions(db(c), session.user.id)
+  c.set('session', null)
   const { name, options } = cookie(c, 0)
   deleteCookie(c, name, options)
 }

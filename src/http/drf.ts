@@ -17,18 +17,27 @@ function detail(c: Context, message: string, status: ContentfulStatusCode, heade
   return c.json({ detail: message }, status, headers)
 }
 
+/**
+ * DRF's field errors `{"field": ["message", …]}` for input that failed its schema: "This field is
+ * required." for a missing or empty value, as DRF words it. Forms show the same messages (the
+ * application pages), so the API and the pages answer a bad value alike.
+ */
+export function fieldErrors(error: ZodError, data: unknown): Record<string, string[]> {
+  const fields: Record<string, string[]> = {}
+  for (const issue of error.issues) {
+    const name = issue.path.length > 0 ? issue.path.join('.') : 'non_field_errors'
+    const value = valueAt(data, issue.path)
+    const message = value === undefined || value === '' ? 'This field is required.' : issue.message
+    fields[name] = [...(fields[name] ?? []), message]
+  }
+  return fields
+}
+
 export const drf: Dialect = {
   validationHook: (result, c) => {
     if (result.success) return
     const failure = result as unknown as { error: ZodError; data: unknown }
-    const fields: Record<string, string[]> = {}
-    for (const issue of failure.error.issues) {
-      const name = issue.path.length > 0 ? issue.path.join('.') : 'non_field_errors'
-      const value = valueAt(failure.data, issue.path)
-      const message = value === undefined || value === '' ? 'This field is required.' : issue.message
-      fields[name] = [...(fields[name] ?? []), message]
-    }
-    return c.json(fields, 400)
+    return c.json(fieldErrors(failure.error, failure.data), 400)
   },
   guard: [limitBody((c) => detail(c, BODY_TOO_LARGE, 413))],
   // DRF's ParseError ("JSON parse error - …") and UnsupportedMediaType carry their message as detail.

@@ -9,15 +9,37 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
+import type { Child } from 'hono/jsx'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { siteName } from '../config.ts'
 import { htmlSecurityHeaders } from '../lib/html-security.ts'
 import type { AppEnv } from '../types.ts'
 import { ErrorPage } from '../views/error.tsx'
+import { type Site, SiteContext } from '../views/layout.tsx'
 import { createRouter, type Dialect } from './router.ts'
 import { NO_STORE_HEADERS } from './semantics.ts'
 
 // Forms here are a few fields; anything larger is not ours.
 const MAX_FORM_BYTES = 16 * 1024
+
+/**
+ * `c.html` for every page: provides the header's site name (SITE_NAME) and the logged-in user
+ * (whatever session the handler read with readSession; none read: shown as logged out) to
+ * the page's Layout (src/views/layout.tsx).
+ */
+export function renderPage<E extends AppEnv>(
+  c: Context<E>,
+  page: Child,
+  status: ContentfulStatusCode = 200,
+  headers?: Record<string, string>,
+): Response | Promise<Response> {
+  const user = c.get('session')?.user
+  const site: Site = {
+    name: siteName(c.env),
+    viewer: user ? { username: user.username, isStaff: user.isStaff } : null,
+  }
+  return c.html(<SiteContext.Provider value={site}>{page}</SiteContext.Provider>, status, headers)
+}
 
 function errorPage(
   c: Context,
@@ -25,7 +47,7 @@ function errorPage(
   page: { title: string; error: string; description: string },
   headers?: Record<string, string>,
 ): Response | Promise<Response> {
-  return c.html(<ErrorPage {...page} />, status, headers)
+  return renderPage(c, <ErrorPage {...page} />, status, headers)
 }
 
 // CSP (not frameable: a consent page inside another site's frame invites clickjacking),

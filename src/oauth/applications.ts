@@ -12,7 +12,7 @@ import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
-import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
+import { revokeApplicationTokens, type Slice, type TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 
 export { APPLICATION_GRANTS, type ApplicationGrant } from '../db/schema.ts'
@@ -76,9 +76,10 @@ export async function findApplicationByClientId(db: Db, clientId: string): Promi
   return db.select().from(applications).where(eq(applications.clientId, clientId)).get()
 }
 
-/** The applications `userId` owns, newest first. */
-export async function listOwnApplications(db: Db, userId: number): Promise<Application[]> {
-  return db.select().from(applications).where(eq(applications.userId, userId)).orderBy(desc(applications.id))
+/** The applications `userId` owns, newest first; `page`: one slice of them. */
+export async function listOwnApplications(db: Db, userId: number, page?: Slice): Promise<Application[]> {
+  const query = db.select().from(applications).where(eq(applications.userId, userId)).orderBy(desc(applications.id))
+  return page ? query.limit(page.limit).offset(page.offset) : query
 }
 
 /** An application by id when `userId` owns it; others' applications do not exist for them. */

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
-import { malformedFormPage } from '../http/html.tsx'
+import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { config, db, tokenFormat } from '../lib/request-context.ts'
@@ -81,12 +81,13 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
     issuer(c)
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
-    return c.html(<ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
+    return renderPage(c, <ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
   }
   const settings = config(c)
   const outcome = await validateAuthorizeRequest(db(c), settings, raw)
   if (outcome.kind === 'page') {
-    return c.html(
+    return renderPage(
+      c,
       <ErrorPage title="Authorization failed" error={outcome.error} description={outcome.description} />,
       400,
     )
@@ -126,10 +127,12 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
     return respond(c, request.redirectUri, { code, state: request.state })
   }
 
-  return c.html(
+  return renderPage(
+    c,
     <ConsentPage
       applicationName={request.application.name}
       username={session.user.username}
+      redirectUri={request.redirectUri}
       scopes={request.scopes.map((name) => ({ name, description: settings.scopes[name] ?? name }))}
       fields={consentFields(request)}
     />,

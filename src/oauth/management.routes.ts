@@ -35,7 +35,8 @@ const fields = {
   skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
 }
 
-const ApplicationInputSchema = z
+/** What registering takes: the API's JSON body, and the register page's form once read. */
+export const ApplicationInputSchema = z
   .object({
     ...fields,
     client_type: z.enum(CLIENT_TYPES),
@@ -44,7 +45,8 @@ const ApplicationInputSchema = z
   })
   .openapi('ApplicationInput')
 
-const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
+/** What a change takes: the API's PATCH body, and the update page's form once read. */
+export const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
 
 const ApplicationSchema = z
   .object({

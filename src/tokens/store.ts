@@ -327,6 +327,9 @@ export async function revokeApplicationTokens(store: TokenStore, applicationId: 
   await revokeAccessTokensWhere(store, eq(accessTokens.applicationId, applicationId))
 }
 
+/** One page of a list: at most `limit` rows after the first `offset`. */
+export type Slice = { limit: number; offset: number }
+
 /** A live access token the user granted, as DOT's authorized-tokens views show it: never the token itself. */
 export type AuthorizedToken = {
   id: number
@@ -336,8 +339,7 @@ export type AuthorizedToken = {
   expiresAt: number
 }
 
-/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView). */
-export async function listAuthorizedTokens(db: Db, userId: number): Promise<AuthorizedToken[]> {
+function authorizedTokensQuery(db: Db, userId: number) {
   return db
     .select({
       id: accessTokens.id,
@@ -349,7 +351,25 @@ export async function listAuthorizedTokens(db: Db, userId: number): Promise<Auth
     .from(accessTokens)
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
     .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds())))
-    .orderBy(asc(accessTokens.id))
+    .$dynamic()
+}
+
+/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView); `page`: one slice of them. */
+export async function listAuthorizedTokens(db: Db, userId: number, page?: Slice): Promise<AuthorizedToken[]> {
+  const query = authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id))
+  return page ? query.limit(page.limit).offset(page.offset) : query
+}
+
+/** One live access token of the user, as listAuthorizedTokens shows it (DOT's AuthorizedTokenDeleteView page). */
+export async function findAuthorizedToken(
+  db: Db,
+  userId: number,
+  tokenId: number,
+): Promise<AuthorizedToken | undefined> {
+  if (!Number.isSafeInteger(tokenId)) return undefined
+  return authorizedTokensQuery(db, userId)
+    .where(and(eq(accessTokens.id, tokenId), eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds())))
+    .get()
 }
 
 /**

@@ -2,12 +2,10 @@
  * @module
  * The HTML error page: shown instead of redirecting when the redirect target cannot be
  * trusted (unknown client, bad redirect_uri), for refused form posts, and for every error of
- * the HTML dialect (src/http/html.tsx). It links back into the site: the sign-in page, which
- * shows who is signed in.
+ * the HTML dialect (src/http/html.tsx). It links back into the site: the home page, and the
+ * sign-in page, which shows who is signed in.
  */
-import { Layout } from './layout.tsx'
-
-const WAY_BACK = '/accounts/login/'
+import { Layout, SITE_PATHS } from './layout.tsx'
 
 export function ErrorPage(props: { title: string; error: string; description: string }) {
   return (
@@ -15,9 +13,14 @@ export function ErrorPage(props: { title: string; error: string; description: st
       <p class="error">
         <strong>{props.error}</strong>: {props.description}
       </p>
-      <p>
-        <a href={WAY_BACK}>Back to the site</a>
-      </p>
+      <div class="actions">
+        <a class="button primary" href={SITE_PATHS.home}>
+          Back to the home page
+        </a>
+        <a class="button secondary" href={SITE_PATHS.login}>
+          Log in
+        </a>
+      </div>
     </Layout>
   )
 }

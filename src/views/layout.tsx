@@ -1,32 +1,91 @@
 /**
  * @module
- * The HTML shell of every server-rendered page: no scripts, one inline stylesheet.
+ * The HTML shell of every server-rendered page: the site's header (its name, the nav), the
+ * page's title as <h1>, the page, a footer. No script, no inline style: the one stylesheet is
+ * linked (./stylesheet.ts, served at its hashed STYLESHEET_PATH).
+ *
+ * Use: `<Layout title="Users">…</Layout>`, rendered with `renderPage(c, …)` (src/http/html.tsx),
+ * which provides the site's name (SITE_NAME) and who is logged in (the session the handler read)
+ * to the header through `SiteContext`. Props:
+ * - `title` (required): the <title> (after the site name) and the <h1>;
+ * - `children`: the page;
+ * - `wide`: a 60rem column instead of 34rem, for tables (lists, the console).
+ * The classes the pages use are listed in ./stylesheet.ts.
  */
-import type { Child } from 'hono/jsx'
+import { type Child, createContext, useContext } from 'hono/jsx'
+import { STYLESHEET_PATH } from './stylesheet.ts'
 
-const STYLE = `
-body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.4rem; }
-label { display: block; margin: .8rem 0 .2rem; }
-input[type=text], input[type=password] { width: 100%; padding: .4rem; box-sizing: border-box; }
-button { margin: 1rem .5rem 0 0; padding: .4rem 1.2rem; }
-.error { color: #a00; }
-li { margin: .3rem 0; }
-`
+/** The logged-in user as the header shows them. */
+export type Viewer = { username: string; isStaff: boolean }
 
-export function Layout(props: { title: string; children: Child }) {
+/** What every page's header needs: the site's name and the logged-in user (null: nobody, or not known). */
+export type Site = { name: string; viewer: Viewer | null }
+
+/** Provided by renderPage; the default serves a page rendered without it (the name is then generic). */
+export const SiteContext = createContext<Site>({ name: 'Edge OAuth Toolkit', viewer: null })
+
+/** Where the header's links lead. */
+export const SITE_PATHS = {
+  home: '/',
+  applications: '/o/applications/',
+  authorizedApps: '/o/authorized-tokens/',
+  docs: '/docs',
+  login: '/accounts/login/',
+  logout: '/accounts/logout/',
+  console: '/admin/',
+} as const
+
+function Nav(props: { viewer: Viewer | null }) {
+  const { viewer } = props
+  return (
+    <nav class="site-nav" aria-label="Site">
+      <a href={SITE_PATHS.home}>Home</a>
+      <a href={SITE_PATHS.applications}>My applications</a>
+      <a href={SITE_PATHS.authorizedApps}>Authorized apps</a>
+      <a href={SITE_PATHS.docs}>Docs</a>
+      {viewer?.isStaff ? <a href={SITE_PATHS.console}>Console</a> : null}
+      {viewer ? (
+        <>
+          <span class="who">{viewer.username}</span>
+          {/* Logging out changes state: a POST (same-origin), never a link. */}
+          <form method="post" action={SITE_PATHS.logout}>
+            <button type="submit" class="link-button">
+              Log out
+            </button>
+          </form>
+        </>
+      ) : (
+        <a href={SITE_PATHS.login}>Log in</a>
+      )}
+    </nav>
+  )
+}
+
+export function Layout(props: { title: string; children?: Child; wide?: boolean }) {
+  const site = useContext(SiteContext)
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        <title>{props.title}</title>
-        <style>{STYLE}</style>
+        <title>{`${props.title} · ${site.name}`}</title>
+        <link rel="stylesheet" href={STYLESHEET_PATH} />
       </head>
       <body>
-        <h1>{props.title}</h1>
-        {props.children}
+        <header class="site-header">
+          <div class="bar">
+            <a class="site-name" href={SITE_PATHS.home}>
+              {site.name}
+            </a>
+            <Nav viewer={site.viewer} />
+          </div>
+        </header>
+        <main class={props.wide ? 'wide' : undefined}>
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+        <footer class="site-footer">{site.name}</footer>
       </body>
     </html>
   )

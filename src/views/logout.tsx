@@ -16,9 +16,11 @@ export function ConfirmLogoutPage(props: { username: string; fields: Record<stri
         {Object.entries(props.fields).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
-        <button type="submit" name="confirm" value={LOGOUT_CONFIRMED}>
-          Log out
-        </button>
+        <div class="actions">
+          <button type="submit" name="confirm" value={LOGOUT_CONFIRMED} class="button primary">
+            Log out
+          </button>
+        </div>
       </form>
     </Layout>
   )

@@ -9,7 +9,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { endSession, readSession } from '../../accounts/session.ts'
-import { csrfProtection, malformedFormPage } from '../../http/html.tsx'
+import { csrfProtection, malformedFormPage, renderPage } from '../../http/html.tsx'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
 import { db, signingKeys } from '../../lib/request-context.ts'
@@ -44,7 +44,8 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): 
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     // Never redirect on a bad request: the target is what could not be trusted (§3).
-    return c.html(
+    return renderPage(
+      c,
       <ErrorPage title="Logout failed" error={error.code} description={error.message} />,
       400,
       NO_STORE_HEADERS,
@@ -60,14 +61,19 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): 
       if (logout.clientId) fields.client_id = logout.clientId
       if (request.post_logout_redirect_uri) fields.post_logout_redirect_uri = request.post_logout_redirect_uri
       if (request.state) fields.state = request.state
-      return c.html(<ConfirmLogoutPage username={session.user.username} fields={fields} />, 200, NO_STORE_HEADERS)
+      return renderPage(
+        c,
+        <ConfirmLogoutPage username={session.user.username} fields={fields} />,
+        200,
+        NO_STORE_HEADERS,
+      )
     }
     // The confirmation came from this site: confirmationFromThisSite has checked its origin.
   }
   // Ends every copy of the session (src/accounts/session.ts), not only this browser's cookie.
   if (session) await endSession(c, session)
   if (logout.redirectTo) return c.body(null, 302, { Location: logout.redirectTo, ...NO_STORE_HEADERS })
-  return c.html(<LoggedOutPage />, 200, NO_STORE_HEADERS)
+  return renderPage(c, <LoggedOutPage />, 200, NO_STORE_HEADERS)
 }
 
 /**
