@@ -142,3 +142,23 @@ export function loginGate(env: LoginBindings, ip: string | undefined): LoginGate
     }
   }
 }
+
+/** Seconds a refused user-code entry is told to wait: the limiters' period (wrangler.toml). */
+export const DEVICE_LIMIT_PERIOD_SECONDS = 60
+
+/**
+ * Whether a user-code entry at /o/device/ (RFC 8628 §5.1) may be looked up: counted per user
+ * (DEVICE_USER_LIMITER) and, behind Cloudflare, per client address (DEVICE_IP_LIMITER), so
+ * neither one account nor one address can guess through the user-code space.
+ */
+export async function userCodeEntryAllowed(
+  env: Pick<Env, 'DEVICE_USER_LIMITER' | 'DEVICE_IP_LIMITER'>,
+  userId: number,
+  ip: string | undefined,
+): Promise<boolean> {
+  const [byUser, byIp] = await Promise.all([
+    allowed(env.DEVICE_USER_LIMITER, `user:${userId}`),
+    ip === undefined ? true : allowed(env.DEVICE_IP_LIMITER, ipKey(ip)),
+  ])
+  return byUser && byIp
+}

@@ -17,8 +17,11 @@ export type OAuthErrorCode =
   // RFC 6750 §3.1, at the OIDC userinfo endpoint
   | 'invalid_token'
   | 'insufficient_scope'
-  // RFC 8628 §3.5's "slow down", used with 429 for brute-force limits (src/lib/rate-limit.ts).
+  // RFC 8628 §3.5: the device grant's poll answers. slow_down is also used with 429 for
+  // brute-force limits (src/lib/rate-limit.ts).
   | 'slow_down'
+  | 'authorization_pending'
+  | 'expired_token'
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode
