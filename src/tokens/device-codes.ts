@@ -93,7 +93,19 @@ export type FoundUserCode =
 export async function findByUserCode(db: Db, typed: string): Promise<FoundUserCode> {
   const normalized = normalizeUserCode(typed)
   if (!USER_CODE_SHAPE.test(normalized)) return { status: 'unknown' }
-  const row = await db
+  const row = await userCodeQuery(db, await userCodeDigest(normalized)).get()
+  if (!row) return { status: 'unknown' }
+  if (row.expiresAt <= nowSeconds()) return { status: 'expired' }
+  if (row.status !== 'pending') return { status: 'used' }
+  return {
+    status: 'pending',
+    request: { id: row.id, applicationName: row.applicationName, scopes: parseScope(row.scope) },
+  }
+}
+
+/** The lookup of a request by user code digest (exported for the query-plan test). */
+export function userCodeQuery(db: Db, digest: string) {
+  return db
     .select({
       id: deviceCodes.id,
       status: deviceCodes.status,
@@ -103,15 +115,7 @@ export async function findByUserCode(db: Db, typed: string): Promise<FoundUserCo
     })
     .from(deviceCodes)
     .innerJoin(applications, eq(applications.id, deviceCodes.applicationId))
-    .where(eq(deviceCodes.userCodeHash, await userCodeDigest(normalized)))
-    .get()
-  if (!row) return { status: 'unknown' }
-  if (row.expiresAt <= nowSeconds()) return { status: 'expired' }
-  if (row.status !== 'pending') return { status: 'used' }
-  return {
-    status: 'pending',
-    request: { id: row.id, applicationName: row.applicationName, scopes: parseScope(row.scope) },
-  }
+    .where(eq(deviceCodes.userCodeHash, digest))
 }
 
 /**
@@ -154,6 +158,15 @@ export type PolledDeviceCode =
   /** Unknown, forged, another client's, or already redeemed. */
   | { status: 'invalid' }
 
+/** The lookup of a request by device code digest, with its user (exported for the query-plan test). */
+export function deviceCodeQuery(db: Db, digest: string) {
+  return db
+    .select({ code: deviceCodes, username: users.username, isActive: users.isActive })
+    .from(deviceCodes)
+    .leftJoin(users, eq(users.id, deviceCodes.userId))
+    .where(eq(deviceCodes.deviceCodeHash, digest))
+}
+
 /** A poll of the token endpoint by the client `applicationId` (RFC 8628 §3.4, §3.5). */
 export async function pollDeviceCode(
   db: Db,
@@ -162,12 +175,7 @@ export async function pollDeviceCode(
   applicationId: number,
 ): Promise<PolledDeviceCode> {
   if (!(await format.isWellFormed(deviceCode, 'deviceCode'))) return { status: 'invalid' }
-  const row = await db
-    .select({ code: deviceCodes, username: users.username, isActive: users.isActive })
-    .from(deviceCodes)
-    .leftJoin(users, eq(users.id, deviceCodes.userId))
-    .where(eq(deviceCodes.deviceCodeHash, await sha256Hex(deviceCode)))
-    .get()
+  const row = await deviceCodeQuery(db, await sha256Hex(deviceCode)).get()
   // §3.5 / RFC 6749 §5.2: a code issued to another client is invalid_grant, as an unknown one.
   if (!row || row.code.applicationId !== applicationId || row.code.status === 'redeemed') return { status: 'invalid' }
   const { code } = row

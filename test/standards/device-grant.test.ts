@@ -6,6 +6,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { applicationFromOptions } from '../../src/cli/commands/createapplication.ts'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
 import { DEVICE_LIMIT_PERIOD_SECONDS } from '../../src/lib/rate-limit.ts'
@@ -539,5 +540,17 @@ describe('RFC 8628 §4 and §5: metadata and security considerations', () => {
     const created = await response.json<{ client_id: string; authorization_grant_type: string[] }>()
     expect(created.authorization_grant_type).toEqual([DEVICE_CODE_GRANT])
     expect((await requestDeviceCode(form({ client_id: created.client_id }))).status).toBe(200)
+  })
+
+  it('manage createapplication accepts the device grant by the same name', () => {
+    const options = applicationFromOptions({
+      name: 'TV',
+      'client-type': 'public',
+      'grant-type': [DEVICE_CODE_GRANT],
+    })
+    expect(options.grantTypes).toEqual([DEVICE_CODE_GRANT])
+    expect(() =>
+      applicationFromOptions({ name: 'TV', 'client-type': 'public', 'grant-type': ['device_code'] }),
+    ).toThrow(/--grant-type must be one of: .*urn:ietf:params:oauth:grant-type:device_code/)
   })
 })
