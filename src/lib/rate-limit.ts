@@ -17,6 +17,9 @@
  * location and cannot be read without counting, hence KV for the lock. A login costs one KV read
  * (the lock), two while its username is locked; KV is written only while a username is locked.
  * The token lookup path does not come here.
+ *
+ * Also the limits on user codes typed at /o/device/ (RFC 8628 §5.1), per user and per client IP:
+ * `userCodeEntryAllowed`, the same bindings and the same fail-open rule.
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
