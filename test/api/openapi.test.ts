@@ -29,6 +29,7 @@ const UNDOCUMENTED = new Set([
   '/healthz',
   '/o/revoke_token/',
   '/o/authorize/',
+  '/o/device/',
   '/o/logout/',
   '/accounts/login/',
   '/accounts/logout/',
