@@ -22,6 +22,9 @@ const SettingsSchema = z.object({
   REFRESH_TOKEN_EXPIRE_SECONDS: seconds(1209600),
   // DOT's default; RFC 6749 §4.1.2 recommends at most 10 minutes.
   AUTHORIZATION_CODE_EXPIRE_SECONDS: seconds(60),
+  // RFC 8628 §3.2 expires_in and interval: how long a device code lives, and the polling pace.
+  DEVICE_CODE_EXPIRE_SECONDS: seconds(600),
+  DEVICE_CODE_INTERVAL_SECONDS: seconds(5),
   REFRESH_TOKEN_GRACE_PERIOD_SECONDS: z.coerce.number().int().min(0).default(0),
   // RFC 7636 §4.2: `plain` only for clients that cannot do S256; off unless allowed.
   PKCE_ALLOW_PLAIN: flag.default(false),
@@ -75,6 +78,9 @@ export type Config = {
   accessTokenLifetime: number
   refreshTokenLifetime: number
   authorizationCodeLifetime: number
+  /** RFC 8628: device code lifetime and the minimum seconds between polls. */
+  deviceCodeLifetime: number
+  deviceCodeInterval: number
   /** Seconds during which reusing a rotated refresh token is refused without revoking its family. */
   refreshTokenGracePeriod: number
   pkceAllowPlain: boolean
@@ -136,6 +142,8 @@ export function getConfig(env: object): Config {
     accessTokenLifetime: settings.ACCESS_TOKEN_EXPIRE_SECONDS,
     refreshTokenLifetime: settings.REFRESH_TOKEN_EXPIRE_SECONDS,
     authorizationCodeLifetime: settings.AUTHORIZATION_CODE_EXPIRE_SECONDS,
+    deviceCodeLifetime: settings.DEVICE_CODE_EXPIRE_SECONDS,
+    deviceCodeInterval: settings.DEVICE_CODE_INTERVAL_SECONDS,
     refreshTokenGracePeriod: settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS,
     pkceAllowPlain: settings.PKCE_ALLOW_PLAIN,
     sessionLifetime: settings.SESSION_COOKIE_AGE,

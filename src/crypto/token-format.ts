@@ -3,7 +3,7 @@
  * Shape of every secret the server mints, and the checks that refuse a made-up one before any
  * storage I/O. All characters are base62, inside RFC 6750's b64token set.
  *
- * Tokens (access, refresh, authorization code), 65 characters:
+ * Tokens (access, refresh, authorization code, device code), 65 characters:
  *   `<prefix>_<43 random><12 MAC><6 CRC32>`
  * - 43 base62 characters carry 256 random bits; the prefix tells secret scanners (and people)
  *   what leaked.
@@ -27,6 +27,8 @@ export const TOKEN_PREFIXES = {
   access: 'eat',
   refresh: 'ert',
   code: 'eac',
+  // RFC 8628 device code: polled at the token endpoint, so forged ones are refused before I/O.
+  deviceCode: 'edc',
   clientSecret: 'ecs',
   registration: 'erg',
 } as const

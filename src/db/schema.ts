@@ -45,8 +45,11 @@ export const users = sqliteTable(
   ],
 )
 
-/** DOT's authorization_grant_type names an application may be allowed. */
-export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorization-code'] as const
+/** RFC 8628 §3.4's grant_type, which is also DOT's name for an application allowed the device grant. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** DOT's authorization_grant_type names an application may be allowed (DOT 3.x names the device grant by its URN). */
+export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorization-code', DEVICE_CODE_GRANT] as const
 export type ApplicationGrant = (typeof APPLICATION_GRANTS)[number]
 
 // The lists below are JSON arrays (string-list.ts); their DDL default '' predates them and reads as [].
@@ -199,6 +202,40 @@ export const authorizationCodes = sqliteTable(
     // Deleting an application deletes its codes (ON DELETE CASCADE): found by index, not a scan.
     index('authorization_codes_application_idx').on(t.applicationId),
   ],
+)
+
+/**
+ * Device authorization requests (RFC 8628): a device code (held by the device, polled at the
+ * token endpoint) and a user code (typed by the user at /o/device/), both stored as digests.
+ * `pending` until the user approves or denies; `redeemed` once the one token response was issued.
+ */
+export const deviceCodes = sqliteTable(
+  'device_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 hex of the device code. */
+    deviceCodeHash: text('device_code_hash').notNull().unique(),
+    /** SHA-256 hex of the normalised user code (upper case, no dashes or spaces). */
+    userCodeHash: text('user_code_hash').notNull().unique(),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'denied', 'redeemed'] })
+      .notNull()
+      .default('pending'),
+    /** The user who approved or denied it. */
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** OIDC auth_time of the approving user's login, for the id_token and refreshed ones. */
+    authTime: integer('auth_time'),
+    /** Seconds the device must wait between polls; each slow_down adds 5 (RFC 8628 §3.5). */
+    interval: integer('interval').notNull(),
+    /** Unix seconds of the last poll, to tell a device polling too fast (slow_down). */
+    lastPolledAt: integer('last_polled_at'),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('device_codes_expires_at_idx').on(t.expiresAt)],
 )
 
 /**

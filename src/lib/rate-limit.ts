@@ -20,6 +20,9 @@
  *
  * Dynamic client registrations are counted per client IP too (REGISTRATION_LIMITER,
  * `admitRegistration`): each one adds a row to D1 and a name to the consent page.
+ *
+ * Also the limits on user codes typed at /o/device/ (RFC 8628 §5.1), per user and per client IP:
+ * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule.
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -152,4 +155,24 @@ export async function admitRegistration(
   ip: string | undefined,
 ): Promise<boolean> {
   return ip === undefined || (await allowed(env.REGISTRATION_LIMITER, ipKey(ip)))
+}
+
+/** Seconds a refused user-code entry is told to wait: the limiters' period (wrangler.toml). */
+export const DEVICE_LIMIT_PERIOD_SECONDS = 60
+
+/**
+ * Whether a user-code entry at /o/device/ (RFC 8628 §5.1) may be looked up: counted per user
+ * (DEVICE_USER_LIMITER) and, behind Cloudflare, per client address (DEVICE_IP_LIMITER), so
+ * neither one account nor one address can guess through the user-code space.
+ */
+export async function userCodeEntryAllowed(
+  env: Pick<Env, 'DEVICE_USER_LIMITER' | 'DEVICE_IP_LIMITER'>,
+  userId: number,
+  ip: string | undefined,
+): Promise<boolean> {
+  const [byUser, byIp] = await Promise.all([
+    allowed(env.DEVICE_USER_LIMITER, `user:${userId}`),
+    ip === undefined ? true : allowed(env.DEVICE_IP_LIMITER, ipKey(ip)),
+  ])
+  return byUser && byIp
 }

@@ -20,8 +20,11 @@ export type OAuthErrorCode =
   // RFC 7591 §3.2.2, at the registration endpoint
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
-  // RFC 8628 §3.5's "slow down", used with 429 for brute-force limits (src/lib/rate-limit.ts).
+  // RFC 8628 §3.5: the device grant's poll answers. slow_down is also used with 429 for
+  // brute-force limits (src/lib/rate-limit.ts).
   | 'slow_down'
+  | 'authorization_pending'
+  | 'expired_token'
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode

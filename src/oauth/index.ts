@@ -1,12 +1,16 @@
 /**
  * @module
  * The authorization server's JSON routes under /o/ and its RFC 8414 metadata (OAuth dialect),
- * and the browser-facing consent flow at /o/authorize/ (HTML dialect).
+ * and the browser-facing pages: the consent flow at /o/authorize/ and the device verification
+ * page at /o/device/ (HTML dialect).
  */
 import { createHtmlRouter, csrfProtection, html } from '../http/html.tsx'
 import { createOAuthRouter, oauth } from '../http/oauth.ts'
 import { answerOtherMethods } from '../http/router.ts'
 import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
+import { deviceEntry, devicePage } from './device.handlers.tsx'
+import { startDeviceAuthorization } from './device-authorization.handlers.ts'
+import { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
 import { apiMetadata, apiMetadataRoute, originMetadata, originMetadataRoute } from './protected-resource.ts'
 import { deleteClient, readClient, register, updateClient } from './registration.handlers.ts'
@@ -21,6 +25,7 @@ export const oauthRouter = createOAuthRouter([
   ENDPOINTS.revocation,
   revokeAliasRoute.path,
   ENDPOINTS.introspection,
+  ENDPOINTS.deviceAuthorization,
   metadataRoute.path,
   originMetadataRoute.path,
   apiMetadataRoute.path,
@@ -32,6 +37,7 @@ oauthRouter.openapi(tokenRoute, issueToken)
 oauthRouter.openapi(revokeRoute, revokeToken)
 oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
+oauthRouter.openapi(deviceAuthorizationRoute, startDeviceAuthorization)
 oauthRouter.openapi(metadataRoute, metadata)
 oauthRouter.openapi(originMetadataRoute, originMetadata)
 oauthRouter.openapi(apiMetadataRoute, apiMetadata)
@@ -41,10 +47,13 @@ oauthRouter.openapi(updateClientRoute, updateClient)
 oauthRouter.openapi(deleteClientRoute, deleteClient)
 answerOtherMethods(oauthRouter, oauth)
 
-/** The consent flow: HTML, not part of the JSON API description. */
-export const authorizeRouter = createHtmlRouter([ENDPOINTS.authorization])
+/** The consent flow and the device verification page: HTML, not part of the JSON API description. */
+export const authorizeRouter = createHtmlRouter([ENDPOINTS.authorization, ENDPOINTS.deviceVerification])
 
 authorizeRouter.use(ENDPOINTS.authorization, csrfProtection)
 authorizeRouter.get(ENDPOINTS.authorization, authorizePage)
 authorizeRouter.post(ENDPOINTS.authorization, authorizeDecision)
+authorizeRouter.use(ENDPOINTS.deviceVerification, csrfProtection)
+authorizeRouter.get(ENDPOINTS.deviceVerification, devicePage)
+authorizeRouter.post(ENDPOINTS.deviceVerification, deviceEntry)
 answerOtherMethods(authorizeRouter, html)

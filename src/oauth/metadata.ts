@@ -22,6 +22,9 @@ export const ENDPOINTS = {
   token: '/o/token/',
   revocation: '/o/revoke-token/',
   introspection: '/o/introspect/',
+  // RFC 8628 §3.1 and §3.3: where the device starts, and the page where the user answers.
+  deviceAuthorization: '/o/device-authorization/',
+  deviceVerification: '/o/device/',
   userinfo: '/o/userinfo/',
   endSession: '/o/logout/',
   jwks: '/o/.well-known/jwks.json',
@@ -60,6 +63,8 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
     // RFC 7591 §3 / RFC 8414 §2: only where clients may register themselves.
     ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: issuer + ENDPOINTS.registration }),
+    // RFC 8628 §4.
+    device_authorization_endpoint: issuer + ENDPOINTS.deviceAuthorization,
   }
 }
 

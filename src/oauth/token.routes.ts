@@ -24,7 +24,8 @@ const param = (description: string) => z.string().optional().openapi({ descripti
 const TokenRequestSchema = z
   .object({
     grant_type: z.string().min(1).openapi({
-      description: 'authorization_code, client_credentials, password or refresh_token',
+      description:
+        'authorization_code, client_credentials, password, refresh_token or urn:ietf:params:oauth:grant-type:device_code',
       example: 'authorization_code',
     }),
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
@@ -34,6 +35,7 @@ const TokenRequestSchema = z
     code: param('authorization_code grant'),
     redirect_uri: param('authorization_code grant'),
     code_verifier: param('authorization_code grant (PKCE, RFC 7636)'),
+    device_code: param('device_code grant (RFC 8628 §3.4)'),
     client_id: param('client_secret_post, or a public client'),
     client_secret: param('client_secret_post'),
   })
@@ -76,7 +78,7 @@ export const tokenRoute = createRoute({
   responses: {
     200: jsonResponse('Tokens (RFC 6749 §5.1)', TokenResponseSchema),
     400: oauthError(
-      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope',
+      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope; device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token',
     ),
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),

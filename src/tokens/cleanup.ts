@@ -1,13 +1,14 @@
 /**
  * @module
- * DOT's `cleartokens`: deletes expired refresh tokens, access tokens and authorization codes
+ * DOT's `cleartokens`: deletes expired refresh tokens, access tokens, authorization codes and
+ * device codes (RFC 8628)
  * in bounded batches, so a run on a very large table neither holds one long write nor
  * exceeds a Worker invocation's limits. Run by the cron trigger (src/index.ts `scheduled`)
  * and by `npm run manage -- cleartokens`.
  */
 import { inArray, lt } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { accessTokens, authorizationCodes, refreshTokens } from '../db/schema.ts'
+import { accessTokens, authorizationCodes, deviceCodes, refreshTokens } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 
 /** Rows one DELETE removes: each statement binds 2 parameters (D1 allows 100). */
@@ -16,7 +17,7 @@ export const CLEANUP_BATCH_ROWS = 500
 export const CLEANUP_MAX_BATCHES = 20
 
 // Refresh tokens first: they point at access tokens (ON DELETE SET NULL would update them).
-const TABLES = { refreshTokens, accessTokens, authorizationCodes } as const
+const TABLES = { refreshTokens, accessTokens, authorizationCodes, deviceCodes } as const
 
 export type CleanupLimits = { batchRows: number; maxBatches: number }
 export type CleanupReport = Record<keyof typeof TABLES, number> & { complete: boolean }
@@ -37,7 +38,13 @@ export async function clearExpiredTokens(
   limits: CleanupLimits = { batchRows: CLEANUP_BATCH_ROWS, maxBatches: CLEANUP_MAX_BATCHES },
   now = nowSeconds(),
 ): Promise<CleanupReport> {
-  const report: CleanupReport = { refreshTokens: 0, accessTokens: 0, authorizationCodes: 0, complete: true }
+  const report: CleanupReport = {
+    refreshTokens: 0,
+    accessTokens: 0,
+    authorizationCodes: 0,
+    deviceCodes: 0,
+    complete: true,
+  }
   for (const name of Object.keys(TABLES) as (keyof typeof TABLES)[]) {
     let deleted = limits.batchRows
     for (let batch = 0; batch < limits.maxBatches && deleted === limits.batchRows; batch++) {

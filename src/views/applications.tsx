@@ -15,6 +15,7 @@ const GRANT_LABELS: Record<(typeof APPLICATION_GRANTS)[number], string> = {
   'authorization-code': 'Authorization code',
   password: 'Resource owner password',
   'client-credentials': 'Client credentials',
+  'urn:ietf:params:oauth:grant-type:device_code': 'Device code (RFC 8628)',
 }
 
 export function ApplicationListPage(props: { applications: Application[]; page: number; hasNext: boolean }) {

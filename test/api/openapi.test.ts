@@ -30,6 +30,7 @@ const UNDOCUMENTED = new Set([
   '/healthz',
   '/o/revoke_token/',
   '/o/authorize/',
+  '/o/device/',
   '/o/logout/',
   '/accounts/login/',
   '/accounts/logout/',

@@ -5,7 +5,7 @@
 import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { accessTokens, authorizationCodes, refreshTokens } from '../../src/db/schema.ts'
+import { accessTokens, authorizationCodes, deviceCodes, refreshTokens } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
 import { d1QueryCount } from '../counting.ts'
@@ -29,10 +29,15 @@ async function seed(expired: number, live: number) {
     await db
       .insert(authorizationCodes)
       .values(chunk.map((row) => ({ ...row, userId: user.id, codeHash: unique('g'), redirectUri: 'https://a/' })))
+    await db
+      .insert(deviceCodes)
+      .values(chunk.map((row) => ({ ...row, deviceCodeHash: unique('d'), userCodeHash: unique('u'), interval: 5 })))
   }
 }
 
-async function counts(table: typeof accessTokens | typeof refreshTokens | typeof authorizationCodes) {
+async function counts(
+  table: typeof accessTokens | typeof refreshTokens | typeof authorizationCodes | typeof deviceCodes,
+) {
   const [expired] = await db.select({ n: count() }).from(table).where(lt(table.expiresAt, NOW))
   const [live] = await db.select({ n: count() }).from(table).where(gte(table.expiresAt, NOW))
   return { expired: expired.n, live: live.n }
@@ -42,14 +47,21 @@ beforeEach(async () => {
   await db.delete(refreshTokens)
   await db.delete(accessTokens)
   await db.delete(authorizationCodes)
+  await db.delete(deviceCodes)
 })
 
 describe('clearExpiredTokens', () => {
-  it('deletes every expired access token, refresh token and code, and nothing live', async () => {
+  it('deletes every expired access token, refresh token, code and device code, and nothing live', async () => {
     await seed(25, 5)
     const report = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 10 }, NOW)
-    expect(report).toEqual({ refreshTokens: 25, accessTokens: 25, authorizationCodes: 25, complete: true })
-    for (const table of [accessTokens, refreshTokens, authorizationCodes]) {
+    expect(report).toEqual({
+      refreshTokens: 25,
+      accessTokens: 25,
+      authorizationCodes: 25,
+      deviceCodes: 25,
+      complete: true,
+    })
+    for (const table of [accessTokens, refreshTokens, authorizationCodes, deviceCodes]) {
       expect(await counts(table)).toEqual({ expired: 0, live: 5 })
     }
   })
@@ -58,11 +70,17 @@ describe('clearExpiredTokens', () => {
     await seed(25, 0)
     const before = d1QueryCount()
     const report = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 2 }, NOW)
-    expect(d1QueryCount() - before).toBe(6)
-    expect(report).toEqual({ refreshTokens: 20, accessTokens: 20, authorizationCodes: 20, complete: false })
+    expect(d1QueryCount() - before).toBe(8)
+    expect(report).toEqual({
+      refreshTokens: 20,
+      accessTokens: 20,
+      authorizationCodes: 20,
+      deviceCodes: 20,
+      complete: false,
+    })
     expect(await counts(accessTokens)).toEqual({ expired: 5, live: 0 })
     const rest = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 2 }, NOW)
-    expect(rest).toEqual({ refreshTokens: 5, accessTokens: 5, authorizationCodes: 5, complete: true })
+    expect(rest).toEqual({ refreshTokens: 5, accessTokens: 5, authorizationCodes: 5, deviceCodes: 5, complete: true })
   })
 
   it('the cron trigger runs one cleanup', async () => {
@@ -76,5 +94,6 @@ describe('clearExpiredTokens', () => {
     logged.mockRestore()
     expect(await counts(accessTokens)).toEqual({ expired: 0, live: 2 })
     expect(await counts(authorizationCodes)).toEqual({ expired: 0, live: 2 })
+    expect(await counts(deviceCodes)).toEqual({ expired: 0, live: 2 })
   })
 })

@@ -11,6 +11,7 @@ import { userListQueries } from '../../src/accounts/user-list.ts'
 import { accessTokens } from '../../src/db/schema.ts'
 import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
+import { deviceCodeQuery, userCodeQuery } from '../../src/tokens/device-codes.ts'
 import { accessTokenQuery, liveGrantQuery } from '../../src/tokens/store.ts'
 import { db } from '../helpers.ts'
 
@@ -28,10 +29,13 @@ const [unfilteredCount, unfilteredPage] = userListQueries(db, {}, 3, PAGE_SIZE)
 const HOT_QUERIES: Record<string, Query> = {
   'access token lookup by digest': accessTokenQuery(db, DIGEST),
   "consent skip: the user's live grants to an application": liveGrantQuery(db, 1, 1),
+  'device grant: a poll, by device code digest': deviceCodeQuery(db, DIGEST),
+  'device page: a typed user code, by digest': userCodeQuery(db, DIGEST),
   'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
   'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
   'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),
   'cleanup: unused registered clients': unusedRegistrationsBatch(db, NOW, 200),
+  'cleanup: expired device codes': expiredBatch(db, 'deviceCodes', NOW, 500),
   'users list by email: count': filteredCount,
   'users list by email: page': filteredPage,
   'users list by username: count': byUsernameCount,

@@ -5,6 +5,7 @@
  */
 import { findUserById } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
+import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import {
@@ -22,7 +23,7 @@ import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { type GrantHandler, requireParam } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
-const REFRESHING_GRANTS = ['password', 'authorization-code'] as const
+const REFRESHING_GRANTS = ['password', 'authorization-code', DEVICE_CODE_GRANT] as const
 
 export const refreshTokenGrant: GrantHandler = async (input) => {
   const { store, config, application, params } = input

@@ -19,6 +19,8 @@ export type TokenParams = {
   code?: string
   redirect_uri?: string
   code_verifier?: string
+  /** RFC 8628 §3.4 */
+  device_code?: string
 }
 
 export type GrantInput = {

@@ -1,0 +1,47 @@
+/**
+ * @module
+ * Device authorization endpoint handler (RFC 8628 §3.1–§3.2): authenticate the client as the
+ * token endpoint does, check it may use the device grant, resolve the scopes, mint the codes.
+ */
+import type { RouteHandler } from '@hono/zod-openapi'
+import { DEVICE_CODE_GRANT } from '../db/schema.ts'
+import { NO_STORE_HEADERS } from '../http/semantics.ts'
+import { config, db, tokenFormat } from '../lib/request-context.ts'
+import { createDeviceCode } from '../tokens/device-codes.ts'
+import type { AppEnv } from '../types.ts'
+import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
+import { requireApplicationGrant } from './grants/types.ts'
+import { issuer } from './issuer.ts'
+import { ENDPOINTS } from './metadata.ts'
+import { resolveScopes } from './scopes.ts'
+
+export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {
+  const params = c.req.valid('form')
+  const credentials = readClientCredentials(c.req.header('Authorization'), params)
+  const application = await authenticateClient(db(c), credentials)
+  requireApplicationGrant(application, DEVICE_CODE_GRANT)
+  const settings = config(c)
+  const scopes = resolveScopes(params.scope, settings, application)
+  // Before anything is minted: the verification URI needs the issuer (ISSUER).
+  const verificationUri = issuer(c) + ENDPOINTS.deviceVerification
+  const { deviceCode, userCode } = await createDeviceCode(db(c), tokenFormat(c), {
+    applicationId: application.id,
+    scopes,
+    lifetime: settings.deviceCodeLifetime,
+    interval: settings.deviceCodeInterval,
+  })
+  return c.json(
+    {
+      device_code: deviceCode,
+      user_code: userCode,
+      verification_uri: verificationUri,
+      // §3.3.1: the code in the URI spares typing it; the page still asks for the approval.
+      verification_uri_complete: `${verificationUri}?${new URLSearchParams({ user_code: userCode })}`,
+      expires_in: settings.deviceCodeLifetime,
+      interval: settings.deviceCodeInterval,
+    },
+    200,
+    NO_STORE_HEADERS,
+  )
+}

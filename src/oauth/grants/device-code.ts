@@ -1,0 +1,79 @@
+/**
+ * @module
+ * Device authorization grant, token request (RFC 8628 §3.4, §3.5): the device polls with its
+ * device code until the user answered at /o/device/; an approved code yields ONE token response.
+ */
+import { findUserById } from '../../accounts/users.ts'
+import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import {
+  type ApprovedDeviceCode,
+  deviceCodeFamily,
+  markDeviceCodeRedeemed,
+  pollDeviceCode,
+} from '../../tokens/device-codes.ts'
+import { redeemAndIssueTokens } from '../../tokens/store.ts'
+import { OAuthError } from '../errors.ts'
+import { idTokenForGrant } from '../oidc/grant-id-token.ts'
+import { type GrantHandler, type GrantInput, type GrantResult, requireApplicationGrant, requireParam } from './types.ts'
+
+const invalidGrant = () => new OAuthError('invalid_grant', 'Invalid device code.')
+
+export const deviceCodeGrant: GrantHandler = async (input) => {
+  const { store, application, params } = input
+  const deviceCode = requireParam(params, 'device_code')
+  requireApplicationGrant(application, DEVICE_CODE_GRANT)
+  const polled = await pollDeviceCode(store.db, store.format, deviceCode, application.id)
+  switch (polled.status) {
+    case 'approved':
+      return issueDeviceTokens(input, polled.grant)
+    // §3.5: each answer the device polls through, in RFC 6749 §5.2's form (400).
+    case 'pending':
+      throw new OAuthError('authorization_pending', 'The user has not yet answered.')
+    case 'slow_down':
+      throw new OAuthError('slow_down', `Polling too fast: wait ${polled.interval} seconds between requests.`)
+    case 'denied':
+      throw new OAuthError('access_denied', 'The user denied the request.')
+    case 'expired':
+      throw new OAuthError('expired_token', 'The device code has expired.')
+    default:
+      throw invalidGrant()
+  }
+}
+
+/**
+ * Redeems the approved code and issues an access token and a refresh token (the family of this
+ * device code) in one D1 batch; a concurrent poll that redeemed it first leaves this one
+ * invalid_grant. An id_token too when openid was granted (as for the code flow).
+ */
+async function issueDeviceTokens(input: GrantInput, grant: ApprovedDeviceCode): Promise<GrantResult> {
+  const { store, config, application } = input
+  if (!grant.isActive) throw invalidGrant()
+  const issued = await redeemAndIssueTokens(
+    store,
+    {
+      userId: grant.userId,
+      username: grant.username,
+      applicationId: application.id,
+      clientId: application.clientId,
+      scopes: grant.scopes,
+      accessLifetime: config.accessTokenLifetime,
+      refreshLifetime: config.refreshTokenLifetime,
+      familyId: deviceCodeFamily(grant.id),
+      authTime: grant.authTime,
+    },
+    markDeviceCodeRedeemed(store.db, grant.id),
+  )
+  if (!issued) throw invalidGrant()
+  if (grant.authTime === null) return issued
+  const user = await findUserById(store.db, grant.userId)
+  // Deleting a user deletes their tokens too (cascade), so this one is gone as well.
+  if (!user) throw invalidGrant()
+  const idToken = await idTokenForGrant(input, {
+    user,
+    scopes: issued.scopes,
+    accessToken: issued.accessToken,
+    nonce: null,
+    authTime: grant.authTime,
+  })
+  return idToken ? { ...issued, idToken } : issued
+}

@@ -1,0 +1,244 @@
+/**
+ * @module
+ * Device authorization requests (RFC 8628) in `device_codes`: created at
+ * /o/device-authorization/, found by user code at /o/device/ (approve or deny), polled and
+ * redeemed at the token endpoint. Both codes are stored as SHA-256 digests only. Redemption is
+ * a conditional UPDATE … RETURNING for redeemAndIssueTokens (./store.ts), so of any number of
+ * concurrent polls of an approved code exactly one gets tokens.
+ */
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { sha256Hex } from '../crypto/digest.ts'
+import { randomString } from '../crypto/random.ts'
+import type { TokenFormat } from '../crypto/token-format.ts'
+import type { Db } from '../db/client.ts'
+import { applications, deviceCodes, users } from '../db/schema.ts'
+import { parseScope } from '../lib/scope.ts'
+import { nowSeconds } from '../lib/time.ts'
+
+/**
+ * RFC 8628 §6.1: consonants only (no vowels, so no words; no I/O/0/1 look-alikes), case
+ * insensitive. 20^8 ≈ 2^34.6 codes; with the page's rate limits a guess succeeds with negligible
+ * probability within a code's life.
+ */
+export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
+const USER_CODE_LENGTH = 8
+const USER_CODE_SHAPE = new RegExp(`^[${USER_CODE_ALPHABET}]{${USER_CODE_LENGTH}}$`)
+/** RFC 8628 §3.5: every slow_down adds 5 seconds to the interval, for that and all later polls. */
+export const SLOW_DOWN_STEP_SECONDS = 5
+// A fresh user code equal to a stored one (live or awaiting cleanup) is drawn again.
+const USER_CODE_ATTEMPTS = 5
+
+/** §6.1: what the user typed, compared without case, dashes or spaces. */
+function normalizeUserCode(typed: string): string {
+  return typed.toUpperCase().replace(/[\s-]+/g, '')
+}
+
+/** The user code as shown: XXXX-XXXX. */
+function displayUserCode(code: string): string {
+  return `${code.slice(0, USER_CODE_LENGTH / 2)}-${code.slice(USER_CODE_LENGTH / 2)}`
+}
+
+/** What the user typed, as shown (XXXX-XXXX), or null when it cannot be a user code. */
+export function canonicalUserCode(typed: string): string | null {
+  const normalized = normalizeUserCode(typed)
+  return USER_CODE_SHAPE.test(normalized) ? displayUserCode(normalized) : null
+}
+
+function userCodeDigest(normalized: string): Promise<string> {
+  return sha256Hex(`user-code:${normalized}`)
+}
+
+export type NewDeviceCode = { applicationId: number; scopes: string[]; lifetime: number; interval: number }
+
+/** Stores a new pending request; returns the device code and the user code (XXXX-XXXX). */
+export async function createDeviceCode(
+  db: Db,
+  format: TokenFormat,
+  input: NewDeviceCode,
+): Promise<{ deviceCode: string; userCode: string }> {
+  const deviceCode = await format.mint('deviceCode')
+  const deviceCodeHash = await sha256Hex(deviceCode)
+  for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
+    const userCode = randomString(USER_CODE_LENGTH, USER_CODE_ALPHABET)
+    const inserted = await db
+      .insert(deviceCodes)
+      .values({
+        deviceCodeHash,
+        userCodeHash: await userCodeDigest(userCode),
+        applicationId: input.applicationId,
+        scope: input.scopes.join(' '),
+        interval: input.interval,
+        expiresAt: nowSeconds() + input.lifetime,
+      })
+      .onConflictDoNothing()
+      .returning({ id: deviceCodes.id })
+      .get()
+    if (inserted) return { deviceCode, userCode: displayUserCode(userCode) }
+  }
+  throw new Error('no free user code after several attempts')
+}
+
+/** A pending request as the verification page shows it. */
+type DeviceRequest = { id: number; applicationName: string; scopes: string[] }
+
+export type FoundUserCode =
+  | { status: 'pending'; request: DeviceRequest }
+  | { status: 'expired' }
+  /** Already approved, denied or redeemed. */
+  | { status: 'used' }
+  | { status: 'unknown' }
+
+/** The request a typed user code names. A code of the wrong shape costs no I/O. */
+export async function findByUserCode(db: Db, typed: string): Promise<FoundUserCode> {
+  const normalized = normalizeUserCode(typed)
+  if (!USER_CODE_SHAPE.test(normalized)) return { status: 'unknown' }
+  const row = await userCodeQuery(db, await userCodeDigest(normalized)).get()
+  if (!row) return { status: 'unknown' }
+  if (row.expiresAt <= nowSeconds()) return { status: 'expired' }
+  if (row.status !== 'pending') return { status: 'used' }
+  return {
+    status: 'pending',
+    request: { id: row.id, applicationName: row.applicationName, scopes: parseScope(row.scope) },
+  }
+}
+
+/** The lookup of a request by user code digest (exported for the query-plan test). */
+export function userCodeQuery(db: Db, digest: string) {
+  return db
+    .select({
+      id: deviceCodes.id,
+      status: deviceCodes.status,
+      scope: deviceCodes.scope,
+      expiresAt: deviceCodes.expiresAt,
+      applicationName: applications.name,
+    })
+    .from(deviceCodes)
+    .innerJoin(applications, eq(applications.id, deviceCodes.applicationId))
+    .where(eq(deviceCodes.userCodeHash, digest))
+}
+
+/**
+ * Records the user's answer to a pending, unexpired request; false when it is no longer
+ * pending (answered in another tab) or expired. One conditional UPDATE: answered once.
+ */
+export async function decideDeviceCode(
+  db: Db,
+  id: number,
+  decision: { approved: boolean; userId: number; authTime: number },
+): Promise<boolean> {
+  const updated = await db
+    .update(deviceCodes)
+    .set({ status: decision.approved ? 'approved' : 'denied', userId: decision.userId, authTime: decision.authTime })
+    .where(
+      and(eq(deviceCodes.id, id), eq(deviceCodes.status, 'pending'), sql`${deviceCodes.expiresAt} > ${nowSeconds()}`),
+    )
+    .returning({ id: deviceCodes.id })
+    .get()
+  return updated !== undefined
+}
+
+/** An approved request, ready to be redeemed for tokens. */
+export type ApprovedDeviceCode = {
+  id: number
+  userId: number
+  username: string
+  isActive: boolean
+  scopes: string[]
+  authTime: number | null
+}
+
+export type PolledDeviceCode =
+  | { status: 'approved'; grant: ApprovedDeviceCode }
+  | { status: 'pending' }
+  /** §3.5: polled sooner than `interval` seconds after the last poll; the interval is now this. */
+  | { status: 'slow_down'; interval: number }
+  | { status: 'denied' }
+  | { status: 'expired' }
+  /** Unknown, forged, another client's, or already redeemed. */
+  | { status: 'invalid' }
+
+/** The lookup of a request by device code digest, with its user (exported for the query-plan test). */
+export function deviceCodeQuery(db: Db, digest: string) {
+  return db
+    .select({ code: deviceCodes, username: users.username, isActive: users.isActive })
+    .from(deviceCodes)
+    .leftJoin(users, eq(users.id, deviceCodes.userId))
+    .where(eq(deviceCodes.deviceCodeHash, digest))
+}
+
+/** A poll of the token endpoint by the client `applicationId` (RFC 8628 §3.4, §3.5). */
+export async function pollDeviceCode(
+  db: Db,
+  format: TokenFormat,
+  deviceCode: string,
+  applicationId: number,
+): Promise<PolledDeviceCode> {
+  if (!(await format.isWellFormed(deviceCode, 'deviceCode'))) return { status: 'invalid' }
+  const row = await deviceCodeQuery(db, await sha256Hex(deviceCode)).get()
+  // §3.5 / RFC 6749 §5.2: a code issued to another client is invalid_grant, as an unknown one.
+  if (!row || row.code.applicationId !== applicationId || row.code.status === 'redeemed') return { status: 'invalid' }
+  const { code } = row
+  const now = nowSeconds()
+  if (code.expiresAt <= now) return { status: 'expired' }
+  if (code.status === 'denied') return { status: 'denied' }
+  if (code.status === 'approved' && code.userId !== null && row.username !== null) {
+    return {
+      status: 'approved',
+      grant: {
+        id: code.id,
+        userId: code.userId,
+        username: row.username,
+        isActive: row.isActive ?? false,
+        scopes: parseScope(code.scope),
+        authTime: code.authTime,
+      },
+    }
+  }
+  return pacePoll(db, code.id, now)
+}
+
+/**
+ * A poll of a pending request: in time when at least `interval` seconds passed since the last
+ * one (one conditional UPDATE decides, so concurrent polls cannot both pass); otherwise the
+ * interval grows by 5 seconds (§3.5) and the poll is slow_down.
+ */
+async function pacePoll(db: Db, id: number, now: number): Promise<PolledDeviceCode> {
+  const pending = and(eq(deviceCodes.id, id), eq(deviceCodes.status, 'pending'))
+  const inTime = await db
+    .update(deviceCodes)
+    .set({ lastPolledAt: now })
+    .where(
+      and(
+        pending,
+        or(isNull(deviceCodes.lastPolledAt), lte(deviceCodes.lastPolledAt, sql`${now} - ${deviceCodes.interval}`)),
+      ),
+    )
+    .returning({ id: deviceCodes.id })
+    .get()
+  if (inTime) return { status: 'pending' }
+  const slowed = await db
+    .update(deviceCodes)
+    .set({ lastPolledAt: now, interval: sql`${deviceCodes.interval} + ${SLOW_DOWN_STEP_SECONDS}` })
+    .where(pending)
+    .returning({ interval: deviceCodes.interval })
+    .get()
+  // Answered between the two statements: the next poll sees the answer.
+  return slowed ? { status: 'slow_down', interval: slowed.interval } : { status: 'pending' }
+}
+
+/** The redemption of an approved request for redeemAndIssueTokens: matches once, while unexpired. */
+export function markDeviceCodeRedeemed(db: Db, id: number): BatchItem<'sqlite'> {
+  return db
+    .update(deviceCodes)
+    .set({ status: 'redeemed' })
+    .where(
+      and(eq(deviceCodes.id, id), eq(deviceCodes.status, 'approved'), sql`${deviceCodes.expiresAt} > ${nowSeconds()}`),
+    )
+    .returning({ id: deviceCodes.id })
+}
+
+/** The rotation family of the tokens issued from one device code. */
+export function deviceCodeFamily(id: number): string {
+  return `device:${id}`
+}

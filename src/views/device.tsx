@@ -1,0 +1,98 @@
+/**
+ * @module
+ * The device verification pages (RFC 8628 §3.3): enter the code the device shows, check which
+ * application asks for what, approve or deny. Plain semantic HTML; the Layout styles it.
+ */
+import { Layout } from './layout.tsx'
+import { LogoutForm } from './login.tsx'
+
+const ACTION = '/o/device/'
+
+function SignedInAs(props: { username: string }) {
+  return (
+    <>
+      <p>Signed in as {props.username}. Not you?</p>
+      <LogoutForm />
+    </>
+  )
+}
+
+/** Step 1: the code, prefilled from verification_uri_complete, or a refusal to retry. */
+export function DeviceCodePage(props: { username: string; userCode: string; error?: string }) {
+  return (
+    <Layout title="Connect a device">
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <form method="post" action={ACTION}>
+        <label for="user_code">Enter the code shown on your device</label>
+        <input
+          type="text"
+          id="user_code"
+          name="user_code"
+          value={props.userCode}
+          placeholder="XXXX-XXXX"
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          maxlength={32}
+          required
+        />
+        <button type="submit" class="btn btn-primary">
+          Continue
+        </button>
+      </form>
+      <SignedInAs username={props.username} />
+    </Layout>
+  )
+}
+
+/** Step 2: what approving gives, to whom; the explicit approve or deny (§5.4: remote phishing). */
+export function DeviceConfirmPage(props: {
+  username: string
+  userCode: string
+  applicationName: string
+  scopes: { name: string; description: string }[]
+}) {
+  return (
+    <Layout title={`Connect ${props.applicationName}?`}>
+      <p>
+        A device using <strong>{props.applicationName}</strong> asks for access to your account ({props.username}) with
+        the code <strong>{props.userCode}</strong>:
+      </p>
+      <ul>
+        {props.scopes.map((scope) => (
+          <li>
+            <strong>{scope.name}</strong>: {scope.description}
+          </li>
+        ))}
+      </ul>
+      <p>Approve only if you started this on a device you have in front of you and it shows this code.</p>
+      <form method="post" action={ACTION}>
+        <input type="hidden" name="user_code" value={props.userCode} />
+        <button type="submit" name="decision" value="approve" class="btn btn-primary">
+          Approve
+        </button>
+        <button type="submit" name="decision" value="deny" class="btn btn-secondary">
+          Deny
+        </button>
+      </form>
+      <SignedInAs username={props.username} />
+    </Layout>
+  )
+}
+
+/** Step 3: the answer was recorded; the device picks it up on its next poll. */
+export function DeviceDonePage(props: { approved: boolean; applicationName: string }) {
+  return (
+    <Layout title={props.approved ? 'Device connected' : 'Request denied'}>
+      <p>
+        {props.approved
+          ? `${props.applicationName} can now access your account. You can return to your device.`
+          : `${props.applicationName} was not given access. You can close this page.`}
+      </p>
+    </Layout>
+  )
+}
