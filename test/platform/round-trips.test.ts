@@ -5,10 +5,28 @@
  * running when the response is ready and is left out; concurrent round trips count once.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
+import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { userStillActive } from '../../src/accounts/users.ts'
+import { accessTokens, applications, refreshTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
+import { applicationStillAllows } from '../../src/oauth/applications.ts'
+import { findAuthorizationCode, markCodeRedeemed } from '../../src/oauth/authorization-codes.ts'
+import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/store.ts'
 import { type ClientPath, clientPath, type IoCall, SYDNEY_PROFILE, stopTracing, traceIo } from '../counting.ts'
-import { authorizationCode, basic, form, login, makeApplication, makeUser, ORIGIN, passwordToken } from '../helpers.ts'
+import {
+  authorizationCode,
+  basic,
+  db,
+  form,
+  login,
+  makeApplication,
+  makeUser,
+  ORIGIN,
+  passwordToken,
+  testStore,
+  tokenFormat,
+} from '../helpers.ts'
 
 /** Sends `request` to the Worker with the profile's delays; returns the response and what its client waited for. */
 async function measure(request: Request): Promise<{ response: Response; path: ClientPath }> {
@@ -160,5 +178,90 @@ describe('round trips on the client’s path (Sydney profile: primary 100 ms, re
     const { response, path } = await measure(get('/accounts/login/?next=/o/applications/', cookie))
     expect(response.status).toBe(200)
     expect(path.primary).toBe(0)
+  })
+})
+
+describe('a write re-checks on the primary what was read from a replica (docs/architecture.md)', () => {
+  async function issueFor(
+    user: Awaited<ReturnType<typeof makeUser>>,
+    app: Awaited<ReturnType<typeof makeApplication>>,
+  ) {
+    return issueTokensIf(
+      testStore(),
+      {
+        userId: user.id,
+        username: user.username,
+        applicationId: app.id,
+        clientId: app.clientId,
+        scopes: ['read'],
+        accessLifetime: 3600,
+        refreshLifetime: 86400,
+      },
+      and(applicationStillAllows(app, 'password'), userStillActive(user, true)),
+    )
+  }
+
+  async function tokenRows(applicationId: number) {
+    const access = await db.select().from(accessTokens).where(eq(accessTokens.applicationId, applicationId))
+    const refresh = await db.select().from(refreshTokens).where(eq(refreshTokens.applicationId, applicationId))
+    return access.length + refresh.length
+  }
+
+  it('the facts as read: tokens are written', async () => {
+    const user = await makeUser()
+    const app = await makeApplication()
+    expect(await issueFor(user, app)).not.toBeNull()
+    expect(await tokenRows(app.id)).toBe(2)
+  })
+
+  const changes: [string, (user: { id: number }, app: { id: number }) => Promise<unknown>][] = [
+    ['the user was deactivated', (user) => db.update(users).set({ isActive: false }).where(eq(users.id, user.id))],
+    ['the password changed', (user) => db.update(users).set({ password: 'changed' }).where(eq(users.id, user.id))],
+    [
+      'the client secret changed',
+      (_, app) => db.update(applications).set({ clientSecretHash: 'other' }).where(eq(applications.id, app.id)),
+    ],
+    [
+      'the grant was withdrawn',
+      (_, app) =>
+        db
+          .update(applications)
+          .set({ grantTypes: ['client-credentials'] })
+          .where(eq(applications.id, app.id)),
+    ],
+  ]
+  for (const [change, apply] of changes) {
+    it(`${change} since the replica was read: nothing is written`, async () => {
+      const user = await makeUser()
+      const app = await makeApplication()
+      await apply(user, app)
+      expect(await issueFor(user, app)).toBeNull()
+      expect(await tokenRows(app.id)).toBe(0)
+    })
+  }
+
+  it('a code redemption whose facts no longer hold spends nothing: the code stays unused', async () => {
+    const { user, app, code } = await authorizationCode()
+    await db.update(users).set({ isActive: false }).where(eq(users.id, user.id))
+    const found = await findAuthorizationCode(db, tokenFormat, code)
+    if (found.status !== 'live') throw new Error('the code should be live')
+    const facts = and(applicationStillAllows(app, 'authorization-code'), userStillActive(user, false))
+    const outcome = await redeemAndIssueTokens(
+      testStore(),
+      {
+        userId: user.id,
+        username: user.username,
+        applicationId: app.id,
+        clientId: app.clientId,
+        scopes: ['read'],
+        accessLifetime: 3600,
+        refreshLifetime: 86400,
+      },
+      markCodeRedeemed(db, found.grant, facts),
+      facts,
+    )
+    expect(outcome.status).toBe('stale')
+    expect((await findAuthorizationCode(db, tokenFormat, code)).status).toBe('live')
+    expect(await tokenRows(app.id)).toBe(0)
   })
 })
