@@ -142,7 +142,8 @@ export const IO_ROWS: IoRow[] = [
         response_type: 'code',
         client_id: seeded.codeClientId,
         redirect_uri: seeded.redirectUri,
-        scope: 'read',
+        // Wider than what row 10 granted ('read'): the consent page, not an automatic approval.
+        scope: 'read write',
         state: 'bench',
       })}`,
       headers: { Cookie: await sessionCookie(seeded, call) },
