@@ -24,7 +24,141 @@ export type Seeded = {
   serviceClientSecret: string
   /** Access tokens stored in D1 only (not in KV): each is used once by the cold row. */
   coldTokens: string[]
+  /** A confidential authorization-code application, its redirect URI, and a fresh code of it for the bench user. */
+  codeClientId: string
+  codeClientSecret: string
+  redirectUri: string
+  mintCode: () => Promise<string>
 }
+
+/** Calls the benchmark's server as a same-origin browser would (to make what a traced request consumes: a fresh token, a session). */
+export type Call = (path: string, init: RequestInit) => Promise<Response>
+
+/**
+ * A row measured only for its client's path under the Sydney profile (one request at a time,
+ * no load): endpoints whose every request consumes something (a code, a refresh token).
+ */
+export type IoRow = { id: string; name: string; status: number; request: (seeded: Seeded, call: Call) => Promise<Load> }
+
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' }
+
+function passwordGrantBody(seeded: Seeded): string {
+  return new URLSearchParams({
+    grant_type: 'password',
+    username: seeded.username,
+    password: seeded.password,
+    client_id: seeded.clientId,
+    client_secret: seeded.clientSecret,
+  }).toString()
+}
+
+/** A fresh access + refresh token pair from the password grant. */
+async function freshTokens(seeded: Seeded, call: Call): Promise<{ access_token: string; refresh_token: string }> {
+  const response = await call('/o/token/', { method: 'POST', headers: FORM, body: passwordGrantBody(seeded) })
+  if (response.status !== 200) throw new Error(`password grant answered ${response.status}`)
+  return response.json() as Promise<{ access_token: string; refresh_token: string }>
+}
+
+/** The bench user's session cookie, from /accounts/login/. */
+async function sessionCookie(seeded: Seeded, call: Call): Promise<string> {
+  const response = await call('/accounts/login/', {
+    method: 'POST',
+    redirect: 'manual',
+    headers: FORM,
+    body: new URLSearchParams({ username: seeded.username, password: seeded.password }).toString(),
+  })
+  const cookie = (response.headers.get('Set-Cookie') ?? '').split(';')[0]
+  if (response.status !== 302 || !cookie) throw new Error(`login answered ${response.status}`)
+  return cookie
+}
+
+function tokenAction(path: string, seeded: Seeded, values: Record<string, string>): Load {
+  return {
+    path,
+    method: 'POST',
+    headers: FORM,
+    body: new URLSearchParams({ ...values, client_id: seeded.clientId, client_secret: seeded.clientSecret }).toString(),
+  }
+}
+
+export const IO_ROWS: IoRow[] = [
+  {
+    id: 'authorization-code',
+    name: '10. POST /o/token/ authorization_code',
+    status: 200,
+    request: async (seeded) => ({
+      path: '/o/token/',
+      method: 'POST',
+      headers: FORM,
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: await seeded.mintCode(),
+        redirect_uri: seeded.redirectUri,
+        client_id: seeded.codeClientId,
+        client_secret: seeded.codeClientSecret,
+      }).toString(),
+    }),
+  },
+  {
+    id: 'refresh',
+    name: '11. POST /o/token/ refresh_token',
+    status: 200,
+    request: async (seeded, call) =>
+      tokenAction('/o/token/', seeded, {
+        grant_type: 'refresh_token',
+        refresh_token: (await freshTokens(seeded, call)).refresh_token,
+      }),
+  },
+  {
+    id: 'revoke-access',
+    name: '12a. POST /o/revoke_token/ access token',
+    status: 200,
+    request: async (seeded, call) =>
+      tokenAction('/o/revoke_token/', seeded, { token: (await freshTokens(seeded, call)).access_token }),
+  },
+  {
+    id: 'revoke-refresh',
+    name: '12b. POST /o/revoke_token/ refresh token',
+    status: 200,
+    request: async (seeded, call) =>
+      tokenAction('/o/revoke_token/', seeded, {
+        token: (await freshTokens(seeded, call)).refresh_token,
+        token_type_hint: 'refresh_token',
+      }),
+  },
+  {
+    id: 'introspect',
+    name: '13. POST /o/introspect/',
+    status: 200,
+    request: async (seeded, call) =>
+      tokenAction('/o/introspect/', seeded, { token: (await freshTokens(seeded, call)).access_token }),
+  },
+  {
+    id: 'authorize-page',
+    name: '14. GET /o/authorize/ (consent page, logged in)',
+    status: 200,
+    request: async (seeded, call) => ({
+      path: `/o/authorize/?${new URLSearchParams({
+        response_type: 'code',
+        client_id: seeded.codeClientId,
+        redirect_uri: seeded.redirectUri,
+        // Wider than what row 10 granted ('read'): the consent page, not an automatic approval.
+        scope: 'read write',
+        state: 'bench',
+      })}`,
+      headers: { Cookie: await sessionCookie(seeded, call) },
+    }),
+  },
+  {
+    id: 'login-page',
+    name: '15. GET /accounts/login/ (logged in)',
+    status: 200,
+    request: async (seeded, call) => ({
+      path: '/accounts/login/?next=/',
+      headers: { Cookie: await sessionCookie(seeded, call) },
+    }),
+  },
+]
 
 export type Row = {
   id: string

@@ -21,6 +21,7 @@ import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
+import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
 import { issueApiKey } from '../src/tokens/api-keys.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
 import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
@@ -35,8 +36,8 @@ import {
   serve,
   serverCpuMs,
 } from './harness.ts'
-import type { Counters } from './routes.ts'
-import { BUDGETS, COLD_REQUESTS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
+import { type Counters, IO_TRACE_HEADER, type IoPath } from './routes.ts'
+import { BUDGETS, type Call, COLD_REQUESTS, IO_ROWS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
 
 /** Length of one slice of load, the row's and the baseline's alike. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
@@ -69,6 +70,12 @@ type Result = {
   kvWritesPerRequest?: number
   requests?: number
   kvReads?: number
+  /** Sequential round trips to D1's primary on the client's path (one traced request). */
+  primaryRoundTrips?: number
+  /** Sequential round trips to a D1 replica on the client's path. */
+  replicaRoundTrips?: number
+  /** Server I/O time of that request under the Sydney profile (test/counting.ts), in ms. */
+  ioMsSydneyProfile?: number
 }
 
 async function seed(db: Db, server: Server): Promise<Seeded> {
@@ -116,7 +123,30 @@ async function seed(db: Db, server: Server): Promise<Seeded> {
     const [first, ...rest] = inserts.slice(i, i + 50)
     await db.batch([first, ...rest])
   }
+  const redirectUri = 'https://client.example.com/callback'
+  const codeApp = await createApplication(db, {
+    name: 'bench code flow',
+    clientType: 'confidential',
+    grantTypes: ['authorization-code'],
+    redirectUris: [redirectUri],
+  })
+  const mintCode = () =>
+    createAuthorizationCode(db, tokens, {
+      applicationId: codeApp.id,
+      userId: user.id,
+      redirectUri,
+      scopes: ['read'],
+      codeChallenge: '',
+      codeChallengeMethod: '',
+      nonce: '',
+      authTime: Math.floor(Date.now() / 1000),
+      lifetime: 600,
+    })
   return {
+    codeClientId: codeApp.clientId,
+    codeClientSecret: codeApp.clientSecret ?? '',
+    redirectUri,
+    mintCode,
     bearer,
     bearerCacheKey: accessTokenCacheKey(await sha256Hex(bearer)),
     apiKey,
@@ -148,6 +178,28 @@ async function growUsers(db: Db, total: number): Promise<void> {
     INSERT INTO users (username, email, password)
     SELECT 'bench-bulk-' || i, 'bench-bulk-' || i || '@example.com', ${UNUSABLE_PASSWORD} FROM n`)
   console.error(`seeded ${total - present} users in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/**
+ * Sends one request of `load` with the Sydney profile on (bench/entry.ts) and returns what its
+ * client waited for. One request at a time: the trace is per isolate.
+ */
+async function traceOnce(server: Server, load: Load, expected: number | undefined): Promise<IoPath> {
+  const response = await fetch(new URL(load.path, server.url), {
+    method: load.method ?? 'GET',
+    redirect: 'manual',
+    headers: { ...load.headers, ...load.perRequest?.(), [IO_TRACE_HEADER]: '1' },
+    body: load.body,
+  })
+  await response.arrayBuffer()
+  if (expected !== undefined && response.status !== expected) {
+    throw new Error(`${load.path} (traced): ${response.status}, expected ${expected}`)
+  }
+  return JSON.parse(response.headers.get(IO_TRACE_HEADER) ?? 'null') as IoPath
+}
+
+function ioFields(path: IoPath): Pick<Result, 'primaryRoundTrips' | 'replicaRoundTrips' | 'ioMsSydneyProfile'> {
+  return { primaryRoundTrips: path.primary, replicaRoundTrips: path.replica, ioMsSydneyProfile: path.ioMs }
 }
 
 type Sample = { requests: number; seconds: number; rps: number; p50: number; p99: number; cpuMs: number } & Counters
@@ -233,6 +285,8 @@ function table(results: Result[]): string {
     '× baseline (rounds)',
     'D1/req',
     'KV reads/req',
+    'primary RTs',
+    'I/O ms (Sydney)',
     'note',
   ]
   const lines = results.map((r) => [
@@ -246,6 +300,8 @@ function table(results: Result[]): string {
       : fmt(r.ratioToBaseline, 2),
     fmt(r.d1PerRequest, 3),
     fmt(r.kvReadsPerRequest, 4),
+    r.primaryRoundTrips === undefined ? '' : `${r.primaryRoundTrips} (+${r.replicaRoundTrips ?? 0} replica)`,
+    fmt(r.ioMsSydneyProfile, 0),
     r.note,
   ])
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`
@@ -346,15 +402,41 @@ async function main(): Promise<number> {
       const note = Object.entries(bindings)
         .map(([key, value]) => `${key}=${value}`)
         .join(' ')
-      results.push({ id: row.id, name: row.name, note, ...combine(samples, references) })
+      const io = await traceOnce(server, { ...load, amount: undefined }, row.status)
+      console.error(`  Sydney profile: ${JSON.stringify(io)}`)
+      results.push({ id: row.id, name: row.name, note, ...combine(samples, references), ...ioFields(io) })
+    }
+    // Rows measured for their round trips only, on the Worker as wrangler.toml configures it.
+    if (JSON.stringify(current) !== '{}') {
+      const restore = Object.fromEntries(Object.keys(current).map((key) => [key, base.bindings[key]]))
+      server = await rebind(server, restore)
+      current = {}
+    }
+    const origin = server.url.origin
+    const call: Call = (path, init) =>
+      fetch(new URL(path, origin), {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), Origin: origin },
+      })
+    for (const row of IO_ROWS) {
+      if (ONLY && !ONLY.includes(row.id)) continue
+      console.error(`tracing ${row.name} …`)
+      const io = await traceOnce(server, await row.request(seeded, call), row.status)
+      console.error(`  Sydney profile: ${JSON.stringify(io)}`)
+      results.push({ id: row.id, name: row.name, note: 'round trips only (no load)', ...ioFields(io) })
     }
     results.push({
       id: 'baseline',
       name: baselineRow.name,
       note: 'a slice next to every slice of every row',
       ...combine(baselineSamples, baselineSamples),
+      ...ioFields(await traceOnce(server, baselineLoad, baselineRow.status)),
     })
-    results.sort((a, b) => ROWS.findIndex((r: Row) => r.id === a.id) - ROWS.findIndex((r: Row) => r.id === b.id))
+    const position = (id: string) => {
+      const index = ROWS.findIndex((r: Row) => r.id === id)
+      return index >= 0 ? index : ROWS.length + IO_ROWS.findIndex((r) => r.id === id)
+    }
+    results.sort((a, b) => position(a.id) - position(b.id))
     const hash = results.find((r) => r.id === 'hash')
     const password = results.find((r) => r.id === 'password')
     if (hash?.cpuMsPerRequest && password)

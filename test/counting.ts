@@ -1,9 +1,17 @@
 /**
  * @module
- * D1 and KV operation counters for the tests and the benchmark, never for the deployed Worker:
- * `countBindings(env)` wraps `env.DB` and `env.TOKEN_CACHE` in counting proxies before the app
- * sees them (test/setup.ts for the test pool, bench/entry.ts for the benchmark build), so a
- * test or a benchmark row can prove that a path made no D1 query or no KV read.
+ * D1 and KV instrumentation for the tests and the benchmark, never for the deployed Worker:
+ * `countBindings(env)` wraps `env.DB` (and every session `DB.withSession(…)` opens) and
+ * `env.TOKEN_CACHE` in proxies before the app sees them (test/setup.ts for the test pool,
+ * bench/entry.ts for the benchmark build). They
+ * - count statements and KV operations, so a test or a benchmark row can prove that a path made
+ *   no D1 query or no KV read (`d1QueryCount`, `kvReadCount`, `kvWriteCount`);
+ * - while `traceIo(profile)` is on, delay every round trip as the profile says (a D1 `batch()` is
+ *   one round trip) and record its kind, operation, start and end (`IoCall`), so `clientPath`
+ *   can tell how many sequential round trips a request's client waited for.
+ *
+ * Primary or replica: the plain binding and a session opened with 'first-primary' go to D1's
+ * primary; a session opened with 'first-unconstrained' or a bookmark may be served by a replica.
  */
 
 let queries = 0
@@ -25,51 +33,155 @@ export function kvWriteCount(): number {
   return writes
 }
 
-const RUNS = new Set<PropertyKey>(['first', 'all', 'run', 'raw'])
+/** Where a round trip goes: D1's primary, a D1 replica, or KV. */
+export type IoKind = 'primary' | 'replica' | 'kv'
 
-/** Forwards every property to `target`, running `around` before the methods it names. */
-function intercept<T extends object>(target: T, around: (property: PropertyKey, args: unknown[]) => unknown): T {
+/** Milliseconds one round trip of each kind takes. */
+export type IoProfile = Record<IoKind, number>
+
+/**
+ * A client in Sydney with D1's primary in Eastern North America: ~100 ms per primary round trip,
+ * ~10 ms to a replica in the region, ~30 ms per KV operation.
+ */
+export const SYDNEY_PROFILE: IoProfile = { primary: 100, replica: 10, kv: 30 }
+
+/** One round trip: its kind, what it was (`batch(3)`, `first`, `kv.put`…), when it started and ended (ms). */
+export type IoCall = { kind: IoKind; op: string; start: number; end: number }
+
+let profile: IoProfile | null = null
+let trace: IoCall[] = []
+
+/** From now on, delays every round trip as `delays` says and records it; `stopTracing` ends it. */
+export function traceIo(delays: IoProfile): void {
+  profile = delays
+  trace = []
+}
+
+/** Ends tracing and returns the calls recorded since `traceIo`, in the order they started. */
+export function stopTracing(): IoCall[] {
+  profile = null
+  const calls = trace
+  trace = []
+  return calls.sort((a, b) => a.start - b.start)
+}
+
+/** What the client of one request waited for. */
+export type ClientPath = {
+  /** Longest chain of primary round trips one after another (concurrent ones count once). */
+  primary: number
+  /** The same for replica round trips. */
+  replica: number
+  /** The same for KV operations. */
+  kv: number
+  /** Longest chain of round trips of any kind, in ms of injected delay: the request's server I/O time. */
+  ioMs: number
+  /** The calls on the client's path, in order. */
+  calls: IoCall[]
+}
+
+/**
+ * The round trips a request's client waited for: the calls that started at or after `startedAt`
+ * and ended by `respondedAt` (when the Worker's Response was ready). Work the Worker hands to
+ * `ctx.waitUntil` ends after the response (it is still running then), so it is left out.
+ * Calls that overlap in time ran concurrently: only chains of calls one after another add up.
+ */
+export function clientPath(calls: IoCall[], startedAt: number, respondedAt: number, delays: IoProfile): ClientPath {
+  const path = calls.filter((call) => call.start >= startedAt && call.end <= respondedAt)
+  const longest = (weight: (call: IoCall) => number): number => {
+    const best: number[] = []
+    for (let i = 0; i < path.length; i++) {
+      let before = 0
+      for (let j = 0; j < i; j++) if (path[j].end <= path[i].start) before = Math.max(before, best[j])
+      best.push(before + weight(path[i]))
+    }
+    return Math.max(0, ...best)
+  }
+  const only = (kind: IoKind) => (call: IoCall) => (call.kind === kind ? 1 : 0)
+  return {
+    primary: longest(only('primary')),
+    replica: longest(only('replica')),
+    kv: longest(only('kv')),
+    ioMs: longest((call) => delays[call.kind]),
+    calls: path,
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Runs one round trip: half the profile's delay on the way there, the call, half on the way back. */
+function roundTrip<T>(kind: IoKind, op: string, call: () => Promise<T>): Promise<T> {
+  if (!profile) return call()
+  const delay = profile[kind]
+  const record = trace
+  return (async () => {
+    const start = Date.now()
+    await sleep(delay / 2)
+    try {
+      return await call()
+    } finally {
+      await sleep(delay / 2)
+      record.push({ kind, op, start, end: Date.now() })
+    }
+  })()
+}
+
+/** Forwards every property to `target`, letting `around` replace the methods it wants to. */
+function intercept<T extends object>(
+  target: T,
+  around: (property: PropertyKey, args: unknown[], call: () => unknown) => unknown,
+): T {
   return new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver)
       if (typeof value !== 'function') return value
-      return (...args: unknown[]) => {
-        const replaced = around(property, args)
-        return replaced === undefined ? (value as (...a: unknown[]) => unknown).apply(object, args) : replaced
-      }
+      return (...args: unknown[]) =>
+        around(property, args, () => (value as (...a: unknown[]) => unknown).apply(object, args))
     },
   })
 }
 
-// The statement each counting proxy stands for, so a batch hands D1 its own statements back.
+// The statement each proxy stands for, so a batch hands D1 its own statements back.
 const underlying = new WeakMap<D1PreparedStatement, D1PreparedStatement>()
 
+const RUNS = new Set<PropertyKey>(['first', 'all', 'run', 'raw'])
+
 // Counts statements when they run, not when they are prepared: drizzle sometimes prepares one twice.
-function countedStatement(statement: D1PreparedStatement): D1PreparedStatement {
-  const proxy = intercept(statement, (property, args) => {
-    if (RUNS.has(property)) queries++
+function countedStatement(statement: D1PreparedStatement, kind: IoKind): D1PreparedStatement {
+  const proxy = intercept(statement, (property, args, call) => {
     // bind() returns a new statement, which must be counted too.
-    if (property === 'bind') return countedStatement(statement.bind(...args))
-    return undefined
+    if (property === 'bind') return countedStatement(statement.bind(...args), kind)
+    if (!RUNS.has(property)) return call()
+    queries++
+    return roundTrip(kind, String(property), call as () => Promise<unknown>)
   })
   underlying.set(proxy, statement)
   return proxy
 }
 
-// A D1 Sessions API session (D1 read replication) is counted like the binding it came from.
-function countedD1<T extends D1Database | D1DatabaseSession>(d1: T): T {
-  return intercept(d1, (property, args) => {
-    if (property === 'prepare') return countedStatement(d1.prepare(args[0] as string))
-    if (property === 'exec') queries++
+/** The kind of a session's round trips: only 'first-primary' pins it to the primary. */
+function sessionKind(constraintOrBookmark: unknown): IoKind {
+  return constraintOrBookmark === 'first-primary' ? 'primary' : 'replica'
+}
+
+function countedD1<T extends D1Database | D1DatabaseSession>(d1: T, kind: IoKind): T {
+  return intercept(d1, (property, args, call) => {
+    if (property === 'prepare') return countedStatement(d1.prepare(args[0] as string), kind)
+    if (property === 'exec') {
+      queries++
+      return roundTrip(kind, 'exec', call as () => Promise<unknown>)
+    }
     if (property === 'batch') {
       const statements = args[0] as D1PreparedStatement[]
       queries += statements.length
-      return d1.batch(statements.map((statement) => underlying.get(statement) ?? statement))
+      return roundTrip(kind, `batch(${statements.length})`, () =>
+        d1.batch(statements.map((statement) => underlying.get(statement) ?? statement)),
+      )
     }
     if (property === 'withSession') {
-      return countedD1((d1 as D1Database).withSession(...(args as Parameters<D1Database['withSession']>)))
+      const [constraint] = args as Parameters<D1Database['withSession']>
+      return countedD1((d1 as D1Database).withSession(constraint), sessionKind(constraint))
     }
-    return undefined
+    return call()
   })
 }
 
@@ -77,10 +189,11 @@ const KV_READS = new Set<PropertyKey>(['get', 'getWithMetadata'])
 const KV_WRITES = new Set<PropertyKey>(['put', 'delete'])
 
 function countedKv(kv: KVNamespace): KVNamespace {
-  return intercept(kv, (property) => {
+  return intercept(kv, (property, _args, call) => {
     if (KV_READS.has(property)) reads++
     else if (KV_WRITES.has(property)) writes++
-    return undefined
+    else if (property !== 'list') return call()
+    return roundTrip('kv', `kv.${String(property)}`, call as () => Promise<unknown>)
   })
 }
 
@@ -98,13 +211,13 @@ function once<T extends object>(binding: T, wrap: (binding: T) => T): T {
 }
 
 /**
- * `env` with DB and TOKEN_CACHE counted and the other bindings as they are; the same object for
- * the same `env`, so what the app caches per env (src/config.ts) is reused as in production.
+ * `env` with DB and TOKEN_CACHE instrumented and the other bindings as they are; the same object
+ * for the same `env`, so what the app caches per env (src/config.ts) is reused as in production.
  */
 export function countBindings<E extends { DB: D1Database; TOKEN_CACHE: KVNamespace }>(env: E): E {
   return once(env, (bindings) => ({
     ...bindings,
-    DB: once(bindings.DB, countedD1),
+    DB: once(bindings.DB, (d1) => countedD1(d1, 'primary')),
     TOKEN_CACHE: once(bindings.TOKEN_CACHE, countedKv),
   }))
 }

@@ -51,12 +51,18 @@ export function basic(clientId: string, clientSecret: string): string {
   return `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`
 }
 
+/**
+ * The token endpoint, waiting for the request's background work too (the new token's KV write
+ * and its confirm query run in `waitUntil`), so what a test counts or checks next is its own.
+ */
 export async function postToken(body: string, headers: Record<string, string> = {}) {
-  return SELF.fetch('https://example.com/o/token/', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
-    body,
-  })
+  return fetchWorker(
+    new Request('https://example.com/o/token/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    }),
+  )
 }
 
 /** A user, a password-grant application and a fresh token for them. */

@@ -7,7 +7,7 @@ import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, single } from '../lib/forms.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
-import { db } from '../lib/request-context.ts'
+import { db, readDb } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ErrorPage } from '../views/error.tsx'
 import { Layout } from '../views/layout.tsx'
@@ -22,7 +22,8 @@ const INVALID_LOGIN = 'Please enter a correct username and password. Note that b
 export async function loginPage(c: Context<AppEnv>) {
   const query = queryParams(c)
   const next = single(query, 'next')
-  const session = await readSession(c)
+  // Only shown: a replica's view of the session is enough (a form posted from it is checked anew).
+  const session = await readSession(c, readDb(c))
   if (session && next === undefined)
     return renderPage(c, <LoggedInPage username={session.user.username} />, 200, NO_STORE_HEADERS)
   // /o/authorize/ passes the OIDC login_hint along: it prefills the username.

@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts'
 import type { User } from '../db/schema.ts'
 import type { LoginGate } from '../lib/rate-limit.ts'
 import { normalizeUsername } from './usernames.ts'
-import { authenticateUser } from './users.ts'
+import { authenticateUser, type CredentialFacts } from './users.ts'
 
 export type LoginOutcome =
   | { ok: true; user: User }
@@ -18,11 +18,21 @@ export type LoginOutcome =
   /** Over the brute-force limits: the password was not checked. Retry after this many seconds. */
   | { ok: false; limited: true; retryAfter: number }
 
-export async function logIn(db: Db, gate: LoginGate, username: string, password: string): Promise<LoginOutcome> {
+/**
+ * `seen`: the user as a replica had them, read while the caller did something else (the
+ * password grant reads them alongside the client); `authenticateUser` says what is re-checked.
+ */
+export async function logIn(
+  db: Db,
+  gate: LoginGate,
+  username: string,
+  password: string,
+  seen?: Promise<CredentialFacts>,
+): Promise<LoginOutcome> {
   const name = normalizeUsername(username)
-  const admission = await gate(name)
+  const [admission, facts] = await Promise.all([gate(name), seen])
   if (!admission.admitted) return { ok: false, limited: true, retryAfter: admission.retryAfter }
-  const user = await authenticateUser(db, name, password)
+  const user = await authenticateUser(db, name, password, facts)
   if (user) return { ok: true, user }
   await admission.failed()
   return { ok: false, limited: false }

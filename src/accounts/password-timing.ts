@@ -33,8 +33,12 @@ export function slowestLegacyHashQuery(db: Db) {
 
 /** The wall time, in ms, every password check is padded to now: 0 when no slow legacy hash is stored. */
 export async function passwordCheckFloorMs(db: Db): Promise<number> {
-  const slowest = await slowestLegacyHashQuery(db).get()
-  return slowest ? pbkdf2TimeFloorMs(slowest.iterations) : 0
+  return floorMsOf(await slowestLegacyHashQuery(db))
+}
+
+/** The floor for what `slowestLegacyHashQuery` returned (read alone or in a batch). */
+export function floorMsOf(slowest: { iterations: number }[]): number {
+  return slowest[0] ? pbkdf2TimeFloorMs(slowest[0].iterations) : 0
 }
 
 /**

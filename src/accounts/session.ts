@@ -10,6 +10,7 @@
 import type { Context } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { sha256Hex } from '../crypto/digest.ts'
+import type { Db } from '../db/client.ts'
 import type { User } from '../db/schema.ts'
 import { sessionCookie } from '../lib/html-security.ts'
 import { config, db } from '../lib/request-context.ts'
@@ -44,15 +45,19 @@ export async function startSession(c: Context<AppEnv>, user: User): Promise<void
   await setSignedCookie(c, name, value, c.env.SECRET_KEY, options)
 }
 
-/** The logged-in, still active user, or null for no, forged, expired, ended or outdated cookie. */
-export async function readSession<E extends AppEnv>(c: Context<E>): Promise<Session | null> {
-  const session = await verifySession(c)
+/**
+ * The logged-in, still active user, or null for no, forged, expired, ended or outdated cookie.
+ * The user is read from the primary unless the caller passes a replica session (`readDb`): pages
+ * that only show something and act on nothing they read (docs/architecture.md "Round trips and consistency").
+ */
+export async function readSession<E extends AppEnv>(c: Context<E>, from: Db = db(c)): Promise<Session | null> {
+  const session = await verifySession(c, from)
   // Pages show who is logged in (src/http/html.tsx renderPage).
   c.set('session', session)
   return session
 }
 
-async function verifySession<E extends AppEnv>(c: Context<E>): Promise<Session | null> {
+async function verifySession<E extends AppEnv>(c: Context<E>, from: Db): Promise<Session | null> {
   const value = await getSignedCookie(c, c.env.SECRET_KEY, cookie(c, 0).name)
   if (!value) return null
   const fields = value.split('.')
@@ -60,7 +65,7 @@ async function verifySession<E extends AppEnv>(c: Context<E>): Promise<Session |
   const [id, generation, authTime, expires, tag] = fields
   // The signed expiry counts, not the browser's: a replayed old cookie is refused.
   if (!(Number(expires) > nowSeconds())) return null
-  const user = await findUserById(db(c), Number(id))
+  const user = await findUserById(from, Number(id))
   if (!user?.isActive || String(user.sessionGeneration) !== generation) return null
   if ((await passwordTag(user)) !== tag) return null
   return { user, authTime: Number(authTime) }

@@ -2,11 +2,12 @@
  * @module
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
-import { and, eq } from 'drizzle-orm'
+import { and, eq, exists, type SQL } from 'drizzle-orm'
+import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
-import { passwordCheckFloorMs, withTimeFloor } from './password-timing.ts'
+import { floorMsOf, slowestLegacyHashQuery, withTimeFloor } from './password-timing.ts'
 import { normalizeUsername, usernameKey } from './usernames.ts'
 
 export type NewUser = {
@@ -33,6 +34,26 @@ export async function createUser(db: Db, user: NewUser): Promise<User> {
     .get()
 }
 
+/**
+ * A condition that holds while the user is still active and, with `samePassword`, still has the
+ * password hash `user` was read with (a password check made against a replica's row): what a
+ * token written from a replica's read re-checks on the primary (src/tokens/store.ts `issueTokensIf`).
+ */
+export function userStillActive(user: Pick<User, 'id' | 'password'>, samePassword: boolean): SQL {
+  return exists(
+    new QueryBuilder()
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        and(
+          eq(users.id, user.id),
+          eq(users.isActive, true),
+          samePassword ? eq(users.password, user.password) : undefined,
+        ),
+      ),
+  )
+}
+
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
   if (!Number.isSafeInteger(id)) return undefined
   return db.select().from(users).where(eq(users.id, id)).get()
@@ -47,6 +68,25 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .get()
 }
 
+/** What a password check reads: the user by username and the login time floor (one batch). */
+export type CredentialFacts = { user: User | undefined; floorMs: number }
+
+/**
+ * The user and the login time floor, in one batch on `db` (a replica, when the caller re-checks
+ * what it relies on: see `authenticateUser`).
+ */
+export async function readCredentials(db: Db, username: string): Promise<CredentialFacts> {
+  const [found, slowest] = await db.batch([
+    db
+      .select()
+      .from(users)
+      .where(eq(users.username, normalizeUsername(username)))
+      .limit(1),
+    slowestLegacyHashQuery(db),
+  ])
+  return { user: found[0], floorMs: floorMsOf(slowest) }
+}
+
 /**
  * The active user with this username and password, or null. An unknown username costs
  * one password verification too, so timing does not reveal which usernames exist; while
@@ -54,14 +94,31 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
  * (src/accounts/password-timing.ts). Callers apply the login rate limits first.
  * A correct password whose stored hash is outdated (another algorithm or weaker
  * parameters, Django's must_update) is rehashed with the current hasher.
+ *
+ * `seen`: the facts as a replica had them (`readCredentials`). A success on them is the
+ * caller's to re-check on the primary when it writes (`userStillActive`); a refusal is
+ * confirmed by the primary (`db`), and the password checked again only if its row differs.
  */
-export async function authenticateUser(db: Db, username: string, password: string): Promise<User | null> {
-  const floorMs = await passwordCheckFloorMs(db)
-  return withTimeFloor(floorMs, () => checkCredentials(db, username, password))
+export async function authenticateUser(
+  db: Db,
+  username: string,
+  password: string,
+  seen?: CredentialFacts,
+): Promise<User | null> {
+  const facts = seen ?? (await readCredentials(db, username))
+  const user = await withTimeFloor(facts.floorMs, () => checkCredentials(db, facts.user, password))
+  if (user || !seen) return user
+  const current = await readCredentials(db, username)
+  if (sameCredentials(current.user, facts.user)) return null
+  return withTimeFloor(current.floorMs, () => checkCredentials(db, current.user, password))
 }
 
-async function checkCredentials(db: Db, username: string, password: string): Promise<User | null> {
-  const user = await findUserByUsername(db, username)
+function sameCredentials(a: User | undefined, b: User | undefined): boolean {
+  if (!a || !b) return a === b
+  return a.id === b.id && a.password === b.password && a.isActive === b.isActive
+}
+
+async function checkCredentials(db: Db, user: User | undefined, password: string): Promise<User | null> {
   if (!user) return verifyAgainstDummy(password).then(() => null)
   if (!(await verifyPassword(password, user.password))) return null
   if (passwordMustUpdate(user.password)) await upgradePasswordHash(db, user, password)

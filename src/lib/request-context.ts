@@ -46,6 +46,23 @@ export function readDb<E extends AppEnv>(c: Context<E>): Db {
   return session.db
 }
 
+const replicaSessions = new WeakMap<object, Db>()
+
+/**
+ * A D1 session that a replica may serve whatever the method (from the client's bookmark when it
+ * sent one), for reads whose result is re-checked on the primary before anything depends on it:
+ * a refusal is confirmed by the primary, a write carries the facts it relies on as conditions
+ * (docs/architecture.md "Round trips and consistency"). One per request.
+ */
+export function replicaDb<E extends AppEnv>(c: Context<E>): Db {
+  let session = replicaSessions.get(c)
+  if (!session) {
+    session = openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), 'first-unconstrained').db
+    replicaSessions.set(c, session)
+  }
+  return session
+}
+
 /** Sets `X-D1-Bookmark` on the responses of requests that used their D1 session. */
 export function d1Bookmark(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

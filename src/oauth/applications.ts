@@ -5,7 +5,8 @@
  * the values are allowed is application-rules.ts's job, checked by the callers that take
  * them from people (the management API, the CLI).
  */
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, exists, type SQL, sql } from 'drizzle-orm'
+import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
@@ -70,6 +71,30 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
     .returning()
     .get()
   return { ...application, clientSecret }
+}
+
+/**
+ * A condition that holds while the application is still as `application` was read (typically
+ * from a replica): it exists with the same client secret digest and client type, and, when
+ * `grant` is given, still allows that grant. A token written under it (src/tokens/store.ts
+ * `issueTokensIf`) is written only if the primary agrees at that moment.
+ */
+export function applicationStillAllows(application: Application, grant?: ApplicationGrant): SQL {
+  // The grant names are JSON strings in the stored list, so the quoted name appears only as an entry.
+  const allowed = grant === undefined ? undefined : sql`instr(${applications.grantTypes}, ${JSON.stringify(grant)}) > 0`
+  return exists(
+    new QueryBuilder()
+      .select({ id: applications.id })
+      .from(applications)
+      .where(
+        and(
+          eq(applications.id, application.id),
+          eq(applications.clientSecretHash, application.clientSecretHash),
+          eq(applications.clientType, application.clientType),
+          allowed,
+        ),
+      ),
+  )
 }
 
 export async function findApplicationByClientId(db: Db, clientId: string): Promise<Application | undefined> {

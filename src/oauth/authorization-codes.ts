@@ -3,12 +3,12 @@
  * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/, stored as a digest in
  * `authorization_codes`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
  */
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { authorizationCodes, users } from '../db/schema.ts'
+import { authorizationCodes, type User, users } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 
 export type NewAuthorizationCode = {
@@ -47,7 +47,7 @@ export async function createAuthorizationCode(
   return code
 }
 
-export type StoredCode = typeof authorizationCodes.$inferSelect & { username: string; isActive: boolean }
+export type StoredCode = typeof authorizationCodes.$inferSelect & { username: string; isActive: boolean; user: User }
 
 export type FoundCode =
   | { status: 'live'; grant: StoredCode }
@@ -60,29 +60,42 @@ export function codeFamily(grantId: number): string {
   return `code:${grantId}`
 }
 
-/** A code, its user, and whether it can still be redeemed. Reading changes nothing. */
-export async function findAuthorizationCode(db: Db, format: TokenFormat, code: string): Promise<FoundCode> {
+/**
+ * A code, its user, and whether it can still be redeemed, as `db` sees it. Reading changes
+ * nothing. With `primary`, `db` is a replica: a code it does not know (minted a moment ago) is
+ * asked of the primary; its "redeemed" is final; "live" is re-checked by the redemption.
+ */
+export async function findAuthorizationCode(
+  db: Db,
+  format: TokenFormat,
+  code: string,
+  primary?: Db,
+): Promise<FoundCode> {
   if (!(await format.isWellFormed(code, 'code'))) return { status: 'invalid' }
-  const row = await db
-    .select({ grant: authorizationCodes, username: users.username, isActive: users.isActive })
-    .from(authorizationCodes)
-    .innerJoin(users, eq(users.id, authorizationCodes.userId))
-    .where(eq(authorizationCodes.codeHash, await sha256Hex(code)))
-    .get()
+  const digest = await sha256Hex(code)
+  const query = (from: Db) =>
+    from
+      .select({ grant: authorizationCodes, user: users })
+      .from(authorizationCodes)
+      .innerJoin(users, eq(users.id, authorizationCodes.userId))
+      .where(eq(authorizationCodes.codeHash, digest))
+      .get()
+  const row = (await query(db)) ?? (primary && primary !== db ? await query(primary) : undefined)
   if (!row) return { status: 'invalid' }
-  const grant: StoredCode = { ...row.grant, username: row.username, isActive: row.isActive }
+  const grant: StoredCode = { ...row.grant, username: row.user.username, isActive: row.user.isActive, user: row.user }
   if (grant.redeemedAt !== null) return { status: 'reused', grant }
   return grant.expiresAt > nowSeconds() ? { status: 'live', grant } : { status: 'invalid' }
 }
 
 /**
  * The redemption of a code for redeemAndIssueTokens: ONE conditional UPDATE that matches
- * only while the code is unused, so concurrent redemptions yield exactly one success.
+ * only while the code is unused (and `facts` holds), so concurrent redemptions yield exactly
+ * one success.
  */
-export function markCodeRedeemed(db: Db, grant: StoredCode): BatchItem<'sqlite'> {
+export function markCodeRedeemed(db: Db, grant: StoredCode, facts?: SQL): BatchItem<'sqlite'> {
   return db
     .update(authorizationCodes)
     .set({ redeemedAt: nowSeconds() })
-    .where(and(eq(authorizationCodes.id, grant.id), isNull(authorizationCodes.redeemedAt)))
+    .where(and(eq(authorizationCodes.id, grant.id), isNull(authorizationCodes.redeemedAt), facts))
     .returning({ id: authorizationCodes.id })
 }

@@ -5,10 +5,11 @@
  */
 import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
+import type { Db } from '../db/client.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
-import { config, db, tokenFormat } from '../lib/request-context.ts'
+import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -75,7 +76,17 @@ function loginUrl(raw: RawParams, request: AuthorizeRequest): string {
   return `/accounts/login/?${query}`
 }
 
-async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | undefined): Promise<Response> {
+/**
+ * `reads`: where the request's facts come from. A GET reads a replica; if it is to mint a code
+ * (consent skipped), it runs again on the primary first, so no code is minted from a replica's
+ * stale view of the client, the session or an earlier grant.
+ */
+async function authorize(
+  c: Context<AppEnv>,
+  raw: RawParams,
+  decision: string | undefined,
+  reads: Db = db(c),
+): Promise<Response> {
   // Before anything is minted: every response names the issuer, which must be known (ISSUER).
   try {
     issuer(c)
@@ -84,7 +95,7 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
     return renderPage(c, <ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
   }
   const settings = config(c)
-  const outcome = await validateAuthorizeRequest(db(c), settings, raw)
+  const outcome = await validateAuthorizeRequest(reads, settings, raw)
   if (outcome.kind === 'page') {
     return renderPage(
       c,
@@ -97,7 +108,7 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
 
   const fail = (error: AuthorizeErrorCode, description: string) =>
     respond(c, request.redirectUri, { error, error_description: description, state: request.state })
-  const session = await readSession(c)
+  const session = await readSession(c, reads)
   // The consent form's post comes right after the checks below passed on the page it was sent from.
   if (decision === undefined && needsLogin(request, session)) {
     // OIDC Core §3.1.2.6: prompt=none never shows a page.
@@ -110,9 +121,10 @@ async function authorize(c: Context<AppEnv>, raw: RawParams, decision: string | 
   // OIDC Core §3.1.2.1 prompt=consent: ask again even when an earlier approval would do.
   const approved =
     decision === APPROVE ||
-    (!request.prompt.includes('consent') && (await maySkipConsent(db(c), request, session.user.id)))
+    (!request.prompt.includes('consent') && (await maySkipConsent(reads, request, session.user.id)))
   if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
+    if (reads !== db(c)) return authorize(c, raw, decision)
     const code = await createAuthorizationCode(db(c), tokenFormat(c), {
       applicationId: request.application.id,
       userId: session.user.id,
@@ -158,7 +170,7 @@ function consentFields(request: AuthorizeRequest): Record<string, string> {
   return fields
 }
 
-export const authorizePage = (c: Context<AppEnv>) => authorize(c, queryParams(c), undefined)
+export const authorizePage = (c: Context<AppEnv>) => authorize(c, queryParams(c), undefined, readDb(c))
 
 export const authorizeDecision = async (c: Context<AppEnv>) => {
   const raw = await formParams(c)

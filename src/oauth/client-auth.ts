@@ -81,20 +81,37 @@ function decodeFormComponent(value: string): string {
 }
 
 /**
- * The application the credentials prove, or invalid_client (401, with a Basic challenge). Confidential clients must present their secret; public ones must not.
+ * The application the credentials prove, or invalid_client (401, with a Basic challenge).
+ * Confidential clients must present their secret; public ones must not. With `replica`, the
+ * row a replica has answers first; a refusal is confirmed by the primary (`db`), since the
+ * replica may not have an application created a moment ago. A caller that acts on a replica's
+ * success re-checks it when it writes (`applicationStillAllows`).
  */
-export async function authenticateClient(db: Db, credentials: ClientCredentials): Promise<Application> {
-  const failure = new OAuthError('invalid_client', 'Client authentication failed.', basicChallenge)
-  const application = await findApplicationByClientId(db, credentials.clientId)
+export async function authenticateClient(
+  db: Db,
+  credentials: ClientCredentials,
+  replica?: Db | null,
+): Promise<Application> {
   const presented = credentials.clientSecret === null ? null : await sha256Hex(credentials.clientSecret)
-  if (!application) throw failure
-  if (application.clientType === 'public') {
-    if (presented !== null) throw failure
-    return application
+  if (replica) {
+    const seen = await findApplicationByClientId(replica, credentials.clientId)
+    if (proves(seen, presented, credentials.method)) return seen
   }
-  if (presented === null || !timingSafeEqualText(presented, application.clientSecretHash)) throw failure
-  // RFC 7591 §2: a client that registered one method authenticates with that one only.
-  const registered = application.tokenEndpointAuthMethod
-  if (registered !== null && registered !== credentials.method) throw failure
+  const application = await findApplicationByClientId(db, credentials.clientId)
+  if (!proves(application, presented, credentials.method)) {
+    throw new OAuthError('invalid_client', 'Client authentication failed.', basicChallenge)
+  }
   return application
+}
+
+function proves(
+  application: Application | undefined,
+  presented: string | null,
+  method: ClientCredentials['method'],
+): application is Application {
+  if (!application) return false
+  // RFC 7591 §2: a client that registered one method authenticates with that one only.
+  if (application.tokenEndpointAuthMethod !== null && application.tokenEndpointAuthMethod !== method) return false
+  if (application.clientType === 'public') return presented === null
+  return presented !== null && timingSafeEqualText(presented, application.clientSecretHash)
 }

@@ -47,6 +47,7 @@ const unauthorized = () =>
  */
 export async function authenticateIntrospectionCaller(
   store: TokenStore,
+  replica: Db,
   authorization: string | undefined,
   body: { client_id?: string; client_secret?: string },
 ): Promise<IntrospectionCaller> {
@@ -72,7 +73,7 @@ export async function authenticateIntrospectionCaller(
     const credentials = readClientCredentials(authorization, body)
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
-    const application = await authenticateClient(store.db, credentials)
+    const application = await authenticateClient(store.db, credentials, replica)
     return application.canIntrospect ? { kind: 'resource-server' } : { kind: 'client', clientId: application.clientId }
   } catch (error) {
     throw error instanceof OAuthError && error.status === 401 ? unauthorized() : error
@@ -88,10 +89,12 @@ export async function introspectToken(
   db: Db,
   format: TokenFormat,
   token: string,
-  caller: IntrospectionCaller,
+  authenticating: Promise<IntrospectionCaller>,
 ): Promise<Introspection> {
-  if (!(await format.isWellFormed(token, 'access'))) return { active: false }
-  const row = await findLiveAccessToken(db, await sha256Hex(token))
+  // Read from the primary while the caller is authenticated (nothing is answered before that).
+  const reading = (async () =>
+    (await format.isWellFormed(token, 'access')) ? findLiveAccessToken(db, await sha256Hex(token)) : null)()
+  const [caller, row] = await Promise.all([authenticating, reading])
   if (!row) return { active: false }
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }
   return {

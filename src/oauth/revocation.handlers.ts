@@ -5,9 +5,10 @@
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { db, tokenFormat, tokenStore } from '../lib/request-context.ts'
+import { db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
+import { applicationStillAllows } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
 import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema } from './revocation.routes.ts'
@@ -15,14 +16,20 @@ import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema 
 type TokenAction = z.infer<typeof TokenActionSchema>
 
 async function revoke(c: Context<AppEnv>, params: TokenAction) {
-  const application = await authenticateClient(db(c), readClientCredentials(c.req.header('Authorization'), params))
+  // The client as a replica has it; the revocation below changes nothing unless the primary agrees.
+  const application = await authenticateClient(
+    db(c),
+    readClientCredentials(c.req.header('Authorization'), params),
+    replicaDb(c),
+  )
   const store = tokenStore(c)
+  const facts = applicationStillAllows(application)
   // RFC 7009 §2.1: the hint only orders the search. A token of another client is left alone
   // and, as an unknown one, answered with 200 (§2.2), revealing nothing.
   const kinds = [revokeAccessToken, revokeRefreshToken]
   if (params.token_type_hint === 'refresh_token') kinds.reverse()
   for (const revokeKind of kinds) {
-    if (await revokeKind(store, params.token, application.id)) break
+    if (await revokeKind(store, params.token, application.id, facts)) break
   }
   return c.body(null, 200, NO_STORE_HEADERS)
 }
@@ -32,6 +39,7 @@ export const revokeTokenAlias: RouteHandler<typeof revokeAliasRoute, AppEnv> = (
 
 export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
-  const caller = await authenticateIntrospectionCaller(tokenStore(c), c.req.header('Authorization'), params)
+  const store = tokenStore(c)
+  const caller = authenticateIntrospectionCaller(store, replicaDb(c), c.req.header('Authorization'), params)
   return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller), 200, NO_STORE_HEADERS)
 }

@@ -4,13 +4,17 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { logIn } from '../accounts/login.ts'
+import type { CredentialFacts } from '../accounts/users.ts'
+import type { Db } from '../db/client.ts'
+import type { Application } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
-import { config, db, signingKeys, tokenStore } from '../lib/request-context.ts'
+import { config, db, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
+import { StaleFacts } from './grants/types.ts'
 import { issuer } from './issuer.ts'
 import { touchRegisteredClient } from './registration.ts'
 import type { tokenRoute } from './token.routes.ts'
@@ -20,9 +24,8 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   const grant = Object.hasOwn(GRANTS, params.grant_type) ? GRANTS[params.grant_type] : undefined
   if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${params.grant_type}`)
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
-  const application = await authenticateClient(db(c), credentials)
-  const checkPassword = async (username: string, password: string) => {
-    const outcome = await logIn(db(c), loginGate(c.env, clientIp(c)), username, password)
+  const checkPassword = async (username: string, password: string, seen?: Promise<CredentialFacts>) => {
+    const outcome = await logIn(db(c), loginGate(c.env, clientIp(c)), username, password, seen)
     if (!outcome.ok && outcome.limited) {
       throw new OAuthError('slow_down', 'Too many login attempts; retry later.', {
         status: 429,
@@ -31,17 +34,34 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
     }
     return outcome.ok ? outcome.user : null
   }
-  const issued = await grant({
-    store: tokenStore(c),
-    config: config(c),
-    application,
-    params,
-    issuer: issuer(c),
-    signingKeys: () => signingKeys(c),
-    checkPassword,
+  // First with what a replica has, re-checked by the primary when the grant writes; if that
+  // no longer held, once more reading the primary (docs/architecture.md "Round trips and consistency").
+  // The client the grant authenticated, for the registered-client bookkeeping below.
+  let client: Application | undefined
+  const run = (replica: Db | null) =>
+    grant({
+      store: tokenStore(c),
+      config: config(c),
+      authenticate: async () => {
+        client = await authenticateClient(db(c), credentials, replica)
+        return client
+      },
+      replica,
+      params,
+      issuer: issuer(c),
+      signingKeys: () => signingKeys(c),
+      checkPassword,
+    })
+  const issued = await run(replicaDb(c)).catch((error: unknown) => {
+    if (!(error instanceof StaleFacts)) throw error
+    return run(null).catch((again: unknown) => {
+      // Read from the primary and changed again before the write: a concurrent change won.
+      if (again instanceof StaleFacts) throw new OAuthError('invalid_grant', 'The grant changed; try again.')
+      throw again
+    })
   })
   // In the background: the client has its token whether or not the record is written.
-  const touched = touchRegisteredClient(db(c), application)
+  const touched = client && touchRegisteredClient(db(c), client)
   if (touched) tokenStore(c).waitUntil(touched)
   return c.json(
     {

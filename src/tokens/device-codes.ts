@@ -237,8 +237,3 @@ export function markDeviceCodeRedeemed(db: Db, id: number): BatchItem<'sqlite'> 
     )
     .returning({ id: deviceCodes.id })
 }
-
-/** The rotation family of the tokens issued from one device code. */
-export function deviceCodeFamily(id: number): string {
-  return `device:${id}`
-}

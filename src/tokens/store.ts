@@ -6,12 +6,13 @@
  * and every revocation goes through `forgetCached` after D1 changed. No other module queries
  * the token tables: callers say what they want done (`revokeApplicationTokens`, `hasLiveGrant`…).
  */
-import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, exists, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
-import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
+import { accessTokens, applications, refreshTokens, type User, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { deleteUserApiKeys, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
@@ -70,45 +71,105 @@ export type IssuedTokens = {
   scopes: string[]
 }
 
+/** Issues tokens for an application that exists (tests, the CLI): no other fact is re-checked. */
 export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
-  return (await storeTokens(store, request, null)) as IssuedTokens
+  const outcome = await storeTokens(store, request, undefined, null)
+  if (outcome.status !== 'issued') throw new Error(`no application ${request.applicationId}`)
+  return outcome.tokens
 }
+
+/**
+ * Issues tokens only while `facts` holds on the primary when the tokens are written: the
+ * conditions (built by the modules that own them, e.g. `applicationStillAllows`,
+ * `userStillActive`) that the caller read from a replica. Null when they no longer hold (the
+ * replica was stale, or a change raced this request): nothing was written; read them again
+ * from the primary. See docs/architecture.md "Round trips and consistency".
+ */
+export async function issueTokensIf(
+  store: TokenStore,
+  request: IssueRequest,
+  facts: SQL | undefined,
+): Promise<IssuedTokens | null> {
+  const outcome = await storeTokens(store, request, facts, null)
+  return outcome.status === 'issued' ? outcome.tokens : null
+}
+
+/**
+ * What a redemption came to: `issued`; `lost`, when the code or token was already used (a
+ * concurrent request won, or a replay); `stale`, when `facts` no longer held on the primary
+ * (nothing was written, the code or token is still unused).
+ */
+export type Redemption =
+  | { status: 'issued'; tokens: IssuedTokens; retired: string[] }
+  | { status: 'lost' }
+  | { status: 'stale' }
 
 /**
  * A one-time redemption (an authorization code, a refresh token) and the tokens it yields,
  * in ONE D1 batch — one transaction, never interleaved with another request's statements.
  * `redemption` is a conditional UPDATE … RETURNING that matches one row only while the
- * code or token is unused; when it matches nothing (a concurrent request won), the tokens
- * inserted alongside are deleted unseen and null is returned. So of any number of
- * concurrent redemptions exactly one gets tokens, and anything that sees the redemption
- * also sees those tokens (a family revocation after it cannot miss them).
+ * code or token is unused and `facts` holds; when it matches nothing, the tokens inserted
+ * alongside (if `facts` held) are deleted unseen. So of any number of concurrent
+ * redemptions exactly one gets tokens, and anything that sees the redemption also sees
+ * those tokens (a family revocation after it cannot miss them).
  */
 export async function redeemAndIssueTokens(
   store: TokenStore,
   request: IssueRequest,
   redemption: BatchItem<'sqlite'>,
-): Promise<IssuedTokens | null> {
-  return storeTokens(store, request, redemption)
+  facts?: SQL,
+): Promise<Redemption> {
+  return storeTokens(store, request, facts, { redemption, retire: null })
+}
+
+type RedemptionStatements = {
+  redemption: BatchItem<'sqlite'>
+  /** A statement run last in the batch whose RETURNING rows are access token digests to forget. */
+  retire: BatchItem<'sqlite'> | null
+}
+
+/** A value selected into `column` by an INSERT … SELECT, encoded as the column stores it (its driver mapping). */
+function bound<T>(value: T, column: SQLiteColumn): SQL.Aliased<T> {
+  return sql<T>`${sql.param(value, column)}`.as(column.name)
+}
+
+/** An SQL expression selected into `column` by an INSERT … SELECT. */
+function computed(expression: SQL, column: SQLiteColumn): SQL.Aliased {
+  return expression.as(column.name)
 }
 
 async function storeTokens(
   store: TokenStore,
   request: IssueRequest,
-  redemption: BatchItem<'sqlite'> | null,
-): Promise<IssuedTokens | null> {
+  facts: SQL | undefined,
+  redeem: RedemptionStatements | null,
+): Promise<Redemption> {
   const now = nowSeconds()
   const accessToken = await store.format.mint('access')
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
-  const inserts: BatchItem<'sqlite'>[] = [
-    store.db.insert(accessTokens).values({
-      tokenHash: accessHash,
-      userId: request.userId,
-      applicationId: request.applicationId,
-      scope,
-      expiresAt,
-    }),
+  const { db } = store
+  // INSERT … SELECT: the row is written only while the application exists and `facts` holds,
+  // checked by the primary in the same transaction as the write.
+  const statements: BatchItem<'sqlite'>[] = [
+    db
+      .insert(accessTokens)
+      .select((qb) =>
+        qb
+          .select({
+            id: computed(sql`NULL`, accessTokens.id),
+            tokenHash: bound(accessHash, accessTokens.tokenHash),
+            userId: bound(request.userId, accessTokens.userId),
+            applicationId: applications.id,
+            scope: bound(scope, accessTokens.scope),
+            expiresAt: bound(expiresAt, accessTokens.expiresAt),
+            createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
+          })
+          .from(applications)
+          .where(and(eq(applications.id, request.applicationId), facts)),
+      )
+      .returning({ id: accessTokens.id }),
   ]
 
   let refreshToken: string | null = null
@@ -116,30 +177,44 @@ async function storeTokens(
   if (request.refreshLifetime !== null) {
     refreshToken = await store.format.mint('refresh')
     refreshHash = await sha256Hex(refreshToken)
-    inserts.push(
-      store.db.insert(refreshTokens).values({
-        tokenHash: refreshHash,
-        accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${accessHash})`,
-        userId: request.userId,
-        applicationId: request.applicationId,
-        scope: (request.refreshScopes ?? request.scopes).join(' '),
-        familyId: request.familyId ?? refreshHash,
-        authTime: request.authTime ?? null,
-        expiresAt: now + request.refreshLifetime,
-      }),
+    // Written with the access token above, or not at all.
+    statements.push(
+      db.insert(refreshTokens).select((qb) =>
+        qb
+          .select({
+            id: computed(sql`NULL`, refreshTokens.id),
+            tokenHash: bound(refreshHash, refreshTokens.tokenHash),
+            accessTokenId: accessTokens.id,
+            userId: bound(request.userId, refreshTokens.userId),
+            applicationId: accessTokens.applicationId,
+            scope: bound((request.refreshScopes ?? request.scopes).join(' '), refreshTokens.scope),
+            familyId: bound(request.familyId ?? refreshHash, refreshTokens.familyId),
+            authTime: bound(request.authTime ?? null, refreshTokens.authTime),
+            expiresAt: bound(now + (request.refreshLifetime ?? 0), refreshTokens.expiresAt),
+            revokedAt: computed(sql`NULL`, refreshTokens.revokedAt),
+            createdAt: computed(sql`unixepoch()`, refreshTokens.createdAt),
+          })
+          .from(accessTokens)
+          .where(eq(accessTokens.tokenHash, accessHash)),
+      ),
     )
   }
 
   // One batch is one transaction: the redemption and both tokens are stored, or none is.
-  const [first, ...rest] = redemption ? [redemption, ...inserts] : inserts
-  const [redeemed] = await store.db.batch([first, ...rest])
-  if (redemption && !(Array.isArray(redeemed) && redeemed.length === 1)) {
-    await store.db.batch([
-      store.db.delete(refreshTokens).where(eq(refreshTokens.tokenHash, refreshHash ?? '')),
-      store.db.delete(accessTokens).where(eq(accessTokens.tokenHash, accessHash)),
+  const batch = redeem ? [redeem.redemption, ...statements] : statements
+  if (redeem?.retire) batch.push(redeem.retire)
+  const [first, ...rest] = batch
+  const results = await db.batch([first, ...rest])
+  const inserted = results[redeem ? 1 : 0] as { id: number }[]
+  if (inserted.length === 0) return { status: 'stale' }
+  if (redeem && !(Array.isArray(results[0]) && results[0].length === 1)) {
+    await db.batch([
+      db.delete(refreshTokens).where(eq(refreshTokens.tokenHash, refreshHash ?? '')),
+      db.delete(accessTokens).where(eq(accessTokens.tokenHash, accessHash)),
     ])
-    return null
+    return { status: 'lost' }
   }
+  const retired = redeem?.retire ? (results[results.length - 1] as { tokenHash: string }[]) : []
 
   const context: AuthContext = {
     scheme: 'bearer',
@@ -150,8 +225,14 @@ async function storeTokens(
     scopes: request.scopes,
     expiresAt,
   }
-  await cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash))
-  return { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes }
+  // The client does not wait for the KV write (nor its confirm): a first use that misses KV
+  // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken).
+  store.waitUntil(cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash)))
+  return {
+    status: 'issued',
+    tokens: { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes },
+    retired: retired.map((row) => row.tokenHash),
+  }
 }
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
@@ -231,36 +312,79 @@ export function accessTokenQuery(db: Db, digest: string) {
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 
 export type FoundRefreshToken =
-  | { status: 'live'; row: RefreshTokenRow }
+  | { status: 'live'; row: RefreshTokenRow; user: User | null }
   /** Already rotated or revoked: a replay (RFC 9700 §4.14.2). */
   | { status: 'reused'; row: RefreshTokenRow }
   | { status: 'invalid' }
 
-/** A refresh token of this application, and whether it can still be redeemed. */
+/**
+ * A refresh token, its user, and whether it can still be redeemed, as `db` sees it (a replica
+ * when the caller passes one; the caller checks the token is its client's). A replica's
+ * "reused" is final (a revoked token is never unrevoked) and so is "expired"; a token it does
+ * not know is asked of the primary, since it may have been issued a moment ago. "live" is
+ * re-checked by the redemption itself (`rotateRefreshToken`).
+ */
 export async function findRefreshToken(
   store: TokenStore,
   token: string,
-  applicationId: number,
+  db: Db = store.db,
 ): Promise<FoundRefreshToken> {
   if (!(await store.format.isWellFormed(token, 'refresh'))) return { status: 'invalid' }
-  const row = await store.db
-    .select()
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
-    .get()
-  if (!row) return { status: 'invalid' }
+  const digest = await sha256Hex(token)
+  const query = (from: Db) =>
+    from
+      .select({ row: refreshTokens, user: users })
+      .from(refreshTokens)
+      .leftJoin(users, eq(users.id, refreshTokens.userId))
+      .where(eq(refreshTokens.tokenHash, digest))
+      .get()
+  const found = (await query(db)) ?? (db === store.db ? undefined : await query(store.db))
+  if (!found) return { status: 'invalid' }
+  const { row, user } = found
   if (row.revokedAt !== null) return { status: 'reused', row }
-  return row.expiresAt > nowSeconds() ? { status: 'live', row } : { status: 'invalid' }
+  return row.expiresAt > nowSeconds() ? { status: 'live', row, user } : { status: 'invalid' }
 }
 
-/** The redemption of a refresh token for redeemAndIssueTokens: matches only while it is unused. */
-export function markRefreshTokenUsed(store: TokenStore, row: RefreshTokenRow): BatchItem<'sqlite'> {
+/** The refresh token's row as the primary has it now (after a lost redemption: when was it used?). */
+export async function currentRefreshToken(store: TokenStore, row: RefreshTokenRow): Promise<RefreshTokenRow> {
+  return (await store.db.select().from(refreshTokens).where(eq(refreshTokens.id, row.id)).get()) ?? row
+}
+
+/**
+ * Rotates a refresh token (RFC 6749 §6): in ONE batch, marks it used (only while it is unused
+ * and `facts` holds), issues the new access and refresh tokens, and deletes the access token it
+ * was issued with (as DOT), which then leaves every cache tier. The old access token is deleted
+ * only once the refresh token is used, so a redemption refused for stale facts leaves it alone.
+ */
+export async function rotateRefreshToken(
+  store: TokenStore,
+  request: IssueRequest,
+  row: RefreshTokenRow,
+  facts: SQL | undefined,
+): Promise<Redemption> {
   const now = nowSeconds()
-  return store.db
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
-    .returning({ id: refreshTokens.id })
+  const used = store.db
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.id, row.id), isNotNull(refreshTokens.revokedAt)))
+  const outcome = await storeTokens(store, request, facts, {
+    redemption: store.db
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(
+        and(eq(refreshTokens.id, row.id), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now), facts),
+      )
+      .returning({ id: refreshTokens.id }),
+    retire:
+      row.accessTokenId === null
+        ? null
+        : store.db
+            .delete(accessTokens)
+            .where(and(eq(accessTokens.id, row.accessTokenId), exists(used)))
+            .returning({ tokenHash: accessTokens.tokenHash }),
+  })
+  if (outcome.status === 'issued') await purgeCache(store, outcome.retired)
+  return outcome
 }
 
 /**
@@ -268,53 +392,81 @@ export function markRefreshTokenUsed(store: TokenStore, row: RefreshTokenRow): B
  * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
  */
 export async function revokeFamily(store: TokenStore, familyId: string): Promise<void> {
-  const [deleted] = await store.db.batch([
-    store.db
+  await revokeFamilies(store, sql`(${sql.param(familyId, refreshTokens.familyId)})`)
+}
+
+/** Revokes the families `families` (a value or a subquery of family ids) names, in one batch. */
+async function revokeFamilies(store: TokenStore, families: SQL, first?: BatchItem<'sqlite'>): Promise<unknown[]> {
+  const { db } = store
+  const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
+    db
       .delete(accessTokens)
       .where(
         inArray(
           accessTokens.id,
-          store.db
+          db
             .select({ id: refreshTokens.accessTokenId })
             .from(refreshTokens)
-            .where(eq(refreshTokens.familyId, familyId)),
+            .where(sql`${refreshTokens.familyId} IN ${families}`),
         ),
       )
       .returning({ tokenHash: accessTokens.tokenHash }),
-    store.db
+    db
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
-      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
-  ])
+      .where(and(sql`${refreshTokens.familyId} IN ${families}`, isNull(refreshTokens.revokedAt))),
+  ]
+  const results = await db.batch(first ? [first, ...statements] : statements)
+  const deleted = results[first ? 1 : 0] as { tokenHash: string }[]
   await purgeCache(
     store,
     deleted.map((row) => row.tokenHash),
   )
+  return results
 }
 
-/** Revokes a refresh token of this application and, with it, its whole grant (RFC 7009 §2.1). */
-export async function revokeRefreshToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
+/**
+ * Revokes a refresh token of this application and, with it, its whole grant (RFC 7009 §2.1):
+ * one batch that finds it and revokes its family. `facts`: conditions that must hold on the
+ * primary for anything to change (the client as authenticated from a replica's row).
+ */
+export async function revokeRefreshToken(
+  store: TokenStore,
+  token: string,
+  applicationId: number,
+  facts?: SQL,
+): Promise<boolean> {
   if (!(await store.format.isWellFormed(token, 'refresh'))) return false
-  const row = await store.db
-    .select({ familyId: refreshTokens.familyId })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
-    .get()
-  if (!row) return false
-  await revokeFamily(store, row.familyId)
-  return true
+  const mine = and(
+    eq(refreshTokens.tokenHash, await sha256Hex(token)),
+    eq(refreshTokens.applicationId, applicationId),
+    facts,
+  )
+  const family = store.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(mine)
+  const [found] = await revokeFamilies(
+    store,
+    sql`(${family})`,
+    store.db.select({ id: refreshTokens.id }).from(refreshTokens).where(mine),
+  )
+  return (found as unknown[]).length > 0
 }
 
 /**
  * Revokes an access token of this application (RFC 7009); false when there is none. Its
- * refresh token stays usable, as in DOT (§2.1 leaves that to the server).
+ * refresh token stays usable, as in DOT (§2.1 leaves that to the server). `facts`: as for
+ * `revokeRefreshToken`.
  */
-export async function revokeAccessToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
+export async function revokeAccessToken(
+  store: TokenStore,
+  token: string,
+  applicationId: number,
+  facts?: SQL,
+): Promise<boolean> {
   if (!(await store.format.isWellFormed(token, 'access'))) return false
   const digest = await sha256Hex(token)
   const deleted = await deleteAccessTokenRows(
     store,
-    and(eq(accessTokens.tokenHash, digest), eq(accessTokens.applicationId, applicationId)),
+    and(eq(accessTokens.tokenHash, digest), eq(accessTokens.applicationId, applicationId), facts),
   )
   return deleted > 0
 }
@@ -427,14 +579,6 @@ async function revokeAccessTokensWhere(store: TokenStore, where: SQL | undefined
     deleted.map((row) => row.tokenHash),
   )
   return deleted.length
-}
-
-/**
- * The access token a refresh token was issued with, once that refresh token has been
- * rotated: it goes too (as in DOT).
- */
-export async function retireAccessToken(store: TokenStore, accessTokenId: number | null): Promise<void> {
-  if (accessTokenId !== null) await deleteAccessTokenRows(store, eq(accessTokens.id, accessTokenId))
 }
 
 /** Deletes access tokens without touching refresh tokens, then purges their KV entries. */

@@ -8,10 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { generateSigningKeySet, loadSigningKeys } from '../../src/crypto/signing-keys.ts'
 import { app } from '../../src/index.ts'
-import type { GrantInput } from '../../src/oauth/grants/types.ts'
-import { idTokenForGrant } from '../../src/oauth/oidc/grant-id-token.ts'
+import { type IdTokenContext, idTokenForGrant } from '../../src/oauth/oidc/grant-id-token.ts'
 import { accessTokenHash, createIdToken, type IdTokenInput } from '../../src/oauth/oidc/id-token.ts'
-import { makeApplication, makeUser, testStore } from '../helpers.ts'
+import { makeApplication, makeUser } from '../helpers.ts'
 
 const ISSUER = 'https://example.com'
 const CLIENT_ID = 'client-abc'
@@ -161,14 +160,11 @@ describe('createIdToken', () => {
 })
 
 describe('idTokenForGrant (what the authorization_code and refresh grants call)', () => {
-  async function grantInput(algorithm: 'RS256' | 'ES256' = 'RS256'): Promise<GrantInput> {
+  async function grantInput(algorithm: 'RS256' | 'ES256' = 'RS256'): Promise<IdTokenContext> {
     return {
-      store: testStore(),
       config: getConfig(env),
       application: await makeApplication({ algorithm }),
-      params: { grant_type: 'authorization_code' },
       issuer: ISSUER,
-      checkPassword: async () => null,
       signingKeys: () => loadSigningKeys(env.OIDC_SIGNING_KEYS),
     }
   }

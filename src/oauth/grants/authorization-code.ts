@@ -2,26 +2,44 @@
  * @module
  * Authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636).
  */
-import { findUserById } from '../../accounts/users.ts'
+import { and } from 'drizzle-orm'
+import { userStillActive } from '../../accounts/users.ts'
+import type { Application } from '../../db/schema.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { redeemAndIssueTokens, revokeFamily } from '../../tokens/store.ts'
+import { applicationStillAllows } from '../applications.ts'
 import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredCode } from '../authorization-codes.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
-import { type GrantHandler, type GrantInput, type GrantResult, requireApplicationGrant, requireParam } from './types.ts'
+import {
+  factsDb,
+  type GrantHandler,
+  type GrantInput,
+  type GrantResult,
+  requireApplicationGrant,
+  requireParam,
+  StaleFacts,
+} from './types.ts'
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description)
 
 export const authorizationCodeGrant: GrantHandler = async (input) => {
-  const { store, application, params } = input
-  const code = requireParam(params, 'code')
+  const { store, params } = input
+  // The code and its user are read from the replica alongside the client: one round trip for both.
+  const finding = params.code ? findAuthorizationCode(factsDb(input), store.format, params.code, store.db) : undefined
+  // Awaited below, or dropped when the client is refused.
+  finding?.catch(() => undefined)
+  const application = await input.authenticate()
+  requireParam(params, 'code')
   requireApplicationGrant(application, 'authorization-code')
-  const found = await findAuthorizationCode(store.db, store.format, code)
+  const found = (await finding) ?? { status: 'invalid' as const }
   // §4.1.2: a code used twice is refused and everything issued from it revoked.
   if (found.status === 'reused') await revokeFamily(store, codeFamily(found.grant.id))
   if (found.status !== 'live') throw invalidGrant('Invalid authorization code.')
   const { grant } = found
+  // A replica may not have seen the user reactivated yet: the primary decides that refusal.
+  if (!grant.isActive && input.replica) throw new StaleFacts()
   const problem = await redemptionProblem(grant, application.id, params)
   if (problem) {
     // RFC 9700 §4.5 / RFC 7636 §4.6: a failed redemption spends the code, so a stolen code
@@ -30,7 +48,7 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
     throw invalidGrant(problem)
   }
 
-  const issued = await issueCodeTokens(input, grant)
+  const issued = await issueCodeTokens(input, application, grant)
   if (!issued) {
     // A concurrent request redeemed the code first: this is a second redemption.
     await revokeFamily(store, codeFamily(grant.id))
@@ -68,11 +86,17 @@ async function redemptionProblem(
  * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
  * Null when a concurrent request redeemed the code first.
  */
-async function issueCodeTokens(input: GrantInput, grant: StoredCode): Promise<GrantResult | null> {
-  const { store, config, application } = input
+async function issueCodeTokens(
+  input: GrantInput,
+  application: Application,
+  grant: StoredCode,
+): Promise<GrantResult | null> {
+  const { store, config } = input
   // Codes minted before auth_time was recorded fall back to their issue time.
   const authTime = grant.authTime ?? Math.floor(grant.createdAt.getTime() / 1000)
-  const issued = await redeemAndIssueTokens(
+  // Redeemed only while the primary still has the client as authenticated and the user active.
+  const facts = and(applicationStillAllows(application, 'authorization-code'), userStillActive(grant.user, false))
+  const outcome = await redeemAndIssueTokens(
     store,
     {
       userId: grant.userId,
@@ -85,18 +109,21 @@ async function issueCodeTokens(input: GrantInput, grant: StoredCode): Promise<Gr
       familyId: codeFamily(grant.id),
       authTime,
     },
-    markCodeRedeemed(store.db, grant),
+    markCodeRedeemed(store.db, grant, facts),
+    facts,
   )
-  if (!issued) return null
-  const user = await findUserById(store.db, grant.userId)
-  // Deleting a user deletes their tokens too (cascade), so this one is gone as well.
-  if (!user) throw invalidGrant('Invalid authorization code.')
-  const idToken = await idTokenForGrant(input, {
-    user,
-    scopes: issued.scopes,
-    accessToken: issued.accessToken,
-    nonce: grant.nonce === '' ? null : grant.nonce,
-    authTime,
-  })
+  if (outcome.status === 'stale') throw new StaleFacts()
+  if (outcome.status === 'lost') return null
+  const issued = outcome.tokens
+  const idToken = await idTokenForGrant(
+    { ...input, application },
+    {
+      user: grant.user,
+      scopes: issued.scopes,
+      accessToken: issued.accessToken,
+      nonce: grant.nonce === '' ? null : grant.nonce,
+      authTime,
+    },
+  )
   return idToken ? { ...issued, idToken } : issued
 }

@@ -2,12 +2,15 @@
  * @module
  * Client credentials grant (RFC 6749 §4.4): a confidential client acting for itself.
  */
-import { issueTokens } from '../../tokens/store.ts'
+import { issueTokensIf } from '../../tokens/store.ts'
+import { applicationStillAllows } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { resolveScopes } from '../scopes.ts'
-import { type GrantHandler, requireApplicationGrant } from './types.ts'
+import { type GrantHandler, requireApplicationGrant, StaleFacts } from './types.ts'
 
-export const clientCredentialsGrant: GrantHandler = async ({ store, config, application, params }) => {
+export const clientCredentialsGrant: GrantHandler = async (input) => {
+  const { store, config, params } = input
+  const application = await input.authenticate()
   // §4.4: "The client credentials grant type MUST only be used by confidential clients."
   if (application.clientType !== 'confidential') {
     throw new OAuthError('unauthorized_client', 'Only confidential clients may use the client_credentials grant.')
@@ -15,13 +18,19 @@ export const clientCredentialsGrant: GrantHandler = async ({ store, config, appl
   requireApplicationGrant(application, 'client-credentials')
   const scopes = resolveScopes(params.scope, config, application)
   // §4.4.3: "A refresh token SHOULD NOT be included."
-  return issueTokens(store, {
-    userId: null,
-    username: null,
-    applicationId: application.id,
-    clientId: application.clientId,
-    scopes,
-    accessLifetime: config.accessTokenLifetime,
-    refreshLifetime: null,
-  })
+  const issued = await issueTokensIf(
+    store,
+    {
+      userId: null,
+      username: null,
+      applicationId: application.id,
+      clientId: application.clientId,
+      scopes,
+      accessLifetime: config.accessTokenLifetime,
+      refreshLifetime: null,
+    },
+    applicationStillAllows(application, 'client-credentials'),
+  )
+  if (!issued) throw new StaleFacts()
+  return issued
 }

@@ -4,13 +4,9 @@
  * device code until the user answered at /o/device/; an approved code yields ONE token response.
  */
 import { findUserById } from '../../accounts/users.ts'
+import type { Application } from '../../db/schema.ts'
 import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
-import {
-  type ApprovedDeviceCode,
-  deviceCodeFamily,
-  markDeviceCodeRedeemed,
-  pollDeviceCode,
-} from '../../tokens/device-codes.ts'
+import { type ApprovedDeviceCode, markDeviceCodeRedeemed, pollDeviceCode } from '../../tokens/device-codes.ts'
 import { redeemAndIssueTokens } from '../../tokens/store.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
@@ -19,13 +15,15 @@ import { type GrantHandler, type GrantInput, type GrantResult, requireApplicatio
 const invalidGrant = () => new OAuthError('invalid_grant', 'Invalid device code.')
 
 export const deviceCodeGrant: GrantHandler = async (input) => {
-  const { store, application, params } = input
+  const { store, params } = input
+  const application = await input.authenticate()
   const deviceCode = requireParam(params, 'device_code')
   requireApplicationGrant(application, DEVICE_CODE_GRANT)
+  // The primary: polling writes (the pace of §3.5), and an approval a moment old must be seen.
   const polled = await pollDeviceCode(store.db, store.format, deviceCode, application.id)
   switch (polled.status) {
     case 'approved':
-      return issueDeviceTokens(input, polled.grant)
+      return issueDeviceTokens(input, application, polled.grant)
     // §3.5: each answer the device polls through, in RFC 6749 §5.2's form (400).
     case 'pending':
       throw new OAuthError('authorization_pending', 'The user has not yet answered.')
@@ -45,10 +43,15 @@ export const deviceCodeGrant: GrantHandler = async (input) => {
  * device code) in one D1 batch; a concurrent poll that redeemed it first leaves this one
  * invalid_grant. An id_token too when openid was granted (as for the code flow).
  */
-async function issueDeviceTokens(input: GrantInput, grant: ApprovedDeviceCode): Promise<GrantResult> {
-  const { store, config, application } = input
+async function issueDeviceTokens(
+  input: GrantInput,
+  application: Application,
+  grant: ApprovedDeviceCode,
+): Promise<GrantResult> {
+  const { store, config } = input
   if (!grant.isActive) throw invalidGrant()
-  const issued = await redeemAndIssueTokens(
+  // Read from the primary, so no replica facts to re-check: the redemption alone decides.
+  const outcome = await redeemAndIssueTokens(
     store,
     {
       userId: grant.userId,
@@ -58,22 +61,25 @@ async function issueDeviceTokens(input: GrantInput, grant: ApprovedDeviceCode): 
       scopes: grant.scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: config.refreshTokenLifetime,
-      familyId: deviceCodeFamily(grant.id),
       authTime: grant.authTime,
     },
     markDeviceCodeRedeemed(store.db, grant.id),
   )
-  if (!issued) throw invalidGrant()
+  if (outcome.status !== 'issued') throw invalidGrant()
+  const issued = outcome.tokens
   if (grant.authTime === null) return issued
   const user = await findUserById(store.db, grant.userId)
   // Deleting a user deletes their tokens too (cascade), so this one is gone as well.
   if (!user) throw invalidGrant()
-  const idToken = await idTokenForGrant(input, {
-    user,
-    scopes: issued.scopes,
-    accessToken: issued.accessToken,
-    nonce: null,
-    authTime: grant.authTime,
-  })
+  const idToken = await idTokenForGrant(
+    { ...input, application },
+    {
+      user,
+      scopes: issued.scopes,
+      accessToken: issued.accessToken,
+      nonce: null,
+      authTime: grant.authTime,
+    },
+  )
   return idToken ? { ...issued, idToken } : issued
 }

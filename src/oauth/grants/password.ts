@@ -2,25 +2,42 @@
  * @module
  * Resource owner password credentials grant (RFC 6749 §4.3).
  */
-import { issueTokens } from '../../tokens/store.ts'
+
+import { and } from 'drizzle-orm'
+import { readCredentials, userStillActive } from '../../accounts/users.ts'
+import { issueTokensIf } from '../../tokens/store.ts'
+import { applicationStillAllows } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { resolveScopes } from '../scopes.ts'
-import { type GrantHandler, requireApplicationGrant, requireParam } from './types.ts'
+import { type GrantHandler, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
 
-export const passwordGrant: GrantHandler = async ({ store, config, application, params, checkPassword }) => {
+export const passwordGrant: GrantHandler = async (input) => {
+  const { store, config, params, replica } = input
+  // The user is read from the replica alongside the client: one round trip for both.
+  const seen = replica && params.username ? readCredentials(replica, params.username) : undefined
+  // Awaited by checkPassword, or dropped when the request fails before it.
+  seen?.catch(() => undefined)
+  const application = await input.authenticate()
   const username = requireParam(params, 'username')
   const password = requireParam(params, 'password')
   requireApplicationGrant(application, 'password')
   const scopes = resolveScopes(params.scope, config, application)
-  const user = await checkPassword(username, password)
+  const user = await input.checkPassword(username, password, seen)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
-  return issueTokens(store, {
-    userId: user.id,
-    username: user.username,
-    applicationId: application.id,
-    clientId: application.clientId,
-    scopes,
-    accessLifetime: config.accessTokenLifetime,
-    refreshLifetime: config.refreshTokenLifetime,
-  })
+  // Written only while the primary still has the client and the user (active, same password) as checked.
+  const issued = await issueTokensIf(
+    store,
+    {
+      userId: user.id,
+      username: user.username,
+      applicationId: application.id,
+      clientId: application.clientId,
+      scopes,
+      accessLifetime: config.accessTokenLifetime,
+      refreshLifetime: config.refreshTokenLifetime,
+    },
+    and(applicationStillAllows(application, 'password'), userStillActive(user, true)),
+  )
+  if (!issued) throw new StaleFacts()
+  return issued
 }

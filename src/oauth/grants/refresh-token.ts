@@ -3,38 +3,47 @@
  * Refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token
  * and retires the old one; replaying a retired one revokes its whole family (RFC 9700 §4.14.2).
  */
-import { findUserById } from '../../accounts/users.ts'
+import { and } from 'drizzle-orm'
+import { userStillActive } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
 import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import {
+  currentRefreshToken,
   findRefreshToken,
-  markRefreshTokenUsed,
   type RefreshTokenRow,
-  redeemAndIssueTokens,
-  retireAccessToken,
   revokeFamily,
+  rotateRefreshToken,
   type TokenStore,
 } from '../../tokens/store.ts'
-import { allowsGrant } from '../applications.ts'
+import { allowsGrant, applicationStillAllows } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { type GrantHandler, requireParam } from './types.ts'
+import { factsDb, type GrantHandler, requireParam, StaleFacts } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
 const REFRESHING_GRANTS = ['password', 'authorization-code', DEVICE_CODE_GRANT] as const
 
+const invalidGrant = () => new OAuthError('invalid_grant', 'Invalid refresh token.')
+
 export const refreshTokenGrant: GrantHandler = async (input) => {
-  const { store, config, application, params } = input
-  const token = requireParam(params, 'refresh_token')
+  const { store, config, params } = input
+  // The token and its user are read from the replica alongside the client: one round trip for both.
+  const finding = params.refresh_token ? findRefreshToken(store, params.refresh_token, factsDb(input)) : undefined
+  // Awaited below, or dropped when the client is refused.
+  finding?.catch(() => undefined)
+  const application = await input.authenticate()
+  requireParam(params, 'refresh_token')
   if (!REFRESHING_GRANTS.some((grant) => allowsGrant(application, grant))) {
     throw new OAuthError('unauthorized_client', 'This client may not use the refresh_token grant.')
   }
-  const found = await findRefreshToken(store, token, application.id)
+  const found = (await finding) ?? { status: 'invalid' as const }
+  // Another client's token does not exist for this one.
+  if (found.status !== 'invalid' && found.row.applicationId !== application.id) throw invalidGrant()
   if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, found.row)
-  if (found.status !== 'live') throw new OAuthError('invalid_grant', 'Invalid refresh token.')
-  const { row } = found
+  if (found.status !== 'live') throw invalidGrant()
+  const { row, user } = found
 
   const granted = parseScope(row.scope)
   const requested = params.scope === undefined || params.scope.trim() === '' ? granted : parseScope(params.scope)
@@ -42,10 +51,13 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   const wider = requested.filter((scope) => !granted.includes(scope))
   if (wider.length > 0) throw new OAuthError('invalid_scope', `Scope not originally granted: ${wider.join(' ')}`)
 
-  const user = row.userId === null ? undefined : await findUserById(store.db, row.userId)
-  if (row.userId !== null && !user?.isActive) throw new OAuthError('invalid_grant', 'Invalid refresh token.')
+  if (row.userId !== null && !user?.isActive) {
+    // A replica may not have seen the user reactivated yet: the primary decides a refusal.
+    if (input.replica) throw new StaleFacts()
+    throw invalidGrant()
+  }
 
-  const issued = await redeemAndIssueTokens(
+  const outcome = await rotateRefreshToken(
     store,
     {
       userId: row.userId,
@@ -60,28 +72,30 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
       familyId: row.familyId,
       authTime: row.authTime,
     },
-    markRefreshTokenUsed(store, row),
+    row,
+    // Rotated only while the primary still has the client as authenticated and the user active.
+    and(applicationStillAllows(application), user ? userStillActive(user, false) : undefined),
   )
-  // Null: a concurrent request redeemed this token first, so this one is a replay.
-  if (!issued) {
-    await revokeFamilyUnlessGrace(store, config, { ...row, revokedAt: nowSeconds() })
-    throw new OAuthError('invalid_grant', 'Invalid refresh token.')
+  if (outcome.status === 'stale') throw new StaleFacts()
+  if (outcome.status === 'lost') {
+    // Used already: a concurrent request won, or (the replica lagging) a replay. The primary
+    // says when it was used, which tells a parallel retry within the grace period from theft.
+    await revokeFamilyUnlessGrace(store, config, await currentRefreshToken(store, row))
+    throw invalidGrant()
   }
-  await retireAccessToken(store, row.accessTokenId)
+  const issued = outcome.tokens
   // OIDC Core §12.2: a grant that began with a login (auth_time kept) gets a fresh id_token with
   // the ORIGINAL auth_time and no nonce; tokens from the password grant have none to refresh.
   if (!user || row.authTime === null) return issued
-  const idToken = await idTokenForGrant(input, {
-    user,
-    scopes: issued.scopes,
-    accessToken: issued.accessToken,
-    nonce: null,
-    authTime: row.authTime,
-  })
+  const idToken = await idTokenForGrant(
+    { ...input, application },
+    { user, scopes: issued.scopes, accessToken: issued.accessToken, nonce: null, authTime: row.authTime },
+  )
   return idToken ? { ...issued, idToken } : issued
 }
 
 async function revokeFamilyUnlessGrace(store: TokenStore, config: Config, row: RefreshTokenRow): Promise<void> {
   // Within the grace period a parallel retry is refused without treating it as theft.
-  if (nowSeconds() - (row.revokedAt ?? 0) >= config.refreshTokenGracePeriod) await revokeFamily(store, row.familyId)
+  if (row.revokedAt === null) return
+  if (nowSeconds() - row.revokedAt >= config.refreshTokenGracePeriod) await revokeFamily(store, row.familyId)
 }

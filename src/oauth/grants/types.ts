@@ -2,8 +2,11 @@
  * @module
  * What every grant handler of the token endpoint receives and returns.
  */
+
+import type { CredentialFacts } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
 import type { SigningKeys } from '../../crypto/signing-keys.ts'
+import type { Db } from '../../db/client.ts'
 import type { Application, ApplicationGrant, User } from '../../db/schema.ts'
 import type { IssuedTokens, TokenStore } from '../../tokens/store.ts'
 import { allowsGrant } from '../applications.ts'
@@ -26,7 +29,17 @@ export type TokenParams = {
 export type GrantInput = {
   store: TokenStore
   config: Config
-  application: Application
+  /**
+   * Authenticates the client (RFC 6749 §2.3) from `replica`'s row when there is one, the primary
+   * deciding a refusal. Every grant calls it before anything else can fail, reading what else it
+   * needs from `replica` meanwhile (one round trip for both).
+   */
+  authenticate: () => Promise<Application>
+  /**
+   * A D1 session a replica may serve, or null when the grant runs again on the primary because
+   * the facts it read from the replica no longer held when it wrote (`StaleFacts`).
+   */
+  replica: Db | null
   params: TokenParams
   /** OIDC issuer of this request (ISSUER or the origin), for id_tokens. */
   issuer: string
@@ -36,7 +49,18 @@ export type GrantInput = {
    * The active user with this username and password, or null: src/accounts/login.ts `logIn`
    * with the brute-force limits; throws slow_down (429) over them, before checking the password.
    */
-  checkPassword: (username: string, password: string) => Promise<User | null>
+  checkPassword: (username: string, password: string, seen?: Promise<CredentialFacts>) => Promise<User | null>
+}
+
+/**
+ * Thrown by a grant whose write found that what it read from the replica no longer holds on the
+ * primary (nothing was written): the token endpoint runs the grant again, reading the primary.
+ */
+export class StaleFacts extends Error {}
+
+/** `replica` when the grant has one, else the primary: where a grant reads what it re-checks when writing. */
+export function factsDb(input: GrantInput): Db {
+  return input.replica ?? input.store.db
 }
 
 /** What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2). */

@@ -3,6 +3,7 @@
  * The entry point token grants call to add an id_token to their response: the
  * authorization_code grant (OIDC Core §3.1.3.3) and the refresh_token grant (§12.2).
  */
+import type { Application } from '../../db/schema.ts'
 import type { GrantInput } from '../grants/types.ts'
 import { type ClaimsUser, OPENID_SCOPE } from './claims.ts'
 import { createIdToken } from './id-token.ts'
@@ -21,8 +22,13 @@ export type GrantIdTokenDetails = {
   authTime: number
 }
 
+/** What signs an id_token: the request's keys, issuer and settings, and the authenticated client. */
+export type IdTokenContext = Pick<GrantInput, 'signingKeys' | 'issuer' | 'config'> & {
+  application: Pick<Application, 'clientId' | 'algorithm'>
+}
+
 /** The id_token for this grant, signed with the application's algorithm, or null when openid was not granted. */
-export async function idTokenForGrant(input: GrantInput, details: GrantIdTokenDetails): Promise<string | null> {
+export async function idTokenForGrant(input: IdTokenContext, details: GrantIdTokenDetails): Promise<string | null> {
   if (!details.scopes.includes(OPENID_SCOPE)) return null
   return createIdToken({
     keys: await input.signingKeys(),
