@@ -57,8 +57,8 @@ export type IssueRequest = {
   refreshLifetime: number | null
   /** Scope of that refresh token when it differs from the access token's (a narrowed refresh, RFC 6749 §6). */
   refreshScopes?: string[]
-  /** Rotation family of that refresh token; a new grant starts its own. */
-  familyId?: string
+  /** Rotation family of that refresh token (`refreshTokenFamily`); a new grant starts its own. */
+  familyId?: number
   /** OIDC auth_time kept on that refresh token, so a refresh's id_token repeats it (OIDC Core §12.2). */
   authTime?: number | null
 }
@@ -112,18 +112,18 @@ async function storeTokens(
   ]
 
   let refreshToken: string | null = null
-  let refreshHash: string | null = null
   if (request.refreshLifetime !== null) {
     refreshToken = await store.format.mint('refresh')
-    refreshHash = await sha256Hex(refreshToken)
+    const refreshHash = await sha256Hex(refreshToken)
     inserts.push(
       store.db.insert(refreshTokens).values({
         tokenHash: refreshHash,
-        accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${accessHash})`,
+        accessTokenId: sql`(SELECT id FROM access_tokens WHERE token_hash = ${sql.param(accessHash, accessTokens.tokenHash)})`,
         userId: request.userId,
         applicationId: request.applicationId,
         scope: (request.refreshScopes ?? request.scopes).join(' '),
-        familyId: request.familyId ?? refreshHash,
+        // Null: this token starts a family named by its own id (schema.ts `familyId`).
+        familyId: request.familyId ?? null,
         authTime: request.authTime ?? null,
         expiresAt: now + request.refreshLifetime,
       }),
@@ -135,7 +135,9 @@ async function storeTokens(
   const [redeemed] = await store.db.batch([first, ...rest])
   if (redemption && !(Array.isArray(redeemed) && redeemed.length === 1)) {
     await store.db.batch([
-      store.db.delete(refreshTokens).where(eq(refreshTokens.tokenHash, refreshHash ?? '')),
+      store.db
+        .delete(refreshTokens)
+        .where(inArray(refreshTokens.accessTokenId, accessTokenIdByDigest(store.db, accessHash))),
       store.db.delete(accessTokens).where(eq(accessTokens.tokenHash, accessHash)),
     ])
     return null
@@ -152,6 +154,10 @@ async function storeTokens(
   }
   await cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash))
   return { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes }
+}
+
+function accessTokenIdByDigest(db: Db, digest: string) {
+  return db.select({ id: accessTokens.id }).from(accessTokens).where(eq(accessTokens.tokenHash, digest))
 }
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
@@ -263,28 +269,31 @@ export function markRefreshTokenUsed(store: TokenStore, row: RefreshTokenRow): B
     .returning({ id: refreshTokens.id })
 }
 
+/** The rotation family a refresh token belongs to: a family's first token holds null and names it by its id. */
+export function refreshTokenFamily(row: { id: number; familyId: number | null }): number {
+  return row.familyId ?? row.id
+}
+
 /**
  * Revokes every token of a rotation family: all its refresh tokens and the access tokens
  * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
  */
-export async function revokeFamily(store: TokenStore, familyId: string): Promise<void> {
+export async function revokeFamily(store: TokenStore, familyId: number): Promise<void> {
+  const family = or(eq(refreshTokens.familyId, familyId), eq(refreshTokens.id, familyId))
   const [deleted] = await store.db.batch([
     store.db
       .delete(accessTokens)
       .where(
         inArray(
           accessTokens.id,
-          store.db
-            .select({ id: refreshTokens.accessTokenId })
-            .from(refreshTokens)
-            .where(eq(refreshTokens.familyId, familyId)),
+          store.db.select({ id: refreshTokens.accessTokenId }).from(refreshTokens).where(family),
         ),
       )
       .returning({ tokenHash: accessTokens.tokenHash }),
     store.db
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
-      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
+      .where(and(family, isNull(refreshTokens.revokedAt))),
   ])
   await purgeCache(
     store,
@@ -296,12 +305,12 @@ export async function revokeFamily(store: TokenStore, familyId: string): Promise
 export async function revokeRefreshToken(store: TokenStore, token: string, applicationId: number): Promise<boolean> {
   if (!(await store.format.isWellFormed(token, 'refresh'))) return false
   const row = await store.db
-    .select({ familyId: refreshTokens.familyId })
+    .select({ id: refreshTokens.id, familyId: refreshTokens.familyId })
     .from(refreshTokens)
     .where(and(eq(refreshTokens.tokenHash, await sha256Hex(token)), eq(refreshTokens.applicationId, applicationId)))
     .get()
   if (!row) return false
-  await revokeFamily(store, row.familyId)
+  await revokeFamily(store, refreshTokenFamily(row))
   return true
 }
 

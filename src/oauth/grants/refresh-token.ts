@@ -12,6 +12,7 @@ import {
   markRefreshTokenUsed,
   type RefreshTokenRow,
   redeemAndIssueTokens,
+  refreshTokenFamily,
   retireAccessToken,
   revokeFamily,
   type TokenStore,
@@ -56,7 +57,7 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
       refreshLifetime: config.refreshTokenLifetime,
       // The new refresh token keeps the grant's original scope (§6) and its family.
       refreshScopes: granted,
-      familyId: row.familyId,
+      familyId: refreshTokenFamily(row),
       authTime: row.authTime,
     },
     markRefreshTokenUsed(store, row),
@@ -82,5 +83,6 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
 
 async function revokeFamilyUnlessGrace(store: TokenStore, config: Config, row: RefreshTokenRow): Promise<void> {
   // Within the grace period a parallel retry is refused without treating it as theft.
-  if (nowSeconds() - (row.revokedAt ?? 0) >= config.refreshTokenGracePeriod) await revokeFamily(store, row.familyId)
+  if (nowSeconds() - (row.revokedAt ?? 0) >= config.refreshTokenGracePeriod)
+    await revokeFamily(store, refreshTokenFamily(row))
 }
