@@ -35,11 +35,15 @@ export const CLEANUP_LIMITS: CleanupLimits = {
   timeBudgetMs: CLEANUP_TIME_BUDGET_MS,
 }
 
-/** One bounded DELETE of expired rows; the inner SELECT walks the expires_at index. */
+/**
+ * One bounded DELETE of expired rows; the inner SELECT walks the expires_at index. It returns the
+ * deleted ids to count them: D1's `changes` also counts the refresh tokens that an access token's
+ * delete updates (ON DELETE SET NULL), which would read as a full batch.
+ */
 export function expiredBatch(db: Db, name: TableName, now: number, rows: number) {
   const table = TABLES[name]
   const expired = db.select({ id: table.id }).from(table).where(lt(table.expiresAt, now)).limit(rows)
-  return db.delete(table).where(inArray(table.id, expired))
+  return db.delete(table).where(inArray(table.id, expired)).returning({ id: table.id })
 }
 
 /**
@@ -65,7 +69,7 @@ export async function clearExpiredTokens(
   while (pending.length > 0) {
     for (const name of pending) {
       if (report.queries >= limits.maxQueries || clock() - started >= limits.timeBudgetMs) return report
-      const deleted = (await expiredBatch(db, name, now, limits.batchRows).run()).meta.changes
+      const deleted = (await expiredBatch(db, name, now, limits.batchRows)).length
       report.queries++
       report[name] += deleted
       if (deleted < limits.batchRows) pending = pending.filter((table) => table !== name)

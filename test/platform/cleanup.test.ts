@@ -69,6 +69,21 @@ describe('clearExpiredTokens', () => {
     for (const table of TABLES) expect(await counts(table)).toEqual({ expired: 0, live: 5 })
   })
 
+  it('counts deleted rows only: an expired access token still pointed at by a live refresh token', async () => {
+    await seed(25, NOW - 10)
+    // The refresh tokens stay live; deleting their access tokens sets access_token_id to null.
+    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = ?')
+      .bind(NOW + 3600)
+      .run()
+    const report = await clearExpiredTokens(db, limits(10, 100), NOW)
+    expect(report).toEqual({ refreshTokens: 0, accessTokens: 25, authorizationCodes: 25, queries: 7, complete: true })
+    expect(await counts(refreshTokens)).toEqual({ expired: 0, live: 25 })
+    const linked = await env.DB.prepare(
+      'SELECT count(*) AS n FROM refresh_tokens WHERE access_token_id IS NOT NULL',
+    ).first()
+    expect(linked).toEqual({ n: 0 })
+  })
+
   it('stops after maxQueries statements, taking the tables in turn, and says it is not complete', async () => {
     await seed(25, NOW - 10)
     const before = d1QueryCount()
