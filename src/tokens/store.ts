@@ -274,26 +274,28 @@ export function refreshTokenFamily(row: { id: number; familyId: number | null })
   return row.familyId ?? row.id
 }
 
+// The first token (its id names the family) or a later one (family_id): SQLite's MULTI-INDEX OR.
+const inFamily = (familyId: number) => or(eq(refreshTokens.familyId, familyId), eq(refreshTokens.id, familyId))
+
+/** The access tokens issued with a family's refresh tokens (exported for the query-plan test). */
+export function familyAccessTokenIds(db: Db, familyId: number) {
+  return db.select({ id: refreshTokens.accessTokenId }).from(refreshTokens).where(inFamily(familyId))
+}
+
 /**
  * Revokes every token of a rotation family: all its refresh tokens and the access tokens
  * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
  */
 export async function revokeFamily(store: TokenStore, familyId: number): Promise<void> {
-  const family = or(eq(refreshTokens.familyId, familyId), eq(refreshTokens.id, familyId))
   const [deleted] = await store.db.batch([
     store.db
       .delete(accessTokens)
-      .where(
-        inArray(
-          accessTokens.id,
-          store.db.select({ id: refreshTokens.accessTokenId }).from(refreshTokens).where(family),
-        ),
-      )
+      .where(inArray(accessTokens.id, familyAccessTokenIds(store.db, familyId)))
       .returning({ tokenHash: accessTokens.tokenHash }),
     store.db
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
-      .where(and(family, isNull(refreshTokens.revokedAt))),
+      .where(and(inFamily(familyId), isNull(refreshTokens.revokedAt))),
   ])
   await purgeCache(
     store,

@@ -10,7 +10,7 @@ import { slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
 import { userListQueries } from '../../src/accounts/user-list.ts'
 import { accessTokens } from '../../src/db/schema.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
-import { accessTokenQuery, liveGrantQuery } from '../../src/tokens/store.ts'
+import { accessTokenQuery, familyAccessTokenIds, liveGrantQuery } from '../../src/tokens/store.ts'
 import { db } from '../helpers.ts'
 
 type Query = { toSQL(): { sql: string; params: unknown[] } }
@@ -27,6 +27,7 @@ const [unfilteredCount, unfilteredPage] = userListQueries(db, {}, 3, PAGE_SIZE)
 const HOT_QUERIES: Record<string, Query> = {
   'access token lookup by digest': accessTokenQuery(db, DIGEST),
   "consent skip: the user's live grants to an application": liveGrantQuery(db, 1, 1),
+  "family revocation: a refresh token family's access tokens": familyAccessTokenIds(db, 1),
   'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
   'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
   'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),
