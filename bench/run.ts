@@ -5,10 +5,11 @@
  * and exits non-zero when a budget does not hold. BENCH_SECONDS sets the length of each slice;
  * BENCH_ROWS=bearer-memory,bearer-kv measures only those rows (and the baseline). Before the
  * load rows, the cold-start row (bench/cold-start.ts) starts fresh isolates; BENCH_ROWS=cold-start
- * runs only that one.
+ * runs only that one. After them, the cleanup row (bench/cleanup.ts) measures the cron's deletes;
+ * BENCH_ROWS=cleanup runs only that one and updates only its entry of bench/results.json.
  */
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { count, sql } from 'drizzle-orm'
@@ -24,6 +25,7 @@ import { createApplication } from '../src/oauth/applications.ts'
 import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
 import { issueApiKey } from '../src/tokens/api-keys.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
+import { CLEANUP_ROW, type CleanupThroughput, cleanupTable, measureCleanup } from './cleanup.ts'
 import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
 import {
   counters,
@@ -341,6 +343,19 @@ async function main(): Promise<number> {
   }
 
   let server = await serve(script, BENCH_SECRETS)
+  if (ONLY?.every((id) => id === CLEANUP_ROW)) {
+    try {
+      const db = await migratedDb(server)
+      await seed(db, server)
+      const cleanup = await measureCleanup(server, db)
+      const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {}
+      writeFileSync('bench/results.json', `${JSON.stringify({ ...previous, cleanup }, null, 2)}\n`)
+      console.log(`\n${cleanupTable(cleanup)}`)
+      return 0
+    } finally {
+      await server.mf.dispose()
+    }
+  }
   const base = server.options as { bindings: Record<string, string> }
   const memorySeconds = getConfig(base.bindings).tokenCache.memorySeconds
   try {
@@ -432,6 +447,12 @@ async function main(): Promise<number> {
       ...combine(baselineSamples, baselineSamples),
       ...ioFields(await traceOnce(server, baselineLoad, baselineRow.status)),
     })
+    // Last: it leaves D1 with 50,000 more refresh tokens, which the load rows should not see.
+    let cleanup: CleanupThroughput | undefined
+    if (!ONLY || ONLY.includes(CLEANUP_ROW)) {
+      console.error(`measuring ${CLEANUP_ROW} …`)
+      cleanup = await measureCleanup(server, db)
+    }
     const position = (id: string) => {
       const index = ROWS.findIndex((r: Row) => r.id === id)
       return index >= 0 ? index : ROWS.length + IO_ROWS.findIndex((r) => r.id === id)
@@ -479,6 +500,7 @@ async function main(): Promise<number> {
       machine: machine(),
       bundleGzipBytes,
       coldStart,
+      cleanup,
       rows: results,
       budgets,
     }
@@ -490,6 +512,7 @@ async function main(): Promise<number> {
     )
     console.log(table(results))
     if (coldStart) console.log(`\n${coldStartTable(coldStart)}`)
+    if (cleanup) console.log(`\n${cleanupTable(cleanup)}`)
     console.log(`\nbench bundle: ${(bundleGzipBytes / 1024).toFixed(1)} KiB gzipped`)
     console.log('\nbudgets:')
     for (const { budget, verdict } of budgets)

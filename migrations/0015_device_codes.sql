@@ -17,4 +17,5 @@ CREATE TABLE `device_codes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `device_codes_device_code_hash_unique` ON `device_codes` (`device_code_hash`);--> statement-breakpoint
 CREATE UNIQUE INDEX `device_codes_user_code_hash_unique` ON `device_codes` (`user_code_hash`);--> statement-breakpoint
-CREATE INDEX `device_codes_expires_at_idx` ON `device_codes` (`expires_at`);
+CREATE INDEX `device_codes_expires_at_idx` ON `device_codes` (`expires_at`);--> statement-breakpoint
+CREATE INDEX `device_codes_application_idx` ON `device_codes` (`application_id`);

@@ -273,15 +273,16 @@ export async function expectOneWinner(responses: Response[]) {
  */
 export async function applicationTokenState(applicationId: number) {
   const access = await env.DB.prepare(
-    'SELECT id, token_hash FROM access_tokens WHERE application_id = ? AND expires_at > unixepoch()',
+    'SELECT id, lower(hex(token_hash)) AS token_hash FROM access_tokens WHERE application_id = ? AND expires_at > unixepoch()',
   )
     .bind(applicationId)
     .all<{ id: number; token_hash: string }>()
   const refresh = await env.DB.prepare(
-    'SELECT token_hash, access_token_id, family_id, revoked_at FROM refresh_tokens WHERE application_id = ? ORDER BY id',
+    `SELECT lower(hex(token_hash)) AS token_hash, access_token_id, coalesce(family_id, id) AS family_id, revoked_at
+     FROM refresh_tokens WHERE application_id = ? ORDER BY id`,
   )
     .bind(applicationId)
-    .all<{ token_hash: string; access_token_id: number | null; family_id: string; revoked_at: number | null }>()
+    .all<{ token_hash: string; access_token_id: number | null; family_id: number; revoked_at: number | null }>()
   const orphans = await env.DB.prepare(
     `SELECT
        (SELECT COUNT(*) FROM refresh_tokens r WHERE r.application_id = ?1 AND r.access_token_id IS NOT NULL

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { digest } from './digest.ts'
 import { stringList } from './string-list.ts'
 
 const createdAt = () => integer('created_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`)
@@ -110,8 +111,8 @@ export const accessTokens = sqliteTable(
   'access_tokens',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** SHA-256 hex of the token. */
-    tokenHash: text('token_hash').notNull().unique(),
+    /** SHA-256 of the token (32 bytes; hex in code). */
+    tokenHash: digest('token_hash').notNull().unique(),
     userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     applicationId: integer('application_id')
       .notNull()
@@ -132,8 +133,8 @@ export const refreshTokens = sqliteTable(
   'refresh_tokens',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** SHA-256 hex of the token. */
-    tokenHash: text('token_hash').notNull().unique(),
+    /** SHA-256 of the token (32 bytes; hex in code). */
+    tokenHash: digest('token_hash').notNull().unique(),
     accessTokenId: integer('access_token_id').references(() => accessTokens.id, {
       onDelete: 'set null',
     }),
@@ -143,8 +144,14 @@ export const refreshTokens = sqliteTable(
       .references(() => applications.id, { onDelete: 'cascade' }),
     /** The scope of the original grant; a refresh may narrow the access token, never this. */
     scope: text('scope').notNull(),
-    /** Every token rotated from one grant shares a family, so reuse can revoke them all. */
-    familyId: text('family_id').notNull(),
+    /**
+     * Every token rotated from one grant shares a family, so reuse can revoke them all. The
+     * family's id is its first refresh token's id, stored as null on that first row (SQLite
+     * assigns the id in the INSERT itself, so no second statement and no guess) and copied
+     * onto every rotation; a code's family is minus the code's id (src/oauth/authorization-codes.ts).
+     * Read it with src/tokens/store.ts `refreshTokenFamily`.
+     */
+    familyId: integer('family_id'),
     /** OIDC auth_time of the login behind the grant, kept for refreshed id_tokens (OIDC Core §12.2); null when none. */
     authTime: integer('auth_time'),
     expiresAt: integer('expires_at').notNull(),
@@ -152,7 +159,8 @@ export const refreshTokens = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('refresh_tokens_family_idx').on(t.familyId),
+    // Only rotated tokens and code grants are indexed: a first token is found by its id.
+    index('refresh_tokens_family_idx').on(t.familyId).where(sql`family_id IS NOT NULL`),
     index('refresh_tokens_expires_at_idx').on(t.expiresAt),
     index('refresh_tokens_access_token_idx').on(t.accessTokenId),
     // Deleting an application deletes its rows (ON DELETE CASCADE): found by index, not a scan.
@@ -178,8 +186,8 @@ export const authorizationCodes = sqliteTable(
   'authorization_codes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** SHA-256 hex of the code. */
-    codeHash: text('code_hash').notNull().unique(),
+    /** SHA-256 of the code (32 bytes; hex in code). */
+    codeHash: digest('code_hash').notNull().unique(),
     applicationId: integer('application_id')
       .notNull()
       .references(() => applications.id, { onDelete: 'cascade' }),
@@ -235,7 +243,11 @@ export const deviceCodes = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('device_codes_expires_at_idx').on(t.expiresAt)],
+  (t) => [
+    index('device_codes_expires_at_idx').on(t.expiresAt),
+    // Deleting an application deletes its device codes (ON DELETE CASCADE): found by index, not a scan.
+    index('device_codes_application_idx').on(t.applicationId),
+  ],
 )
 
 /**

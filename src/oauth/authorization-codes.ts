@@ -56,8 +56,9 @@ export type FoundCode =
   | { status: 'invalid' }
 
 /** The rotation family of every token issued from one code, so they can be revoked together. */
-export function codeFamily(grantId: number): string {
-  return `code:${grantId}`
+// Negative, so never a refresh token's id (the other families' ids, src/db/schema.ts `familyId`).
+export function codeFamily(grantId: number): number {
+  return -grantId
 }
 
 /**

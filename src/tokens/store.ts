@@ -58,8 +58,8 @@ export type IssueRequest = {
   refreshLifetime: number | null
   /** Scope of that refresh token when it differs from the access token's (a narrowed refresh, RFC 6749 §6). */
   refreshScopes?: string[]
-  /** Rotation family of that refresh token; a new grant starts its own. */
-  familyId?: string
+  /** Rotation family of that refresh token (`refreshTokenFamily`); a new grant starts its own. */
+  familyId?: number
   /** OIDC auth_time kept on that refresh token, so a refresh's id_token repeats it (OIDC Core §12.2). */
   authTime?: number | null
 }
@@ -188,7 +188,8 @@ async function storeTokens(
             userId: bound(request.userId, refreshTokens.userId),
             applicationId: accessTokens.applicationId,
             scope: bound((request.refreshScopes ?? request.scopes).join(' '), refreshTokens.scope),
-            familyId: bound(request.familyId ?? refreshHash, refreshTokens.familyId),
+            // Null: this token starts a family named by its own id (schema.ts `familyId`).
+            familyId: bound(request.familyId ?? null, refreshTokens.familyId),
             authTime: bound(request.authTime ?? null, refreshTokens.authTime),
             expiresAt: bound(now + (request.refreshLifetime ?? 0), refreshTokens.expiresAt),
             revokedAt: computed(sql`NULL`, refreshTokens.revokedAt),
@@ -209,7 +210,7 @@ async function storeTokens(
   if (inserted.length === 0) return { status: 'stale' }
   if (redeem && !(Array.isArray(results[0]) && results[0].length === 1)) {
     await db.batch([
-      db.delete(refreshTokens).where(eq(refreshTokens.tokenHash, refreshHash ?? '')),
+      db.delete(refreshTokens).where(inArray(refreshTokens.accessTokenId, accessTokenIdByDigest(db, accessHash))),
       db.delete(accessTokens).where(eq(accessTokens.tokenHash, accessHash)),
     ])
     return { status: 'lost' }
@@ -233,6 +234,10 @@ async function storeTokens(
     tokens: { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes },
     retired: retired.map((row) => row.tokenHash),
   }
+}
+
+function accessTokenIdByDigest(db: Db, digest: string) {
+  return db.select({ id: accessTokens.id }).from(accessTokens).where(eq(accessTokens.tokenHash, digest))
 }
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
@@ -387,12 +392,31 @@ export async function rotateRefreshToken(
   return outcome
 }
 
+/** The rotation family a refresh token belongs to: a family's first token holds null and names it by its id. */
+export function refreshTokenFamily(row: { id: number; familyId: number | null }): number {
+  return row.familyId ?? row.id
+}
+
+// The refresh tokens of `families` (a list or a subquery of family ids): a family's first token
+// (its id names the family) or a later one (family_id). SQLite plans it as a MULTI-INDEX OR.
+const inFamilies = (families: SQL) =>
+  or(sql`${refreshTokens.familyId} IN ${families}`, sql`${refreshTokens.id} IN ${families}`)
+
+function familiesAccessTokenIds(db: Db, families: SQL) {
+  return db.select({ id: refreshTokens.accessTokenId }).from(refreshTokens).where(inFamilies(families))
+}
+
+/** The access tokens issued with a family's refresh tokens (exported for the query-plan test). */
+export function familyAccessTokenIds(db: Db, familyId: number) {
+  return familiesAccessTokenIds(db, sql`(${familyId})`)
+}
+
 /**
  * Revokes every token of a rotation family: all its refresh tokens and the access tokens
  * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
  */
-export async function revokeFamily(store: TokenStore, familyId: string): Promise<void> {
-  await revokeFamilies(store, sql`(${sql.param(familyId, refreshTokens.familyId)})`)
+export async function revokeFamily(store: TokenStore, familyId: number): Promise<void> {
+  await revokeFamilies(store, sql`(${familyId})`)
 }
 
 /** Revokes the families `families` (a value or a subquery of family ids) names, in one batch. */
@@ -401,20 +425,12 @@ async function revokeFamilies(store: TokenStore, families: SQL, first?: BatchIte
   const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
     db
       .delete(accessTokens)
-      .where(
-        inArray(
-          accessTokens.id,
-          db
-            .select({ id: refreshTokens.accessTokenId })
-            .from(refreshTokens)
-            .where(sql`${refreshTokens.familyId} IN ${families}`),
-        ),
-      )
+      .where(inArray(accessTokens.id, familiesAccessTokenIds(db, families)))
       .returning({ tokenHash: accessTokens.tokenHash }),
     db
       .update(refreshTokens)
       .set({ revokedAt: nowSeconds() })
-      .where(and(sql`${refreshTokens.familyId} IN ${families}`, isNull(refreshTokens.revokedAt))),
+      .where(and(inFamilies(families), isNull(refreshTokens.revokedAt))),
   ]
   const results = await db.batch(first ? [first, ...statements] : statements)
   const deleted = results[first ? 1 : 0] as { tokenHash: string }[]
@@ -442,7 +458,10 @@ export async function revokeRefreshToken(
     eq(refreshTokens.applicationId, applicationId),
     facts,
   )
-  const family = store.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(mine)
+  const family = store.db
+    .select({ familyId: sql<number>`coalesce(${refreshTokens.familyId}, ${refreshTokens.id})` })
+    .from(refreshTokens)
+    .where(mine)
   const [found] = await revokeFamilies(
     store,
     sql`(${family})`,

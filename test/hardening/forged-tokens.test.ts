@@ -164,7 +164,6 @@ describe('tokens minted before the keyed format stay valid until LEGACY_TOKEN_FO
       userId: user.id,
       applicationId: app.id,
       scope: 'read write',
-      familyId: refreshHash,
       expiresAt: now + 1209600,
     })
     return { app, accessToken, refreshToken }

@@ -138,7 +138,7 @@ describe('tokens issued to clients never manage applications', () => {
       }),
     )
     const other = (await second.json<{ access_token: string }>()).access_token
-    const row = await env.DB.prepare('SELECT id FROM access_tokens WHERE token_hash = ?')
+    const row = await env.DB.prepare('SELECT id FROM access_tokens WHERE token_hash = unhex(?)')
       .bind(await sha256Hex(other))
       .first<{ id: number }>()
     await expectRefused(await withCredentials(`Bearer ${first.token}`, 'GET', '/o/authorized-tokens/'))

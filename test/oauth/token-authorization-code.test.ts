@@ -129,7 +129,7 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
       expect.objectContaining({ token_hash: await sha256Hex(winner.refresh_token), revoked_at: expect.any(Number) }),
     ])
     expect(state.orphans).toEqual({ danglingRefresh: 0, loneAccess: 0 })
-    const redeemed = await env.DB.prepare('SELECT redeemed_at FROM authorization_codes WHERE code_hash = ?')
+    const redeemed = await env.DB.prepare('SELECT redeemed_at FROM authorization_codes WHERE code_hash = unhex(?)')
       .bind(await sha256Hex(params.code))
       .first<{ redeemed_at: number | null }>()
     expect(redeemed?.redeemed_at).toEqual(expect.any(Number))

@@ -1,47 +1,62 @@
 /**
- * cleartokens (src/tokens/cleanup.ts): expired rows go in bounded batches, live rows stay;
- * the cron trigger runs it.
+ * cleartokens (src/tokens/cleanup.ts): expired rows go in bounded batches, live rows stay; a run
+ * stops at its query and time budgets; the every-minute cron keeps up with a day of issuance.
  */
 import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { accessTokens, authorizationCodes, deviceCodes, refreshTokens } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
-import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
+import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../src/tokens/cleanup.ts'
+import wranglerToml from '../../wrangler.toml?raw'
 import { d1QueryCount } from '../counting.ts'
-import { db, makeApplication, makeUser, unique } from '../helpers.ts'
+import { db, makeApplication, makeUser } from '../helpers.ts'
 
 const NOW = Math.floor(Date.now() / 1000)
+const TABLES = [accessTokens, refreshTokens, authorizationCodes, deviceCodes] as const
 
-async function seed(expired: number, live: number) {
+/**
+ * `n` rows in each token table, the i-th expiring at `firstExpiry + floor(i / perSecond)`, each
+ * refresh token pointing at the access token issued with it. Random 32-byte digests; one
+ * statement per table (a recursive CTE), so a simulated day seeds in seconds.
+ */
+async function seed(n: number, firstExpiry: number, perSecond = n) {
   const user = await makeUser()
   const app = await makeApplication()
-  const rows = (n: number, expiresAt: number) =>
-    Array.from({ length: n }, () => ({ userId: user.id, applicationId: app.id, scope: 'read', expiresAt }))
-  const all = [...rows(expired, NOW - 10), ...rows(live, NOW + 3600)]
-  // Small chunks: every row binds several parameters and D1 allows 100 per statement.
-  for (let i = 0; i < all.length; i += 10) {
-    const chunk = all.slice(i, i + 10)
-    await db.insert(accessTokens).values(chunk.map((row) => ({ ...row, tokenHash: unique('a') })))
-    await db
-      .insert(refreshTokens)
-      .values(chunk.map((row) => ({ ...row, tokenHash: unique('r'), familyId: unique('f') })))
-    await db
-      .insert(authorizationCodes)
-      .values(chunk.map((row) => ({ ...row, userId: user.id, codeHash: unique('g'), redirectUri: 'https://a/' })))
-    await db
-      .insert(deviceCodes)
-      .values(chunk.map((row) => ({ ...row, deviceCodeHash: unique('d'), userCodeHash: unique('u'), interval: 5 })))
-  }
+  const rows = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)`
+  const expiry = '?4 + i / ?5'
+  await env.DB.batch([
+    env.DB.prepare(
+      `${rows} INSERT INTO access_tokens (token_hash, user_id, application_id, scope, expires_at)
+       SELECT randomblob(32), ?2, ?3, 'read', ${expiry} FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    env.DB.prepare(
+      `${rows} INSERT INTO refresh_tokens (token_hash, access_token_id, user_id, application_id, scope, expires_at)
+       SELECT randomblob(32), (SELECT seq FROM sqlite_sequence WHERE name = 'access_tokens') - ?1 + 1 + i,
+         ?2, ?3, 'read', ${expiry} FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    env.DB.prepare(
+      `${rows} INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scope, expires_at)
+       SELECT randomblob(32), ?3, ?2, 'https://a/', 'read', ${expiry} FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    env.DB.prepare(
+      `${rows} INSERT INTO device_codes (device_code_hash, user_code_hash, application_id, scope, interval, expires_at)
+       SELECT lower(hex(randomblob(32))), lower(hex(randomblob(32))), ?3, 'read', 5, ${expiry} FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
+  ])
 }
 
-async function counts(
-  table: typeof accessTokens | typeof refreshTokens | typeof authorizationCodes | typeof deviceCodes,
-) {
-  const [expired] = await db.select({ n: count() }).from(table).where(lt(table.expiresAt, NOW))
-  const [live] = await db.select({ n: count() }).from(table).where(gte(table.expiresAt, NOW))
+async function counts(table: (typeof TABLES)[number], now = NOW) {
+  const [expired] = await db.select({ n: count() }).from(table).where(lt(table.expiresAt, now))
+  const [live] = await db.select({ n: count() }).from(table).where(gte(table.expiresAt, now))
   return { expired: expired.n, live: live.n }
 }
+
+const limits = (batchRows: number, maxQueries: number, timeBudgetMs = 60_000) => ({
+  batchRows,
+  maxQueries,
+  timeBudgetMs,
+})
 
 beforeEach(async () => {
   await db.delete(refreshTokens)
@@ -52,48 +67,127 @@ beforeEach(async () => {
 
 describe('clearExpiredTokens', () => {
   it('deletes every expired access token, refresh token, code and device code, and nothing live', async () => {
-    await seed(25, 5)
-    const report = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 10 }, NOW)
+    await seed(25, NOW - 10)
+    await seed(5, NOW + 3600)
+    const report = await clearExpiredTokens(db, limits(10, 100), NOW)
     expect(report).toEqual({
       refreshTokens: 25,
       accessTokens: 25,
       authorizationCodes: 25,
       deviceCodes: 25,
+      queries: 12,
       complete: true,
     })
-    for (const table of [accessTokens, refreshTokens, authorizationCodes, deviceCodes]) {
-      expect(await counts(table)).toEqual({ expired: 0, live: 5 })
-    }
+    for (const table of TABLES) expect(await counts(table)).toEqual({ expired: 0, live: 5 })
   })
 
-  it('stops after maxBatches statements of batchRows rows per table and says it is not complete', async () => {
-    await seed(25, 0)
+  it('counts deleted rows only: an expired access token still pointed at by a live refresh token', async () => {
+    await seed(25, NOW - 10)
+    // The refresh tokens stay live; deleting their access tokens sets access_token_id to null.
+    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = ?')
+      .bind(NOW + 3600)
+      .run()
+    const report = await clearExpiredTokens(db, limits(10, 100), NOW)
+    expect(report).toEqual({
+      refreshTokens: 0,
+      accessTokens: 25,
+      authorizationCodes: 25,
+      deviceCodes: 25,
+      queries: 10,
+      complete: true,
+    })
+    expect(await counts(refreshTokens)).toEqual({ expired: 0, live: 25 })
+    const linked = await env.DB.prepare(
+      'SELECT count(*) AS n FROM refresh_tokens WHERE access_token_id IS NOT NULL',
+    ).first()
+    expect(linked).toEqual({ n: 0 })
+  })
+
+  it('stops after maxQueries statements, taking the tables in turn, and says it is not complete', async () => {
+    await seed(25, NOW - 10)
     const before = d1QueryCount()
-    const report = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 2 }, NOW)
-    expect(d1QueryCount() - before).toBe(8)
+    const report = await clearExpiredTokens(db, limits(10, 5), NOW)
+    expect(d1QueryCount() - before).toBe(5)
     expect(report).toEqual({
       refreshTokens: 20,
-      accessTokens: 20,
-      authorizationCodes: 20,
-      deviceCodes: 20,
+      accessTokens: 10,
+      authorizationCodes: 10,
+      deviceCodes: 10,
+      queries: 5,
       complete: false,
     })
-    expect(await counts(accessTokens)).toEqual({ expired: 5, live: 0 })
-    const rest = await clearExpiredTokens(db, { batchRows: 10, maxBatches: 2 }, NOW)
-    expect(rest).toEqual({ refreshTokens: 5, accessTokens: 5, authorizationCodes: 5, deviceCodes: 5, complete: true })
+    expect(await counts(authorizationCodes)).toEqual({ expired: 15, live: 0 })
+    const rest = await clearExpiredTokens(db, limits(10, 10), NOW)
+    expect(rest).toEqual({
+      refreshTokens: 5,
+      accessTokens: 15,
+      authorizationCodes: 15,
+      deviceCodes: 15,
+      queries: 7,
+      complete: true,
+    })
   })
 
-  it('the cron trigger runs one cleanup', async () => {
-    await seed(3, 2)
+  it('starts no statement once its time budget has passed', async () => {
+    await seed(25, NOW - 10)
+    // The clock reads 0 s at the start and one second more at each check: statements start at 1 s
+    // and 2 s, and at 3 s the 2.5 s budget is spent.
+    let reads = 0
+    const clock = () => 1000 * reads++
+    const report = await clearExpiredTokens(db, limits(10, 100, 2500), NOW, clock)
+    expect(report).toEqual({
+      refreshTokens: 10,
+      accessTokens: 10,
+      authorizationCodes: 0,
+      deviceCodes: 0,
+      queries: 2,
+      complete: false,
+    })
+  })
+
+  it('the cron trigger runs one cleanup, every minute', async () => {
+    expect(wranglerToml).toMatch(/^crons = \["\* \* \* \* \*"\]$/m)
+    await seed(3, NOW - 10)
+    await seed(2, NOW + 3600)
     const logged = vi.spyOn(console, 'log').mockImplementation(() => {})
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/30 * * * *' }), env)
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env)
     // One log line per run: what was deleted, as JSON for the Workers logs.
     expect(logged).toHaveBeenCalledOnce()
     expect(logged.mock.calls[0][0]).toBe('cleartokens')
-    expect(JSON.parse(String(logged.mock.calls[0][1]))).toBeTypeOf('object')
+    expect(JSON.parse(String(logged.mock.calls[0][1]))).toMatchObject({ accessTokens: 3, complete: true })
     logged.mockRestore()
-    expect(await counts(accessTokens)).toEqual({ expired: 0, live: 2 })
-    expect(await counts(authorizationCodes)).toEqual({ expired: 0, live: 2 })
-    expect(await counts(deviceCodes)).toEqual({ expired: 0, live: 2 })
+    for (const table of TABLES) expect(await counts(table)).toEqual({ expired: 0, live: 2 })
   })
+
+  /*
+   * A day at 100 grants/s, scaled down 400× in time (a day of 8.64 M rows a table would take the
+   * test minutes): 216 s of issuance at the full rate, so 21,600 access tokens, refresh tokens,
+   * codes and device codes expire over 3.6 minutes, 6,000 per table per minute (100/s × 60 s) as on any minute of
+   * the real day. The cron runs once a minute with the production limits; a full minute's run
+   * needs 4 × (6 full batches of 1,000 + 1 short one) = 28 statements of its 200. After the 4 runs
+   * the schedule makes, no expired row is left, and the live rows are untouched.
+   */
+  it('keeps up with a day of expiries at 100 grants/s: each minute run clears its minute, zero backlog after', async () => {
+    const RATE = 100
+    const DAY = 86_400 / 400
+    const start = NOW + 100_000
+    await seed(RATE * DAY, start, RATE)
+    await seed(10, start + 10 * DAY)
+    const runs = Math.ceil(DAY / 60)
+    for (let minute = 1; minute <= runs; minute++) {
+      const now = start + minute * 60
+      const report = await clearExpiredTokens(db, CLEANUP_LIMITS, now)
+      const due = Math.min(60, DAY - (minute - 1) * 60) * RATE
+      const queries = TABLES.length * (Math.floor(due / CLEANUP_BATCH_ROWS) + 1)
+      expect(report).toEqual({
+        refreshTokens: due,
+        accessTokens: due,
+        authorizationCodes: due,
+        deviceCodes: due,
+        queries,
+        complete: true,
+      })
+    }
+    for (const table of TABLES) expect(await counts(table, start + 2 * DAY)).toEqual({ expired: 0, live: 10 })
+  }, 60_000)
 })

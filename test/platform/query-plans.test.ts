@@ -12,7 +12,7 @@ import { accessTokens } from '../../src/db/schema.ts'
 import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { deviceCodeQuery, userCodeQuery } from '../../src/tokens/device-codes.ts'
-import { accessTokenQuery, liveGrantQuery } from '../../src/tokens/store.ts'
+import { accessTokenQuery, familyAccessTokenIds, liveGrantQuery } from '../../src/tokens/store.ts'
 import { db } from '../helpers.ts'
 
 type Query = { toSQL(): { sql: string; params: unknown[] } }
@@ -31,6 +31,7 @@ const HOT_QUERIES: Record<string, Query> = {
   "consent skip: the user's live grants to an application": liveGrantQuery(db, 1, 1),
   'device grant: a poll, by device code digest': deviceCodeQuery(db, DIGEST),
   'device page: a typed user code, by digest': userCodeQuery(db, DIGEST),
+  "family revocation: a refresh token family's access tokens": familyAccessTokenIds(db, 1),
   'cleanup: expired access tokens': expiredBatch(db, 'accessTokens', NOW, 500),
   'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
   'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),

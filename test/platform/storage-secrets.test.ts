@@ -2,6 +2,7 @@ import { env, SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
+import { toHex } from '../../src/crypto/encoding.ts'
 import { users } from '../../src/db/schema.ts'
 import { replaceApiKeys } from '../../src/tokens/api-keys.ts'
 import {
@@ -32,7 +33,19 @@ async function dumpD1(): Promise<string> {
   for (const { name } of tables.results) {
     dumps.push(await env.DB.prepare(`SELECT * FROM "${name}"`).all())
   }
-  return JSON.stringify(dumps)
+  return JSON.stringify(dumps, blobsAsText)
+}
+
+/**
+ * D1 returns a BLOB (the token digests) as an array of bytes: shown as its hex (how a digest is
+ * written elsewhere) and as the text of those bytes (so a secret stored as a BLOB is still seen).
+ */
+function blobsAsText(_key: string, value: unknown): unknown {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((n) => Number.isInteger(n) && n >= 0 && n < 256)) {
+    return value
+  }
+  const bytes = Uint8Array.from(value as number[])
+  return `${toHex(bytes)} ${new TextDecoder().decode(bytes)}`
 }
 
 async function dumpKV(): Promise<string> {

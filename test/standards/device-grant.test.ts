@@ -457,7 +457,7 @@ describe('RFC 8628 §3.4/§3.5: polling the token endpoint', () => {
     expect(tokens.refresh_token).toMatch(/^ert_/)
     expect(await (await hello(tokens.access_token)).text()).toBe('Hello, OAuth2!')
     // The approving user is the token's user.
-    const owner = await env.DB.prepare('SELECT user_id FROM access_tokens WHERE token_hash = ?')
+    const owner = await env.DB.prepare('SELECT user_id FROM access_tokens WHERE token_hash = unhex(?)')
       .bind(await sha256Hex(tokens.access_token))
       .first<{ user_id: number }>()
     expect(owner?.user_id).toBe(user.id)

@@ -3,7 +3,7 @@
  * `manage cleartokens` (DOT's cleartokens): deletes expired tokens and codes in bounded
  * batches, repeating runs until nothing expired is left (the cron trigger runs one bounded run).
  */
-import { CLEANUP_BATCH_ROWS, CLEANUP_MAX_BATCHES, clearExpiredTokens } from '../../tokens/cleanup.ts'
+import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../tokens/cleanup.ts'
 import type { Command } from './command.ts'
 
 export const cleartokens: Command = {
@@ -16,7 +16,7 @@ export const cleartokens: Command = {
     }
     const total = { refreshTokens: 0, accessTokens: 0, authorizationCodes: 0 }
     for (;;) {
-      const report = await clearExpiredTokens(db, { batchRows, maxBatches: CLEANUP_MAX_BATCHES })
+      const report = await clearExpiredTokens(db, { ...CLEANUP_LIMITS, batchRows })
       total.refreshTokens += report.refreshTokens
       total.accessTokens += report.accessTokens
       total.authorizationCodes += report.authorizationCodes

@@ -13,6 +13,7 @@ import {
   currentRefreshToken,
   findRefreshToken,
   type RefreshTokenRow,
+  refreshTokenFamily,
   revokeFamily,
   rotateRefreshToken,
   type TokenStore,
@@ -69,7 +70,7 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
       refreshLifetime: config.refreshTokenLifetime,
       // The new refresh token keeps the grant's original scope (§6) and its family.
       refreshScopes: granted,
-      familyId: row.familyId,
+      familyId: refreshTokenFamily(row),
       authTime: row.authTime,
     },
     row,
@@ -97,5 +98,5 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
 async function revokeFamilyUnlessGrace(store: TokenStore, config: Config, row: RefreshTokenRow): Promise<void> {
   // Within the grace period a parallel retry is refused without treating it as theft.
   if (row.revokedAt === null) return
-  if (nowSeconds() - row.revokedAt >= config.refreshTokenGracePeriod) await revokeFamily(store, row.familyId)
+  if (nowSeconds() - row.revokedAt >= config.refreshTokenGracePeriod) await revokeFamily(store, refreshTokenFamily(row))
 }
