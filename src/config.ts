@@ -58,6 +58,9 @@ const SettingsSchema = z.object({
   // Tokens minted before the keyed format (src/crypto/token-format.ts) are accepted until this
   // ISO 8601 time; unset: for ever. Deploy time + REFRESH_TOKEN_EXPIRE_SECONDS outlives them all.
   LEGACY_TOKEN_FORMAT_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  // Tokens imported from django-oauth-toolkit (`manage import-django`, which prints the value to set:
+  // the last imported token's expiry) are accepted until this ISO 8601 time; unset: never.
+  IMPORTED_TOKENS_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
 })
 
 export type Config = {
@@ -78,6 +81,12 @@ export type Config = {
   tokenCache: CacheSettings
   /** Unix seconds after which legacy (CRC-only) tokens are refused, or null: accepted for ever. */
   legacyTokenFormatUntil: number | null
+  /** Unix seconds until which imported django-oauth-toolkit tokens are looked up, or null: never. */
+  importedTokensUntil: number | null
+}
+
+function unixSeconds(iso: string | undefined): number | null {
+  return iso ? Math.floor(Date.parse(iso) / 1000) : null
 }
 
 const cache = new WeakMap<object, Config>()
@@ -108,9 +117,8 @@ export function getConfig(env: object): Config {
       memoryEntries: settings.TOKEN_MEMORY_CACHE_ENTRIES,
       negativeSeconds: settings.TOKEN_NEGATIVE_CACHE_SECONDS,
     },
-    legacyTokenFormatUntil: settings.LEGACY_TOKEN_FORMAT_UNTIL
-      ? Math.floor(Date.parse(settings.LEGACY_TOKEN_FORMAT_UNTIL) / 1000)
-      : null,
+    legacyTokenFormatUntil: unixSeconds(settings.LEGACY_TOKEN_FORMAT_UNTIL),
+    importedTokensUntil: unixSeconds(settings.IMPORTED_TOKENS_UNTIL),
   }
   cache.set(env, config)
   return config

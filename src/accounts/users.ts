@@ -2,8 +2,9 @@
  * @module
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
+import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
 import { passwordCheckFloorMs, withTimeFloor } from './password-timing.ts'
@@ -31,6 +32,52 @@ export async function createUser(db: Db, user: NewUser): Promise<User> {
     .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
     .returning()
     .get()
+}
+
+/** A user brought over from Django (`manage import-django`): the password hash as Django stored it. */
+export type ImportedUser = {
+  username: string
+  email: string
+  firstName: string
+  lastName: string
+  password: string
+  isActive: boolean
+  isStaff: boolean
+  isSuperuser: boolean
+  dateJoined: Date
+  lastLogin: Date | null
+}
+
+// The ten fields, username_key, and session_generation's default (bound by drizzle).
+const IMPORTED_USER_COLUMNS = 12
+
+/**
+ * INSERT statements for imported users (normalised as createUser does), each within D1's bound
+ * parameters; a username already taken is left as it is (the import checked it is the same user).
+ */
+export function importUserStatements(db: Db, rows: ImportedUser[]) {
+  return chunks(rows, rowsPerStatement(IMPORTED_USER_COLUMNS)).map((chunk) =>
+    db
+      .insert(users)
+      .values(
+        chunk.map((row) => {
+          const username = normalizeUsername(row.username)
+          return { ...row, username, usernameKey: usernameKey(username) }
+        }),
+      )
+      .onConflictDoNothing()
+      .returning({ id: users.id }),
+  )
+}
+
+/** The users holding any of these case-insensitive keys (usernameKey), as reads to batch. */
+export function usersByKeysQueries(db: Db, keys: string[]) {
+  return chunks(keys, 100).map((chunk) =>
+    db
+      .select({ id: users.id, username: users.username, usernameKey: users.usernameKey, dateJoined: users.dateJoined })
+      .from(users)
+      .where(inArray(users.usernameKey, chunk)),
+  )
 }
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {

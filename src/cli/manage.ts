@@ -10,6 +10,7 @@ import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser } from './commands/createsuperuser.ts'
 import { drf_create_token } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
+import { importDjango } from './commands/import-django.ts'
 import { activateuser, changepassword, deactivateuser, deleteuser } from './commands/user-state.ts'
 import { openDatabase } from './database.ts'
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   deactivateuser,
   activateuser,
   deleteuser,
+  'import-django': importDjango,
 }
 
 function usage(): string {

@@ -4,10 +4,11 @@
  * (client_secret_basic) or credentials in the body (client_secret_post), never both.
  */
 import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
+import { verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { schemeCredential, usesScheme } from '../http/authorization.ts'
-import { findApplicationByClientId } from './applications.ts'
+import { adoptClientSecretDigest, findApplicationByClientId } from './applications.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** RFC 8414 token_endpoint_auth_methods_supported: `none` is a public client. */
@@ -82,6 +83,8 @@ function decodeFormComponent(value: string): string {
 
 /**
  * The application the credentials prove, or invalid_client (401, with a Basic challenge). Confidential clients must present their secret; public ones must not.
+ * A client imported from DOT ≥ 2 (`manage import-django`) still has only Django's hash of its secret:
+ * the first correct secret is checked against it the slow way, then its digest replaces it.
  */
 export async function authenticateClient(db: Db, credentials: ClientCredentials): Promise<Application> {
   const failure = new OAuthError('invalid_client', 'Client authentication failed.', basicChallenge)
@@ -92,6 +95,12 @@ export async function authenticateClient(db: Db, credentials: ClientCredentials)
     if (presented !== null) throw failure
     return application
   }
-  if (presented === null || !timingSafeEqualText(presented, application.clientSecretHash)) throw failure
+  if (presented === null) throw failure
+  if (application.djangoClientSecret !== null) {
+    if (!(await verifyPassword(credentials.clientSecret ?? '', application.djangoClientSecret))) throw failure
+    await adoptClientSecretDigest(db, application, presented)
+    return application
+  }
+  if (!timingSafeEqualText(presented, application.clientSecretHash)) throw failure
   return application
 }
