@@ -6,14 +6,18 @@
 import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createUser, type ImportedUser, importUserStatements } from '../../src/accounts/users.ts'
-import { users } from '../../src/db/schema.ts'
+import { applications, users } from '../../src/db/schema.ts'
 import { DumpError, importDjangoDump } from '../../src/import/django.ts'
-import { type ImportedApplication, importApplicationStatements } from '../../src/oauth/applications.ts'
+import {
+  type ImportedApplication,
+  importApplicationStatements,
+  rotateClientSecret,
+} from '../../src/oauth/applications.ts'
 import { importApiKeyStatements } from '../../src/tokens/api-keys.ts'
 import { importAccessTokenStatements, importRefreshTokenStatements } from '../../src/tokens/import.ts'
 import dot17 from '../fixtures/django/dot-1.7/dump.json'
 import dot341 from '../fixtures/django/dot-3.4.1/dump.json'
-import { db } from '../helpers.ts'
+import { basic, db, form, postToken } from '../helpers.ts'
 import { liveDump, REFRESH_LIFETIME, SLOW, snapshot } from './dumps.ts'
 
 type Record_ = { model: string; pk: unknown; fields: Record<string, unknown> }
@@ -175,6 +179,24 @@ describe('import-django --dry-run, and what it reports', () => {
       expect(summary.warnings.join('\n')).toMatch(
         /auth\.user pk=2 "bob": password hash format "bcrypt_sha256" is not one this project verifies/,
       )
+    },
+  )
+})
+
+describe('an imported client whose secret DOT kept hashed', () => {
+  it(
+    'RFC 6749 §2.3.1: rotating its secret before its first use ends the old one (the Django hash goes too)',
+    SLOW,
+    async () => {
+      const { data, now } = liveDump(structuredClone(dot341))
+      await importDjangoDump(db, data, { now, refreshLifetime: REFRESH_LIFETIME })
+      const app = await db.select().from(applications).where(eq(applications.clientId, 'peer-cc-client')).get()
+      expect(app?.djangoClientSecret).toMatch(/^pbkdf2_sha256\$1000000\$/)
+      const secret = await rotateClientSecret(db, app?.userId ?? 0, app?.id ?? 0)
+      const grant = (clientSecret: string) =>
+        postToken(form({ grant_type: 'client_credentials' }), { Authorization: basic('peer-cc-client', clientSecret) })
+      expect((await grant('peer-cc-secret-4b8e2c6a0d1f3e5a')).status).toBe(401)
+      expect((await grant(secret ?? '')).status).toBe(200)
     },
   )
 })

@@ -5,8 +5,10 @@
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
+import { randomString } from '../../src/crypto/random.ts'
 import { accessTokens, apiKeys, applications, refreshTokens, users } from '../../src/db/schema.ts'
 import { importDjangoDump, type Summary } from '../../src/import/django.ts'
+import { d1QueryCount, kvReadCount } from '../counting.ts'
 import { basic, db, fetchWithSettings, form, postForm, tokenFormat } from '../helpers.ts'
 
 export type Secrets = {
@@ -66,6 +68,16 @@ const hello = (authorization: string, settings: Record<string, string | undefine
     new Request('https://example.com/api/hello', { headers: { Authorization: authorization } }),
     settings,
   )
+
+const NO_LOOKUP = { status: 401, d1: 0, kvReads: 0 }
+
+/** What one /api/hello call answers and costs in D1 queries and KV reads. */
+async function costOf(authorization: string, settings: Record<string, string | undefined>) {
+  const [queries, reads] = [d1QueryCount(), kvReadCount()]
+  const response = await hello(authorization, settings)
+  await response.body?.cancel()
+  return { status: response.status, d1: d1QueryCount() - queries, kvReads: kvReadCount() - reads }
+}
 
 const tokenRequest = (values: Record<string, string>, headers: Record<string, string> = {}) =>
   new Request('https://example.com/o/token/', {
@@ -237,9 +249,12 @@ export function describeImportedDump(name: string, dump: Record_[], secrets: Sec
         .where(eq(accessTokens.tokenHash, (source?.fields.token_checksum as string) ?? (await sha256Hex(alice))))
         .get()
       expect(row?.expiresAt).toBe(Math.floor(Date.parse(source?.fields.expires as string) / 1000))
-      expect((await hello(`Bearer ${alice}`, {})).status).toBe(401)
       const past = { IMPORTED_TOKENS_UNTIL: new Date(Date.now() - 1000).toISOString() }
-      expect((await hello(`Bearer ${alice}`, past)).status).toBe(401)
+      for (const settings of [{}, past]) expect(await costOf(`Bearer ${alice}`, settings)).toEqual(NO_LOOKUP)
+      // The trade while the window is open: a made-up token of DOT's shape costs its lookup (once; then the negative cache).
+      const madeUp = await costOf(`Bearer ${randomString(30)}`, { ...window, TOKEN_NEGATIVE_CACHE_SECONDS: '60' })
+      expect(madeUp.status).toBe(401)
+      expect(madeUp.d1).toBeGreaterThan(0)
     })
 
     it('an access token that had expired in Django stays expired (401)', async () => {
