@@ -92,6 +92,9 @@ function dump(): unknown[] {
   return records
 }
 
+// Generated before the proxy starts: a long synchronous stretch with its connection idle makes the
+// next request fail (EPIPE), as happened at 100,000 users.
+const data = dump()
 const persist = mkdtempSync(join(tmpdir(), 'import-bench-'))
 const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: persist } })
 try {
@@ -102,7 +105,6 @@ try {
       if (statement.replace(/--.*$/gm, '').trim()) await proxy.env.DB.prepare(statement).run()
     }
   }
-  const data = dump()
   console.log(`dump: ${USERS} users, ${data.length} records, ${JSON.stringify(data).length >> 20} MiB of JSON`)
   const db = getDb(proxy.env.DB)
   let start = performance.now()

@@ -24,12 +24,24 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out
 }
 
-/** Runs the statements in batches, in order; the results of every statement, in order. */
+/**
+ * Runs the statements in batches, in order; the results of every statement, in order. The statements
+ * must be idempotent (reads, INSERT … ON CONFLICT DO NOTHING): a batch whose connection failed is
+ * sent once more, since it may or may not have run. (The CLI's connection to D1, wrangler's proxy,
+ * can be closed under it while a large dump is parsed.)
+ */
 export async function runBatched<T extends BatchItem<'sqlite'>>(db: Db, statements: T[]): Promise<unknown[]> {
   const results: unknown[] = []
   for (const batch of chunks(statements, STATEMENTS_PER_BATCH)) {
     const [first, ...rest] = batch
-    results.push(...(await db.batch([first, ...rest])))
+    const run = () => db.batch([first, ...rest])
+    results.push(
+      ...(await run().catch((error: unknown) => (isConnectionFailure(error) ? run() : Promise.reject(error)))),
+    )
   }
   return results
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  return error instanceof TypeError && error.message === 'fetch failed'
 }
