@@ -32,6 +32,7 @@ describe('defaults (src/config.ts)', () => {
       pageSize: 20,
       issuer: null,
       legacyTokenFormatUntil: null,
+      importedTokensUntil: null,
       tokenCache: { memorySeconds: 5, memoryEntries: 10000, negativeSeconds: 60 },
     })
   })

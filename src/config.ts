@@ -72,6 +72,9 @@ const SettingsSchema = z.object({
   CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN: z.string().min(32).optional(),
   // A registered client unused (no token request) this long is deleted by the cron cleanup; 0: never.
   CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS: z.coerce.number().int().min(0).default(2_592_000),
+  // Tokens imported from django-oauth-toolkit (`manage import-django`, which prints the value to set:
+  // the last imported token's expiry) are accepted until this ISO 8601 time; unset: never.
+  IMPORTED_TOKENS_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
 })
 
 export type Config = {
@@ -98,6 +101,8 @@ export type Config = {
   /** Unix seconds after which legacy (CRC-only) tokens are refused, or null: accepted for ever. */
   legacyTokenFormatUntil: number | null
   clientRegistration: RegistrationSettings
+  /** Unix seconds until which imported django-oauth-toolkit tokens are looked up, or null: never. */
+  importedTokensUntil: number | null
 }
 
 type RegistrationSettings = {
@@ -125,6 +130,10 @@ function registrationSettings(settings: z.infer<typeof SettingsSchema>): Registr
   // its last recorded use (a refresh token) has expired, that record being up to a touch interval old.
   const floor = settings.REFRESH_TOKEN_EXPIRE_SECONDS + REGISTRATION_TOUCH_INTERVAL_SECONDS
   return { policy, initialAccessToken, unusedLifetime: unused === 0 ? null : Math.max(unused, floor) }
+}
+
+function unixSeconds(iso: string | undefined): number | null {
+  return iso ? Math.floor(Date.parse(iso) / 1000) : null
 }
 
 const cache = new WeakMap<object, Config>()
@@ -158,9 +167,8 @@ export function getConfig(env: object): Config {
       memoryEntries: settings.TOKEN_MEMORY_CACHE_ENTRIES,
       negativeSeconds: settings.TOKEN_NEGATIVE_CACHE_SECONDS,
     },
-    legacyTokenFormatUntil: settings.LEGACY_TOKEN_FORMAT_UNTIL
-      ? Math.floor(Date.parse(settings.LEGACY_TOKEN_FORMAT_UNTIL) / 1000)
-      : null,
+    legacyTokenFormatUntil: unixSeconds(settings.LEGACY_TOKEN_FORMAT_UNTIL),
+    importedTokensUntil: unixSeconds(settings.IMPORTED_TOKENS_UNTIL),
     clientRegistration: registrationSettings(settings),
   }
   cache.set(env, config)

@@ -2,9 +2,10 @@
  * @module
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
-import { and, eq, exists, type SQL } from 'drizzle-orm'
+import { and, type Column, eq, exists, getTableColumns, inArray, is, SQL, sql } from 'drizzle-orm'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
+import { chunks } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
 import { floorMsOf, slowestLegacyHashQuery, withTimeFloor } from './password-timing.ts'
@@ -51,6 +52,91 @@ export function userStillActive(user: Pick<User, 'id' | 'password'>, samePasswor
           samePassword ? eq(users.password, user.password) : undefined,
         ),
       ),
+  )
+}
+
+/** A user brought over from Django (`manage import-django`): the password hash as Django stored it. */
+export type ImportedUser = {
+  username: string
+  email: string
+  firstName: string
+  lastName: string
+  password: string
+  isActive: boolean
+  isStaff: boolean
+  isSuperuser: boolean
+  dateJoined: Date
+  lastLogin: Date | null
+}
+
+// Users go over as ONE bound parameter a statement, a JSON array read by json_each: within D1's
+// 100 bound parameters, and ~50× faster than multi-row VALUES (8 users a statement) in local D1,
+// whose cost is per statement (`node bench/import-django.ts`).
+const USERS_PER_STATEMENT = 500
+const KEYS_PER_QUERY = 1000
+
+const IMPORTED_USER_COLUMNS: Column[] = [
+  users.username,
+  users.usernameKey,
+  users.email,
+  users.firstName,
+  users.lastName,
+  users.password,
+  users.isActive,
+  users.isStaff,
+  users.isSuperuser,
+  users.dateJoined,
+  users.lastLogin,
+]
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
+
+/**
+ * INSERT statements for imported users (normalised as createUser does); a username already taken
+ * is left as it is (the import checked it is the same user). Each returns the ids it inserted.
+ */
+export function importUserStatements(db: Db, rows: ImportedUser[]) {
+  return chunks(rows, USERS_PER_STATEMENT).map((chunk) => {
+    const values = chunk.map((row) => {
+      const username = normalizeUsername(row.username)
+      return [
+        username,
+        usernameKey(username),
+        row.email,
+        row.firstName,
+        row.lastName,
+        row.password,
+        row.isActive ? 1 : 0,
+        row.isStaff ? 1 : 0,
+        row.isSuperuser ? 1 : 0,
+        seconds(row.dateJoined),
+        row.lastLogin === null ? null : seconds(row.lastLogin),
+      ]
+    })
+    // drizzle's INSERT … SELECT names every column of the table, in order: the imported ones read
+    // from the JSON, the rest their default (id: NULL, the next one).
+    const fields = Object.values(getTableColumns(users)).map((column) => {
+      const index = IMPORTED_USER_COLUMNS.indexOf(column)
+      if (index >= 0) return sql.raw(`value ->> ${index}`)
+      if (column.default === undefined) return sql`NULL`
+      return is(column.default, SQL) ? column.default : sql`${column.default}`
+    })
+    // `WHERE true`: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+    return db
+      .insert(users)
+      .select(sql`SELECT ${sql.join(fields, sql`, `)} FROM json_each(${JSON.stringify(values)}) WHERE true`)
+      .onConflictDoNothing()
+      .returning({ id: users.id })
+  })
+}
+
+/** The users holding any of these case-insensitive keys (usernameKey), as reads to batch. */
+export function usersByKeysQueries(db: Db, keys: string[]) {
+  return chunks(keys, KEYS_PER_QUERY).map((chunk) =>
+    db
+      .select({ id: users.id, username: users.username, usernameKey: users.usernameKey, dateJoined: users.dateJoined })
+      .from(users)
+      .where(inArray(users.usernameKey, sql`(SELECT value FROM json_each(${JSON.stringify(chunk)}))`)),
   )
 }
 

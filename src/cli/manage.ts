@@ -12,6 +12,7 @@ import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser, createuser } from './commands/createsuperuser.ts'
 import { drf_create_token, listapikeys, revokeapikey } from './commands/drf_create_token.ts'
 import { generateSigningKey } from './commands/generate-signing-key.ts'
+import { importDjango } from './commands/import-django.ts'
 import { activateuser, changepassword, deactivateuser, deleteuser, revoketokens } from './commands/user-state.ts'
 import { openDatabase } from './database.ts'
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   activateuser,
   deleteuser,
   revoketokens,
+  'import-django': importDjango,
 }
 
 function usage(): string {

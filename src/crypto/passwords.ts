@@ -138,6 +138,11 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return timingSafeEqual(candidate, decoded.hash)
 }
 
+/** Whether `encoded` is a hash in a format and at parameters this module verifies (else it never matches). */
+export function isVerifiablePasswordHash(encoded: string): boolean {
+  return decode(encoded) !== null
+}
+
 /** Django's must_update: a verified hash in an older algorithm or weaker parameters. */
 export function passwordMustUpdate(encoded: string): boolean {
   const decoded = decode(encoded)

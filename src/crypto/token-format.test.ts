@@ -111,6 +111,37 @@ describe('legacy (CRC-only) tokens, minted before the MAC', () => {
   })
 })
 
+describe('tokens imported from django-oauth-toolkit (IMPORTED_TOKENS_UNTIL)', () => {
+  // oauthlib's generate_token(): 30 characters of [A-Za-z0-9], no check value.
+  const dot = randomString(30)
+  const now = Math.floor(Date.now() / 1000)
+
+  it('are refused before any lookup when no import window is set', async () => {
+    expect(await format.isWellFormed(dot, 'access')).toBe(false)
+    expect(await format.isWellFormed(dot, 'refresh')).toBe(false)
+  })
+
+  it('are looked up while the window is open, as access and refresh tokens but never as codes', async () => {
+    const open = keyedTokenFormat(SECRET, null, now + 60)
+    expect(await open.isWellFormed(dot, 'access')).toBe(true)
+    expect(await open.isWellFormed(dot, 'refresh')).toBe(true)
+    expect(await open.isWellFormed(dot, 'code')).toBe(false)
+  })
+
+  it('are refused after the window, and outside the shape (too short, other characters) always', async () => {
+    expect(await keyedTokenFormat(SECRET, null, now - 1).isWellFormed(dot, 'access')).toBe(false)
+    const open = keyedTokenFormat(SECRET, null, now + 60)
+    expect(await open.isWellFormed(randomString(19), 'access')).toBe(false)
+    expect(await open.isWellFormed(`${randomString(29)}-`, 'access')).toBe(false)
+  })
+
+  it('do not open a way around the MAC: a forged token of our own shape is still refused', async () => {
+    const real = await format.mint('access')
+    const forged = withChecksum(real.slice(0, 4) + randomString(real.length - 10))
+    expect(await keyedTokenFormat(SECRET, null, now + 60).isWellFormed(forged, 'access')).toBe(false)
+  })
+})
+
 describe('secrets that are not looked up by value', () => {
   it('client secrets keep the CRC-only shape (compared by digest after the client_id lookup)', () => {
     const secret = mintClientSecret()

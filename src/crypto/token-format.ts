@@ -17,6 +17,11 @@
  * The lengths tell the two apart. Legacy tokens stay accepted until `legacyUntil` (the operator's
  * LEGACY_TOKEN_FORMAT_UNTIL); until then a forged one in that format still costs its lookup.
  *
+ * Imported tokens (`manage import-django`): django-oauth-toolkit's are plain random strings, oauthlib's
+ * `generate_token()` (30 characters of [A-Za-z0-9]), with no check value at all. They are accepted
+ * only while `importedUntil` (the operator's IMPORTED_TOKENS_UNTIL, which the import prints) lies
+ * ahead: until then a made-up token of that shape costs its lookup, after it nothing again.
+ *
  * Neither check proves a token: authenticity comes only from the stored digest.
  */
 import { timingSafeEqualText } from './digest.ts'
@@ -45,6 +50,11 @@ const BODY_LENGTH = PREFIX_LENGTH + RANDOM_LENGTH
 const TOKEN_LENGTH = BODY_LENGTH + MAC_LENGTH + CRC_LENGTH
 const LEGACY_LENGTH = BODY_LENGTH + CRC_LENGTH
 const SHAPE = /^[a-z]{3}_[A-Za-z0-9]+$/
+/**
+ * An imported django-oauth-toolkit access or refresh token: oauthlib's alphabet (no `_`, so never
+ * one of ours), 20–255 characters (DOT's column holds 255; fewer than 20 is not a random token).
+ */
+export const IMPORTED_TOKEN_SHAPE = /^[A-Za-z0-9]{20,255}$/
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256)
@@ -121,15 +131,23 @@ export type TokenFormat = {
 
 /**
  * The token format keyed by `secretKey` (the Worker's SECRET_KEY). Legacy (CRC-only) tokens are
- * accepted until `legacyUntil` (Unix seconds), for ever when it is null.
+ * accepted until `legacyUntil` (Unix seconds), for ever when it is null; imported access and
+ * refresh tokens (IMPORTED_TOKEN_SHAPE) until `importedUntil`, never when it is null.
  */
-export function keyedTokenFormat(secretKey: string, legacyUntil: number | null = null): TokenFormat {
+export function keyedTokenFormat(
+  secretKey: string,
+  legacyUntil: number | null = null,
+  importedUntil: number | null = null,
+): TokenFormat {
   return {
     async mint(kind) {
       const body = `${TOKEN_PREFIXES[kind]}_${randomString(RANDOM_LENGTH)}`
       return withChecksum(body + (await mac(secretKey, body)))
     },
     async isWellFormed(token, kind) {
+      if (kind !== 'code' && importedUntil !== null && IMPORTED_TOKEN_SHAPE.test(token)) {
+        return Date.now() / 1000 < importedUntil
+      }
       if (token.length !== TOKEN_LENGTH && token.length !== LEGACY_LENGTH) return false
       if (!SHAPE.test(token) || !token.startsWith(`${TOKEN_PREFIXES[kind]}_`)) return false
       if (!hasValidChecksum(token)) return false

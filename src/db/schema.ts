@@ -30,6 +30,8 @@ export const users = sqliteTable(
     isStaff: integer('is_staff', { mode: 'boolean' }).notNull().default(false),
     isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
     dateJoined: integer('date_joined', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+    /** Django's `last_login`, carried over by `manage import-django`; null when unknown. */
+    lastLogin: integer('last_login', { mode: 'timestamp' }),
     /**
      * Carried in the session cookie; logout, a password change and deactivation add one, so every
      * copy of every session of the user ends at once (src/accounts/session.ts).
@@ -61,6 +63,12 @@ export const applications = sqliteTable(
     clientId: text('client_id').notNull().unique(),
     /** SHA-256 hex of the client secret; empty for public clients. */
     clientSecretHash: text('client_secret_hash').notNull().default(''),
+    /**
+     * An imported DOT ≥ 2 client secret, as Django stored it (`pbkdf2_sha256$…`, checked by
+     * src/crypto/passwords.ts): verified the slow way once, at the client's first authentication,
+     * then replaced by the digest in `clientSecretHash` and cleared (src/oauth/client-auth.ts).
+     */
+    djangoClientSecret: text('django_client_secret'),
     name: text('name').notNull(),
     clientType: text('client_type', { enum: ['confidential', 'public'] }).notNull(),
     /** DOT grant names, each once. */
@@ -176,6 +184,15 @@ export const refreshTokens = sqliteTable(
 export const rowCounts = sqliteTable('row_counts', {
   name: text('name').primaryKey(),
   count: integer('count').notNull(),
+})
+
+/**
+ * Django dumps imported to the end (`manage import-django`), by the SHA-256 of their JSON: running
+ * the same import again writes nothing, so it cannot bring back a token revoked since (src/import/django.ts).
+ */
+export const djangoImports = sqliteTable('django_imports', {
+  dumpDigest: text('dump_digest').primaryKey(),
+  completedAt: integer('completed_at', { mode: 'timestamp' }).notNull(),
 })
 
 export type User = typeof users.$inferSelect

@@ -74,7 +74,8 @@ export function d1Bookmark(): MiddlewareHandler<AppEnv> {
 
 /** Mints and checks tokens with SECRET_KEY's MAC key (derived once per isolate). */
 export function tokenFormat<E extends AppEnv>(c: Context<E>): TokenFormat {
-  return keyedTokenFormat(c.env.SECRET_KEY, config(c).legacyTokenFormatUntil)
+  const { legacyTokenFormatUntil, importedTokensUntil } = config(c)
+  return keyedTokenFormat(c.env.SECRET_KEY, legacyTokenFormatUntil, importedTokensUntil)
 }
 
 export function tokenStore<E extends AppEnv>(c: Context<E>): TokenStore {

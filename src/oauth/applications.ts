@@ -5,12 +5,13 @@
  * the values are allowed is application-rules.ts's job, checked by the callers that take
  * them from people (the management API, the CLI).
  */
-import { and, desc, eq, exists, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, exists, inArray, type SQL, sql } from 'drizzle-orm'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
+import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { revokeApplicationTokens, type Slice, type TokenStore } from '../tokens/store.ts'
@@ -97,6 +98,61 @@ export function applicationStillAllows(application: Application, grant?: Applica
   )
 }
 
+/** An application brought over from DOT (`manage import-django`), its settings already checked. */
+export type ImportedApplication = {
+  clientId: string
+  /** The digest of a plaintext (DOT 1.x) secret; '' when none. */
+  clientSecretHash: string
+  /** Django's hash of a DOT ≥ 2 secret, until the client first authenticates with it. */
+  djangoClientSecret: string | null
+  name: string
+  clientType: (typeof CLIENT_TYPES)[number]
+  grantTypes: ApplicationGrant[]
+  redirectUris: string[]
+  userId: number | null
+  skipAuthorization: boolean
+  algorithm: SigningAlgorithm
+  postLogoutRedirectUris: string[]
+  createdAt: Date
+  updatedAt: Date
+}
+
+// The thirteen fields and can_introspect's default (bound by drizzle).
+const IMPORTED_APPLICATION_COLUMNS = 14
+
+/** INSERT statements for imported applications; a client_id already registered is left as it is. */
+export function importApplicationStatements(db: Db, rows: ImportedApplication[]) {
+  return chunks(rows, rowsPerStatement(IMPORTED_APPLICATION_COLUMNS)).map((chunk) =>
+    db
+      .insert(applications)
+      .values(
+        chunk.map((row) => ({
+          ...row,
+          grantTypes: distinct(row.grantTypes),
+          redirectUris: distinct(row.redirectUris),
+          postLogoutRedirectUris: distinct(row.postLogoutRedirectUris),
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: applications.id }),
+  )
+}
+
+/** The applications with any of these client_ids, as reads to batch. */
+export function applicationsByClientIdsQueries(db: Db, clientIds: string[]) {
+  return chunks(clientIds, 100).map((chunk) =>
+    db
+      .select({
+        id: applications.id,
+        clientId: applications.clientId,
+        name: applications.name,
+        createdAt: applications.createdAt,
+      })
+      .from(applications)
+      .where(inArray(applications.clientId, chunk)),
+  )
+}
+
 export async function findApplicationByClientId(db: Db, clientId: string): Promise<Application | undefined> {
   return db.select().from(applications).where(eq(applications.clientId, clientId)).get()
 }
@@ -179,11 +235,28 @@ export async function rotateClientSecret(db: Db, userId: number, id: number): Pr
   const clientSecret = mintClientSecret()
   const updated = await db
     .update(applications)
-    .set({ clientSecretHash: await sha256Hex(clientSecret), updatedAt: new Date() })
+    // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
+    .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
     .where(and(eq(applications.id, id), eq(applications.userId, userId), eq(applications.clientType, 'confidential')))
     .returning({ id: applications.id })
     .get()
   return updated ? clientSecret : null
+}
+
+/**
+ * An imported client proved its secret against Django's hash (src/oauth/client-auth.ts): from now on
+ * it is checked by its digest. Only if the Django hash is still the one verified (a concurrent
+ * rotation wins).
+ */
+export async function adoptClientSecretDigest(db: Db, application: Application, digest: string): Promise<void> {
+  const { djangoClientSecret } = application
+  if (djangoClientSecret === null) return
+  await db
+    .update(applications)
+    .set({ clientSecretHash: digest, djangoClientSecret: null })
+    .where(and(eq(applications.id, application.id), eq(applications.djangoClientSecret, djangoClientSecret)))
+  application.clientSecretHash = digest
+  application.djangoClientSecret = null
 }
 
 /** An application by its primary key (e.g. an access token's), or undefined. */

@@ -4,10 +4,11 @@
  * (client_secret_basic) or credentials in the body (client_secret_post), never both.
  */
 import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
+import { verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { schemeCredential, usesScheme } from '../http/authorization.ts'
-import { findApplicationByClientId } from './applications.ts'
+import { adoptClientSecretDigest, findApplicationByClientId } from './applications.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** RFC 8414 token_endpoint_auth_methods_supported: `none` is a public client. */
@@ -86,6 +87,8 @@ function decodeFormComponent(value: string): string {
  * row a replica has answers first; a refusal is confirmed by the primary (`db`), since the
  * replica may not have an application created a moment ago. A caller that acts on a replica's
  * success re-checks it when it writes (`applicationStillAllows`).
+ * A client imported from DOT ≥ 2 (`manage import-django`) still has only Django's hash of its
+ * secret: the first correct secret is checked against it the slow way, then its digest replaces it.
  */
 export async function authenticateClient(
   db: Db,
@@ -98,6 +101,7 @@ export async function authenticateClient(
     if (proves(seen, presented, credentials.method)) return seen
   }
   const application = await findApplicationByClientId(db, credentials.clientId)
+  if (application && (await provesImportedSecret(db, application, credentials, presented))) return application
   if (!proves(application, presented, credentials.method)) {
     throw new OAuthError('invalid_client', 'Client authentication failed.', basicChallenge)
   }
@@ -114,4 +118,17 @@ function proves(
   if (application.tokenEndpointAuthMethod !== null && application.tokenEndpointAuthMethod !== method) return false
   if (application.clientType === 'public') return presented === null
   return presented !== null && timingSafeEqualText(presented, application.clientSecretHash)
+}
+
+/** An imported client's first authentication: its secret against Django's hash, then adopted as a digest. */
+async function provesImportedSecret(
+  db: Db,
+  application: Application,
+  credentials: ClientCredentials,
+  presented: string | null,
+): Promise<boolean> {
+  if (application.djangoClientSecret === null || credentials.clientSecret === null || presented === null) return false
+  if (!(await verifyPassword(credentials.clientSecret, application.djangoClientSecret))) return false
+  await adoptClientSecretDigest(db, application, presented)
+  return true
 }

@@ -9,6 +9,7 @@
 import { and, desc, eq, ne, notInArray } from 'drizzle-orm'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedApiKey, mintApiKey } from '../crypto/token-format.ts'
+import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { apiKeys, users } from '../db/schema.ts'
 import type { AuthContext } from './auth-context.ts'
@@ -153,6 +154,19 @@ export function userApiKeyDigests(db: Db, userId: number) {
 /** Deletes the user's keys, returning their digests, as a batch item. */
 export function deleteUserApiKeys(db: Db, userId: number) {
   return db.delete(apiKeys).where(eq(apiKeys.userId, userId)).returning({ keyHash: apiKeys.keyHash })
+}
+
+/**
+ * INSERT statements for DRF keys imported from Django (`manage import-django`), digested; a key or
+ * user that already has one is left as it is, so importing again changes nothing.
+ */
+export async function importApiKeyStatements(db: Db, rows: { key: string; userId: number; createdAt: Date }[]) {
+  const digested = await Promise.all(
+    rows.map(async (row) => ({ keyHash: await sha256Hex(row.key), userId: row.userId, createdAt: row.createdAt })),
+  )
+  return chunks(digested, rowsPerStatement(3)).map((chunk) =>
+    db.insert(apiKeys).values(chunk).onConflictDoNothing().returning({ id: apiKeys.id }),
+  )
 }
 
 /** Forgets keys in every cache tier (after D1 changed). */
