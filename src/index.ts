@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { accountsRouter } from './accounts/index.ts'
+import { adminRouter } from './admin/index.ts'
 import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
 import { getDb } from './db/client.ts'
 import { createDocsRouter } from './docs/openapi.ts'
@@ -30,6 +31,7 @@ app.route('/', managementRouter)
 app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
+app.route('/', adminRouter)
 app.route('/', createDocsRouter(app))
 
 // No router claimed the path: the one place the path chooses the dialect.

@@ -5,6 +5,7 @@
  * whose handlers alone see the caller (`c.var.auth`): a route outside them has no `auth` to read.
  */
 import type { ReadSession } from './db/client.ts'
+import type { User } from './db/schema.ts'
 import type { AuthContext } from './tokens/auth-context.ts'
 
 export type AppEnv = {
@@ -23,3 +24,6 @@ type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: 
 
 /** The management API: behind `sessionOwner()` (src/auth/owner.ts), the logged-in user. */
 export type SessionEnv = AppEnv & { Variables: { auth: SessionAuth } }
+
+/** The operator console (/admin/): behind `staffOnly()` (src/admin/guard.tsx), a logged-in staff user. */
+export type StaffEnv = AppEnv & { Variables: { staff: User } }

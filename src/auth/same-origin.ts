@@ -13,7 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { isSafeMethod } from '../http/semantics.ts'
 
 /** Whether the request may act with the cookie it carries. */
-function isSameOriginRequest(c: Context): boolean {
+export function isSameOriginRequest(c: Context): boolean {
   if (isSafeMethod(c.req.method)) return true
   if (c.req.header('Sec-Fetch-Site') === 'same-origin') return true
   return c.req.header('Origin') === new URL(c.req.url).origin

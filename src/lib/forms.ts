@@ -34,3 +34,13 @@ export async function formParams(c: Context): Promise<RawParams | null> {
 export function single(params: RawParams, name: string): string | undefined {
   return params[name]?.length === 1 ? params[name][0] : undefined
 }
+
+/**
+ * An id in a path as Django's `<int:pk>` converter reads it: `[0-9]+` (so `02` is 2), and
+ * nothing else — `2.0`, `0x2`, ` 2`, `+2` or `1e0` name no object (404), where Number() took them for 2.
+ */
+export function parsePk(raw: string): number | null {
+  if (!/^[0-9]+$/.test(raw)) return null
+  const id = Number(raw)
+  return Number.isSafeInteger(id) ? id : null
+}

@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 import { findUserById } from '../accounts/users.ts'
 import type { Application } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
+import { parsePk } from '../lib/forms.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
 import { listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
 import type { SessionEnv } from '../types.ts'
@@ -37,16 +38,6 @@ const STAFF_ONLY = { skip_authorization: ['Only staff users may skip the consent
 /** The user behind the request: sessionOwner refuses requests without one (SessionEnv). */
 function ownerId(c: Context<SessionEnv>): number {
   return c.var.auth.userId
-}
-
-/**
- * The id in the path as Django's `<int:pk>` converter reads it: `[0-9]+` (so `02` is 2), and
- * nothing else — `2.0`, `0x2`, ` 2`, `+2` or `1e0` name no object (404), where Number() took them for 2.
- */
-function pk(raw: string): number | null {
-  if (!/^[0-9]+$/.test(raw)) return null
-  const id = Number(raw)
-  return Number.isSafeInteger(id) ? id : null
 }
 
 async function isStaff(c: Context<SessionEnv>): Promise<boolean> {
@@ -92,13 +83,13 @@ export const registerApplication: RouteHandler<typeof registerApplicationRoute, 
 }
 
 export const applicationDetail: RouteHandler<typeof applicationDetailRoute, SessionEnv> = async (c) => {
-  const id = pk(c.req.valid('param').id)
+  const id = parsePk(c.req.valid('param').id)
   const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   return application ? c.json(present(application), 200) : c.json(NOT_FOUND, 404)
 }
 
 export const updateApplication: RouteHandler<typeof updateApplicationRoute, SessionEnv> = async (c) => {
-  const id = pk(c.req.valid('param').id)
+  const id = parsePk(c.req.valid('param').id)
   const changes = c.req.valid('json')
   const current = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   if (id === null || !current) return c.json(NOT_FOUND, 404)
@@ -119,13 +110,13 @@ export const updateApplication: RouteHandler<typeof updateApplicationRoute, Sess
 }
 
 export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, SessionEnv> = async (c) => {
-  const id = pk(c.req.valid('param').id)
+  const id = parsePk(c.req.valid('param').id)
   const deleted = id !== null && (await deleteOwnApplication(tokenStore(c), ownerId(c), id))
   return deleted ? c.body(null, 204) : c.json(NOT_FOUND, 404)
 }
 
 export const rotateSecret: RouteHandler<typeof rotateSecretRoute, SessionEnv> = async (c) => {
-  const id = pk(c.req.valid('param').id)
+  const id = parsePk(c.req.valid('param').id)
   const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
   if (id === null || !application) return c.json(NOT_FOUND, 404)
   const secret = application.clientType === 'public' ? null : await rotateClientSecret(db(c), ownerId(c), id)
@@ -146,7 +137,7 @@ export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, SessionE
 }
 
 export const revokeToken: RouteHandler<typeof revokeAuthorizedTokenRoute, SessionEnv> = async (c) => {
-  const id = pk(c.req.valid('param').id)
+  const id = parsePk(c.req.valid('param').id)
   const revoked = id !== null && (await revokeAuthorizedToken(tokenStore(c), ownerId(c), id))
   return revoked ? c.body(null, 204) : c.json(NOT_FOUND, 404)
 }

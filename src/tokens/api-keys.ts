@@ -104,3 +104,17 @@ export function deleteUserApiKey(db: Db, userId: number) {
 export async function forgetApiKeys(store: TokenStore, rows: { keyHash: string }[]): Promise<void> {
   await Promise.all(rows.map((row) => forgetCached(store, API_KEY_PREFIX + row.keyHash)))
 }
+
+/** The user's key as the operator console lists it: when it was made, never its value or digest. */
+export type ApiKeyInfo = { id: number; created: Date }
+
+export async function findUserApiKey(db: Db, userId: number): Promise<ApiKeyInfo | undefined> {
+  return db.select({ id: apiKeys.id, created: apiKeys.createdAt }).from(apiKeys).where(eq(apiKeys.userId, userId)).get()
+}
+
+/** Revokes the user's key (D1, then every cache tier); false when they had none. */
+export async function revokeUserApiKey(store: TokenStore, userId: number): Promise<boolean> {
+  const deleted = await deleteUserApiKey(store.db, userId)
+  await forgetApiKeys(store, deleted)
+  return deleted.length > 0
+}
