@@ -11,8 +11,9 @@ import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
 import { type ApiKeyInfo, createApiKey, findUserApiKey, revokeUserApiKey } from '../tokens/api-keys.ts'
 import type { StaffEnv } from '../types.ts'
+import { ErrorPage } from '../views/error.tsx'
 import { recordAudit } from './audit.ts'
-import { forbidden, notFound, redirectAfterPost } from './request.tsx'
+import { notFound, redirectAfterPost } from './request.tsx'
 import { managedUser, userPath } from './user-access.ts'
 import { ConsolePage, formatTime, PostButton, SecretOnce } from './views.tsx'
 
@@ -49,7 +50,13 @@ export async function createKey(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
   const key = await createApiKey(tokenStore(c), user.id)
-  if (key === null) return forbidden(c, 'The user already has an API key; revoke it first.')
+  if (key === null) {
+    return c.html(
+      <ErrorPage title="Conflict" error="conflict" description="The user already has an API key; revoke it first." />,
+      409,
+      NO_STORE_HEADERS,
+    )
+  }
   await recordAudit(db(c), c.var.staff, {
     action: 'api_key.create',
     objectType: 'user',
