@@ -74,7 +74,7 @@ export async function applicationList(c: Context<StaffEnv>) {
     <ConsolePage title="Applications" staff={c.var.staff}>
       <Notice text={NOTICES[queryText(c, 'notice')]} />
       <p>
-        <a class="btn btn-primary" href={`${APPLICATIONS}add/`}>
+        <a class="button primary" href={`${APPLICATIONS}add/`}>
           Add application
         </a>
       </p>
@@ -82,7 +82,7 @@ export async function applicationList(c: Context<StaffEnv>) {
       <p>
         {found.count} {found.count === 1 ? 'application' : 'applications'}
       </p>
-      <table class="table">
+      <table class="list">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -95,19 +95,19 @@ export async function applicationList(c: Context<StaffEnv>) {
         <tbody>
           {found.applications.map((application) => (
             <tr>
-              <td>
+              <td data-label="Name">
                 <a href={applicationPath(application)}>{application.name}</a>
               </td>
-              <td>
+              <td data-label="Owner">
                 {application.userId === null ? (
                   '—'
                 ) : (
                   <a href={`/admin/users/${application.userId}/`}>{application.ownerUsername}</a>
                 )}
               </td>
-              <td>{application.clientType}</td>
-              <td>{application.grantTypes.join(', ')}</td>
-              <td>{formatTime(application.createdAt)}</td>
+              <td data-label="Client type">{application.clientType}</td>
+              <td data-label="Grants">{application.grantTypes.join(', ')}</td>
+              <td data-label="Created">{formatTime(application.createdAt)}</td>
             </tr>
           ))}
         </tbody>
@@ -134,7 +134,7 @@ async function detailPage(c: Context<StaffEnv>, application: Application, secret
     <ConsolePage title={`Application ${application.name}`} staff={c.var.staff}>
       <Notice text={NOTICES[queryText(c, 'notice')]} />
       {secret ? <SecretOnce label="The client secret" value={secret} /> : null}
-      <dl>
+      <dl class="details">
         <dt>client_id</dt>
         <dd>
           <code>{application.clientId}</code>
@@ -156,16 +156,16 @@ async function detailPage(c: Context<StaffEnv>, application: Application, secret
           {formatTime(application.createdAt)} / {formatTime(application.updatedAt)}
         </dd>
       </dl>
-      <section aria-label="Actions">
-        <a class="btn btn-secondary" href={`${path}change/`}>
+      <section aria-label="Actions" class="actions">
+        <a class="button secondary" href={`${path}change/`}>
           Edit
         </a>{' '}
         {application.clientType === 'confidential' ? (
-          <a class="btn btn-danger" href={`${path}rotate-secret/`}>
+          <a class="button danger" href={`${path}rotate-secret/`}>
             Rotate secret
           </a>
         ) : null}{' '}
-        <a class="btn btn-danger" href={`${path}delete/`}>
+        <a class="button danger" href={`${path}delete/`}>
           Delete
         </a>
       </section>
@@ -212,20 +212,31 @@ function ApplicationForm(props: {
   return (
     <ConsolePage title={props.title} staff={props.staff}>
       <form method="post" action={props.action}>
-        <label for="name">Name</label>
-        <input type="text" id="name" name="name" value={input.name} required maxlength={MAX_APPLICATION_NAME_LENGTH} />
-        <FieldErrors id="name-errors" errors={errors.name} />
+        <div class="field">
+          <label for="name">Name</label>
+          <input
+            type="text"
+            id="name"
+            name="name"
+            value={input.name}
+            required
+            maxlength={MAX_APPLICATION_NAME_LENGTH}
+          />
+          <FieldErrors id="name-errors" errors={errors.name} />
+        </div>
         {props.withOwner ? (
           <>
-            <label for="owner">Owner (username; empty for none)</label>
-            <input type="text" id="owner" name="owner" value={input.owner} />
-            <FieldErrors id="owner-errors" errors={errors.owner} />
+            <div class="field">
+              <label for="owner">Owner (username; empty for none)</label>
+              <input type="text" id="owner" name="owner" value={input.owner} />
+              <FieldErrors id="owner-errors" errors={errors.owner} />
+            </div>
           </>
         ) : null}
         <fieldset>
           <legend>Client type</legend>
           {CLIENT_TYPES.map((type) => (
-            <label>
+            <label class="choice">
               <input type="radio" name="client_type" value={type} checked={input.clientType === type} /> {type}
             </label>
           ))}
@@ -234,7 +245,7 @@ function ApplicationForm(props: {
         <fieldset>
           <legend>Grant types</legend>
           {APPLICATION_GRANTS.map((grant) => (
-            <label>
+            <label class="choice">
               <input
                 type="checkbox"
                 name="authorization_grant_type"
@@ -246,27 +257,31 @@ function ApplicationForm(props: {
           ))}
         </fieldset>
         <FieldErrors id="authorization_grant_type-errors" errors={errors.authorization_grant_type} />
-        <label for="redirect_uris">Redirect URIs (one per line)</label>
-        <textarea id="redirect_uris" name="redirect_uris" rows={3}>
-          {input.redirectUris}
-        </textarea>
-        <FieldErrors id="redirect_uris-errors" errors={errors.redirect_uris} />
-        <label for="post_logout_redirect_uris">Post-logout redirect URIs (one per line)</label>
-        <textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows={2}>
-          {input.postLogoutRedirectUris}
-        </textarea>
-        <FieldErrors id="post_logout_redirect_uris-errors" errors={errors.post_logout_redirect_uris} />
-        <label>
+        <div class="field">
+          <label for="redirect_uris">Redirect URIs (one per line)</label>
+          <textarea id="redirect_uris" name="redirect_uris" rows={3}>
+            {input.redirectUris}
+          </textarea>
+          <FieldErrors id="redirect_uris-errors" errors={errors.redirect_uris} />
+        </div>
+        <div class="field">
+          <label for="post_logout_redirect_uris">Post-logout redirect URIs (one per line)</label>
+          <textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows={2}>
+            {input.postLogoutRedirectUris}
+          </textarea>
+          <FieldErrors id="post_logout_redirect_uris-errors" errors={errors.post_logout_redirect_uris} />
+        </div>
+        <label class="choice">
           <input type="checkbox" name="skip_authorization" checked={input.skipAuthorization} /> Skip authorization
         </label>
-        <p class="notice">
+        <p class="warning">
           Warning: with skip authorization the consent page is never shown; any site that knows the client_id can obtain
           tokens for a logged-in user at its redirect URIs. Tick it only for first-party clients.
         </p>
-        <button type="submit" class="btn btn-primary">
+        <button type="submit" class="button primary">
           Save
         </button>{' '}
-        <a class="btn btn-secondary" href={props.cancel}>
+        <a class="button secondary" href={props.cancel}>
           Cancel
         </a>
       </form>

@@ -67,7 +67,7 @@ export async function auditLogPage(c: Context<StaffEnv>) {
       <p>
         {found.count} {found.count === 1 ? 'entry' : 'entries'}
       </p>
-      <table class="table">
+      <table class="list">
         <thead>
           <tr>
             <th scope="col">When</th>
@@ -82,8 +82,8 @@ export async function auditLogPage(c: Context<StaffEnv>) {
             const link = objectLink(entry.objectType, entry.objectId)
             return (
               <tr>
-                <td>{formatTime(entry.createdAt)}</td>
-                <td>
+                <td data-label="When">{formatTime(entry.createdAt)}</td>
+                <td data-label="Who">
                   {entry.actorId === null ? (
                     entry.actorUsername
                   ) : (
@@ -92,8 +92,8 @@ export async function auditLogPage(c: Context<StaffEnv>) {
                     </a>
                   )}
                 </td>
-                <td>{entry.action}</td>
-                <td>
+                <td data-label="Action">{entry.action}</td>
+                <td data-label="Object">
                   {link ? <a href={link}>{entry.objectRepr}</a> : entry.objectRepr}{' '}
                   <a
                     href={`${LOG}?${new URLSearchParams({ object_type: entry.objectType, object_id: entry.objectId })}`}
@@ -101,7 +101,7 @@ export async function auditLogPage(c: Context<StaffEnv>) {
                     (history)
                   </a>
                 </td>
-                <td>{entry.message}</td>
+                <td data-label="Details">{entry.message}</td>
               </tr>
             )
           })}

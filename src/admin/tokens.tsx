@@ -28,7 +28,7 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
   if (props.tokens.length === 0) return <p>No live tokens.</p>
   return (
     <>
-      <table class="table">
+      <table class="list">
         <thead>
           <tr>
             <th scope="col">Token</th>
@@ -42,10 +42,10 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
         <tbody>
           {props.tokens.map((token) => (
             <tr>
-              <td>
+              <td data-label="Token">
                 <code>{TOKEN_PREFIXES[token.kind]}_…</code> {token.kind} #{token.id}
               </td>
-              <td>
+              <td data-label={props.show === 'application' ? 'Client' : 'User'}>
                 {props.show === 'application' ? (
                   <a href={`/admin/applications/${token.applicationId}/`}>{token.applicationName}</a>
                 ) : token.userId === null ? (
@@ -54,11 +54,11 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
                   <a href={`/admin/users/${token.userId}/`}>{token.username}</a>
                 )}
               </td>
-              <td>{token.scope}</td>
-              <td>{formatTime(token.createdAt)}</td>
-              <td>{formatTime(token.expiresAt)}</td>
+              <td data-label="Scopes">{token.scope}</td>
+              <td data-label="Created">{formatTime(token.createdAt)}</td>
+              <td data-label="Expires">{formatTime(token.expiresAt)}</td>
               {props.base ? (
-                <td>
+                <td data-label="Action">
                   <PostButton
                     action={`${props.base}tokens/${token.kind}/${token.id}/revoke/`}
                     label="Revoke"
@@ -72,7 +72,7 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
       </table>
       {props.base ? (
         <p>
-          <a class="btn btn-danger" href={`${props.base}tokens/revoke-all/`}>
+          <a class="button danger" href={`${props.base}tokens/revoke-all/`}>
             Revoke all tokens
           </a>
         </p>

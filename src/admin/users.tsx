@@ -68,7 +68,7 @@ export async function userList(c: Context<StaffEnv>) {
     <ConsolePage title="Users" staff={c.var.staff}>
       <Notice text={NOTICES[queryText(c, 'notice')]} />
       <p>
-        <a class="btn btn-primary" href={`${USERS}add/`}>
+        <a class="button primary" href={`${USERS}add/`}>
           Add user
         </a>
       </p>
@@ -76,7 +76,7 @@ export async function userList(c: Context<StaffEnv>) {
       <p>
         {found.count} {found.count === 1 ? 'user' : 'users'}
       </p>
-      <table class="table">
+      <table class="list">
         <thead>
           <tr>
             <th scope="col">Username</th>
@@ -89,13 +89,13 @@ export async function userList(c: Context<StaffEnv>) {
         <tbody>
           {found.users.map((user) => (
             <tr>
-              <td>
+              <td data-label="Username">
                 <a href={userPath(user)}>{user.username}</a>
               </td>
-              <td>{user.email}</td>
-              <td>{user.isActive ? 'yes' : 'no'}</td>
-              <td>{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
-              <td>{formatTime(user.dateJoined)}</td>
+              <td data-label="Email">{user.email}</td>
+              <td data-label="Active">{user.isActive ? 'yes' : 'no'}</td>
+              <td data-label="Staff">{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
+              <td data-label="Joined">{formatTime(user.dateJoined)}</td>
             </tr>
           ))}
         </tbody>
@@ -121,7 +121,7 @@ export async function userDetail(c: Context<StaffEnv>) {
   return c.html(
     <ConsolePage title={`User ${user.username}`} staff={c.var.staff}>
       <Notice text={NOTICES[queryText(c, 'notice')]} />
-      <dl>
+      <dl class="details">
         <dt>Username</dt>
         <dd>{user.username}</dd>
         <dt>Email</dt>
@@ -138,8 +138,8 @@ export async function userDetail(c: Context<StaffEnv>) {
         <dd>{formatTime(user.dateJoined)}</dd>
       </dl>
       {manageable ? (
-        <section aria-label="Actions">
-          <a class="btn btn-secondary" href={`${path}password/`}>
+        <section aria-label="Actions" class="actions">
+          <a class="button secondary" href={`${path}password/`}>
             Change password
           </a>{' '}
           {self ? null : user.isActive ? (
@@ -147,11 +147,11 @@ export async function userDetail(c: Context<StaffEnv>) {
           ) : (
             <PostButton action={`${path}reactivate/`} label="Reactivate" variant="primary" />
           )}{' '}
-          <a class="btn btn-danger" href={`${path}logout-everywhere/`}>
+          <a class="button danger" href={`${path}logout-everywhere/`}>
             Log out everywhere
           </a>{' '}
           {self ? null : (
-            <a class="btn btn-danger" href={`${path}delete/`}>
+            <a class="button danger" href={`${path}delete/`}>
               Delete
             </a>
           )}
@@ -191,29 +191,33 @@ function UserForm(props: { staff: User; input: UserInput; errors: Record<string,
   return (
     <ConsolePage title="Add user" staff={props.staff}>
       <form method="post" action={`${USERS}add/`}>
-        <label for="username">Username</label>
-        <input type="text" id="username" name="username" value={input.username} required />
-        <FieldErrors id="username-errors" errors={errors.username} />
-        <label for="email">Email</label>
-        <input type="email" id="email" name="email" value={input.email} />
-        <FieldErrors id="email-errors" errors={errors.email} />
+        <div class="field">
+          <label for="username">Username</label>
+          <input type="text" id="username" name="username" value={input.username} required />
+          <FieldErrors id="username-errors" errors={errors.username} />
+        </div>
+        <div class="field">
+          <label for="email">Email</label>
+          <input type="email" id="email" name="email" value={input.email} />
+          <FieldErrors id="email-errors" errors={errors.email} />
+        </div>
         <PasswordFields errors={errors} />
         {props.staff.isSuperuser ? (
           <fieldset>
             <legend>Rights</legend>
-            <label>
+            <label class="choice">
               <input type="checkbox" name="is_staff" checked={input.isStaff} /> Staff: may use this console
             </label>
-            <label>
+            <label class="choice">
               <input type="checkbox" name="is_superuser" checked={input.isSuperuser} /> Superuser: may manage staff
               accounts too
             </label>
           </fieldset>
         ) : null}
-        <button type="submit" class="btn btn-primary">
+        <button type="submit" class="button primary">
           Create user
         </button>{' '}
-        <a class="btn btn-secondary" href={USERS}>
+        <a class="button secondary" href={USERS}>
           Cancel
         </a>
       </form>
@@ -224,12 +228,16 @@ function UserForm(props: { staff: User; input: UserInput; errors: Record<string,
 function PasswordFields(props: { errors: Record<string, string[]> }) {
   return (
     <>
-      <label for="password1">Password</label>
-      <input type="password" id="password1" name="password1" autocomplete="new-password" required />
-      <FieldErrors id="password1-errors" errors={props.errors.password1} />
-      <label for="password2">Password (again)</label>
-      <input type="password" id="password2" name="password2" autocomplete="new-password" required />
-      <FieldErrors id="password2-errors" errors={props.errors.password2} />
+      <div class="field">
+        <label for="password1">Password</label>
+        <input type="password" id="password1" name="password1" autocomplete="new-password" required />
+        <FieldErrors id="password1-errors" errors={props.errors.password1} />
+      </div>
+      <div class="field">
+        <label for="password2">Password (again)</label>
+        <input type="password" id="password2" name="password2" autocomplete="new-password" required />
+        <FieldErrors id="password2-errors" errors={props.errors.password2} />
+      </div>
     </>
   )
 }
@@ -297,10 +305,10 @@ function PasswordPage(props: { staff: User; user: User; errors: Record<string, s
       <p>Every session of the user ends, and their OAuth tokens and API key are revoked.</p>
       <form method="post" action={`${userPath(props.user)}password/`}>
         <PasswordFields errors={props.errors} />
-        <button type="submit" class="btn btn-primary">
+        <button type="submit" class="button primary">
           Change password
         </button>{' '}
-        <a class="btn btn-secondary" href={userPath(props.user)}>
+        <a class="button secondary" href={userPath(props.user)}>
           Cancel
         </a>
       </form>

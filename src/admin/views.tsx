@@ -2,8 +2,9 @@
  * @module
  * The pieces every console page shares: the page shell with the console's navigation, field
  * errors, pagination links, confirmation pages and the show-once secret panel. Plain semantic
- * HTML with the site stylesheet's class names (`btn`, `btn-primary`, `btn-secondary`,
- * `btn-danger`, `field-error`, `notice`, `table`); no script.
+ * HTML with the site stylesheet's class names (`button` + `primary` / `secondary` / `danger`,
+ * `actions`, `inline`, `field`, `choice`, `field-error`, `notice`, `warning`, `secret`,
+ * `details`, `list` with `data-label` cells, `pagination`); no script.
  */
 import type { Child } from 'hono/jsx'
 import type { User } from '../db/schema.ts'
@@ -12,10 +13,12 @@ import { Layout } from '../views/layout.tsx'
 export function ConsolePage(props: { title: string; staff: User; children: Child }) {
   return (
     <Layout title={props.title}>
-      <nav aria-label="Console">
-        <a href="/admin/">Console</a> · <a href="/admin/users/">Users</a> ·{' '}
-        <a href="/admin/applications/">Applications</a> · <a href="/admin/log/">Audit log</a> ·{' '}
-        <span>
+      <nav aria-label="Console" class="actions">
+        <a href="/admin/">Console</a>
+        <a href="/admin/users/">Users</a>
+        <a href="/admin/applications/">Applications</a>
+        <a href="/admin/log/">Audit log</a>
+        <span class="muted">
           {props.staff.username}
           {props.staff.isSuperuser ? ' (superuser)' : ' (staff)'}
         </span>
@@ -53,7 +56,7 @@ export function Pagination(props: { path: string; params: Record<string, string>
     return `${props.path}?${query}`
   }
   return (
-    <nav aria-label="Pages">
+    <nav aria-label="Pages" class="pagination">
       {props.page > 1 ? <a href={href(props.page - 1)}>Previous</a> : null} Page {props.page} of {props.pageCount}{' '}
       {props.page < props.pageCount ? <a href={href(props.page + 1)}>Next</a> : null}
     </nav>
@@ -65,9 +68,11 @@ export function SearchForm(props: { path: string; query: string; label: string }
   return (
     <search>
       <form method="get" action={props.path}>
-        <label for="q">{props.label}</label>
-        <input type="search" id="q" name="q" value={props.query} />
-        <button type="submit" class="btn btn-secondary">
+        <div class="field">
+          <label for="q">{props.label}</label>
+          <input type="search" id="q" name="q" value={props.query} />
+        </div>
+        <button type="submit" class="button secondary">
           Search
         </button>
       </form>
@@ -87,11 +92,11 @@ export function ConfirmPage(props: {
   return (
     <ConsolePage title={props.title} staff={props.staff}>
       {props.children}
-      <form method="post" action={props.action}>
-        <button type="submit" class="btn btn-danger">
+      <form method="post" action={props.action} class="actions">
+        <button type="submit" class="button danger">
           {props.button}
         </button>{' '}
-        <a class="btn btn-secondary" href={props.cancel}>
+        <a class="button secondary" href={props.cancel}>
           Cancel
         </a>
       </form>
@@ -106,9 +111,7 @@ export function SecretOnce(props: { label: string; value: string }) {
       <p>
         <strong>{props.label}</strong> — copy it now; it will not be shown again.
       </p>
-      <p>
-        <code>{props.value}</code>
-      </p>
+      <code class="secret">{props.value}</code>
     </div>
   )
 }
@@ -117,7 +120,7 @@ export function SecretOnce(props: { label: string; value: string }) {
 export function PostButton(props: { action: string; label: string; variant: 'primary' | 'secondary' | 'danger' }) {
   return (
     <form method="post" action={props.action} class="inline">
-      <button type="submit" class={`btn btn-${props.variant}`}>
+      <button type="submit" class={`button ${props.variant}`}>
         {props.label}
       </button>
     </form>

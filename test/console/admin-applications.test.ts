@@ -66,7 +66,7 @@ describe('console applications', () => {
     expect(response.status).toBe(201)
     expect(response.headers.get('Cache-Control')).toBe('no-store')
     const page = await response.text()
-    const secret = page.match(/<code>(ecs_[A-Za-z0-9]+)<\/code>/)?.[1] ?? ''
+    const secret = page.match(/<code class="secret">(ecs_[A-Za-z0-9]+)<\/code>/)?.[1] ?? ''
     expect(secret).not.toBe('')
     const [row] = await db.select().from(applications).where(eq(applications.name, name))
     expect(row).toMatchObject({
@@ -153,7 +153,7 @@ describe('console applications', () => {
       client_type: 'confidential',
     })
     expect(back.status).toBe(200)
-    const secret = (await back.text()).match(/<code>(ecs_[A-Za-z0-9]+)<\/code>/)?.[1] ?? ''
+    const secret = (await back.text()).match(/<code class="secret">(ecs_[A-Za-z0-9]+)<\/code>/)?.[1] ?? ''
     expect((await findApplicationByClientId(db, app.clientId))?.clientSecretHash).toBe(await sha256Hex(secret))
   })
 
@@ -164,7 +164,7 @@ describe('console applications', () => {
     expect((await getPage(`/admin/applications/${app.id}/rotate-secret/`, cookie)).status).toBe(200)
     const response = await consolePost(`/admin/applications/${app.id}/rotate-secret/`, cookie)
     expect(response.status).toBe(200)
-    const secret = (await response.text()).match(/<code>(ecs_[A-Za-z0-9]+)<\/code>/)?.[1] ?? ''
+    const secret = (await response.text()).match(/<code class="secret">(ecs_[A-Za-z0-9]+)<\/code>/)?.[1] ?? ''
     expect(secret).not.toBe(app.clientSecret)
     expect((await passwordGrant(app, app.clientSecret ?? '', user)).status).toBe(401)
     expect((await passwordGrant(app, secret, user)).status).toBe(200)
@@ -252,7 +252,7 @@ describe('console API keys', () => {
     const user = await makeUser()
     const created = await consolePost(`/admin/users/${user.id}/api-key/create/`, cookie)
     expect(created.status).toBe(200)
-    const key = (await created.text()).match(/<code>([0-9a-f]{40})<\/code>/)?.[1] ?? ''
+    const key = (await created.text()).match(/<code class="secret">([0-9a-f]{40})<\/code>/)?.[1] ?? ''
     expect((await api('/api/hello', { authorization: `Token ${key}` })).status).toBe(200)
     const page = await (await getPage(`/admin/users/${user.id}/`, cookie)).text()
     expect(page).not.toContain(key)

@@ -178,7 +178,7 @@ describe('console users: lifecycle', () => {
     const key = await replaceApiKey(testStore(), user.id)
     const userCookie = await login(user)
     const confirm = await getPage(`/admin/users/${user.id}/logout-everywhere/`, cookie)
-    expect(await confirm.text()).toContain('btn btn-danger')
+    expect(await confirm.text()).toContain('button danger')
     expect((await hello(token)).status).toBe(200)
     expect((await consolePost(`/admin/users/${user.id}/logout-everywhere/`, cookie)).status).toBe(303)
     expect((await hello(token)).status).toBe(401)

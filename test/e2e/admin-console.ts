@@ -209,7 +209,7 @@ try {
   await Promise.all([page.waitForURL(/\/rotate-secret\/$/), page.click('a:has-text("Rotate secret")')])
   await shoot(page, '14-application-rotate')
   await page.click('button:has-text("Rotate secret")')
-  const secret = (await page.textContent('.notice code')) ?? ''
+  const secret = (await page.textContent('code.secret')) ?? ''
   check(secret.startsWith('ecs_') && secret !== oldSecret, 'a new secret is shown')
   await shoot(page, '15-application-secret')
   const clientCredentials = (clientSecret: string) =>
