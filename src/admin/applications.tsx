@@ -233,8 +233,8 @@ function ApplicationForm(props: {
             </div>
           </>
         ) : null}
-        <fieldset>
-          <legend>Client type</legend>
+        <fieldset class="field">
+          <legend class="label">Client type</legend>
           {CLIENT_TYPES.map((type) => (
             <label class="choice">
               <input type="radio" name="client_type" value={type} checked={input.clientType === type} /> {type}
@@ -242,8 +242,8 @@ function ApplicationForm(props: {
           ))}
         </fieldset>
         <FieldErrors id="client_type-errors" errors={errors.client_type} />
-        <fieldset>
-          <legend>Grant types</legend>
+        <fieldset class="field">
+          <legend class="label">Grant types</legend>
           {APPLICATION_GRANTS.map((grant) => (
             <label class="choice">
               <input

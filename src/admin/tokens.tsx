@@ -63,6 +63,7 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
                     action={`${props.base}tokens/${token.kind}/${token.id}/revoke/`}
                     label="Revoke"
                     variant="danger"
+                    small
                   />
                 </td>
               ) : null}

@@ -203,8 +203,8 @@ function UserForm(props: { staff: User; input: UserInput; errors: Record<string,
         </div>
         <PasswordFields errors={errors} />
         {props.staff.isSuperuser ? (
-          <fieldset>
-            <legend>Rights</legend>
+          <fieldset class="field">
+            <legend class="label">Rights</legend>
             <label class="choice">
               <input type="checkbox" name="is_staff" checked={input.isStaff} /> Staff: may use this console
             </label>

@@ -28,15 +28,18 @@ export function ConsolePage(props: { title: string; staff: User; children: Child
   )
 }
 
-/** The messages of one field, under it; `id` lets the input point at them (aria-describedby). */
+/** The messages of one field, under it; `id` names them for the field's aria-describedby. */
 export function FieldErrors(props: { id: string; errors?: string[] }) {
   if (!props.errors || props.errors.length === 0) return null
   return (
-    <ul class="field-error" id={props.id}>
-      {props.errors.map((message) => (
-        <li>{message}</li>
+    <p class="field-error" id={props.id}>
+      {props.errors.map((message, index) => (
+        <>
+          {index > 0 ? <br /> : null}
+          {message}
+        </>
       ))}
-    </ul>
+    </p>
   )
 }
 
@@ -117,10 +120,15 @@ export function SecretOnce(props: { label: string; value: string }) {
 }
 
 /** A button that POSTs to `action` (a state change from a list or detail page). */
-export function PostButton(props: { action: string; label: string; variant: 'primary' | 'secondary' | 'danger' }) {
+export function PostButton(props: {
+  action: string
+  label: string
+  variant: 'primary' | 'secondary' | 'danger'
+  small?: boolean
+}) {
   return (
     <form method="post" action={props.action} class="inline">
-      <button type="submit" class={`button ${props.variant}`}>
+      <button type="submit" class={`button ${props.variant}${props.small ? ' small' : ''}`}>
         {props.label}
       </button>
     </form>

@@ -95,13 +95,13 @@ describe('console applications', () => {
     })
     expect(response.status).toBe(400)
     const page = await response.text()
-    expect(page).toMatch(/id="name-errors"><li>This field may not be blank\./)
-    expect(page).toMatch(/id="owner-errors"><li>There is no user with that username\./)
+    expect(page).toMatch(/id="name-errors">This field may not be blank\./)
+    expect(page).toMatch(/id="owner-errors">There is no user with that username\./)
     expect(page).toMatch(
-      /id="authorization_grant_type-errors"><li>Public clients may not use the client-credentials grant\./,
+      /id="authorization_grant_type-errors">Public clients may not use the client-credentials grant\./,
     )
-    expect(page).toMatch(/id="redirect_uris-errors"><li>http:\/\/evil\.example\/cb: Enter an https URI/)
-    expect(page).toMatch(/id="post_logout_redirect_uris-errors"><li>javascript:alert\(1\): Enter an https URI/)
+    expect(page).toMatch(/id="redirect_uris-errors">http:\/\/evil\.example\/cb: Enter an https URI/)
+    expect(page).toMatch(/id="post_logout_redirect_uris-errors">javascript:alert\(1\): Enter an https URI/)
     expect(page).toContain('>http://evil.example/cb</textarea>')
     expect(page).toMatch(/value="public" checked/)
   })
@@ -133,7 +133,7 @@ describe('console applications', () => {
       redirect_uris: 'https://ok.example/#frag',
     })
     expect(invalid.status).toBe(400)
-    expect(await invalid.text()).toMatch(/id="redirect_uris-errors"><li>https:\/\/ok\.example\/#frag:/)
+    expect(await invalid.text()).toMatch(/id="redirect_uris-errors">https:\/\/ok\.example\/#frag:/)
   })
 
   it('making a client public drops its secret; making it confidential shows a new one once', async () => {

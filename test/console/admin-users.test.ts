@@ -91,9 +91,9 @@ describe('console users: create', () => {
     })
     expect(response.status).toBe(400)
     const page = await response.text()
-    expect(page).toMatch(/id="username-errors"><li>A user with that username already exists\./)
-    expect(page).toMatch(/id="email-errors"><li>Enter a valid email address\./)
-    expect(page).toMatch(/id="password2-errors"><li>The two password fields didn’t match\./)
+    expect(page).toMatch(/id="username-errors">A user with that username already exists\./)
+    expect(page).toMatch(/id="email-errors">Enter a valid email address\./)
+    expect(page).toMatch(/id="password2-errors">The two password fields didn’t match\./)
     expect(page).toContain(`value="${taken.username.toUpperCase()}"`)
     expect(page).toContain('value="not-an-email"')
     expect(page).not.toContain('one password')
@@ -103,12 +103,10 @@ describe('console users: create', () => {
     const { cookie } = await sessionOf('staff')
     const username = unique('nopw')
     const blank = await consolePost('/admin/users/add/', cookie, { username, password1: '', password2: '' })
-    expect(await blank.text()).toMatch(/id="password1-errors"><li>This field may not be blank\./)
+    expect(await blank.text()).toMatch(/id="password1-errors">This field may not be blank\./)
     const long = 'x'.repeat(129)
     const tooLong = await consolePost('/admin/users/add/', cookie, { username, password1: long, password2: long })
-    expect(await tooLong.text()).toMatch(
-      /id="password1-errors"><li>Ensure this field has no more than 128 characters\./,
-    )
+    expect(await tooLong.text()).toMatch(/id="password1-errors">Ensure this field has no more than 128 characters\./)
     expect(await findUserByUsername(db, username)).toBeUndefined()
   })
 
@@ -155,7 +153,7 @@ describe('console users: lifecycle', () => {
       password2: 'new password two',
     })
     expect(mismatch.status).toBe(400)
-    expect(await mismatch.text()).toMatch(/id="password2-errors"><li>The two password fields didn’t match\./)
+    expect(await mismatch.text()).toMatch(/id="password2-errors">The two password fields didn’t match\./)
     expect((await hello(token)).status).toBe(200)
 
     const response = await consolePost(`/admin/users/${user.id}/password/`, cookie, {
