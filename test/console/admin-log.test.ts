@@ -40,5 +40,6 @@ describe('console audit log', () => {
     const second = await (await getPage(`/admin/log/?actor=${staff.id}&page=2`, cookie)).text()
     expect(second.match(/<tr>/g)?.length).toBe(2)
     expect((await getPage(`/admin/log/?actor=${staff.id}&page=3`, cookie)).status).toBe(404)
-  })
+    // 26 changes through the Worker: seconds on a loaded machine.
+  }, 60_000)
 })
