@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { accountsRouter } from './accounts/index.ts'
+import { adminRouter } from './admin/index.ts'
 import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
 import { getConfig } from './config.ts'
 import { getDb } from './db/client.ts'
@@ -36,6 +37,7 @@ app.route('/', managementRouter)
 app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
 app.route('/accounts', accountsRouter)
+app.route('/', adminRouter)
 app.route('/', createDocsRouter(app))
 app.route('/', siteRouter)
 

@@ -38,8 +38,24 @@ function isUniqueViolation(error: unknown): boolean {
   return false
 }
 
+/**
+ * The password rules of every place that sets one (the users API, the operator console):
+ * required, not blank, at most 128 characters; errors go to `errors`. Kept exactly as typed:
+ * surrounding spaces are part of it.
+ */
+export function readPassword(value: unknown, errors: string[]): string | undefined {
+  return readCharField(value, { required: true, allowBlank: false, trim: false, maxLength: PASSWORD_MAX }, errors)
+}
+
+/** Who a new user is besides their name: the operator console may create staff and superusers. */
+export type Roles = { isStaff: boolean; isSuperuser: boolean }
+
 /** Validates `input` (a JSON or form body) and creates the user, or returns every field error. */
-export async function registerUser(db: Db, input: Record<string, unknown>): Promise<Registration> {
+export async function registerUser(
+  db: Db,
+  input: Record<string, unknown>,
+  roles: Roles = { isStaff: false, isSuperuser: false },
+): Promise<Registration> {
   const found = { username: [] as string[], email: [] as string[], password: [] as string[] }
   // Normalised before any check, as Django's UsernameField.to_python: the length, the characters
   // and the duplicate check all see the NFKC form that is stored.
@@ -54,12 +70,7 @@ export async function registerUser(db: Db, input: Record<string, unknown>): Prom
     { required: false, allowBlank: true, trim: true, maxLength: EMAIL_MAX },
     found.email,
   )
-  // A password is kept exactly as typed: surrounding spaces are part of it.
-  const password = readCharField(
-    input.password,
-    { required: true, allowBlank: false, trim: false, maxLength: PASSWORD_MAX },
-    found.password,
-  )
+  const password = readPassword(input.password, found.password)
 
   if (username && found.username.length === 0) {
     if (!isValidUsername(username)) found.username.push(MESSAGES.username)
@@ -75,7 +86,7 @@ export async function registerUser(db: Db, input: Record<string, unknown>): Prom
   const errors = fieldErrors(found)
   if (errors || !username || password === undefined) return { ok: false, errors: errors ?? {} }
   try {
-    return { ok: true, user: await createUser(db, { username, email: email ?? '', password }) }
+    return { ok: true, user: await createUser(db, { username, email: email ?? '', password, ...roles }) }
   } catch (error) {
     // Another request took the username between the check and the insert.
     if (isUniqueViolation(error)) return { ok: false, errors: { username: [MESSAGES.usernameTaken] } }

@@ -7,7 +7,8 @@
  *   kept in D1, where every lookup refuses them while the user is inactive (DOT checks
  *   is_active the same way), so `activateUser` restores them;
  * - password change: generation moves on; every OAuth token and the API key are revoked;
- * - deletion: the row goes with everything that cascades from it, then the caches forget it.
+ * - deletion: the row goes with everything that cascades from it, then the caches forget it;
+ * - log out everywhere (operator console): as a password change, without changing the password.
  * Other locations see a cache purge within KV's propagation delay (about 60 s) plus
  * TOKEN_MEMORY_CACHE_SECONDS; sessions end everywhere at once (they are checked against D1).
  */
@@ -47,6 +48,12 @@ export async function setPassword(store: TokenStore, userId: number, password: s
     .update(users)
     .set({ password: await hashPassword(password), sessionGeneration: nextGeneration })
     .where(eq(users.id, userId))
+  await revokeUserTokens(store, userId, change)
+}
+
+/** Ends every session and revokes every OAuth token and the API key of the user; the password stays. */
+export async function logOutEverywhere(store: TokenStore, userId: number): Promise<void> {
+  const change = store.db.update(users).set({ sessionGeneration: nextGeneration }).where(eq(users.id, userId))
   await revokeUserTokens(store, userId, change)
 }
 

@@ -5,9 +5,10 @@
  * The unfiltered total comes from the trigger-kept `row_counts` row, not `count(*)`, which
  * would read every user's index entry on every request.
  */
-import { and, asc, count, eq, type SQL } from 'drizzle-orm'
+import { and, asc, count, eq, or, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { rowCounts, type User, users } from '../db/schema.ts'
+import { contains } from '../db/search.ts'
 
 export type UserFilters = { email?: string; username?: string }
 
@@ -76,4 +77,26 @@ export async function listUsers(
   const [[{ total }], rows] = await db.batch(userListQueries(db, filters, request, pageSize))
   if (request > pages(total)) return null
   return { count: total, page: request, pageCount: pages(total), users: rows }
+}
+
+/**
+ * The operator console's search box (Django admin's `search_fields = ('username', 'email')`):
+ * users whose username or email contains `query` (case-insensitive for ASCII, as SQLite's LIKE),
+ * one page in id order, or null when the page does not exist. An empty query lists everyone.
+ */
+export async function searchUsers(db: Db, query: string, page: number, pageSize: number): Promise<UserPage | null> {
+  const where = query ? or(contains(users.username, query), contains(users.email, query)) : undefined
+  const [[{ total }], rows] = await db.batch([
+    db.select({ total: count() }).from(users).where(where),
+    db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(users.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+  ])
+  const pageCount = Math.max(1, Math.ceil(total / pageSize))
+  if (page > pageCount) return null
+  return { count: total, page, pageCount, users: rows }
 }

@@ -289,3 +289,29 @@ export const apiKeys = sqliteTable(
   },
   (t) => [index('api_keys_user_idx').on(t.userId, t.id)],
 )
+
+/**
+ * The operator console's change history (Django admin's LogEntry): who did what to which
+ * object, when. The actor's username is copied so an entry outlives the actor's row; the
+ * message describes the change in words and never holds a secret, password or token.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    actorUsername: text('actor_username').notNull(),
+    /** What was done, e.g. `user.deactivate`, `application.rotate_secret`. */
+    action: text('action').notNull(),
+    /** `user`, `application`, `token` or `api_key`; with objectId, what it was done to. */
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    /** The object's name when it was changed (it may be renamed or deleted since). */
+    objectRepr: text('object_repr').notNull(),
+    message: text('message').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_object_idx').on(t.objectType, t.objectId), index('audit_log_actor_idx').on(t.actorId)],
+)
+
+export type AuditEntry = typeof auditLog.$inferSelect

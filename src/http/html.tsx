@@ -129,6 +129,6 @@ export const html: Dialect = {
 }
 
 /** A router answering in the HTML dialect; `paths`: its own path patterns (see createRouter). */
-export function createHtmlRouter(paths: readonly string[]) {
-  return createRouter(html, paths)
+export function createHtmlRouter<E extends AppEnv = AppEnv>(paths: readonly string[]) {
+  return createRouter<E>(html, paths)
 }

@@ -5,7 +5,7 @@
  * the values are allowed is application-rules.ts's job, checked by the callers that take
  * them from people (the management API, the CLI).
  */
-import { and, desc, eq, exists, inArray, type SQL, sql } from 'drizzle-orm'
+import { and, count, desc, eq, exists, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
@@ -14,6 +14,7 @@ import { mintClientSecret } from '../crypto/token-format.ts'
 import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
+import { contains } from '../db/search.ts'
 import { revokeApplicationTokens, type Slice, type TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 
@@ -180,23 +181,95 @@ export type ApplicationChanges = {
   skipAuthorization?: boolean
 }
 
+function changedValues(changes: ApplicationChanges): Partial<typeof applications.$inferInsert> {
+  const values: Partial<typeof applications.$inferInsert> = { updatedAt: new Date() }
+  if (changes.name !== undefined) values.name = changes.name
+  if (changes.grantTypes !== undefined) values.grantTypes = distinct(changes.grantTypes)
+  if (changes.redirectUris !== undefined) values.redirectUris = distinct(changes.redirectUris)
+  if (changes.skipAuthorization !== undefined) values.skipAuthorization = changes.skipAuthorization
+  return values
+}
+
 export async function updateOwnApplication(
   db: Db,
   userId: number,
   id: number,
   changes: ApplicationChanges,
 ): Promise<Application | undefined> {
-  const values: Partial<typeof applications.$inferInsert> = { updatedAt: new Date() }
-  if (changes.name !== undefined) values.name = changes.name
-  if (changes.grantTypes !== undefined) values.grantTypes = distinct(changes.grantTypes)
-  if (changes.redirectUris !== undefined) values.redirectUris = distinct(changes.redirectUris)
-  if (changes.skipAuthorization !== undefined) values.skipAuthorization = changes.skipAuthorization
   return db
     .update(applications)
-    .set(values)
+    .set(changedValues(changes))
     .where(and(eq(applications.id, id), eq(applications.userId, userId)))
     .returning()
     .get()
+}
+
+/** What the operator console may change on any application, beyond what its owner may. */
+export type StaffApplicationChanges = ApplicationChanges & {
+  postLogoutRedirectUris?: string[]
+  clientType?: (typeof CLIENT_TYPES)[number]
+}
+
+/**
+ * The operator console's edit of any application. A client made public loses its secret; one
+ * made confidential gets a new secret, returned to be shown once.
+ */
+export async function updateApplication(
+  db: Db,
+  current: Application,
+  changes: StaffApplicationChanges,
+): Promise<{ application: Application; clientSecret: string | null } | undefined> {
+  const values = changedValues(changes)
+  if (changes.postLogoutRedirectUris !== undefined) {
+    values.postLogoutRedirectUris = distinct(changes.postLogoutRedirectUris)
+  }
+  let clientSecret: string | null = null
+  if (changes.clientType !== undefined && changes.clientType !== current.clientType) {
+    values.clientType = changes.clientType
+    clientSecret = changes.clientType === 'confidential' ? mintClientSecret() : null
+    values.clientSecretHash = clientSecret === null ? '' : await sha256Hex(clientSecret)
+  }
+  const application = await db.update(applications).set(values).where(eq(applications.id, current.id)).returning().get()
+  return application ? { application, clientSecret } : undefined
+}
+
+type ApplicationListing = Application & { ownerUsername: string | null }
+
+export type ApplicationPage = { count: number; page: number; pageCount: number; applications: ApplicationListing[] }
+
+/**
+ * The operator console's application list: every owner's, newest first, whose name, client_id
+ * or owner's username contains `query` (case-insensitive for ASCII); null when the page does
+ * not exist. LIKE's wildcards in the query are taken literally.
+ */
+export async function searchApplications(
+  db: Db,
+  query: string,
+  page: number,
+  pageSize: number,
+): Promise<ApplicationPage | null> {
+  const where = query
+    ? or(contains(applications.name, query), contains(applications.clientId, query), contains(users.username, query))
+    : undefined
+  const [[{ total }], rows] = await db.batch([
+    db.select({ total: count() }).from(applications).leftJoin(users, eq(users.id, applications.userId)).where(where),
+    db
+      .select({ application: applications, ownerUsername: users.username })
+      .from(applications)
+      .leftJoin(users, eq(users.id, applications.userId))
+      .where(where)
+      .orderBy(desc(applications.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
+  ])
+  const pageCount = Math.max(1, Math.ceil(total / pageSize))
+  if (page > pageCount) return null
+  return {
+    count: total,
+    page,
+    pageCount,
+    applications: rows.map((row) => ({ ...row.application, ownerUsername: row.ownerUsername })),
+  }
 }
 
 /** Deletes an owned application after revoking its tokens (KV purged); false when not found. */
@@ -207,7 +280,7 @@ export async function deleteOwnApplication(store: TokenStore, userId: number, id
   return true
 }
 
-/** Deletes an application, whoever owns it (`manage deleteapplication`), after revoking its tokens (KV purged). */
+/** Deletes any application (operator console, `manage deleteapplication`) after revoking its tokens (KV purged). */
 export async function deleteApplication(store: TokenStore, id: number): Promise<void> {
   await revokeApplicationTokens(store, id)
   // Refresh tokens and codes go with the row (ON DELETE CASCADE).
@@ -232,12 +305,21 @@ export async function listApplications(db: Db) {
 
 /** A new secret for an owned confidential application, shown once; null when not found or public. */
 export async function rotateClientSecret(db: Db, userId: number, id: number): Promise<string | null> {
+  return storeNewSecret(db, and(eq(applications.id, id), eq(applications.userId, userId)))
+}
+
+/** A new secret for any confidential application (operator console), shown once; null when not found or public. */
+export async function rotateApplicationSecret(db: Db, id: number): Promise<string | null> {
+  return storeNewSecret(db, eq(applications.id, id))
+}
+
+async function storeNewSecret(db: Db, which: SQL | undefined): Promise<string | null> {
   const clientSecret = mintClientSecret()
   const updated = await db
     .update(applications)
     // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
     .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
-    .where(and(eq(applications.id, id), eq(applications.userId, userId), eq(applications.clientType, 'confidential')))
+    .where(and(which, eq(applications.clientType, 'confidential')))
     .returning({ id: applications.id })
     .get()
   return updated ? clientSecret : null
@@ -261,5 +343,6 @@ export async function adoptClientSecretDigest(db: Db, application: Application, 
 
 /** An application by its primary key (e.g. an access token's), or undefined. */
 export async function findApplicationById(db: Db, id: number): Promise<Application | undefined> {
+  if (!Number.isSafeInteger(id)) return undefined
   return db.select().from(applications).where(eq(applications.id, id)).get()
 }

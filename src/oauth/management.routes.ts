@@ -7,7 +7,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { DetailSchema } from '../api/schemas.ts'
 import { jsonResponse } from '../http/openapi.ts'
-import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS, redirectUriProblem } from './application-rules.ts'
+import {
+  MAX_APPLICATION_NAME_LENGTH,
+  MAX_REDIRECT_URI_LENGTH,
+  MAX_REDIRECT_URIS,
+  redirectUriProblem,
+} from './application-rules.ts'
 import { APPLICATION_GRANTS, CLIENT_TYPES } from './applications.ts'
 
 // The rule is application-rules.ts's, shared with the CLI; the schema only reports it per item.
@@ -25,7 +30,7 @@ const RedirectUriSchema = z
   })
 
 const fields = {
-  name: z.string().trim().min(1).max(255).openapi({ example: 'Photo Printer' }),
+  name: z.string().trim().min(1).max(MAX_APPLICATION_NAME_LENGTH).openapi({ example: 'Photo Printer' }),
   authorization_grant_type: z
     .array(z.enum(APPLICATION_GRANTS))
     .min(1)

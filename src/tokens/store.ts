@@ -6,7 +6,7 @@
  * and every revocation goes through `forgetCached` after D1 changed. No other module queries
  * the token tables: callers say what they want done (`revokeApplicationTokens`, `hasLiveGrant`…).
  */
-import { and, asc, eq, exists, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -550,6 +550,107 @@ export async function findAuthorizedToken(
 export async function revokeAuthorizedToken(store: TokenStore, userId: number, tokenId: number): Promise<boolean> {
   if (!Number.isSafeInteger(tokenId)) return false
   return (await revokeAccessTokensWhere(store, and(eq(accessTokens.id, tokenId), eq(accessTokens.userId, userId)))) > 0
+}
+
+/** Whose tokens a console list or revocation is about: a user's, or an application's. */
+export type TokenOwner = { userId: number } | { applicationId: number }
+
+/** A live access or refresh token as the operator console shows it: never its value or digest. */
+export type LiveToken = {
+  kind: 'access' | 'refresh'
+  id: number
+  applicationId: number
+  applicationName: string
+  clientId: string
+  userId: number | null
+  username: string | null
+  scope: string
+  createdAt: Date
+  expiresAt: number
+}
+
+function ownedBy(owner: TokenOwner, table: typeof accessTokens | typeof refreshTokens): SQL {
+  return 'userId' in owner ? eq(table.userId, owner.userId) : eq(table.applicationId, owner.applicationId)
+}
+
+/**
+ * The owner's live tokens, newest first, at most `limit` of each kind: unexpired access tokens
+ * and unexpired, unrevoked refresh tokens (the console's per-user and per-application lists).
+ */
+export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
+  const now = nowSeconds()
+  const columns = (table: typeof accessTokens | typeof refreshTokens) => ({
+    id: table.id,
+    applicationId: table.applicationId,
+    applicationName: applications.name,
+    clientId: applications.clientId,
+    userId: table.userId,
+    username: users.username,
+    scope: table.scope,
+    createdAt: table.createdAt,
+    expiresAt: table.expiresAt,
+  })
+  const [access, refresh] = await db.batch([
+    db
+      .select(columns(accessTokens))
+      .from(accessTokens)
+      .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
+      .leftJoin(users, eq(users.id, accessTokens.userId))
+      .where(and(ownedBy(owner, accessTokens), gt(accessTokens.expiresAt, now)))
+      .orderBy(desc(accessTokens.id))
+      .limit(limit),
+    db
+      .select(columns(refreshTokens))
+      .from(refreshTokens)
+      .innerJoin(applications, eq(applications.id, refreshTokens.applicationId))
+      .leftJoin(users, eq(users.id, refreshTokens.userId))
+      .where(and(ownedBy(owner, refreshTokens), gt(refreshTokens.expiresAt, now), isNull(refreshTokens.revokedAt)))
+      .orderBy(desc(refreshTokens.id))
+      .limit(limit),
+  ])
+  return [
+    ...access.map((row) => ({ kind: 'access' as const, ...row })),
+    ...refresh.map((row) => ({ kind: 'refresh' as const, ...row })),
+  ]
+}
+
+/**
+ * Revokes one token of the owner by id: an access token with the refresh token issued with it,
+ * or a refresh token with its whole rotation family (as /o/revoke_token/ does). False when the
+ * owner has no such token.
+ */
+export async function revokeTokenById(
+  store: TokenStore,
+  owner: TokenOwner,
+  kind: 'access' | 'refresh',
+  id: number,
+): Promise<boolean> {
+  if (!Number.isSafeInteger(id)) return false
+  if (kind === 'access') {
+    return (await revokeAccessTokensWhere(store, and(eq(accessTokens.id, id), ownedBy(owner, accessTokens)))) > 0
+  }
+  const row = await store.db
+    .select({ id: refreshTokens.id, familyId: refreshTokens.familyId })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.id, id), ownedBy(owner, refreshTokens), isNull(refreshTokens.revokedAt)))
+    .get()
+  if (!row) return false
+  await revokeFamily(store, refreshTokenFamily(row))
+  return true
+}
+
+/**
+ * Revokes every OAuth token of the owner: access tokens deleted and every unrevoked refresh
+ * token retired (also those whose access token is already gone); then the cache tiers forget
+ * them. Sessions and API keys are not touched. Returns how many access tokens went.
+ */
+export async function revokeOwnerTokens(store: TokenStore, owner: TokenOwner): Promise<number> {
+  // Refresh tokens first: an access token minted from one in between is deleted next.
+  await store.db
+    .update(refreshTokens)
+    .set({ revokedAt: nowSeconds() })
+    .where(and(ownedBy(owner, refreshTokens), isNull(refreshTokens.revokedAt)))
+  return revokeAccessTokensWhere(store, ownedBy(owner, accessTokens))
 }
 
 /**

@@ -11,7 +11,8 @@ export const APPLICATIONS_PATH = '/o/applications/'
 
 export const applicationPath = (id: number) => `${APPLICATIONS_PATH}${id}/`
 
-const GRANT_LABELS: Record<(typeof APPLICATION_GRANTS)[number], string> = {
+/** How a form names each grant (the user pages and the operator console). */
+export const GRANT_LABELS: Record<(typeof APPLICATION_GRANTS)[number], string> = {
   'authorization-code': 'Authorization code',
   password: 'Resource owner password',
   'client-credentials': 'Client credentials',

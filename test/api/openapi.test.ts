@@ -94,11 +94,13 @@ describe('GET /openapi.json', () => {
 
   it('every route the app registers is documented', async () => {
     const doc = await document()
+    // The operator console (/admin/…) is browser pages, not an API.
     const routes = app.routes.filter(
       (route) =>
         route.method !== 'ALL' &&
         !UNDOCUMENTED.has(route.path) &&
-        !UNDOCUMENTED_PAGES.has(`${route.method} ${route.path}`),
+        !UNDOCUMENTED_PAGES.has(`${route.method} ${route.path}`) &&
+        !route.path.startsWith('/admin'),
     )
     expect(routes.length).toBeGreaterThanOrEqual(6)
     for (const route of routes) {
