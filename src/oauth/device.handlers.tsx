@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
-import { malformedFormPage } from '../http/html.tsx'
+import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, single } from '../lib/forms.ts'
 import { clientIp, DEVICE_LIMIT_PERIOD_SECONDS, userCodeEntryAllowed } from '../lib/rate-limit.ts'
@@ -42,7 +42,8 @@ function codePage(c: Context<AppEnv>, session: Session, userCode: string, error?
   const status = error === undefined ? 200 : error === 'limited' ? 429 : 400
   const headers: Record<string, string> = { ...NO_STORE_HEADERS }
   if (error === 'limited') headers['Retry-After'] = String(DEVICE_LIMIT_PERIOD_SECONDS)
-  return c.html(
+  return renderPage(
+    c,
     <DeviceCodePage
       username={session.user.username}
       userCode={userCode}
@@ -77,7 +78,8 @@ export async function deviceEntry(c: Context<AppEnv>) {
   const userCode = canonicalUserCode(typed) ?? typed
   if (decision === undefined) {
     const descriptions = config(c).scopes
-    return c.html(
+    return renderPage(
+      c,
       <DeviceConfirmPage
         username={session.user.username}
         userCode={userCode}
@@ -96,5 +98,10 @@ export async function deviceEntry(c: Context<AppEnv>) {
   })
   // Answered in another tab, or expired, since the lookup.
   if (!recorded) return codePage(c, session, typed, 'used')
-  return c.html(<DeviceDonePage approved={approved} applicationName={request.applicationName} />, 200, NO_STORE_HEADERS)
+  return renderPage(
+    c,
+    <DeviceDonePage approved={approved} applicationName={request.applicationName} />,
+    200,
+    NO_STORE_HEADERS,
+  )
 }

@@ -27,22 +27,26 @@ export function DeviceCodePage(props: { username: string; userCode: string; erro
         </p>
       ) : null}
       <form method="post" action={ACTION}>
-        <label for="user_code">Enter the code shown on your device</label>
-        <input
-          type="text"
-          id="user_code"
-          name="user_code"
-          value={props.userCode}
-          placeholder="XXXX-XXXX"
-          autocomplete="off"
-          autocapitalize="characters"
-          spellcheck={false}
-          maxlength={32}
-          required
-        />
-        <button type="submit" class="btn btn-primary">
-          Continue
-        </button>
+        <div class="field">
+          <label for="user_code">Enter the code shown on your device</label>
+          <input
+            type="text"
+            id="user_code"
+            name="user_code"
+            value={props.userCode}
+            placeholder="XXXX-XXXX"
+            autocomplete="off"
+            autocapitalize="characters"
+            spellcheck={false}
+            maxlength={32}
+            required
+          />
+        </div>
+        <div class="actions">
+          <button type="submit" class="button primary">
+            Continue
+          </button>
+        </div>
       </form>
       <SignedInAs username={props.username} />
     </Layout>
@@ -62,7 +66,7 @@ export function DeviceConfirmPage(props: {
         A device using <strong>{props.applicationName}</strong> asks for access to your account ({props.username}) with
         the code <strong>{props.userCode}</strong>:
       </p>
-      <ul>
+      <ul class="scopes">
         {props.scopes.map((scope) => (
           <li>
             <strong>{scope.name}</strong>: {scope.description}
@@ -72,12 +76,14 @@ export function DeviceConfirmPage(props: {
       <p>Approve only if you started this on a device you have in front of you and it shows this code.</p>
       <form method="post" action={ACTION}>
         <input type="hidden" name="user_code" value={props.userCode} />
-        <button type="submit" name="decision" value="approve" class="btn btn-primary">
-          Approve
-        </button>
-        <button type="submit" name="decision" value="deny" class="btn btn-secondary">
-          Deny
-        </button>
+        <div class="actions">
+          <button type="submit" name="decision" value="approve" class="button primary">
+            Approve
+          </button>
+          <button type="submit" name="decision" value="deny" class="button secondary">
+            Deny
+          </button>
+        </div>
       </form>
       <SignedInAs username={props.username} />
     </Layout>

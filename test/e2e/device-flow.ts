@@ -109,7 +109,7 @@ async function openConfirmation(
   const prefilled = await page.inputValue('#user_code')
   check(prefilled === device.user_code, `the code is prefilled (${prefilled})`)
   await shot(page, screen, '1-enter-code')
-  await Promise.all([page.waitForLoadState('load'), page.click('button.btn-primary')])
+  await Promise.all([page.waitForLoadState('load'), page.click('button.primary')])
   const confirm = await page.content()
   check(confirm.includes(APP_NAME), 'the confirmation names the client')
   check(confirm.includes(device.user_code), 'the confirmation repeats the code')
@@ -206,7 +206,7 @@ try {
     await wrong.fill('#password', password)
     await Promise.all([wrong.waitForURL((url) => url.pathname === '/o/device/'), wrong.click('button[type=submit]')])
     await wrong.fill('#user_code', 'BCDF-GHJK')
-    await Promise.all([wrong.waitForLoadState('load'), wrong.click('button.btn-primary')])
+    await Promise.all([wrong.waitForLoadState('load'), wrong.click('button.primary')])
     await shot(wrong, 'desktop', '4-wrong-code')
   }
   step('passed')
