@@ -87,7 +87,7 @@ legend { padding: 0; }
 .button.secondary:hover { background: #eef1f4; color: var(--text); }
 .button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
 .button.danger:hover { background: var(--danger-dark); color: #fff; }
-.button.small { padding: .3rem .7rem; font-size: .88rem; }
+.button.small { padding: .3rem .7rem; font-size: .88rem; white-space: nowrap; }
 form.inline { display: inline; margin: 0; }
 
 .notice, .warning, .error, .form-errors {
