@@ -7,27 +7,18 @@
  * Every console page is screenshotted at desktop and phone width into E2E_SHOTS_DIR (default:
  * a temporary directory; the screenshots are not committed).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Page } from 'playwright-core'
+import type { chromium, Page } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { getDb } from '../../src/db/client.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
+import { launchChromium, startWorker } from './harness.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PORT = Number(process.env.E2E_ADMIN_PORT ?? 8796)
 const BASE = `http://127.0.0.1:${PORT}`
 const SHOTS = process.env.E2E_SHOTS_DIR ?? join(tmpdir(), 'eot-shots', 'admin')
@@ -40,19 +31,6 @@ function step(message: string): void {
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`e2e check failed: ${message}`)
-}
-
-async function waitForServer(server: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    if (server.exitCode !== null) throw new Error('wrangler dev exited early')
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  throw new Error('wrangler dev did not start')
 }
 
 /** The page as it is now, at desktop and at phone width. */
@@ -108,28 +86,7 @@ try {
   const oldSecret = app.clientSecret ?? ''
 
   step(`starting wrangler dev on ${BASE}`)
-  server = spawn(
-    'npx',
-    [
-      'wrangler',
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(PORT),
-      '--persist-to',
-      state,
-      '--var',
-      `SECRET_KEY:${randomString(50)}`,
-      '--show-interactive-dev-session=false',
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-      detached: true,
-    },
-  )
-  await waitForServer(server)
+  server = await startWorker(PORT, state)
 
   step("the user's client gets a token")
   const issued = await token({
@@ -145,7 +102,7 @@ try {
   check((await hello(userToken)).status === 200, 'the token works before')
 
   step('launching chromium')
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+  browser = await launchChromium()
   const page = await browser.newPage({ viewport: DESKTOP })
 
   step('opening /admin/ → login page → the console')
@@ -223,6 +180,16 @@ try {
     token({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: clientSecret })
   check((await clientCredentials(oldSecret)).status === 401, 'the old secret is refused')
   check((await clientCredentials(secret)).status === 200, 'the new secret works')
+
+  step("revoking the application's tokens")
+  const appToken = ((await (await clientCredentials(secret)).json()) as { access_token: string }).access_token
+  const helloWith = (accessToken: string) =>
+    fetch(`${BASE}/api/hello`, { headers: { Authorization: `Bearer ${accessToken}` } })
+  check((await helloWith(appToken)).status === 200, "the application's token works")
+  await page.goto(`${BASE}/admin/applications/${app.id}/`)
+  await Promise.all([page.waitForURL(/\/tokens\/revoke-all\/$/), page.click('a:has-text("Revoke all tokens")')])
+  await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Revoke all tokens")')])
+  check((await helloWith(appToken)).status === 401, "the application's token is refused after revoke all")
   await page.goto(`${BASE}/admin/applications/${app.id}/change/`)
   await shoot(page, '16-application-change')
   await page.goto(`${BASE}/admin/applications/add/`)

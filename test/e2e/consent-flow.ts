@@ -4,28 +4,19 @@
  * Debian's chromium through playwright-core: log in, see the consent page, approve, land on the
  * redirect with a code, exchange it with PKCE, call /api/hello.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import type { chromium } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { getDb } from '../../src/db/client.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
+import { launchChromium, startWorker } from './harness.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PORT = Number(process.env.E2E_PORT ?? 8797)
 const BASE = `http://127.0.0.1:${PORT}`
 const CALLBACK_PORT = Number(process.env.E2E_CALLBACK_PORT ?? 9911)
@@ -46,19 +37,6 @@ async function pkcePair() {
   const verifier = randomString(64)
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)))
   return { verifier, challenge: Buffer.from(digest).toString('base64url') }
-}
-
-async function waitForServer(server: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    if (server.exitCode !== null) throw new Error('wrangler dev exited early')
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  throw new Error('wrangler dev did not start')
 }
 
 const state = mkdtempSync(join(tmpdir(), 'eot-e2e-'))
@@ -95,31 +73,10 @@ try {
   await proxy.dispose()
 
   step(`starting wrangler dev on ${BASE}`)
-  server = spawn(
-    'npx',
-    [
-      'wrangler',
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(PORT),
-      '--persist-to',
-      state,
-      '--var',
-      `SECRET_KEY:${randomString(50)}`,
-      '--show-interactive-dev-session=false',
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-      detached: true,
-    },
-  )
-  await waitForServer(server)
+  server = await startWorker(PORT, state)
 
   step('launching chromium')
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+  browser = await launchChromium()
   const page = await browser.newPage()
 
   const pkce = await pkcePair()

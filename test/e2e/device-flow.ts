@@ -7,28 +7,19 @@
  * tokens that call /api/hello. A second request, on a phone-sized screen, is denied and the
  * device is told access_denied. With E2E_SHOTS_DIR set, each page is saved there (desktop, phone).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { getDb } from '../../src/db/client.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
+import { launchChromium, startWorker } from './harness.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PORT = Number(process.env.E2E_DEVICE_PORT ?? 8798)
 const BASE = `http://127.0.0.1:${PORT}`
 const SHOTS = process.env.E2E_SHOTS_DIR
@@ -53,19 +44,6 @@ function step(message: string): void {
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`e2e check failed: ${message}`)
-}
-
-async function waitForServer(server: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    if (server.exitCode !== null) throw new Error('wrangler dev exited early')
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  throw new Error('wrangler dev did not start')
 }
 
 function post(path: string, values: Record<string, string>): Promise<Response> {
@@ -139,28 +117,7 @@ try {
   await proxy.dispose()
 
   step(`starting wrangler dev on ${BASE}`)
-  server = spawn(
-    'npx',
-    [
-      'wrangler',
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(PORT),
-      '--persist-to',
-      state,
-      '--var',
-      `SECRET_KEY:${randomString(50)}`,
-      '--show-interactive-dev-session=false',
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-      detached: true,
-    },
-  )
-  await waitForServer(server)
+  server = await startWorker(PORT, state)
 
   step('the device asks for a code')
   const started = await post('/o/device-authorization/', { client_id: app.clientId, scope: 'read write' })
@@ -171,7 +128,7 @@ try {
   check(pending.body.error === 'authorization_pending', `first poll: ${JSON.stringify(pending.body)}`)
 
   step('launching chromium; the user approves on a desktop screen')
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+  browser = await launchChromium()
   const desktop = await openConfirmation(browser, 'desktop', device, { username: user.username, password })
   await Promise.all([desktop.waitForLoadState('load'), desktop.click('button[value=approve]')])
   check((await desktop.content()).includes('Device connected'), 'the page confirms the approval')

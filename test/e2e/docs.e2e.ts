@@ -12,24 +12,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
 import { copyDocsAssets } from '../../scripts/docs-assets.ts'
 import { type DemoCredentials, seedDemo } from '../../src/cli/demo.ts'
 import { getDb } from '../../src/db/client.ts'
+import { CHROMIUM, launchChromium } from './harness.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 8797)
 const BASE = `http://127.0.0.1:${PORT}`
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const STARTUP_MS = 60_000
 
 const state = mkdtempSync(join(tmpdir(), 'eot-e2e-'))
@@ -77,7 +68,7 @@ before(async () => {
     { stdio: 'ignore', detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )
   await waitForServer()
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+  browser = await launchChromium()
 })
 
 after(async () => {

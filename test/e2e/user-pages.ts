@@ -7,27 +7,18 @@
  * Screenshots of each page at desktop and phone width go to E2E_SCREENSHOTS
  * (default test-results/screenshots/, not committed).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { chromium, type Page } from 'playwright-core'
+import type { chromium, Page } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { getDb } from '../../src/db/client.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
+import { launchChromium, startWorker } from './harness.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PORT = Number(process.env.E2E_USER_PAGES_PORT ?? 8798)
 const BASE = `http://127.0.0.1:${PORT}`
 const SHOTS = resolve(process.env.E2E_SCREENSHOTS ?? 'test-results/screenshots')
@@ -40,19 +31,6 @@ function step(message: string): void {
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`e2e check failed: ${message}`)
-}
-
-async function waitForServer(server: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    if (server.exitCode !== null) throw new Error('wrangler dev exited early')
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  throw new Error('wrangler dev did not start')
 }
 
 /** The page as it is now, at desktop then phone width. */
@@ -118,28 +96,7 @@ try {
   await proxy.dispose()
 
   step(`starting wrangler dev on ${BASE}`)
-  server = spawn(
-    'npx',
-    [
-      'wrangler',
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(PORT),
-      '--persist-to',
-      state,
-      '--var',
-      `SECRET_KEY:${randomString(50)}`,
-      '--show-interactive-dev-session=false',
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-      detached: true,
-    },
-  )
-  await waitForServer(server)
+  server = await startWorker(PORT, state)
 
   step('the user authorizes Calendar Sync (a password grant): a token to revoke later')
   const granted = await passwordGrant(calendar.clientId, calendar.clientSecret ?? '', user.username, password)
@@ -148,7 +105,7 @@ try {
   check((await hello(calendarToken)) === 200, 'the token works')
 
   step('launching chromium')
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+  browser = await launchChromium()
   const page = await browser.newPage({ viewport: DESKTOP })
 
   step('landing page')
