@@ -186,7 +186,7 @@ async function growUsers(db: Db, total: number): Promise<void> {
  * Sends one request of `load` with the Sydney profile on (bench/entry.ts) and returns what its
  * client waited for. One request at a time: the trace is per isolate.
  */
-async function traceOnce(server: Server, load: Load, expected: number | undefined): Promise<IoPath> {
+async function traceOnce(server: Server, load: Load, expected: number | undefined): Promise<IoPath | null> {
   const response = await fetch(new URL(load.path, server.url), {
     method: load.method ?? 'GET',
     redirect: 'manual',
@@ -197,10 +197,14 @@ async function traceOnce(server: Server, load: Load, expected: number | undefine
   if (expected !== undefined && response.status !== expected) {
     throw new Error(`${load.path} (traced): ${response.status}, expected ${expected}`)
   }
-  return JSON.parse(response.headers.get(IO_TRACE_HEADER) ?? 'null') as IoPath
+  return JSON.parse(response.headers.get(IO_TRACE_HEADER) ?? 'null') as IoPath | null
 }
 
-function ioFields(path: IoPath): Pick<Result, 'primaryRoundTrips' | 'replicaRoundTrips' | 'ioMsSydneyProfile'> {
+/** The trace's figures; none for a bench-only route outside the traced app (row 8b's hash check). */
+function ioFields(
+  path: IoPath | null,
+): Partial<Pick<Result, 'primaryRoundTrips' | 'replicaRoundTrips' | 'ioMsSydneyProfile'>> {
+  if (path === null) return {}
   return { primaryRoundTrips: path.primary, replicaRoundTrips: path.replica, ioMsSydneyProfile: path.ioMs }
 }
 
