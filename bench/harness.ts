@@ -62,9 +62,13 @@ function unlimited(ratelimits: object) {
   )
 }
 
-/** Restarts the Worker with some bindings changed; D1 and KV (in memory, never the dev database) keep their data. */
-export async function rebind(server: Server, bindings: Record<string, string>): Promise<Server> {
-  const options = { ...server.options, bindings: { ...server.options.bindings, ...bindings } }
+/**
+ * Restarts the Worker with some bindings changed (undefined: removed, back to the default); D1 and KV
+ * (in memory, never the dev database) keep their data.
+ */
+export async function rebind(server: Server, bindings: Record<string, string | undefined>): Promise<Server> {
+  const merged = Object.entries({ ...server.options.bindings, ...bindings }).filter(([, value]) => value !== undefined)
+  const options = { ...server.options, bindings: Object.fromEntries(merged) }
   await server.mf.setOptions(convertV4MiniflareOptions(options as V4MiniflareOptions))
   return { mf: server.mf, url: await server.mf.ready, options }
 }
