@@ -71,12 +71,11 @@ export const revokeapikey: Command = {
     if (!username || !which || extra.length > 0) throw new Error('Usage: revokeapikey <username> <id | prefix>')
     const user = await keyOwner(db, username)
     const keys = await listApiKeys(db, user.id)
-    // An id, or 4 to 8 of the key's first characters (what listapikeys shows).
-    const matches = /^\d+$/.test(which)
-      ? keys.filter((key) => key.id === Number(which))
-      : /^[0-9a-f]{4,8}$/.test(which)
-        ? keys.filter((key) => key.prefix?.startsWith(which))
-        : []
+    // An id, or 4 to 8 of the key's first characters (what listapikeys shows). A prefix may be all
+    // digits too: an id that matches wins, else the digits are read as a prefix.
+    const byId = /^\d+$/.test(which) ? keys.filter((key) => key.id === Number(which)) : []
+    const matches =
+      byId.length > 0 ? byId : /^[0-9a-f]{4,8}$/.test(which) ? keys.filter((key) => key.prefix?.startsWith(which)) : []
     if (matches.length === 0) throw new Error(`User '${user.username}' has no API key ${which} (see listapikeys).`)
     if (matches.length > 1) throw new Error(`${which} names ${matches.length} keys of '${user.username}': give the id.`)
     await withStore(db, env, (store) => revokeApiKey(store, user.id, matches[0].id))
