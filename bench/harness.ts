@@ -73,6 +73,11 @@ export async function rebind(server: Server, bindings: Record<string, string | u
   return { mf: server.mf, url: await server.mf.ready, options }
 }
 
+/** Drizzle over the D1 of the Worker running now (stubs taken before a rebind are poisoned). */
+export async function currentDb(server: Server) {
+  return getDb((await server.mf.getD1Database('DB')) as unknown as D1Database)
+}
+
 /** Applies migrations/*.sql the way `wrangler d1 migrations apply` would, and returns drizzle. */
 export async function migratedDb(server: Server) {
   const d1 = await server.mf.getD1Database('DB')

@@ -29,6 +29,7 @@ import { CLEANUP_ROW, type CleanupThroughput, cleanupTable, measureCleanup } fro
 import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
 import {
   counters,
+  currentDb,
   drive,
   type Load,
   migratedDb,
@@ -80,7 +81,11 @@ type Result = {
   ioMsSydneyProfile?: number
 }
 
-async function seed(db: Db, server: Server): Promise<Seeded> {
+/**
+ * `liveDb()` is the D1 handle of the Worker running now: a restart (rebind) poisons the stubs
+ * Miniflare handed out before it, so anything used after one (mintCode, cleanup) asks again.
+ */
+async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promise<Seeded> {
   const username = 'bench-user'
   const password = 'bench password, not secret'
   const user = await createUser(db, { username, password })
@@ -133,7 +138,7 @@ async function seed(db: Db, server: Server): Promise<Seeded> {
     redirectUris: [redirectUri],
   })
   const mintCode = () =>
-    createAuthorizationCode(db, tokens, {
+    createAuthorizationCode(liveDb(), tokens, {
       applicationId: codeApp.id,
       userId: user.id,
       redirectUri,
@@ -363,8 +368,8 @@ async function main(): Promise<number> {
   const base = server.options as { bindings: Record<string, string> }
   const memorySeconds = getConfig(base.bindings).tokenCache.memorySeconds
   try {
-    const db = await migratedDb(server)
-    const seeded = await seed(db, server)
+    let db = await migratedDb(server)
+    const seeded = await seed(db, server, () => db)
     let placement = pinProcesses()
     const results: Result[] = []
     const baselineRow = ROWS.find((row) => row.id === 'baseline') as Row
@@ -381,6 +386,7 @@ async function main(): Promise<number> {
       if (JSON.stringify(bindings) !== JSON.stringify(current)) {
         const restore = Object.fromEntries(Object.keys(current).map((key) => [key, base.bindings[key]]))
         server = await rebind(server, { ...restore, ...bindings })
+        db = await currentDb(server)
         placement = pinProcesses()
         current = bindings
         restarted = true
@@ -429,6 +435,7 @@ async function main(): Promise<number> {
     if (JSON.stringify(current) !== '{}') {
       const restore = Object.fromEntries(Object.keys(current).map((key) => [key, base.bindings[key]]))
       server = await rebind(server, restore)
+      db = await currentDb(server)
       current = {}
     }
     const origin = server.url.origin
