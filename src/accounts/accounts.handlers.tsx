@@ -7,13 +7,14 @@ import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, single } from '../lib/forms.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
-import { db, readDb } from '../lib/request-context.ts'
+import { db, readDb, waitUntil } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { ErrorPage } from '../views/error.tsx'
 import { Layout } from '../views/layout.tsx'
 import { LoggedInPage, LoggedOutPage, LoginPage, LogoutForm } from '../views/login.tsx'
 import { logIn } from './login.ts'
 import { endSession, readSession, safeNext, startSession } from './session.ts'
+import { recordLogin } from './users.ts'
 
 const LOGIN_PATH = '/accounts/login/'
 // Django's AuthenticationForm message: it does not say which of the two was wrong.
@@ -60,6 +61,7 @@ export async function login(c: Context<AppEnv>) {
   }
   if (!outcome.ok) return loginRefused(c, next, username)
   await startSession(c, outcome.user)
+  waitUntil(c)(recordLogin(db(c), outcome.user.id))
   return c.body(null, 302, { Location: next, ...NO_STORE_HEADERS })
 }
 

@@ -145,6 +145,15 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return db.select().from(users).where(eq(users.id, id)).get()
 }
 
+/**
+ * Django's `update_last_login`: a session login (not a token grant, as in Django, where DOT and
+ * DRF authenticate without `login()`) stamps the user's row. Not read by any check: off the
+ * login's path.
+ */
+export async function recordLogin(db: Db, id: number, at: Date = new Date()): Promise<void> {
+  await db.update(users).set({ lastLogin: at }).where(eq(users.id, id))
+}
+
 /** Exact on the NFKC form (the login form normalises; ModelBackend then matches exactly). */
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
   return db

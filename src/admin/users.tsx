@@ -138,6 +138,8 @@ export async function userDetail(c: Context<StaffEnv>) {
         </dd>
         <dt>Joined</dt>
         <dd>{formatTime(user.dateJoined)}</dd>
+        <dt>Last login</dt>
+        <dd>{user.lastLogin ? formatTime(user.lastLogin) : 'never'}</dd>
       </dl>
       {manageable ? (
         <section aria-label="Actions" class="actions">

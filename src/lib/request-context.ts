@@ -89,7 +89,8 @@ export function tokenStore<E extends AppEnv>(c: Context<E>): TokenStore {
   }
 }
 
-function waitUntil<E extends AppEnv>(c: Context<E>): (promise: Promise<unknown>) => void {
+/** Work the response need not wait for (the Worker's `ctx.waitUntil`). */
+export function waitUntil<E extends AppEnv>(c: Context<E>): (promise: Promise<unknown>) => void {
   try {
     const ctx = c.executionCtx
     return (promise) => ctx.waitUntil(promise)

@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { users } from '../../src/db/schema.ts'
 import { db, getPage, login, makeUser, ORIGIN, postForm } from '../helpers.ts'
 
@@ -32,6 +32,24 @@ describe('/accounts/login/ and /accounts/logout/', () => {
     expect(cookie).toMatch(/Max-Age=1209600/)
     const page = await getPage('/accounts/login/', cookie.split(';')[0])
     expect(await page.text()).toContain(`logged in as ${user.username}`)
+  })
+
+  it("a session login stamps last_login (Django's update_last_login); a refused one does not", async () => {
+    const user = await makeUser()
+    const lastLogin = async () =>
+      (await db.select({ at: users.lastLogin }).from(users).where(eq(users.id, user.id)).get())?.at ?? null
+    expect(await lastLogin()).toBeNull()
+    await postForm('/accounts/login/', { username: user.username, password: 'not the password' })
+    const before = Date.now() - 1000
+    await login(user)
+    // Written in waitUntil: the redirect does not wait for it.
+    const stamped = await vi.waitFor(async () => {
+      const at = await lastLogin()
+      if (at === null) throw new Error('last_login not written yet')
+      return at
+    })
+    expect(stamped.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000)
+    expect(stamped.getTime()).toBeLessThanOrEqual(Date.now())
   })
 
   it('the cookie is not Secure on localhost (plain http in development)', async () => {

@@ -54,6 +54,7 @@ describe('console users: search, list, detail', () => {
     expect(page).toContain('eat_…')
     expect(page).toContain('ert_…')
     expect(page).toContain('Key #')
+    expect(page).toMatch(/<dt>Last login<\/dt><dd>never<\/dd>/)
     for (const secret of [token, refreshToken, key, token.slice(4, 20), key.slice(0, 12)])
       expect(page).not.toContain(secret)
   })
