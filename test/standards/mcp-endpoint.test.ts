@@ -3,10 +3,12 @@
  * rules (MCP 2025-11-25, Basic › Transports), JSON-RPC 2.0 answers and errors, and its
  * protection by this server's tokens with RFC 6750 / RFC 9728 §5.1 challenges.
  */
-import { SELF } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { env, SELF } from 'cloudflare:test'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createJsonRpcRouter } from '../../src/http/jsonrpc.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
 import { api, fetchWithSettings, login, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
+import { faultyD1, fetchWith } from '../platform/faults.ts'
 
 const ENDPOINT = `${ORIGIN}/mcp`
 const MCP_METADATA = `${ORIGIN}/.well-known/oauth-protected-resource/mcp`
@@ -381,5 +383,31 @@ describe('JSON-RPC 2.0 messages', () => {
     ]) {
       await expectRpcError(await mcp({ token: value, body: JSON.stringify(message) }), 400, -32600)
     }
+  })
+})
+
+describe('the JSON-RPC dialect on failures: no stack trace, never a 500 for storage', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('D1 down on a token lookup that misses the caches: 503 with Retry-After, a JSON-RPC error', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { token: fresh } = await passwordToken('read')
+    for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })
+    const response = await fetchWith({ DB: faultyD1() }, mcpRequest({ token: fresh, body }))
+    expect(response.headers.get('Retry-After')).toMatch(/^\d+$/)
+    const error = await expectRpcError(response, 503, -32000)
+    expect(error?.message).not.toMatch(/D1_ERROR|\.ts:\d/)
+  })
+
+  it('any other error is a 500 with -32603 and nothing about it', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const router = createJsonRpcRouter(['/boom'])
+    router.post('/boom', () => {
+      throw new Error('secret internals at src/foo.ts:1')
+    })
+    const response = await router.request('/boom', { method: 'POST' })
+    const error = await expectRpcError(response, 500, -32603)
+    expect(error?.message).toBe('Internal error')
   })
 })
