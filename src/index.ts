@@ -13,6 +13,7 @@ import { createDocsRouter } from './docs/openapi.ts'
 import { drf } from './http/drf.ts'
 import { oauth } from './http/oauth.ts'
 import { d1Bookmark } from './lib/request-context.ts'
+import { mcpRouter } from './mcp/index.ts'
 import { authorizeRouter, oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
 import { managementPagesRouter } from './oauth/management-pages.tsx'
@@ -36,6 +37,7 @@ app.route('/', managementPagesRouter)
 app.route('/', managementRouter)
 app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
+app.route('/', mcpRouter)
 app.route('/accounts', accountsRouter)
 app.route('/', adminRouter)
 app.route('/', createDocsRouter(app))

@@ -5,6 +5,7 @@
  * whose handlers alone see the caller (`c.var.auth`): a route outside them has no `auth` to read.
  */
 import type { Session } from './accounts/session.ts'
+import type { Protection } from './auth/responses.ts'
 import type { ReadSession } from './db/client.ts'
 import type { User } from './db/schema.ts'
 import type { AuthContext } from './tokens/auth-context.ts'
@@ -19,8 +20,11 @@ export type AppEnv = {
   }
 }
 
-/** /api/*: behind `authenticate()` (src/auth/authenticate.ts), a token or API key's caller. */
-export type ApiEnv = AppEnv & { Variables: { auth: AuthContext } }
+/**
+ * /api/* and /mcp: behind `authenticate()` (src/auth/authenticate.ts), a token or API key's
+ * caller, and what the route protects (for the permission guards' refusals).
+ */
+export type ApiEnv = AppEnv & { Variables: { auth: AuthContext; protection: Protection } }
 
 /** The caller behind a browser session: always a user. */
 type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: string }

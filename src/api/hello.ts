@@ -9,6 +9,9 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { ApiEnv } from '../types.ts'
 import { API_SECURITY, AUTH_RESPONSES } from './schemas.ts'
 
+/** DOT's ProtectedResourceView answer; the MCP endpoint's `hello` tool answers the same. */
+export const HELLO = 'Hello, OAuth2!'
+
 export const helloRoute = createRoute({
   method: 'get',
   path: '/hello',
@@ -18,11 +21,11 @@ export const helloRoute = createRoute({
   responses: {
     200: {
       description: 'Greeting',
-      content: { 'text/plain': { schema: z.string().openapi({ example: 'Hello, OAuth2!' }) } },
+      content: { 'text/plain': { schema: z.string().openapi({ example: HELLO }) } },
     },
     ...AUTH_RESPONSES,
   },
 })
 
 // No explicit 200: hono then answers with a plain `new Response(text)` instead of building headers.
-export const hello: RouteHandler<typeof helloRoute, ApiEnv> = (c) => c.text('Hello, OAuth2!')
+export const hello: RouteHandler<typeof helloRoute, ApiEnv> = (c) => c.text(HELLO)

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from '../types.ts'
 import { requireReadWriteScope, requireScopes } from './permissions.ts'
+import { API_PROTECTION } from './responses.ts'
 
 function appFor(scopes: string[], guard: ReturnType<typeof requireScopes>) {
   const auth: AuthContext = {
@@ -21,6 +22,7 @@ function appFor(scopes: string[], guard: ReturnType<typeof requireScopes>) {
   const app = new Hono<ApiEnv>()
   app.use('*', async (c, next) => {
     c.set('auth', auth)
+    c.set('protection', API_PROTECTION)
     await next()
   })
   app.all('/thing', guard, (c) => c.text('ok'))

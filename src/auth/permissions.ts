@@ -4,7 +4,7 @@
  * after the auth middleware has set `c.var.auth`. DRF `Token` keys are not scoped (DRF semantics):
  * they pass every scope guard.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { isSafeMethod } from '../http/semantics.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from '../types.ts'
@@ -16,10 +16,19 @@ function lacksScope(auth: AuthContext, scopes: string[]): boolean {
   return scopes.some((scope) => !auth.scopes.includes(scope))
 }
 
+/**
+ * DOT's TokenHasScope for one request: the 403 insufficient_scope refusing it when the caller
+ * lacks any of `scopes`, else undefined. For routes whose needs depend on the request's content
+ * (the MCP endpoint's methods); others declare a guard below.
+ */
+export function scopeRefusal(c: Context<ApiEnv>, scopes: string[]): Response | undefined {
+  return lacksScope(c.var.auth, scopes) ? insufficientScope(c, c.var.protection, scopes) : undefined
+}
+
 function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const needed = scopesFor(c.req.method)
-    if (lacksScope(c.var.auth, needed)) return insufficientScope(c, needed)
+    const refused = scopeRefusal(c, scopesFor(c.req.method))
+    if (refused) return refused
     await next()
   }
 }
@@ -27,7 +36,7 @@ function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<ApiEn
 /** DRF's IsAuthenticated: a token acting for no user (client_credentials) is refused with 403. */
 export function requireUser(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    if (c.var.auth.userId === null) return permissionDenied(c)
+    if (c.var.auth.userId === null) return permissionDenied(c, c.var.protection)
     await next()
   }
 }

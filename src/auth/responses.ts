@@ -1,15 +1,37 @@
 /**
  * @module
- * DRF's authentication and permission failures, with RFC 6750 §3 challenges. Every Bearer
- * challenge from the resource API names its RFC 9728 metadata (`resource_metadata`, §5.1), so a
- * client that knows nothing but the API's URL finds the authorization server and the scopes.
+ * Authentication and permission failures with RFC 6750 §3 challenges, for each protected
+ * resource (a `Protection`: the resource API's words them as DRF does, the MCP endpoint's as
+ * JSON-RPC errors). Every Bearer challenge names the resource's RFC 9728 metadata
+ * (`resource_metadata`, §5.1), so a client that knows nothing but the resource's URL finds the
+ * authorization server and the scopes.
  */
 import type { Context } from 'hono'
-import { API_RESOURCE, resourceMetadataUrl } from '../oauth/protected-resource.ts'
+import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../oauth/protected-resource.ts'
 import type { AppEnv } from '../types.ts'
 import { BEARER_MESSAGES } from './bearer.ts'
 
-const REALM = 'realm="api"'
+/** What a route behind `authenticate()` protects, and how its router words a refusal. */
+export type Protection = {
+  /** The resource whose metadata every challenge names (RFC 9728 §5.1). */
+  resource: Resource
+  /** RFC 6750 §3 realm. */
+  realm: string
+  /**
+   * `scope=` on a 401 without credentials (RFC 6750 §3): the scopes a client should ask for.
+   * The MCP authorization spec asks for it; the API's 401 names none (its routes differ).
+   */
+  challengeScopes?: (c: Context) => readonly string[]
+  /** The refusal's body in the router's dialect, sent with `headers` (the challenge). */
+  refuse: (c: Context, status: 400 | 401 | 403, message: string, headers: Record<string, string>) => Response
+}
+
+/** The resource API (/api/*): DRF's `{"detail": …}`. */
+export const API_PROTECTION: Protection = {
+  resource: API_RESOURCE,
+  realm: 'api',
+  refuse: (c, status, detail, headers) => c.json({ detail }, status, headers),
+}
 
 export const MESSAGES = {
   notProvided: 'Authentication credentials were not provided.',
@@ -25,34 +47,49 @@ export const TOKEN_CHALLENGE = 'Token'
 export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
 /**
- * `Bearer realm="api"` plus, when given, an RFC 6750 §3.1 error code, the scope needed (§3:
- * space-delimited) and the resource's RFC 9728 metadata URL (§5.1).
+ * `Bearer realm="…"` (`api` unless given) plus, when given, an RFC 6750 §3.1 error code, the
+ * scope needed (§3: space-delimited) and the resource's RFC 9728 metadata URL (§5.1).
  */
-export function bearerChallenge(error?: BearerError, scope?: string, resourceMetadata?: string | null): string {
-  let challenge = `Bearer ${REALM}`
+export function bearerChallenge(
+  error?: BearerError,
+  scope?: string,
+  resourceMetadata?: string | null,
+  realm = API_PROTECTION.realm,
+): string {
+  let challenge = `Bearer realm="${realm}"`
   if (error) challenge += `, error="${error}"`
   if (scope) challenge += `, scope="${scope}"`
   if (resourceMetadata) challenge += `, resource_metadata="${resourceMetadata}"`
   return challenge
 }
 
-/** The resource API's Bearer challenge: `bearerChallenge` with the API's metadata URL. */
-export function apiBearerChallenge<E extends AppEnv>(c: Context<E>, error?: BearerError, scope?: string): string {
-  return bearerChallenge(error, scope, resourceMetadataUrl(c, API_RESOURCE))
+/** The protected resource's Bearer challenge: `bearerChallenge` with its realm and metadata URL. */
+export function resourceChallenge<E extends AppEnv>(
+  c: Context<E>,
+  protection: Protection,
+  error?: BearerError,
+  scope?: string,
+): string {
+  return bearerChallenge(error, scope, resourceMetadataUrl(c, protection.resource), protection.realm)
 }
 
-/** RFC 6750 §3.1: no credentials → a bare challenge without an error code. */
-export function notAuthenticated<E extends AppEnv>(c: Context<E>): Response {
-  return c.json({ detail: MESSAGES.notProvided }, 401, { 'WWW-Authenticate': apiBearerChallenge(c) })
+/** RFC 6750 §3.1: no credentials → a challenge without an error code (with `scope=` where the resource names one). */
+export function notAuthenticated<E extends AppEnv>(c: Context<E>, protection: Protection): Response {
+  const scope = protection.challengeScopes?.(c).join(' ')
+  return protection.refuse(c, 401, MESSAGES.notProvided, {
+    'WWW-Authenticate': resourceChallenge(c, protection, undefined, scope),
+  })
 }
 
-export function invalidToken<E extends AppEnv>(c: Context<E>, detail: string = MESSAGES.invalidToken): Response {
-  return c.json({ detail }, 401, { 'WWW-Authenticate': apiBearerChallenge(c, 'invalid_token') })
+export function invalidToken<E extends AppEnv>(c: Context<E>, protection: Protection): Response {
+  return protection.refuse(c, 401, MESSAGES.invalidToken, {
+    'WWW-Authenticate': resourceChallenge(c, protection, 'invalid_token'),
+  })
 }
 
 /** RFC 6750 §3.1: a malformed request is invalid_request with 400. */
-export function malformedBearer<E extends AppEnv>(c: Context<E>, detail: string): Response {
-  return c.json({ detail }, 400, { 'WWW-Authenticate': apiBearerChallenge(c, 'invalid_request') })
+export function malformedBearer<E extends AppEnv>(c: Context<E>, protection: Protection, detail: string): Response {
+  return protection.refuse(c, 400, detail, { 'WWW-Authenticate': resourceChallenge(c, protection, 'invalid_request') })
 }
 
 /** DRF's Throttled (429) message, for /api-token-auth/ over the login limits. */
@@ -66,16 +103,20 @@ export function tokenAuthFailed(c: Context, detail: string): Response {
 }
 
 /** DRF's PermissionDenied (403), e.g. IsAuthenticated for a token that acts for no user. */
-export function permissionDenied(c: Context): Response {
-  return c.json({ detail: MESSAGES.permissionDenied }, 403)
+export function permissionDenied(c: Context, protection: Protection): Response {
+  return protection.refuse(c, 403, MESSAGES.permissionDenied, {})
 }
 
 /**
  * RFC 6750 §3.1: insufficient_scope (403) naming every scope the request needs (not only the
  * missing ones), so a client that asks for exactly these gets a token that passes.
  */
-export function insufficientScope<E extends AppEnv>(c: Context<E>, scopes: readonly string[]): Response {
-  return c.json({ detail: MESSAGES.permissionDenied }, 403, {
-    'WWW-Authenticate': apiBearerChallenge(c, 'insufficient_scope', scopes.join(' ')),
+export function insufficientScope<E extends AppEnv>(
+  c: Context<E>,
+  protection: Protection,
+  scopes: readonly string[],
+): Response {
+  return protection.refuse(c, 403, MESSAGES.permissionDenied, {
+    'WWW-Authenticate': resourceChallenge(c, protection, 'insufficient_scope', scopes.join(' ')),
   })
 }

@@ -12,7 +12,14 @@ import { deviceEntry, devicePage } from './device.handlers.tsx'
 import { startDeviceAuthorization } from './device-authorization.handlers.ts'
 import { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
-import { apiMetadata, apiMetadataRoute, originMetadata, originMetadataRoute } from './protected-resource.ts'
+import {
+  apiMetadata,
+  apiMetadataRoute,
+  mcpMetadata,
+  mcpMetadataRoute,
+  originMetadata,
+  originMetadataRoute,
+} from './protected-resource.ts'
 import { deleteClient, readClient, register, updateClient } from './registration.handlers.ts'
 import { deleteClientRoute, readClientRoute, registerRoute, updateClientRoute } from './registration.routes.ts'
 import { introspect, revokeToken, revokeTokenAlias } from './revocation.handlers.ts'
@@ -29,6 +36,7 @@ export const oauthRouter = createOAuthRouter([
   metadataRoute.path,
   originMetadataRoute.path,
   apiMetadataRoute.path,
+  mcpMetadataRoute.path,
   registerRoute.path,
   `${registerRoute.path}:client_id/`,
 ])
@@ -41,6 +49,7 @@ oauthRouter.openapi(deviceAuthorizationRoute, startDeviceAuthorization)
 oauthRouter.openapi(metadataRoute, metadata)
 oauthRouter.openapi(originMetadataRoute, originMetadata)
 oauthRouter.openapi(apiMetadataRoute, apiMetadata)
+oauthRouter.openapi(mcpMetadataRoute, mcpMetadata)
 oauthRouter.openapi(registerRoute, register)
 oauthRouter.openapi(readClientRoute, readClient)
 oauthRouter.openapi(updateClientRoute, updateClient)

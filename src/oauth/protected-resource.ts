@@ -2,9 +2,11 @@
  * @module
  * RFC 9728 OAuth 2.0 Protected Resource Metadata for the resources this Worker serves: what a
  * client (an MCP client, say) reads to learn which authorization server protects a resource and
- * which scopes to ask for. Two resources, each at its RFC 9728 §3.1 well-known address:
+ * which scopes to ask for. Three resources, each at its RFC 9728 §3.1 well-known address:
  * - the resource API, `<issuer>/api`: `/.well-known/oauth-protected-resource/api` (the
  *   path-inserted form); every Bearer challenge from /api/* points here (§5.1);
+ * - the MCP endpoint, `<issuer>/mcp`: `/.well-known/oauth-protected-resource/mcp`; every
+ *   challenge from /mcp points here, where an MCP client starts its discovery;
  * - the whole origin, `<issuer>`: `/.well-known/oauth-protected-resource`, for clients that only
  *   know the host (the API and the OIDC UserInfo endpoint).
  * The authorization server is this Worker itself, so `authorization_servers` is our issuer.
@@ -22,9 +24,9 @@ import { INTROSPECTION_SCOPE } from './scopes.ts'
 const WELL_KNOWN = '/.well-known/oauth-protected-resource'
 const OIDC_SCOPES = new Set<string>([OPENID_SCOPE, ...Object.keys(SCOPE_CLAIMS)])
 
-type Resource = {
+export type Resource = {
   /** The resource identifier's path below the issuer (RFC 9728 §1.2: no query, no fragment). */
-  path: '' | '/api'
+  path: '' | '/api' | '/mcp'
   name: string
   /** RFC 9728 §2 scopes_supported: the scopes a client asks for to reach this resource. */
   scopes: (config: Config) => string[]
@@ -38,6 +40,16 @@ export const API_RESOURCE: Resource = {
   name: 'Resource API',
   // The API's own scopes: OIDC's are for the id_token and UserInfo.
   scopes: (config) => grantable(config).filter((scope) => !OIDC_SCOPES.has(scope)),
+}
+
+/** The scope an MCP client needs for the endpoint's tools (src/mcp/). */
+export const MCP_TOOLS_SCOPE = 'read'
+
+export const MCP_RESOURCE: Resource = {
+  path: '/mcp',
+  name: 'MCP endpoint',
+  // Only what the tools need, so an MCP client that asks for exactly this list gets no more.
+  scopes: (config) => grantable(config).filter((scope) => scope === MCP_TOOLS_SCOPE),
 }
 
 const ORIGIN_RESOURCE: Resource = { path: '', name: 'Edge OAuth Toolkit', scopes: grantable }
@@ -89,6 +101,7 @@ function metadataRoute(resource: Resource) {
 
 export const originMetadataRoute = metadataRoute(ORIGIN_RESOURCE)
 export const apiMetadataRoute = metadataRoute(API_RESOURCE)
+export const mcpMetadataRoute = metadataRoute(MCP_RESOURCE)
 
 function metadataHandler(resource: Resource): RouteHandler<ReturnType<typeof metadataRoute>, AppEnv> {
   return (c) => c.json(protectedResourceMetadata(issuer(c), config(c), resource), 200, METADATA_CACHE)
@@ -96,3 +109,4 @@ function metadataHandler(resource: Resource): RouteHandler<ReturnType<typeof met
 
 export const originMetadata = metadataHandler(ORIGIN_RESOURCE)
 export const apiMetadata = metadataHandler(API_RESOURCE)
+export const mcpMetadata = metadataHandler(MCP_RESOURCE)

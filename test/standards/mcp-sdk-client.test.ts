@@ -11,7 +11,10 @@ import {
   extractWWWAuthenticateParams,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
+  UnauthorizedError,
 } from '@modelcontextprotocol/sdk/client/auth.js'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -157,5 +160,85 @@ describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → RFC 7591 → 
       headers: { Authorization: `Bearer ${provider.savedTokens?.access_token}` },
     })
     expect(again.status).toBe(200)
+  })
+})
+
+/** The SDK's fetch for the MCP client: every request goes to the Worker, and a copy of each is kept. */
+function recordingWorkerFetch(sent: Request[]) {
+  return (input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init)
+    sent.push(request.clone())
+    return fetchWithSettings(request, SETTINGS)
+  }
+}
+
+const describeRequest = (request: Request) => `${request.method} ${new URL(request.url).pathname}`
+
+/** The form parameters of the token requests the SDK sent, in order. */
+async function tokenRequests(sent: Request[]): Promise<FormData[]> {
+  const posts = sent.filter((request) => describeRequest(request) === 'POST /o/token/')
+  return Promise.all(posts.map((request) => request.formData()))
+}
+
+describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this server', () => {
+  it('401 → RFC 9728 → RFC 8414 → DCR → code + PKCE with resource → tools/list, tools/call hello → refresh → hello again', async () => {
+    const endpoint = new URL(`${ORIGIN}/mcp`)
+    const sent: Request[] = []
+    const fetch = recordingWorkerFetch(sent)
+    const provider = new MemoryProvider()
+
+    // Without a token the first POST (initialize) gets 401; the transport runs the SDK's auth flow,
+    // which ends by sending the user to the authorization page.
+    const first = new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch })
+    await expect(new Client({ name: 'sdk-test', version: '1.0.0' }).connect(first)).rejects.toThrow(UnauthorizedError)
+    expect(sent.slice(0, 4).map(describeRequest)).toEqual([
+      'POST /mcp',
+      'GET /.well-known/oauth-protected-resource/mcp',
+      'GET /.well-known/oauth-authorization-server',
+      'POST /o/register/',
+    ])
+    expect(provider.discovery?.resourceMetadata?.resource).toBe(endpoint.href)
+    // The authorization request: PKCE, the MCP resource (RFC 8707) and the scope the 401 named.
+    const authorizationUrl = provider.authorizationUrl ?? new URL('about:blank')
+    expect(authorizationUrl.searchParams.get('resource')).toBe(endpoint.href)
+    expect(authorizationUrl.searchParams.get('scope')).toBe('read')
+    expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256')
+
+    await first.finishAuth(await approveInBrowser(authorizationUrl))
+    const issued = provider.savedTokens
+    expect(issued?.scope).toBe('read')
+
+    const client = new Client({ name: 'sdk-test', version: '1.0.0' })
+    await client.connect(new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch }))
+    expect(client.getServerVersion()?.name).toBe('edge-oauth-toolkit')
+    expect(client.getServerCapabilities()).toEqual({ tools: {} })
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['hello'])
+    expect(await client.callTool({ name: 'hello' })).toEqual({
+      content: [{ type: 'text', text: 'Hello, OAuth2!' }],
+      isError: false,
+    })
+
+    // The access token stops working (revoked here, as an expiry would): the next call gets 401
+    // invalid_token, and the SDK refreshes with its refresh token and sends the call again.
+    const revoked = await fetchWithSettings(
+      new Request(`${ORIGIN}/o/revoke_token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({ token: issued?.access_token ?? '', client_id: provider.client?.client_id ?? '' }),
+      }),
+      SETTINGS,
+    )
+    expect(revoked.status).toBe(200)
+    expect(await client.callTool({ name: 'hello' })).toEqual({
+      content: [{ type: 'text', text: 'Hello, OAuth2!' }],
+      isError: false,
+    })
+    expect(provider.savedTokens?.access_token).not.toBe(issued?.access_token)
+    await client.close()
+
+    // RFC 8707 §2: the SDK named the resource on the code exchange and on the refresh.
+    const tokenPosts = await tokenRequests(sent)
+    expect(tokenPosts.map((params) => params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
+    for (const params of tokenPosts) expect(params.get('resource')).toBe(endpoint.href)
   })
 })
