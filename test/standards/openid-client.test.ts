@@ -18,12 +18,16 @@ const SLOW = { timeout: 30_000 }
 const ISSUER = new URL(ORIGIN)
 const REDIRECT_URI = 'https://client.example.org/callback'
 
-/** openid-client's fetch: every request goes to the Worker; each answer is logged as "METHOD /path status". */
+/**
+ * openid-client's fetch: every request goes to the Worker; each answer is logged as
+ * "METHOD /path status", with the OAuth error code of a 400.
+ */
 function workerFetch(log: string[]): client.CustomFetch {
   return async (url, options) => {
     const request = new Request(url, { method: options.method, headers: options.headers, body: options.body })
     const response = await fetchWithSettings(request, SETTINGS)
-    log.push(`${request.method} ${new URL(request.url).pathname} ${response.status}`)
+    const error = response.status === 400 ? ` ${(await response.clone().json<{ error: string }>()).error}` : ''
+    log.push(`${request.method} ${new URL(request.url).pathname} ${response.status}${error}`)
     return response
   }
 }
@@ -35,9 +39,8 @@ async function until(condition: () => boolean): Promise<void> {
   }
 }
 
-/** A person on /o/device/: logged in, types the code, answers. */
-async function answerOnDevicePage(userCode: string, decision: 'approve' | 'deny') {
-  const cookie = await login(await makeUser())
+/** A logged-in person on /o/device/: types the code, answers. */
+async function answerOnDevicePage(cookie: string, userCode: string, decision: 'approve' | 'deny') {
   const response = await postForm('/o/device/', { user_code: userCode, decision }, { Cookie: cookie })
   expect(response.status).toBe(200)
   expect(await response.text()).toContain(decision === 'approve' ? 'Device connected' : 'Request denied')
@@ -87,22 +90,27 @@ describe('openid-client: the device authorization grant (RFC 8628) with its devi
       })
       expect(config.serverMetadata().device_authorization_endpoint).toBe(`${ORIGIN}/o/device-authorization/`)
 
+      const cookie = await login(await makeUser())
       const device = await client.initiateDeviceAuthorization(config, { scope: 'read write' })
       expect(device.interval).toBe(1)
       const polling = client.pollDeviceAuthorizationGrant(config, device)
       // Awaited below; a rejection before then is not an unhandled one.
       polling.catch(() => undefined)
-      // The user answers only after the client has been told to keep waiting at least once.
-      await until(() => log.some((entry) => entry.startsWith('POST /o/token/')))
-      await answerOnDevicePage(device.user_code, 'approve')
+      // The user answers only after the client has been told to keep waiting at least once
+      // (a polling that fails first fails the test with openid-client's error).
+      await Promise.race([until(() => log.includes('POST /o/token/ 400 authorization_pending')), polling])
+      await answerOnDevicePage(cookie, device.user_code, 'approve')
       const tokens = await polling
 
-      expect(log).toEqual([
+      // Paced by the interval it was given, the client is never told slow_down.
+      const [discovery, started, ...polls] = log
+      expect([discovery, started]).toEqual([
         'GET /.well-known/openid-configuration 200',
         'POST /o/device-authorization/ 200',
-        'POST /o/token/ 400',
-        'POST /o/token/ 200',
       ])
+      expect(polls.at(-1)).toBe('POST /o/token/ 200')
+      expect(polls.length).toBeGreaterThan(1)
+      for (const pending of polls.slice(0, -1)) expect(pending).toBe('POST /o/token/ 400 authorization_pending')
       expect(tokens.token_type).toBe('bearer')
       expect(tokens.scope).toBe('read write')
       expect(tokens.expiresIn()).toBeGreaterThan(0)
@@ -127,11 +135,12 @@ describe('openid-client: the device authorization grant (RFC 8628) with its devi
           [client.customFetch]: workerFetch(log),
         },
       )
+      const cookie = await login(await makeUser())
       const device = await client.initiateDeviceAuthorization(config, { scope: 'read' })
       const polling = client.pollDeviceAuthorizationGrant(config, device)
-      await answerOnDevicePage(device.user_code, 'deny')
+      await answerOnDevicePage(cookie, device.user_code, 'deny')
       expect(await oauthErrorOf(polling)).toBe('access_denied')
-      expect(log.at(-1)).toBe('POST /o/token/ 400')
+      expect(log.at(-1)).toBe('POST /o/token/ 400 access_denied')
     },
   )
 })
