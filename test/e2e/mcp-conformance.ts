@@ -3,9 +3,9 @@
  * `conformance authorization`) against `wrangler dev`. Its authorization-server scenarios check the
  * RFC 8414 metadata and run the authorization code grant with PKCE as a public client; the
  * runner prints an authorization URL and waits on its own callback server, and Debian's chromium
- * plays the person there (log in, approve on the consent page). Run twice: with `--resource` (the
- * RFC 8707 resource indicator MCP clients send) and without. Passes when the runner exits 0 and
- * every check it saved is SUCCESS.
+ * plays the person there (log in, approve on the consent page). Run twice: with `--resource
+ * <issuer>/mcp` (the RFC 8707 resource indicator an MCP client sends for this Worker's /mcp) and
+ * without. Passes when the runner exits 0 and every check it saved is SUCCESS.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -24,7 +24,8 @@ const BASE = `http://127.0.0.1:${PORT}`
 const CALLBACK_PORT = Number(process.env.E2E_CONFORMANCE_CALLBACK_PORT ?? 9912)
 // The runner's callback server answers here; the client must be registered with it.
 const REDIRECT_URI = `http://127.0.0.1:${CALLBACK_PORT}/callback`
-const RESOURCE = `${BASE}/api`
+// The MCP server the token is for (RFC 8707), as the runner's --resource means it: this Worker's /mcp.
+const RESOURCE = `${BASE}/mcp`
 const APP_NAME = 'E2E MCP conformance client'
 const RUNNER = fileURLToPath(
   new URL('dist/index.js', import.meta.resolve('@modelcontextprotocol/conformance/package.json')),
