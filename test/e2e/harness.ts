@@ -3,9 +3,12 @@
  * over a throwaway local state (a fresh SECRET_KEY each run), and Debian's chromium with the flags
  * that keep it off the closed network (no background networking, updates or sync).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import { getPlatformProxy } from 'wrangler'
 import { randomString } from '../../src/crypto/random.ts'
+import { type Db, getDb } from '../../src/db/client.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const CHROMIUM_FLAGS = [
@@ -20,6 +23,28 @@ const CHROMIUM_FLAGS = [
 
 export function launchChromium() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+}
+
+export function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`e2e check failed: ${message}`)
+}
+
+/**
+ * Readies the local state in `state` (a throwaway directory) for `startWorker`: every migration
+ * applied to its D1, then `seed` run against it (users, applications) before wrangler dev opens it.
+ */
+export async function seedState<T>(state: string, seed: (db: Db) => Promise<T>): Promise<T> {
+  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
+    stdio: 'inherit',
+    env: { ...process.env, CI: '1' },
+  })
+  check(migrate.status === 0, 'migrations applied')
+  const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
+  try {
+    return await seed(getDb(proxy.env.DB))
+  } finally {
+    await proxy.dispose()
+  }
 }
 
 /** `wrangler dev` on `port` over the local state in `state`, once it answers /healthz. */
