@@ -9,11 +9,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { applications } from '../../src/db/schema.ts'
 import { listApplications } from '../../src/oauth/applications.ts'
+import { deleteUnusedRegistrations } from '../../src/oauth/registration.ts'
+import { sessionOf } from '../console/admin-helpers.ts'
 import {
   db,
   expectOAuthError,
   fetchWithSettings,
   form,
+  getPage,
   login,
   makeApplication,
   makeUser,
@@ -240,6 +243,26 @@ describe('a client identified by its metadata document', () => {
       clientType: 'public',
       owner: null,
     })
+    const staff = await sessionOf('staff')
+    const listed = await getPage(`/admin/applications/?q=${encodeURIComponent(host)}`, staff.cookie)
+    expect(await listed.text()).toContain(`href="/admin/applications/${row?.id}/"`)
+
+    // RFC 7009: the client revokes its token like any public client; the API then refuses it.
+    const newer = await refreshed.json<{ access_token: string }>()
+    const revoked = await fetchWithSettings(
+      new Request(`${ORIGIN}/o/revoke-token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({ token: newer.access_token, client_id: url }),
+      }),
+      ON,
+    )
+    expect(revoked.status).toBe(200)
+    const after = await fetchWithSettings(
+      new Request(`${ORIGIN}/api/hello`, { headers: { Authorization: `Bearer ${newer.access_token}` } }),
+      ON,
+    )
+    expect(after.status).toBe(401)
   })
 
   it('a public client: a token request with a client secret is refused; PKCE is required', async () => {
@@ -514,6 +537,37 @@ describe('the cache (draft "Metadata Caching"): Cache-Control, kept within 60 s 
     expect(refreshed.status).toBe(200)
     expect(fetched).toEqual([url])
     expect((await storedClient(url))?.metadataDocumentFreshUntil).toBeGreaterThan(now() + 500)
+  })
+})
+
+describe('unused clients expire like registered ones (CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS)', () => {
+  const DAY = 86_400
+
+  it('a token request records the use (at most daily); the cron cleanup deletes clients unused past the lifetime', async () => {
+    const config = getConfig({ CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS: String(40 * DAY) })
+    const stale = documentUrl()
+    const used = documentUrl()
+    serve((asked) => jsonResponse(documentFor(asked)))
+    await obtainTokens(stale)
+    await obtainTokens(used)
+    expect((await storedClient(used))?.lastUsedAt).toBeNull()
+    // First seen two days ago: its next token request records the use.
+    await db
+      .update(applications)
+      .set({ createdAt: new Date((now() - 2 * DAY) * 1000) })
+      .where(eq(applications.clientId, used))
+    await obtainTokens(used)
+    const recorded = (await storedClient(used))?.lastUsedAt ?? 0
+    expect(recorded).toBeGreaterThanOrEqual(now() - 5)
+
+    const later = now() + 41 * DAY
+    await db
+      .update(applications)
+      .set({ lastUsedAt: later - 39 * DAY })
+      .where(eq(applications.clientId, used))
+    expect(await deleteUnusedRegistrations(db, config, later)).toBeGreaterThanOrEqual(1)
+    expect(await storedClient(stale)).toBeUndefined()
+    expect(await storedClient(used)).toBeDefined()
   })
 })
 
