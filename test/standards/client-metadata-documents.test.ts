@@ -632,4 +632,31 @@ describe('fetches are rate-limited per client address (CLIENT_METADATA_LIMITER)'
     expect(statuses).toEqual([...Array(10).fill(400), 429, 429])
     expect(fetched).toHaveLength(10)
   })
+
+  it('at /o/token/, a stale client past the limit: 429 slow_down JSON with Retry-After', async () => {
+    const url = documentUrl()
+    serveDocument(url)
+    const tokens = await obtainTokens(url)
+    await db
+      .update(applications)
+      .set({ metadataDocumentFreshUntil: now() - 1 })
+      .where(eq(applications.clientId, url))
+    const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`
+    const fetched = serve(() => new Response(null, { status: 404 }))
+    for (let i = 0; i < 10; i++) {
+      const { params } = await authorizeParams(documentUrl())
+      expect((await authorize(params, { headers: { 'CF-Connecting-IP': ip } })).status).toBe(400)
+    }
+    const limited = await fetchWithSettings(
+      new Request(`${ORIGIN}/o/token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'CF-Connecting-IP': ip },
+        body: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: url }),
+      }),
+      ON,
+    )
+    await expectOAuthError(limited, 429, 'slow_down')
+    expect(limited.headers.get('Retry-After')).toBe('60')
+    expect(fetched).toHaveLength(10)
+  })
 })
