@@ -103,10 +103,11 @@ function waitUntil<E extends AppEnv>(c: Context<E>): (promise: Promise<unknown>)
 
 /** What resolving a client ID metadata document needs: fetches counted per client address. */
 export function metadataDocumentContext<E extends AppEnv>(c: Context<E>): MetadataDocumentContext {
+  const { issuer } = config(c)
   return {
     db: db(c),
     config: config(c),
-    ownHost: new URL(c.req.url).host,
+    ownHosts: [new URL(c.req.url).host, ...(issuer === null ? [] : [new URL(issuer).host])],
     admitFetch: () => admitMetadataDocumentFetch(c.env, clientIp(c)),
   }
 }

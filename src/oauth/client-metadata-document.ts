@@ -157,8 +157,8 @@ export type MetadataDocumentContext = {
   /** The primary database: the client's row is written there. */
   db: Db
   config: Config
-  /** This server's own host: a document there is never fetched (the Worker would call itself). */
-  ownHost: string
+  /** This server's own hosts (the request's, the issuer's): a document there is never fetched. */
+  ownHosts: string[]
   /** Counts one fetch against the caller; false when over the limit. */
   admitFetch: () => Promise<boolean>
 }
@@ -191,8 +191,9 @@ export async function resolveUrlClient(
 
   const problem = clientIdUrlProblem(clientId)
   if (problem) refuse(`Unknown client_id; as a client ID metadata document URL, ${problem}`)
-  if (new URL(clientId).host === context.ownHost)
+  if (context.ownHosts.includes(new URL(clientId).host)) {
     refuse('A client ID metadata document is not fetched from this server.')
+  }
   if (!(await context.admitFetch())) {
     throw new OAuthError('slow_down', 'Too many client metadata documents fetched; retry later.', {
       status: 429,

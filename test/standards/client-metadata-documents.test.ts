@@ -346,6 +346,17 @@ describe('refusals: the URL (draft "Client Identifier", "SSRF Attacks"), each an
   })
 })
 
+describe('refusals: this server itself', () => {
+  it('a document on the issuer’s host is not fetched either', async () => {
+    const url = 'https://auth.example.net/oauth/client.json'
+    const fetched = serve(() => jsonResponse(documentFor(url)))
+    const { params } = await authorizeParams(url)
+    const response = await authorize(params, { settings: { ...ON, ISSUER: 'https://auth.example.net' } })
+    await expectErrorPage(response, 'invalid_client', 'not fetched from this server')
+    expect(fetched).toEqual([])
+  })
+})
+
 describe('refusals: the response and the document, each an error page and no client', () => {
   const cases: [string, (url: string) => Response | Promise<Response>, string][] = [
     [
