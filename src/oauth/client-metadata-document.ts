@@ -33,6 +33,7 @@ import {
   MAX_REDIRECT_URI_LENGTH,
   MAX_REDIRECT_URIS,
 } from './application-rules.ts'
+import { findApplicationByClientId } from './applications.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** The draft's recommended limit ("Maximum Response Size"). */
@@ -211,6 +212,21 @@ export async function resolveUrlClient(
     refuse(`The client’s metadata document cannot be used: ${error.message}`)
   }
   return storeClient(context.db, clientId, document, freshUntil(freshFor, now))
+}
+
+/**
+ * At the token endpoint, for a URL client_id: a client from a metadata document must still be
+ * known (the setting on) and its document current, fetched again once stale; invalid_client
+ * (401) otherwise. Any other client (none by that id, or one a person made) is left to client
+ * authentication. `reads` may be a replica: a row it lacks (created a moment ago) is fresh anyway.
+ */
+export async function requireCurrentUrlClient(
+  context: MetadataDocumentContext,
+  reads: Db,
+  clientId: string,
+): Promise<void> {
+  const seen = await findApplicationByClientId(reads, clientId)
+  if (seen && !(await resolveUrlClient(context, clientId, seen))) refuse('Client authentication failed.')
 }
 
 /**

@@ -3,7 +3,6 @@
  * Token endpoint handler: authenticate the client, run the grant, shape RFC 6749 §5.1.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
-import type { Context } from 'hono'
 import { logIn } from '../accounts/login.ts'
 import type { CredentialFacts } from '../accounts/users.ts'
 import type { Db } from '../db/client.ts'
@@ -12,29 +11,14 @@ import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { config, db, metadataDocumentContext, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
-import { findApplicationByClientId } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
-import { isUrlClientId, resolveUrlClient } from './client-metadata-document.ts'
-import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
+import { isUrlClientId, requireCurrentUrlClient } from './client-metadata-document.ts'
+import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
 import { StaleFacts } from './grants/types.ts'
 import { issuer } from './issuer.ts'
 import { touchRegisteredClient } from './registration.ts'
 import type { tokenRoute } from './token.routes.ts'
-
-/**
- * A client_id written as a URL: a client from a metadata document must still be known (the
- * setting on) and its document fresh, fetched again once its cache time has passed
- * (client-metadata-document.ts); invalid_client (401) otherwise. Other clients pass unchanged.
- */
-async function checkUrlClient(c: Context<AppEnv>, clientId: string, replica: Db | null): Promise<void> {
-  const seen = await findApplicationByClientId(replica ?? db(c), clientId)
-  if (!seen) return
-  const resolved = await resolveUrlClient(metadataDocumentContext(c), clientId, seen)
-  if (!resolved) throw new OAuthError('invalid_client', 'Client authentication failed.', CLIENT_CHALLENGE_401)
-}
-
-const CLIENT_CHALLENGE_401 = { status: 401, headers: { 'WWW-Authenticate': CLIENT_CHALLENGE } } as const
 
 export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
@@ -60,7 +44,9 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
       store: tokenStore(c),
       config: config(c),
       authenticate: async () => {
-        if (isUrlClientId(credentials.clientId)) await checkUrlClient(c, credentials.clientId, replica)
+        if (isUrlClientId(credentials.clientId)) {
+          await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
+        }
         client = await authenticateClient(db(c), credentials, replica)
         return client
       },
