@@ -72,6 +72,11 @@ const SettingsSchema = z.object({
   CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN: z.string().min(32).optional(),
   // A registered client unused (no token request) this long is deleted by the cron cleanup; 0: never.
   CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS: z.coerce.number().int().min(0).default(2_592_000),
+  // A client_id that is an https URL names its own metadata document, fetched from there
+  // (src/oauth/client-metadata-document.ts). Off unless a deployment serves such clients (MCP):
+  // on, anyone may send users here with a client nobody approved, and the server fetches URLs
+  // that strangers choose.
+  CLIENT_ID_METADATA_DOCUMENTS: z.enum(['on', 'off']).default('off'),
   // Tokens imported from django-oauth-toolkit (`manage import-django`, which prints the value to set:
   // the last imported token's expiry) are accepted until this ISO 8601 time; unset: never.
   IMPORTED_TOKENS_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
@@ -101,6 +106,8 @@ export type Config = {
   /** Unix seconds after which legacy (CRC-only) tokens are refused, or null: accepted for ever. */
   legacyTokenFormatUntil: number | null
   clientRegistration: RegistrationSettings
+  /** Whether https URL client_ids are resolved by fetching their client ID metadata document. */
+  clientIdMetadataDocuments: boolean
   /** Unix seconds until which imported django-oauth-toolkit tokens are looked up, or null: never. */
   importedTokensUntil: number | null
 }
@@ -170,6 +177,7 @@ export function getConfig(env: object): Config {
     legacyTokenFormatUntil: unixSeconds(settings.LEGACY_TOKEN_FORMAT_UNTIL),
     importedTokensUntil: unixSeconds(settings.IMPORTED_TOKENS_UNTIL),
     clientRegistration: registrationSettings(settings),
+    clientIdMetadataDocuments: settings.CLIENT_ID_METADATA_DOCUMENTS === 'on',
   }
   cache.set(env, config)
   return config

@@ -106,12 +106,23 @@ export const applications = sqliteTable(
     allowedScope: text('allowed_scope'),
     /** OIDC Dynamic Client Registration §2 application_type (`web` or `native`); null when not registered. */
     applicationType: text('application_type', { enum: ['web', 'native'] }),
+    /**
+     * A client whose client_id is the URL of its metadata document (draft-ietf-oauth-client-id-
+     * metadata-document; src/oauth/client-metadata-document.ts): Unix seconds until which the
+     * fetched document stands for it; after that it is fetched again before the client is used.
+     * Null for every other application.
+     */
+    metadataDocumentFreshUntil: integer('metadata_document_fresh_until'),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
     index('applications_registered_last_used_idx')
       .on(sql`coalesce(${t.lastUsedAt}, ${t.createdAt})`)
       .where(sql`${t.registrationTokenHash} IS NOT NULL`),
+    // The same cleanup for clients that came from a metadata document.
+    index('applications_metadata_document_last_used_idx')
+      .on(sql`coalesce(${t.lastUsedAt}, ${t.createdAt})`)
+      .where(sql`${t.metadataDocumentFreshUntil} IS NOT NULL`),
   ],
 )
 

@@ -19,13 +19,15 @@
  * The token lookup path does not come here.
  *
  * Dynamic client registrations are counted per client IP too (REGISTRATION_LIMITER,
- * `admitRegistration`): each one adds a row to D1 and a name to the consent page.
+ * `admitRegistration`): each one adds a row to D1 and a name to the consent page. So are
+ * fetches of client ID metadata documents (CLIENT_METADATA_LIMITER, `admitMetadataDocumentFetch`).
  *
  * Also the limits on user codes typed at /o/device/ (RFC 8628 §5.1), per user and per client IP:
  * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule.
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
+import { ipv6Groups } from './ip-address.ts'
 
 // wrangler.toml [ratelimits.simple] period: the binding accepts only 10 or 60 seconds and
 // does not say when a window ends, so clients are told to wait a whole period. It is also
@@ -71,30 +73,6 @@ export function ipKey(ip: string): string {
     .slice(0, 4)
     .map((group) => group.toString(16))
     .join(':')}::/64`
-}
-
-/** The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2 text forms), or null. */
-function ipv6Groups(address: string): number[] | null {
-  let text = address.replace(/%.*$/, '')
-  // A trailing dotted quad stands for the last two groups.
-  const dotted = /(?<=:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
-  if (dotted) {
-    const octets = dotted.slice(1).map(Number)
-    if (octets.some((octet) => octet > 255)) return null
-    const high = ((octets[0] << 8) | octets[1]).toString(16)
-    const low = ((octets[2] << 8) | octets[3]).toString(16)
-    text = `${text.slice(0, dotted.index)}${high}:${low}`
-  }
-  const halves = text.split('::')
-  if (halves.length > 2) return null
-  const parse = (half: string) => (half === '' ? [] : half.split(':'))
-  const left = parse(halves[0])
-  const right = halves.length === 2 ? parse(halves[1]) : []
-  const missing = 8 - left.length - right.length
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null
-  const groups = [...left, ...Array<string>(missing).fill('0'), ...right]
-  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return null
-  return groups.map((group) => Number.parseInt(group, 16))
 }
 
 // Fail open: a limiter or KV outage must not lock every user out; it is logged.
@@ -155,6 +133,19 @@ export async function admitRegistration(
   ip: string | undefined,
 ): Promise<boolean> {
   return ip === undefined || (await allowed(env.REGISTRATION_LIMITER, ipKey(ip)))
+}
+
+/**
+ * May `ip` have this server fetch one more client ID metadata document this period
+ * (CLIENT_METADATA_LIMITER)? Each is an outbound request to a URL the caller chose, so
+ * /o/authorize/ and /o/token/ cannot be turned into a fetcher of arbitrary URLs. Unknown
+ * addresses (local runs) are not counted.
+ */
+export async function admitMetadataDocumentFetch(
+  env: Pick<Env, 'CLIENT_METADATA_LIMITER'>,
+  ip: string | undefined,
+): Promise<boolean> {
+  return ip === undefined || (await allowed(env.CLIENT_METADATA_LIMITER, ipKey(ip)))
 }
 
 /** Seconds a refused user-code entry is told to wait: the limiters' period (wrangler.toml). */

@@ -28,6 +28,18 @@ const MAX_CLIENT_SECRET_LENGTH = 255
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const UNSAFE_CHARACTERS = /[\s\u0000-\u001f\u007f-\u009f\\]/u
 
+/**
+ * A name a client chose for itself (RFC 7591 client_name, a metadata document's), shown on the
+ * consent page: one line of printable text, at most DOT's name length.
+ */
+export function clientNameProblem(name: string): string | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (name.length > MAX_APPLICATION_NAME_LENGTH || /[\u0000-\u001f\u007f-\u009f]/u.test(name)) {
+    return `client_name is one line of at most ${MAX_APPLICATION_NAME_LENGTH} characters.`
+  }
+  return null
+}
+
 const REDIRECT_RULE = 'Enter an https URI without a fragment (http only for localhost or 127.0.0.1).'
 
 /** RFC 6749 §3.1.2 + DOT's ALLOWED_REDIRECT_URI_SCHEMES (https, or http to the local machine), no fragment, nothing hidden. */

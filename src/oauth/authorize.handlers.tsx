@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
-import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
+import { config, db, metadataDocumentContext, readDb, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -25,6 +25,7 @@ import {
   type Prompt,
   validateAuthorizeRequest,
 } from './authorize.ts'
+import { isMetadataDocumentClient, resolveUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { issuer } from './issuer.ts'
 
@@ -95,12 +96,16 @@ async function authorize(
     return renderPage(c, <ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
   }
   const settings = config(c)
-  const outcome = await validateAuthorizeRequest(reads, settings, raw)
+  const documents = metadataDocumentContext(c)
+  const outcome = await validateAuthorizeRequest(reads, settings, raw, (clientId, seen) =>
+    resolveUrlClient(documents, clientId, seen),
+  )
   if (outcome.kind === 'page') {
     return renderPage(
       c,
       <ErrorPage title="Authorization failed" error={outcome.error} description={outcome.description} />,
-      400,
+      outcome.status ?? 400,
+      outcome.headers,
     )
   }
   if (outcome.kind === 'redirect') return respond(c, outcome.redirectUri, outcome.params)
@@ -143,6 +148,7 @@ async function authorize(
     c,
     <ConsentPage
       applicationName={request.application.name}
+      clientHost={isMetadataDocumentClient(request.application) ? new URL(request.application.clientId).host : null}
       username={session.user.username}
       redirectUri={request.redirectUri}
       scopes={request.scopes.map((name) => ({ name, description: settings.scopes[name] ?? name }))}

@@ -12,6 +12,7 @@ import { isLoopbackHost } from '../lib/loopback.ts'
 import { hasLiveGrant } from '../tokens/store.ts'
 import { isAllowedRedirectUri } from './application-rules.ts'
 import { allowsGrant, findApplicationByClientId } from './applications.ts'
+import { isUrlClientId } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
 import { resolveScopes } from './scopes.ts'
@@ -76,7 +77,7 @@ export type AuthorizeErrorCode =
 
 export type AuthorizeOutcome =
   /** The client or redirect_uri cannot be trusted: show an error page, never redirect (§4.1.2.1). */
-  | { kind: 'page'; error: string; description: string }
+  | { kind: 'page'; error: string; description: string; status?: 400 | 429; headers?: Record<string, string> }
   /** An error response to send to the client's (verified) redirect_uri. */
   | { kind: 'redirect'; redirectUri: string; params: AuthorizationResponse }
   | { kind: 'valid'; request: AuthorizeRequest }
@@ -100,6 +101,12 @@ export function authorizationResponseUrl(redirectUri: string, params: Authorizat
 }
 
 /**
+ * Resolves a client_id written as a URL, given the row read for it (client-metadata-document.ts
+ * `resolveUrlClient`, bound to the request); throws OAuthError when the client cannot be trusted.
+ */
+export type UrlClientResolver = (clientId: string, seen: Application | undefined) => Promise<Application | undefined>
+
+/**
  * Validates an authorization request given as name → every value sent (repeated
  * parameters are refused, §3.1). The order of checks matters: nothing is redirected
  * until the client and its redirect_uri are known to be genuine.
@@ -108,12 +115,24 @@ export async function validateAuthorizeRequest(
   db: Db,
   config: Config,
   raw: Record<string, string[]>,
+  resolveUrlClient: UrlClientResolver,
 ): Promise<AuthorizeOutcome> {
   const single = (name: keyof AuthorizeParams) => (raw[name]?.length === 1 ? raw[name][0] : undefined)
   const repeated = AUTHORIZE_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1)
   const params = AuthorizeRequestSchema.parse(Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, single(name)])))
 
-  const application = params.client_id ? await findApplicationByClientId(db, params.client_id) : undefined
+  let application = params.client_id ? await findApplicationByClientId(db, params.client_id) : undefined
+  if (params.client_id && isUrlClientId(params.client_id)) {
+    try {
+      application = await resolveUrlClient(params.client_id, application)
+    } catch (error) {
+      // A client ID metadata document that cannot be used: nothing about the client can be trusted.
+      if (!(error instanceof OAuthError)) throw error
+      const limited = error.status === 429
+      const page = { kind: 'page', error: error.code, description: error.message } as const
+      return limited ? { ...page, status: 429, headers: error.headers } : page
+    }
+  }
   if (!application || repeated.includes('client_id')) {
     return { kind: 'page', error: 'invalid_client_id', description: 'Unknown or missing client_id.' }
   }

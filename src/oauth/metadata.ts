@@ -65,6 +65,8 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: issuer + ENDPOINTS.registration }),
     // RFC 8628 §4.
     device_authorization_endpoint: issuer + ENDPOINTS.deviceAuthorization,
+    // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
+    client_id_metadata_document_supported: config.clientIdMetadataDocuments,
   }
 }
 

@@ -24,7 +24,7 @@ import { isLoopbackHost } from '../lib/loopback.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
-import { applicationProblems } from './application-rules.ts'
+import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { OAuthError } from './errors.ts'
@@ -36,7 +36,6 @@ type ApplicationType = 'web' | 'native'
 
 /** RFC 7591 §2 grant_types a registered client may hold: refresh tokens come with the code grant. */
 const REGISTRABLE_GRANTS = ['authorization_code', 'refresh_token'] as const
-const MAX_CLIENT_NAME_LENGTH = 255
 const DEFAULT_CLIENT_NAME = 'Unnamed client'
 
 /** The metadata this server understands (RFC 7591 §2), checked; everything else sent is ignored (§2). */
@@ -134,11 +133,8 @@ export function parseClientMetadata(body: unknown, config: Config): ClientMetada
   }
 
   const name = optionalString(fields.client_name, 'client_name')?.trim()
-  // Shown on the consent page: one line of printable text.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (name !== undefined && (name.length > MAX_CLIENT_NAME_LENGTH || /[\u0000-\u001f\u007f-\u009f]/u.test(name))) {
-    refuse('invalid_client_metadata', `client_name is one line of at most ${MAX_CLIENT_NAME_LENGTH} characters.`)
-  }
+  const nameProblem = name === undefined ? null : clientNameProblem(name)
+  if (nameProblem) refuse('invalid_client_metadata', nameProblem)
 
   const scopeText = optionalString(fields.scope, 'scope')
   let scope: string[] | null = null
@@ -273,15 +269,16 @@ export async function deleteRegisteredClient(store: TokenStore, application: App
 }
 
 /**
- * Records that a registered client obtained a token, when the last record is older than a
- * touch interval; undefined (no write) otherwise and for applications a person made.
+ * Records that a registered client (or one from a client ID metadata document) obtained a token,
+ * when the last record is older than a touch interval; undefined (no write) otherwise and for
+ * applications a person made.
  */
 export function touchRegisteredClient(
   db: Db,
   application: Application,
   now = nowSeconds(),
 ): Promise<unknown> | undefined {
-  if (application.registrationTokenHash === null) return undefined
+  if (application.registrationTokenHash === null && application.metadataDocumentFreshUntil === null) return undefined
   const last = application.lastUsedAt ?? Math.floor(application.createdAt.getTime() / 1000)
   if (now - last < REGISTRATION_TOUCH_INTERVAL_SECONDS) return undefined
   return db.update(applications).set({ lastUsedAt: now }).where(eq(applications.id, application.id)).run()
@@ -291,34 +288,48 @@ export function touchRegisteredClient(
 const CLEANUP_BATCH_ROWS = 200
 const CLEANUP_MAX_BATCHES = 10
 
-/** One bounded DELETE of registered clients not used since `cutoff`; the inner SELECT walks the partial index. */
-export function unusedRegistrationsBatch(db: Db, cutoff: number, rows: number) {
+/**
+ * The clients nobody made by hand, each kind by the column that marks it (and its partial index):
+ * registered ones, and those from a client ID metadata document (src/oauth/client-metadata-document.ts).
+ */
+const SELF_SERVED_MARKERS = [applications.registrationTokenHash, applications.metadataDocumentFreshUntil] as const
+type SelfServedMarker = (typeof SELF_SERVED_MARKERS)[number]
+
+/**
+ * One bounded DELETE of clients of one kind (registered, by default) not used since `cutoff`;
+ * the inner SELECT walks that kind's partial index.
+ */
+export function unusedRegistrationsBatch(
+  db: Db,
+  cutoff: number,
+  rows: number,
+  marker: SelfServedMarker = applications.registrationTokenHash,
+) {
   const unused = db
     .select({ id: applications.id })
     .from(applications)
-    .where(
-      and(
-        isNotNull(applications.registrationTokenHash),
-        lt(sql`coalesce(${applications.lastUsedAt}, ${applications.createdAt})`, cutoff),
-      ),
-    )
+    .where(and(isNotNull(marker), lt(sql`coalesce(${applications.lastUsedAt}, ${applications.createdAt})`, cutoff)))
     .limit(rows)
   return db.delete(applications).where(inArray(applications.id, unused))
 }
 
 /**
- * Deletes registered clients unused for the configured lifetime (cron cleanup); their tokens go
- * with them (ON DELETE CASCADE) and have all expired: the lifetime outlasts a refresh token
- * issued at the last recorded use (src/config.ts). Returns how many were deleted.
+ * Deletes registered clients, and clients from metadata documents, unused for the configured
+ * lifetime (cron cleanup); their tokens go with them (ON DELETE CASCADE) and have all expired:
+ * the lifetime outlasts a refresh token issued at the last recorded use (src/config.ts). A
+ * document's client comes back at its next use. Returns how many were deleted.
  */
 export async function deleteUnusedRegistrations(db: Db, config: Config, now = nowSeconds()): Promise<number> {
   const lifetime = config.clientRegistration.unusedLifetime
   if (lifetime === null) return 0
   let total = 0
-  for (let batch = 0; batch < CLEANUP_MAX_BATCHES; batch++) {
-    const deleted = (await unusedRegistrationsBatch(db, now - lifetime, CLEANUP_BATCH_ROWS).run()).meta.changes
-    total += deleted
-    if (deleted < CLEANUP_BATCH_ROWS) break
+  for (const marker of SELF_SERVED_MARKERS) {
+    for (let batch = 0; batch < CLEANUP_MAX_BATCHES; batch++) {
+      const deleted = (await unusedRegistrationsBatch(db, now - lifetime, CLEANUP_BATCH_ROWS, marker).run()).meta
+        .changes
+      total += deleted
+      if (deleted < CLEANUP_BATCH_ROWS) break
+    }
   }
   return total
 }

@@ -9,9 +9,10 @@ import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
-import { config, db, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
+import { config, db, metadataDocumentContext, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { isUrlClientId, requireCurrentUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
 import { StaleFacts } from './grants/types.ts'
@@ -43,6 +44,9 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
       store: tokenStore(c),
       config: config(c),
       authenticate: async () => {
+        if (isUrlClientId(credentials.clientId)) {
+          await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
+        }
         client = await authenticateClient(db(c), credentials, replica)
         return client
       },

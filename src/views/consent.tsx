@@ -1,7 +1,7 @@
 /**
  * @module
- * The consent page (DOT's authorize.html): the application, each requested scope with its
- * description, where the browser goes next (the redirect URI's host, prominently: a look-alike
+ * The consent page (DOT's authorize.html): the application (for a client that describes itself
+ * in a metadata document, its document's host first), each requested scope with its description, where the browser goes next (the redirect URI's host, prominently: a look-alike
  * client name cannot hide it), Approve (primary) / Deny (secondary). The request travels in
  * hidden fields and is validated again.
  */
@@ -10,6 +10,11 @@ import { LogoutForm } from './login.tsx'
 
 export function ConsentPage(props: {
   applicationName: string
+  /**
+   * The host of the client's metadata document URL (its client_id), for a client that described
+   * itself: the one thing about it that was verified, so it is the headline; its name is only its claim.
+   */
+  clientHost: string | null
   username: string
   redirectUri: string
   scopes: { name: string; description: string }[]
@@ -17,10 +22,22 @@ export function ConsentPage(props: {
 }) {
   const target = new URL(props.redirectUri)
   return (
-    <Layout title={`Authorize ${props.applicationName}?`}>
-      <p>
-        <strong>{props.applicationName}</strong> asks for access to your account ({props.username}):
-      </p>
+    <Layout title={`Authorize ${props.clientHost ?? props.applicationName}?`}>
+      {props.clientHost === null ? (
+        <p>
+          <strong>{props.applicationName}</strong> asks for access to your account ({props.username}):
+        </p>
+      ) : (
+        <>
+          <span class="host" title={props.applicationName}>
+            {props.clientHost}
+          </span>
+          <p>
+            wants access to your account ({props.username}). It calls itself <strong>{props.applicationName}</strong>
+            (only its address above is verified).
+          </p>
+        </>
+      )}
       <ul class="scopes">
         {props.scopes.map((scope) => (
           <li>

@@ -125,6 +125,8 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       revocation_endpoint: 'https://example.com/o/revoke-token/',
       introspection_endpoint: 'https://example.com/o/introspect/',
       device_authorization_endpoint: 'https://example.com/o/device-authorization/',
+      // draft-ietf-oauth-client-id-metadata-document: off by default.
+      client_id_metadata_document_supported: false,
       jwks_uri: 'https://example.com/o/.well-known/jwks.json',
       scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
       response_types_supported: ['code'],

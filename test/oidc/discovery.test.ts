@@ -31,6 +31,8 @@ describe('GET /.well-known/openid-configuration', () => {
       revocation_endpoint: `${ORIGIN}/o/revoke-token/`,
       introspection_endpoint: `${ORIGIN}/o/introspect/`,
       device_authorization_endpoint: `${ORIGIN}/o/device-authorization/`,
+      // draft-ietf-oauth-client-id-metadata-document: off by default.
+      client_id_metadata_document_supported: false,
       jwks_uri: `${ORIGIN}/o/.well-known/jwks.json`,
       userinfo_endpoint: `${ORIGIN}/o/userinfo/`,
       end_session_endpoint: `${ORIGIN}/o/logout/`,

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
 import { userListQueries } from '../../src/accounts/user-list.ts'
-import { accessTokens } from '../../src/db/schema.ts'
+import { accessTokens, applications } from '../../src/db/schema.ts'
 import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { deviceCodeQuery, userCodeQuery } from '../../src/tokens/device-codes.ts'
@@ -36,6 +36,12 @@ const HOT_QUERIES: Record<string, Query> = {
   'cleanup: expired refresh tokens': expiredBatch(db, 'refreshTokens', NOW, 500),
   'cleanup: expired authorization codes': expiredBatch(db, 'authorizationCodes', NOW, 500),
   'cleanup: unused registered clients': unusedRegistrationsBatch(db, NOW, 200),
+  'cleanup: unused clients from metadata documents': unusedRegistrationsBatch(
+    db,
+    NOW,
+    200,
+    applications.metadataDocumentFreshUntil,
+  ),
   'cleanup: expired device codes': expiredBatch(db, 'deviceCodes', NOW, 500),
   'users list by email: count': filteredCount,
   'users list by email: page': filteredPage,

@@ -3,8 +3,9 @@
  * client/auth), run inside the Workers runtime with its `fetchFn` pointed at this Worker (with
  * CLIENT_REGISTRATION=open, as an MCP deployment sets it). From nothing but a 401 from the
  * resource API it discovers the resource's RFC 9728 metadata, then the RFC 8414 metadata of the
- * authorization server named there, registers itself by RFC 7591, and obtains a token with the
- * authorization code grant and PKCE; the login and consent pages are the real ones.
+ * authorization server named there, registers itself by RFC 7591 (or, in the second case,
+ * identifies itself by a client ID metadata document that the test serves), and obtains a token
+ * with the authorization code grant and PKCE; the login and consent pages are the real ones.
  */
 import {
   auth,
@@ -21,25 +22,28 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { applications } from '../../src/db/schema.ts'
 import { db, fetchWithSettings, form, login, makeUser, ORIGIN } from '../helpers.ts'
 
-const SETTINGS = { CLIENT_REGISTRATION: 'open' }
+type Settings = Record<string, string>
+const SETTINGS: Settings = { CLIENT_REGISTRATION: 'open' }
 const REDIRECT_URL = 'http://127.0.0.1:33418/callback'
 const RESOURCE = `${ORIGIN}/api/hello`
 
 /** The SDK's fetch: every request goes to the Worker; the requests it made are kept to check the order. */
-function workerFetch(log: string[]) {
+function workerFetch(log: string[], settings: Settings = SETTINGS) {
   return (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init)
     log.push(`${request.method} ${new URL(request.url).pathname}`)
-    return fetchWithSettings(request, SETTINGS)
+    return fetchWithSettings(request, settings)
   }
 }
 
 /** An in-memory client, as an MCP client keeps its state: the SDK calls these at each step. */
 class MemoryProvider implements OAuthClientProvider {
+  /** Set: the SDK uses it as its client_id where the server supports metadata documents. */
+  clientMetadataUrl?: string
   client?: OAuthClientInformationMixed
   savedTokens?: OAuthTokens
   verifier = ''
@@ -88,11 +92,11 @@ class MemoryProvider implements OAuthClientProvider {
 }
 
 /** What a person does in the browser: log in, see the consent page, approve. Returns the code. */
-async function approveInBrowser(authorizationUrl: URL): Promise<string> {
+async function approveInBrowser(authorizationUrl: URL, settings: Settings = SETTINGS): Promise<string> {
   const user = await makeUser()
   const cookie = await login(user)
   const path = authorizationUrl.pathname + authorizationUrl.search
-  const page = await fetchWithSettings(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), SETTINGS)
+  const page = await fetchWithSettings(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), settings)
   expect(page.status).toBe(200)
   expect(await page.text()).toContain('MCP SDK test client')
   const decision = await fetchWithSettings(
@@ -102,7 +106,7 @@ async function approveInBrowser(authorizationUrl: URL): Promise<string> {
       headers: { Cookie: cookie, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: form({ ...Object.fromEntries(authorizationUrl.searchParams), allow: 'Approve' }),
     }),
-    SETTINGS,
+    settings,
   )
   expect(decision.status).toBe(302)
   const callback = new URL(decision.headers.get('Location') ?? '')
@@ -240,5 +244,65 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
     const tokenPosts = await tokenRequests(sent)
     expect(tokenPosts.map((params) => params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
     for (const params of tokenPosts) expect(params.get('resource')).toBe(endpoint.href)
+  })
+})
+
+describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → client ID metadata document → code + PKCE', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('identifies itself by its clientMetadataUrl (no registration); the server fetches the document, the flow completes', async () => {
+    // Only documents: no dynamic registration, so the SDK can only succeed the metadata-document way.
+    const settings: Settings = { CLIENT_ID_METADATA_DOCUMENTS: 'on' }
+    const provider = new MemoryProvider()
+    provider.clientMetadataUrl = `https://mcp-client-${Date.now().toString(36)}.example.org/oauth/client-metadata.json`
+    // The document the client publishes, served to the Worker's outbound fetch (no network here).
+    const documents: string[] = []
+    vi.stubGlobal('fetch', async (input: string | URL | Request) => {
+      const url = input instanceof Request ? input.url : String(input)
+      documents.push(url)
+      if (url !== provider.clientMetadataUrl) return new Response(null, { status: 404 })
+      return Response.json(
+        { client_id: provider.clientMetadataUrl, ...provider.clientMetadata },
+        { headers: { 'Cache-Control': 'max-age=3600' } },
+      )
+    })
+    const requests: string[] = []
+    const fetchFn = workerFetch(requests, settings)
+
+    const refused = await fetchFn(RESOURCE)
+    expect(refused.status).toBe(401)
+    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(refused)
+    expect(await auth(provider, { serverUrl: RESOURCE, resourceMetadataUrl, scope, fetchFn })).toBe('REDIRECT')
+    expect(requests.slice(1)).toEqual([
+      'GET /.well-known/oauth-protected-resource/api',
+      'GET /.well-known/oauth-authorization-server',
+    ])
+    expect(provider.client?.client_id).toBe(provider.clientMetadataUrl)
+    const authorizationUrl = provider.authorizationUrl ?? new URL('about:blank')
+    expect(authorizationUrl.searchParams.get('client_id')).toBe(provider.clientMetadataUrl)
+
+    const code = await approveInBrowser(authorizationUrl, settings)
+    // Fetched once, when the authorization request first named it; the consent page used the row.
+    expect(documents).toEqual([provider.clientMetadataUrl])
+    const client = await db
+      .select()
+      .from(applications)
+      .where(eq(applications.clientId, provider.clientMetadataUrl))
+      .get()
+    expect(client).toMatchObject({ name: 'MCP SDK test client', clientType: 'public', userId: null })
+    expect(client?.metadataDocumentFreshUntil).toBeGreaterThan(Date.now() / 1000)
+
+    expect(await auth(provider, { serverUrl: RESOURCE, authorizationCode: code, fetchFn })).toBe('AUTHORIZED')
+    const tokens = provider.savedTokens
+    const hello = await fetchFn(RESOURCE, { headers: { Authorization: `Bearer ${tokens?.access_token}` } })
+    expect(hello.status).toBe(200)
+    expect(await hello.text()).toBe('Hello, OAuth2!')
+
+    expect(await auth(provider, { serverUrl: RESOURCE, fetchFn })).toBe('AUTHORIZED')
+    expect(requests.at(-1)).toBe('POST /o/token/')
+    expect(provider.savedTokens?.access_token).not.toBe(tokens?.access_token)
+    expect(requests).not.toContain('POST /o/register/')
   })
 })
