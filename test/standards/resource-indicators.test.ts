@@ -327,6 +327,14 @@ describe('RFC 8707 §2.1: resource on the authorization request', () => {
     })
   }
 
+  it("§2.1: a request that first needs a login keeps every resource in the login page's next", async () => {
+    const { app, pkce } = await codeApp()
+    const response = await call(`/o/authorize/?${authorizeQuery(app, pkce.challenge, resources(API, OTHER))}`)
+    expect(response.status).toBe(302)
+    const next = new URL(response.headers.get('Location') ?? '', ORIGIN).searchParams.get('next') ?? ''
+    expect(new URL(next, ORIGIN).searchParams.getAll('resource')).toEqual([API, OTHER])
+  })
+
   it('RFC 6749 §4.1.2.1: with an unregistered redirect_uri a bad resource is never redirected (error page)', async () => {
     const { app, cookie, pkce } = await codeApp()
     const query = authorizeQuery(app, pkce.challenge, resources('https://evil.example.com/'))
