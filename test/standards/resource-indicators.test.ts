@@ -201,6 +201,43 @@ describe('RFC 8707 §2.2: resource on the token request (password, client_creden
   })
 })
 
+describe("RFC 8707: this Worker's own resources refuse each other's tokens", () => {
+  const MCP = `${ORIGIN}/mcp`
+  const mcpCall = (token: string) =>
+    call('/mcp', {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json, text/event-stream',
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    })
+
+  it('RFC 6750 §3.1: a token for <issuer>/mcp is refused at /api/hello, and works at /mcp', async () => {
+    const tokens = await issued((await passwordGrant([['scope', 'read'], ...resources(MCP)])).response)
+    await expectRefusedAtApi(await apiHello(tokens.access_token))
+    expect((await mcpCall(tokens.access_token)).status).toBe(200)
+  })
+
+  it('RFC 6750 §3.1: a token for the API (the default audience) is refused at /mcp, in its JSON-RPC dialect with its metadata', async () => {
+    const tokens = await issued((await passwordGrant([['scope', 'read']])).response)
+    const response = await mcpCall(tokens.access_token)
+    expect(response.status).toBe(401)
+    expect(response.headers.get('WWW-Authenticate')).toBe(
+      `Bearer realm="mcp", error="invalid_token", resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/mcp"`,
+    )
+    expect(await response.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: 'Invalid token: it was not issued for this resource.' },
+    })
+    // Both resources at once: accepted by each.
+    const both = await issued((await passwordGrant([['scope', 'read'], ...resources(MCP, API)])).response)
+    expect((await mcpCall(both.access_token)).status).toBe(200)
+    expect((await apiHello(both.access_token)).status).toBe(200)
+  })
+})
+
 describe('RFC 8707 §2.2: refresh_token', () => {
   it('a refresh narrows the access token to a subset; the rotated refresh token keeps the whole audience', async () => {
     const { app, response } = await passwordGrant(resources(API, OTHER))
