@@ -40,4 +40,30 @@ describe('defaults (src/config.ts)', () => {
   it('refuses DEFAULT_SCOPES naming a scope SCOPES lacks', () => {
     expect(() => getConfig({ DEFAULT_SCOPES: 'read admin' })).toThrow(/unknown scopes: admin/)
   })
+
+  it('OIDC Core §11: offer offline_access, never grant it by default', () => {
+    expect(config.scopes).toHaveProperty('offline_access')
+    expect(config.defaultScopes).not.toContain('offline_access')
+  })
+})
+
+describe('RESOURCES and DEFAULT_AUDIENCE (RFC 8707 §2)', () => {
+  it('default to no extra resource and the API as the default audience', () => {
+    expect(getConfig({})).toMatchObject({ resources: [], defaultAudience: null })
+  })
+
+  it('normalise each URI, separated by whitespace or commas', () => {
+    const config = getConfig({
+      RESOURCES: 'HTTPS://Billing.Example/, https://reports.example:443/v1\nhttps://x.example/a',
+      DEFAULT_AUDIENCE: 'https://Billing.example/',
+    })
+    expect(config.resources).toEqual(['https://billing.example', 'https://reports.example/v1', 'https://x.example/a'])
+    expect(config.defaultAudience).toBe('https://billing.example')
+  })
+
+  it('refuse a relative URI or one with a fragment', () => {
+    expect(() => getConfig({ RESOURCES: 'https://ok.example /relative' })).toThrow(/RESOURCES: .*\/relative/)
+    expect(() => getConfig({ RESOURCES: 'https://a.example/#frag' })).toThrow(/RESOURCES/)
+    expect(() => getConfig({ DEFAULT_AUDIENCE: 'api' })).toThrow(/DEFAULT_AUDIENCE/)
+  })
 })

@@ -5,6 +5,7 @@
  * docs/configuration.md describes each setting.
  */
 import { z } from 'zod'
+import { normalizeResourceUri, splitResourceList } from './lib/resource-uri.ts'
 import { parseScope } from './lib/scope.ts'
 import type { CacheSettings } from './tokens/cache.ts'
 
@@ -44,6 +45,8 @@ const SettingsSchema = z.object({
       openid: 'OpenID Connect',
       profile: 'Your name and username',
       email: 'Your email address',
+      // OIDC Core §11: asks for a refresh token. Refresh tokens are issued as in DOT either way.
+      offline_access: 'Stay connected while you are away (a refresh token)',
     }),
   // Granted when a request names no scope (DOT's DEFAULT_SCOPES); never `introspection` or OIDC's.
   DEFAULT_SCOPES: z.string().default('read write groups'),
@@ -80,7 +83,31 @@ const SettingsSchema = z.object({
   // Tokens imported from django-oauth-toolkit (`manage import-django`, which prints the value to set:
   // the last imported token's expiry) are accepted until this ISO 8601 time; unset: never.
   IMPORTED_TOKENS_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  // RFC 8707 resources besides this Worker's own (e.g. other Workers that introspect our tokens):
+  // absolute URIs without fragment, separated by whitespace or commas.
+  RESOURCES: z
+    .string()
+    .default('')
+    .transform((value, context) => resourceList(splitResourceList(value), 'RESOURCES', context)),
+  // The audience of a token requested without `resource`; unset: this Worker's API, `<issuer>/api`.
+  DEFAULT_AUDIENCE: z
+    .string()
+    .optional()
+    .transform((value, context) =>
+      value === undefined || value.trim() === '' ? null : resourceList([value.trim()], 'DEFAULT_AUDIENCE', context)[0],
+    ),
 })
+
+/** The normal forms of `values` (src/lib/resource-uri.ts); a value that is none fails the setting. */
+function resourceList(values: string[], setting: string, context: z.RefinementCtx): string[] {
+  return values.map((value) => {
+    const normalized = normalizeResourceUri(value)
+    if (normalized === null) {
+      context.addIssue({ code: 'custom', message: `${setting}: not an absolute URI without fragment: ${value}` })
+    }
+    return normalized ?? value
+  })
+}
 
 export type Config = {
   accessTokenLifetime: number
@@ -110,6 +137,10 @@ export type Config = {
   clientIdMetadataDocuments: boolean
   /** Unix seconds until which imported django-oauth-toolkit tokens are looked up, or null: never. */
   importedTokensUntil: number | null
+  /** RESOURCES, normalised: resource identifiers (RFC 8707) other than this Worker's own. */
+  resources: string[]
+  /** DEFAULT_AUDIENCE, normalised, or null: this Worker's API (`<issuer>/api`). */
+  defaultAudience: string | null
 }
 
 type RegistrationSettings = {
@@ -178,6 +209,8 @@ export function getConfig(env: object): Config {
     importedTokensUntil: unixSeconds(settings.IMPORTED_TOKENS_UNTIL),
     clientRegistration: registrationSettings(settings),
     clientIdMetadataDocuments: settings.CLIENT_ID_METADATA_DOCUMENTS === 'on',
+    resources: settings.RESOURCES,
+    defaultAudience: settings.DEFAULT_AUDIENCE,
   }
   cache.set(env, config)
   return config

@@ -5,11 +5,13 @@
  * entry of a table, which also gives every 401 its list of challenges. The route says what it
  * protects (a `Protection`: its resource and how its dialect words a refusal). Credentials are read from
  * the header only: RFC 9700 §4.3.2 advises against access tokens in URLs, so `?access_token=` is
- * ignored, and refused beside a header (RFC 6750 §3.1).
+ * ignored, and refused beside a header (RFC 6750 §3.1). A Bearer token must be bound to the
+ * protected resource (its RFC 8707 audience includes it); API keys are not OAuth tokens and carry none.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { parseAuthorization } from '../http/authorization.ts'
 import { tokenStore } from '../lib/request-context.ts'
+import { audienceIncludes } from '../oauth/resources.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from '../types.ts'
@@ -39,7 +41,10 @@ const bearer: Scheme = {
   challenge: (c, protection) => resourceChallenge(c, protection),
   malformed: malformedBearer,
   async verify(c, protection, credentials) {
-    return (await verifyBearerToken(tokenStore(c), credentials)) ?? invalidToken(c, protection)
+    const auth = await verifyBearerToken(tokenStore(c), credentials)
+    if (!auth) return invalidToken(c, protection)
+    // RFC 8707 / RFC 6750 §3.1: a token minted for another resource is invalid here.
+    return audienceIncludes(c, auth, protection.resource) ? auth : invalidToken(c, protection, MESSAGES.otherResource)
   },
 }
 

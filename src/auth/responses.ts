@@ -39,6 +39,7 @@ export const MESSAGES = {
   ...BEARER_MESSAGES,
   permissionDenied: 'You do not have permission to perform this action.',
   userInactive: 'User inactive or deleted.',
+  otherResource: 'Invalid token: it was not issued for this resource.',
 } as const
 
 // DRF's TokenAuthentication.authenticate_header(): the challenge for a refused `Token` key.
@@ -81,8 +82,12 @@ export function notAuthenticated<E extends AppEnv>(c: Context<E>, protection: Pr
   })
 }
 
-export function invalidToken<E extends AppEnv>(c: Context<E>, protection: Protection): Response {
-  return protection.refuse(c, 401, MESSAGES.invalidToken, {
+export function invalidToken<E extends AppEnv>(
+  c: Context<E>,
+  protection: Protection,
+  message: string = MESSAGES.invalidToken,
+): Response {
+  return protection.refuse(c, 401, message, {
     'WWW-Authenticate': resourceChallenge(c, protection, 'invalid_token'),
   })
 }

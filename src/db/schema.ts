@@ -140,6 +140,11 @@ export const accessTokens = sqliteTable(
     /** Unix seconds. */
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
+    /**
+     * RFC 8707 audience: normalised resource identifiers, space-separated (src/oauth/resources.ts);
+     * null, on nearly every row: the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`).
+     */
+    audience: text('audience'),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -176,6 +181,8 @@ export const refreshTokens = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     revokedAt: integer('revoked_at'),
     createdAt: createdAt(),
+    /** RFC 8707: the audience of the whole grant (as access_tokens.audience); a refresh may narrow the access token's, never this. */
+    audience: text('audience'),
   },
   (t) => [
     // Only rotated tokens and code grants are indexed: a first token is found by its id.
@@ -232,6 +239,8 @@ export const authorizationCodes = sqliteTable(
     /** Set on first redemption; a second one revokes what the first issued (§4.1.2). */
     redeemedAt: integer('redeemed_at'),
     createdAt: createdAt(),
+    /** RFC 8707: the audience the authorization request named (as access_tokens.audience). */
+    audience: text('audience'),
   },
   (t) => [
     index('authorization_codes_expires_at_idx').on(t.expiresAt),
@@ -270,6 +279,8 @@ export const deviceCodes = sqliteTable(
     lastPolledAt: integer('last_polled_at'),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
+    /** RFC 8707: the audience the device authorization request named (as access_tokens.audience). */
+    audience: text('audience'),
   },
   (t) => [
     index('device_codes_expires_at_idx').on(t.expiresAt),

@@ -23,6 +23,8 @@ export type NewAuthorizationCode = {
   /** When the user logged in (Unix seconds), for OIDC's auth_time. */
   authTime: number
   lifetime: number
+  /** RFC 8707 audience the request named, as stored (src/oauth/resources.ts); null or absent: the default. */
+  audience?: string | null
 }
 
 /** Stores a new code and returns it; only its digest is kept. */
@@ -43,6 +45,7 @@ export async function createAuthorizationCode(
     nonce: input.nonce,
     authTime: input.authTime,
     expiresAt: nowSeconds() + input.lifetime,
+    audience: input.audience ?? null,
   })
   return code
 }

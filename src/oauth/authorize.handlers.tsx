@@ -21,6 +21,7 @@ import {
   type AuthorizeErrorCode,
   type AuthorizeRequest,
   authorizationResponseUrl,
+  codeAudience,
   maySkipConsent,
   type Prompt,
   validateAuthorizeRequest,
@@ -89,15 +90,16 @@ async function authorize(
   reads: Db = db(c),
 ): Promise<Response> {
   // Before anything is minted: every response names the issuer, which must be known (ISSUER).
+  let issuerId: string
   try {
-    issuer(c)
+    issuerId = issuer(c)
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     return renderPage(c, <ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
   }
   const settings = config(c)
   const documents = metadataDocumentContext(c)
-  const outcome = await validateAuthorizeRequest(reads, settings, raw, (clientId, seen) =>
+  const outcome = await validateAuthorizeRequest(reads, settings, issuerId, raw, (clientId, seen) =>
     resolveUrlClient(documents, clientId, seen),
   )
   if (outcome.kind === 'page') {
@@ -140,6 +142,7 @@ async function authorize(
       nonce: request.nonce,
       authTime: session.authTime,
       lifetime: settings.authorizationCodeLifetime,
+      audience: codeAudience(request),
     })
     return respond(c, request.redirectUri, { code, state: request.state })
   }
@@ -152,6 +155,7 @@ async function authorize(
       username={session.user.username}
       redirectUri={request.redirectUri}
       scopes={request.scopes.map((name) => ({ name, description: settings.scopes[name] ?? name }))}
+      resources={request.resources}
       fields={consentFields(request)}
     />,
     200,
@@ -160,19 +164,20 @@ async function authorize(
 }
 
 /** What the consent form posts back: the request as validated, re-checked on submit. */
-function consentFields(request: AuthorizeRequest): Record<string, string> {
-  const fields: Record<string, string> = {
-    response_type: 'code',
-    client_id: request.application.clientId,
-    redirect_uri: request.redirectUri,
-    scope: request.scopes.join(' '),
-  }
-  if (request.state !== undefined) fields.state = request.state
+function consentFields(request: AuthorizeRequest): [name: string, value: string][] {
+  const fields: [string, string][] = [
+    ['response_type', 'code'],
+    ['client_id', request.application.clientId],
+    ['redirect_uri', request.redirectUri],
+    ['scope', request.scopes.join(' ')],
+  ]
+  if (request.state !== undefined) fields.push(['state', request.state])
   if (request.codeChallenge !== '') {
-    fields.code_challenge = request.codeChallenge
-    fields.code_challenge_method = request.codeChallengeMethod
+    fields.push(['code_challenge', request.codeChallenge], ['code_challenge_method', request.codeChallengeMethod])
   }
-  if (request.nonce !== '') fields.nonce = request.nonce
+  if (request.nonce !== '') fields.push(['nonce', request.nonce])
+  // RFC 8707 §2: one field per resource, as the request sent them.
+  for (const resource of request.resources) fields.push(['resource', resource])
   return fields
 }
 

@@ -15,6 +15,15 @@ import { allowsGrant, findApplicationByClientId } from './applications.ts'
 import { isUrlClientId } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
+import {
+  type Audience,
+  audienceCovers,
+  audienceOf,
+  type Resources,
+  requestedAudience,
+  resources,
+  storedAudience,
+} from './resources.ts'
 import { resolveScopes } from './scopes.ts'
 
 const param = z.string().optional()
@@ -33,7 +42,12 @@ const AuthorizeRequestSchema = z.object({
   prompt: param,
   max_age: param,
   login_hint: param,
+  // RFC 8707 §2: may be repeated, one per resource.
+  resource: z.array(z.string()).optional(),
 })
+
+// Parameters that may be sent more than once; every other one is refused when repeated (§3.1).
+const REPEATABLE: readonly (keyof AuthorizeParams)[] = ['resource']
 
 /** OIDC Core §3.1.2.1 `prompt` values; select_account is served by the login form (pick the account to log in with). */
 const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const
@@ -63,6 +77,12 @@ export type AuthorizeRequest = {
   /** Seconds a login may be old (OIDC max_age), or null for any age. */
   maxAge: number | null
   loginHint: string | undefined
+  /** RFC 8707: the `resource` parameters, normalised (carried through the consent form); empty when none. */
+  resources: string[]
+  /** The audience of the code: those resources, or the default audience. */
+  audience: Audience
+  /** The resources known to this issuer and configuration. */
+  known: Resources
 }
 
 export type AuthorizeErrorCode =
@@ -71,6 +91,8 @@ export type AuthorizeErrorCode =
   | 'access_denied'
   | 'unsupported_response_type'
   | 'invalid_scope'
+  // RFC 8707 §2: a malformed or unknown resource.
+  | 'invalid_target'
   // OIDC Core §3.1.2.6, for prompt=none.
   | 'login_required'
   | 'consent_required'
@@ -114,12 +136,15 @@ export type UrlClientResolver = (clientId: string, seen: Application | undefined
 export async function validateAuthorizeRequest(
   db: Db,
   config: Config,
+  issuer: string,
   raw: Record<string, string[]>,
   resolveUrlClient: UrlClientResolver,
 ): Promise<AuthorizeOutcome> {
   const single = (name: keyof AuthorizeParams) => (raw[name]?.length === 1 ? raw[name][0] : undefined)
-  const repeated = AUTHORIZE_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1)
-  const params = AuthorizeRequestSchema.parse(Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, single(name)])))
+  const repeated = AUTHORIZE_PARAMS.filter((name) => (raw[name]?.length ?? 0) > 1 && !REPEATABLE.includes(name))
+  const params = AuthorizeRequestSchema.parse(
+    Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, REPEATABLE.includes(name) ? raw[name] : single(name)])),
+  )
 
   let application = params.client_id ? await findApplicationByClientId(db, params.client_id) : undefined
   if (params.client_id && isUrlClientId(params.client_id)) {
@@ -174,6 +199,15 @@ export async function validateAuthorizeRequest(
     throw error
   }
 
+  const known = resources(issuer, config)
+  let audience: Audience
+  try {
+    audience = requestedAudience(params.resource, known)
+  } catch (error) {
+    if (error instanceof OAuthError) return fail('invalid_target', error.message)
+    throw error
+  }
+
   const challenge = params.code_challenge ?? ''
   if (challenge === '') {
     if (params.code_challenge_method) return fail('invalid_request', 'code_challenge_method without code_challenge.')
@@ -215,8 +249,16 @@ export async function validateAuthorizeRequest(
       prompt: prompt as Prompt[],
       maxAge: params.max_age === undefined ? null : Number(params.max_age),
       loginHint: params.login_hint,
+      resources: params.resource?.length ? [...audience] : [],
+      audience,
+      known,
     },
   }
+}
+
+/** The audience to store with the request's code: null for the default. */
+export function codeAudience(request: AuthorizeRequest): string | null {
+  return storedAudience(request.audience, request.known)
 }
 
 /**
@@ -232,5 +274,8 @@ export async function maySkipConsent(db: Db, request: AuthorizeRequest, userId: 
     return application.skipAuthorization && !isLoopbackHost(new URL(request.redirectUri).hostname)
   }
   // DOT's APPROVAL_PROMPT = 'auto': an earlier grant that covers every requested scope.
-  return application.skipAuthorization || (await hasLiveGrant(db, userId, application.id, request.scopes))
+  const coversAudience = (stored: string | null) => audienceCovers(audienceOf(stored, request.known), request.audience)
+  return (
+    application.skipAuthorization || (await hasLiveGrant(db, userId, application.id, request.scopes, coversAudience))
+  )
 }

@@ -1,7 +1,8 @@
 /**
  * @module
  * Device authorization endpoint handler (RFC 8628 §3.1–§3.2): authenticate the client as the
- * token endpoint does, check it may use the device grant, resolve the scopes, mint the codes.
+ * token endpoint does, check it may use the device grant, resolve the scopes and the resources
+ * (RFC 8707), mint the codes.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { DEVICE_CODE_GRANT } from '../db/schema.ts'
@@ -14,6 +15,7 @@ import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { requireApplicationGrant } from './grants/types.ts'
 import { issuer } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
+import { requestedAudience, resources, storedAudience } from './resources.ts'
 import { resolveScopes } from './scopes.ts'
 
 export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {
@@ -24,12 +26,17 @@ export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRo
   const settings = config(c)
   const scopes = resolveScopes(params.scope, settings, application)
   // Before anything is minted: the verification URI needs the issuer (ISSUER).
-  const verificationUri = issuer(c) + ENDPOINTS.deviceVerification
+  const issuerId = issuer(c)
+  const verificationUri = issuerId + ENDPOINTS.deviceVerification
+  // RFC 8707 §2 (as on the authorization request): the resources the tokens will be for.
+  const known = resources(issuerId, settings)
+  const audience = storedAudience(requestedAudience(params.resource, known), known)
   const { deviceCode, userCode } = await createDeviceCode(db(c), tokenFormat(c), {
     applicationId: application.id,
     scopes,
     lifetime: settings.deviceCodeLifetime,
     interval: settings.deviceCodeInterval,
+    audience,
   })
   return c.json(
     {

@@ -5,13 +5,14 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
 import { FORM_URLENCODED } from '../http/semantics.ts'
-import { formEncodedOnly, oauthError } from './token.routes.ts'
+import { formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
 const DeviceAuthorizationRequestSchema = z
   .object({
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
+    resource: resourceParam,
     client_id: param('client_secret_post, or a public client'),
     client_secret: param('client_secret_post'),
   })
@@ -43,7 +44,9 @@ export const deviceAuthorizationRoute = createRoute({
   },
   responses: {
     200: jsonResponse('Device and user codes (RFC 8628 §3.2)', DeviceAuthorizationResponseSchema),
-    400: oauthError('invalid_request, unauthorized_client (the device grant is not allowed), invalid_scope'),
+    400: oauthError(
+      'invalid_request, unauthorized_client (the device grant is not allowed), invalid_scope, invalid_target (RFC 8707: an unknown or malformed resource)',
+    ),
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),

@@ -25,6 +25,8 @@ export type OAuthErrorCode =
   | 'slow_down'
   | 'authorization_pending'
   | 'expired_token'
+  // RFC 8707 §2: a `resource` that is malformed, unknown, or not covered by the grant.
+  | 'invalid_target'
 
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode

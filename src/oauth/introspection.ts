@@ -11,6 +11,7 @@ import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../toke
 import { findApplicationById } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
+import { audienceOf, type Resources } from './resources.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
 export type Introspection =
@@ -23,6 +24,8 @@ export type Introspection =
       exp: number
       iat: number
       sub?: string
+      /** RFC 7662 §2.2 / RFC 8707: the resources the token is for; one as a string, several as a list (as JWT's aud). */
+      aud?: string | string[]
     }
   | { active: false }
 
@@ -81,7 +84,7 @@ export async function authenticateIntrospectionCaller(
 }
 
 /**
- * RFC 7662 §2.2: what is known about a live access token; `{active: false}` for anything else,
+ * RFC 7662 §2.2: what is known about a live access token (`aud`: its audience under `known`); `{active: false}` for anything else,
  * and for another client's token when the caller is not a resource server (§2.2 allows it; §4
  * advises it against token scanning: a caller learns nothing it could not learn from its own tokens).
  */
@@ -90,6 +93,7 @@ export async function introspectToken(
   format: TokenFormat,
   token: string,
   authenticating: Promise<IntrospectionCaller>,
+  known: Resources | null,
 ): Promise<Introspection> {
   // Read from the primary while the caller is authenticated (nothing is answered before that).
   const reading = (async () =>
@@ -97,6 +101,8 @@ export async function introspectToken(
   const [caller, row] = await Promise.all([authenticating, reading])
   if (!row) return { active: false }
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }
+  // The default audience spelled out; unknown only without an issuer (ISSUER unset on a public host).
+  const audience = known === null ? null : audienceOf(row.audience, known)
   return {
     active: true,
     scope: row.scope,
@@ -106,5 +112,6 @@ export async function introspectToken(
     exp: row.expiresAt,
     iat: Math.floor(row.createdAt.getTime() / 1000),
     ...(row.userId === null ? {} : { sub: String(row.userId) }),
+    ...(audience === null ? {} : { aud: audience.length === 1 ? audience[0] : [...audience] }),
   }
 }

@@ -19,7 +19,7 @@ import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { issuer, knownIssuer } from './issuer.ts'
 import { OPENID_SCOPE, SCOPE_CLAIMS } from './oidc/claims.ts'
-import { INTROSPECTION_SCOPE } from './scopes.ts'
+import { INTROSPECTION_SCOPE, OFFLINE_ACCESS_SCOPE } from './scopes.ts'
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource'
 const OIDC_SCOPES = new Set<string>([OPENID_SCOPE, ...Object.keys(SCOPE_CLAIMS)])
@@ -32,8 +32,10 @@ export type Resource = {
   scopes: (config: Config) => string[]
 }
 
-// `introspection` reaches the introspection endpoint, not a resource: no client should ask for it here.
-const grantable = (config: Config) => Object.keys(config.scopes).filter((scope) => scope !== INTROSPECTION_SCOPE)
+// `introspection` reaches the introspection endpoint, not a resource, and `offline_access` asks the
+// authorization server for a refresh token: neither is a scope of a resource.
+const NOT_RESOURCE_SCOPES = new Set([INTROSPECTION_SCOPE, OFFLINE_ACCESS_SCOPE])
+const grantable = (config: Config) => Object.keys(config.scopes).filter((scope) => !NOT_RESOURCE_SCOPES.has(scope))
 
 export const API_RESOURCE: Resource = {
   path: '/api',
@@ -54,9 +56,17 @@ export const MCP_RESOURCE: Resource = {
 
 const ORIGIN_RESOURCE: Resource = { path: '', name: 'Edge OAuth Toolkit', scopes: grantable }
 
+/** This Worker's own resources: the resource identifiers (RFC 8707) a token may be bound to, besides RESOURCES. */
+export const OWN_RESOURCES: readonly Resource[] = [API_RESOURCE, MCP_RESOURCE, ORIGIN_RESOURCE]
+
+/** The resource's identifier (RFC 8707 §2, RFC 9728 §1.2) under this issuer. */
+export function resourceIdentifier(issuer: string, resource: Resource): string {
+  return issuer + resource.path
+}
+
 /** RFC 9728 §3.1: the well-known segment goes between the host and the resource identifier's path. */
 function metadataUrl(issuer: string, resource: Resource): string {
-  const identifier = new URL(issuer + resource.path)
+  const identifier = new URL(resourceIdentifier(issuer, resource))
   return identifier.origin + WELL_KNOWN + identifier.pathname.replace(/\/$/, '')
 }
 
@@ -74,7 +84,7 @@ export function resourceMetadataUrl<E extends AppEnv>(c: Context<E>, resource: R
 function protectedResourceMetadata(issuer: string, config: Config, resource: Resource): Record<string, unknown> {
   return {
     // §3.3: identical to the identifier the metadata URL was built from.
-    resource: issuer + resource.path,
+    resource: resourceIdentifier(issuer, resource),
     authorization_servers: [issuer],
     scopes_supported: resource.scopes(config),
     // RFC 6750 §2.1 only: tokens in a query (§2.3) or form body (§2.2) are not read (src/auth/bearer.ts).

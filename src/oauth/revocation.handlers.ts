@@ -5,12 +5,14 @@
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
+import { config, db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { applicationStillAllows } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
+import { knownIssuer } from './issuer.ts'
+import { resources } from './resources.ts'
 import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema } from './revocation.routes.ts'
 
 type TokenAction = z.infer<typeof TokenActionSchema>
@@ -41,5 +43,7 @@ export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c
   const params = c.req.valid('form')
   const store = tokenStore(c)
   const caller = authenticateIntrospectionCaller(store, replicaDb(c), c.req.header('Authorization'), params)
-  return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller), 200, NO_STORE_HEADERS)
+  const issuerId = knownIssuer(c)
+  const known = issuerId === null ? null : resources(issuerId, config(c))
+  return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller, known), 200, NO_STORE_HEADERS)
 }

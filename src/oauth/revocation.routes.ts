@@ -56,6 +56,10 @@ const IntrospectionSchema = z
     exp: z.number().int().optional(),
     iat: z.number().int().optional(),
     sub: z.string().optional(),
+    aud: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .openapi({ description: 'RFC 8707: the resources the token is for (one: a string)' }),
   })
   .openapi('Introspection')
 

@@ -11,6 +11,12 @@ import { OAuthError } from './errors.ts'
 export const INTROSPECTION_SCOPE = 'introspection'
 
 /**
+ * OIDC Core §11 / OAuth 2.1 `offline_access`: asks for a refresh token. Grantable like any scope;
+ * refresh tokens are issued as in DOT whether or not it was asked for (docs/standards.md).
+ */
+export const OFFLINE_ACCESS_SCOPE = 'offline_access'
+
+/**
  * The configured default when no scope was requested; invalid_scope for any unknown scope.
  * The introspection scope goes only to designated resource servers (`applications.can_introspect`,
  * staff-set): any other client asking for it, by any grant, gets invalid_scope. A client that

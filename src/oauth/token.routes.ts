@@ -21,6 +21,15 @@ export const formEncodedOnly: MiddlewareHandler = async (c, next) => {
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
+/** RFC 8707 §2 `resource`: an absolute URI, sent once per resource the token is for. */
+export const resourceParam = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .openapi({
+    description:
+      'RFC 8707: a resource the token is for (absolute URI, no fragment); repeat for several. Defaults to DEFAULT_AUDIENCE.',
+  })
+
 const TokenRequestSchema = z
   .object({
     grant_type: z.string().min(1).openapi({
@@ -36,6 +45,7 @@ const TokenRequestSchema = z
     redirect_uri: param('authorization_code grant'),
     code_verifier: param('authorization_code grant (PKCE, RFC 7636)'),
     device_code: param('device_code grant (RFC 8628 §3.4)'),
+    resource: resourceParam,
     client_id: param('client_secret_post, or a public client'),
     client_secret: param('client_secret_post'),
   })
@@ -78,7 +88,7 @@ export const tokenRoute = createRoute({
   responses: {
     200: jsonResponse('Tokens (RFC 6749 §5.1)', TokenResponseSchema),
     400: oauthError(
-      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope; device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token',
+      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707: a resource unknown, malformed or not granted); device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token',
     ),
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),

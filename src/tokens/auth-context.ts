@@ -19,4 +19,10 @@ export type AuthContext = {
   scopes: string[]
   /** Unix seconds; null for API keys, which do not expire. */
   expiresAt: number | null
+  /**
+   * RFC 8707: the resources an access token is for, as stored (src/oauth/resources.ts: normalised
+   * identifiers, space-separated). Absent: the default audience — also in every cache entry
+   * written before audiences existed. API keys and sessions are not bound to a resource.
+   */
+  audience?: string
 }

@@ -49,7 +49,14 @@ function userCodeDigest(normalized: string): Promise<string> {
   return sha256Hex(`user-code:${normalized}`)
 }
 
-export type NewDeviceCode = { applicationId: number; scopes: string[]; lifetime: number; interval: number }
+export type NewDeviceCode = {
+  applicationId: number
+  scopes: string[]
+  lifetime: number
+  interval: number
+  /** RFC 8707 audience the request named, as stored (src/oauth/resources.ts); null: the default. */
+  audience: string | null
+}
 
 /** Stores a new pending request; returns the device code and the user code (XXXX-XXXX). */
 export async function createDeviceCode(
@@ -68,6 +75,7 @@ export async function createDeviceCode(
         userCodeHash: await userCodeDigest(userCode),
         applicationId: input.applicationId,
         scope: input.scopes.join(' '),
+        audience: input.audience,
         interval: input.interval,
         expiresAt: nowSeconds() + input.lifetime,
       })
@@ -146,6 +154,8 @@ export type ApprovedDeviceCode = {
   isActive: boolean
   scopes: string[]
   authTime: number | null
+  /** As stored: null for the default audience. */
+  audience: string | null
 }
 
 export type PolledDeviceCode =
@@ -192,6 +202,7 @@ export async function pollDeviceCode(
         isActive: row.isActive ?? false,
         scopes: parseScope(code.scope),
         authTime: code.authTime,
+        audience: code.audience,
       },
     }
   }

@@ -62,6 +62,10 @@ export type IssueRequest = {
   familyId?: number
   /** OIDC auth_time kept on that refresh token, so a refresh's id_token repeats it (OIDC Core §12.2). */
   authTime?: number | null
+  /** RFC 8707 audience of the access token, as stored (src/oauth/resources.ts); null or absent: the default. */
+  audience?: string | null
+  /** Audience of that refresh token when it differs from the access token's (a narrowed refresh, RFC 8707 §2.2). */
+  refreshAudience?: string | null
 }
 
 export type IssuedTokens = {
@@ -149,6 +153,7 @@ async function storeTokens(
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
+  const audience = request.audience ?? null
   const { db } = store
   // INSERT … SELECT: the row is written only while the application exists and `facts` holds,
   // checked by the primary in the same transaction as the write.
@@ -165,6 +170,7 @@ async function storeTokens(
             scope: bound(scope, accessTokens.scope),
             expiresAt: bound(expiresAt, accessTokens.expiresAt),
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
+            audience: bound(audience, accessTokens.audience),
           })
           .from(applications)
           .where(and(eq(applications.id, request.applicationId), facts)),
@@ -194,6 +200,10 @@ async function storeTokens(
             expiresAt: bound(now + (request.refreshLifetime ?? 0), refreshTokens.expiresAt),
             revokedAt: computed(sql`NULL`, refreshTokens.revokedAt),
             createdAt: computed(sql`unixepoch()`, refreshTokens.createdAt),
+            audience: bound(
+              request.refreshAudience === undefined ? audience : request.refreshAudience,
+              refreshTokens.audience,
+            ),
           })
           .from(accessTokens)
           .where(eq(accessTokens.tokenHash, accessHash)),
@@ -225,6 +235,7 @@ async function storeTokens(
     applicationId: request.applicationId,
     scopes: request.scopes,
     expiresAt,
+    ...(audience === null ? {} : { audience }),
   }
   // The client does not wait for the KV write (nor its confirm): a first use that misses KV
   // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken).
@@ -266,6 +277,8 @@ export type LiveAccessToken = {
   scope: string
   expiresAt: number
   createdAt: Date
+  /** As stored: null for the default audience. */
+  audience: string | null
 }
 
 /** D1's row for a live access token (unexpired, user active), or null. Never cached. */
@@ -292,6 +305,7 @@ async function readAccessToken(store: TokenStore, digest: string): Promise<AuthC
     applicationId: row.applicationId,
     scopes: parseScope(row.scope),
     expiresAt: row.expiresAt,
+    ...(row.audience === null ? {} : { audience: row.audience }),
   }
 }
 
@@ -307,6 +321,7 @@ export function accessTokenQuery(db: Db, digest: string) {
       scope: accessTokens.scope,
       expiresAt: accessTokens.expiresAt,
       createdAt: accessTokens.createdAt,
+      audience: accessTokens.audience,
     })
     .from(accessTokens)
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
@@ -655,20 +670,27 @@ export async function revokeOwnerTokens(store: TokenStore, owner: TokenOwner): P
 
 /**
  * Whether the user already granted the application every one of `scopes`: a live access
- * token of theirs for it covers them all (DOT's APPROVAL_PROMPT = 'auto').
+ * token of theirs for it covers them all (DOT's APPROVAL_PROMPT = 'auto'), and its stored
+ * audience passes `coversAudience` (RFC 8707: consent to one resource is not consent to another).
  */
-export async function hasLiveGrant(db: Db, userId: number, applicationId: number, scopes: string[]): Promise<boolean> {
+export async function hasLiveGrant(
+  db: Db,
+  userId: number,
+  applicationId: number,
+  scopes: string[],
+  coversAudience: (audience: string | null) => boolean,
+): Promise<boolean> {
   const rows = await liveGrantQuery(db, userId, applicationId)
   return rows.some((row) => {
     const granted = parseScope(row.scope)
-    return scopes.every((scope) => granted.includes(scope))
+    return scopes.every((scope) => granted.includes(scope)) && coversAudience(row.audience)
   })
 }
 
-/** The scopes of the user's live access tokens for the application (exported for the query-plan test). */
+/** The scopes and audiences of the user's live access tokens for the application (exported for the query-plan test). */
 export function liveGrantQuery(db: Db, userId: number, applicationId: number) {
   return db
-    .select({ scope: accessTokens.scope })
+    .select({ scope: accessTokens.scope, audience: accessTokens.audience })
     .from(accessTokens)
     .where(
       and(

@@ -1,7 +1,8 @@
 /**
  * @module
  * The consent page (DOT's authorize.html): the application (for a client that describes itself
- * in a metadata document, its document's host first), each requested scope with its description, where the browser goes next (the redirect URI's host, prominently: a look-alike
+ * in a metadata document, its document's host first), each requested scope with its description,
+ * the resources (RFC 8707) the access is for when the client named them, where the browser goes next (the redirect URI's host, prominently: a look-alike
  * client name cannot hide it), Approve (primary) / Deny (secondary). The request travels in
  * hidden fields and is validated again.
  */
@@ -18,7 +19,9 @@ export function ConsentPage(props: {
   username: string
   redirectUri: string
   scopes: { name: string; description: string }[]
-  fields: Record<string, string>
+  /** RFC 8707 resources the access is for; empty: the default (not shown). */
+  resources: string[]
+  fields: [name: string, value: string][]
 }) {
   const target = new URL(props.redirectUri)
   return (
@@ -45,12 +48,24 @@ export function ConsentPage(props: {
           </li>
         ))}
       </ul>
+      {props.resources.length > 0 && (
+        <>
+          <p>for use at:</p>
+          <ul class="resources">
+            {props.resources.map((resource) => (
+              <li>
+                <code>{resource}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <p>Whatever you choose, you will be sent to:</p>
       <span class="host" title={props.redirectUri}>
         {target.host}
       </span>
       <form method="post" action="/o/authorize/">
-        {Object.entries(props.fields).map(([name, value]) => (
+        {props.fields.map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
         <div class="actions">

@@ -11,6 +11,10 @@ import { authorizationCode, expectOAuthError, form, hello, passwordToken, postTo
 
 // Found by name, not number: the lead may renumber it when merging beside other migrations.
 const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.endsWith('_compact_tokens.sql'))
+// Later migrations that change the same tables, run after it as a deployment would (their
+// statements on these tables only: the others, such as device_codes, were never undone).
+const TOKEN_TABLES = /`(access_tokens|refresh_tokens|authorization_codes)`/
+const later = env.TEST_MIGRATIONS.filter((entry) => entry.name.endsWith('_token_audience.sql'))
 
 // The database as it was before the migration (the 0000–0009 DDL), rows converted back: hex text
 // digests; a family named by its first refresh token's hex digest, or `code:<id>`.
@@ -106,6 +110,8 @@ describe('migration *_compact_tokens: BLOB digests and integer families, every l
     })
     expect(await one("SELECT count(*) AS n FROM refresh_tokens WHERE family_id LIKE 'code:%'")).toEqual({ n: 1 })
     await run(migration.queries)
+    expect(later).toHaveLength(1)
+    for (const entry of later) await run(entry.queries.filter((query) => TOKEN_TABLES.test(query)))
     await emptyTokenCache()
 
     for (const table of ['access_tokens', 'refresh_tokens']) {

@@ -32,6 +32,8 @@ describe('POST /o/introspect/', () => {
       exp: expect.any(Number),
       iat: expect.any(Number),
       sub: String(user.id),
+      // RFC 8707: a token requested without resource is for the default audience, the API.
+      aud: 'https://example.com/api',
     })
     expect(body.exp).toBe((body.iat as number) + 86400)
     expect(Math.abs((body.iat as number) - before)).toBeLessThan(5)
@@ -128,7 +130,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       // draft-ietf-oauth-client-id-metadata-document: off by default.
       client_id_metadata_document_supported: false,
       jwks_uri: 'https://example.com/o/.well-known/jwks.json',
-      scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
+      scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email', 'offline_access'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       grant_types_supported: [

@@ -36,7 +36,7 @@ describe('GET /.well-known/openid-configuration', () => {
       jwks_uri: `${ORIGIN}/o/.well-known/jwks.json`,
       userinfo_endpoint: `${ORIGIN}/o/userinfo/`,
       end_session_endpoint: `${ORIGIN}/o/logout/`,
-      scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email'],
+      scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email', 'offline_access'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       code_challenge_methods_supported: ['S256'],

@@ -12,11 +12,13 @@ import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredCode } 
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import {
   factsDb,
   type GrantHandler,
   type GrantInput,
   type GrantResult,
+  knownResources,
   requireApplicationGrant,
   requireParam,
   StaleFacts,
@@ -47,8 +49,11 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
     await markCodeRedeemed(store.db, grant)
     throw invalidGrant(problem)
   }
+  // RFC 8707 §2.2: the token may be for fewer resources than the code, never others.
+  const known = knownResources(input)
+  const audience = narrowedAudience(params.resource, audienceOf(grant.audience, known), known)
 
-  const issued = await issueCodeTokens(input, application, grant)
+  const issued = await issueCodeTokens(input, application, grant, storedAudience(audience, known))
   if (!issued) {
     // A concurrent request redeemed the code first: this is a second redemption.
     await revokeFamily(store, codeFamily(grant.id))
@@ -81,7 +86,7 @@ async function redemptionProblem(
 }
 
 /**
- * Redeems a code and issues what it yields — an access token and the first refresh token of
+ * Redeems a code and issues what it yields (the access token for `audience`, as stored) — an access token and the first refresh token of
  * the code's family — in one transaction, plus an id_token when openid was granted (OIDC Core
  * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
  * Null when a concurrent request redeemed the code first.
@@ -90,6 +95,7 @@ async function issueCodeTokens(
   input: GrantInput,
   application: Application,
   grant: StoredCode,
+  audience: string | null,
 ): Promise<GrantResult | null> {
   const { store, config } = input
   // Codes minted before auth_time was recorded fall back to their issue time.
@@ -108,6 +114,9 @@ async function issueCodeTokens(
       refreshLifetime: config.refreshTokenLifetime,
       familyId: codeFamily(grant.id),
       authTime,
+      audience,
+      // The refresh token keeps the whole audience of the code.
+      refreshAudience: grant.audience,
     },
     markCodeRedeemed(store.db, grant, facts),
     facts,

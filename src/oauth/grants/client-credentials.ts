@@ -5,8 +5,9 @@
 import { issueTokensIf } from '../../tokens/store.ts'
 import { applicationStillAllows } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
+import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
-import { type GrantHandler, requireApplicationGrant, StaleFacts } from './types.ts'
+import { type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
 
 export const clientCredentialsGrant: GrantHandler = async (input) => {
   const { store, config, params } = input
@@ -17,6 +18,8 @@ export const clientCredentialsGrant: GrantHandler = async (input) => {
   }
   requireApplicationGrant(application, 'client-credentials')
   const scopes = resolveScopes(params.scope, config, application)
+  const known = knownResources(input)
+  const audience = storedAudience(requestedAudience(params.resource, known), known)
   // §4.4.3: "A refresh token SHOULD NOT be included."
   const issued = await issueTokensIf(
     store,
@@ -28,6 +31,7 @@ export const clientCredentialsGrant: GrantHandler = async (input) => {
       scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: null,
+      audience,
     },
     applicationStillAllows(application, 'client-credentials'),
   )

@@ -10,7 +10,15 @@ import { type ApprovedDeviceCode, markDeviceCodeRedeemed, pollDeviceCode } from 
 import { redeemAndIssueTokens } from '../../tokens/store.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { type GrantHandler, type GrantInput, type GrantResult, requireApplicationGrant, requireParam } from './types.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
+import {
+  type GrantHandler,
+  type GrantInput,
+  type GrantResult,
+  knownResources,
+  requireApplicationGrant,
+  requireParam,
+} from './types.ts'
 
 const invalidGrant = () => new OAuthError('invalid_grant', 'Invalid device code.')
 
@@ -50,6 +58,9 @@ async function issueDeviceTokens(
 ): Promise<GrantResult> {
   const { store, config } = input
   if (!grant.isActive) throw invalidGrant()
+  // RFC 8707 §2.2: as for a code, the token may be for fewer resources than were approved.
+  const known = knownResources(input)
+  const audience = narrowedAudience(input.params.resource, audienceOf(grant.audience, known), known)
   // Read from the primary, so no replica facts to re-check: the redemption alone decides.
   const outcome = await redeemAndIssueTokens(
     store,
@@ -62,6 +73,8 @@ async function issueDeviceTokens(
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: config.refreshTokenLifetime,
       authTime: grant.authTime,
+      audience: storedAudience(audience, known),
+      refreshAudience: grant.audience,
     },
     markDeviceCodeRedeemed(store.db, grant.id),
   )

@@ -8,8 +8,9 @@ import { readCredentials, userStillActive } from '../../accounts/users.ts'
 import { issueTokensIf } from '../../tokens/store.ts'
 import { applicationStillAllows } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
+import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
-import { type GrantHandler, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
+import { type GrantHandler, knownResources, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
 
 export const passwordGrant: GrantHandler = async (input) => {
   const { store, config, params, replica } = input
@@ -22,6 +23,8 @@ export const passwordGrant: GrantHandler = async (input) => {
   const password = requireParam(params, 'password')
   requireApplicationGrant(application, 'password')
   const scopes = resolveScopes(params.scope, config, application)
+  const known = knownResources(input)
+  const audience = storedAudience(requestedAudience(params.resource, known), known)
   const user = await input.checkPassword(username, password, seen)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
   // Written only while the primary still has the client and the user (active, same password) as checked.
@@ -35,6 +38,7 @@ export const passwordGrant: GrantHandler = async (input) => {
       scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: config.refreshTokenLifetime,
+      audience,
     },
     and(applicationStillAllows(application, 'password'), userStillActive(user, true)),
   )

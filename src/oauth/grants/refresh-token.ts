@@ -1,12 +1,13 @@
 /**
  * @module
  * Refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token
- * and retires the old one; replaying a retired one revokes its whole family (RFC 9700 §4.14.2).
+ * and retires the old one, for every client (OAuth 2.1 §4.3.1 asks it of public clients); replaying a
+ * retired one revokes its whole family (RFC 9700 §4.14.2).
  */
 import { and } from 'drizzle-orm'
 import { userStillActive } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
-import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import { type Application, DEVICE_CODE_GRANT } from '../../db/schema.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import {
@@ -21,7 +22,8 @@ import {
 import { allowsGrant, applicationStillAllows } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { factsDb, type GrantHandler, requireParam, StaleFacts } from './types.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
+import { factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
 const REFRESHING_GRANTS = ['password', 'authorization-code', DEVICE_CODE_GRANT] as const
@@ -42,7 +44,7 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   const found = (await finding) ?? { status: 'invalid' as const }
   // Another client's token does not exist for this one.
   if (found.status !== 'invalid' && found.row.applicationId !== application.id) throw invalidGrant()
-  if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, found.row)
+  if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, application, found.row)
   if (found.status !== 'live') throw invalidGrant()
   const { row, user } = found
 
@@ -51,6 +53,9 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   // §6: the requested scope "MUST NOT include any scope not originally granted".
   const wider = requested.filter((scope) => !granted.includes(scope))
   if (wider.length > 0) throw new OAuthError('invalid_scope', `Scope not originally granted: ${wider.join(' ')}`)
+  // RFC 8707 §2.2: likewise for resources; the new refresh token keeps the grant's whole audience.
+  const known = knownResources(input)
+  const audience = narrowedAudience(params.resource, audienceOf(row.audience, known), known)
 
   if (row.userId !== null && !user?.isActive) {
     // A replica may not have seen the user reactivated yet: the primary decides a refusal.
@@ -72,6 +77,8 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
       refreshScopes: granted,
       familyId: refreshTokenFamily(row),
       authTime: row.authTime,
+      audience: storedAudience(audience, known),
+      refreshAudience: row.audience,
     },
     row,
     // Rotated only while the primary still has the client as authenticated and the user active.
@@ -81,7 +88,7 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   if (outcome.status === 'lost') {
     // Used already: a concurrent request won, or (the replica lagging) a replay. The primary
     // says when it was used, which tells a parallel retry within the grace period from theft.
-    await revokeFamilyUnlessGrace(store, config, await currentRefreshToken(store, row))
+    await revokeFamilyUnlessGrace(store, config, application, await currentRefreshToken(store, row))
     throw invalidGrant()
   }
   const issued = outcome.tokens
@@ -95,8 +102,19 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   return idToken ? { ...issued, idToken } : issued
 }
 
-async function revokeFamilyUnlessGrace(store: TokenStore, config: Config, row: RefreshTokenRow): Promise<void> {
-  // Within the grace period a parallel retry is refused without treating it as theft.
+/**
+ * A rotated token used again: its family is revoked. Within the grace period a confidential
+ * client's parallel retry is refused without treating it as theft; a public client gets no grace
+ * (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2: its refresh tokens are not sender-constrained, so rotation
+ * with reuse detection is their only protection, whatever REFRESH_TOKEN_GRACE_PERIOD_SECONDS says).
+ */
+async function revokeFamilyUnlessGrace(
+  store: TokenStore,
+  config: Config,
+  application: Application,
+  row: RefreshTokenRow,
+): Promise<void> {
   if (row.revokedAt === null) return
-  if (nowSeconds() - row.revokedAt >= config.refreshTokenGracePeriod) await revokeFamily(store, refreshTokenFamily(row))
+  const grace = application.clientType === 'public' ? 0 : config.refreshTokenGracePeriod
+  if (nowSeconds() - row.revokedAt >= grace) await revokeFamily(store, refreshTokenFamily(row))
 }

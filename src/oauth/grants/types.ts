@@ -11,6 +11,7 @@ import type { Application, ApplicationGrant, User } from '../../db/schema.ts'
 import type { IssuedTokens, TokenStore } from '../../tokens/store.ts'
 import { allowsGrant } from '../applications.ts'
 import { OAuthError } from '../errors.ts'
+import { type Resources, resources } from '../resources.ts'
 
 /** Token endpoint form parameters (RFC 6749 §4); each grant reads the ones it defines. */
 export type TokenParams = {
@@ -24,6 +25,8 @@ export type TokenParams = {
   code_verifier?: string
   /** RFC 8628 §3.4 */
   device_code?: string
+  /** RFC 8707 §2: sent once per resource, so one value or several. */
+  resource?: string | string[]
 }
 
 export type GrantInput = {
@@ -68,13 +71,18 @@ export type GrantResult = IssuedTokens & { idToken?: string }
 
 export type GrantHandler = (input: GrantInput) => Promise<GrantResult>
 
+/** The resources (RFC 8707) a token of this request may be for. */
+export function knownResources(input: GrantInput): Resources {
+  return resources(input.issuer, input.config)
+}
+
 export function requireApplicationGrant(application: Application, grant: ApplicationGrant): void {
   if (!allowsGrant(application, grant)) {
     throw new OAuthError('unauthorized_client', `This client may not use the ${grant} grant.`)
   }
 }
 
-export function requireParam(params: TokenParams, name: keyof TokenParams): string {
+export function requireParam(params: TokenParams, name: Exclude<keyof TokenParams, 'resource'>): string {
   const value = params[name]
   if (value === undefined || value === '') throw new OAuthError('invalid_request', `Missing parameter: ${name}.`)
   return value
