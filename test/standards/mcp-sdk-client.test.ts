@@ -1,11 +1,13 @@
 /**
- * A client nobody here wrote: the MCP TypeScript SDK's OAuth client (`@modelcontextprotocol/sdk`,
- * client/auth), run inside the Workers runtime with its `fetchFn` pointed at this Worker (with
- * CLIENT_REGISTRATION=open, as an MCP deployment sets it). From nothing but a 401 from the
- * resource API it discovers the resource's RFC 9728 metadata, then the RFC 8414 metadata of the
- * authorization server named there, registers itself by RFC 7591 (or, in the second case,
- * identifies itself by a client ID metadata document that the test serves), and obtains a token
- * with the authorization code grant and PKCE; the login and consent pages are the real ones.
+ * A client nobody here wrote: the MCP TypeScript SDK (`@modelcontextprotocol/sdk`), its OAuth
+ * client (client/auth) and its MCP `Client` over Streamable HTTP, run inside the Workers runtime
+ * with its fetch pointed at this Worker. From nothing but a 401 it discovers the resource's
+ * RFC 9728 metadata, then the RFC 8414 metadata of the authorization server named there,
+ * registers itself by RFC 7591 (CLIENT_REGISTRATION=open) or identifies itself by a client ID
+ * metadata document that the test serves (CLIENT_ID_METADATA_DOCUMENTS=on), and obtains a token
+ * with the authorization code grant, PKCE and RFC 8707 `resource`; the login and consent pages are
+ * the real ones. With it, it calls /mcp's `hello` tool, refreshes, and is refused by the resource
+ * API, a second resource the token was not minted for.
  */
 import {
   auth,
@@ -168,11 +170,11 @@ describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → RFC 7591 → 
 })
 
 /** The SDK's fetch for the MCP client: every request goes to the Worker, and a copy of each is kept. */
-function recordingWorkerFetch(sent: Request[]) {
+function recordingWorkerFetch(sent: Request[], settings: Settings = SETTINGS) {
   return (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init)
     sent.push(request.clone())
-    return fetchWithSettings(request, SETTINGS)
+    return fetchWithSettings(request, settings)
   }
 }
 
@@ -244,17 +246,34 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
     const tokenPosts = await tokenRequests(sent)
     expect(tokenPosts.map((params) => params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
     for (const params of tokenPosts) expect(params.get('resource')).toBe(endpoint.href)
+
+    // RFC 8707: the token is bound to <issuer>/mcp; the resource API, a second resource of this
+    // server that the token was not minted for, refuses it (RFC 6750 §3.1 invalid_token).
+    await expectRefusedByTheApi(provider.savedTokens?.access_token)
   })
 })
 
-describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → client ID metadata document → code + PKCE', () => {
+/** A token minted for /mcp used at /api/hello: 401 invalid_token, naming the API's own metadata. */
+async function expectRefusedByTheApi(accessToken: string | undefined, settings: Settings = SETTINGS) {
+  const elsewhere = await fetchWithSettings(
+    new Request(`${ORIGIN}/api/hello`, { headers: { Authorization: `Bearer ${accessToken}` } }),
+    settings,
+  )
+  expect(elsewhere.status).toBe(401)
+  const challenge = elsewhere.headers.get('WWW-Authenticate') ?? ''
+  expect(challenge).toContain('error="invalid_token"')
+  expect(challenge).toContain(`resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/api"`)
+}
+
+describe('the MCP SDK Client identified by a client ID metadata document: /mcp, no registration', () => {
   afterEach(() => {
     vi.unstubAllGlobals()
   })
 
-  it('identifies itself by its clientMetadataUrl (no registration); the server fetches the document, the flow completes', async () => {
+  it('401 → RFC 9728 → RFC 8414 → the server fetches the document → code + PKCE with resource → hello → refresh → refused by /api', async () => {
     // Only documents: no dynamic registration, so the SDK can only succeed the metadata-document way.
     const settings: Settings = { CLIENT_ID_METADATA_DOCUMENTS: 'on' }
+    const endpoint = new URL(`${ORIGIN}/mcp`)
     const provider = new MemoryProvider()
     provider.clientMetadataUrl = `https://mcp-client-${Date.now().toString(36)}.example.org/oauth/client-metadata.json`
     // The document the client publishes, served to the Worker's outbound fetch (no network here).
@@ -268,41 +287,62 @@ describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → client ID met
         { headers: { 'Cache-Control': 'max-age=3600' } },
       )
     })
-    const requests: string[] = []
-    const fetchFn = workerFetch(requests, settings)
+    const sent: Request[] = []
+    const fetch = recordingWorkerFetch(sent, settings)
 
-    const refused = await fetchFn(RESOURCE)
-    expect(refused.status).toBe(401)
-    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(refused)
-    expect(await auth(provider, { serverUrl: RESOURCE, resourceMetadataUrl, scope, fetchFn })).toBe('REDIRECT')
-    expect(requests.slice(1)).toEqual([
-      'GET /.well-known/oauth-protected-resource/api',
+    const first = new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch })
+    await expect(new Client({ name: 'sdk-test', version: '1.0.0' }).connect(first)).rejects.toThrow(UnauthorizedError)
+    // Discovery, then straight to the authorization request: no POST /o/register/.
+    expect(sent.map(describeRequest)).toEqual([
+      'POST /mcp',
+      'GET /.well-known/oauth-protected-resource/mcp',
       'GET /.well-known/oauth-authorization-server',
     ])
     expect(provider.client?.client_id).toBe(provider.clientMetadataUrl)
     const authorizationUrl = provider.authorizationUrl ?? new URL('about:blank')
     expect(authorizationUrl.searchParams.get('client_id')).toBe(provider.clientMetadataUrl)
+    expect(authorizationUrl.searchParams.get('resource')).toBe(endpoint.href)
 
     const code = await approveInBrowser(authorizationUrl, settings)
     // Fetched once, when the authorization request first named it; the consent page used the row.
     expect(documents).toEqual([provider.clientMetadataUrl])
-    const client = await db
-      .select()
-      .from(applications)
-      .where(eq(applications.clientId, provider.clientMetadataUrl))
-      .get()
-    expect(client).toMatchObject({ name: 'MCP SDK test client', clientType: 'public', userId: null })
-    expect(client?.metadataDocumentFreshUntil).toBeGreaterThan(Date.now() / 1000)
+    const row = await db.select().from(applications).where(eq(applications.clientId, provider.clientMetadataUrl)).get()
+    expect(row).toMatchObject({ name: 'MCP SDK test client', clientType: 'public', userId: null })
+    expect(row?.metadataDocumentFreshUntil).toBeGreaterThan(Date.now() / 1000)
 
-    expect(await auth(provider, { serverUrl: RESOURCE, authorizationCode: code, fetchFn })).toBe('AUTHORIZED')
-    const tokens = provider.savedTokens
-    const hello = await fetchFn(RESOURCE, { headers: { Authorization: `Bearer ${tokens?.access_token}` } })
-    expect(hello.status).toBe(200)
-    expect(await hello.text()).toBe('Hello, OAuth2!')
+    await first.finishAuth(code)
+    const issued = provider.savedTokens
+    const client = new Client({ name: 'sdk-test', version: '1.0.0' })
+    await client.connect(new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch }))
+    expect(await client.callTool({ name: 'hello' })).toEqual({
+      content: [{ type: 'text', text: 'Hello, OAuth2!' }],
+      isError: false,
+    })
 
-    expect(await auth(provider, { serverUrl: RESOURCE, fetchFn })).toBe('AUTHORIZED')
-    expect(requests.at(-1)).toBe('POST /o/token/')
-    expect(provider.savedTokens?.access_token).not.toBe(tokens?.access_token)
-    expect(requests).not.toContain('POST /o/register/')
+    // Revoked (as an expiry would end it): the SDK refreshes as the document's client and retries.
+    const revoked = await fetchWithSettings(
+      new Request(`${ORIGIN}/o/revoke_token/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({ token: issued?.access_token ?? '', client_id: provider.clientMetadataUrl }),
+      }),
+      settings,
+    )
+    expect(revoked.status).toBe(200)
+    expect(await client.callTool({ name: 'hello' })).toEqual({
+      content: [{ type: 'text', text: 'Hello, OAuth2!' }],
+      isError: false,
+    })
+    expect(provider.savedTokens?.access_token).not.toBe(issued?.access_token)
+    await client.close()
+    const tokenPosts = await tokenRequests(sent)
+    expect(tokenPosts.map((params) => params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
+    for (const params of tokenPosts) {
+      expect(params.get('client_id')).toBe(provider.clientMetadataUrl)
+      expect(params.get('resource')).toBe(endpoint.href)
+    }
+    expect(sent.map(describeRequest)).not.toContain('POST /o/register/')
+
+    await expectRefusedByTheApi(provider.savedTokens?.access_token, settings)
   })
 })
