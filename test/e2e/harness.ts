@@ -47,8 +47,12 @@ export async function seedState<T>(state: string, seed: (db: Db) => Promise<T>):
   }
 }
 
-/** `wrangler dev` on `port` over the local state in `state`, once it answers /healthz. */
-export async function startWorker(port: number, state: string): Promise<ChildProcess> {
+/** `wrangler dev` on `port` over the local state in `state` (plus `vars`), once it answers /healthz. */
+export async function startWorker(
+  port: number,
+  state: string,
+  vars: Record<string, string> = {},
+): Promise<ChildProcess> {
   const server = spawn(
     'npx',
     [
@@ -62,6 +66,7 @@ export async function startWorker(port: number, state: string): Promise<ChildPro
       state,
       '--var',
       `SECRET_KEY:${randomString(50)}`,
+      ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
       '--show-interactive-dev-session=false',
     ],
     {
