@@ -222,13 +222,11 @@ function ApplicationForm(props: {
           <FieldErrors id="name-errors" errors={errors.name} />
         </div>
         {props.withOwner ? (
-          <>
-            <div class="field">
-              <label for="owner">Owner (username; empty for none)</label>
-              <input type="text" id="owner" name="owner" value={input.owner} />
-              <FieldErrors id="owner-errors" errors={errors.owner} />
-            </div>
-          </>
+          <div class="field">
+            <label for="owner">Owner (username; empty for none)</label>
+            <input type="text" id="owner" name="owner" value={input.owner} />
+            <FieldErrors id="owner-errors" errors={errors.owner} />
+          </div>
         ) : null}
         <fieldset class="field">
           <legend class="label">Client type</legend>

@@ -36,7 +36,7 @@ export function ConsentPage(props: {
             {props.clientHost}
           </span>
           <p>
-            wants access to your account ({props.username}). It calls itself <strong>{props.applicationName}</strong>
+            wants access to your account ({props.username}). It calls itself <strong>{props.applicationName}</strong>{' '}
             (only its address above is verified).
           </p>
         </>

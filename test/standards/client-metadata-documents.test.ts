@@ -206,7 +206,7 @@ describe('a client identified by its metadata document', () => {
     // The draft ("OAuth Phishing Attacks"): the client_id's host, prominently; the name is its claim.
     expect(html).toContain(`<span class="host" title="Doc Client">${host}</span>`)
     expect(html).toContain(`<title>Authorize ${host}?`)
-    expect(html).toContain('It calls itself <strong>Doc Client</strong>')
+    expect(html).toContain('It calls itself <strong>Doc Client</strong> (only its address above is verified)')
     // Still fresh: not fetched again.
     expect(fetched).toHaveLength(1)
 
