@@ -85,6 +85,7 @@ export async function deviceEntry(c: Context<AppEnv>) {
         userCode={userCode}
         applicationName={request.applicationName}
         scopes={request.scopes.map((name) => ({ name, description: descriptions[name] ?? name }))}
+        resources={request.resources}
       />,
       200,
       NO_STORE_HEADERS,

@@ -88,7 +88,7 @@ export async function createDeviceCode(
 }
 
 /** A pending request as the verification page shows it. */
-type DeviceRequest = { id: number; applicationName: string; scopes: string[] }
+type DeviceRequest = { id: number; applicationName: string; scopes: string[]; resources: string[] }
 
 export type FoundUserCode =
   | { status: 'pending'; request: DeviceRequest }
@@ -107,7 +107,13 @@ export async function findByUserCode(db: Db, typed: string): Promise<FoundUserCo
   if (row.status !== 'pending') return { status: 'used' }
   return {
     status: 'pending',
-    request: { id: row.id, applicationName: row.applicationName, scopes: parseScope(row.scope) },
+    request: {
+      id: row.id,
+      applicationName: row.applicationName,
+      scopes: parseScope(row.scope),
+      // As on the consent page: the resources the device named (RFC 8707); none for the default.
+      resources: row.audience === null ? [] : row.audience.split(' '),
+    },
   }
 }
 
@@ -118,6 +124,7 @@ export function userCodeQuery(db: Db, digest: string) {
       id: deviceCodes.id,
       status: deviceCodes.status,
       scope: deviceCodes.scope,
+      audience: deviceCodes.audience,
       expiresAt: deviceCodes.expiresAt,
       applicationName: applications.name,
     })

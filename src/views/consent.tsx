@@ -48,18 +48,7 @@ export function ConsentPage(props: {
           </li>
         ))}
       </ul>
-      {props.resources.length > 0 && (
-        <>
-          <p>for use at:</p>
-          <ul class="resources">
-            {props.resources.map((resource) => (
-              <li>
-                <code>{resource}</code>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <ResourceList resources={props.resources} />
       <p>Whatever you choose, you will be sent to:</p>
       <span class="host" title={props.redirectUri}>
         {target.host}
@@ -80,5 +69,22 @@ export function ConsentPage(props: {
       <p class="muted">Not {props.username}?</p>
       <LogoutForm />
     </Layout>
+  )
+}
+
+/** The RFC 8707 resources a grant is for, when the client named them (consent and device pages). */
+export function ResourceList(props: { resources: string[] }) {
+  if (props.resources.length === 0) return null
+  return (
+    <>
+      <p>for use at:</p>
+      <ul class="resources">
+        {props.resources.map((resource) => (
+          <li>
+            <code>{resource}</code>
+          </li>
+        ))}
+      </ul>
+    </>
   )
 }

@@ -3,6 +3,7 @@
  * The device verification pages (RFC 8628 §3.3): enter the code the device shows, check which
  * application asks for what, approve or deny. Plain semantic HTML; the Layout styles it.
  */
+import { ResourceList } from './consent.tsx'
 import { Layout } from './layout.tsx'
 import { LogoutForm } from './login.tsx'
 
@@ -59,6 +60,7 @@ export function DeviceConfirmPage(props: {
   userCode: string
   applicationName: string
   scopes: { name: string; description: string }[]
+  resources: string[]
 }) {
   return (
     <Layout title={`Connect ${props.applicationName}?`}>
@@ -73,6 +75,7 @@ export function DeviceConfirmPage(props: {
           </li>
         ))}
       </ul>
+      <ResourceList resources={props.resources} />
       <p>Approve only if you started this on a device you have in front of you and it shows this code.</p>
       <form method="post" action={ACTION}>
         <input type="hidden" name="user_code" value={props.userCode} />

@@ -441,6 +441,16 @@ describe('RFC 8707 with the device grant (RFC 8628)', () => {
     expect(start.status).toBe(200)
     const device = await start.json<{ device_code: string; user_code: string }>()
     const cookie = await login(await makeUser())
+    // The confirmation page names the resources, as the consent page does.
+    const confirm = await call('/o/device/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie, Origin: ORIGIN },
+      body: form({ user_code: device.user_code }),
+    })
+    expect(confirm.status).toBe(200)
+    const page = await confirm.text()
+    expect(page).toContain(`<code>${API}</code>`)
+    expect(page).toContain(`<code>${OTHER}</code>`)
     const answer = await call('/o/device/', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie, Origin: ORIGIN },
