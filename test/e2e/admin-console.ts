@@ -7,17 +7,15 @@
  * Every console page is screenshotted at desktop and phone width into E2E_SHOTS_DIR (default:
  * a temporary directory; the screenshots are not committed).
  */
-import { type ChildProcess, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { chromium, Page } from 'playwright-core'
-import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
-import { getDb } from '../../src/db/client.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
-import { launchChromium, startWorker } from './harness.ts'
+import { check, launchChromium, seedState, startWorker } from './harness.ts'
 
 const PORT = Number(process.env.E2E_ADMIN_PORT ?? 8796)
 const BASE = `http://127.0.0.1:${PORT}`
@@ -27,10 +25,6 @@ const PHONE = { width: 390, height: 844 }
 
 function step(message: string): void {
   console.log(`e2e admin: ${message}`)
-}
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`e2e check failed: ${message}`)
 }
 
 /** The page as it is now, at desktop and at phone width. */
@@ -55,34 +49,36 @@ let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
 try {
   mkdirSync(SHOTS, { recursive: true })
   step('applying migrations to a throwaway local D1')
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    stdio: 'inherit',
-    env: { ...process.env, CI: '1' },
+  const { app, operator, operatorPassword, user, userPassword } = await seedState(state, async (db) => {
+    step('seeding an operator, a user and a confidential client')
+    const operatorPassword = randomString(20)
+    const operator = await createUser(db, {
+      username: 'e2e-operator',
+      password: operatorPassword,
+      isStaff: true,
+      isSuperuser: true,
+    })
+    const userPassword = randomString(20)
+    const user = await createUser(db, {
+      username: 'e2e-customer',
+      email: 'customer@example.com',
+      password: userPassword,
+    })
+    for (let index = 0; index < 3; index++) {
+      await createUser(db, {
+        username: `e2e-other-${index}`,
+        email: `other${index}@example.com`,
+        password: userPassword,
+      })
+    }
+    const app = await createApplication(db, {
+      name: 'E2E Billing Service',
+      clientType: 'confidential',
+      grantTypes: ['password', 'client-credentials'],
+      userId: user.id,
+    })
+    return { app, operator, operatorPassword, user, userPassword }
   })
-  check(migrate.status === 0, 'migrations applied')
-
-  step('seeding an operator, a user and a confidential client')
-  const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
-  const db = getDb(proxy.env.DB)
-  const operatorPassword = randomString(20)
-  const operator = await createUser(db, {
-    username: 'e2e-operator',
-    password: operatorPassword,
-    isStaff: true,
-    isSuperuser: true,
-  })
-  const userPassword = randomString(20)
-  const user = await createUser(db, { username: 'e2e-customer', email: 'customer@example.com', password: userPassword })
-  for (let index = 0; index < 3; index++) {
-    await createUser(db, { username: `e2e-other-${index}`, email: `other${index}@example.com`, password: userPassword })
-  }
-  const app = await createApplication(db, {
-    name: 'E2E Billing Service',
-    clientType: 'confidential',
-    grantTypes: ['password', 'client-credentials'],
-    userId: user.id,
-  })
-  await proxy.dispose()
   const oldSecret = app.clientSecret ?? ''
 
   step(`starting wrangler dev on ${BASE}`)

@@ -4,18 +4,16 @@
  * Debian's chromium through playwright-core: log in, see the consent page, approve, land on the
  * redirect with a code, exchange it with PKCE, call /api/hello.
  */
-import { type ChildProcess, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { chromium } from 'playwright-core'
-import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
-import { getDb } from '../../src/db/client.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
-import { launchChromium, startWorker } from './harness.ts'
+import { check, launchChromium, seedState, startWorker } from './harness.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 8797)
 const BASE = `http://127.0.0.1:${PORT}`
@@ -27,10 +25,6 @@ const APP_NAME = 'E2E Photo Printer'
 
 function step(message: string): void {
   console.log(`e2e: ${message}`)
-}
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`e2e check failed: ${message}`)
 }
 
 async function pkcePair() {
@@ -52,25 +46,19 @@ const callback = createServer((request, response) => {
 try {
   await new Promise<void>((resolve) => callback.listen(CALLBACK_PORT, '127.0.0.1', resolve))
   step('applying migrations to a throwaway local D1')
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    stdio: 'inherit',
-    env: { ...process.env, CI: '1' },
+  const { app, password, user } = await seedState(state, async (db) => {
+    step('seeding a user and a public authorization-code client')
+    const password = randomString(20)
+    const user = await createUser(db, { username: 'e2e-user', password })
+    const app = await createApplication(db, {
+      name: APP_NAME,
+      clientType: 'public',
+      grantTypes: ['authorization-code'],
+      redirectUris: [REDIRECT_URI],
+      userId: user.id,
+    })
+    return { app, password, user }
   })
-  check(migrate.status === 0, 'migrations applied')
-
-  step('seeding a user and a public authorization-code client')
-  const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
-  const db = getDb(proxy.env.DB)
-  const password = randomString(20)
-  const user = await createUser(db, { username: 'e2e-user', password })
-  const app = await createApplication(db, {
-    name: APP_NAME,
-    clientType: 'public',
-    grantTypes: ['authorization-code'],
-    redirectUris: [REDIRECT_URI],
-    userId: user.id,
-  })
-  await proxy.dispose()
 
   step(`starting wrangler dev on ${BASE}`)
   server = await startWorker(PORT, state)

@@ -7,18 +7,16 @@
  * tokens that call /api/hello. A second request, on a phone-sized screen, is denied and the
  * device is told access_denied. With E2E_SHOTS_DIR set, each page is saved there (desktop, phone).
  */
-import { type ChildProcess, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
-import { getDb } from '../../src/db/client.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
-import { launchChromium, startWorker } from './harness.ts'
+import { check, launchChromium, seedState, startWorker } from './harness.ts'
 
 const PORT = Number(process.env.E2E_DEVICE_PORT ?? 8798)
 const BASE = `http://127.0.0.1:${PORT}`
@@ -40,10 +38,6 @@ type DeviceAuthorization = {
 
 function step(message: string): void {
   console.log(`e2e device: ${message}`)
-}
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`e2e check failed: ${message}`)
 }
 
 function post(path: string, values: Record<string, string>): Promise<Response> {
@@ -102,19 +96,13 @@ let browser: Browser | undefined
 try {
   if (SHOTS) mkdirSync(SHOTS, { recursive: true })
   step('applying migrations to a throwaway local D1')
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    stdio: 'inherit',
-    env: { ...process.env, CI: '1' },
+  const { app, password, user } = await seedState(state, async (db) => {
+    step('seeding a user and a public device client')
+    const password = randomString(20)
+    const user = await createUser(db, { username: 'e2e-device-user', password })
+    const app = await createApplication(db, { name: APP_NAME, clientType: 'public', grantTypes: [DEVICE_CODE_GRANT] })
+    return { app, password, user }
   })
-  check(migrate.status === 0, 'migrations applied')
-
-  step('seeding a user and a public device client')
-  const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
-  const db = getDb(proxy.env.DB)
-  const password = randomString(20)
-  const user = await createUser(db, { username: 'e2e-device-user', password })
-  const app = await createApplication(db, { name: APP_NAME, clientType: 'public', grantTypes: [DEVICE_CODE_GRANT] })
-  await proxy.dispose()
 
   step(`starting wrangler dev on ${BASE}`)
   server = await startWorker(PORT, state)

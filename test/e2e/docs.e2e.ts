@@ -7,17 +7,15 @@
  * test, as does a CSP violation or a credential left in the browser's storage.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
-import { getPlatformProxy } from 'wrangler'
 import { copyDocsAssets } from '../../scripts/docs-assets.ts'
 import { type DemoCredentials, seedDemo } from '../../src/cli/demo.ts'
-import { getDb } from '../../src/db/client.ts'
-import { CHROMIUM, launchChromium } from './harness.ts'
+import { CHROMIUM, launchChromium, seedState } from './harness.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 8797)
 const BASE = `http://127.0.0.1:${PORT}`
@@ -44,13 +42,7 @@ async function waitForServer(): Promise<void> {
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`)
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    stdio: 'inherit',
-  })
-  assert.equal(migrate.status, 0, 'migrations failed')
-  const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
-  const seeded = await seedDemo(getDb(proxy.env.DB))
-  await proxy.dispose()
+  const seeded = await seedState(state, seedDemo)
   assert.ok(
     seeded?.password && seeded.clientSecret && seeded.serviceClientSecret,
     'a fresh state directory must get fresh demo data',

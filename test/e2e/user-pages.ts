@@ -7,17 +7,15 @@
  * Screenshots of each page at desktop and phone width go to E2E_SCREENSHOTS
  * (default test-results/screenshots/, not committed).
  */
-import { type ChildProcess, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { chromium, Page } from 'playwright-core'
-import { getPlatformProxy } from 'wrangler'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
-import { getDb } from '../../src/db/client.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
-import { launchChromium, startWorker } from './harness.ts'
+import { check, launchChromium, seedState, startWorker } from './harness.ts'
 
 const PORT = Number(process.env.E2E_USER_PAGES_PORT ?? 8798)
 const BASE = `http://127.0.0.1:${PORT}`
@@ -27,10 +25,6 @@ const PHONE = { width: 390, height: 844 }
 
 function step(message: string): void {
   console.log(`e2e user pages: ${message}`)
-}
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`e2e check failed: ${message}`)
 }
 
 /** The page as it is now, at desktop then phone width. */
@@ -71,29 +65,23 @@ let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
 try {
   mkdirSync(SHOTS, { recursive: true })
   step('applying migrations to a throwaway local D1')
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    stdio: 'inherit',
-    env: { ...process.env, CI: '1' },
+  const { calendar, password, printer, user } = await seedState(state, async (db) => {
+    step('seeding a user, a client they will authorize, a code-grant client')
+    const password = randomString(20)
+    const user = await createUser(db, { username: 'e2e-pages', password })
+    const calendar = await createApplication(db, {
+      name: 'Calendar Sync',
+      clientType: 'confidential',
+      grantTypes: ['password'],
+    })
+    const printer = await createApplication(db, {
+      name: 'Photo Printer',
+      clientType: 'public',
+      grantTypes: ['authorization-code'],
+      redirectUris: ['https://printer.example.com/callback'],
+    })
+    return { calendar, password, printer, user }
   })
-  check(migrate.status === 0, 'migrations applied')
-
-  step('seeding a user, a client they will authorize, a code-grant client')
-  const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
-  const db = getDb(proxy.env.DB)
-  const password = randomString(20)
-  const user = await createUser(db, { username: 'e2e-pages', password })
-  const calendar = await createApplication(db, {
-    name: 'Calendar Sync',
-    clientType: 'confidential',
-    grantTypes: ['password'],
-  })
-  const printer = await createApplication(db, {
-    name: 'Photo Printer',
-    clientType: 'public',
-    grantTypes: ['authorization-code'],
-    redirectUris: ['https://printer.example.com/callback'],
-  })
-  await proxy.dispose()
 
   step(`starting wrangler dev on ${BASE}`)
   server = await startWorker(PORT, state)
