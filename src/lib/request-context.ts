@@ -13,10 +13,8 @@ import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
 import { keyedTokenFormat, type TokenFormat } from '../crypto/token-format.ts'
 import { type Db, getDb, openReadSession } from '../db/client.ts'
 import { isSafeMethod } from '../http/semantics.ts'
-import type { MetadataDocumentContext } from '../oauth/client-metadata-document.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
-import { admitMetadataDocumentFetch, clientIp } from './rate-limit.ts'
 
 const BOOKMARK_HEADER = 'X-D1-Bookmark'
 
@@ -99,16 +97,5 @@ export function waitUntil<E extends AppEnv>(c: Context<E>): (promise: Promise<un
   } catch {
     // No execution context (e.g. app.request() in a unit test): the promise still runs.
     return (promise) => void promise.catch((error) => console.warn('background task failed', error))
-  }
-}
-
-/** What resolving a client ID metadata document needs: fetches counted per client address. */
-export function metadataDocumentContext<E extends AppEnv>(c: Context<E>): MetadataDocumentContext {
-  const { issuer } = config(c)
-  return {
-    db: db(c),
-    config: config(c),
-    ownHosts: [new URL(c.req.url).host, ...(issuer === null ? [] : [new URL(issuer).host])],
-    admitFetch: () => admitMetadataDocumentFetch(c.env, clientIp(c)),
   }
 }

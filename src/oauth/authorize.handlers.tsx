@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
-import { config, db, metadataDocumentContext, readDb, tokenFormat } from '../lib/request-context.ts'
+import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
@@ -26,7 +26,7 @@ import {
   type Prompt,
   validateAuthorizeRequest,
 } from './authorize.ts'
-import { isMetadataDocumentClient, resolveUrlClient } from './client-metadata-document.ts'
+import { isMetadataDocumentClient, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { issuer } from './issuer.ts'
 

@@ -21,12 +21,16 @@
  *   draft allows) is never fetched or changed here.
  */
 import { eq, isNotNull } from 'drizzle-orm'
+import type { Context } from 'hono'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, applications } from '../db/schema.ts'
 import { FetchRefused, fetchPublicJson } from '../lib/public-fetch.ts'
+import { admitMetadataDocumentFetch, clientIp } from '../lib/rate-limit.ts'
+import { config, db } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
+import type { AppEnv } from '../types.ts'
 import {
   applicationProblems,
   clientNameProblem,
@@ -162,6 +166,17 @@ export type MetadataDocumentContext = {
   ownHosts: string[]
   /** Counts one fetch against the caller; false when over the limit. */
   admitFetch: () => Promise<boolean>
+}
+
+/** What resolving a client ID metadata document needs: fetches counted per client address. */
+export function metadataDocumentContext<E extends AppEnv>(c: Context<E>): MetadataDocumentContext {
+  const { issuer } = config(c)
+  return {
+    db: db(c),
+    config: config(c),
+    ownHosts: [new URL(c.req.url).host, ...(issuer === null ? [] : [new URL(issuer).host])],
+    admitFetch: () => admitMetadataDocumentFetch(c.env, clientIp(c)),
+  }
 }
 
 /** A client the server cannot trust: the caller words it (an error page, or 401 at the token endpoint). */
