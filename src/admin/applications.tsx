@@ -38,16 +38,7 @@ import {
   requestedPage,
 } from './request.tsx'
 import { TOKEN_LIST_LIMIT, TokenTable } from './tokens.tsx'
-import {
-  ConfirmPage,
-  ConsolePage,
-  FieldErrors,
-  formatTime,
-  Notice,
-  Pagination,
-  SearchForm,
-  SecretOnce,
-} from './views.tsx'
+import { ConfirmPage, ConsolePage, FieldErrors, formatTime, Notice, SearchListPage, SecretOnce } from './views.tsx'
 
 const APPLICATIONS = '/admin/applications/'
 const applicationPath = (application: Pick<Application, 'id'>) => `${APPLICATIONS}${application.id}/`
@@ -67,54 +58,38 @@ export async function applicationList(c: Context<StaffEnv>) {
   if (!found) return notFound(c)
   return renderPage(
     c,
-    <ConsolePage title="Applications" staff={c.var.staff}>
-      <Notice text={NOTICES[queryText(c, 'notice')]} />
-      <p>
-        <a class="button primary" href={`${APPLICATIONS}add/`}>
-          Add application
-        </a>
-      </p>
-      <SearchForm path={APPLICATIONS} query={query} label="Search by name, client_id or owner" />
-      <p>
-        {found.count} {found.count === 1 ? 'application' : 'applications'}
-      </p>
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Owner</th>
-            <th scope="col">Client type</th>
-            <th scope="col">Grants</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {found.applications.map((application) => (
-            <tr>
-              <td data-label="Name">
-                <a href={applicationPath(application)}>{application.name}</a>
-              </td>
-              <td data-label="Owner">
-                {application.userId === null ? (
-                  '—'
-                ) : (
-                  <a href={`/admin/users/${application.userId}/`}>{application.ownerUsername}</a>
-                )}
-              </td>
-              <td data-label="Client type">{application.clientType}</td>
-              <td data-label="Grants">{application.grantTypes.join(', ')}</td>
-              <td data-label="Created">{formatTime(application.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pagination
-        path={APPLICATIONS}
-        params={query ? { q: query } : {}}
-        page={found.page}
-        pageCount={found.pageCount}
-      />
-    </ConsolePage>,
+    <SearchListPage
+      title="Applications"
+      staff={c.var.staff}
+      notice={NOTICES[queryText(c, 'notice')]}
+      path={APPLICATIONS}
+      add="Add application"
+      searchLabel="Search by name, client_id or owner"
+      query={query}
+      count={found.count}
+      noun={['application', 'applications']}
+      columns={['Name', 'Owner', 'Client type', 'Grants', 'Created']}
+      page={found.page}
+      pageCount={found.pageCount}
+    >
+      {found.applications.map((application) => (
+        <tr>
+          <td data-label="Name">
+            <a href={applicationPath(application)}>{application.name}</a>
+          </td>
+          <td data-label="Owner">
+            {application.userId === null ? (
+              '—'
+            ) : (
+              <a href={`/admin/users/${application.userId}/`}>{application.ownerUsername}</a>
+            )}
+          </td>
+          <td data-label="Client type">{application.clientType}</td>
+          <td data-label="Grants">{application.grantTypes.join(', ')}</td>
+          <td data-label="Created">{formatTime(application.createdAt)}</td>
+        </tr>
+      ))}
+    </SearchListPage>,
     200,
     NO_STORE_HEADERS,
   )

@@ -32,16 +32,7 @@ import {
 } from './request.tsx'
 import { TOKEN_LIST_LIMIT, TokenTable } from './tokens.tsx'
 import { MAY_NOT_MANAGE, managedUser, mayManage, userPath } from './user-access.ts'
-import {
-  ConfirmPage,
-  ConsolePage,
-  FieldErrors,
-  formatTime,
-  Notice,
-  Pagination,
-  PostButton,
-  SearchForm,
-} from './views.tsx'
+import { ConfirmPage, ConsolePage, FieldErrors, formatTime, Notice, PostButton, SearchListPage } from './views.tsx'
 
 const USERS = '/admin/users/'
 // Django's SetPasswordForm message.
@@ -66,43 +57,32 @@ export async function userList(c: Context<StaffEnv>) {
   if (!found) return notFound(c)
   return renderPage(
     c,
-    <ConsolePage title="Users" staff={c.var.staff}>
-      <Notice text={NOTICES[queryText(c, 'notice')]} />
-      <p>
-        <a class="button primary" href={`${USERS}add/`}>
-          Add user
-        </a>
-      </p>
-      <SearchForm path={USERS} query={query} label="Search by username or email" />
-      <p>
-        {found.count} {found.count === 1 ? 'user' : 'users'}
-      </p>
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">Username</th>
-            <th scope="col">Email</th>
-            <th scope="col">Active</th>
-            <th scope="col">Staff</th>
-            <th scope="col">Joined</th>
-          </tr>
-        </thead>
-        <tbody>
-          {found.users.map((user) => (
-            <tr>
-              <td data-label="Username">
-                <a href={userPath(user)}>{user.username}</a>
-              </td>
-              <td data-label="Email">{user.email}</td>
-              <td data-label="Active">{user.isActive ? 'yes' : 'no'}</td>
-              <td data-label="Staff">{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
-              <td data-label="Joined">{formatTime(user.dateJoined)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pagination path={USERS} params={query ? { q: query } : {}} page={found.page} pageCount={found.pageCount} />
-    </ConsolePage>,
+    <SearchListPage
+      title="Users"
+      staff={c.var.staff}
+      notice={NOTICES[queryText(c, 'notice')]}
+      path={USERS}
+      add="Add user"
+      searchLabel="Search by username or email"
+      query={query}
+      count={found.count}
+      noun={['user', 'users']}
+      columns={['Username', 'Email', 'Active', 'Staff', 'Joined']}
+      page={found.page}
+      pageCount={found.pageCount}
+    >
+      {found.users.map((user) => (
+        <tr>
+          <td data-label="Username">
+            <a href={userPath(user)}>{user.username}</a>
+          </td>
+          <td data-label="Email">{user.email}</td>
+          <td data-label="Active">{user.isActive ? 'yes' : 'no'}</td>
+          <td data-label="Staff">{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
+          <td data-label="Joined">{formatTime(user.dateJoined)}</td>
+        </tr>
+      ))}
+    </SearchListPage>,
     200,
     NO_STORE_HEADERS,
   )

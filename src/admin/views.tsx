@@ -52,6 +52,58 @@ export function Notice(props: { text?: string }) {
   ) : null
 }
 
+/**
+ * A searchable, paginated list (users, applications): the notice, the add button, the search
+ * form, the count, a table with one header per column, and the pages. Rows come from the caller.
+ */
+export function SearchListPage(props: {
+  title: string
+  staff: User
+  notice?: string
+  path: string
+  add: string
+  searchLabel: string
+  query: string
+  count: number
+  /** Singular and plural, for "1 user" / "3 users". */
+  noun: [string, string]
+  columns: string[]
+  page: number
+  pageCount: number
+  children: Child
+}) {
+  return (
+    <ConsolePage title={props.title} staff={props.staff}>
+      <Notice text={props.notice} />
+      <p>
+        <a class="button primary" href={`${props.path}add/`}>
+          {props.add}
+        </a>
+      </p>
+      <SearchForm path={props.path} query={props.query} label={props.searchLabel} />
+      <p>
+        {props.count} {props.count === 1 ? props.noun[0] : props.noun[1]}
+      </p>
+      <table class="list">
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th scope="col">{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+      <Pagination
+        path={props.path}
+        params={props.query ? { q: props.query } : {}}
+        page={props.page}
+        pageCount={props.pageCount}
+      />
+    </ConsolePage>
+  )
+}
+
 /** "Page 2 of 5" with previous/next links that keep the other query parameters. */
 export function Pagination(props: { path: string; params: Record<string, string>; page: number; pageCount: number }) {
   const href = (page: number) => {
@@ -67,7 +119,7 @@ export function Pagination(props: { path: string; params: Record<string, string>
 }
 
 /** A search box as the Django admin's changelist has. */
-export function SearchForm(props: { path: string; query: string; label: string }) {
+function SearchForm(props: { path: string; query: string; label: string }) {
   return (
     <search>
       <form method="get" action={props.path}>
