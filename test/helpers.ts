@@ -65,8 +65,8 @@ export async function postToken(body: string, headers: Record<string, string> = 
   )
 }
 
-/** A user, a password-grant application and a fresh token for them. */
-export async function passwordToken(scope?: string) {
+/** A user, a password-grant application and a fresh token for them (for `resource`, RFC 8707, if named). */
+export async function passwordToken(scope?: string, resource?: string) {
   const user = await makeUser()
   const app = await makeApplication()
   const response = await postToken(
@@ -77,6 +77,7 @@ export async function passwordToken(scope?: string) {
       client_id: app.clientId,
       client_secret: app.clientSecret ?? '',
       ...(scope ? { scope } : {}),
+      ...(resource ? { resource } : {}),
     }),
   )
   const body = await response.json<{ access_token: string; refresh_token: string; scope: string }>()

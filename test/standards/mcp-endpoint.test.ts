@@ -7,17 +7,7 @@ import { env, SELF } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createJsonRpcRouter } from '../../src/http/jsonrpc.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
-import {
-  api,
-  fetchWithSettings,
-  form,
-  login,
-  makeApplication,
-  makeUser,
-  ORIGIN,
-  postToken,
-  testStore,
-} from '../helpers.ts'
+import { api, fetchWithSettings, login, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
 import { faultyD1, fetchWith } from '../platform/faults.ts'
 
 const ENDPOINT = `${ORIGIN}/mcp`
@@ -82,21 +72,9 @@ function bearerParams(response: Response): Record<string, string> {
 
 /** A password-grant token with `scope`, requested for this endpoint (RFC 8707 `resource`). */
 async function mcpToken(scope: string): Promise<string> {
-  const user = await makeUser()
-  const app = await makeApplication()
-  const response = await postToken(
-    form({
-      grant_type: 'password',
-      username: user.username,
-      password: user.plainPassword,
-      client_id: app.clientId,
-      client_secret: app.clientSecret ?? '',
-      scope,
-      resource: ENDPOINT,
-    }),
-  )
-  expect(response.status).toBe(200)
-  return (await response.json<{ access_token: string }>()).access_token
+  const { body } = await passwordToken(scope, ENDPOINT)
+  expect(body.scope).toBe(scope)
+  return body.access_token
 }
 
 let readToken: Promise<string> | undefined

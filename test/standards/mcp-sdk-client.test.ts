@@ -226,20 +226,7 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
 
     // The access token stops working (revoked here, as an expiry would): the next call gets 401
     // invalid_token, and the SDK refreshes with its refresh token and sends the call again.
-    const revoked = await fetchWithSettings(
-      new Request(`${ORIGIN}/o/revoke_token/`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: form({ token: issued?.access_token ?? '', client_id: provider.client?.client_id ?? '' }),
-      }),
-      SETTINGS,
-    )
-    expect(revoked.status).toBe(200)
-    expect(await client.callTool({ name: 'hello' })).toEqual({
-      content: [{ type: 'text', text: 'Hello, OAuth2!' }],
-      isError: false,
-    })
-    expect(provider.savedTokens?.access_token).not.toBe(issued?.access_token)
+    await expectRefreshAfterRevocation(client, provider, SETTINGS)
     await client.close()
 
     // RFC 8707 §2: the SDK named the resource on the code exchange and on the refresh.
@@ -252,6 +239,28 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
     await expectRefusedByTheApi(provider.savedTokens?.access_token)
   })
 })
+
+/**
+ * The access token is revoked (as an expiry would end it): the next tool call gets 401
+ * invalid_token, the SDK refreshes as its client and sends the call again, with a new token.
+ */
+async function expectRefreshAfterRevocation(client: Client, provider: MemoryProvider, settings: Settings) {
+  const issued = provider.savedTokens?.access_token
+  const revoked = await fetchWithSettings(
+    new Request(`${ORIGIN}/o/revoke_token/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({ token: issued ?? '', client_id: provider.client?.client_id ?? '' }),
+    }),
+    settings,
+  )
+  expect(revoked.status).toBe(200)
+  expect(await client.callTool({ name: 'hello' })).toEqual({
+    content: [{ type: 'text', text: 'Hello, OAuth2!' }],
+    isError: false,
+  })
+  expect(provider.savedTokens?.access_token).not.toBe(issued)
+}
 
 /** A token minted for /mcp used at /api/hello: 401 invalid_token, naming the API's own metadata. */
 async function expectRefusedByTheApi(accessToken: string | undefined, settings: Settings = SETTINGS) {
@@ -311,7 +320,7 @@ describe('the MCP SDK Client identified by a client ID metadata document: /mcp, 
     expect(row?.metadataDocumentFreshUntil).toBeGreaterThan(Date.now() / 1000)
 
     await first.finishAuth(code)
-    const issued = provider.savedTokens
+    const _issued = provider.savedTokens
     const client = new Client({ name: 'sdk-test', version: '1.0.0' })
     await client.connect(new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch }))
     expect(await client.callTool({ name: 'hello' })).toEqual({
@@ -320,20 +329,7 @@ describe('the MCP SDK Client identified by a client ID metadata document: /mcp, 
     })
 
     // Revoked (as an expiry would end it): the SDK refreshes as the document's client and retries.
-    const revoked = await fetchWithSettings(
-      new Request(`${ORIGIN}/o/revoke_token/`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: form({ token: issued?.access_token ?? '', client_id: provider.clientMetadataUrl }),
-      }),
-      settings,
-    )
-    expect(revoked.status).toBe(200)
-    expect(await client.callTool({ name: 'hello' })).toEqual({
-      content: [{ type: 'text', text: 'Hello, OAuth2!' }],
-      isError: false,
-    })
-    expect(provider.savedTokens?.access_token).not.toBe(issued?.access_token)
+    await expectRefreshAfterRevocation(client, provider, settings)
     await client.close()
     const tokenPosts = await tokenRequests(sent)
     expect(tokenPosts.map((params) => params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
