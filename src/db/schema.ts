@@ -88,6 +88,12 @@ export const applications = sqliteTable(
      * introspect any token and obtain the `introspection` scope. Other clients see their own tokens only.
      */
     canIntrospect: integer('can_introspect', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * A designated resource server's own resource identifier (RFC 8707, normal form: src/lib/resource-uri.ts;
+     * `manage createapplication --resource`): introspection answers it only about tokens whose
+     * audience includes it (RFC 7662 §4). Null: it learns about every token.
+     */
+    resource: text('resource'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
     /**

@@ -39,6 +39,8 @@ export type NewApplication = {
   postLogoutRedirectUris?: string[]
   /** A designated resource server: may introspect any token (staff only: the CLI sets it). */
   canIntrospect?: boolean
+  /** A resource server's own RFC 8707 resource, in normal form: it then learns only of tokens for it. */
+  resource?: string | null
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
   /** Generated for confidential clients when absent; public clients have none. */
@@ -66,6 +68,7 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       algorithm: input.algorithm ?? 'RS256',
       postLogoutRedirectUris: distinct(input.postLogoutRedirectUris ?? []),
       canIntrospect: input.canIntrospect ?? false,
+      resource: input.resource ?? null,
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
       ...input.registration,

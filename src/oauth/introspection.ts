@@ -31,9 +31,12 @@ export type Introspection =
 
 /**
  * Who asks. A designated resource server (`applications.can_introspect`, staff-set) may learn
- * about any token; any other confidential client only about its own tokens.
+ * about any token, or, tied to its own resource (`applications.resource`), about any token for
+ * that resource; any other confidential client only about its own tokens.
  */
-export type IntrospectionCaller = { kind: 'resource-server' } | { kind: 'client'; clientId: string }
+export type IntrospectionCaller =
+  | { kind: 'resource-server'; resource: string | null }
+  | { kind: 'client'; clientId: string }
 
 // RFC 7662 §2.3: a caller that fails authentication gets 401, challenged with both schemes it may use.
 const INTROSPECTION_CHALLENGE = `${CLIENT_CHALLENGE}, Bearer realm="oauth"`
@@ -69,7 +72,7 @@ export async function authenticateIntrospectionCaller(
         },
       })
     }
-    return { kind: 'resource-server' }
+    return { kind: 'resource-server', resource: application.resource }
   }
   if (authorization === undefined && body.client_id === undefined) throw unauthorized()
   try {
@@ -77,7 +80,9 @@ export async function authenticateIntrospectionCaller(
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
     const application = await authenticateClient(store.db, credentials, replica)
-    return application.canIntrospect ? { kind: 'resource-server' } : { kind: 'client', clientId: application.clientId }
+    return application.canIntrospect
+      ? { kind: 'resource-server', resource: application.resource }
+      : { kind: 'client', clientId: application.clientId }
   } catch (error) {
     throw error instanceof OAuthError && error.status === 401 ? unauthorized() : error
   }
@@ -85,8 +90,10 @@ export async function authenticateIntrospectionCaller(
 
 /**
  * RFC 7662 §2.2: what is known about a live access token (`aud`: its audience under `known`); `{active: false}` for anything else,
- * and for another client's token when the caller is not a resource server (§2.2 allows it; §4
- * advises it against token scanning: a caller learns nothing it could not learn from its own tokens).
+ * for another client's token when the caller is not a resource server (§2.2 allows it; §4
+ * advises it against token scanning: a caller learns nothing it could not learn from its own tokens),
+ * and for a token minted for another audience when the caller is a resource server tied to its
+ * resource (§4: the answer may depend on the caller; RFC 8707: such a token is not for it).
  */
 export async function introspectToken(
   db: Db,
@@ -103,6 +110,10 @@ export async function introspectToken(
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }
   // The default audience spelled out; unknown only without an issuer (ISSUER unset on a public host).
   const audience = known === null ? null : audienceOf(row.audience, known)
+  // Without a known audience (no issuer), a tied resource server cannot be shown the token is for it.
+  if (caller.kind === 'resource-server' && caller.resource !== null && !audience?.includes(caller.resource)) {
+    return { active: false }
+  }
   return {
     active: true,
     scope: row.scope,

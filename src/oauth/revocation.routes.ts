@@ -72,7 +72,8 @@ export const introspectRoute = createRoute({
   summary: 'Introspect a token (RFC 7662)',
   description:
     'Callers: a designated resource server (application flag `can_introspect`, set by staff), by its client ' +
-    'credentials or a Bearer token of it with the `introspection` scope, learns about any token; any other ' +
+    'credentials or a Bearer token of it with the `introspection` scope, learns about any token (tied to its ' +
+    'own RFC 8707 resource, `createapplication --resource`: any token for that resource); any other ' +
     'confidential client only about its own tokens (`{"active": false}` for the rest).',
   security: INTROSPECTION_CALLERS,
   middleware: [formEncodedOnly],

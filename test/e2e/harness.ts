@@ -33,7 +33,7 @@ export function check(condition: unknown, message: string): asserts condition {
  * Readies the local state in `state` (a throwaway directory) for `startWorker`: every migration
  * applied to its D1, then `seed` run against it (users, applications) before wrangler dev opens it.
  */
-export async function seedState<T>(state: string, seed: (db: Db) => Promise<T>): Promise<T> {
+export async function seedState<T>(state: string, seed: (db: Db, env: Env) => Promise<T>): Promise<T> {
   const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
     stdio: 'inherit',
     env: { ...process.env, CI: '1' },
@@ -41,13 +41,16 @@ export async function seedState<T>(state: string, seed: (db: Db) => Promise<T>):
   check(migrate.status === 0, 'migrations applied')
   const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
   try {
-    return await seed(getDb(proxy.env.DB))
+    return await seed(getDb(proxy.env.DB), proxy.env)
   } finally {
     await proxy.dispose()
   }
 }
 
-/** `wrangler dev` on `port` over the local state in `state` (plus `vars`), once it answers /healthz. */
+/**
+ * `wrangler dev` on `port` over the local state in `state` (plus `vars`; SECRET_KEY among them
+ * when the seed minted tokens with it), once it answers /healthz.
+ */
 export async function startWorker(
   port: number,
   state: string,
@@ -64,9 +67,10 @@ export async function startWorker(
       String(port),
       '--persist-to',
       state,
-      '--var',
-      `SECRET_KEY:${randomString(50)}`,
-      ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+      ...Object.entries({ SECRET_KEY: randomString(50), ...vars }).flatMap(([name, value]) => [
+        '--var',
+        `${name}:${value}`,
+      ]),
       '--show-interactive-dev-session=false',
     ],
     {
@@ -85,4 +89,12 @@ export async function startWorker(
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
   throw new Error('wrangler dev did not start')
+}
+
+/** Ends a server started in its own process group (`detached`): that group only, and waits for it. */
+export async function stopServer(server: ChildProcess | undefined): Promise<void> {
+  if (server?.pid === undefined || server.exitCode !== null || server.signalCode !== null) return
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  process.kill(-server.pid, 'SIGTERM')
+  await exited
 }

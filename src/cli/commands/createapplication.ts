@@ -5,6 +5,7 @@
  */
 import { findUserByUsername } from '../../accounts/users.ts'
 import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys.ts'
+import { normalizeResourceUri } from '../../lib/resource-uri.ts'
 import { applicationProblems } from '../../oauth/application-rules.ts'
 import {
   APPLICATION_GRANTS,
@@ -46,6 +47,7 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
   const postLogoutRedirectUris = (values['post-logout-redirect-uri'] as string[] | undefined) ?? []
   const clientSecret = values['client-secret'] as string | undefined
   const algorithm = oneOf(values.algorithm ?? 'RS256', SIGNING_ALGORITHMS, '--algorithm')
+  const resource = resourceOption(values.resource as string | undefined, Boolean(values['can-introspect']))
   const problems = applicationProblems({ clientType, grantTypes, redirectUris, postLogoutRedirectUris, clientSecret })
   if (problems) {
     const lines = Object.entries(problems).map(([field, messages]) => {
@@ -66,11 +68,21 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
     redirectUris,
     skipAuthorization: Boolean(values['skip-authorization']),
     canIntrospect: Boolean(values['can-introspect']),
+    resource,
     algorithm,
     postLogoutRedirectUris,
     clientId: values['client-id'] as string | undefined,
     clientSecret,
   }
+}
+
+/** `--resource`: a resource server's own RFC 8707 resource identifier, in normal form; null when absent. */
+function resourceOption(value: string | undefined, canIntrospect: boolean): string | null {
+  if (value === undefined) return null
+  if (!canIntrospect) throw new Error('--resource: only for a resource server (add --can-introspect)')
+  const normalized = normalizeResourceUri(value)
+  if (normalized === null) throw new Error(`--resource: not an absolute URI without fragment: ${value}`)
+  return normalized
 }
 
 function isClientIdTaken(error: unknown): boolean {
@@ -82,7 +94,7 @@ function isClientIdTaken(error: unknown): boolean {
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },
@@ -94,6 +106,8 @@ export const createapplication: Command = {
     'skip-authorization': { type: 'boolean' },
     // A designated resource server: introspects any token (RFC 7662), may hold the introspection scope.
     'can-introspect': { type: 'boolean' },
+    // Its own RFC 8707 resource: it then learns only of tokens whose audience includes it.
+    resource: { type: 'string' },
     algorithm: { type: 'string', default: 'RS256' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
   },
@@ -114,6 +128,10 @@ export const createapplication: Command = {
     if (application.clientSecret) {
       console.log(`client_secret: ${application.clientSecret}`)
       console.log('Store the secret now: it is kept only as a digest and cannot be shown again.')
+    }
+    if (application.resource) {
+      console.log(`Introspection answers it only about tokens for ${application.resource}:`)
+      console.log('list that resource in RESOURCES, or make it DEFAULT_AUDIENCE.')
     }
   },
 }
