@@ -12,9 +12,9 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { openDatabase } from '../src/cli/database.ts'
-import { DEMO_USERNAME, seedDemo } from '../src/cli/demo.ts'
 import { randomString } from '../src/crypto/random.ts'
 import { generateSigningKeySet } from '../src/crypto/signing-keys.ts'
+import { DEMO_USERNAME, seedDemo } from './demo.ts'
 import { copyDocsAssets } from './docs-assets.ts'
 
 const DEV_VARS = '.dev.vars'

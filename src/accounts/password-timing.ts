@@ -31,7 +31,10 @@ export function slowestLegacyHashQuery(db: Db) {
     .limit(1)
 }
 
-/** The wall time, in ms, every password check is padded to now: 0 when no slow legacy hash is stored. */
+/**
+ * The wall time, in ms, every password check is padded to now: 0 when no slow legacy hash is stored.
+ * @internal Exported for tests: test/hardening/legacy-passwords.test.ts reads the floor without timing a login.
+ */
 export async function passwordCheckFloorMs(db: Db): Promise<number> {
   return floorMsOf(await slowestLegacyHashQuery(db))
 }

@@ -21,6 +21,7 @@ import { isSupportedPbkdf2Iterations, pbkdf2Sha256, WEB_CRYPTO_PBKDF2_MAX_ITERAT
 import { randomString } from './random.ts'
 
 // OWASP Password Storage Cheat Sheet, argon2id minimum: m=19 MiB, t=2, p=1.
+/** @internal Exported for tests: the login-cost test and the benchmark name the production parameters. */
 export const ARGON2_PARAMS: Argon2Params = {
   type: 'argon2id',
   version: 19,
@@ -82,6 +83,7 @@ function decodeArgon2(encoded: string): Decoded | null {
 // CPU one pure-JS PBKDF2 iteration may take: ~3× the ~600 ns `npm run bench:passwords` measures on
 // the 2-core dev machine (the bench fails under a 1.5× margin), since a Worker's core is shared and
 // may be slower. The login time floor's unit: 2 s of wall time per check for a 1,000,000 hash.
+/** @internal Exported for tests: the legacy-password test and bench/passwords.ts check the floor's budget. */
 export const PBKDF2_JS_BUDGET_NS_PER_ITERATION = 2_000
 
 /**

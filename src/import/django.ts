@@ -45,7 +45,10 @@ import {
   importRefreshTokenStatements,
 } from '../tokens/import.ts'
 
-/** A dump that cannot be imported: every problem found, each naming its record. */
+/**
+ * A dump that cannot be imported: every problem found, each naming its record.
+ * @internal Exported for tests: test/import/corrupt-dumps.test.ts tells a refused dump from a crash.
+ */
 export class DumpError extends Error {
   readonly problems: string[]
 

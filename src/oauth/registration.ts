@@ -298,6 +298,7 @@ type SelfServedMarker = (typeof SELF_SERVED_MARKERS)[number]
 /**
  * One bounded DELETE of clients of one kind (registered, by default) not used since `cutoff`;
  * the inner SELECT walks that kind's partial index.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
  */
 export function unusedRegistrationsBatch(
   db: Db,

@@ -61,6 +61,7 @@ function apiKeyQuery(db: Db, digest: string) {
 /**
  * How many keys one user may hold. Issuing one more revokes the oldest, so a login loop cannot
  * fill the table, while a login on a new device always succeeds (knox refuses instead).
+ * @internal Exported for tests: test/api/api-keys.test.ts fills a user's keys to the bound.
  */
 export const MAX_API_KEYS_PER_USER = 50
 
@@ -135,13 +136,6 @@ export async function revokePresentedApiKey(store: TokenStore, key: string): Pro
     .returning({ keyHash: apiKeys.keyHash })
   await forgetApiKeys(store, removed)
   return removed.length > 0
-}
-
-/** Revokes every key of the user; returns how many there were. */
-export async function revokeAllApiKeys(store: TokenStore, userId: number): Promise<number> {
-  const removed = await deleteUserApiKeys(store.db, userId)
-  await forgetApiKeys(store, removed)
-  return removed.length
 }
 
 // For the user-wide revocations of ./store.ts, which batch these with their own statements.

@@ -20,12 +20,13 @@ import { nowSeconds } from '../lib/time.ts'
  * RFC 8628 §6.1: consonants only (no vowels, so no words; no I/O/0/1 look-alikes), case
  * insensitive. 20^8 ≈ 2^34.6 codes; with the page's rate limits a guess succeeds with negligible
  * probability within a code's life.
+ * @internal Exported for tests: test/standards/device-grant.test.ts checks the codes' shape.
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
 const USER_CODE_LENGTH = 8
 const USER_CODE_SHAPE = new RegExp(`^[${USER_CODE_ALPHABET}]{${USER_CODE_LENGTH}}$`)
 /** RFC 8628 §3.5: every slow_down adds 5 seconds to the interval, for that and all later polls. */
-export const SLOW_DOWN_STEP_SECONDS = 5
+const SLOW_DOWN_STEP_SECONDS = 5
 // A fresh user code equal to a stored one (live or awaiting cleanup) is drawn again.
 const USER_CODE_ATTEMPTS = 5
 
@@ -117,7 +118,10 @@ export async function findByUserCode(db: Db, typed: string): Promise<FoundUserCo
   }
 }
 
-/** The lookup of a request by user code digest (exported for the query-plan test). */
+/**
+ * The lookup of a request by user code digest.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function userCodeQuery(db: Db, digest: string) {
   return db
     .select({
@@ -175,7 +179,10 @@ export type PolledDeviceCode =
   /** Unknown, forged, another client's, or already redeemed. */
   | { status: 'invalid' }
 
-/** The lookup of a request by device code digest, with its user (exported for the query-plan test). */
+/**
+ * The lookup of a request by device code digest, with its user.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function deviceCodeQuery(db: Db, digest: string) {
   return db
     .select({ code: deviceCodes, username: users.username, isActive: users.isActive })

@@ -21,7 +21,10 @@ import { type CacheTiers, cachedLookup, cacheIssued, forgetCached } from './cach
 
 const ACCESS_KEY_PREFIX = 'at:'
 
-/** The token cache's key for an access token's digest (the benchmark reads it directly too). */
+/**
+ * The token cache's key for an access token's digest.
+ * @internal Exported for the benchmark (bench/run.ts), which reads a token's KV entry.
+ */
 export function accessTokenCacheKey(digest: string): string {
   return ACCESS_KEY_PREFIX + digest
 }
@@ -75,19 +78,13 @@ export type IssuedTokens = {
   scopes: string[]
 }
 
-/** Issues tokens for an application that exists (tests, the CLI): no other fact is re-checked. */
-export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
-  const outcome = await storeTokens(store, request, undefined, null)
-  if (outcome.status !== 'issued') throw new Error(`no application ${request.applicationId}`)
-  return outcome.tokens
-}
-
 /**
  * Issues tokens only while `facts` holds on the primary when the tokens are written: the
  * conditions (built by the modules that own them, e.g. `applicationStillAllows`,
  * `userStillActive`) that the caller read from a replica. Null when they no longer hold (the
  * replica was stale, or a change raced this request): nothing was written; read them again
- * from the primary. See docs/architecture.md "Round trips and consistency".
+ * from the primary. See docs/architecture.md "Round trips and consistency". Without `facts`,
+ * only the application's existence is checked.
  */
 export async function issueTokensIf(
   store: TokenStore,
@@ -309,7 +306,10 @@ async function readAccessToken(store: TokenStore, digest: string): Promise<AuthC
   }
 }
 
-/** The lookup of one live access token by digest (exported for the query-plan test). */
+/**
+ * The lookup of one live access token by digest.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function accessTokenQuery(db: Db, digest: string) {
   return db
     .select({
@@ -421,7 +421,10 @@ function familiesAccessTokenIds(db: Db, families: SQL) {
   return db.select({ id: refreshTokens.accessTokenId }).from(refreshTokens).where(inFamilies(families))
 }
 
-/** The access tokens issued with a family's refresh tokens (exported for the query-plan test). */
+/**
+ * The access tokens issued with a family's refresh tokens.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function familyAccessTokenIds(db: Db, familyId: number) {
   return familiesAccessTokenIds(db, sql`(${familyId})`)
 }
@@ -687,7 +690,10 @@ export async function hasLiveGrant(
   })
 }
 
-/** The scopes and audiences of the user's live access tokens for the application (exported for the query-plan test). */
+/**
+ * The scopes and audiences of the user's live access tokens for the application.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function liveGrantQuery(db: Db, userId: number, applicationId: number) {
   return db
     .select({ scope: accessTokens.scope, audience: accessTokens.audience })

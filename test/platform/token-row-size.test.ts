@@ -7,8 +7,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { issueTokens } from '../../src/tokens/store.ts'
-import { makeApplication, makeUser, testStore } from '../helpers.ts'
+import { issueTokens, makeApplication, makeUser, testStore } from '../helpers.ts'
 
 const databaseBytes = async () => (await env.DB.prepare('SELECT 1').run()).meta.size_after
 

@@ -35,6 +35,7 @@ const FLAGS: Record<string, string> = {
 /**
  * The parsed options as a new application, checked by the same rules as the management API
  * (application-rules.ts); throws one Error listing every problem.
+ * @internal Exported for tests: tests check the options' rules without spawning the CLI.
  */
 export function applicationFromOptions(values: Record<string, unknown>): Omit<NewApplication, 'userId'> {
   const name = values.name as string | undefined
