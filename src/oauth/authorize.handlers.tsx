@@ -7,6 +7,7 @@ import type { Context } from 'hono'
 import { readSession, type Session } from '../accounts/session.ts'
 import type { Db } from '../db/client.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
+import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
@@ -27,7 +28,6 @@ import {
   validateAuthorizeRequest,
 } from './authorize.ts'
 import { isMetadataDocumentClient, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
-import { OAuthError } from './errors.ts'
 import { issuer } from './issuer.ts'
 
 const APPROVE = 'Approve'

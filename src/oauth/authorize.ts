@@ -8,12 +8,12 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
 import { hasLiveGrant } from '../tokens/store.ts'
 import { isAllowedRedirectUri } from './application-rules.ts'
 import { allowsGrant, findApplicationByClientId } from './applications.ts'
 import { isUrlClientId } from './client-metadata-document.ts'
-import { OAuthError } from './errors.ts'
 import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
 import {
   type Audience,

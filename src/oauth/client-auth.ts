@@ -8,8 +8,8 @@ import { verifyPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { schemeCredential, usesScheme } from '../http/authorization.ts'
+import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { adoptClientSecretDigest, findApplicationByClientId } from './applications.ts'
-import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** RFC 8414 token_endpoint_auth_methods_supported: `none` is a public client. */
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const

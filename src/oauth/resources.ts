@@ -9,11 +9,11 @@
  */
 import type { Context } from 'hono'
 import type { Config } from '../config.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { config } from '../lib/request-context.ts'
 import { normalizeResourceUri } from '../lib/resource-uri.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { AppEnv } from '../types.ts'
-import { OAuthError } from './errors.ts'
 import { knownIssuer } from './issuer.ts'
 import { API_RESOURCE, OWN_RESOURCES, type Resource, resourceIdentifier } from './protected-resource.ts'
 

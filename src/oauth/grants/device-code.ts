@@ -6,9 +6,9 @@
 import { findUserById } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
 import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { type ApprovedDeviceCode, markDeviceCodeRedeemed, pollDeviceCode } from '../../tokens/device-codes.ts'
 import { redeemAndIssueTokens } from '../../tokens/store.ts'
-import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import {

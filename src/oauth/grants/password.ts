@@ -5,9 +5,9 @@
 
 import { and } from 'drizzle-orm'
 import { readCredentials, userStillActive } from '../../accounts/users.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { issueTokensIf } from '../../tokens/store.ts'
 import { applicationStillAllows } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
 import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'

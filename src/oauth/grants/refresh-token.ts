@@ -8,6 +8,7 @@ import { and } from 'drizzle-orm'
 import { userStillActive } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
 import { type Application, DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import {
@@ -20,7 +21,6 @@ import {
   type TokenStore,
 } from '../../tokens/store.ts'
 import { allowsGrant, applicationStillAllows } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import { factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
