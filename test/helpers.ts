@@ -14,13 +14,8 @@ import { users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
 import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
-import {
-  type IssuedTokens,
-  type IssueRequest,
-  issueTokensIf,
-  standaloneTokenStore,
-  type TokenStore,
-} from '../src/tokens/store.ts'
+import { type IssuedTokens, type IssueRequest, issueTokensIf } from '../src/tokens/issue.ts'
+import { standaloneTokenStore, type TokenStore } from '../src/tokens/store.ts'
 
 export const db = getDb(env.DB)
 

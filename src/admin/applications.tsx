@@ -23,7 +23,7 @@ import {
   searchApplications,
   updateApplication,
 } from '../oauth/applications.ts'
-import { listLiveTokens } from '../tokens/store.ts'
+import { listLiveTokens } from '../tokens/lists.ts'
 import type { StaffEnv } from '../types.ts'
 import { GRANT_LABELS } from '../views/applications.tsx'
 import { ErrorPage } from '../views/error.tsx'

@@ -179,7 +179,7 @@ export const refreshTokens = sqliteTable(
      * family's id is its first refresh token's id, stored as null on that first row (SQLite
      * assigns the id in the INSERT itself, so no second statement and no guess) and copied
      * onto every rotation; a code's family is minus the code's id (src/oauth/authorization-codes.ts).
-     * Read it with src/tokens/store.ts `refreshTokenFamily`.
+     * Read it with src/tokens/refresh-tokens.ts `refreshTokenFamily`.
      */
     familyId: integer('family_id'),
     /** OIDC auth_time of the login behind the grant, kept for refreshed id_tokens (OIDC Core §12.2); null when none. */

@@ -138,7 +138,7 @@ export async function revokePresentedApiKey(store: TokenStore, key: string): Pro
   return removed.length > 0
 }
 
-// For the user-wide revocations of ./store.ts, which batch these with their own statements.
+// For the user-wide revocations of ./revocation.ts, which batch these with their own statements.
 
 /** The digests of the user's keys, as a batch item. */
 export function userApiKeyDigests(db: Db, userId: number) {

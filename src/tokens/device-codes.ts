@@ -3,7 +3,7 @@
  * Device authorization requests (RFC 8628) in `device_codes`: created at
  * /o/device-authorization/, found by user code at /o/device/ (approve or deny), polled and
  * redeemed at the token endpoint. Both codes are stored as SHA-256 digests only. Redemption is
- * a conditional UPDATE … RETURNING for redeemAndIssueTokens (./store.ts), so of any number of
+ * a conditional UPDATE … RETURNING for redeemAndIssueTokens (./issue.ts), so of any number of
  * concurrent polls of an approved code exactly one gets tokens.
  */
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'

@@ -11,7 +11,7 @@ import {
   revokeApiKey,
 } from '../../src/tokens/api-keys.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../../src/tokens/cache.ts'
-import { revokeUserTokens } from '../../src/tokens/store.ts'
+import { revokeUserTokens } from '../../src/tokens/revocation.ts'
 import { d1QueryCount } from '../counting.ts'
 import { api, db, fetchWorker, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
 

@@ -20,7 +20,8 @@ import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { keyedTokenFormat } from '../../src/crypto/token-format.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
-import { issueTokensIf, standaloneTokenStore } from '../../src/tokens/store.ts'
+import { issueTokensIf } from '../../src/tokens/issue.ts'
+import { standaloneTokenStore } from '../../src/tokens/store.ts'
 import { check, seedState, startWorker, stopServer } from './harness.ts'
 
 const PORT = Number(process.env.E2E_DJANGO_WORKER_PORT ?? 8794)

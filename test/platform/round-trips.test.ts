@@ -12,7 +12,7 @@ import { accessTokens, applications, refreshTokens, users } from '../../src/db/s
 import worker from '../../src/index.ts'
 import { applicationStillAllows } from '../../src/oauth/applications.ts'
 import { findAuthorizationCode, markCodeRedeemed } from '../../src/oauth/authorization-codes.ts'
-import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/store.ts'
+import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/issue.ts'
 import { type ClientPath, clientPath, type IoCall, SYDNEY_PROFILE, stopTracing, traceIo } from '../counting.ts'
 import {
   authorizationCode,

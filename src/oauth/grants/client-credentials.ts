@@ -4,7 +4,7 @@
  */
 
 import { OAuthError } from '../../http/oauth.ts'
-import { issueTokensIf } from '../../tokens/store.ts'
+import { issueTokensIf } from '../../tokens/issue.ts'
 import { applicationStillAllows } from '../applications.ts'
 import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'

@@ -8,7 +8,7 @@ import type { Application } from '../../db/schema.ts'
 import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { type ApprovedDeviceCode, markDeviceCodeRedeemed, pollDeviceCode } from '../../tokens/device-codes.ts'
-import { redeemAndIssueTokens } from '../../tokens/store.ts'
+import { redeemAndIssueTokens } from '../../tokens/issue.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import {

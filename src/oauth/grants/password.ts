@@ -6,7 +6,7 @@
 import { and } from 'drizzle-orm'
 import { readCredentials, userStillActive } from '../../accounts/users.ts'
 import { OAuthError } from '../../http/oauth.ts'
-import { issueTokensIf } from '../../tokens/store.ts'
+import { issueTokensIf } from '../../tokens/issue.ts'
 import { applicationStillAllows } from '../applications.ts'
 import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'

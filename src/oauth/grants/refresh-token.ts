@@ -18,8 +18,8 @@ import {
   refreshTokenFamily,
   revokeFamily,
   rotateRefreshToken,
-  type TokenStore,
-} from '../../tokens/store.ts'
+} from '../../tokens/refresh-tokens.ts'
+import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant, applicationStillAllows } from '../applications.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
