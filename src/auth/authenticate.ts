@@ -14,8 +14,8 @@ import { tokenStore } from '../lib/request-context.ts'
 import { audienceIncludes } from '../oauth/resources.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import type { ApiEnv } from '../types.ts'
 import { credentialsProblem, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
+import type { ApiEnv } from './env.ts'
 import {
   API_PROTECTION,
   invalidToken,

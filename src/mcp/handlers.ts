@@ -8,11 +8,11 @@
 import type { Context, Handler } from 'hono'
 import type { ZodType } from 'zod'
 import { HELLO } from '../api/hello.ts'
+import type { ApiEnv } from '../auth/env.ts'
 import { scopeRefusal } from '../auth/permissions.ts'
 import { JSON_RPC_ERRORS, type JsonRpcId, jsonRpcError } from '../http/jsonrpc.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { MCP_TOOLS_SCOPE } from '../oauth/protected-resource.ts'
-import type { ApiEnv } from '../types.ts'
 import {
   CallToolParams,
   InitializeParams,

@@ -4,7 +4,7 @@
  * consent (or skip it), then redirect with a code or an error.
  */
 import type { Context } from 'hono'
-import { readSession, type Session } from '../accounts/session.ts'
+import { readSession } from '../accounts/session.ts'
 import type { Db } from '../db/client.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { OAuthError } from '../http/oauth.ts'
@@ -12,7 +12,7 @@ import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
-import type { AppEnv } from '../types.ts'
+import type { AppEnv, Session } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
 import { ErrorPage } from '../views/error.tsx'
 import { createAuthorizationCode } from './authorization-codes.ts'
