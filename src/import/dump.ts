@@ -94,11 +94,11 @@ const NOT_IMPORTED: Record<string, string> = {
   'oauth2_provider.devicegrant': 'device codes live for minutes; devices ask again',
 }
 
-export type User = z.infer<typeof USER> & { pk: number; name: string; key: string }
+type User = z.infer<typeof USER> & { pk: number; name: string; key: string }
 export type Application = z.infer<typeof APPLICATION> & { pk: number }
-export type AccessToken = z.infer<typeof ACCESS_TOKEN> & { pk: number }
-export type RefreshToken = z.infer<typeof REFRESH_TOKEN> & { pk: number }
-export type DrfKey = z.infer<typeof DRF_KEY> & { key: string }
+type AccessToken = z.infer<typeof ACCESS_TOKEN> & { pk: number }
+type RefreshToken = z.infer<typeof REFRESH_TOKEN> & { pk: number }
+type DrfKey = z.infer<typeof DRF_KEY> & { key: string }
 
 export type Dump = {
   users: User[]

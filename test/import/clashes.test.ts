@@ -10,9 +10,12 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createUser } from '../../src/accounts/users.ts'
 import { sha256Hex } from '../../src/crypto/digest.ts'
-import { apiKeys, applications, users } from '../../src/db/schema.ts'
+import { apiKeys, applications, auditLog, users } from '../../src/db/schema.ts'
 import { DumpError, importDjangoDump } from '../../src/import/django.ts'
+import { parseDump } from '../../src/import/dump.ts'
+import { planImport } from '../../src/import/plan.ts'
 import { formatSummary } from '../../src/import/summary.ts'
+import { writePlan } from '../../src/import/write.ts'
 import dot341 from '../fixtures/django/dot-3.4.1/dump.json'
 import { api, db, makeApplication, unique } from '../helpers.ts'
 import { liveDump, REFRESH_LIFETIME, SLOW, snapshot } from './dumps.ts'
@@ -191,5 +194,42 @@ describe('import-django: what is already here is a clash unless the operator ask
       skipAuthorization: false,
       redirectUris: ['https://ok.example/cb'],
     })
+  })
+})
+
+describe('what is taken between the plan and the write is not taken for the dump’s', () => {
+  /** A dump of one user with a key and one application, planned; then `meanwhile` runs; then the write. */
+  async function raced(meanwhile: (names: { username: string; clientId: string }) => Promise<unknown>) {
+    const user = djangoUser(8000 + Math.floor(Math.random() * 1000), unique('racer'), new Date(), { staff: true })
+    const clientId = unique('raced-')
+    const key = randomKey()
+    const dump = [user, djangoApplication(1, clientId, user.pk, false), drfKey(key, user.pk)]
+    const plan = await planImport(db, parseDump(dump), options)
+    await meanwhile({ username: user.fields.username, clientId })
+    const before = await snapshot()
+    const outcome = await writePlan(db, plan, { dumpDigest: await sha256Hex(unique('d')), tokensUntil: null }).catch(
+      (error: unknown) => error,
+    )
+    return { outcome, before, user, clientId, key }
+  }
+
+  it('a username registered meanwhile fails the users’ batch: the dump’s key never reaches that account', async () => {
+    const { outcome, before, key } = await raced(({ username }) =>
+      createUser(db, { username, password: 'registered meanwhile 1' }),
+    )
+    expect(outcome).toBeInstanceOf(Error)
+    expect(await snapshot()).toEqual(before)
+    expect((await withKey(key)).status).toBe(401)
+  })
+
+  it('L-1: a client_id taken meanwhile fails its batch, and the audit entry written with it goes too', async () => {
+    const { outcome, clientId } = await raced(({ clientId }) =>
+      makeApplication({ clientId, name: 'Taken meanwhile', grantTypes: ['password'] }),
+    )
+    expect(outcome).toBeInstanceOf(Error)
+    const rows = await db.select().from(applications).where(eq(applications.clientId, clientId))
+    expect(rows.map((row) => row.name)).toEqual(['Taken meanwhile'])
+    const audit = await db.select().from(auditLog).where(eq(auditLog.action, 'application.import'))
+    expect(audit.filter((entry) => entry.objectId === String(rows[0].id))).toEqual([])
   })
 })
