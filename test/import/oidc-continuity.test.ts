@@ -137,6 +137,8 @@ describe('OIDC continuity after import-django (dot-3.4.1), ISSUER = <origin>/o',
       '/o/.well-known/openid-configuration/',
       '/.well-known/openid-configuration/o',
       '/.well-known/oauth-authorization-server/o',
+      // Still served at the origin's address too, for clients configured with the host alone.
+      '/.well-known/openid-configuration',
     ]
     const documents: Record<string, unknown>[] = []
     for (const path of addresses) {
@@ -158,6 +160,7 @@ describe('OIDC continuity after import-django (dot-3.4.1), ISSUER = <origin>/o',
     // The OIDC documents are one; the RFC 8414 one is the same less the OpenID Provider's fields.
     expect(documents[1]).toEqual(documents[0])
     expect(documents[2]).toEqual(documents[0])
+    expect(documents[4]).toEqual(documents[0])
     for (const [name, value] of Object.entries(documents[3])) expect(documents[0][name], name).toEqual(value)
     expect((await get('/o/.well-known/jwks.json')).status).toBe(200)
   })
