@@ -151,6 +151,8 @@ export const accessTokens = sqliteTable(
      * null, on nearly every row: the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`).
      */
     audience: text('audience'),
+    /** True for a django-oauth-toolkit token brought by `manage import-django` (no prefix, no check value); null otherwise. */
+    imported: integer('imported', { mode: 'boolean' }),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -189,6 +191,8 @@ export const refreshTokens = sqliteTable(
     createdAt: createdAt(),
     /** RFC 8707: the audience of the whole grant (as access_tokens.audience); a refresh may narrow the access token's, never this. */
     audience: text('audience'),
+    /** As access_tokens.imported: a django-oauth-toolkit refresh token brought by `manage import-django`. */
+    imported: integer('imported', { mode: 'boolean' }),
   },
   (t) => [
     // Only rotated tokens and code grants are indexed: a first token is found by its id.
@@ -217,6 +221,8 @@ export const rowCounts = sqliteTable('row_counts', {
 export const djangoImports = sqliteTable('django_imports', {
   dumpDigest: text('dump_digest').primaryKey(),
   completedAt: integer('completed_at', { mode: 'timestamp' }).notNull(),
+  /** Unix seconds: the expiry of the last token this dump brought (what IMPORTED_TOKENS_UNTIL must reach); null: none. */
+  tokensUntil: integer('tokens_until'),
 })
 
 export type User = typeof users.$inferSelect

@@ -28,6 +28,7 @@ import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { OAuthError } from './errors.ts'
+import { issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
@@ -158,7 +159,7 @@ type RegistrationCredentials = { clientId: string; token: string | null }
 
 /** RFC 7592 §1.2 registration_client_uri: the client configuration endpoint of one client. */
 function registrationClientUri(issuer: string, clientId: string): string {
-  return `${issuer}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
+  return `${issuerOrigin(issuer)}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
 }
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response (no secret: only its digest is kept). */

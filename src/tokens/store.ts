@@ -171,6 +171,7 @@ async function storeTokens(
             expiresAt: bound(expiresAt, accessTokens.expiresAt),
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
             audience: bound(audience, accessTokens.audience),
+            imported: computed(sql`NULL`, accessTokens.imported),
           })
           .from(applications)
           .where(and(eq(applications.id, request.applicationId), facts)),
@@ -204,6 +205,7 @@ async function storeTokens(
               request.refreshAudience === undefined ? audience : request.refreshAudience,
               refreshTokens.audience,
             ),
+            imported: computed(sql`NULL`, refreshTokens.imported),
           })
           .from(accessTokens)
           .where(eq(accessTokens.tokenHash, accessHash)),
@@ -582,6 +584,8 @@ export type LiveToken = {
   scope: string
   createdAt: Date
   expiresAt: number
+  /** True for a django-oauth-toolkit token brought by `manage import-django`: no prefix of ours. */
+  imported: boolean | null
 }
 
 function ownedBy(owner: TokenOwner, table: typeof accessTokens | typeof refreshTokens): SQL {
@@ -604,6 +608,7 @@ export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): 
     scope: table.scope,
     createdAt: table.createdAt,
     expiresAt: table.expiresAt,
+    imported: table.imported,
   })
   const [access, refresh] = await db.batch([
     db
