@@ -218,7 +218,7 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
     await client.connect(new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch }))
     expect(client.getServerVersion()?.name).toBe('edge-oauth-toolkit')
     expect(client.getServerCapabilities()).toEqual({ tools: {} })
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['hello'])
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['hello', 'trigger_build'])
     expect(await client.callTool({ name: 'hello' })).toEqual({
       content: [{ type: 'text', text: 'Hello, OAuth2!' }],
       isError: false,
