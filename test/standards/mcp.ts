@@ -1,10 +1,11 @@
 /**
  * The MCP endpoint's tests' shared vocabulary: a POST to /mcp as a Streamable HTTP client sends
- * it, its JSON-RPC answer, and the Bearer challenge of a refusal.
+ * it, its JSON-RPC answer, and the Bearer challenge of a refusal; for the SDK clients' tests, their
+ * fetch into the Worker and the person who approves in the browser.
  */
 import { SELF } from 'cloudflare:test'
 import { expect } from 'vitest'
-import { ORIGIN, passwordToken } from '../helpers.ts'
+import { fetchWithSettings, form, login, makeUser, ORIGIN, passwordToken } from '../helpers.ts'
 
 export const ENDPOINT = `${ORIGIN}/mcp`
 export const MCP_METADATA = `${ORIGIN}/.well-known/oauth-protected-resource/mcp`
@@ -83,4 +84,62 @@ export async function mcpToken(scope: string): Promise<string> {
   const { body } = await passwordToken(scope, ENDPOINT)
   expect(body.scope).toBe(scope)
   return body.access_token
+}
+
+export type Settings = Record<string, string>
+
+/** An SDK's fetch: every request goes to the Worker with `settings`, and a copy of each is kept in `sent`. */
+export function recordingWorkerFetch(sent: Request[], settings: Settings) {
+  return (input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init)
+    sent.push(request.clone())
+    return fetchWithSettings(request, settings)
+  }
+}
+
+export const describeRequest = (request: Request) => `${request.method} ${new URL(request.url).pathname}`
+
+/** The form parameters of the token requests an SDK sent, in order. */
+export async function tokenRequests(sent: Request[]): Promise<FormData[]> {
+  const posts = sent.filter((request) => describeRequest(request) === 'POST /o/token/')
+  return Promise.all(posts.map((request) => request.formData()))
+}
+
+type Approval = {
+  settings: Settings
+  /** The name the consent page must show. */
+  clientName: string
+  /** Where the authorization response must go. */
+  redirectUrl: string
+  /** The session of the person approving; a new user logs in when absent. */
+  cookie?: string
+}
+
+/**
+ * What a person does in the browser: log in, see the consent page naming the client, approve.
+ * Returns the authorization response (RFC 6749 §4.1.2), which names this server (RFC 9207 `iss`).
+ */
+export async function approveInBrowser(authorizationUrl: URL, approval: Approval): Promise<URL> {
+  const cookie = approval.cookie ?? (await login(await makeUser()))
+  const path = authorizationUrl.pathname + authorizationUrl.search
+  const page = await fetchWithSettings(
+    new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }),
+    approval.settings,
+  )
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain(approval.clientName)
+  const decision = await fetchWithSettings(
+    new Request(`${ORIGIN}/o/authorize/`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: cookie, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form({ ...Object.fromEntries(authorizationUrl.searchParams), allow: 'Approve' }),
+    }),
+    approval.settings,
+  )
+  expect(decision.status).toBe(302)
+  const callback = new URL(decision.headers.get('Location') ?? '')
+  expect(callback.origin + callback.pathname).toBe(approval.redirectUrl)
+  expect(callback.searchParams.get('iss')).toBe(ORIGIN)
+  return callback
 }
