@@ -194,6 +194,37 @@ describe('RFC 7591 §3.2.1: the client information response', () => {
   })
 })
 
+describe('application_type (OIDC Registration §2), as MCP 2026-07-28 asks clients to send it (SEP-837)', () => {
+  it('native: loopback redirect URIs on any address of the machine and any port register, kept and echoed', async () => {
+    const redirects = ['http://127.0.0.1:33418/callback', 'http://localhost:8090/callback', 'http://[::1]:53682/cb']
+    const client = await register({
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: redirects,
+    })
+    expect(client).toMatchObject({ application_type: 'native', redirect_uris: redirects })
+    expect(await storedRow(client.client_id)).toMatchObject({ applicationType: 'native', clientType: 'public' })
+  })
+
+  it('native: one redirect URI off the machine refuses the registration (invalid_redirect_uri)', async () => {
+    const response = await registerRaw({
+      application_type: 'native',
+      redirect_uris: [LOOPBACK_REDIRECT, REDIRECT],
+    })
+    const body = await expectOAuthError(response, 400, 'invalid_redirect_uri')
+    expect(body.error_description).toContain(REDIRECT)
+  })
+
+  it('web (sent, or by default): the rules of every application, https or loopback http', async () => {
+    for (const metadata of [{ application_type: 'web' }, {}]) {
+      const client = await register({ ...metadata, redirect_uris: [REDIRECT, LOOPBACK_REDIRECT] })
+      expect(client.application_type).toBe('web')
+    }
+    const plain = await registerRaw({ application_type: 'web', redirect_uris: ['http://client.example.org/cb'] })
+    await expectOAuthError(plain, 400, 'invalid_redirect_uri')
+  })
+})
+
 describe('RFC 7591 §3.2.2: refused metadata', () => {
   const refused = async (metadata: unknown, error: string) => {
     const body = await expectOAuthError(await registerRaw(metadata), 400, error)
