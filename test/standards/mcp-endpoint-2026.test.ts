@@ -6,7 +6,8 @@
  * mcp-endpoint.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { expectInsufficientScope, expectRpcError, mcp, mcpToken, rpcAnswer } from './mcp.ts'
+import { api } from '../helpers.ts'
+import { bearerParams, expectInsufficientScope, expectRpcError, MCP_METADATA, mcp, mcpToken, rpcAnswer } from './mcp.ts'
 
 const VERSION = '2026-07-28'
 const SUPPORTED = ['2026-07-28', '2025-11-25', '2025-06-18']
@@ -293,6 +294,16 @@ describe('SEP-2243: Mcp-Method and Mcp-Name mirror the body; any disagreement is
 })
 
 describe('MCP 2026-07-28 authorization: scopes per tool, step-up (SEP-2350)', () => {
+  it('SEP-2207: offline_access is the authorization server’s to offer, never the resource’s to require', async () => {
+    const server = await (await api('/.well-known/oauth-authorization-server')).json<{ scopes_supported: string[] }>()
+    expect(server.scopes_supported).toContain('offline_access')
+    const resource = await (await api(MCP_METADATA)).json<{ scopes_supported: string[] }>()
+    expect(resource.scopes_supported).toEqual(['read'])
+    const challenge = await modern('', 'server/discover')
+    expect(challenge.status).toBe(401)
+    expect(bearerParams(challenge).scope).toBe('read')
+  })
+
   it('tools/list needs `read`: a write-only token gets 403 insufficient_scope naming it', async () => {
     const response = await modern(await mcpToken('write'), 'tools/list')
     await expectInsufficientScope(response, 'read')
