@@ -16,6 +16,7 @@ import {
   makeApplication,
   makeUser,
   ORIGIN,
+  passwordToken,
   pkcePair,
   REDIRECT_URI,
 } from '../helpers.ts'
@@ -99,4 +100,29 @@ describe('SEP-2352: the issuer a client binds its credentials to is one string e
       expect(await idTokenIssuer(deployment)).toBe(deployment.issuer)
     })
   }
+
+  it('moving ISSUER moves the MCP resource too: a token bound to the old <issuer>/mcp is refused at the new one', async () => {
+    const [before, after] = DEPLOYMENTS
+    const { body } = await passwordToken('read', `${before.issuer}/mcp`)
+    const ping = (deployment: Deployment) =>
+      fetchWithSettings(
+        new Request(`${deployment.host}/mcp`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${body.access_token}`,
+            Accept: 'application/json, text/event-stream',
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+        }),
+        deployment.settings,
+      )
+    expect((await ping(before)).status).toBe(200)
+    const moved = await ping(after)
+    expect(moved.status).toBe(401)
+    // The challenge sends the client to the new issuer's resource metadata.
+    expect(moved.headers.get('WWW-Authenticate')).toContain(
+      `resource_metadata="${after.issuer}/.well-known/oauth-protected-resource/mcp"`,
+    )
+  })
 })
