@@ -12,7 +12,6 @@
  * (MCP_TOOLS_SCOPE), a call the scopes of its tool.
  */
 import type { Context, Handler } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodType } from 'zod'
 import { scopeRefusal, userRefusal } from '../auth/permissions.ts'
 import { JSON_RPC_ERRORS, type JsonRpcErrorObject, type JsonRpcId, jsonRpcError } from '../http/jsonrpc.ts'
@@ -43,8 +42,8 @@ const SERVER_INFO = { name: 'edge-oauth-toolkit', title: 'Edge OAuth Toolkit', v
 const CACHE_HINTS = { ttlMs: 3_600_000, cacheScope: 'public' } as const
 
 type Result = Record<string, unknown>
-/** A method's outcome: its result, a JSON-RPC error (HTTP 200 unless `status`), or an HTTP answer (a refusal). */
-type Outcome = { result: Result } | { error: JsonRpcErrorObject; status?: ContentfulStatusCode } | Response
+/** A method's outcome: its result, a JSON-RPC error (with HTTP 200), or an HTTP answer (a refusal). */
+type Outcome = { result: Result } | { error: JsonRpcErrorObject } | Response
 type Method = (c: Context<ApiEnv>, request: JsonRpcRequest) => Outcome
 
 const invalidParams = (message: string): Outcome => ({ error: { code: JSON_RPC_ERRORS.invalidParams, message } })
@@ -130,9 +129,15 @@ function modernResult(outcome: Outcome): Outcome {
 
 const methodOf = (table: Record<string, Method>, name: string) => (Object.hasOwn(table, name) ? table[name] : undefined)
 
+/** -32601, with HTTP 200 in the 2025 revisions and 404 in 2026-07-28 (Streamable HTTP › Protocol Version Header). */
+function methodNotFound(c: Context, status: 200 | 404, request: JsonRpcRequest): Response {
+  const error = { code: JSON_RPC_ERRORS.methodNotFound, message: `Method not found: ${request.method}` }
+  return jsonRpcError(c, status, error, request.id)
+}
+
 function respond(c: Context, id: JsonRpcId, outcome: Outcome): Response {
   if (outcome instanceof Response) return outcome
-  if ('error' in outcome) return jsonRpcError(c, outcome.status ?? 200, outcome.error, id)
+  if ('error' in outcome) return jsonRpcError(c, 200, outcome.error, id)
   return c.json({ jsonrpc: '2.0', id, result: outcome.result }, 200, NO_STORE_HEADERS)
 }
 
@@ -144,14 +149,7 @@ function respond(c: Context, id: JsonRpcId, outcome: Outcome): Response {
 function legacy(c: Context<ApiEnv>, message: Message): Response {
   if (!('id' in message) || !('method' in message)) return c.body(null, 202)
   const method = methodOf(LEGACY_METHODS, message.method)
-  if (!method) {
-    return jsonRpcError(
-      c,
-      200,
-      { code: JSON_RPC_ERRORS.methodNotFound, message: `Method not found: ${message.method}` },
-      message.id,
-    )
-  }
+  if (!method) return methodNotFound(c, 200, message)
   return respond(c, message.id, method(c, message))
 }
 
@@ -176,14 +174,7 @@ function modern(c: Context<ApiEnv>, message: Message): Response {
     return jsonRpcError(c, 400, { code: JSON_RPC_ERRORS.invalidParams, message: missing }, message.id)
   }
   const method = methodOf(MODERN_METHODS, message.method)
-  if (!method) {
-    return jsonRpcError(
-      c,
-      404,
-      { code: JSON_RPC_ERRORS.methodNotFound, message: `Method not found: ${message.method}` },
-      message.id,
-    )
-  }
+  if (!method) return methodNotFound(c, 404, message)
   return respond(c, message.id, modernResult(method(c, message)))
 }
 
