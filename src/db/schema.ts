@@ -108,8 +108,11 @@ export const applications = sqliteTable(
     tokenEndpointAuthMethod: text('token_endpoint_auth_method', {
       enum: ['client_secret_basic', 'client_secret_post', 'none'],
     }),
-    /** RFC 7591 §2 scope, space-separated: the only scopes the client may obtain; null: any. */
-    allowedScope: text('allowed_scope'),
+    /**
+     * RFC 7591 §2 scope the client registered, space-separated: what it gets when it asks for none
+     * (src/oauth/scopes.ts), not a ceiling; null: the configured default. The column keeps its first name.
+     */
+    registeredScope: text('allowed_scope'),
     /** OIDC Dynamic Client Registration §2 application_type (`web` or `native`); null when not registered. */
     applicationType: text('application_type', { enum: ['web', 'native'] }),
     /**

@@ -48,7 +48,7 @@ export type NewApplication = {
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
-    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'allowedScope'
+    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'registeredScope'
   >
 }
 

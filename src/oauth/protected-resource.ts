@@ -46,13 +46,15 @@ export const API_RESOURCE: Resource = {
   scopes: (config) => grantable(config).filter((scope) => !OIDC_SCOPES.has(scope)),
 }
 
-/** The scope an MCP client needs for the endpoint's tools (src/mcp/). */
+/** The scope an MCP client needs to list the endpoint's tools and call `hello` (src/mcp/tools.ts). */
 export const MCP_TOOLS_SCOPE = 'read'
 
 export const MCP_RESOURCE: Resource = {
   path: '/mcp',
   name: 'MCP endpoint',
-  // Only what the tools need, so an MCP client that asks for exactly this list gets no more.
+  // The minimal scope for basic use, as the MCP authorization spec wants scopes_supported and the
+  // 401's scope; a tool needing more (trigger_build: `write`) says so in its 403 and the client
+  // steps up (SEP-2350).
   scopes: (config) => grantable(config).filter((scope) => scope === MCP_TOOLS_SCOPE),
 }
 

@@ -45,7 +45,7 @@ export type ClientMetadata = {
   clientName: string
   tokenEndpointAuthMethod: AuthMethod
   applicationType: ApplicationType
-  /** null: no restriction (any configured scope but introspection). */
+  /** What the client gets when it asks for none (src/oauth/scopes.ts); null: the configured default. */
   scope: string[] | null
 }
 
@@ -177,7 +177,7 @@ export function clientInformation(application: Application, issuer: string): Rec
     response_types: ['code'],
     token_endpoint_auth_method: application.tokenEndpointAuthMethod,
     application_type: application.applicationType,
-    ...(application.allowedScope !== null ? { scope: application.allowedScope } : {}),
+    ...(application.registeredScope !== null ? { scope: application.registeredScope } : {}),
   }
 }
 
@@ -187,7 +187,7 @@ function columns(metadata: ClientMetadata) {
     redirectUris: metadata.redirectUris,
     tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
     applicationType: metadata.applicationType,
-    allowedScope: metadata.scope === null ? null : metadata.scope.join(' '),
+    registeredScope: metadata.scope === null ? null : metadata.scope.join(' '),
   }
 }
 
