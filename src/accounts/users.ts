@@ -55,8 +55,12 @@ export function userStillActive(user: Pick<User, 'id' | 'password'>, samePasswor
   )
 }
 
-/** A user brought over from Django (`manage import-django`): the password hash as Django stored it. */
+/**
+ * A user brought over from Django (`manage import-django`): Django's id (the OIDC `sub` relying
+ * parties keep), the password hash as Django stored it.
+ */
 export type ImportedUser = {
+  id: number
   username: string
   email: string
   firstName: string
@@ -76,6 +80,7 @@ const USERS_PER_STATEMENT = 500
 const KEYS_PER_QUERY = 1000
 
 const IMPORTED_USER_COLUMNS: Column[] = [
+  users.id,
   users.username,
   users.usernameKey,
   users.email,
@@ -92,14 +97,18 @@ const IMPORTED_USER_COLUMNS: Column[] = [
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
 
 /**
- * INSERT statements for imported users (normalised as createUser does); a username already taken
- * is left as it is (the import checked it is the same user). Each returns the ids it inserted.
+ * INSERT statements for imported users (normalised as createUser does), each with the id it had in
+ * Django: AUTOINCREMENT then hands every user created later an id above them all. A row already
+ * written by this very statement (a batch sent again after a lost connection) is passed over; any
+ * other user holding the id or the username fails the statement, and its whole batch, rather than
+ * be taken for the imported one. Each returns the ids it inserted.
  */
 export function importUserStatements(db: Db, rows: ImportedUser[]) {
   return chunks(rows, USERS_PER_STATEMENT).map((chunk) => {
     const values = chunk.map((row) => {
       const username = normalizeUsername(row.username)
       return [
+        row.id,
         username,
         usernameKey(username),
         row.email,
@@ -114,29 +123,46 @@ export function importUserStatements(db: Db, rows: ImportedUser[]) {
       ]
     })
     // drizzle's INSERT … SELECT names every column of the table, in order: the imported ones read
-    // from the JSON, the rest their default (id: NULL, the next one).
+    // from the JSON, the rest their default.
     const fields = Object.values(getTableColumns(users)).map((column) => {
       const index = IMPORTED_USER_COLUMNS.indexOf(column)
       if (index >= 0) return sql.raw(`value ->> ${index}`)
       if (column.default === undefined) return sql`NULL`
       return is(column.default, SQL) ? column.default : sql`${column.default}`
     })
-    // `WHERE true`: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+    const written = sql`EXISTS (SELECT 1 FROM ${users} AS present WHERE present.id = value ->> 0 AND present.username = value ->> 1)`
     return db
       .insert(users)
-      .select(sql`SELECT ${sql.join(fields, sql`, `)} FROM json_each(${JSON.stringify(values)}) WHERE true`)
-      .onConflictDoNothing()
+      .select(sql`SELECT ${sql.join(fields, sql`, `)} FROM json_each(${JSON.stringify(values)}) WHERE NOT ${written}`)
       .returning({ id: users.id })
   })
+}
+
+const IMPORT_CHECK_COLUMNS = {
+  id: users.id,
+  username: users.username,
+  usernameKey: users.usernameKey,
+  isStaff: users.isStaff,
+  isSuperuser: users.isSuperuser,
 }
 
 /** The users holding any of these case-insensitive keys (usernameKey), as reads to batch. */
 export function usersByKeysQueries(db: Db, keys: string[]) {
   return chunks(keys, KEYS_PER_QUERY).map((chunk) =>
     db
-      .select({ id: users.id, username: users.username, usernameKey: users.usernameKey, dateJoined: users.dateJoined })
+      .select(IMPORT_CHECK_COLUMNS)
       .from(users)
       .where(inArray(users.usernameKey, sql`(SELECT value FROM json_each(${JSON.stringify(chunk)}))`)),
+  )
+}
+
+/** The users holding any of these ids, as reads to batch. */
+export function usersByIdsQueries(db: Db, ids: number[]) {
+  return chunks(ids, KEYS_PER_QUERY).map((chunk) =>
+    db
+      .select(IMPORT_CHECK_COLUMNS)
+      .from(users)
+      .where(inArray(users.id, sql`(SELECT value FROM json_each(${JSON.stringify(chunk)}))`)),
   )
 }
 

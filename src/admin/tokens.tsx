@@ -46,7 +46,13 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
           {props.tokens.map((token) => (
             <tr>
               <td data-label="Token">
-                <code>{TOKEN_PREFIXES[token.kind]}_…</code> {token.kind} #{token.id}
+                {token.imported ? (
+                  // oauthlib's random string: no prefix, no check value (src/crypto/token-format.ts).
+                  <span>django-oauth-toolkit</span>
+                ) : (
+                  <code>{TOKEN_PREFIXES[token.kind]}_…</code>
+                )}{' '}
+                {token.kind} #{token.id}
               </td>
               <td data-label={props.show === 'application' ? 'Client' : 'User'}>
                 {props.show === 'application' ? (

@@ -108,8 +108,11 @@ export const applications = sqliteTable(
     tokenEndpointAuthMethod: text('token_endpoint_auth_method', {
       enum: ['client_secret_basic', 'client_secret_post', 'none'],
     }),
-    /** RFC 7591 §2 scope, space-separated: the only scopes the client may obtain; null: any. */
-    allowedScope: text('allowed_scope'),
+    /**
+     * RFC 7591 §2 scope the client registered, space-separated: what it gets when it asks for none
+     * (src/oauth/scopes.ts), not a ceiling; null: the configured default. The column keeps its first name.
+     */
+    registeredScope: text('allowed_scope'),
     /** OIDC Dynamic Client Registration §2 application_type (`web` or `native`); null when not registered. */
     applicationType: text('application_type', { enum: ['web', 'native'] }),
     /**
@@ -151,6 +154,8 @@ export const accessTokens = sqliteTable(
      * null, on nearly every row: the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`).
      */
     audience: text('audience'),
+    /** True for a django-oauth-toolkit token brought by `manage import-django` (no prefix, no check value); null otherwise. */
+    imported: integer('imported', { mode: 'boolean' }),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -189,6 +194,8 @@ export const refreshTokens = sqliteTable(
     createdAt: createdAt(),
     /** RFC 8707: the audience of the whole grant (as access_tokens.audience); a refresh may narrow the access token's, never this. */
     audience: text('audience'),
+    /** As access_tokens.imported: a django-oauth-toolkit refresh token brought by `manage import-django`. */
+    imported: integer('imported', { mode: 'boolean' }),
   },
   (t) => [
     // Only rotated tokens and code grants are indexed: a first token is found by its id.
@@ -217,6 +224,8 @@ export const rowCounts = sqliteTable('row_counts', {
 export const djangoImports = sqliteTable('django_imports', {
   dumpDigest: text('dump_digest').primaryKey(),
   completedAt: integer('completed_at', { mode: 'timestamp' }).notNull(),
+  /** Unix seconds: the expiry of the last token this dump brought (what IMPORTED_TOKENS_UNTIL must reach); null: none. */
+  tokensUntil: integer('tokens_until'),
 })
 
 export type User = typeof users.$inferSelect

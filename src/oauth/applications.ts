@@ -50,7 +50,7 @@ export type NewApplication = {
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
-    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'allowedScope'
+    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'registeredScope'
   >
 }
 
@@ -126,7 +126,10 @@ export type ImportedApplication = {
 // The thirteen fields and can_introspect's default (bound by drizzle).
 const IMPORTED_APPLICATION_COLUMNS = 14
 
-/** INSERT statements for imported applications; a client_id already registered is left as it is. */
+/**
+ * INSERT statements for imported applications. A client_id already registered fails the statement
+ * (and its batch): the import checked it is free, so one taken since is someone else's.
+ */
 export function importApplicationStatements(db: Db, rows: ImportedApplication[]) {
   return chunks(rows, rowsPerStatement(IMPORTED_APPLICATION_COLUMNS)).map((chunk) =>
     db
@@ -139,7 +142,6 @@ export function importApplicationStatements(db: Db, rows: ImportedApplication[])
           postLogoutRedirectUris: distinct(row.postLogoutRedirectUris),
         })),
       )
-      .onConflictDoNothing()
       .returning({ id: applications.id }),
   )
 }

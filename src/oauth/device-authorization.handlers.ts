@@ -13,7 +13,7 @@ import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { requireApplicationGrant } from './grants/types.ts'
-import { issuer } from './issuer.ts'
+import { issuer, issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { requestedAudience, resources, storedAudience } from './resources.ts'
 import { resolveScopes } from './scopes.ts'
@@ -27,7 +27,7 @@ export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRo
   const scopes = resolveScopes(params.scope, settings, application)
   // Before anything is minted: the verification URI needs the issuer (ISSUER).
   const issuerId = issuer(c)
-  const verificationUri = issuerId + ENDPOINTS.deviceVerification
+  const verificationUri = issuerOrigin(issuerId) + ENDPOINTS.deviceVerification
   // RFC 8707 §2 (as on the authorization request): the resources the tokens will be for.
   const known = resources(issuerId, settings)
   const audience = storedAudience(requestedAudience(params.resource, known), known)

@@ -11,7 +11,7 @@ import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
 import { deviceEntry, devicePage } from './device.handlers.tsx'
 import { startDeviceAuthorization } from './device-authorization.handlers.ts'
 import { deviceAuthorizationRoute } from './device-authorization.routes.ts'
-import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
+import { ENDPOINTS, ISSUER_PATH_FORMS, metadata, metadataRoute, pathMetadata } from './metadata.ts'
 import {
   apiMetadata,
   apiMetadataRoute,
@@ -34,6 +34,7 @@ export const oauthRouter = createOAuthRouter([
   ENDPOINTS.introspection,
   ENDPOINTS.deviceAuthorization,
   metadataRoute.path,
+  ISSUER_PATH_FORMS.metadata,
   originMetadataRoute.path,
   apiMetadataRoute.path,
   mcpMetadataRoute.path,
@@ -47,6 +48,7 @@ oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
 oauthRouter.openapi(deviceAuthorizationRoute, startDeviceAuthorization)
 oauthRouter.openapi(metadataRoute, metadata)
+oauthRouter.get(ISSUER_PATH_FORMS.metadata, pathMetadata)
 oauthRouter.openapi(originMetadataRoute, originMetadata)
 oauthRouter.openapi(apiMetadataRoute, apiMetadata)
 oauthRouter.openapi(mcpMetadataRoute, mcpMetadata)

@@ -29,6 +29,7 @@ import type { TokenStore } from '../tokens/store.ts'
 import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
@@ -45,7 +46,7 @@ export type ClientMetadata = {
   clientName: string
   tokenEndpointAuthMethod: AuthMethod
   applicationType: ApplicationType
-  /** null: no restriction (any configured scope but introspection). */
+  /** What the client gets when it asks for none (src/oauth/scopes.ts); null: the configured default. */
   scope: string[] | null
 }
 
@@ -159,7 +160,7 @@ type RegistrationCredentials = { clientId: string; token: string | null }
 
 /** RFC 7592 §1.2 registration_client_uri: the client configuration endpoint of one client. */
 function registrationClientUri(issuer: string, clientId: string): string {
-  return `${issuer}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
+  return `${issuerOrigin(issuer)}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
 }
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response (no secret: only its digest is kept). */
@@ -177,7 +178,7 @@ export function clientInformation(application: Application, issuer: string): Rec
     response_types: ['code'],
     token_endpoint_auth_method: application.tokenEndpointAuthMethod,
     application_type: application.applicationType,
-    ...(application.allowedScope !== null ? { scope: application.allowedScope } : {}),
+    ...(application.registeredScope !== null ? { scope: application.registeredScope } : {}),
   }
 }
 
@@ -187,7 +188,7 @@ function columns(metadata: ClientMetadata) {
     redirectUris: metadata.redirectUris,
     tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
     applicationType: metadata.applicationType,
-    allowedScope: metadata.scope === null ? null : metadata.scope.join(' '),
+    registeredScope: metadata.scope === null ? null : metadata.scope.join(' '),
   }
 }
 

@@ -135,6 +135,7 @@ async function storeTokens(
             expiresAt: bound(expiresAt, accessTokens.expiresAt),
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
             audience: bound(audience, accessTokens.audience),
+            imported: computed(sql`NULL`, accessTokens.imported),
           })
           .from(applications)
           .where(and(eq(applications.id, request.applicationId), facts)),
@@ -168,6 +169,7 @@ async function storeTokens(
               request.refreshAudience === undefined ? audience : request.refreshAudience,
               refreshTokens.audience,
             ),
+            imported: computed(sql`NULL`, refreshTokens.imported),
           })
           .from(accessTokens)
           .where(eq(accessTokens.tokenHash, accessHash)),

@@ -70,6 +70,8 @@ export type LiveToken = {
   scope: string
   createdAt: Date
   expiresAt: number
+  /** True for a django-oauth-toolkit token brought by `manage import-django`: no prefix of ours. */
+  imported: boolean | null
 }
 
 /** The rows of `table` that belong to the owner. */
@@ -93,6 +95,7 @@ export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): 
     scope: table.scope,
     createdAt: table.createdAt,
     expiresAt: table.expiresAt,
+    imported: table.imported,
   })
   const [access, refresh] = await db.batch([
     db
