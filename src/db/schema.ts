@@ -150,7 +150,7 @@ export const accessTokens = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
     /**
-     * RFC 8707 audience: normalised resource identifiers, space-separated (src/oauth/resources.ts);
+     * RFC 8707 audience: normalised resource identifiers, space-separated (src/resource/audiences.ts);
      * null, on nearly every row: the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`).
      */
     audience: text('audience'),

@@ -23,7 +23,7 @@ export type NewAuthorizationCode = {
   /** When the user logged in (Unix seconds), for OIDC's auth_time. */
   authTime: number
   lifetime: number
-  /** RFC 8707 audience the request named, as stored (src/oauth/resources.ts); null or absent: the default. */
+  /** RFC 8707 audience the request named, as stored (src/resource/audiences.ts); null or absent: the default. */
   audience?: string | null
 }
 

@@ -12,6 +12,7 @@ import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
 import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { issuer } from '../resource/issuer.ts'
 import type { AppEnv, Session } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
 import { ErrorPage } from '../views/error.tsx'
@@ -28,7 +29,6 @@ import {
   validateAuthorizeRequest,
 } from './authorize.ts'
 import { isMetadataDocumentClient, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
-import { issuer } from './issuer.ts'
 
 const APPROVE = 'Approve'
 

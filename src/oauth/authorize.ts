@@ -10,11 +10,6 @@ import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { OAuthError } from '../http/oauth.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
-import { hasLiveGrant } from '../tokens/lists.ts'
-import { isAllowedRedirectUri } from './application-rules.ts'
-import { allowsGrant, findApplicationByClientId } from './applications.ts'
-import { isUrlClientId } from './client-metadata-document.ts'
-import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
 import {
   type Audience,
   audienceCovers,
@@ -23,7 +18,12 @@ import {
   requestedAudience,
   resources,
   storedAudience,
-} from './resources.ts'
+} from '../resource/audiences.ts'
+import { hasLiveGrant } from '../tokens/lists.ts'
+import { isAllowedRedirectUri } from './application-rules.ts'
+import { allowsGrant, findApplicationByClientId } from './applications.ts'
+import { isUrlClientId } from './client-metadata-document.ts'
+import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from './pkce.ts'
 import { resolveScopes } from './scopes.ts'
 
 const param = z.string().optional()

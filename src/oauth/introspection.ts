@@ -8,11 +8,11 @@ import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
+import { audienceOf, type Resources } from '../resource/audiences.ts'
 import { findLiveAccessToken, lookupAccessToken } from '../tokens/access-tokens.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
-import { audienceOf, type Resources } from './resources.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
 export type Introspection =

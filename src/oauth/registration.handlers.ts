@@ -11,8 +11,8 @@ import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { admitRegistration, clientIp, LOGIN_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
 import { config, db, tokenStore } from '../lib/request-context.ts'
+import { issuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
-import { issuer } from './issuer.ts'
 import type { deleteClientRoute, readClientRoute, registerRoute, updateClientRoute } from './registration.routes.ts'
 import {
   checkInitialAccessToken,

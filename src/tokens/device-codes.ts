@@ -55,7 +55,7 @@ export type NewDeviceCode = {
   scopes: string[]
   lifetime: number
   interval: number
-  /** RFC 8707 audience the request named, as stored (src/oauth/resources.ts); null: the default. */
+  /** RFC 8707 audience the request named, as stored (src/resource/audiences.ts); null: the default. */
   audience: string | null
 }
 

@@ -32,7 +32,7 @@ export type IssueRequest = {
   familyId?: number
   /** OIDC auth_time kept on that refresh token, so a refresh's id_token repeats it (OIDC Core §12.2). */
   authTime?: number | null
-  /** RFC 8707 audience of the access token, as stored (src/oauth/resources.ts); null or absent: the default. */
+  /** RFC 8707 audience of the access token, as stored (src/resource/audiences.ts); null or absent: the default. */
   audience?: string | null
   /** Audience of that refresh token when it differs from the access token's (a narrowed refresh, RFC 8707 §2.2). */
   refreshAudience?: string | null

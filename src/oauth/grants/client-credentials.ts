@@ -4,9 +4,9 @@
  */
 
 import { OAuthError } from '../../http/oauth.ts'
+import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { applicationStillAllows } from '../applications.ts'
-import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
 

@@ -6,9 +6,9 @@
 import { and } from 'drizzle-orm'
 import { readCredentials, userStillActive } from '../../accounts/users.ts'
 import { OAuthError } from '../../http/oauth.ts'
+import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { applicationStillAllows } from '../applications.ts'
-import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
 

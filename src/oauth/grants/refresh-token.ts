@@ -11,6 +11,7 @@ import { type Application, DEVICE_CODE_GRANT } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
 import {
   currentRefreshToken,
   findRefreshToken,
@@ -22,7 +23,6 @@ import {
 import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant, applicationStillAllows } from '../applications.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import { factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */

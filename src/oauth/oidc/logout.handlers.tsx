@@ -14,11 +14,11 @@ import { OAuthError } from '../../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
 import { db, signingKeys } from '../../lib/request-context.ts'
+import { issuer } from '../../resource/issuer.ts'
 import type { AppEnv } from '../../types.ts'
 import { ErrorPage } from '../../views/error.tsx'
 import { LoggedOutPage } from '../../views/login.tsx'
 import { ConfirmLogoutPage, LOGOUT_CONFIRMED } from '../../views/logout.tsx'
-import { issuer } from '../issuer.ts'
 import { validateLogoutRequest } from './logout.ts'
 
 const param = z.string().optional()
