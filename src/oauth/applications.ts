@@ -240,7 +240,7 @@ export type ApplicationPage = { count: number; page: number; pageCount: number; 
 /**
  * The operator console's application list: every owner's, newest first, whose name, client_id
  * or owner's username contains `query` (case-insensitive for ASCII); null when the page does
- * not exist. LIKE's wildcards in the query are taken literally.
+ * not exist. Every character of the query is taken literally (src/db/search.ts).
  */
 export async function searchApplications(
   db: Db,
