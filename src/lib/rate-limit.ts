@@ -23,7 +23,9 @@
  * fetches of client ID metadata documents (CLIENT_METADATA_LIMITER, `admitMetadataDocumentFetch`).
  *
  * Also the limits on user codes typed at /o/device/ (RFC 8628 §5.1), per user and per client IP:
- * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule.
+ * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule;
+ * and on device authorization requests, each a row in D1, per client and per client IP:
+ * `admitDeviceAuthorization` (DEVICE_AUTHORIZATION_CLIENT_LIMITER, DEVICE_AUTHORIZATION_IP_LIMITER).
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -166,4 +168,22 @@ export async function userCodeEntryAllowed(
     ip === undefined ? true : allowed(env.DEVICE_IP_LIMITER, ipKey(ip)),
   ])
   return byUser && byIp
+}
+
+/**
+ * May `applicationId` start one more device authorization (RFC 8628 §3.1) from `ip` this period?
+ * Each stores a row for the code's lifetime, and a public client proves nothing but its client_id,
+ * so both the client (DEVICE_AUTHORIZATION_CLIENT_LIMITER) and, behind Cloudflare, the address
+ * (DEVICE_AUTHORIZATION_IP_LIMITER) are counted. Refused: retry after DEVICE_LIMIT_PERIOD_SECONDS.
+ */
+export async function admitDeviceAuthorization(
+  env: Pick<Env, 'DEVICE_AUTHORIZATION_CLIENT_LIMITER' | 'DEVICE_AUTHORIZATION_IP_LIMITER'>,
+  applicationId: number,
+  ip: string | undefined,
+): Promise<boolean> {
+  const [byClient, byIp] = await Promise.all([
+    allowed(env.DEVICE_AUTHORIZATION_CLIENT_LIMITER, `client:${applicationId}`),
+    ip === undefined ? true : allowed(env.DEVICE_AUTHORIZATION_IP_LIMITER, ipKey(ip)),
+  ])
+  return byClient && byIp
 }
