@@ -7,7 +7,7 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { DEVICE_CODE_GRANT } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { admitDeviceAuthorization, clientIp, DEVICE_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
+import { admitDeviceAuthorization, clientAuthGate, clientIp, DEVICE_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
 import { config, db, tokenFormat } from '../lib/request-context.ts'
 import { createDeviceCode } from '../tokens/device-codes.ts'
 import type { AppEnv } from '../types.ts'
@@ -23,7 +23,7 @@ import { resolveScopes } from './scopes.ts'
 export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
-  const application = await authenticateClient(db(c), credentials)
+  const application = await authenticateClient(db(c), credentials, clientAuthGate(c.env, clientIp(c)))
   requireApplicationGrant(application, DEVICE_CODE_GRANT)
   // Every request stores a row until the code expires: counted per client and per address first.
   if (!(await admitDeviceAuthorization(c.env, application.id, clientIp(c)))) {

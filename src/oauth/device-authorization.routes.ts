@@ -51,7 +51,7 @@ export const deviceAuthorizationRoute = createRoute({
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
     429: oauthError(
-      'slow_down: too many device authorization requests for this client or from this address (Retry-After)',
+      'slow_down: too many device authorization requests, or failed client authentications, for this client or from this address (Retry-After)',
     ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },
