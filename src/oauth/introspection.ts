@@ -7,6 +7,7 @@ import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
+import type { ClientAuthGate } from '../lib/rate-limit.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
@@ -49,11 +50,13 @@ const unauthorized = () =>
 /**
  * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials), or a Bearer
  * token with the `introspection` scope issued to a designated resource server. Throws a 401
- * OAuthError for failed authentication, 403 insufficient_scope for a Bearer token without that right.
+ * OAuthError for failed authentication (429 past the client authentication limits, `gate`),
+ * 403 insufficient_scope for a Bearer token without that right.
  */
 export async function authenticateIntrospectionCaller(
   store: TokenStore,
   replica: Db,
+  gate: ClientAuthGate,
   authorization: string | undefined,
   body: { client_id?: string; client_secret?: string },
 ): Promise<IntrospectionCaller> {
@@ -79,7 +82,7 @@ export async function authenticateIntrospectionCaller(
     const credentials = readClientCredentials(authorization, body)
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
-    const application = await authenticateClient(store.db, credentials, replica)
+    const application = await authenticateClient(store.db, credentials, gate, replica)
     return application.canIntrospect
       ? { kind: 'resource-server', resource: application.resource }
       : { kind: 'client', clientId: application.clientId }
