@@ -10,12 +10,14 @@
  * - deletion: the row goes with everything that cascades from it, then the caches forget it;
  * - log out everywhere (operator console): as a password change, without changing the password.
  * Other locations see a cache purge within KV's propagation delay (about 60 s) plus
- * TOKEN_MEMORY_CACHE_SECONDS; sessions end everywhere at once (they are checked against D1).
+ * TOKEN_MEMORY_CACHE_SECONDS, and a reactivation within TOKEN_NEGATIVE_CACHE_SECONDS; sessions
+ * end everywhere at once (they are checked against D1).
  */
 import { eq, sql } from 'drizzle-orm'
 import { hashPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { users } from '../db/schema.ts'
+import { forgetUnknownCredentials } from '../tokens/cache.ts'
 import { forgetDeletedUserTokens, forgetUserTokens, revokeUserTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
 
@@ -35,9 +37,14 @@ export async function deactivateUser(store: TokenStore, userId: number): Promise
   await forgetUserTokens(store, userId, change)
 }
 
-/** Reactivates the user: their unexpired tokens and API key work again (nothing was cached as refused). */
+/**
+ * Reactivates the user: their unexpired tokens and API key work again. Lookups refused while the
+ * user was inactive are remembered as unknown (the negative cache): forgotten here at once; other
+ * isolates accept the tokens again within TOKEN_NEGATIVE_CACHE_SECONDS.
+ */
 export async function activateUser(db: Db, userId: number): Promise<void> {
   await db.update(users).set({ isActive: true }).where(eq(users.id, userId))
+  forgetUnknownCredentials()
 }
 
 /**

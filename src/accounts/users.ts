@@ -8,7 +8,13 @@ import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } 
 import { chunks } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
-import { floorMsOf, slowestLegacyHashQuery, withTimeFloor } from './password-timing.ts'
+import {
+  floorMsOf,
+  slowestArgon2HashQuery,
+  slowestLegacyHashQuery,
+  slowestOf,
+  withTimeFloor,
+} from './password-timing.ts'
 import { normalizeUsername, usernameKey } from './usernames.ts'
 
 export type NewUser = {
@@ -189,7 +195,7 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .get()
 }
 
-/** What a password check reads: the user by username and the login time floor (one batch). */
+/** What a password check reads: the user by username and the login time floor (one batch of three reads). */
 export type CredentialFacts = { user: User | undefined; floorMs: number }
 
 /**
@@ -197,21 +203,22 @@ export type CredentialFacts = { user: User | undefined; floorMs: number }
  * what it relies on: see `authenticateUser`).
  */
 export async function readCredentials(db: Db, username: string): Promise<CredentialFacts> {
-  const [found, slowest] = await db.batch([
+  const [found, pbkdf2, argon2] = await db.batch([
     db
       .select()
       .from(users)
       .where(eq(users.username, normalizeUsername(username)))
       .limit(1),
     slowestLegacyHashQuery(db),
+    slowestArgon2HashQuery(db),
   ])
-  return { user: found[0], floorMs: floorMsOf(slowest) }
+  return { user: found[0], floorMs: floorMsOf(slowestOf(pbkdf2, argon2)) }
 }
 
 /**
  * The active user with this username and password, or null. An unknown username costs
  * one password verification too, so timing does not reveal which usernames exist; while
- * slow imported PBKDF2 hashes remain, every check is padded to the login time floor
+ * slow imported hashes remain, every check is padded to the login time floor
  * (src/accounts/password-timing.ts). Callers apply the login rate limits first.
  * A correct password whose stored hash is outdated (another algorithm or weaker
  * parameters, Django's must_update) is rehashed with the current hasher.

@@ -8,6 +8,7 @@
 import type { Context } from 'hono'
 import { findUserById, findUserByUsername } from '../accounts/users.ts'
 import type { Application, User } from '../db/schema.ts'
+import { searchTextProblem } from '../db/search.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, type RawParams, single } from '../lib/forms.ts'
@@ -53,8 +54,14 @@ const NOTICES: Record<string, string> = {
 
 export async function applicationList(c: Context<StaffEnv>) {
   const query = queryText(c, 'q')
+  // Past the longest text searched: the page says so, with nothing listed (400).
+  const queryProblem = searchTextProblem(query)
   const page = requestedPage(c)
-  const found = page === null ? null : await searchApplications(db(c), query, page, PAGE_SIZE)
+  const found = queryProblem
+    ? { count: 0, page: 1, pageCount: 1, applications: [] }
+    : page === null
+      ? null
+      : await searchApplications(db(c), query, page, PAGE_SIZE)
   if (!found) return notFound(c)
   return renderPage(
     c,
@@ -66,6 +73,7 @@ export async function applicationList(c: Context<StaffEnv>) {
       add="Add application"
       searchLabel="Search by name, client_id or owner"
       query={query}
+      queryProblem={queryProblem}
       count={found.count}
       noun={['application', 'applications']}
       columns={['Name', 'Owner', 'Client type', 'Grants', 'Created']}
@@ -90,7 +98,7 @@ export async function applicationList(c: Context<StaffEnv>) {
         </tr>
       ))}
     </SearchListPage>,
-    200,
+    queryProblem ? 400 : 200,
     NO_STORE_HEADERS,
   )
 }

@@ -11,6 +11,7 @@ import { readPassword, registerUser } from '../accounts/registration.ts'
 import { activateUser, deactivateUser, deleteUser, logOutEverywhere, setPassword } from '../accounts/user-lifecycle.ts'
 import { searchUsers } from '../accounts/user-list.ts'
 import type { User } from '../db/schema.ts'
+import { searchTextProblem } from '../db/search.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, single } from '../lib/forms.ts'
@@ -52,8 +53,14 @@ const NOTICES: Record<string, string> = {
 
 export async function userList(c: Context<StaffEnv>) {
   const query = queryText(c, 'q')
+  // Past the longest text searched: the page says so, with nothing listed (400).
+  const queryProblem = searchTextProblem(query)
   const page = requestedPage(c)
-  const found = page === null ? null : await searchUsers(db(c), query, page, PAGE_SIZE)
+  const found = queryProblem
+    ? { count: 0, page: 1, pageCount: 1, users: [] }
+    : page === null
+      ? null
+      : await searchUsers(db(c), query, page, PAGE_SIZE)
   if (!found) return notFound(c)
   return renderPage(
     c,
@@ -65,6 +72,7 @@ export async function userList(c: Context<StaffEnv>) {
       add="Add user"
       searchLabel="Search by username or email"
       query={query}
+      queryProblem={queryProblem}
       count={found.count}
       noun={['user', 'users']}
       columns={['Username', 'Email', 'Active', 'Staff', 'Joined']}
@@ -83,7 +91,7 @@ export async function userList(c: Context<StaffEnv>) {
         </tr>
       ))}
     </SearchListPage>,
-    200,
+    queryProblem ? 400 : 200,
     NO_STORE_HEADERS,
   )
 }

@@ -45,6 +45,15 @@ export const users = sqliteTable(
     index('users_pbkdf2_iterations_idx')
       .on(sql`CAST(substr(${t.password}, 15, instr(substr(${t.password}, 15), '$') - 1) AS INTEGER)`)
       .where(sql`substr(${t.password}, 1, 14) = 'pbkdf2_sha256$'`),
+    // Imported argon2 hashes by cost (memory × passes), ours left out (partial: usually empty), so
+    // the login time floor reads the dearest one in one index step too.
+    index('users_argon2_cost_idx')
+      .on(
+        sql`CAST(substr(${t.password}, instr(${t.password}, '$m=') + 3) AS INTEGER) * CAST(substr(${t.password}, instr(${t.password}, ',t=') + 3) AS INTEGER)`,
+      )
+      .where(
+        sql`substr(${t.password}, 1, 7) = 'argon2$' AND substr(${t.password}, 1, 37) <> 'argon2$argon2id$v=19$m=19456,t=2,p=1$'`,
+      ),
   ],
 )
 
@@ -132,6 +141,11 @@ export const applications = sqliteTable(
     index('applications_metadata_document_last_used_idx')
       .on(sql`coalesce(${t.lastUsedAt}, ${t.createdAt})`)
       .where(sql`${t.metadataDocumentFreshUntil} IS NOT NULL`),
+    // Imported Django client secrets not yet replaced by a digest (partial: only those rows), read
+    // by the time floor of a failed client authentication (src/oauth/client-auth.ts).
+    index('applications_django_client_secret_idx')
+      .on(t.djangoClientSecret)
+      .where(sql`${t.djangoClientSecret} IS NOT NULL`),
   ],
 )
 

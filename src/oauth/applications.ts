@@ -5,8 +5,9 @@
  * the values are allowed is application-rules.ts's job, checked by the callers that take
  * them from people (the management API, the CLI).
  */
-import { and, count, desc, eq, exists, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { and, count, desc, eq, exists, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
+import { slowestHashColumns } from '../accounts/password-timing.ts'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
@@ -247,7 +248,7 @@ export type ApplicationPage = { count: number; page: number; pageCount: number; 
 /**
  * The operator console's application list: every owner's, newest first, whose name, client_id
  * or owner's username contains `query` (case-insensitive for ASCII); null when the page does
- * not exist. LIKE's wildcards in the query are taken literally.
+ * not exist. Every character of the query is taken literally (src/db/search.ts).
  */
 export async function searchApplications(
   db: Db,
@@ -346,6 +347,17 @@ export async function adoptClientSecretDigest(db: Db, application: Application, 
     .where(and(eq(applications.id, application.id), eq(applications.djangoClientSecret, djangoClientSecret)))
   application.clientSecretHash = digest
   application.djangoClientSecret = null
+}
+
+/**
+ * The slowest imported Django client secrets still stored (only those rows: a partial index), for
+ * the time floor of a failed client authentication (src/oauth/client-auth.ts).
+ */
+export function slowestClientSecretQuery(db: Db) {
+  return db
+    .select(slowestHashColumns(applications.djangoClientSecret))
+    .from(applications)
+    .where(isNotNull(applications.djangoClientSecret))
 }
 
 /** An application by its primary key (e.g. an access token's), or undefined. */

@@ -50,6 +50,9 @@ export const deviceAuthorizationRoute = createRoute({
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
+    429: oauthError(
+      'slow_down: too many device authorization requests, or failed client authentications, for this client or from this address (Retry-After)',
+    ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },
 })

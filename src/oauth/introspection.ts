@@ -8,6 +8,7 @@ import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
+import type { ClientAuthGate } from '../lib/rate-limit.ts'
 import { audienceOf, type Resources } from '../resource/audiences.ts'
 import { findLiveAccessToken, lookupAccessToken } from '../tokens/access-tokens.ts'
 import type { TokenStore } from '../tokens/store.ts'
@@ -50,11 +51,13 @@ const unauthorized = () =>
 /**
  * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials), or a Bearer
  * token with the `introspection` scope issued to a designated resource server. Throws a 401
- * OAuthError for failed authentication, 403 insufficient_scope for a Bearer token without that right.
+ * OAuthError for failed authentication (429 past the client authentication limits, `gate`),
+ * 403 insufficient_scope for a Bearer token without that right.
  */
 export async function authenticateIntrospectionCaller(
   store: TokenStore,
   replica: Db,
+  gate: ClientAuthGate,
   authorization: string | undefined,
   body: { client_id?: string; client_secret?: string },
 ): Promise<IntrospectionCaller> {
@@ -80,7 +83,7 @@ export async function authenticateIntrospectionCaller(
     const credentials = readClientCredentials(authorization, body)
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
-    const application = await authenticateClient(store.db, credentials, replica)
+    const application = await authenticateClient(store.db, credentials, gate, replica)
     return application.canIntrospect
       ? { kind: 'resource-server', resource: application.resource }
       : { kind: 'client', clientId: application.clientId }

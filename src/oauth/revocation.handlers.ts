@@ -5,6 +5,7 @@
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
+import { clientAuthGate, clientIp } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { resources } from '../resource/audiences.ts'
 import { knownIssuer } from '../resource/issuer.ts'
@@ -23,6 +24,7 @@ async function revoke(c: Context<AppEnv>, params: TokenAction) {
   const application = await authenticateClient(
     db(c),
     readClientCredentials(c.req.header('Authorization'), params),
+    clientAuthGate(c.env, clientIp(c)),
     replicaDb(c),
   )
   const store = tokenStore(c)
@@ -43,7 +45,13 @@ export const revokeTokenAlias: RouteHandler<typeof revokeAliasRoute, AppEnv> = (
 export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const store = tokenStore(c)
-  const caller = authenticateIntrospectionCaller(store, replicaDb(c), c.req.header('Authorization'), params)
+  const caller = authenticateIntrospectionCaller(
+    store,
+    replicaDb(c),
+    clientAuthGate(c.env, clientIp(c)),
+    c.req.header('Authorization'),
+    params,
+  )
   const issuerId = knownIssuer(c)
   const known = issuerId === null ? null : resources(issuerId, config(c))
   return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller, known), 200, NO_STORE_HEADERS)

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
-import { formEncodedOnly, oauthError } from './token.routes.ts'
+import { CLIENT_AUTH_LIMITED, formEncodedOnly, oauthError } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -38,6 +38,7 @@ function revocationRoute(path: string, hide: boolean) {
       400: oauthError('invalid_request'),
       401: oauthError('invalid_client'),
       405: oauthError('invalid_request: only POST (Allow: POST)'),
+      429: oauthError(CLIENT_AUTH_LIMITED),
     },
   })
 }
@@ -84,5 +85,6 @@ export const introspectRoute = createRoute({
     401: oauthError('invalid_client: no or wrong caller credentials (RFC 7662 §2.3)'),
     403: oauthError('insufficient_scope: a Bearer token without the introspection right'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
+    429: oauthError(CLIENT_AUTH_LIMITED),
   },
 })

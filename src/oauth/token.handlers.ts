@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { clientIp, loginGate } from '../lib/rate-limit.ts'
+import { clientAuthGate, clientIp, loginGate } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
 import { issuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
@@ -47,7 +47,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        client = await authenticateClient(db(c), credentials, replica)
+        client = await authenticateClient(db(c), credentials, clientAuthGate(c.env, clientIp(c)), replica)
         return client
       },
       replica,

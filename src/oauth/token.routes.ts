@@ -72,6 +72,10 @@ const OAuthErrorSchema = z
 /** An error answer in the OAuth dialect, documented as `description`. */
 export const oauthError = (description: string) => jsonResponse(description, OAuthErrorSchema)
 
+/** Every endpoint that authenticates clients (src/oauth/client-auth.ts): the 429 of its limits. */
+export const CLIENT_AUTH_LIMITED =
+  'slow_down: too many failed client authentications for this client or from this address (Retry-After)'
+
 export const tokenRoute = createRoute({
   method: 'post',
   path: '/o/token/',
@@ -94,7 +98,7 @@ export const tokenRoute = createRoute({
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
     429: oauthError(
-      'slow_down: too many password attempts from this client IP, or failed ones on this username from it (Retry-After)',
+      'slow_down: too many password attempts from this client IP, or failed ones on this username from it; or too many failed client authentications for this client or from this address (Retry-After)',
     ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },

@@ -21,20 +21,40 @@ import {
   REDIRECT_URI,
 } from '../helpers.ts'
 
-type Deployment = { name: string; host: string; settings: Record<string, string>; issuer: string }
+type Deployment = {
+  name: string
+  host: string
+  settings: Record<string, string>
+  issuer: string
+  /** RFC 8414 §3 / OIDC Discovery §4: where the server metadata is, given the issuer's path. */
+  serverMetadata: string[]
+}
+
+const ROOT_SERVER_METADATA = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']
 
 const DEPLOYMENTS: Deployment[] = [
-  { name: 'the tests’ ISSUER', host: ORIGIN, settings: {}, issuer: ORIGIN },
+  { name: 'the tests’ ISSUER', host: ORIGIN, settings: {}, issuer: ORIGIN, serverMetadata: ROOT_SERVER_METADATA },
   {
     name: 'ISSUER written with a trailing slash',
     host: 'https://id.example.org',
     settings: { ISSUER: 'https://id.example.org/' },
     issuer: 'https://id.example.org',
+    serverMetadata: ROOT_SERVER_METADATA,
+  },
+  {
+    name: 'ISSUER with DOT’s path (<origin>/o)',
+    host: 'https://dot.example.org',
+    settings: { ISSUER: 'https://dot.example.org/o' },
+    issuer: 'https://dot.example.org/o',
+    serverMetadata: [
+      '/.well-known/oauth-authorization-server/o',
+      '/.well-known/openid-configuration/o',
+      '/o/.well-known/openid-configuration',
+    ],
   },
 ]
 
 const RESOURCE_METADATA = ['', '/api', '/mcp'].map((path) => `/.well-known/oauth-protected-resource${path}`)
-const SERVER_METADATA = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']
 
 async function getJson(deployment: Deployment, path: string) {
   const response = await fetchWithSettings(new Request(deployment.host + path), deployment.settings)
@@ -88,12 +108,12 @@ describe('SEP-2352: the issuer a client binds its credentials to is one string e
       for (const path of RESOURCE_METADATA) {
         expect((await getJson(deployment, path)).authorization_servers).toEqual([deployment.issuer])
       }
-      for (const path of SERVER_METADATA) {
+      for (const path of deployment.serverMetadata) {
         const metadata = await getJson(deployment, path)
         expect(metadata.issuer).toBe(deployment.issuer)
         // Its endpoints are the issuer's: a client never sends its credentials to another server.
         for (const field of ['authorization_endpoint', 'token_endpoint']) {
-          expect(metadata[field]).toMatch(new RegExp(`^${deployment.issuer}/o/`))
+          expect(metadata[field]).toMatch(new RegExp(`^${new URL(deployment.issuer).origin}/o/`))
         }
       }
       expect(await authorizationResponseIssuer(deployment)).toBe(deployment.issuer)

@@ -336,6 +336,11 @@ describe('refusals: the URL (draft "Client Identifier", "SSRF Attacks"), each an
     ['https://app.localhost/doc.json', 'local name'],
     ['https://printer.local/doc.json', 'local name'],
     ['https://metadata.google.internal/doc.json', 'local name'],
+    ['https://localhost../doc.json', 'empty label'],
+    ['https://127.0.0.1../doc.json', 'empty label'],
+    ['https://nas.lan/doc.json', 'local name'],
+    ['https://fritz.box/doc.json', 'local name'],
+    ['https://api.default.svc/doc.json', 'local name'],
     ['https://example.com/oauth/client.json', 'not fetched from this server'],
   ])('%s: %s', async (url, reason) => {
     const fetched = serve(() => jsonResponse(documentFor(url)))
