@@ -13,7 +13,7 @@ import { getDb } from '../src/db/client.ts'
 import { users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
-import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
+import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
 import { type IssuedTokens, type IssueRequest, issueTokensIf } from '../src/tokens/issue.ts'
 import { standaloneTokenStore, type TokenStore } from '../src/tokens/store.ts'
 

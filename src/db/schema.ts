@@ -197,7 +197,7 @@ export const refreshTokens = sqliteTable(
      * Every token rotated from one grant shares a family, so reuse can revoke them all. The
      * family's id is its first refresh token's id, stored as null on that first row (SQLite
      * assigns the id in the INSERT itself, so no second statement and no guess) and copied
-     * onto every rotation; a code's family is minus the code's id (src/oauth/authorization-codes.ts).
+     * onto every rotation; a code's family is minus the code's id (src/tokens/authorization-codes.ts).
      * Read it with src/tokens/refresh-tokens.ts `refreshTokenFamily`.
      */
     familyId: integer('family_id'),

@@ -13,10 +13,10 @@ import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts
 import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { issuer } from '../resource/issuer.ts'
+import { createAuthorizationCode } from '../tokens/authorization-codes.ts'
 import type { AppEnv, Session } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
 import { ErrorPage } from '../views/error.tsx'
-import { createAuthorizationCode } from './authorization-codes.ts'
 import {
   AUTHORIZE_PARAMS,
   type AuthorizationResponse,

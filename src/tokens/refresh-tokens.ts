@@ -5,16 +5,42 @@
  * (RFC 9700 §4.14.2): every refresh token rotated from the same grant and the access tokens
  * issued with them.
  */
-import { and, eq, exists, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, eq, exists, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { Db } from '../db/client.ts'
 import { accessTokens, refreshTokens, type User, users } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { type Consumable, consumeOnce, findConsumable } from './consumable.ts'
 import { type IssueRequest, type Redemption, redeemAndIssueTokens } from './issue.ts'
 import { forgetAccessTokens, type TokenStore } from './store.ts'
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
+
+/** A refresh token as found: its row and its user (null for a token acting for no user). */
+type StoredRefreshToken = { row: RefreshTokenRow; user: User | null }
+
+// Rotation marks a refresh token used (revoked_at); revocation marks it the same way.
+const REFRESH_TOKENS: Consumable<StoredRefreshToken> = {
+  kind: 'refresh',
+  find: (db, digest) =>
+    db
+      .select({ row: refreshTokens, user: users })
+      .from(refreshTokens)
+      .leftJoin(users, eq(users.id, refreshTokens.userId))
+      .where(eq(refreshTokens.tokenHash, digest))
+      .get(),
+  state: ({ row }) => ({ consumed: row.revokedAt !== null, expiresAt: row.expiresAt }),
+  consume: (db, id, facts) =>
+    consumeOnce(
+      db,
+      refreshTokens,
+      { id: refreshTokens.id, expiresAt: refreshTokens.expiresAt, unconsumed: isNull(refreshTokens.revokedAt) },
+      { revokedAt: nowSeconds() },
+      id,
+      facts,
+    ),
+}
 
 export type FoundRefreshToken =
   | { status: 'live'; row: RefreshTokenRow; user: User | null }
@@ -34,20 +60,10 @@ export async function findRefreshToken(
   token: string,
   db: Db = store.db,
 ): Promise<FoundRefreshToken> {
-  if (!(await store.format.isWellFormed(token, 'refresh'))) return { status: 'invalid' }
-  const digest = await sha256Hex(token)
-  const query = (from: Db) =>
-    from
-      .select({ row: refreshTokens, user: users })
-      .from(refreshTokens)
-      .leftJoin(users, eq(users.id, refreshTokens.userId))
-      .where(eq(refreshTokens.tokenHash, digest))
-      .get()
-  const found = (await query(db)) ?? (db === store.db ? undefined : await query(store.db))
-  if (!found) return { status: 'invalid' }
-  const { row, user } = found
-  if (row.revokedAt !== null) return { status: 'reused', row }
-  return row.expiresAt > nowSeconds() ? { status: 'live', row, user } : { status: 'invalid' }
+  const found = await findConsumable(REFRESH_TOKENS, store.format, token, db, store.db)
+  if (found.status === 'live') return { status: 'live', ...found.row }
+  if (found.status === 'consumed') return { status: 'reused', row: found.row.row }
+  return { status: 'invalid' }
 }
 
 /** The refresh token's row as the primary has it now (after a lost redemption: when was it used?). */
@@ -67,16 +83,11 @@ export async function rotateRefreshToken(
   row: RefreshTokenRow,
   facts: SQL | undefined,
 ): Promise<Redemption> {
-  const now = nowSeconds()
   const used = store.db
     .select({ id: refreshTokens.id })
     .from(refreshTokens)
     .where(and(eq(refreshTokens.id, row.id), isNotNull(refreshTokens.revokedAt)))
-  const redemption = store.db
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now), facts))
-    .returning({ id: refreshTokens.id })
+  const redemption = REFRESH_TOKENS.consume(store.db, row.id, facts)
   const retire =
     row.accessTokenId === null
       ? null

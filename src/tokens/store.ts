@@ -6,7 +6,9 @@
  * src/tokens/, by what the caller wants done:
  * - ./issue.ts: issuing tokens, alone or with a one-time redemption, in one D1 batch;
  * - ./access-tokens.ts: looking an access token up (memory → KV → D1);
- * - ./refresh-tokens.ts: finding and rotating refresh tokens, and their rotation families;
+ * - ./consumable.ts: how one-time credentials are found and spent — refresh tokens
+ *   (./refresh-tokens.ts, with their rotation families), authorization codes
+ *   (./authorization-codes.ts) and device codes (./device-codes.ts);
  * - ./revocation.ts: revoking tokens one by one, per application, owner or user;
  * - ./lists.ts: what a user or an operator sees of them (never a token or its digest).
  */
