@@ -4,6 +4,7 @@
  * Django's User model: every invalid field is reported at once, in DRF's field-error shape and
  * with Django's own messages. The password is hashed by createUser and never returned.
  */
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client.ts'
 import type { User } from '../db/schema.ts'
 import { fieldErrors, MESSAGES, readCharField } from './fields.ts'
@@ -50,11 +51,15 @@ export function readPassword(value: unknown, errors: string[]): string | undefin
 /** Who a new user is besides their name: the operator console may create staff and superusers. */
 export type Roles = { isStaff: boolean; isSuperuser: boolean }
 
-/** Validates `input` (a JSON or form body) and creates the user, or returns every field error. */
+/**
+ * Validates `input` (a JSON or form body) and creates the user, or returns every field error.
+ * `also(username)`: statements for the same batch as the insert (the console's audit row).
+ */
 export async function registerUser(
   db: Db,
   input: Record<string, unknown>,
   roles: Roles = { isStaff: false, isSuperuser: false },
+  also?: (username: string) => BatchItem<'sqlite'>[],
 ): Promise<Registration> {
   const found = { username: [] as string[], email: [] as string[], password: [] as string[] }
   // Normalised before any check, as Django's UsernameField.to_python: the length, the characters
@@ -86,7 +91,8 @@ export async function registerUser(
   const errors = fieldErrors(found)
   if (errors || !username || password === undefined) return { ok: false, errors: errors ?? {} }
   try {
-    return { ok: true, user: await createUser(db, { username, email: email ?? '', password, ...roles }) }
+    const user = await createUser(db, { username, email: email ?? '', password, ...roles }, also?.(username))
+    return { ok: true, user }
   } catch (error) {
     // Another request took the username between the check and the insert.
     if (isUniqueViolation(error)) return { ok: false, errors: { username: [MESSAGES.usernameTaken] } }

@@ -7,9 +7,12 @@
  * superuser flags, are for superusers (no one raises their own rights through the console).
  */
 import type { Context } from 'hono'
+import { type AuditRecord, auditStatement } from '../accounts/audit.ts'
 import { readPassword, registerUser } from '../accounts/registration.ts'
+import { MAY_NOT_MANAGE, mayManageUser } from '../accounts/rights.ts'
 import { activateUser, deactivateUser, deleteUser, logOutEverywhere, setPassword } from '../accounts/user-lifecycle.ts'
 import { searchUsers } from '../accounts/user-list.ts'
+import { userIdByUsername } from '../accounts/users.ts'
 import type { User } from '../db/schema.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
@@ -19,7 +22,6 @@ import { listOwnApplications } from '../oauth/applications.ts'
 import { listLiveTokens } from '../tokens/store.ts'
 import type { StaffEnv } from '../types.ts'
 import { ApiKeyPanel, userApiKeys } from './api-keys.tsx'
-import { recordAudit } from './audit.ts'
 import {
   checked,
   forbidden,
@@ -31,7 +33,7 @@ import {
   requestedPage,
 } from './request.tsx'
 import { TOKEN_LIST_LIMIT, TokenTable } from './tokens.tsx'
-import { MAY_NOT_MANAGE, managedUser, mayManage, userPath } from './user-access.ts'
+import { managedUser, userPath } from './user-access.ts'
 import { ConfirmPage, ConsolePage, FieldErrors, formatTime, Notice, PostButton, SearchListPage } from './views.tsx'
 
 const USERS = '/admin/users/'
@@ -97,7 +99,7 @@ export async function userDetail(c: Context<StaffEnv>) {
     userApiKeys(db(c), user.id),
   ])
   const path = userPath(user)
-  const manageable = mayManage(c.var.staff, user)
+  const manageable = mayManageUser(c.var.staff, user)
   const self = user.id === c.var.staff.id
   return renderPage(
     c,
@@ -256,12 +258,22 @@ export async function addUser(c: Context<StaffEnv>) {
   }
   const errors: Record<string, string[]> = {}
   const password = readNewPassword(form, errors)
+  const roles = input.isSuperuser ? 'superuser' : input.isStaff ? 'staff' : 'ordinary user'
   // Without a valid password registerUser is handed '' and refuses it before any insert, so the
   // username and email are still checked and every error shows at once.
   const result = await registerUser(
     db(c),
     { username: input.username, email: input.email, password: password ?? '' },
     { isStaff: input.isStaff || input.isSuperuser, isSuperuser: input.isSuperuser },
+    (username) => [
+      auditStatement(db(c), staff, {
+        action: 'user.create',
+        objectType: 'user',
+        objectId: userIdByUsername(db(c), username),
+        objectRepr: username,
+        message: `Created as ${roles}.`,
+      }),
+    ],
   )
   if (password === undefined || !result.ok) {
     // registerUser's own password message would repeat ours under a field the form does not have.
@@ -273,14 +285,6 @@ export async function addUser(c: Context<StaffEnv>) {
       NO_STORE_HEADERS,
     )
   }
-  const roles = result.user.isSuperuser ? 'superuser' : result.user.isStaff ? 'staff' : 'ordinary user'
-  await recordAudit(db(c), staff, {
-    action: 'user.create',
-    objectType: 'user',
-    objectId: result.user.id,
-    objectRepr: result.user.username,
-    message: `Created as ${roles}.`,
-  })
   return redirectAfterPost(c, userPath(result.user), 'created')
 }
 
@@ -317,43 +321,37 @@ export async function changePassword(c: Context<StaffEnv>) {
   if (password === undefined) {
     return renderPage(c, <PasswordPage staff={c.var.staff} user={user} errors={errors} />, 400, NO_STORE_HEADERS)
   }
-  await setPassword(tokenStore(c), user.id, password)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.password',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-    message: 'Changed the password; sessions ended, tokens and API key revoked.',
-  })
+  await setPassword(tokenStore(c), user.id, password, [
+    audit(c, user, 'user.password', 'Changed the password; sessions ended, tokens and API key revoked.'),
+  ])
   return redirectAfterPost(c, userPath(user), 'password')
 }
 
 const SELF_LOCKOUT = 'You cannot deactivate or delete your own account here.'
 
+/** The audit row of a change to `user`, for the change's own batch. */
+function audit(c: Context<StaffEnv>, user: User, action: string, message?: AuditRecord['message']) {
+  return auditStatement(db(c), c.var.staff, {
+    action,
+    objectType: 'user',
+    objectId: user.id,
+    objectRepr: user.username,
+    message,
+  })
+}
+
 export async function deactivate(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
   if (user.id === c.var.staff.id) return forbidden(c, SELF_LOCKOUT)
-  await deactivateUser(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.deactivate',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-  })
+  await deactivateUser(tokenStore(c), user.id, [audit(c, user, 'user.deactivate')])
   return redirectAfterPost(c, userPath(user), 'deactivated')
 }
 
 export async function reactivate(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
-  await activateUser(db(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.reactivate',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-  })
+  await activateUser(db(c), user.id, [audit(c, user, 'user.reactivate')])
   return redirectAfterPost(c, userPath(user), 'reactivated')
 }
 
@@ -382,14 +380,9 @@ export async function logoutEverywherePage(c: Context<StaffEnv>) {
 export async function logoutEverywhere(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
-  await logOutEverywhere(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.logout_everywhere',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-    message: 'Ended every session; revoked every token and the API key.',
-  })
+  await logOutEverywhere(tokenStore(c), user.id, [
+    audit(c, user, 'user.logout_everywhere', 'Ended every session; revoked every token and the API key.'),
+  ])
   return redirectAfterPost(c, userPath(user), 'logged_out')
 }
 
@@ -420,12 +413,6 @@ export async function removeUser(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
   if (user.id === c.var.staff.id) return forbidden(c, SELF_LOCKOUT)
-  await deleteUser(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.delete',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-  })
+  await deleteUser(tokenStore(c), user.id, [audit(c, user, 'user.delete')])
   return redirectAfterPost(c, USERS, 'deleted')
 }

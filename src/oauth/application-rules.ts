@@ -11,8 +11,6 @@ import { isLoopbackHost } from '../lib/loopback.ts'
 /** DOT's Application.name max_length. */
 export const MAX_APPLICATION_NAME_LENGTH = 255
 export const MAX_REDIRECT_URI_LENGTH = 2000
-/** skip_authorization (never show the consent page) may be set by staff only, whatever the form or API. */
-export const SKIP_AUTHORIZATION_STAFF_ONLY = 'Only staff users may skip the consent page.'
 export const MAX_REDIRECT_URIS = 20
 /**
  * A client secret chosen by the operator (`--client-secret`) must be at least 32 characters:

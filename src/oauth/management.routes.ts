@@ -37,7 +37,10 @@ const fields = {
     .max(APPLICATION_GRANTS.length)
     .openapi({ description: "DOT's grant names; a repeated one is stored once", example: ['authorization-code'] }),
   redirect_uris: z.array(RedirectUriSchema).max(MAX_REDIRECT_URIS),
-  skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
+  skip_authorization: z.boolean().openapi({
+    description:
+      'Superusers only (others: 403): never show the consent page. Moving the redirect URIs of such an application turns it off unless a superuser does it',
+  }),
 }
 
 /** What registering takes: the API's JSON body, and the register page's form once read. */

@@ -1,16 +1,18 @@
 /**
  * @module
  * `manage createapplication` (DOT's createapplication): prints the client secret once;
- * only its digest is stored. The options pass the management API's rules (application-rules.ts).
+ * only its digest is stored. The options pass the management API's rules (application-rules.ts);
+ * the command acts as the operator (src/accounts/rights.ts OPERATOR), and is audited as one.
  */
+import { OPERATOR } from '../../accounts/rights.ts'
 import { findUserByUsername } from '../../accounts/users.ts'
 import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys.ts'
+import { createApplicationAs } from '../../oauth/application-changes.ts'
 import { applicationProblems } from '../../oauth/application-rules.ts'
 import {
   APPLICATION_GRANTS,
   type ApplicationGrant,
   CLIENT_TYPES,
-  createApplication,
   findApplicationByClientId,
   type NewApplication,
 } from '../../oauth/applications.ts'
@@ -104,11 +106,14 @@ export const createapplication: Command = {
     if (username && !owner) throw new Error(`Error: user '${username}' does not exist.`)
     const taken = `Error: an application with client_id ${input.clientId} already exists.`
     if (input.clientId && (await findApplicationByClientId(db, input.clientId))) throw new Error(taken)
-    const application = await createApplication(db, { ...input, userId: owner?.id ?? null }).catch((error: unknown) => {
-      // Another run took the client_id between the check and the insert: one line, never the SQL.
-      if (isClientIdTaken(error)) throw new Error(taken)
-      throw error
-    })
+    const application = await createApplicationAs(db, OPERATOR, { ...input, userId: owner?.id ?? null }).catch(
+      (error: unknown) => {
+        // Another run took the client_id between the check and the insert: one line, never the SQL.
+        if (isClientIdTaken(error)) throw new Error(taken)
+        throw error
+      },
+    )
+    if ('refused' in application) throw new Error(`Error: ${application.refused}`)
     console.log(`Application ${application.name} created successfully.`)
     console.log(`client_id:     ${application.clientId}`)
     if (application.clientSecret) {
