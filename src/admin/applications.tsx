@@ -22,7 +22,7 @@ import {
   isRefused,
   rotateSecretAs,
 } from '../oauth/application-changes.ts'
-import { applicationProblems, MAX_APPLICATION_NAME_LENGTH } from '../oauth/application-rules.ts'
+import { applicationNameProblem, applicationProblems, MAX_APPLICATION_NAME_LENGTH } from '../oauth/application-rules.ts'
 import { APPLICATION_GRANTS, type ApplicationGrant, CLIENT_TYPES, searchApplications } from '../oauth/applications.ts'
 import { listLiveTokens } from '../tokens/store.ts'
 import type { StaffEnv } from '../types.ts'
@@ -298,6 +298,9 @@ function validate(input: ApplicationInput): { settings: ValidSettings } | { erro
   if (name === '') add('name', 'This field may not be blank.')
   else if (name.length > MAX_APPLICATION_NAME_LENGTH) {
     add('name', `Ensure this field has no more than ${MAX_APPLICATION_NAME_LENGTH} characters.`)
+  } else {
+    const problem = applicationNameProblem(name)
+    if (problem) add('name', problem)
   }
   const clientType = CLIENT_TYPES.find((type) => type === input.clientType)
   if (!clientType) add('client_type', CHOICE)

@@ -8,6 +8,7 @@
  */
 import type { Context } from 'hono'
 import { type AuditRecord, auditStatement } from '../accounts/audit.ts'
+import type { PasswordOwner } from '../accounts/password-rules.ts'
 import { readPassword, registerUser } from '../accounts/registration.ts'
 import { MAY_NOT_MANAGE, mayManageUser } from '../accounts/rights.ts'
 import { activateUser, deactivateUser, deleteUser, logOutEverywhere, setPassword } from '../accounts/user-lifecycle.ts'
@@ -228,11 +229,15 @@ function PasswordFields(props: { errors: Record<string, string[]> }) {
   )
 }
 
-/** The password and its confirmation, read with the API's password rules; errors by field. */
-function readNewPassword(form: Record<string, string[]>, errors: Record<string, string[]>): string | undefined {
+/** The password and its confirmation, read with the API's password rules for `owner`; errors by field. */
+function readNewPassword(
+  form: Record<string, string[]>,
+  errors: Record<string, string[]>,
+  owner: PasswordOwner,
+): string | undefined {
   errors.password1 = []
   errors.password2 = []
-  const password = readPassword(single(form, 'password1'), errors.password1)
+  const password = readPassword(single(form, 'password1'), errors.password1, owner)
   if (password !== undefined && errors.password1.length === 0 && single(form, 'password2') !== password) {
     errors.password2.push(PASSWORDS_DIFFER)
   }
@@ -257,7 +262,7 @@ export async function addUser(c: Context<StaffEnv>) {
     isSuperuser: staff.isSuperuser && checked(form, 'is_superuser'),
   }
   const errors: Record<string, string[]> = {}
-  const password = readNewPassword(form, errors)
+  const password = readNewPassword(form, errors, { username: input.username, email: input.email })
   const roles = input.isSuperuser ? 'superuser' : input.isStaff ? 'staff' : 'ordinary user'
   // Without a valid password registerUser is handed '' and refuses it before any insert, so the
   // username and email are still checked and every error shows at once.
@@ -317,7 +322,7 @@ export async function changePassword(c: Context<StaffEnv>) {
   const form = await formParams(c)
   if (!form) return malformedFormPage(c)
   const errors: Record<string, string[]> = {}
-  const password = readNewPassword(form, errors)
+  const password = readNewPassword(form, errors, user)
   if (password === undefined) {
     return renderPage(c, <PasswordPage staff={c.var.staff} user={user} errors={errors} />, 400, NO_STORE_HEADERS)
   }

@@ -215,7 +215,8 @@ export type StaffApplicationChanges = ApplicationChanges & {
 /**
  * Changes an application (the caller decided who may: src/oauth/application-changes.ts), in one
  * batch with `also`. A client made public loses its secret; one made confidential gets a new
- * secret, returned to be shown once.
+ * secret, returned to be shown once. Either way an imported Django secret ends: any new secret
+ * ends the old one, and a public client has none.
  */
 export async function updateApplication(
   db: Db,
@@ -232,6 +233,7 @@ export async function updateApplication(
     values.clientType = changes.clientType
     clientSecret = changes.clientType === 'confidential' ? mintClientSecret() : null
     values.clientSecretHash = clientSecret === null ? '' : await sha256Hex(clientSecret)
+    values.djangoClientSecret = null
   }
   const [[application]] = await db.batch([
     db.update(applications).set(values).where(eq(applications.id, current.id)).returning(),

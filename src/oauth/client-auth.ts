@@ -127,6 +127,8 @@ async function provesImportedSecret(
   credentials: ClientCredentials,
   presented: string | null,
 ): Promise<boolean> {
+  // A public client never takes the secret path, whatever an older row still holds.
+  if (application.clientType !== 'confidential') return false
   if (application.djangoClientSecret === null || credentials.clientSecret === null || presented === null) return false
   if (!(await verifyPassword(credentials.clientSecret, application.djangoClientSecret))) return false
   await adoptClientSecretDigest(db, application, presented)

@@ -8,7 +8,7 @@ import { OPERATOR } from '../../accounts/rights.ts'
 import { findUserByUsername } from '../../accounts/users.ts'
 import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys.ts'
 import { createApplicationAs } from '../../oauth/application-changes.ts'
-import { applicationProblems } from '../../oauth/application-rules.ts'
+import { applicationNameProblem, applicationProblems } from '../../oauth/application-rules.ts'
 import {
   APPLICATION_GRANTS,
   type ApplicationGrant,
@@ -40,6 +40,8 @@ const FLAGS: Record<string, string> = {
 export function applicationFromOptions(values: Record<string, unknown>): Omit<NewApplication, 'userId'> {
   const name = values.name as string | undefined
   if (!name) throw new Error('--name is required')
+  const nameProblem = applicationNameProblem(name)
+  if (nameProblem) throw new Error(`--name: ${nameProblem}`)
   const clientType = oneOf(values['client-type'], CLIENT_TYPES, '--client-type')
   const grants = ((values['grant-type'] as string[] | undefined) ?? []).flatMap((grant) => grant.split(','))
   if (grants.length === 0) throw new Error('--grant-type is required')
