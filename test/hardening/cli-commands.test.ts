@@ -3,60 +3,20 @@
  * email rules and Django's password validators, a duplicate username or client_id is one clear
  * line (never SQL), a password is never waited for without a terminal, and the everyday
  * commands (createuser, listapplications, deleteapplication, revoketokens, the DRF key commands)
- * act on what the Worker serves. Commands run against the test D1 as `npm run manage` runs them;
- * workerd has no node:util parseArgs, so `parse` reads the arguments with the command's options table.
+ * act on what the Worker serves. Commands run against the test D1 as `npm run manage` runs them
+ * (test/cli.ts).
  */
-import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { deleteapplication, listapplications } from '../../src/cli/commands/applications.ts'
-import type { Command } from '../../src/cli/commands/command.ts'
 import { createapplication } from '../../src/cli/commands/createapplication.ts'
 import { createsuperuser, createuser } from '../../src/cli/commands/createsuperuser.ts'
 import { drf_create_token, listapikeys, revokeapikey } from '../../src/cli/commands/drf_create_token.ts'
 import { changepassword, revoketokens } from '../../src/cli/commands/user-state.ts'
-import type { Database } from '../../src/cli/database.ts'
 import { users } from '../../src/db/schema.ts'
 import { listApiKeys } from '../../src/tokens/api-keys.ts'
+import { manage } from '../cli.ts'
 import { api, basic, db, form, hello, makeApplication, makeUser, passwordToken, postToken, unique } from '../helpers.ts'
-
-const database = { db, env, close: async () => {} } as unknown as Database
-
-/** parseArgs with the command's options: `--flag value`, boolean flags, `-x` short names, positionals. */
-function parse(command: Command, args: string[]): { values: Record<string, unknown>; positionals: string[] } {
-  const values: Record<string, unknown> = {}
-  const positionals: string[] = []
-  for (const [name, option] of Object.entries(command.options)) {
-    if (option.default !== undefined) values[name] = option.default
-  }
-  for (let i = 0; i < args.length; i++) {
-    if (!args[i].startsWith('-')) {
-      positionals.push(args[i])
-      continue
-    }
-    const name = args[i].startsWith('--')
-      ? args[i].slice(2)
-      : Object.entries(command.options).find(([, option]) => option.short === args[i].slice(1))?.[0]
-    const option = name === undefined ? undefined : command.options[name]
-    if (!name || !option) throw new Error(`Unknown option '${args[i]}'`)
-    if (option.type === 'boolean') values[name] = true
-    else values[name] = option.multiple ? [...((values[name] as string[]) ?? []), args[++i]] : args[++i]
-  }
-  return { values, positionals }
-}
-
-/** Runs a command; its stdout lines joined, or the Error it fails with (what the user reads). */
-async function manage(command: Command, ...args: string[]): Promise<string> {
-  if (command.offline) throw new Error('these commands need the database')
-  const { values, positionals } = parse(command, args)
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {})
-  try {
-    await command.run(database, values, positionals)
-    return log.mock.calls.map((call) => call.join(' ')).join('\n')
-  } finally {
-    log.mockRestore()
-  }
-}
 
 // Not makeUser's default password, so a change is seen.
 const STRONG = 'plaid kettle orbit 42'

@@ -1,17 +1,19 @@
 /**
  * @module
  * `manage createapplication` (DOT's createapplication): prints the client secret once;
- * only its digest is stored. The options pass the management API's rules (application-rules.ts).
+ * only its digest is stored. The options pass the management API's rules (application-rules.ts);
+ * the command acts as the operator (src/accounts/rights.ts OPERATOR), and is audited as one.
  */
+import { OPERATOR } from '../../accounts/rights.ts'
 import { findUserByUsername } from '../../accounts/users.ts'
 import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys.ts'
 import { normalizeResourceUri } from '../../lib/resource-uri.ts'
-import { applicationProblems } from '../../oauth/application-rules.ts'
+import { createApplicationAs } from '../../oauth/application-changes.ts'
+import { applicationNameProblem, applicationProblems } from '../../oauth/application-rules.ts'
 import {
   APPLICATION_GRANTS,
   type ApplicationGrant,
   CLIENT_TYPES,
-  createApplication,
   findApplicationByClientId,
   type NewApplication,
 } from '../../oauth/applications.ts'
@@ -39,6 +41,8 @@ const FLAGS: Record<string, string> = {
 export function applicationFromOptions(values: Record<string, unknown>): Omit<NewApplication, 'userId'> {
   const name = values.name as string | undefined
   if (!name) throw new Error('--name is required')
+  const nameProblem = applicationNameProblem(name)
+  if (nameProblem) throw new Error(`--name: ${nameProblem}`)
   const clientType = oneOf(values['client-type'], CLIENT_TYPES, '--client-type')
   const grants = ((values['grant-type'] as string[] | undefined) ?? []).flatMap((grant) => grant.split(','))
   if (grants.length === 0) throw new Error('--grant-type is required')
@@ -118,11 +122,14 @@ export const createapplication: Command = {
     if (username && !owner) throw new Error(`Error: user '${username}' does not exist.`)
     const taken = `Error: an application with client_id ${input.clientId} already exists.`
     if (input.clientId && (await findApplicationByClientId(db, input.clientId))) throw new Error(taken)
-    const application = await createApplication(db, { ...input, userId: owner?.id ?? null }).catch((error: unknown) => {
-      // Another run took the client_id between the check and the insert: one line, never the SQL.
-      if (isClientIdTaken(error)) throw new Error(taken)
-      throw error
-    })
+    const application = await createApplicationAs(db, OPERATOR, { ...input, userId: owner?.id ?? null }).catch(
+      (error: unknown) => {
+        // Another run took the client_id between the check and the insert: one line, never the SQL.
+        if (isClientIdTaken(error)) throw new Error(taken)
+        throw error
+      },
+    )
+    if ('refused' in application) throw new Error(`Error: ${application.refused}`)
     console.log(`Application ${application.name} created successfully.`)
     console.log(`client_id:     ${application.clientId}`)
     if (application.clientSecret) {
