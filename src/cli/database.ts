@@ -12,6 +12,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { parse, stringify } from 'smol-toml'
 import { checkSettings } from '../config.ts'
 import { type Db, getDb } from '../db/client.ts'
 import { retryingWhenBusy } from './busy-retry.ts'
@@ -63,13 +64,22 @@ async function openLocal(environment: string | undefined): Promise<Database> {
 
 const REMOTE_CONFIG = 'wrangler.manage-remote.toml'
 
+type Bindings = { d1_databases?: { remote?: boolean }[]; kv_namespaces?: { remote?: boolean }[] }
+
+/** wrangler.toml with its D1 and KV bindings (every environment's) marked remote: the deployed ones. */
+function remoteBindings(config: Bindings & { env?: Record<string, Bindings> }): object {
+  for (const section of [config, ...Object.values(config.env ?? {})]) {
+    for (const binding of [...(section.d1_databases ?? []), ...(section.kv_namespaces ?? [])]) binding.remote = true
+  }
+  return config
+}
+
 async function openRemote(environment: string | undefined): Promise<Database> {
-  // Mark the bindings remote in a throwaway copy, so the same code talks to the deployed D1 and KV.
-  const config = readFileSync(CONFIG_FILE, 'utf8').replace(/^binding = "(DB|TOKEN_CACHE)"$/gm, '$&\nremote = true')
-  writeFileSync(REMOTE_CONFIG, config)
+  writeFileSync(REMOTE_CONFIG, stringify(remoteBindings(parse(readFileSync(CONFIG_FILE, 'utf8')))))
   let database: Database
   try {
-    // Loaded only here: wrangler takes a second to import, and only --remote needs it.
+    // A throwaway copy that marks the bindings remote, so the same code talks to the deployed D1
+    // and KV. wrangler is loaded only here: it takes a second to import, and only --remote needs it.
     const { getPlatformProxy } = await import('wrangler')
     const proxy = await getPlatformProxy<Env>({ configPath: REMOTE_CONFIG, environment, remoteBindings: true })
     const env = { ...proxy.env, DB: retryingWhenBusy(proxy.env.DB) }
