@@ -12,7 +12,6 @@
 import { spawn } from 'node:child_process'
 import { openLocalDatabase } from '../src/cli/database.ts'
 import { demoBlock, seedDemo } from '../src/cli/demo.ts'
-import { DEV_VARS } from '../src/cli/dev-vars.ts'
 import { copyDocsAssets } from './docs-assets.ts'
 
 const args = process.argv.slice(2)
@@ -30,12 +29,12 @@ const base = `http://${host}:${port}`
 
 let database: Awaited<ReturnType<typeof openLocalDatabase>>
 try {
-  database = await openLocalDatabase()
+  database = await openLocalDatabase(option('env'))
 } catch (error) {
   console.error(error instanceof Error ? error.message : error)
   process.exit(1)
 }
-if (database.generated.length > 0) console.log(`${DEV_VARS}: generated ${database.generated.join(', ')}`)
+if (database.generated.length > 0) console.log(`${database.devVars}: generated ${database.generated.join(', ')}`)
 if (database.migrated.length > 0) console.log(`Local database: applied ${database.migrated.length} migration(s)`)
 const demo = await seedDemo(database.db)
 await database.close()

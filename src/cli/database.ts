@@ -11,14 +11,14 @@
  * Either way a wrong setting stops the command with a message that names it (src/config.ts).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import { parse, stringify } from 'smol-toml'
 import { checkSettings } from '../config.ts'
 import { type Db, getDb } from '../db/client.ts'
 import { retryingWhenBusy } from './busy-retry.ts'
-import { DEV_VARS, ensureDevVars } from './dev-vars.ts'
+import { ensureDevVars } from './dev-vars.ts'
 import { openLocalKv } from './local-kv.ts'
-import { CONFIG_FILE, readLocalProject } from './local-project.ts'
+import { CONFIG_FILE, devVarsPath, readLocalProject } from './local-project.ts'
 import { applyMigrations, pendingMigrations } from './migrations.ts'
 import { openSqliteD1 } from './sqlite-d1.ts'
 
@@ -30,12 +30,13 @@ export async function openDatabase(options: Options): Promise<Database> {
   return options.remote ? openRemote(options.environment) : openLocal(options.environment)
 }
 
-/** What opening the local database did first: the secrets it generated, the migrations it applied. */
-type Prepared = { generated: string[]; migrated: string[] }
+/** What opening the local database did first: the secrets it generated (into `devVars`), the migrations it applied. */
+type Prepared = { devVars: string; generated: string[]; migrated: string[] }
 
 /** The local database, with `.dev.vars` completed and every migration applied. */
 export async function openLocalDatabase(environment?: string): Promise<Database & Prepared> {
-  const generated = environment ? [] : await ensureDevVars()
+  const devVars = devVarsPath(environment)
+  const generated = await ensureDevVars(devVars)
   const project = readLocalProject({ environment })
   checkSettings(project.env, project.devVarsFile ?? CONFIG_FILE)
   mkdirSync(dirname(project.d1File), { recursive: true })
@@ -48,7 +49,7 @@ export async function openLocalDatabase(environment?: string): Promise<Database 
   try {
     const migrated = await applyMigrations(sqlite.d1, project.migrationsDir)
     const env = { ...project.env, DB: sqlite.d1, TOKEN_CACHE: local.kv } as unknown as Env
-    return { db: getDb(sqlite.d1), env, close, generated, migrated }
+    return { db: getDb(sqlite.d1), env, close, devVars: basename(devVars), generated, migrated }
   } catch (error) {
     await close()
     throw error
@@ -56,8 +57,8 @@ export async function openLocalDatabase(environment?: string): Promise<Database 
 }
 
 async function openLocal(environment: string | undefined): Promise<Database> {
-  const { generated, migrated, ...database } = await openLocalDatabase(environment)
-  if (generated.length > 0) console.error(`${DEV_VARS}: generated ${generated.join(', ')}.`)
+  const { devVars, generated, migrated, ...database } = await openLocalDatabase(environment)
+  if (generated.length > 0) console.error(`${devVars}: generated ${generated.join(', ')}.`)
   if (migrated.length > 0) console.error(`Local database: applied ${migrated.length} migration(s).`)
   return database
 }

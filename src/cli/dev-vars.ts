@@ -8,8 +8,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomString } from '../crypto/random.ts'
 
-export const DEV_VARS = '.dev.vars'
-
 const HEADER = `# Local settings and secrets for wrangler dev and npm run manage (git-ignored: never commit).
 # Any setting of docs/configuration.md may be set here, e.g. PAGE_SIZE=50.
 `
@@ -22,7 +20,7 @@ const DEV_SECRETS: Record<string, () => Promise<string>> = {
 }
 
 /** Appends each missing secret; returns their names (none: the file was left untouched). */
-export async function ensureDevVars(file = DEV_VARS): Promise<string[]> {
+export async function ensureDevVars(file: string): Promise<string[]> {
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : HEADER
   const missing = Object.keys(DEV_SECRETS).filter((name) => !new RegExp(`^\\s*${name}\\s*=`, 'm').test(existing))
   if (missing.length === 0) return missing

@@ -50,10 +50,15 @@ function varValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
-/** wrangler's choice: `.dev.vars.<env>` when it exists, else `.dev.vars`. */
+/** wrangler's choice: `.dev.vars.<env>` when it exists, else `.dev.vars` (null: neither exists). */
 function devVarsFile(directory: string, environment: string | undefined): string | null {
   const candidates = environment ? [`.dev.vars.${environment}`, '.dev.vars'] : ['.dev.vars']
   return candidates.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? null
+}
+
+/** The dev vars file wrangler dev reads in the current directory (`.dev.vars` when none exists yet). */
+export function devVarsPath(environment?: string): string {
+  return devVarsFile(resolve('.'), environment) ?? resolve('.dev.vars')
 }
 
 export function readLocalProject(options: { configPath?: string; environment?: string } = {}): LocalProject {
