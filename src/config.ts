@@ -2,8 +2,8 @@
  * @module
  * Typed, validated settings from the Worker's environment (`.dev.vars` locally; secrets or vars
  * of the deployed Worker), checked before anything is served (checkSettings).
- * The one home of every setting's default: wrangler.toml sets only what a deployment changes,
- * docs/configuration.md describes each setting.
+ * The one home of every setting's default: a deployment sets only what it changes (where:
+ * docs/configuration.md, which describes each setting).
  */
 import { z } from 'zod'
 import { normalizeResourceUri, splitResourceList } from './lib/resource-uri.ts'

@@ -38,7 +38,7 @@ export async function openLocalDatabase(environment?: string): Promise<Database 
   const devVars = devVarsPath(environment)
   const generated = await ensureDevVars(devVars)
   const project = readLocalProject({ environment })
-  checkSettings(project.env, project.devVarsFile ?? CONFIG_FILE)
+  checkSettings(project.env, project.source)
   mkdirSync(dirname(project.d1File), { recursive: true })
   const sqlite = openSqliteD1(project.d1File)
   const local = openLocalKv(project.kvFile, project.kvBlobs)

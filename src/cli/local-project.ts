@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { parse } from 'smol-toml'
 
@@ -20,8 +20,8 @@ const KV_BINDING = 'TOKEN_CACHE'
 export type LocalProject = {
   /** The Worker's settings as `wrangler dev` hands them to it (vars, then the dev vars file). */
   env: Record<string, string>
-  /** The dev vars file the settings came from, if any (for messages). */
-  devVarsFile: string | null
+  /** Where the settings came from, for messages: `.dev.vars`, and `wrangler.toml [vars]` if it has any. */
+  source: string
   d1File: string
   kvFile: string
   kvBlobs: string
@@ -86,7 +86,10 @@ export function readLocalProject(options: { configPath?: string; environment?: s
   const kvId = kv?.id ?? KV_BINDING
   return {
     env,
-    devVarsFile: file,
+    source:
+      [...(Object.keys(vars).length > 0 ? [`${CONFIG_FILE} [vars]`] : []), ...(file ? [basename(file)] : [])].join(
+        ' or ',
+      ) || CONFIG_FILE,
     d1File: join(
       state,
       'd1',
