@@ -67,7 +67,7 @@ const SettingsSchema = z.object({
   // OIDC Discovery 1.0 §3: the issuer is a URL with no query or fragment.
   ISSUER: z
     .url({ protocol: /^https?$/ })
-    .refine((value) => !/[?#]/.test(value), 'ISSUER must have no query or fragment')
+    .refine((value) => !/[?#]/.test(value), 'must have no query or fragment')
     .optional(),
   // Isolate-memory token cache (src/tokens/cache.ts): a revoked token may still be accepted
   // by another isolate for at most TOKEN_MEMORY_CACHE_SECONDS. 0 turns the tier off.
