@@ -7,7 +7,7 @@
  * and resolving each of drizzle's hundreds of files through its package.json's exports map. Node's
  * compile cache then keeps the bundle compiled between runs.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { enableCompileCache } from 'node:module'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -52,7 +52,11 @@ async function build(): Promise<void> {
     metafile: true,
     logLevel: 'error',
   })
-  const inputs = [...Object.keys(result.metafile.inputs), 'package.json']
+  // npm writes packages with their tarball's old mtimes, but rewrites its own lockfile on every
+  // install: an upgraded dependency makes the bundle anew through it.
+  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'node_modules/.package-lock.json'].filter(
+    (input) => existsSync(join(ROOT, input)),
+  )
   renameSync(temporary, BUNDLE)
   writeFileSync(MANIFEST, JSON.stringify({ startedAt, inputs } satisfies Manifest))
 }
