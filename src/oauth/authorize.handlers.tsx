@@ -14,18 +14,11 @@ import { nowSeconds } from '../lib/time.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
 import { ErrorPage } from '../views/error.tsx'
+import { AUTHORIZE_PARAMS } from './authorization/params.ts'
+import type { AuthorizationResponse, AuthorizeErrorCode, AuthorizeRequest, Prompt } from './authorization/request.ts'
+import { validateAuthorizeRequest } from './authorization/validate.ts'
 import { createAuthorizationCode } from './authorization-codes.ts'
-import {
-  AUTHORIZE_PARAMS,
-  type AuthorizationResponse,
-  type AuthorizeErrorCode,
-  type AuthorizeRequest,
-  authorizationResponseUrl,
-  codeAudience,
-  maySkipConsent,
-  type Prompt,
-  validateAuthorizeRequest,
-} from './authorize.ts'
+import { authorizationResponseUrl, codeAudience, maySkipConsent } from './authorize.ts'
 import { isMetadataDocumentClient, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { issuer } from './issuer.ts'
