@@ -113,6 +113,15 @@ export const applications = sqliteTable(
      * Null for every other application.
      */
     metadataDocumentFreshUntil: integer('metadata_document_fresh_until'),
+    /**
+     * RFC 9126 §6: authorization requests of this client must be pushed (/o/par/); one sent in
+     * the URL is refused. REQUIRE_PUSHED_AUTHORIZATION_REQUESTS requires it of every client.
+     */
+    requirePushedAuthorizationRequests: integer('require_pushed_authorization_requests', { mode: 'boolean' })
+      .notNull()
+      // An SQL default is written into an INSERT that omits it, not bound: the bulk import's rows
+      // per statement (D1: 100 bound parameters) stay as they were.
+      .default(sql`false`),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
@@ -337,3 +346,32 @@ export const auditLog = sqliteTable(
 )
 
 export type AuditEntry = typeof auditLog.$inferSelect
+
+/**
+ * Pushed authorization requests (RFC 9126, src/oauth/authorization/pushed-requests.ts): the
+ * parameters a client pushed, validated, until the authorization request that names their
+ * request_uri is answered (single use) or they expire. The request_uri is kept as a digest.
+ */
+export const pushedAuthorizationRequests = sqliteTable(
+  'pushed_authorization_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of the request_uri's random part (32 bytes; hex in code). */
+    requestUriHash: digest('request_uri_hash').notNull().unique(),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    /** The authorization request's parameters as pushed: JSON, name → every value. */
+    params: text('params').notNull(),
+    /** Unix seconds. */
+    expiresAt: integer('expires_at').notNull(),
+    /** Unix seconds the authorization response for it was sent; it is then used up (§4). */
+    consumedAt: integer('consumed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('pushed_authorization_requests_expires_at_idx').on(t.expiresAt),
+    // Deleting an application deletes its pushed requests (ON DELETE CASCADE): found by index, not a scan.
+    index('pushed_authorization_requests_application_idx').on(t.applicationId),
+  ],
+)

@@ -43,6 +43,8 @@ export type NewApplication = {
   clientId?: string
   /** Generated for confidential clients when absent; public clients have none. */
   clientSecret?: string
+  /** RFC 9126 §6: its authorization requests must be pushed (/o/par/). */
+  requirePushedAuthorizationRequests?: boolean
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
@@ -68,6 +70,7 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       canIntrospect: input.canIntrospect ?? false,
       clientId: input.clientId ?? randomString(40),
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
+      requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
       ...input.registration,
     })
     .returning()

@@ -29,6 +29,8 @@ export const ENDPOINTS = {
   endSession: '/o/logout/',
   jwks: '/o/.well-known/jwks.json',
   registration: '/o/register/',
+  // RFC 9126 §2.
+  pushedAuthorization: '/o/par/',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
 
@@ -67,6 +69,13 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     device_authorization_endpoint: issuer + ENDPOINTS.deviceAuthorization,
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     client_id_metadata_document_supported: config.clientIdMetadataDocuments,
+    // RFC 9126 §5.
+    ...(codeFlow
+      ? {
+          pushed_authorization_request_endpoint: issuer + ENDPOINTS.pushedAuthorization,
+          require_pushed_authorization_requests: config.requirePushedAuthorizationRequests,
+        }
+      : {}),
   }
 }
 

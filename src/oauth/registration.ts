@@ -46,6 +46,8 @@ export type ClientMetadata = {
   applicationType: ApplicationType
   /** null: no restriction (any configured scope but introspection). */
   scope: string[] | null
+  /** RFC 9126 §6: authorization requests only by PAR. */
+  requirePushedAuthorizationRequests: boolean
 }
 
 /** RFC 7591 §3.2.2: the error a registration request is refused with (400). */
@@ -144,12 +146,19 @@ export function parseClientMetadata(body: unknown, config: Config): ClientMetada
     if (refused.length > 0) refuse('invalid_client_metadata', `scope not available: ${refused.join(' ')}.`)
   }
 
+  // RFC 9126 §6: false when omitted.
+  const requirePushed = fields.require_pushed_authorization_requests ?? false
+  if (typeof requirePushed !== 'boolean') {
+    refuse('invalid_client_metadata', 'require_pushed_authorization_requests must be a boolean.')
+  }
+
   return {
     redirectUris: [...new Set(redirectUris)],
     clientName: name || DEFAULT_CLIENT_NAME,
     tokenEndpointAuthMethod,
     applicationType: type,
     scope,
+    requirePushedAuthorizationRequests: requirePushed,
   }
 }
 
@@ -177,6 +186,8 @@ export function clientInformation(application: Application, issuer: string): Rec
     token_endpoint_auth_method: application.tokenEndpointAuthMethod,
     application_type: application.applicationType,
     ...(application.allowedScope !== null ? { scope: application.allowedScope } : {}),
+    // RFC 9126 §6: omitted means false.
+    ...(application.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
   }
 }
 
@@ -187,18 +198,20 @@ function columns(metadata: ClientMetadata) {
     tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
     applicationType: metadata.applicationType,
     allowedScope: metadata.scope === null ? null : metadata.scope.join(' '),
+    requirePushedAuthorizationRequests: metadata.requirePushedAuthorizationRequests,
   }
 }
 
 /** RFC 7591 §3: a new application for `metadata`; its secret and registration token are shown once. */
 export async function registerClient(db: Db, metadata: ClientMetadata) {
   const registrationToken = mintRegistrationToken()
-  const { name, redirectUris, ...registration } = columns(metadata)
+  const { name, redirectUris, requirePushedAuthorizationRequests, ...registration } = columns(metadata)
   const { clientSecret, ...application } = await createApplication(db, {
     name,
     clientType: metadata.tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential',
     grantTypes: ['authorization-code'],
     redirectUris,
+    requirePushedAuthorizationRequests,
     userId: null,
     skipAuthorization: false,
     canIntrospect: false,

@@ -33,6 +33,9 @@ describe('GET /.well-known/openid-configuration', () => {
       device_authorization_endpoint: `${ORIGIN}/o/device-authorization/`,
       // draft-ietf-oauth-client-id-metadata-document: off by default.
       client_id_metadata_document_supported: false,
+      // RFC 9126 §5.
+      pushed_authorization_request_endpoint: `${ORIGIN}/o/par/`,
+      require_pushed_authorization_requests: false,
       jwks_uri: `${ORIGIN}/o/.well-known/jwks.json`,
       userinfo_endpoint: `${ORIGIN}/o/userinfo/`,
       end_session_endpoint: `${ORIGIN}/o/logout/`,

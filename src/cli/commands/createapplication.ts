@@ -70,6 +70,7 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
     postLogoutRedirectUris,
     clientId: values['client-id'] as string | undefined,
     clientSecret,
+    requirePushedAuthorizationRequests: Boolean(values['require-pushed-authorization-requests']),
   }
 }
 
@@ -82,7 +83,7 @@ function isClientIdTaken(error: unknown): boolean {
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …] [--require-pushed-authorization-requests]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },
@@ -96,6 +97,8 @@ export const createapplication: Command = {
     'can-introspect': { type: 'boolean' },
     algorithm: { type: 'string', default: 'RS256' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
+    // RFC 9126 §6: authorization requests only through /o/par/.
+    'require-pushed-authorization-requests': { type: 'boolean' },
   },
   async run({ db }, values) {
     const input = applicationFromOptions(values)

@@ -1,7 +1,7 @@
 /**
  * @module
  * The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707 §2,
- * OIDC Core §3.1.2.1): ONE schema, read from name → every value sent, so that a
+ * OIDC Core §3.1.2.1, RFC 9126 §4): ONE schema, read from name → every value sent, so that a
  * repeated parameter is seen and refused (§3.1) rather than one value silently winning.
  */
 import { z } from 'zod'
@@ -9,7 +9,7 @@ import type { RawParams } from '../../lib/forms.ts'
 
 const param = z.string().optional()
 
-/** Every parameter /o/authorize/ reads; OIDC parameters (prompt, max_age, …) belong here too. */
+/** Every parameter /o/authorize/ (and /o/par/) reads; OIDC parameters (prompt, max_age, …) belong here too. */
 const AuthorizeRequestSchema = z.object({
   response_type: param,
   client_id: param,
@@ -25,6 +25,8 @@ const AuthorizeRequestSchema = z.object({
   login_hint: param,
   // RFC 8707 §2: may be repeated, one per resource.
   resource: z.array(z.string()).optional(),
+  // RFC 9126 §4: the reference to a pushed request (at /o/authorize/ only; refused at /o/par/).
+  request_uri: param,
 })
 
 export type AuthorizeParams = z.infer<typeof AuthorizeRequestSchema>
@@ -59,4 +61,9 @@ export function readAuthorizeParams(raw: RawParams): AuthorizeInput {
     (name) => (params[name]?.length ?? 0) > MAX_PARAM_LENGTH[name],
   )
   return { params, repeated, tooLong }
+}
+
+/** Only the authorization request's own parameters, as sent (what a pushed request stores). */
+export function authorizeParamsOf(raw: RawParams): RawParams {
+  return Object.fromEntries(AUTHORIZE_PARAMS.filter((name) => raw[name] !== undefined).map((name) => [name, raw[name]]))
 }

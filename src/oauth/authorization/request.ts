@@ -30,6 +30,8 @@ export type AuthorizeRequest = {
   audience: Audience
   /** The resources known to this issuer and configuration. */
   known: Resources
+  /** RFC 9126: the pushed request this one was read from, or null for a request sent in the URL. */
+  pushed: { id: number; requestUri: string; pushedAt: number } | null
 }
 
 export type AuthorizeErrorCode =
@@ -53,7 +55,7 @@ export type AuthorizeOutcome =
   /** The client or redirect_uri cannot be trusted: show an error page, never redirect (§4.1.2.1). */
   | { kind: 'page'; error: string; description: string; status?: 400 | 429; headers?: Record<string, string> }
   /** An error response to send to the client's (verified) redirect_uri. */
-  | { kind: 'redirect'; redirectUri: string; params: AuthorizationResponse }
+  | { kind: 'redirect'; redirectUri: string; params: AuthorizationResponse; pushed: AuthorizeRequest['pushed'] }
   | { kind: 'valid'; request: AuthorizeRequest }
 
 /**
