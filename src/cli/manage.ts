@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { DrizzleQueryError } from 'drizzle-orm'
 import { deleteapplication, listapplications } from './commands/applications.ts'
 import { cleartokens } from './commands/cleartokens.ts'
+import { clientkeys } from './commands/clientkeys.ts'
 import type { Command } from './commands/command.ts'
 import { createapplication } from './commands/createapplication.ts'
 import { createsuperuser, createuser } from './commands/createsuperuser.ts'
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   createapplication,
   listapplications,
   deleteapplication,
+  clientkeys,
   'generate-signing-key': generateSigningKey,
   drf_create_token,
   listapikeys,

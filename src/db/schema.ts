@@ -100,7 +100,7 @@ export const applications = sqliteTable(
     lastUsedAt: integer('last_used_at'),
     /** RFC 7591 §2 token_endpoint_auth_method the client registered; null: any this server supports. */
     tokenEndpointAuthMethod: text('token_endpoint_auth_method', {
-      enum: ['client_secret_basic', 'client_secret_post', 'none'],
+      enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     }),
     /** RFC 7591 §2 scope, space-separated: the only scopes the client may obtain; null: any. */
     allowedScope: text('allowed_scope'),
@@ -122,6 +122,13 @@ export const applications = sqliteTable(
       // An SQL default is written into an INSERT that omits it, not bound: the bulk import's rows
       // per statement (D1: 100 bound parameters) stay as they were.
       .default(sql`false`),
+    /**
+     * RFC 7591 §2 jwks: the client's public keys (a JWK Set, JSON), for private_key_jwt client
+     * authentication (RFC 7523 §2.2, src/oauth/client-assertion.ts); null when it holds none.
+     */
+    jwks: text('jwks'),
+    /** RFC 7591 §2 jwks_uri: where its key set is fetched from instead (src/oauth/client-keys.ts); never both. */
+    jwksUri: text('jwks_uri'),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
@@ -374,4 +381,21 @@ export const pushedAuthorizationRequests = sqliteTable(
     // Deleting an application deletes its pushed requests (ON DELETE CASCADE): found by index, not a scan.
     index('pushed_authorization_requests_application_idx').on(t.applicationId),
   ],
+)
+
+/**
+ * One-time JWT IDs (src/tokens/replay.ts): a JWT that may be used once — a client assertion
+ * (RFC 7523 §3), later DPoP proofs and ID-JAG assertions — leaves the digest of its purpose,
+ * issuer and `jti` here until it expires, so a copy is refused on every isolate.
+ */
+export const usedJtis = sqliteTable(
+  'used_jtis',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of purpose, issuer and jti (32 bytes; hex in code). */
+    keyHash: digest('key_hash').notNull().unique(),
+    /** Unix seconds: the JWT's own exp; past it the JWT is refused anyway. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('used_jtis_expires_at_idx').on(t.expiresAt)],
 )

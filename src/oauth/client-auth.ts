@@ -1,7 +1,9 @@
 /**
  * @module
- * Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
- * (client_secret_basic) or credentials in the body (client_secret_post), never both.
+ * Client authentication at the token endpoint and every other endpoint that authenticates
+ * clients (RFC 6749 §2.3): HTTP Basic (client_secret_basic), credentials in the body
+ * (client_secret_post), or a JWT signed with the client's key (private_key_jwt, RFC 7523 §2.2:
+ * ./client-assertion.ts); one method per request, never two.
  */
 import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
 import { verifyPassword } from '../crypto/passwords.ts'
@@ -9,15 +11,31 @@ import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { schemeCredential, usesScheme } from '../http/authorization.ts'
 import { adoptClientSecretDigest, findApplicationByClientId } from './applications.ts'
+import {
+  type AssertionCredentials,
+  authenticateByAssertion,
+  type ClientAssertionContext,
+  readClientAssertion,
+} from './client-assertion.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** RFC 8414 token_endpoint_auth_methods_supported: `none` is a public client. */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const
 
-export type ClientCredentials = {
+type SecretCredentials = {
   clientId: string
   clientSecret: string | null
-  method: (typeof CLIENT_AUTH_METHODS)[number]
+  method: Exclude<(typeof CLIENT_AUTH_METHODS)[number], 'private_key_jwt'>
+}
+
+export type ClientCredentials = SecretCredentials | AssertionCredentials
+
+/** The form fields a client may authenticate with (RFC 6749 §2.3.1, RFC 7521 §4.2). */
+export type ClientAuthenticationParams = {
+  client_id?: string
+  client_secret?: string
+  client_assertion?: string
+  client_assertion_type?: string
 }
 
 const BASIC = 'basic'
@@ -27,8 +45,14 @@ const BASE64 = /^[A-Za-z0-9+/]+=*$/
 /** Reads the client's credentials from the Authorization header or the form body. */
 export function readClientCredentials(
   authorization: string | undefined,
-  body: { client_id?: string; client_secret?: string },
+  body: ClientAuthenticationParams,
 ): ClientCredentials {
+  if (body.client_assertion !== undefined) {
+    if (usesScheme(authorization, BASIC) || body.client_secret !== undefined) {
+      throw new OAuthError('invalid_request', 'Use only one client authentication method.')
+    }
+    return readClientAssertion(body)
+  }
   if (usesScheme(authorization, BASIC)) {
     if (body.client_secret !== undefined) {
       throw new OAuthError('invalid_request', 'Use only one client authentication method.')
@@ -94,7 +118,12 @@ export async function authenticateClient(
   db: Db,
   credentials: ClientCredentials,
   replica?: Db | null,
+  assertions?: ClientAssertionContext,
 ): Promise<Application> {
+  if (credentials.method === 'private_key_jwt') {
+    if (!assertions) throw new Error('authenticateClient: a client assertion needs its context')
+    return authenticateByAssertion(credentials, assertions)
+  }
   const presented = credentials.clientSecret === null ? null : await sha256Hex(credentials.clientSecret)
   if (replica) {
     const seen = await findApplicationByClientId(replica, credentials.clientId)
@@ -111,7 +140,7 @@ export async function authenticateClient(
 function proves(
   application: Application | undefined,
   presented: string | null,
-  method: ClientCredentials['method'],
+  method: SecretCredentials['method'],
 ): application is Application {
   if (!application) return false
   // RFC 7591 §2: a client that registered one method authenticates with that one only.
@@ -124,7 +153,7 @@ function proves(
 async function provesImportedSecret(
   db: Db,
   application: Application,
-  credentials: ClientCredentials,
+  credentials: SecretCredentials,
   presented: string | null,
 ): Promise<boolean> {
   if (application.djangoClientSecret === null || credentials.clientSecret === null || presented === null) return false

@@ -11,6 +11,7 @@ import { config, db, tokenFormat } from '../lib/request-context.ts'
 import { createDeviceCode } from '../tokens/device-codes.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAssertionContext } from './client-auth-context.ts'
 import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { requireApplicationGrant } from './grants/types.ts'
 import { issuer } from './issuer.ts'
@@ -21,7 +22,7 @@ import { resolveScopes } from './scopes.ts'
 export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
-  const application = await authenticateClient(db(c), credentials)
+  const application = await authenticateClient(db(c), credentials, null, clientAssertionContext(c))
   requireApplicationGrant(application, DEVICE_CODE_GRANT)
   const settings = config(c)
   const scopes = resolveScopes(params.scope, settings, application)

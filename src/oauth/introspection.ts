@@ -9,7 +9,8 @@ import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
-import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import type { ClientAssertionContext } from './client-assertion.ts'
+import { authenticateClient, type ClientAuthenticationParams, readClientCredentials } from './client-auth.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 import { audienceOf, type Resources } from './resources.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
@@ -44,7 +45,8 @@ const unauthorized = () =>
   })
 
 /**
- * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials), or a Bearer
+ * RFC 7662 §2.1: the caller is a confidential client (Basic, body credentials or a client
+ * assertion), or a Bearer
  * token with the `introspection` scope issued to a designated resource server. Throws a 401
  * OAuthError for failed authentication, 403 insufficient_scope for a Bearer token without that right.
  */
@@ -52,7 +54,8 @@ export async function authenticateIntrospectionCaller(
   store: TokenStore,
   replica: Db,
   authorization: string | undefined,
-  body: { client_id?: string; client_secret?: string },
+  body: ClientAuthenticationParams,
+  assertions: ClientAssertionContext,
 ): Promise<IntrospectionCaller> {
   const bearer = schemeCredential(authorization, 'bearer')
   if (bearer !== null) {
@@ -71,12 +74,14 @@ export async function authenticateIntrospectionCaller(
     }
     return { kind: 'resource-server' }
   }
-  if (authorization === undefined && body.client_id === undefined) throw unauthorized()
+  if (authorization === undefined && body.client_id === undefined && body.client_assertion === undefined) {
+    throw unauthorized()
+  }
   try {
     const credentials = readClientCredentials(authorization, body)
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
-    const application = await authenticateClient(store.db, credentials, replica)
+    const application = await authenticateClient(store.db, credentials, replica, assertions)
     return application.canIntrospect ? { kind: 'resource-server' } : { kind: 'client', clientId: application.clientId }
   } catch (error) {
     throw error instanceof OAuthError && error.status === 401 ? unauthorized() : error

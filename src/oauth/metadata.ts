@@ -12,6 +12,7 @@ import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { CLIENT_ASSERTION_ALGORITHMS } from './client-keys.ts'
 import { GRANTS } from './grants/index.ts'
 import { issuer } from './issuer.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
@@ -58,11 +59,15 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
       : {}),
     grant_types_supported: grantTypes.sort(),
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // RFC 8414 §2: the algorithms of private_key_jwt assertions (asymmetric only), at each endpoint.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     revocation_endpoint: issuer + ENDPOINTS.revocation,
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     introspection_endpoint: issuer + ENDPOINTS.introspection,
     // Public clients cannot introspect: a client_id alone proves nothing.
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     // RFC 7591 §3 / RFC 8414 §2: only where clients may register themselves.
     ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: issuer + ENDPOINTS.registration }),
     // RFC 8628 §4.

@@ -12,9 +12,11 @@ import { findApplicationByClientId } from './applications.ts'
 import { storePushedRequest } from './authorization/pushed-requests.ts'
 import { validatePushedRequest } from './authorization/validate.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAssertionContext } from './client-auth-context.ts'
 import { isUrlClientId, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { issuer } from './issuer.ts'
+import { ENDPOINTS } from './metadata.ts'
 import type { pushedAuthorizationRoute } from './par.routes.ts'
 
 export const pushAuthorizationRequest: RouteHandler<typeof pushedAuthorizationRoute, AppEnv> = async (c) => {
@@ -26,7 +28,12 @@ export const pushAuthorizationRequest: RouteHandler<typeof pushedAuthorizationRo
     const seen = await findApplicationByClientId(replicaDb(c), credentials.clientId)
     await resolveUrlClient(metadataDocumentContext(c), credentials.clientId, seen)
   }
-  const application = await authenticateClient(db(c), credentials, replicaDb(c))
+  const application = await authenticateClient(
+    db(c),
+    credentials,
+    replicaDb(c),
+    clientAssertionContext(c, ENDPOINTS.pushedAuthorization),
+  )
   const raw = await formParams(c)
   if (!raw) throw new OAuthError('invalid_request', 'The request body is not a readable form.')
   const settings = config(c)

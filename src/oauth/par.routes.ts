@@ -7,14 +7,14 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
 import { FORM_URLENCODED } from '../http/semantics.ts'
 import { ENDPOINTS } from './metadata.ts'
-import { formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
+import { clientAuthenticationParams, formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
 const PushedAuthorizationRequestSchema = z
   .object({
+    ...clientAuthenticationParams,
     response_type: param('code'),
-    client_id: param('The client (also its client_secret_post identifier, or a public client)'),
     redirect_uri: param('One of the client’s registered redirect URIs'),
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
     state: param('Echoed in the authorization response'),
@@ -25,7 +25,6 @@ const PushedAuthorizationRequestSchema = z
     max_age: param('OIDC Core §3.1.2.1'),
     login_hint: param('OIDC Core §3.1.2.1'),
     resource: resourceParam,
-    client_secret: param('client_secret_post'),
   })
   .openapi('PushedAuthorizationRequest')
 

@@ -12,6 +12,9 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 
 type Jwk = Record<string, unknown>
 
+// RFC 8414 §2: private_key_jwt's algorithms, asymmetric only (never none or HMAC).
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA']
+
 async function discovery(init?: RequestInit) {
   return SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`, init)
 }
@@ -51,9 +54,17 @@ describe('GET /.well-known/openid-configuration', () => {
         'refresh_token',
         'urn:ietf:params:oauth:grant-type:device_code',
       ],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
+      revocation_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
       subject_types_supported: ['public'],
       request_uri_parameter_supported: false,
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],

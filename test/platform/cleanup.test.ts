@@ -11,6 +11,7 @@ import {
   deviceCodes,
   pushedAuthorizationRequests,
   refreshTokens,
+  usedJtis,
 } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../src/tokens/cleanup.ts'
@@ -19,7 +20,14 @@ import { d1QueryCount } from '../counting.ts'
 import { db, makeApplication, makeUser } from '../helpers.ts'
 
 const NOW = Math.floor(Date.now() / 1000)
-const TABLES = [accessTokens, refreshTokens, authorizationCodes, deviceCodes, pushedAuthorizationRequests] as const
+const TABLES = [
+  accessTokens,
+  refreshTokens,
+  authorizationCodes,
+  deviceCodes,
+  pushedAuthorizationRequests,
+  usedJtis,
+] as const
 
 /**
  * `n` rows in each token table, the i-th expiring at `firstExpiry + floor(i / perSecond)`, each
@@ -53,6 +61,9 @@ async function seed(n: number, firstExpiry: number, perSecond = n) {
       `${rows} INSERT INTO pushed_authorization_requests (request_uri_hash, application_id, params, expires_at)
        SELECT randomblob(32), ?3, '{}', ${expiry} FROM n`,
     ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    env.DB.prepare(
+      `${rows} INSERT INTO used_jtis (key_hash, expires_at) SELECT randomblob(32), ?4 + i / ?5 FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
   ])
 }
 
@@ -74,10 +85,11 @@ beforeEach(async () => {
   await db.delete(authorizationCodes)
   await db.delete(deviceCodes)
   await db.delete(pushedAuthorizationRequests)
+  await db.delete(usedJtis)
 })
 
 describe('clearExpiredTokens', () => {
-  it('deletes every expired access token, refresh token, code, device code and pushed request, and nothing live', async () => {
+  it('deletes every expired access token, refresh token, code, device code, pushed request and used jti, and nothing live', async () => {
     await seed(25, NOW - 10)
     await seed(5, NOW + 3600)
     const report = await clearExpiredTokens(db, limits(10, 100), NOW)
@@ -87,7 +99,8 @@ describe('clearExpiredTokens', () => {
       authorizationCodes: 25,
       deviceCodes: 25,
       pushedAuthorizationRequests: 25,
-      queries: 15,
+      usedJtis: 25,
+      queries: 18,
       complete: true,
     })
     for (const table of TABLES) expect(await counts(table)).toEqual({ expired: 0, live: 5 })
@@ -106,7 +119,8 @@ describe('clearExpiredTokens', () => {
       authorizationCodes: 25,
       deviceCodes: 25,
       pushedAuthorizationRequests: 25,
-      queries: 13,
+      usedJtis: 25,
+      queries: 16,
       complete: true,
     })
     expect(await counts(refreshTokens)).toEqual({ expired: 0, live: 25 })
@@ -127,18 +141,20 @@ describe('clearExpiredTokens', () => {
       authorizationCodes: 10,
       deviceCodes: 10,
       pushedAuthorizationRequests: 10,
+      usedJtis: 0,
       queries: 5,
       complete: false,
     })
     expect(await counts(authorizationCodes)).toEqual({ expired: 15, live: 0 })
-    const rest = await clearExpiredTokens(db, limits(10, 10), NOW)
+    const rest = await clearExpiredTokens(db, limits(10, 20), NOW)
     expect(rest).toEqual({
       refreshTokens: 15,
       accessTokens: 15,
       authorizationCodes: 15,
       deviceCodes: 15,
       pushedAuthorizationRequests: 15,
-      queries: 10,
+      usedJtis: 25,
+      queries: 13,
       complete: true,
     })
   })
@@ -156,6 +172,7 @@ describe('clearExpiredTokens', () => {
       authorizationCodes: 0,
       deviceCodes: 0,
       pushedAuthorizationRequests: 0,
+      usedJtis: 0,
       queries: 2,
       complete: false,
     })
@@ -178,9 +195,9 @@ describe('clearExpiredTokens', () => {
   /*
    * A day at 100 grants/s, scaled down 400× in time (a day of 8.64 M rows a table would take the
    * test minutes): 216 s of issuance at the full rate, so 21,600 access tokens, refresh tokens,
-   * codes, device codes and pushed requests expire over 3.6 minutes, 6,000 per table per minute (100/s × 60 s) as on any minute of
+   * codes, device codes, pushed requests and used jtis expire over 3.6 minutes, 6,000 per table per minute (100/s × 60 s) as on any minute of
    * the real day. The cron runs once a minute with the production limits; a full minute's run
-   * needs 5 × (6 full batches of 1,000 + 1 short one) = 35 statements of its 200. After the 4 runs
+   * needs 6 × (6 full batches of 1,000 + 1 short one) = 42 statements of its 200. After the 4 runs
    * the schedule makes, no expired row is left, and the live rows are untouched.
    */
   it('keeps up with a day of expiries at 100 grants/s: each minute run clears its minute, zero backlog after', async () => {
@@ -201,6 +218,7 @@ describe('clearExpiredTokens', () => {
         authorizationCodes: due,
         deviceCodes: due,
         pushedAuthorizationRequests: due,
+        usedJtis: due,
         queries,
         complete: true,
       })

@@ -1,0 +1,33 @@
+/**
+ * @module
+ * What client authentication needs from the request beyond its credentials: for private_key_jwt
+ * (./client-assertion.ts), the audiences that name this server at the endpoint called, and how
+ * the client's key set is fetched.
+ */
+import type { Context } from 'hono'
+import { admitMetadataDocumentFetch, clientIp } from '../lib/rate-limit.ts'
+import { config, db } from '../lib/request-context.ts'
+import type { AppEnv } from '../types.ts'
+import type { ClientAssertionContext } from './client-assertion.ts'
+import { knownIssuer } from './issuer.ts'
+import { ENDPOINTS } from './metadata.ts'
+
+/**
+ * What checking an assertion needs, for a request to `endpoint` (a path of ENDPOINTS): the
+ * issuer and the token endpoint URL are accepted audiences everywhere, the PAR endpoint's URL at
+ * the PAR endpoint (RFC 9126 §2). Key sets are fetched counted per client address, as documents are.
+ */
+export function clientAssertionContext<E extends AppEnv>(c: Context<E>, endpoint?: string): ClientAssertionContext {
+  const issuer = knownIssuer(c)
+  const { issuer: configured } = config(c)
+  const audiences = issuer === null ? [] : [issuer, issuer + ENDPOINTS.token]
+  if (issuer !== null && endpoint === ENDPOINTS.pushedAuthorization) audiences.push(issuer + endpoint)
+  return {
+    audiences,
+    db: db(c),
+    keys: {
+      ownHosts: [new URL(c.req.url).host, ...(configured === null ? [] : [new URL(configured).host])],
+      admitFetch: () => admitMetadataDocumentFetch(c.env, clientIp(c)),
+    },
+  }
+}
