@@ -23,10 +23,13 @@ export const pushAuthorizationRequest: RouteHandler<typeof pushedAuthorizationRo
   const credentials = readClientCredentials(c.req.header('Authorization'), c.req.valid('form'))
   // Before anything is stored: the request is checked against this issuer's resources.
   const issuerId = issuer(c)
-  // A client ID metadata document's client may push before its first authorization request.
+  // A client ID metadata document's client may push before its first authorization request;
+  // one that is no longer current (or the setting off) is refused, as at the token endpoint.
   if (isUrlClientId(credentials.clientId)) {
     const seen = await findApplicationByClientId(replicaDb(c), credentials.clientId)
-    await resolveUrlClient(metadataDocumentContext(c), credentials.clientId, seen)
+    if (!(await resolveUrlClient(metadataDocumentContext(c), credentials.clientId, seen))) {
+      throw new OAuthError('invalid_client', 'Client authentication failed.', { status: 401 })
+    }
   }
   const application = await authenticateClient(
     db(c),

@@ -503,3 +503,24 @@ describe('RFC 9126 §6: require_pushed_authorization_requests by registration an
     )
   })
 })
+
+describe('RFC 9126 with a client ID metadata document', () => {
+  it('a document’s (public) client pushes before its first authorization request; with the setting off it is unknown', async () => {
+    const clientId = `https://par${Date.now().toString(36)}.example.org/oauth/client.json`
+    vi.stubGlobal('fetch', async () =>
+      Response.json(
+        { client_id: clientId, redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' },
+        { headers: { 'Cache-Control': 'max-age=600' } },
+      ),
+    )
+    try {
+      const { params } = await setup()
+      const request = { ...params, client_id: clientId }
+      const on = { CLIENT_ID_METADATA_DOCUMENTS: 'on' }
+      expect((await push(request, {}, on)).status).toBe(201)
+      await expectOAuthError(await push(request, {}, { CLIENT_ID_METADATA_DOCUMENTS: 'off' }), 401, 'invalid_client')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+})
