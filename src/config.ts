@@ -27,6 +27,11 @@ const SettingsSchema = z.object({
   // RFC 8628 §3.2 expires_in and interval: how long a device code lives, and the polling pace.
   DEVICE_CODE_EXPIRE_SECONDS: seconds(600),
   DEVICE_CODE_INTERVAL_SECONDS: seconds(5),
+  // RFC 9126 §2.2 expires_in: how long a pushed request's request_uri may be used ("typically
+  // between 5 and 600 seconds"; FAPI 2.0 asks for less than 600). It covers a login and the consent page.
+  PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS: z.coerce.number().int().min(5).max(600).default(300),
+  // RFC 9126 §5: every authorization request must be pushed (/o/par/); per client: require_pushed_authorization_requests.
+  REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: flag.default(false),
   REFRESH_TOKEN_GRACE_PERIOD_SECONDS: z.coerce.number().int().min(0).default(0),
   // RFC 7636 §4.2: `plain` only for clients that cannot do S256; off unless allowed.
   PKCE_ALLOW_PLAIN: flag.default(false),
@@ -125,6 +130,10 @@ export type Config = {
   /** RFC 8628: device code lifetime and the minimum seconds between polls. */
   deviceCodeLifetime: number
   deviceCodeInterval: number
+  /** RFC 9126: seconds a pushed request's request_uri may be used. */
+  pushedRequestLifetime: number
+  /** RFC 9126 §5: authorization requests only by PAR, for every client. */
+  requirePushedAuthorizationRequests: boolean
   /** Seconds during which reusing a rotated refresh token is refused without revoking its family. */
   refreshTokenGracePeriod: number
   pkceAllowPlain: boolean
@@ -227,6 +236,8 @@ export function getConfig(env: object): Config {
     authorizationCodeLifetime: settings.AUTHORIZATION_CODE_EXPIRE_SECONDS,
     deviceCodeLifetime: settings.DEVICE_CODE_EXPIRE_SECONDS,
     deviceCodeInterval: settings.DEVICE_CODE_INTERVAL_SECONDS,
+    pushedRequestLifetime: settings.PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS,
+    requirePushedAuthorizationRequests: settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS,
     refreshTokenGracePeriod: settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS,
     pkceAllowPlain: settings.PKCE_ALLOW_PLAIN,
     sessionLifetime: settings.SESSION_COOKIE_AGE,

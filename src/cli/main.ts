@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   createapplication: async () => (await import('./commands/createapplication.ts')).createapplication,
   listapplications: async () => (await import('./commands/applications.ts')).listapplications,
   deleteapplication: async () => (await import('./commands/applications.ts')).deleteapplication,
+  clientkeys: async () => (await import('./commands/clientkeys.ts')).clientkeys,
   'generate-secret-key': async () => (await import('./commands/generate-secret-key.ts')).generateSecretKey,
   'generate-signing-key': async () => (await import('./commands/generate-signing-key.ts')).generateSigningKey,
   drf_create_token: async () => (await import('./commands/drf_create_token.ts')).drf_create_token,

@@ -20,6 +20,7 @@ import { type Application, type ApplicationGrant, applications, users } from '..
 import { contains } from '../db/search.ts'
 import { revokeApplicationTokens, type Slice, type TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
+import type { PublicKeySet } from './client-keys.ts'
 
 export { APPLICATION_GRANTS, type ApplicationGrant } from '../db/schema.ts'
 export const CLIENT_TYPES = ['confidential', 'public'] as const
@@ -46,8 +47,13 @@ export type NewApplication = {
   resource?: string | null
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
-  /** Generated for confidential clients when absent; public clients have none. */
-  clientSecret?: string
+  /** Generated for confidential clients when absent; null: none (a client holding only a key); public clients have none. */
+  clientSecret?: string | null
+  /** Public keys for private_key_jwt (./client-keys.ts, already checked): a JWK Set, or where to fetch one. */
+  jwks?: PublicKeySet
+  jwksUri?: string
+  /** RFC 9126 §6: its authorization requests must be pushed (/o/par/). */
+  requirePushedAuthorizationRequests?: boolean
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
@@ -66,7 +72,9 @@ export async function createApplication(
   input: NewApplication,
   also?: (clientId: string) => BatchItem<'sqlite'>[],
 ): Promise<CreatedApplication> {
-  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintClientSecret())
+  // A client that authenticates with its keys alone (private_key_jwt) is created with `clientSecret: null`.
+  const clientSecret =
+    input.clientType === 'public' ? null : input.clientSecret === undefined ? mintClientSecret() : input.clientSecret
   const clientId = input.clientId ?? randomString(40)
   const insert = db
     .insert(applications)
@@ -83,6 +91,9 @@ export async function createApplication(
       resource: input.resource ?? null,
       clientId,
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
+      requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+      jwks: input.jwks === undefined ? null : JSON.stringify(input.jwks),
+      jwksUri: input.jwksUri ?? null,
       ...input.registration,
     })
     .returning()
@@ -368,4 +379,26 @@ export function slowestClientSecretQuery(db: Db) {
 export async function findApplicationById(db: Db, id: number): Promise<Application | undefined> {
   if (!Number.isSafeInteger(id)) return undefined
   return db.select().from(applications).where(eq(applications.id, id)).get()
+}
+
+/**
+ * Replaces the public keys an application authenticates with by private_key_jwt (already checked,
+ * src/oauth/client-keys.ts): a JWK Set, a jwks_uri, or none (null). The keys of a confidential client only.
+ */
+export async function setApplicationKeys(
+  db: Db,
+  id: number,
+  keys: { jwks: PublicKeySet; jwksUri?: undefined } | { jwks?: undefined; jwksUri: string } | null,
+): Promise<boolean> {
+  const updated = await db
+    .update(applications)
+    .set({
+      jwks: keys?.jwks === undefined ? null : JSON.stringify(keys.jwks),
+      jwksUri: keys?.jwksUri ?? null,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+    .returning({ id: applications.id })
+    .get()
+  return updated !== undefined
 }

@@ -5,12 +5,12 @@
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { clientAuthGate, clientIp } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { applicationStillAllows } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
 import { knownIssuer } from './issuer.ts'
 import { resources } from './resources.ts'
@@ -23,7 +23,7 @@ async function revoke(c: Context<AppEnv>, params: TokenAction) {
   const application = await authenticateClient(
     db(c),
     readClientCredentials(c.req.header('Authorization'), params),
-    clientAuthGate(c.env, clientIp(c)),
+    clientAuthContext(c),
     replicaDb(c),
   )
   const store = tokenStore(c)
@@ -47,7 +47,7 @@ export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c
   const caller = authenticateIntrospectionCaller(
     store,
     replicaDb(c),
-    clientAuthGate(c.env, clientIp(c)),
+    clientAuthContext(c),
     c.req.header('Authorization'),
     params,
   )

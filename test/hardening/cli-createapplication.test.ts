@@ -83,6 +83,17 @@ describe('createapplication shares the management API’s validators', () => {
     expect(token.status).toBe(200)
   })
 
+  it('RFC 9126 §6: --require-pushed-authorization-requests marks the client; absent, it is not', async () => {
+    const [marked, plain] = [unique('cli'), unique('cli')]
+    await manage([
+      ...codeApp(marked, '--redirect-uri', 'https://client.example/cb'),
+      '--require-pushed-authorization-requests',
+    ])
+    await manage(codeApp(plain, '--redirect-uri', 'https://client.example/cb'))
+    expect((await stored(marked))[0].requirePushedAuthorizationRequests).toBe(true)
+    expect((await stored(plain))[0].requirePushedAuthorizationRequests).toBe(false)
+  })
+
   it('the options table takes every list flag more than once', () => {
     for (const flag of ['grant-type', 'redirect-uri', 'post-logout-redirect-uri']) {
       expect(createapplication.options[flag], flag).toMatchObject({ type: 'string', multiple: true })

@@ -17,6 +17,7 @@ import {
   findApplicationByClientId,
   type NewApplication,
 } from '../../oauth/applications.ts'
+import { describeKeys, keysFromOptions } from './clientkeys.ts'
 import type { Command } from './command.ts'
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string): T {
@@ -52,6 +53,10 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
   const clientSecret = values['client-secret'] as string | undefined
   const algorithm = oneOf(values.algorithm ?? 'RS256', SIGNING_ALGORITHMS, '--algorithm')
   const resource = resourceOption(values.resource as string | undefined, Boolean(values['can-introspect']))
+  const keys = keysFromOptions(values)
+  if (keys && clientType === 'public') {
+    throw new Error('--jwks/--jwks-uri: a public client does not authenticate; keys are for confidential clients.')
+  }
   const problems = applicationProblems({ clientType, grantTypes, redirectUris, postLogoutRedirectUris, clientSecret })
   if (problems) {
     const lines = Object.entries(problems).map(([field, messages]) => {
@@ -76,7 +81,10 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
     algorithm,
     postLogoutRedirectUris,
     clientId: values['client-id'] as string | undefined,
-    clientSecret,
+    // A client given keys authenticates with them (private_key_jwt): no secret unless one is asked for.
+    clientSecret: keys && clientSecret === undefined ? null : clientSecret,
+    ...keys,
+    requirePushedAuthorizationRequests: Boolean(values['require-pushed-authorization-requests']),
   }
 }
 
@@ -98,7 +106,7 @@ function isClientIdTaken(error: unknown): boolean {
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …] [--require-pushed-authorization-requests] [--jwks <JWK Set JSON> | --jwks-uri <url>]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },
@@ -114,6 +122,11 @@ export const createapplication: Command = {
     resource: { type: 'string' },
     algorithm: { type: 'string', default: 'RS256' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
+    // RFC 9126 §6: authorization requests only through /o/par/.
+    'require-pushed-authorization-requests': { type: 'boolean' },
+    // private_key_jwt (RFC 7523 §2.2): the client's public keys, as a JWK Set or its URL.
+    jwks: { type: 'string' },
+    'jwks-uri': { type: 'string' },
   },
   async run({ db }, values) {
     const input = applicationFromOptions(values)
@@ -132,6 +145,8 @@ export const createapplication: Command = {
     if ('refused' in application) throw new Error(`Error: ${application.refused}`)
     console.log(`Application ${application.name} created successfully.`)
     console.log(`client_id:     ${application.clientId}`)
+    if (input.jwks || input.jwksUri)
+      console.log(describeKeys(input.jwks ? { jwks: input.jwks } : { jwksUri: input.jwksUri ?? '' }))
     if (application.clientSecret) {
       console.log(`client_secret: ${application.clientSecret}`)
       console.log('Store the secret now: it is kept only as a digest and cannot be shown again.')
