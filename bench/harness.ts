@@ -10,7 +10,7 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import autocannon from 'autocannon'
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from 'miniflare'
-import { unstable_getMiniflareWorkerOptions } from 'wrangler'
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler'
 import { getDb } from '../src/db/client.ts'
 import { COUNTERS_PATH, type Counters } from './routes.ts'
 
@@ -22,6 +22,9 @@ export type Server = { mf: Miniflare; url: URL; options: Options }
 /** Starts Miniflare on 127.0.0.1 with wrangler.toml's bindings, serving `script`. */
 export async function serve(script: string, bindings: Record<string, string>): Promise<Server> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
+  // wrangler.toml's [vars] only: never the developer's .dev.vars (which wrangler adds to the
+  // bindings), whose local settings would change what is measured.
+  const vars = unstable_readConfig({ config: 'wrangler.toml' }).vars
   // The bundle is the script plus the .wasm modules wrangler copied beside it (argon2's):
   // wrangler's module rules are for unbundled sources and do not apply.
   const { modulesRules: _rules, ...worker } = workerOptions
@@ -29,7 +32,7 @@ export async function serve(script: string, bindings: Record<string, string>): P
   const wasm = readdirSync(outdir).filter((name) => name.endsWith('.wasm'))
   const options = {
     ...worker,
-    bindings: { ...(workerOptions.bindings ?? {}), ...bindings },
+    bindings: { ...vars, ...bindings },
     modulesRoot: outdir,
     modules: [
       { type: 'ESModule', path: script },

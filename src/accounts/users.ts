@@ -3,6 +3,7 @@
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
 import { and, type Column, eq, exists, getTableColumns, inArray, is, SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import { chunks } from '../db/batching.ts'
@@ -29,16 +30,25 @@ export type NewUser = {
 
 /**
  * Stores the username's NFKC form (Django's create_user → normalize_username) and its
- * case-insensitive key, whose unique index refuses `ADMIN` beside `admin`.
+ * case-insensitive key, whose unique index refuses `ADMIN` beside `admin`. `also` runs in the
+ * same batch, after the insert (e.g. its audit row, naming the user by `userIdByUsername`).
  */
-export async function createUser(db: Db, user: NewUser): Promise<User> {
+export async function createUser(db: Db, user: NewUser, also: BatchItem<'sqlite'>[] = []): Promise<User> {
   const { password, ...fields } = user
   const username = normalizeUsername(fields.username)
-  return db
-    .insert(users)
-    .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
-    .returning()
-    .get()
+  const [[created]] = await db.batch([
+    db
+      .insert(users)
+      .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
+      .returning(),
+    ...also,
+  ])
+  return created
+}
+
+/** The id of the user named `username` (its stored, normalised form), as SQL for a batch. */
+export function userIdByUsername(db: Db, username: string): SQL {
+  return sql`(${db.select({ id: users.id }).from(users).where(eq(users.username, username))})`
 }
 
 /**

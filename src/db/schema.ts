@@ -115,7 +115,7 @@ export const applications = sqliteTable(
     lastUsedAt: integer('last_used_at'),
     /** RFC 7591 §2 token_endpoint_auth_method the client registered; null: any this server supports. */
     tokenEndpointAuthMethod: text('token_endpoint_auth_method', {
-      enum: ['client_secret_basic', 'client_secret_post', 'none'],
+      enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     }),
     /**
      * RFC 7591 §2 scope the client registered, space-separated: what it gets when it asks for none
@@ -131,6 +131,22 @@ export const applications = sqliteTable(
      * Null for every other application.
      */
     metadataDocumentFreshUntil: integer('metadata_document_fresh_until'),
+    /**
+     * RFC 9126 §6: authorization requests of this client must be pushed (/o/par/); one sent in
+     * the URL is refused. REQUIRE_PUSHED_AUTHORIZATION_REQUESTS requires it of every client.
+     */
+    requirePushedAuthorizationRequests: integer('require_pushed_authorization_requests', { mode: 'boolean' })
+      .notNull()
+      // An SQL default is written into an INSERT that omits it, not bound: the bulk import's rows
+      // per statement (D1: 100 bound parameters) stay as they were.
+      .default(sql`false`),
+    /**
+     * RFC 7591 §2 jwks: the client's public keys (a JWK Set, JSON), for private_key_jwt client
+     * authentication (RFC 7523 §2.2, src/oauth/client-assertion.ts); null when it holds none.
+     */
+    jwks: text('jwks'),
+    /** RFC 7591 §2 jwks_uri: where its key set is fetched from instead (src/oauth/client-keys.ts); never both. */
+    jwksUri: text('jwks_uri'),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
@@ -366,3 +382,49 @@ export const auditLog = sqliteTable(
 )
 
 export type AuditEntry = typeof auditLog.$inferSelect
+
+/**
+ * Pushed authorization requests (RFC 9126, src/oauth/authorization/pushed-requests.ts): the
+ * parameters a client pushed, validated, until the authorization request that names their
+ * request_uri is answered (single use) or they expire. The request_uri is kept as a digest.
+ */
+export const pushedAuthorizationRequests = sqliteTable(
+  'pushed_authorization_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of the request_uri's random part (32 bytes; hex in code). */
+    requestUriHash: digest('request_uri_hash').notNull().unique(),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    /** The authorization request's parameters as pushed: JSON, name → every value. */
+    params: text('params').notNull(),
+    /** Unix seconds. */
+    expiresAt: integer('expires_at').notNull(),
+    /** Unix seconds the authorization response for it was sent; it is then used up (§4). */
+    consumedAt: integer('consumed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('pushed_authorization_requests_expires_at_idx').on(t.expiresAt),
+    // Deleting an application deletes its pushed requests (ON DELETE CASCADE): found by index, not a scan.
+    index('pushed_authorization_requests_application_idx').on(t.applicationId),
+  ],
+)
+
+/**
+ * One-time JWT IDs (src/tokens/replay.ts): a JWT that may be used once — a client assertion
+ * (RFC 7523 §3), later DPoP proofs and ID-JAG assertions — leaves the digest of its purpose,
+ * issuer and `jti` here until it expires, so a copy is refused on every isolate.
+ */
+export const usedJtis = sqliteTable(
+  'used_jtis',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of purpose, issuer and jti (32 bytes; hex in code). */
+    keyHash: digest('key_hash').notNull().unique(),
+    /** Unix seconds: the JWT's own exp; past it the JWT is refused anyway. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('used_jtis_expires_at_idx').on(t.expiresAt)],
+)

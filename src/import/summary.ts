@@ -92,8 +92,9 @@ export function formatSummary(summary: Summary, context: { dryRun: boolean; conf
     } else {
       lines.push(
         'Imported django-oauth-toolkit tokens are accepted only while IMPORTED_TOKENS_UNTIL lies ahead: set',
-        `  IMPORTED_TOKENS_UNTIL = "${until}"`,
-        '(docs/configuration.md) and deploy: the last imported token expires then.',
+        `  IMPORTED_TOKENS_UNTIL=${until}`,
+        'in .dev.vars locally, or deployed with `npx wrangler secret put IMPORTED_TOKENS_UNTIL`',
+        '(docs/configuration.md): the last imported token expires then.',
       )
     }
   }

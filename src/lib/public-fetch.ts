@@ -124,7 +124,6 @@ function isBlockedIpv6(groups: number[]): boolean {
 
 /**
  * Why `url` may not be fetched, or null. `url.hostname` is the URL parser's canonical form.
- * @internal Exported for tests: src/lib/public-fetch.test.ts checks every refused address without fetching.
  */
 export function publicUrlProblem(url: URL): string | null {
   if (url.protocol !== 'https:') return 'Only https URLs are fetched.'

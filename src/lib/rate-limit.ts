@@ -26,7 +26,8 @@
  *
  * Dynamic client registrations are counted per client IP too (REGISTRATION_LIMITER,
  * `admitRegistration`): each one adds a row to D1 and a name to the consent page. So are
- * fetches of client ID metadata documents (CLIENT_METADATA_LIMITER, `admitMetadataDocumentFetch`).
+ * fetches of client ID metadata documents and jwks_uri key sets (CLIENT_METADATA_LIMITER,
+ * `admitMetadataDocumentFetch`).
  *
  * Also the limits on user codes typed at /o/device/ (RFC 8628 §5.1), per user and per client IP:
  * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule;
@@ -172,10 +173,10 @@ export async function admitRegistration(
 }
 
 /**
- * May `ip` have this server fetch one more client ID metadata document this period
- * (CLIENT_METADATA_LIMITER)? Each is an outbound request to a URL the caller chose, so
- * /o/authorize/ and /o/token/ cannot be turned into a fetcher of arbitrary URLs. Unknown
- * addresses (local runs) are not counted.
+ * May `ip` have this server fetch one more client ID metadata document, or a client's jwks_uri,
+ * this period (CLIENT_METADATA_LIMITER)? Each is an outbound request to a URL a client chose, so
+ * /o/authorize/ and the endpoints that authenticate clients cannot be turned into a fetcher of
+ * arbitrary URLs. Unknown addresses (local runs) are not counted.
  */
 export async function admitMetadataDocumentFetch(
   env: Pick<Env, 'CLIENT_METADATA_LIMITER'>,

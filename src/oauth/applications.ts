@@ -2,10 +2,12 @@
  * @module
  * OAuth2 applications (DOT's Application model). The client secret is shown once, at
  * creation, and stored only as a SHA-256 digest. Lists are stored each value once; whether
- * the values are allowed is application-rules.ts's job, checked by the callers that take
- * them from people (the management API, the CLI).
+ * the values are allowed is application-rules.ts's job, and who may change what is
+ * application-changes.ts's (which audits it): both checked by the callers that take them from
+ * people (the console, the management API and pages, the CLI).
  */
 import { and, count, desc, eq, exists, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { slowestHashColumns } from '../accounts/password-timing.ts'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -20,6 +22,7 @@ import type { Slice } from '../tokens/lists.ts'
 import { revokeApplicationTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
+import type { PublicKeySet } from './client-keys.ts'
 
 export { APPLICATION_GRANTS, type ApplicationGrant } from '../db/schema.ts'
 export const CLIENT_TYPES = ['confidential', 'public'] as const
@@ -46,8 +49,13 @@ export type NewApplication = {
   resource?: string | null
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
-  /** Generated for confidential clients when absent; public clients have none. */
-  clientSecret?: string
+  /** Generated for confidential clients when absent; null: none (a client holding only a key); public clients have none. */
+  clientSecret?: string | null
+  /** Public keys for private_key_jwt (./client-keys.ts, already checked): a JWK Set, or where to fetch one. */
+  jwks?: PublicKeySet
+  jwksUri?: string
+  /** RFC 9126 §6: its authorization requests must be pushed (/o/par/). */
+  requirePushedAuthorizationRequests?: boolean
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
@@ -57,9 +65,20 @@ export type NewApplication = {
 
 export type CreatedApplication = Application & { clientSecret: string | null }
 
-export async function createApplication(db: Db, input: NewApplication): Promise<CreatedApplication> {
-  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintClientSecret())
-  const application = await db
+/**
+ * Inserts the application; `also(clientId)`: statements for the same batch, after the insert
+ * (its audit row, naming it by `applicationIdByClientId`).
+ */
+export async function createApplication(
+  db: Db,
+  input: NewApplication,
+  also?: (clientId: string) => BatchItem<'sqlite'>[],
+): Promise<CreatedApplication> {
+  // A client that authenticates with its keys alone (private_key_jwt) is created with `clientSecret: null`.
+  const clientSecret =
+    input.clientType === 'public' ? null : input.clientSecret === undefined ? mintClientSecret() : input.clientSecret
+  const clientId = input.clientId ?? randomString(40)
+  const insert = db
     .insert(applications)
     .values({
       name: input.name,
@@ -72,13 +91,21 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       postLogoutRedirectUris: distinct(input.postLogoutRedirectUris ?? []),
       canIntrospect: input.canIntrospect ?? false,
       resource: input.resource ?? null,
-      clientId: input.clientId ?? randomString(40),
+      clientId,
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
+      requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+      jwks: input.jwks === undefined ? null : JSON.stringify(input.jwks),
+      jwksUri: input.jwksUri ?? null,
       ...input.registration,
     })
     .returning()
-    .get()
+  const [[application]] = await db.batch([insert, ...(also?.(clientId) ?? [])])
   return { ...application, clientSecret }
+}
+
+/** The id of the application with this client_id, as SQL for a batch (one the batch inserts). */
+export function applicationIdByClientId(db: Db, clientId: string): SQL {
+  return sql`(${db.select({ id: applications.id }).from(applications).where(eq(applications.clientId, clientId))})`
 }
 
 /**
@@ -182,7 +209,7 @@ export async function findOwnApplication(db: Db, userId: number, id: number): Pr
     .get()
 }
 
-export type ApplicationChanges = {
+type ApplicationChanges = {
   name?: string
   grantTypes?: ApplicationGrant[]
   redirectUris?: string[]
@@ -198,34 +225,23 @@ function changedValues(changes: ApplicationChanges): Partial<typeof applications
   return values
 }
 
-export async function updateOwnApplication(
-  db: Db,
-  userId: number,
-  id: number,
-  changes: ApplicationChanges,
-): Promise<Application | undefined> {
-  return db
-    .update(applications)
-    .set(changedValues(changes))
-    .where(and(eq(applications.id, id), eq(applications.userId, userId)))
-    .returning()
-    .get()
-}
-
-/** What the operator console may change on any application, beyond what its owner may. */
+/** What the operator console may change on any application, beyond what the management API may. */
 export type StaffApplicationChanges = ApplicationChanges & {
   postLogoutRedirectUris?: string[]
   clientType?: (typeof CLIENT_TYPES)[number]
 }
 
 /**
- * The operator console's edit of any application. A client made public loses its secret; one
- * made confidential gets a new secret, returned to be shown once.
+ * Changes an application (the caller decided who may: src/oauth/application-changes.ts), in one
+ * batch with `also`. A client made public loses its secret; one made confidential gets a new
+ * secret, returned to be shown once. Either way an imported Django secret ends: any new secret
+ * ends the old one, and a public client has none.
  */
 export async function updateApplication(
   db: Db,
   current: Application,
   changes: StaffApplicationChanges,
+  also: BatchItem<'sqlite'>[] = [],
 ): Promise<{ application: Application; clientSecret: string | null } | undefined> {
   const values = changedValues(changes)
   if (changes.postLogoutRedirectUris !== undefined) {
@@ -236,8 +252,12 @@ export async function updateApplication(
     values.clientType = changes.clientType
     clientSecret = changes.clientType === 'confidential' ? mintClientSecret() : null
     values.clientSecretHash = clientSecret === null ? '' : await sha256Hex(clientSecret)
+    values.djangoClientSecret = null
   }
-  const application = await db.update(applications).set(values).where(eq(applications.id, current.id)).returning().get()
+  const [[application]] = await db.batch([
+    db.update(applications).set(values).where(eq(applications.id, current.id)).returning(),
+    ...also,
+  ])
   return application ? { application, clientSecret } : undefined
 }
 
@@ -280,19 +300,16 @@ export async function searchApplications(
   }
 }
 
-/** Deletes an owned application after revoking its tokens (KV purged); false when not found. */
-export async function deleteOwnApplication(store: TokenStore, userId: number, id: number): Promise<boolean> {
-  const application = await findOwnApplication(store.db, userId, id)
-  if (!application) return false
-  await deleteApplication(store, application.id)
-  return true
-}
-
-/** Deletes any application (operator console, `manage deleteapplication`) after revoking its tokens (KV purged). */
-export async function deleteApplication(store: TokenStore, id: number): Promise<void> {
-  await revokeApplicationTokens(store, id)
-  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
-  await store.db.delete(applications).where(eq(applications.id, id))
+/**
+ * Deletes an application with its tokens, in one batch with `also`, then purges the tokens
+ * from the cache tiers. Refresh tokens and codes go with the row (ON DELETE CASCADE).
+ */
+export async function deleteApplication(
+  store: TokenStore,
+  id: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
+  await revokeApplicationTokens(store, id, [store.db.delete(applications).where(eq(applications.id, id)), ...also])
 }
 
 /** Every application with its owner's username (`manage listapplications`), oldest first. */
@@ -311,25 +328,25 @@ export async function listApplications(db: Db) {
     .orderBy(applications.id)
 }
 
-/** A new secret for an owned confidential application, shown once; null when not found or public. */
-export async function rotateClientSecret(db: Db, userId: number, id: number): Promise<string | null> {
-  return storeNewSecret(db, and(eq(applications.id, id), eq(applications.userId, userId)))
-}
-
-/** A new secret for any confidential application (operator console), shown once; null when not found or public. */
-export async function rotateApplicationSecret(db: Db, id: number): Promise<string | null> {
-  return storeNewSecret(db, eq(applications.id, id))
-}
-
-async function storeNewSecret(db: Db, which: SQL | undefined): Promise<string | null> {
+/**
+ * A new secret for a confidential application, shown once, in one batch with `also` (the caller
+ * checked the client is confidential); null when it is not found or public.
+ */
+export async function rotateApplicationSecret(
+  db: Db,
+  id: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<string | null> {
   const clientSecret = mintClientSecret()
-  const updated = await db
-    .update(applications)
-    // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
-    .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
-    .where(and(which, eq(applications.clientType, 'confidential')))
-    .returning({ id: applications.id })
-    .get()
+  const [[updated]] = await db.batch([
+    db
+      .update(applications)
+      // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
+      .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
+      .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+      .returning({ id: applications.id }),
+    ...also,
+  ])
   return updated ? clientSecret : null
 }
 
@@ -364,4 +381,26 @@ export function slowestClientSecretQuery(db: Db) {
 export async function findApplicationById(db: Db, id: number): Promise<Application | undefined> {
   if (!Number.isSafeInteger(id)) return undefined
   return db.select().from(applications).where(eq(applications.id, id)).get()
+}
+
+/**
+ * Replaces the public keys an application authenticates with by private_key_jwt (already checked,
+ * src/oauth/client-keys.ts): a JWK Set, a jwks_uri, or none (null). The keys of a confidential client only.
+ */
+export async function setApplicationKeys(
+  db: Db,
+  id: number,
+  keys: { jwks: PublicKeySet; jwksUri?: undefined } | { jwks?: undefined; jwksUri: string } | null,
+): Promise<boolean> {
+  const updated = await db
+    .update(applications)
+    .set({
+      jwks: keys?.jwks === undefined ? null : JSON.stringify(keys.jwks),
+      jwksUri: keys?.jwksUri ?? null,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+    .returning({ id: applications.id })
+    .get()
+  return updated !== undefined
 }

@@ -1,9 +1,10 @@
 /**
  * @module
- * Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
- * (client_secret_basic) or credentials in the body (client_secret_post), never both. The same at
- * device authorization, revocation and introspection. SECURITY.md "Client authentication cost"
- * gives the cost argument: no attempt costs more CPU than a login, and few may cost that much.
+ * Client authentication at the token endpoint and every other endpoint that authenticates
+ * clients (RFC 6749 §2.3): HTTP Basic (client_secret_basic), credentials in the body
+ * (client_secret_post), or a JWT signed with the client's key (private_key_jwt, RFC 7523 §2.2:
+ * ./client-assertion.ts); one method per request, never two. SECURITY.md "Client authentication
+ * cost" gives the cost argument: no attempt costs more CPU than a login, and few may cost that much.
  */
 import { floorMsOf, floorTimer } from '../accounts/password-timing.ts'
 import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
@@ -14,14 +15,37 @@ import { schemeCredential, usesScheme } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { CLIENT_AUTH_LIMIT_PERIOD_SECONDS, type ClientAuthGate } from '../lib/rate-limit.ts'
 import { adoptClientSecretDigest, findApplicationByClientId, slowestClientSecretQuery } from './applications.ts'
+import {
+  type AssertionCredentials,
+  authenticateByAssertion,
+  type ClientAssertionContext,
+  readClientAssertion,
+} from './client-assertion.ts'
+
+/**
+ * What authenticating a client needs from its request beyond the credentials
+ * (./client-auth-context.ts): the failure limits (SECURITY.md "Client authentication cost") and,
+ * for private_key_jwt, the audiences and key fetching.
+ */
+export type ClientAuthContext = { gate: ClientAuthGate; assertions: ClientAssertionContext }
 
 /** RFC 8414 token_endpoint_auth_methods_supported: `none` is a public client. */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const
 
-export type ClientCredentials = {
+type SecretCredentials = {
   clientId: string
   clientSecret: string | null
-  method: (typeof CLIENT_AUTH_METHODS)[number]
+  method: Exclude<(typeof CLIENT_AUTH_METHODS)[number], 'private_key_jwt'>
+}
+
+export type ClientCredentials = SecretCredentials | AssertionCredentials
+
+/** The form fields a client may authenticate with (RFC 6749 §2.3.1, RFC 7521 §4.2). */
+export type ClientAuthenticationParams = {
+  client_id?: string
+  client_secret?: string
+  client_assertion?: string
+  client_assertion_type?: string
 }
 
 const BASIC = 'basic'
@@ -31,8 +55,14 @@ const BASE64 = /^[A-Za-z0-9+/]+=*$/
 /** Reads the client's credentials from the Authorization header or the form body. */
 export function readClientCredentials(
   authorization: string | undefined,
-  body: { client_id?: string; client_secret?: string },
+  body: ClientAuthenticationParams,
 ): ClientCredentials {
+  if (body.client_assertion !== undefined) {
+    if (usesScheme(authorization, BASIC) || body.client_secret !== undefined) {
+      throw new OAuthError('invalid_request', 'Use only one client authentication method.')
+    }
+    return readClientAssertion(body)
+  }
   if (usesScheme(authorization, BASIC)) {
     if (body.client_secret !== undefined) {
       throw new OAuthError('invalid_request', 'Use only one client authentication method.')
@@ -103,9 +133,10 @@ function decodeFormComponent(value: string): string {
 export async function authenticateClient(
   db: Db,
   credentials: ClientCredentials,
-  gate: ClientAuthGate,
+  context: ClientAuthContext,
   replica?: Db | null,
 ): Promise<Application> {
+  if (credentials.method === 'private_key_jwt') return authenticateByAssertion(credentials, context.assertions)
   const presented = credentials.clientSecret === null ? null : await sha256Hex(credentials.clientSecret)
   if (replica) {
     const seen = await findApplicationByClientId(replica, credentials.clientId)
@@ -113,7 +144,7 @@ export async function authenticateClient(
   }
   const application = await findApplicationByClientId(db, credentials.clientId)
   if (proves(application, presented, credentials.method)) return application
-  if (!(await gate(credentials.clientId))) {
+  if (!(await context.gate(credentials.clientId))) {
     throw new OAuthError('slow_down', 'Too many failed client authentications; retry later.', {
       status: 429,
       headers: { 'Retry-After': String(CLIENT_AUTH_LIMIT_PERIOD_SECONDS) },
@@ -136,7 +167,7 @@ async function clientSecretFloorMs(db: Db): Promise<number> {
 function proves(
   application: Application | undefined,
   presented: string | null,
-  method: ClientCredentials['method'],
+  method: SecretCredentials['method'],
 ): application is Application {
   if (!application) return false
   if (!usesRegisteredMethod(application, method)) return false
@@ -162,7 +193,7 @@ const DJANGO_SECRET_MAX_LENGTH = 255
 async function provesImportedSecret(
   db: Db,
   application: Application,
-  credentials: ClientCredentials,
+  credentials: SecretCredentials,
   presented: string | null,
 ): Promise<boolean> {
   const { djangoClientSecret } = application

@@ -8,13 +8,14 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import { DEVICE_CODE_GRANT } from '../db/schema.ts'
 import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { admitDeviceAuthorization, clientAuthGate, clientIp, DEVICE_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
+import { admitDeviceAuthorization, clientIp, DEVICE_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
 import { config, db, tokenFormat } from '../lib/request-context.ts'
 import { requestedAudience, resources, storedAudience } from '../resource/audiences.ts'
 import { issuer, issuerOrigin } from '../resource/issuer.ts'
 import { createDeviceCode } from '../tokens/device-codes.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { requireApplicationGrant } from './grants/types.ts'
 import { ENDPOINTS } from './metadata.ts'
@@ -23,7 +24,7 @@ import { resolveScopes } from './scopes.ts'
 export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
-  const application = await authenticateClient(db(c), credentials, clientAuthGate(c.env, clientIp(c)))
+  const application = await authenticateClient(db(c), credentials, clientAuthContext(c))
   requireApplicationGrant(application, DEVICE_CODE_GRANT)
   // Every request stores a row until the code expires: counted per client and per address first.
   if (!(await admitDeviceAuthorization(c.env, application.id, clientIp(c)))) {

@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
 import { FORM_URLENCODED } from '../http/semantics.ts'
-import { formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
+import { clientAuthenticationParams, formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -13,8 +13,7 @@ const DeviceAuthorizationRequestSchema = z
   .object({
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
     resource: resourceParam,
-    client_id: param('client_secret_post, or a public client'),
-    client_secret: param('client_secret_post'),
+    ...clientAuthenticationParams,
   })
   .openapi('DeviceAuthorizationRequest')
 

@@ -12,6 +12,8 @@ import { deviceEntry, devicePage } from './device.handlers.tsx'
 import { startDeviceAuthorization } from './device-authorization.handlers.ts'
 import { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { ENDPOINTS, ISSUER_PATH_FORMS, metadata, metadataRoute, pathMetadata } from './metadata.ts'
+import { pushAuthorizationRequest } from './par.handlers.ts'
+import { pushedAuthorizationRoute } from './par.routes.ts'
 import {
   apiMetadata,
   apiMetadataRoute,
@@ -33,6 +35,7 @@ export const oauthRouter = createOAuthRouter([
   revokeAliasRoute.path,
   ENDPOINTS.introspection,
   ENDPOINTS.deviceAuthorization,
+  ENDPOINTS.pushedAuthorization,
   metadataRoute.path,
   ISSUER_PATH_FORMS.metadata,
   originMetadataRoute.path,
@@ -47,6 +50,7 @@ oauthRouter.openapi(revokeRoute, revokeToken)
 oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
 oauthRouter.openapi(deviceAuthorizationRoute, startDeviceAuthorization)
+oauthRouter.openapi(pushedAuthorizationRoute, pushAuthorizationRequest)
 oauthRouter.openapi(metadataRoute, metadata)
 oauthRouter.get(ISSUER_PATH_FORMS.metadata, pathMetadata)
 oauthRouter.openapi(originMetadataRoute, originMetadata)

@@ -8,12 +8,16 @@ import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
-import type { ClientAuthGate } from '../lib/rate-limit.ts'
 import { audienceOf, type Resources } from '../resource/audiences.ts'
 import { findLiveAccessToken, lookupAccessToken } from '../tokens/access-tokens.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
-import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import {
+  authenticateClient,
+  type ClientAuthContext,
+  type ClientAuthenticationParams,
+  readClientCredentials,
+} from './client-auth.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
 export type Introspection =
@@ -49,17 +53,18 @@ const unauthorized = () =>
   })
 
 /**
- * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials), or a Bearer
+ * RFC 7662 §2.1: the caller is a confidential client (Basic, body credentials or a client
+ * assertion), or a Bearer
  * token with the `introspection` scope issued to a designated resource server. Throws a 401
- * OAuthError for failed authentication (429 past the client authentication limits, `gate`),
+ * OAuthError for failed authentication (429 past the client authentication limits),
  * 403 insufficient_scope for a Bearer token without that right.
  */
 export async function authenticateIntrospectionCaller(
   store: TokenStore,
   replica: Db,
-  gate: ClientAuthGate,
+  context: ClientAuthContext,
   authorization: string | undefined,
-  body: { client_id?: string; client_secret?: string },
+  body: ClientAuthenticationParams,
 ): Promise<IntrospectionCaller> {
   const bearer = schemeCredential(authorization, 'bearer')
   if (bearer !== null) {
@@ -78,12 +83,14 @@ export async function authenticateIntrospectionCaller(
     }
     return { kind: 'resource-server', resource: application.resource }
   }
-  if (authorization === undefined && body.client_id === undefined) throw unauthorized()
+  if (authorization === undefined && body.client_id === undefined && body.client_assertion === undefined) {
+    throw unauthorized()
+  }
   try {
     const credentials = readClientCredentials(authorization, body)
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
-    const application = await authenticateClient(store.db, credentials, gate, replica)
+    const application = await authenticateClient(store.db, credentials, context, replica)
     return application.canIntrospect
       ? { kind: 'resource-server', resource: application.resource }
       : { kind: 'client', clientId: application.clientId }

@@ -15,6 +15,7 @@ import { config } from '../lib/request-context.ts'
 import { issuer, issuerOrigin, issuerPath } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { CLIENT_ASSERTION_ALGORITHMS } from './client-keys.ts'
 import { GRANTS } from './grants/index.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
 
@@ -31,6 +32,8 @@ export const ENDPOINTS = {
   endSession: '/o/logout/',
   jwks: '/o/.well-known/jwks.json',
   registration: '/o/register/',
+  // RFC 9126 §2.
+  pushedAuthorization: '/o/par/',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
 
@@ -62,17 +65,28 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
       : {}),
     grant_types_supported: grantTypes.sort(),
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // RFC 8414 §2: the algorithms of private_key_jwt assertions (asymmetric only), at each endpoint.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     revocation_endpoint: base + ENDPOINTS.revocation,
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     introspection_endpoint: base + ENDPOINTS.introspection,
     // Public clients cannot introspect: a client_id alone proves nothing.
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     // RFC 7591 §3 / RFC 8414 §2: only where clients may register themselves.
     ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: base + ENDPOINTS.registration }),
     // RFC 8628 §4.
     device_authorization_endpoint: base + ENDPOINTS.deviceAuthorization,
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     client_id_metadata_document_supported: config.clientIdMetadataDocuments,
+    // RFC 9126 §5.
+    ...(codeFlow
+      ? {
+          pushed_authorization_request_endpoint: issuer + ENDPOINTS.pushedAuthorization,
+          require_pushed_authorization_requests: config.requirePushedAuthorizationRequests,
+        }
+      : {}),
   }
 }
 

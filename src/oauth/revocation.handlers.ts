@@ -5,7 +5,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { clientAuthGate, clientIp } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
 import { resources } from '../resource/audiences.ts'
 import { knownIssuer } from '../resource/issuer.ts'
@@ -14,6 +13,7 @@ import { revokeAccessToken } from '../tokens/revocation.ts'
 import type { AppEnv } from '../types.ts'
 import { applicationStillAllows } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
 import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema } from './revocation.routes.ts'
 
@@ -24,7 +24,7 @@ async function revoke(c: Context<AppEnv>, params: TokenAction) {
   const application = await authenticateClient(
     db(c),
     readClientCredentials(c.req.header('Authorization'), params),
-    clientAuthGate(c.env, clientIp(c)),
+    clientAuthContext(c),
     replicaDb(c),
   )
   const store = tokenStore(c)
@@ -48,7 +48,7 @@ export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c
   const caller = authenticateIntrospectionCaller(
     store,
     replicaDb(c),
-    clientAuthGate(c.env, clientIp(c)),
+    clientAuthContext(c),
     c.req.header('Authorization'),
     params,
   )

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
-import { CLIENT_AUTH_LIMITED, formEncodedOnly, oauthError } from './token.routes.ts'
+import { CLIENT_AUTH_LIMITED, clientAuthenticationParams, formEncodedOnly, oauthError } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -12,8 +12,7 @@ export const TokenActionSchema = z
   .object({
     token: z.string().min(1).openapi({ description: 'The access or refresh token' }),
     token_type_hint: param('access_token or refresh_token (a hint only)'),
-    client_id: param('client_secret_post, or a public client'),
-    client_secret: param('client_secret_post'),
+    ...clientAuthenticationParams,
   })
   .openapi('TokenActionRequest')
 

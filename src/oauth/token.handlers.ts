@@ -9,11 +9,12 @@ import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { clientAuthGate, clientIp, loginGate } from '../lib/rate-limit.ts'
+import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
 import { issuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import { isUrlClientId, metadataDocumentContext, requireCurrentUrlClient } from './client-metadata-document.ts'
 import { GRANTS } from './grants/index.ts'
 import { StaleFacts } from './grants/types.ts'
@@ -47,7 +48,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        client = await authenticateClient(db(c), credentials, clientAuthGate(c.env, clientIp(c)), replica)
+        client = await authenticateClient(db(c), credentials, clientAuthContext(c), replica)
         return client
       },
       replica,

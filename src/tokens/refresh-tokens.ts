@@ -124,12 +124,24 @@ export function familyAccessTokenIds(db: Db, familyId: number) {
  * Revokes every token of a rotation family: all its refresh tokens and the access tokens
  * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
  */
-export async function revokeFamily(store: TokenStore, familyId: number): Promise<void> {
-  await revokeFamilies(store, sql`(${familyId})`)
+export async function revokeFamily(
+  store: TokenStore,
+  familyId: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
+  await revokeFamilies(store, sql`(${familyId})`, undefined, also)
 }
 
-/** Revokes the families `families` (a value or a subquery of family ids) names, in one batch. */
-async function revokeFamilies(store: TokenStore, families: SQL, first?: BatchItem<'sqlite'>): Promise<unknown[]> {
+/**
+ * Revokes the families `families` (a value or a subquery of family ids) names, in one batch
+ * (`first` before the revocation, `also` after it: e.g. the audit row of the change).
+ */
+async function revokeFamilies(
+  store: TokenStore,
+  families: SQL,
+  first?: BatchItem<'sqlite'>,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<unknown[]> {
   const { db } = store
   const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
     db
@@ -141,7 +153,7 @@ async function revokeFamilies(store: TokenStore, families: SQL, first?: BatchIte
       .set({ revokedAt: nowSeconds() })
       .where(and(inFamilies(families), isNull(refreshTokens.revokedAt))),
   ]
-  const results = await db.batch(first ? [first, ...statements] : statements)
+  const results = await db.batch(first ? [first, ...statements, ...also] : [...statements, ...also])
   const deleted = results[first ? 1 : 0] as { tokenHash: string }[]
   await forgetAccessTokens(
     store,

@@ -4,6 +4,7 @@
  * that keep it off the closed network (no background networking, updates or sync).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
@@ -48,6 +49,16 @@ export async function seedState<T>(state: string, seed: (db: Db, env: Env) => Pr
 }
 
 /**
+ * wrangler dev's flags that keep the developer's `.dev.vars` out of a test run: an `--env-file`
+ * takes its place (empty; a test's own settings come as `--var`), so no local setting changes a test.
+ */
+export function withoutDevVars(state: string): string[] {
+  const file = join(state, 'no-dev-vars.env')
+  writeFileSync(file, '')
+  return ['--env-file', file]
+}
+
+/**
  * `wrangler dev` on `port` over the local state in `state` (plus `vars`; SECRET_KEY among them
  * when the seed minted tokens with it), once it answers /healthz.
  */
@@ -67,6 +78,7 @@ export async function startWorker(
       String(port),
       '--persist-to',
       state,
+      ...withoutDevVars(state),
       ...Object.entries({ SECRET_KEY: randomString(50), ...vars }).flatMap(([name, value]) => [
         '--var',
         `${name}:${value}`,

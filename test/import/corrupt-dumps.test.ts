@@ -12,7 +12,7 @@ import { DumpError } from '../../src/import/dump.ts'
 import {
   type ImportedApplication,
   importApplicationStatements,
-  rotateClientSecret,
+  rotateApplicationSecret,
 } from '../../src/oauth/applications.ts'
 import { importApiKeyStatements } from '../../src/tokens/api-keys.ts'
 import { importAccessTokenStatements, importRefreshTokenStatements } from '../../src/tokens/import.ts'
@@ -187,7 +187,7 @@ describe('an imported client whose secret DOT kept hashed', () => {
       await importDjangoDump(db, data, { now, refreshLifetime: REFRESH_LIFETIME })
       const app = await db.select().from(applications).where(eq(applications.clientId, 'peer-cc-client')).get()
       expect(app?.djangoClientSecret).toMatch(/^pbkdf2_sha256\$1000000\$/)
-      const secret = await rotateClientSecret(db, app?.userId ?? 0, app?.id ?? 0)
+      const secret = await rotateApplicationSecret(db, app?.id ?? 0)
       const grant = (clientSecret: string) =>
         postToken(form({ grant_type: 'client_credentials' }), { Authorization: basic('peer-cc-client', clientSecret) })
       expect((await grant('peer-cc-secret-4b8e2c6a0d1f3e5a')).status).toBe(401)

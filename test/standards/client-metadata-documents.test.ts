@@ -428,9 +428,9 @@ describe('refusals: the response and the document, each an error page and no cli
       'cannot carry a client secret',
     ],
     [
-      'private_key_jwt',
+      'private_key_jwt without the client’s keys',
       (url) => jsonResponse(documentFor(url, { token_endpoint_auth_method: 'private_key_jwt' })),
-      'private_key_jwt is not supported',
+      'needs the client’s public keys',
     ],
     [
       'a client_secret',
