@@ -5,7 +5,7 @@
  * API keys (./api-keys.ts) with them. D1 first, in one batch where several tables change, then
  * every cache tier forgets what went.
  */
-import { and, eq, gt, inArray, isNull, or, type SQL } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { accessTokens, applications, refreshTokens } from '../db/schema.ts'
@@ -154,16 +154,7 @@ export async function forgetUserTokens(
   change: BatchItem<'sqlite'>,
   also: BatchItem<'sqlite'>[] = [],
 ): Promise<void> {
-  const [access, keys] = await store.db.batch([
-    store.db
-      .select({ tokenHash: accessTokens.tokenHash })
-      .from(accessTokens)
-      .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))),
-    userApiKeyDigests(store.db, userId),
-    change,
-    ...also,
-  ])
-  await purgeUserCache(store, access, keys)
+  await forgetWith(store, userId, eq(accessTokens.userId, userId), [change, ...also])
 }
 
 /**
@@ -179,19 +170,27 @@ export async function forgetDeletedUserTokens(
   also: BatchItem<'sqlite'>[] = [],
 ): Promise<void> {
   const owned = store.db.select({ id: applications.id }).from(applications).where(eq(applications.userId, userId))
+  const tokens = sql`(${eq(accessTokens.userId, userId)} or ${inArray(accessTokens.applicationId, owned)})`
+  await forgetWith(store, userId, tokens, [deletion, ...also])
+}
+
+/**
+ * Reads the digests of the live access tokens matching `tokens` and of the user's API keys in one
+ * batch with `changes`, then forgets them in every cache tier.
+ */
+async function forgetWith(
+  store: TokenStore,
+  userId: number,
+  tokens: SQL,
+  changes: BatchItem<'sqlite'>[],
+): Promise<void> {
   const [access, keys] = await store.db.batch([
     store.db
       .select({ tokenHash: accessTokens.tokenHash })
       .from(accessTokens)
-      .where(
-        and(
-          or(eq(accessTokens.userId, userId), inArray(accessTokens.applicationId, owned)),
-          gt(accessTokens.expiresAt, nowSeconds()),
-        ),
-      ),
+      .where(and(tokens, gt(accessTokens.expiresAt, nowSeconds()))),
     userApiKeyDigests(store.db, userId),
-    deletion,
-    ...also,
+    ...changes,
   ])
   await purgeUserCache(store, access, keys)
 }
