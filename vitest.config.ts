@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 import { unstable_readConfig } from 'wrangler'
 import { copyDocsAssets } from './scripts/docs-assets.ts'
 import { generateSigningKeySet } from './src/crypto/signing-keys.ts'
+import { schemaStatements } from './test/schema.ts'
 
 // Test signing keys, fresh each run: an older RSA key, an EC key, then the newest RSA key
 // (the one that signs RS256), so JWKS and rotation tests see several keys.
@@ -22,10 +23,12 @@ function testRsaPems(): { TEST_RSA_PKCS1_PEM: string; TEST_RSA_PKCS8_PEM: string
   }
 }
 
+const wrangler = unstable_readConfig({ config: 'wrangler.toml' })
+
 // wrangler.toml's `[alias]` (exact module names, as wrangler's esbuild plugin matches them), so the
 // tests run the same modules as the deployed bundle (README "Bundle"); Vite does not read it itself.
 function wranglerAliases(): { find: RegExp; replacement: string }[] {
-  const alias: Record<string, string> = unstable_readConfig({ config: 'wrangler.toml' }).alias ?? {}
+  const alias: Record<string, string> = wrangler.alias ?? {}
   return Object.entries(alias).map(([name, path]) => ({
     find: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`),
     replacement: resolve(import.meta.dirname, path),
@@ -38,44 +41,80 @@ async function testSecrets(): Promise<{ SECRET_KEY: string; OIDC_SIGNING_KEYS: s
 }
 
 // wrangler.toml's `[secrets] required` makes wrangler look for those secrets in .dev.vars, .env or
-// process.env whenever the pool reads the config (once per test file) and warn when they are missing.
+// process.env whenever the pool reads the config (once per runtime) and warn when they are missing.
 // Handing it the tests' own values answers that check truthfully; WRANGLER_LOG=warn (unless set)
-// drops wrangler's per-file info line "Using secrets defined in process.env" — warnings still print.
+// drops wrangler's per-runtime info line "Using secrets defined in process.env" — warnings still print.
 function offerSecretsToWrangler(secrets: Record<string, string>): void {
   for (const [name, value] of Object.entries(secrets)) process.env[name] ??= value
   process.env.WRANGLER_LOG ??= 'warn'
 }
 
+// Unit suites beside src/ that need no Worker binding run in plain Node: no workerd, no Worker
+// transform. These src/ suites need the Workers runtime: bindings (signing keys' PEMs, D1), or
+// the argon2 WASM imported as a module as the Worker imports it.
+const WORKERD_UNIT_SUITES = [
+  'src/crypto/passwords.test.ts',
+  'src/crypto/signing-keys.test.ts',
+  'src/cli/busy-retry.test.ts',
+]
+
+// These files check what happens once per isolate (a warning logged once): each gets a runtime of
+// its own, as every file did before the workerd project shared one.
+const FRESH_ISOLATE_SUITES = ['test/hardening/issuer.test.ts']
+
 export default defineConfig(async () => {
   const secrets = await testSecrets()
   offerSecretsToWrangler(secrets)
+  const migrations = await readD1Migrations('./migrations')
+  const workerd = cloudflareTest({
+    wrangler: { configPath: './wrangler.toml' },
+    miniflare: {
+      // wrangler.toml's [assets] (Swagger UI for /docs), filled first. SELF.fetch calls the
+      // Worker without the asset router, so the tests read the files through this binding.
+      assets: { directory: copyDocsAssets(), binding: 'ASSETS' },
+      bindings: {
+        // test/setup.ts gives each file's empty database the schema in one batch; the
+        // migrations themselves, for the tests of a migration and of that schema.
+        TEST_MIGRATIONS: migrations,
+        TEST_SCHEMA: schemaStatements(migrations),
+        ...secrets,
+        // As in production: the tests' origin is not a loopback host, so the issuer must be set.
+        ISSUER: 'https://example.com',
+        ...testRsaPems(),
+        // Most tests change D1 behind the cache and expect the next request to see it;
+        // the memory tier is tested on its own (test/oauth/token-cache.test.ts).
+        TOKEN_MEMORY_CACHE_SECONDS: '0',
+        TOKEN_NEGATIVE_CACHE_SECONDS: '0',
+      },
+    },
+  })
   return {
     resolve: { alias: wranglerAliases() },
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          // wrangler.toml's [assets] (Swagger UI for /docs), filled first. SELF.fetch calls the
-          // Worker without the asset router, so the tests read the files through this binding.
-          assets: { directory: copyDocsAssets(), binding: 'ASSETS' },
-          // Applied by test/setup.ts, exactly as `wrangler d1 migrations apply` would.
-          bindings: {
-            TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-            ...secrets,
-            // As in production: the tests' origin is not a loopback host, so the issuer must be set.
-            ISSUER: 'https://example.com',
-            ...testRsaPems(),
-            // Most tests change D1 behind the cache and expect the next request to see it;
-            // the memory tier is tested on its own (test/oauth/token-cache.test.ts).
-            TOKEN_MEMORY_CACHE_SECONDS: '0',
-            TOKEN_NEGATIVE_CACHE_SECONDS: '0',
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: { name: 'node', environment: 'node', include: ['src/**/*.test.ts'], exclude: WORKERD_UNIT_SUITES },
+        },
+        {
+          extends: true,
+          plugins: [workerd],
+          test: {
+            name: 'workerd',
+            include: ['test/**/*.test.ts', ...WORKERD_UNIT_SUITES],
+            exclude: FRESH_ISOLATE_SUITES,
+            setupFiles: ['./test/setup.ts'],
+            // One runtime and one module graph for all files, the Worker transformed and loaded
+            // once: test/setup.ts gives every file empty storage and the schema instead.
+            isolate: false,
           },
         },
-      }),
-    ],
-    test: {
-      include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-      setupFiles: ['./test/setup.ts'],
+        {
+          extends: true,
+          plugins: [workerd],
+          test: { name: 'workerd-fresh-isolate', include: FRESH_ISOLATE_SUITES, setupFiles: ['./test/setup.ts'] },
+        },
+      ],
     },
   }
 })

@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[]
+      /** test/schema.ts: the statements test/setup.ts gives each file's empty database. */
+      TEST_SCHEMA: string[]
       TEST_RSA_PKCS1_PEM: string
       TEST_RSA_PKCS8_PEM: string
     }
