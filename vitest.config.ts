@@ -77,6 +77,9 @@ export default defineConfig(async () => {
         // migrations themselves, for the tests of a migration and of that schema.
         TEST_MIGRATIONS: migrations,
         TEST_SCHEMA: schemaStatements(migrations),
+        // New password hashes at the cheapest valid cost (src/crypto/passwords.ts), as
+        // Django's testing docs advise; the suites about hashing restore production's.
+        TEST_PASSWORD_HASH_COST: 'minimum',
         ...secrets,
         // As in production: the tests' origin is not a loopback host, so the issuer must be set.
         ISSUER: 'https://example.com',

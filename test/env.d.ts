@@ -6,6 +6,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[]
       /** test/schema.ts: the statements test/setup.ts gives each file's empty database. */
       TEST_SCHEMA: string[]
+      /** 'minimum': test/setup.ts makes new password hashes at the cheapest valid cost. */
+      TEST_PASSWORD_HASH_COST: 'minimum' | 'production'
       TEST_RSA_PKCS1_PEM: string
       TEST_RSA_PKCS8_PEM: string
     }

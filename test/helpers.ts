@@ -5,9 +5,10 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { base64url } from 'jose'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createUser } from '../src/accounts/users.ts'
 import { sha256Hex } from '../src/crypto/digest.ts'
+import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
 import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import { getDb } from '../src/db/client.ts'
 import { users } from '../src/db/schema.ts'
@@ -31,6 +32,15 @@ export async function makeUser(overrides: { isActive?: boolean; password?: strin
     await db.update(users).set({ isActive: false }).where(eq(users.id, user.id))
   }
   return { ...user, plainPassword: password }
+}
+
+/**
+ * New password hashes at production cost in the calling file or describe block, for the tests of
+ * hashing itself (test/setup.ts lowers the cost for the others, as vitest.config.ts binds it).
+ */
+export function productionPasswordCost(): void {
+  beforeAll(() => useMinimumPasswordHashCost(false))
+  afterAll(() => useMinimumPasswordHashCost(env.TEST_PASSWORD_HASH_COST === 'minimum'))
 }
 
 export async function makeApplication(overrides: Partial<NewApplication> = {}) {

@@ -4,6 +4,7 @@
  * file), so each file starts here from empty storage and the schema, as in a fresh runtime.
  */
 import { env, reset } from 'cloudflare:test'
+import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
 import { countBindings, uncounted } from './counting.ts'
 
 /**
@@ -42,6 +43,10 @@ const db = uncounted(env.DB)
 await reset()
 await deleteWhatResetLeft(db, uncounted(env.TOKEN_CACHE))
 await db.batch(env.TEST_SCHEMA.map((statement) => db.prepare(statement)))
+
+// New password hashes at the cheapest valid cost, as vitest.config.ts binds it (the suites about
+// hashing restore production's: `productionPasswordCost` in test/helpers.ts).
+useMinimumPasswordHashCost(env.TEST_PASSWORD_HASH_COST === 'minimum')
 
 // The pool's env is the one SELF.fetch hands the Worker and the tests import, so counting its
 // bindings here counts every request and every helper query (test/counting.ts).

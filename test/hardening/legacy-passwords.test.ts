@@ -15,7 +15,7 @@ import { toHex, utf8 } from '../../src/crypto/encoding.ts'
 import { PBKDF2_JS_BUDGET_NS_PER_ITERATION, pbkdf2TimeFloorMs, verifyPassword } from '../../src/crypto/passwords.ts'
 import { PBKDF2_MAX_ITERATIONS, pbkdf2HmacSha256, webCryptoPbkdf2Sha256 } from '../../src/crypto/pbkdf2.ts'
 import { users } from '../../src/db/schema.ts'
-import { db, form, makeApplication, makeUser, postToken } from '../helpers.ts'
+import { db, form, makeApplication, makeUser, postToken, productionPasswordCost } from '../helpers.ts'
 
 // Django 5.2's own test vector (tests/auth_tests/test_hashers.py): the password is 'lètmein'.
 const DJANGO_1M = 'pbkdf2_sha256$1000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH9PUJBkRrvf9gGPL7Cps='
@@ -112,6 +112,9 @@ describe('corrupt or absurd stored hashes', () => {
 })
 
 describe('a legacy high-iteration hash', () => {
+  // The upgrade writes production's parameters.
+  productionPasswordCost()
+
   it('still verifies over HTTP and is upgraded to argon2id on success; then the floor is gone', SLOW, async () => {
     const user = await userWithHash(DJANGO_1M)
     expect(await passwordCheckFloorMs(db)).toBe(pbkdf2TimeFloorMs(1_000_000))
