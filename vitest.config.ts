@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 import { unstable_readConfig } from 'wrangler'
 import { copyDocsAssets } from './scripts/docs-assets.ts'
 import { generateSigningKeySet } from './src/crypto/signing-keys.ts'
+import type { RateLimitSettings } from './test/rate-limits.ts'
 import { schemaStatements } from './test/schema.ts'
 
 // Test signing keys, fresh each run: an older RSA key, an EC key, then the newest RSA key
@@ -49,6 +50,12 @@ function offerSecretsToWrangler(secrets: Record<string, string>): void {
   process.env.WRANGLER_LOG ??= 'warn'
 }
 
+// wrangler.toml's `[[ratelimits]]`, for the limiters test/setup.ts puts in their place (test/rate-limits.ts).
+function wranglerRateLimits(): RateLimitSettings[] {
+  const bindings: { name: string; simple: { limit: number; period: number } }[] = wrangler.ratelimits ?? []
+  return bindings.map(({ name, simple }) => ({ name, limit: simple.limit, period: simple.period }))
+}
+
 // Unit suites beside src/ that need no Worker binding run in plain Node: no workerd, no Worker
 // transform. These src/ suites need the Workers runtime: bindings (signing keys' PEMs, D1), or
 // the argon2 WASM imported as a module as the Worker imports it.
@@ -80,6 +87,7 @@ export default defineConfig(async () => {
         // New password hashes at the cheapest valid cost (src/crypto/passwords.ts), as
         // Django's testing docs advise; the suites about hashing restore production's.
         TEST_PASSWORD_HASH_COST: 'minimum',
+        TEST_RATE_LIMITS: wranglerRateLimits(),
         ...secrets,
         // As in production: the tests' origin is not a loopback host, so the issuer must be set.
         ISSUER: 'https://example.com',

@@ -1,4 +1,5 @@
 import type { D1Migration } from 'cloudflare:test'
+import type { RateLimitSettings } from './rate-limits.ts'
 
 declare global {
   namespace Cloudflare {
@@ -8,6 +9,8 @@ declare global {
       TEST_SCHEMA: string[]
       /** 'minimum': test/setup.ts makes new password hashes at the cheapest valid cost. */
       TEST_PASSWORD_HASH_COST: 'minimum' | 'production'
+      /** wrangler.toml's [[ratelimits]], for test/rate-limits.ts. */
+      TEST_RATE_LIMITS: RateLimitSettings[]
       TEST_RSA_PKCS1_PEM: string
       TEST_RSA_PKCS8_PEM: string
     }

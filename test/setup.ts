@@ -6,6 +6,7 @@
 import { env, reset } from 'cloudflare:test'
 import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
 import { countBindings, uncounted } from './counting.ts'
+import { installWindowLimiters } from './rate-limits.ts'
 
 /**
  * Deletes what `reset()` left. After a file writes much (over ~1,000 statements: SQLite's WAL has
@@ -47,6 +48,9 @@ await db.batch(env.TEST_SCHEMA.map((statement) => db.prepare(statement)))
 // New password hashes at the cheapest valid cost, as vitest.config.ts binds it (the suites about
 // hashing restore production's: `productionPasswordCost` in test/helpers.ts).
 useMinimumPasswordHashCost(env.TEST_PASSWORD_HASH_COST === 'minimum')
+
+// Rate limiters whose window lasts the whole file: no test straddles a minute (test/rate-limits.ts).
+installWindowLimiters(env, env.TEST_RATE_LIMITS)
 
 // The pool's env is the one SELF.fetch hands the Worker and the tests import, so counting its
 // bindings here counts every request and every helper query (test/counting.ts).
