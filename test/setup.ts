@@ -7,6 +7,7 @@ import { env, reset } from 'cloudflare:test'
 import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
 import { countBindings, uncounted } from './counting.ts'
 import { installWindowLimiters } from './rate-limits.ts'
+import { recordTimeFloors } from './time-floor.ts'
 
 /**
  * Deletes what `reset()` left. After a file writes much (over ~1,000 statements: SQLite's WAL has
@@ -48,6 +49,9 @@ await db.batch(env.TEST_SCHEMA.map((statement) => db.prepare(statement)))
 // New password hashes at the cheapest valid cost, as vitest.config.ts binds it (the suites about
 // hashing restore production's: `productionPasswordCost` in test/helpers.ts).
 useMinimumPasswordHashCost(env.TEST_PASSWORD_HASH_COST === 'minimum')
+
+// Login time floors recorded, not waited for (test/time-floor.ts).
+recordTimeFloors()
 
 // Rate limiters whose window lasts the whole file: no test straddles a minute (test/rate-limits.ts).
 installWindowLimiters(env, env.TEST_RATE_LIMITS)
