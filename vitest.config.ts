@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
@@ -102,6 +103,9 @@ export default defineConfig(async () => {
   return {
     resolve: { alias: wranglerAliases() },
     test: {
+      // Vitest's default, one worker fewer than cores, is a single worker on a 2-core machine: one
+      // workerd runtime on one core while the other idles. Two at least.
+      maxWorkers: Math.max(2, availableParallelism() - 1),
       projects: [
         {
           extends: true,
