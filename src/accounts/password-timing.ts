@@ -45,6 +45,7 @@ export function floorMsOf(slowest: { iterations: number }[]): number {
  * The timer the floor waits on. The tests replace `wait` with one that records the floor and does
  * not wait (test/time-floor.ts), so they check the floor without spending it; nothing the Worker
  * runs changes it.
+ * @internal
  */
 export const floorTimer = {
   wait(ms: number): Promise<void> {

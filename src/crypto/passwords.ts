@@ -47,6 +47,7 @@ let preferred = ARGON2_PARAMS
  * ARGON2_PARAMS. test/setup.ts calls it when vitest.config.ts binds TEST_PASSWORD_HASH_COST, as
  * Django's test settings name a fast hasher. Nothing the Worker runs calls it — no setting,
  * binding or request reaches it — so the deployed bundle leaves it out (`npm run bundle` checks).
+ * @internal
  */
 export function useMinimumPasswordHashCost(on: boolean): void {
   preferred = on ? MINIMUM_ARGON2_PARAMS : ARGON2_PARAMS
