@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { parse, stringify } from 'smol-toml'
 import { defineConfig } from 'vitest/config'
 import { unstable_readConfig } from 'wrangler'
 import { copyDocsAssets } from './scripts/docs-assets.ts'
@@ -42,13 +44,26 @@ async function testSecrets(): Promise<{ SECRET_KEY: string; OIDC_SIGNING_KEYS: s
   return { SECRET_KEY: 'test-secret-key-not-for-production', OIDC_SIGNING_KEYS: await testSigningKeys() }
 }
 
-// wrangler.toml's `[secrets] required` makes wrangler look for those secrets in .dev.vars, .env or
-// process.env whenever the pool reads the config (once per runtime) and warn when they are missing.
-// Handing it the tests' own values answers that check truthfully; WRANGLER_LOG=warn (unless set)
-// drops wrangler's per-runtime info line "Using secrets defined in process.env" — warnings still print.
-function offerSecretsToWrangler(secrets: Record<string, string>): void {
-  for (const [name, value] of Object.entries(secrets)) process.env[name] ??= value
-  process.env.WRANGLER_LOG ??= 'warn'
+// The tests' copy of wrangler.toml (its paths made absolute), in a directory without `.dev.vars`:
+// beside wrangler.toml, wrangler would hand the tests the developer's local settings, so that
+// changing one (PAGE_SIZE=2 in .dev.vars) would change what the tests see.
+function testWranglerConfig(): string {
+  const config = parse(readFileSync(resolve(import.meta.dirname, 'wrangler.toml'), 'utf8')) as {
+    main: string
+    assets?: { directory?: string }
+    alias?: Record<string, string>
+    d1_databases?: { migrations_dir?: string }[]
+  }
+  const absolute = (path: string) => resolve(import.meta.dirname, path)
+  config.main = absolute(config.main)
+  if (config.assets?.directory) config.assets.directory = absolute(config.assets.directory)
+  for (const [name, path] of Object.entries(config.alias ?? {})) if (config.alias) config.alias[name] = absolute(path)
+  for (const database of config.d1_databases ?? [])
+    database.migrations_dir = absolute(database.migrations_dir ?? 'migrations')
+  const directory = absolute('node_modules/.cache/vitest-wrangler')
+  mkdirSync(directory, { recursive: true })
+  writeFileSync(join(directory, 'wrangler.toml'), stringify(config))
+  return join(directory, 'wrangler.toml')
 }
 
 // wrangler.toml's `[[ratelimits]]`, for the limiters test/setup.ts puts in their place (test/rate-limits.ts).
@@ -72,10 +87,9 @@ const FRESH_ISOLATE_SUITES = ['test/hardening/issuer.test.ts']
 
 export default defineConfig(async () => {
   const secrets = await testSecrets()
-  offerSecretsToWrangler(secrets)
   const migrations = await readD1Migrations('./migrations')
   const workerd = cloudflareTest({
-    wrangler: { configPath: './wrangler.toml' },
+    wrangler: { configPath: testWranglerConfig() },
     miniflare: {
       // wrangler.toml's [assets] (Swagger UI for /docs), filled first. SELF.fetch calls the
       // Worker without the asset router, so the tests read the files through this binding.

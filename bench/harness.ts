@@ -10,7 +10,7 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import autocannon from 'autocannon'
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from 'miniflare'
-import { unstable_getMiniflareWorkerOptions } from 'wrangler'
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler'
 import { getDb } from '../src/db/client.ts'
 import { COUNTERS_PATH, type Counters } from './routes.ts'
 
@@ -22,6 +22,9 @@ export type Server = { mf: Miniflare; url: URL; options: Options }
 /** Starts Miniflare on 127.0.0.1 with wrangler.toml's bindings, serving `script`. */
 export async function serve(script: string, bindings: Record<string, string>): Promise<Server> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
+  // wrangler.toml's [vars] only: never the developer's .dev.vars (which wrangler adds to the
+  // bindings), whose local settings would change what is measured.
+  const vars = unstable_readConfig({ config: 'wrangler.toml' }).vars
   // The bundle is the script plus the .wasm modules wrangler copied beside it (argon2's):
   // wrangler's module rules are for unbundled sources and do not apply.
   const { modulesRules: _rules, ...worker } = workerOptions
@@ -29,7 +32,7 @@ export async function serve(script: string, bindings: Record<string, string>): P
   const wasm = readdirSync(outdir).filter((name) => name.endsWith('.wasm'))
   const options = {
     ...worker,
-    bindings: { ...(workerOptions.bindings ?? {}), ...bindings },
+    bindings: { ...vars, ...bindings },
     modulesRoot: outdir,
     modules: [
       { type: 'ESModule', path: script },
@@ -49,15 +52,21 @@ export async function serve(script: string, bindings: Record<string, string>): P
   return { mf, url: await mf.ready, options }
 }
 
+// Kept at wrangler.toml's limits: rows 16a/16b measure what they refuse.
+const LIMITS_MEASURED = new Set(['CLIENT_AUTH_CLIENT_LIMITER', 'CLIENT_AUTH_IP_LIMITER'])
+
 /**
  * wrangler.toml's rate limiters with a limit no row reaches: the password-grant row measures
  * what a grant costs, not the 429 the brute-force limit (10 a minute per username) would give.
+ * The client authentication limits stay as configured (LIMITS_MEASURED).
  */
 function unlimited(ratelimits: object) {
   return Object.fromEntries(
     Object.entries(ratelimits as Record<string, { simple: object }>).map(([name, limiter]) => [
       name,
-      { ...limiter, simple: { ...limiter.simple, limit: Number.MAX_SAFE_INTEGER } },
+      LIMITS_MEASURED.has(name)
+        ? limiter
+        : { ...limiter, simple: { ...limiter.simple, limit: Number.MAX_SAFE_INTEGER } },
     ]),
   )
 }

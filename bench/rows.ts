@@ -22,6 +22,11 @@ export type Seeded = {
   /** A confidential application allowed only the client_credentials grant (as DOT's one grant per application). */
   serviceClientId: string
   serviceClientSecret: string
+  /**
+   * The same, as `manage import-django` leaves a DOT ≥ 2 client: its secret only as Django's hash
+   * (pbkdf2_sha256, 1,000,000 iterations), checked the slow way until its first success.
+   */
+  importedClientId: string
   /** Access tokens stored in D1 only (not in KV): each is used once by the cold row. */
   coldTokens: string[]
   /** A confidential authorization-code application, its redirect URI, and a fresh code of it for the bench user. */
@@ -163,6 +168,11 @@ export const IO_ROWS: IoRow[] = [
 export type Row = {
   id: string
   name: string
+  /**
+   * Run once before the row's warm-up, in the same rate-limit window as its slices: brings the
+   * server to the state the row measures. Returns a note for the table.
+   */
+  prime?: (seeded: Seeded, call: Call) => Promise<string>
   /** Bindings this row runs with, on top of wrangler.toml's. */
   bindings?: Record<string, string>
   /** Users in D1 while the row runs (bulk users are added before it; rows run in ROWS order, so counts only grow). */
@@ -278,13 +288,65 @@ export const ROWS: Row[] = [
       perRequest: () => ({ Authorization: `Bearer eat_${randomString(61)}` }),
     }),
   },
+  // A burst of wrong client secrets, once the client's budget of failures is spent (the attack's
+  // steady state): the same answer at the same cost whatever the client's secret is stored as.
+  {
+    id: 'wrong-secret-native',
+    name: '9b. POST /o/token/ wrong client secret, native client (burst past its limit)',
+    status: 429,
+    prime: (seeded, call) => spendBudget(wrongSecret(seeded.serviceClientId), call),
+    load: (seeded) => wrongSecret(seeded.serviceClientId),
+  },
+  {
+    id: 'wrong-secret-imported',
+    name: '9c. POST /o/token/ wrong client secret, imported client (Django PBKDF2 1,000,000; burst past its limit)',
+    status: 429,
+    prime: (seeded, call) => spendBudget(wrongSecret(seeded.importedClientId), call),
+    load: (seeded) => wrongSecret(seeded.importedClientId),
+  },
 ]
+
+/** POST /o/token/ client_credentials for `clientId` with a wrong secret (HTTP Basic, as DOT's clients send it). */
+function wrongSecret(clientId: string): Load {
+  return {
+    path: '/o/token/',
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${btoa(`${clientId}:not-the-secret`)}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+  }
+}
+
+/**
+ * Spends the client's budget of failed authentications (CLIENT_AUTH_CLIENT_LIMITER): more attempts
+ * at once than it allows, so some are refused. The admitted ones are the only checks the client
+ * gets until the limiter's window ends, whatever comes after.
+ */
+async function spendBudget(load: Load, call: Call): Promise<string> {
+  const attempts = 16
+  const statuses = await Promise.all(
+    Array.from({ length: attempts }, async () => {
+      const response = await call(load.path, { method: load.method, headers: load.headers, body: load.body })
+      await response.body?.cancel()
+      return response.status
+    }),
+  )
+  const checked = statuses.filter((status) => status === 401).length
+  if (!statuses.includes(429) || checked + statuses.filter((status) => status === 429).length !== attempts) {
+    throw new Error(`priming: expected 401s then 429s, got ${JSON.stringify(statuses)}`)
+  }
+  return `${checked} wrong secrets checked before the limit`
+}
 
 /** One measured row, as the budgets see it. */
 export type Measured = {
   rps: number
   /** Median over rounds of req/s ÷ the baseline's req/s measured just before. */
   ratio: number
+  /** Server CPU (workerd processes, /proc) ÷ responses over the row's slices. */
+  cpuMsPerRequest: number
   d1PerRequest: number
   kvReadsPerRequest: number
   kvReads: number
@@ -323,6 +385,11 @@ export const BUDGETS: Budget[] = [
     text: 'row 9: 0 D1 queries and 0 KV reads',
     rows: ['garbage'],
     holds: (m) => m.garbage.d1PerRequest === 0 && m.garbage.kvReads === 0,
+  },
+  {
+    text: 'row 9c ≤ 1.5 × row 9b CPU ms/req (a wrong client secret: imported client ÷ native client)',
+    rows: ['wrong-secret-imported', 'wrong-secret-native'],
+    holds: (m) => m['wrong-secret-imported'].cpuMsPerRequest <= 1.5 * m['wrong-secret-native'].cpuMsPerRequest,
   },
   {
     text: 'row 6: 100k users ≥ 0.5 × 10 users req/s',

@@ -3,7 +3,7 @@
  * must already give the project's intended values (wrangler.toml repeats none of them).
  */
 import { describe, expect, it } from 'vitest'
-import { getConfig } from './config.ts'
+import { checkSettings, getConfig, SettingsError } from './config.ts'
 
 describe('defaults (src/config.ts)', () => {
   const config = getConfig({})
@@ -65,5 +65,53 @@ describe('RESOURCES and DEFAULT_AUDIENCE (RFC 8707 §2)', () => {
     expect(() => getConfig({ RESOURCES: 'https://ok.example /relative' })).toThrow(/RESOURCES: .*\/relative/)
     expect(() => getConfig({ RESOURCES: 'https://a.example/#frag' })).toThrow(/RESOURCES/)
     expect(() => getConfig({ DEFAULT_AUDIENCE: 'api' })).toThrow(/DEFAULT_AUDIENCE/)
+  })
+})
+
+describe('a wrong setting is named (SettingsError), its value never shown', () => {
+  const failure = (env: object) => {
+    try {
+      checkSettings({ SECRET_KEY: 'k', ...env })
+    } catch (error) {
+      return error
+    }
+    throw new Error('expected the settings to be refused')
+  }
+
+  it.each([
+    ['PAGE_SIZE', { PAGE_SIZE: '0' }],
+    ['PAGE_SIZE', { PAGE_SIZE: 'two' }],
+    ['ISSUER', { ISSUER: 'auth.example.com' }],
+    ['IMPORTED_TOKENS_UNTIL', { IMPORTED_TOKENS_UNTIL: 'next year' }],
+    ['CLIENT_REGISTRATION', { CLIENT_REGISTRATION: 'on' }],
+    ['SCOPES', { SCOPES: '{read: "Read"' }],
+    ['DEFAULT_SCOPES', { DEFAULT_SCOPES: 'read admin' }],
+    ['CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN', { CLIENT_REGISTRATION: 'initial-access-token' }],
+  ])('%s: %j', (setting, env) => {
+    const error = failure(env)
+    expect(error).toBeInstanceOf(SettingsError)
+    expect((error as SettingsError).settings).toEqual([setting])
+    expect((error as Error).message).toMatch(new RegExp(`^Invalid setting: ${setting}: \\S`))
+  })
+
+  it('names every wrong setting at once', () => {
+    const error = failure({ PAGE_SIZE: '0', SITE_NAME: '' }) as SettingsError
+    expect(error.settings).toEqual(['PAGE_SIZE', 'SITE_NAME'])
+    expect(error.message).toMatch(/^Invalid settings: PAGE_SIZE: .+; SITE_NAME: .+/)
+  })
+
+  it('SECRET_KEY unset or empty stops everything; the file it came from is named', () => {
+    expect(() => checkSettings({})).toThrow(/^Invalid setting: SECRET_KEY: not set/)
+    expect(() => checkSettings({ SECRET_KEY: '' }, '.dev.vars')).toThrow(/SECRET_KEY: not set .*\(in \.dev\.vars\)$/)
+  })
+
+  it('never quotes a secret value', () => {
+    const secret = 'short-initial-access-token'
+    const error = failure({
+      CLIENT_REGISTRATION: 'initial-access-token',
+      CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN: secret,
+    }) as Error
+    expect(error.message).toMatch(/CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN/)
+    expect(error.message).not.toContain(secret)
   })
 })

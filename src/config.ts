@@ -1,8 +1,9 @@
 /**
  * @module
- * Typed, validated settings from the Worker's environment (wrangler.toml [vars] and secrets).
- * The one home of every setting's default: wrangler.toml sets only what a deployment changes,
- * docs/configuration.md describes each setting.
+ * Typed, validated settings from the Worker's environment (`.dev.vars` locally; secrets or vars
+ * of the deployed Worker), checked before anything is served (checkSettings).
+ * The one home of every setting's default: a deployment sets only what it changes (where:
+ * docs/configuration.md, which describes each setting).
  */
 import { z } from 'zod'
 import { normalizeResourceUri, splitResourceList } from './lib/resource-uri.ts'
@@ -26,6 +27,11 @@ const SettingsSchema = z.object({
   // RFC 8628 §3.2 expires_in and interval: how long a device code lives, and the polling pace.
   DEVICE_CODE_EXPIRE_SECONDS: seconds(600),
   DEVICE_CODE_INTERVAL_SECONDS: seconds(5),
+  // RFC 9126 §2.2 expires_in: how long a pushed request's request_uri may be used ("typically
+  // between 5 and 600 seconds"; FAPI 2.0 asks for less than 600). It covers a login and the consent page.
+  PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS: z.coerce.number().int().min(5).max(600).default(300),
+  // RFC 9126 §5: every authorization request must be pushed (/o/par/); per client: require_pushed_authorization_requests.
+  REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: flag.default(false),
   REFRESH_TOKEN_GRACE_PERIOD_SECONDS: z.coerce.number().int().min(0).default(0),
   // RFC 7636 §4.2: `plain` only for clients that cannot do S256; off unless allowed.
   PKCE_ALLOW_PLAIN: flag.default(false),
@@ -33,7 +39,15 @@ const SettingsSchema = z.object({
   SESSION_COOKIE_AGE: seconds(1209600),
   SCOPES: z
     .preprocess(
-      (value) => (typeof value === 'string' ? JSON.parse(value) : value),
+      (value, context) => {
+        if (typeof value !== 'string') return value
+        try {
+          return JSON.parse(value)
+        } catch {
+          context.addIssue({ code: 'custom', message: 'not a JSON object of scope names and descriptions' })
+          return z.NEVER
+        }
+      },
       z.record(z.string().regex(SCOPE_TOKEN), z.string()),
     )
     .default({
@@ -58,7 +72,7 @@ const SettingsSchema = z.object({
   // OIDC Discovery 1.0 §3: the issuer is a URL with no query or fragment.
   ISSUER: z
     .url({ protocol: /^https?$/ })
-    .refine((value) => !/[?#]/.test(value), 'ISSUER must have no query or fragment')
+    .refine((value) => !/[?#]/.test(value), 'must have no query or fragment')
     .optional(),
   // Isolate-memory token cache (src/tokens/cache.ts): a revoked token may still be accepted
   // by another isolate for at most TOKEN_MEMORY_CACHE_SECONDS. 0 turns the tier off.
@@ -116,6 +130,10 @@ export type Config = {
   /** RFC 8628: device code lifetime and the minimum seconds between polls. */
   deviceCodeLifetime: number
   deviceCodeInterval: number
+  /** RFC 9126: seconds a pushed request's request_uri may be used. */
+  pushedRequestLifetime: number
+  /** RFC 9126 §5: authorization requests only by PAR, for every client. */
+  requirePushedAuthorizationRequests: boolean
   /** Seconds during which reusing a rotated refresh token is refused without revoking its family. */
   refreshTokenGracePeriod: number
   pkceAllowPlain: boolean
@@ -161,7 +179,9 @@ function registrationSettings(settings: z.infer<typeof SettingsSchema>): Registr
   const policy = settings.CLIENT_REGISTRATION
   const initialAccessToken = settings.CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN ?? null
   if (policy === 'initial-access-token' && initialAccessToken === null) {
-    throw new Error('CLIENT_REGISTRATION=initial-access-token needs CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN')
+    throw new SettingsError([
+      ['CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN', 'required when CLIENT_REGISTRATION=initial-access-token'],
+    ])
   }
   const unused = settings.CLIENT_REGISTRATION_UNUSED_EXPIRE_SECONDS
   // A client is deleted with its tokens: the window never ends before the longest token issued at
@@ -174,23 +194,50 @@ function unixSeconds(iso: string | undefined): number | null {
   return iso ? Math.floor(Date.parse(iso) / 1000) : null
 }
 
+/**
+ * A setting that is missing or wrong. `settings` names them (safe to show anyone); the message
+ * also says what is wrong with each (for the log and the terminal), never a value.
+ */
+export class SettingsError extends Error {
+  readonly settings: string[]
+
+  constructor(problems: [setting: string, problem: string][]) {
+    const settings = [...new Set(problems.map(([setting]) => setting))]
+    const described = problems.map(([setting, problem]) => `${setting}: ${problem}`).join('; ')
+    super(`Invalid setting${settings.length > 1 ? 's' : ''}: ${described}`)
+    this.name = 'SettingsError'
+    this.settings = settings
+  }
+}
+
 const cache = new WeakMap<object, Config>()
 
-/** Parses the settings once per env object; a bad setting fails loudly at the first request. */
+/** Parses the settings once per env object; a bad setting throws a SettingsError that names it. */
 export function getConfig(env: object): Config {
   const cached = cache.get(env)
   if (cached) return cached
-  const settings = SettingsSchema.parse(env)
+  const parsed = SettingsSchema.safeParse(env)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue): [string, string] => {
+      const setting = String(issue.path[0] ?? '?')
+      // Messages written here (resourceList) already start with the setting's name.
+      return [setting, issue.message.replace(`${setting}: `, '')]
+    })
+    throw new SettingsError(problems)
+  }
+  const settings = parsed.data
   const scopes = settings.SCOPES
   const defaultScopes = parseScope(settings.DEFAULT_SCOPES)
   const unknown = defaultScopes.filter((scope) => !(scope in scopes))
-  if (unknown.length > 0) throw new Error(`DEFAULT_SCOPES names unknown scopes: ${unknown.join(', ')}`)
+  if (unknown.length > 0) throw new SettingsError([['DEFAULT_SCOPES', `names unknown scopes: ${unknown.join(', ')}`]])
   const config: Config = {
     accessTokenLifetime: settings.ACCESS_TOKEN_EXPIRE_SECONDS,
     refreshTokenLifetime: settings.REFRESH_TOKEN_EXPIRE_SECONDS,
     authorizationCodeLifetime: settings.AUTHORIZATION_CODE_EXPIRE_SECONDS,
     deviceCodeLifetime: settings.DEVICE_CODE_EXPIRE_SECONDS,
     deviceCodeInterval: settings.DEVICE_CODE_INTERVAL_SECONDS,
+    pushedRequestLifetime: settings.PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS,
+    requirePushedAuthorizationRequests: settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS,
     refreshTokenGracePeriod: settings.REFRESH_TOKEN_GRACE_PERIOD_SECONDS,
     pkceAllowPlain: settings.PKCE_ALLOW_PLAIN,
     sessionLifetime: settings.SESSION_COOKIE_AGE,
@@ -214,6 +261,23 @@ export function getConfig(env: object): Config {
   }
   cache.set(env, config)
   return config
+}
+
+/**
+ * Every setting, and the secret nothing works without: what the Worker checks before it serves
+ * anything and `npm run manage` before it runs. `source` (e.g. `.dev.vars`) goes into the message.
+ */
+export function checkSettings(env: object, source?: string): Config {
+  try {
+    const secretKey = (env as { SECRET_KEY?: unknown }).SECRET_KEY
+    if (typeof secretKey !== 'string' || secretKey === '') {
+      throw new SettingsError([['SECRET_KEY', 'not set (`npm run -s manage -- generate-secret-key` prints one)']])
+    }
+    return getConfig(env)
+  } catch (error) {
+    if (source && error instanceof SettingsError) error.message += ` (in ${source})`
+    throw error
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { accountsRouter } from './accounts/index.ts'
 import { adminRouter } from './admin/index.ts'
 import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
-import { getConfig } from './config.ts'
+import { checkSettings, SettingsError } from './config.ts'
 import { getDb } from './db/client.ts'
 import { createDocsRouter } from './docs/openapi.ts'
 import { drf } from './http/drf.ts'
@@ -25,6 +25,21 @@ import type { AppEnv } from './types.ts'
 
 export const app = new OpenAPIHono<AppEnv>()
 
+// A missing or wrong setting stops the Worker: every request, /healthz too, gets a 500 that names
+// the setting (never its value), and the log says what is wrong with it.
+app.use(async (c, next) => {
+  try {
+    checkSettings(c.env)
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error
+    console.error(error.message)
+    return c.text(
+      `Server misconfigured: invalid setting ${error.settings.join(', ')} (the Worker's log says why).`,
+      500,
+    )
+  }
+  await next()
+})
 app.use('/api/*', d1Bookmark())
 app.use('/o/*', d1Bookmark())
 app.get('/healthz', (c) => c.text('ok'))
@@ -53,8 +68,9 @@ app.onError((error, c) => {
 
 /** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes, and of unused registered clients. */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+  const config = checkSettings(env)
   const report = await clearExpiredTokens(getDb(env.DB))
-  const unusedRegistrations = await deleteUnusedRegistrations(getDb(env.DB), getConfig(env))
+  const unusedRegistrations = await deleteUnusedRegistrations(getDb(env.DB), config)
   console.log('cleartokens', JSON.stringify({ ...report, unusedRegistrations }))
 }
 

@@ -2,9 +2,14 @@
  * @module
  * Django's default AUTH_PASSWORD_VALIDATORS (django.contrib.auth.password_validation), with
  * Django's messages: minimum length, similarity to the user's attributes, common passwords,
- * entirely numeric. The CLI applies them wherever it sets a password (createsuperuser,
- * createuser, changepassword), as Django's commands do.
+ * entirely numeric. Every place that sets a password applies them, with the same length bound:
+ * the users API and the operator console (src/accounts/registration.ts readPassword) and the CLI
+ * (createsuperuser, createuser, changepassword: src/cli/commands/input.ts), as Django's commands
+ * and forms do.
  */
+
+/** The longest password accepted anywhere (DRF's ModelSerializer bound, from Django's `password` max_length=128). */
+export const PASSWORD_MAX_LENGTH = 128
 
 // MinimumLengthValidator's default min_length.
 const PASSWORD_MIN_LENGTH = 8

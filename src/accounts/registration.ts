@@ -4,16 +4,17 @@
  * Django's User model: every invalid field is reported at once, in DRF's field-error shape and
  * with Django's own messages. The password is hashed by createUser and never returned.
  */
+
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client.ts'
 import type { User } from '../db/schema.ts'
 import { fieldErrors, MESSAGES, readCharField } from './fields.ts'
-import { passwordProblems } from './password-rules.ts'
+import { PASSWORD_MAX_LENGTH, type PasswordOwner, passwordProblems } from './password-rules.ts'
 import { isUsernameTaken, isValidUsername, normalizeUsername, USERNAME_MAX_LENGTH } from './usernames.ts'
 import { createUser } from './users.ts'
 
-// django.contrib.auth.models.AbstractUser: email (EmailField) max_length=254, password 128.
+// django.contrib.auth.models.AbstractUser: email (EmailField) max_length=254.
 export const EMAIL_MAX = 254
-const PASSWORD_MAX = 128
 // django.core.validators.EmailValidator: dot-atom user part, then a hostname whose last label
 // is 2-63 characters not ending in "-", or the allowlisted "localhost".
 const EMAIL_USER = /^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*$/i
@@ -39,22 +40,34 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * The password rules of every place that sets one (the users API, the operator console):
- * required, not blank, at most 128 characters; errors go to `errors`. Kept exactly as typed:
- * surrounding spaces are part of it.
+ * The password rules of every place that sets one (the users API, the operator console; the
+ * CLI applies the same validators, src/cli/commands/input.ts): required, not blank, at most 128
+ * characters, then Django's validators against `owner`; errors go to `errors`. Kept exactly as
+ * typed: surrounding spaces are part of it.
  */
-export function readPassword(value: unknown, errors: string[]): string | undefined {
-  return readCharField(value, { required: true, allowBlank: false, trim: false, maxLength: PASSWORD_MAX }, errors)
+export function readPassword(value: unknown, errors: string[], owner: PasswordOwner): string | undefined {
+  const password = readCharField(
+    value,
+    { required: true, allowBlank: false, trim: false, maxLength: PASSWORD_MAX_LENGTH },
+    errors,
+  )
+  if (password === undefined || errors.length > 0) return undefined
+  errors.push(...passwordProblems(password, owner))
+  return errors.length > 0 ? undefined : password
 }
 
 /** Who a new user is besides their name: the operator console may create staff and superusers. */
 export type Roles = { isStaff: boolean; isSuperuser: boolean }
 
-/** Validates `input` (a JSON or form body) and creates the user, or returns every field error. */
+/**
+ * Validates `input` (a JSON or form body) and creates the user, or returns every field error.
+ * `also(username)`: statements for the same batch as the insert (the console's audit row).
+ */
 export async function registerUser(
   db: Db,
   input: Record<string, unknown>,
   roles: Roles = { isStaff: false, isSuperuser: false },
+  also?: (username: string) => BatchItem<'sqlite'>[],
 ): Promise<Registration> {
   const found = { username: [] as string[], email: [] as string[], password: [] as string[] }
   // Normalised before any check, as Django's UsernameField.to_python: the length, the characters
@@ -70,7 +83,8 @@ export async function registerUser(
     { required: false, allowBlank: true, trim: true, maxLength: EMAIL_MAX },
     found.email,
   )
-  const password = readPassword(input.password, found.password)
+  // Django's password validators, as the CLI applies them (DRF's tutorial serializer does not).
+  const password = readPassword(input.password, found.password, { username: username ?? '', email })
 
   if (username && found.username.length === 0) {
     if (!isValidUsername(username)) found.username.push(MESSAGES.username)
@@ -78,15 +92,12 @@ export async function registerUser(
     else if (await isUsernameTaken(db, username)) found.username.push(MESSAGES.usernameTaken)
   }
   if (email && found.email.length === 0 && !isValidEmail(email)) found.email.push(MESSAGES.email)
-  // Django's password validators, as the CLI applies them (DRF's tutorial serializer does not).
-  if (password && found.password.length === 0) {
-    found.password.push(...passwordProblems(password, { username: username ?? '', email }))
-  }
 
   const errors = fieldErrors(found)
   if (errors || !username || password === undefined) return { ok: false, errors: errors ?? {} }
   try {
-    return { ok: true, user: await createUser(db, { username, email: email ?? '', password, ...roles }) }
+    const user = await createUser(db, { username, email: email ?? '', password, ...roles }, also?.(username))
+    return { ok: true, user }
   } catch (error) {
     // Another request took the username between the check and the insert.
     if (isUniqueViolation(error)) return { ok: false, errors: { username: [MESSAGES.usernameTaken] } }

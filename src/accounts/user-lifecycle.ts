@@ -9,16 +9,23 @@
  * - password change: generation moves on; every OAuth token and the API key are revoked;
  * - deletion: the row goes with everything that cascades from it, then the caches forget it;
  * - log out everywhere (operator console): as a password change, without changing the password.
+ * Each takes `also`: statements written in the change's own D1 batch (the console's audit row).
  * Other locations see a cache purge within KV's propagation delay (about 60 s) plus
- * TOKEN_MEMORY_CACHE_SECONDS; sessions end everywhere at once (they are checked against D1).
+ * TOKEN_MEMORY_CACHE_SECONDS, and a reactivation within TOKEN_NEGATIVE_CACHE_SECONDS; sessions
+ * end everywhere at once (they are checked against D1).
  */
 import { eq, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { hashPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { users } from '../db/schema.ts'
+import { forgetUnknownCredentials } from '../tokens/cache.ts'
 import { forgetDeletedUserTokens, forgetUserTokens, revokeUserTokens, type TokenStore } from '../tokens/store.ts'
 
 const nextGeneration = sql`${users.sessionGeneration} + 1`
+
+/** Statements that run in the change's own batch, after it (the console's audit row). */
+type Also = BatchItem<'sqlite'>[]
 
 /** Ends every session of the user, wherever its cookie was copied to (logout). */
 export async function endUserSessions(db: Db, userId: number): Promise<void> {
@@ -26,41 +33,46 @@ export async function endUserSessions(db: Db, userId: number): Promise<void> {
 }
 
 /** Deactivates the user: sessions end, tokens and API key stop working (kept for reactivation). */
-export async function deactivateUser(store: TokenStore, userId: number): Promise<void> {
+export async function deactivateUser(store: TokenStore, userId: number, also: Also = []): Promise<void> {
   const change = store.db
     .update(users)
     .set({ isActive: false, sessionGeneration: nextGeneration })
     .where(eq(users.id, userId))
-  await forgetUserTokens(store, userId, change)
+  await forgetUserTokens(store, userId, change, also)
 }
 
-/** Reactivates the user: their unexpired tokens and API key work again (nothing was cached as refused). */
-export async function activateUser(db: Db, userId: number): Promise<void> {
-  await db.update(users).set({ isActive: true }).where(eq(users.id, userId))
+/**
+ * Reactivates the user: their unexpired tokens and API key work again. Lookups refused while the
+ * user was inactive are remembered as unknown (the negative cache): forgotten here at once; other
+ * isolates accept the tokens again within TOKEN_NEGATIVE_CACHE_SECONDS.
+ */
+export async function activateUser(db: Db, userId: number, also: Also = []): Promise<void> {
+  await db.batch([db.update(users).set({ isActive: true }).where(eq(users.id, userId)), ...also])
+  forgetUnknownCredentials()
 }
 
 /**
  * Sets a new password: every session ends, and every OAuth token (access and refresh) and
  * the API key are revoked, so whoever knew the old password keeps nothing it let them mint.
  */
-export async function setPassword(store: TokenStore, userId: number, password: string): Promise<void> {
+export async function setPassword(store: TokenStore, userId: number, password: string, also: Also = []): Promise<void> {
   const change = store.db
     .update(users)
     .set({ password: await hashPassword(password), sessionGeneration: nextGeneration })
     .where(eq(users.id, userId))
-  await revokeUserTokens(store, userId, change)
+  await revokeUserTokens(store, userId, change, also)
 }
 
 /** Ends every session and revokes every OAuth token and the API key of the user; the password stays. */
-export async function logOutEverywhere(store: TokenStore, userId: number): Promise<void> {
+export async function logOutEverywhere(store: TokenStore, userId: number, also: Also = []): Promise<void> {
   const change = store.db.update(users).set({ sessionGeneration: nextGeneration }).where(eq(users.id, userId))
-  await revokeUserTokens(store, userId, change)
+  await revokeUserTokens(store, userId, change, also)
 }
 
 /**
  * Deletes the user with everything of theirs (ON DELETE CASCADE: tokens, codes, API key, their
  * applications and those applications' tokens), then purges all of it from the caches.
  */
-export async function deleteUser(store: TokenStore, userId: number): Promise<void> {
-  await forgetDeletedUserTokens(store, userId, store.db.delete(users).where(eq(users.id, userId)))
+export async function deleteUser(store: TokenStore, userId: number, also: Also = []): Promise<void> {
+  await forgetDeletedUserTokens(store, userId, store.db.delete(users).where(eq(users.id, userId)), also)
 }

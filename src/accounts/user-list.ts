@@ -81,7 +81,7 @@ export async function listUsers(
 
 /**
  * The operator console's search box (Django admin's `search_fields = ('username', 'email')`):
- * users whose username or email contains `query` (case-insensitive for ASCII, as SQLite's LIKE),
+ * users whose username or email contains `query` (case-insensitive for ASCII, src/db/search.ts),
  * one page in id order, or null when the page does not exist. An empty query lists everyone.
  */
 export async function searchUsers(db: Db, query: string, page: number, pageSize: number): Promise<UserPage | null> {

@@ -3,12 +3,19 @@
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
 import { and, type Column, eq, exists, getTableColumns, inArray, is, SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import { chunks } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
 import { type User, users } from '../db/schema.ts'
-import { floorMsOf, slowestLegacyHashQuery, withTimeFloor } from './password-timing.ts'
+import {
+  floorMsOf,
+  slowestArgon2HashQuery,
+  slowestLegacyHashQuery,
+  slowestOf,
+  withTimeFloor,
+} from './password-timing.ts'
 import { normalizeUsername, usernameKey } from './usernames.ts'
 
 export type NewUser = {
@@ -23,16 +30,25 @@ export type NewUser = {
 
 /**
  * Stores the username's NFKC form (Django's create_user → normalize_username) and its
- * case-insensitive key, whose unique index refuses `ADMIN` beside `admin`.
+ * case-insensitive key, whose unique index refuses `ADMIN` beside `admin`. `also` runs in the
+ * same batch, after the insert (e.g. its audit row, naming the user by `userIdByUsername`).
  */
-export async function createUser(db: Db, user: NewUser): Promise<User> {
+export async function createUser(db: Db, user: NewUser, also: BatchItem<'sqlite'>[] = []): Promise<User> {
   const { password, ...fields } = user
   const username = normalizeUsername(fields.username)
-  return db
-    .insert(users)
-    .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
-    .returning()
-    .get()
+  const [[created]] = await db.batch([
+    db
+      .insert(users)
+      .values({ ...fields, username, usernameKey: usernameKey(username), password: await hashPassword(password) })
+      .returning(),
+    ...also,
+  ])
+  return created
+}
+
+/** The id of the user named `username` (its stored, normalised form), as SQL for a batch. */
+export function userIdByUsername(db: Db, username: string): SQL {
+  return sql`(${db.select({ id: users.id }).from(users).where(eq(users.username, username))})`
 }
 
 /**
@@ -55,8 +71,12 @@ export function userStillActive(user: Pick<User, 'id' | 'password'>, samePasswor
   )
 }
 
-/** A user brought over from Django (`manage import-django`): the password hash as Django stored it. */
+/**
+ * A user brought over from Django (`manage import-django`): Django's id (the OIDC `sub` relying
+ * parties keep), the password hash as Django stored it.
+ */
 export type ImportedUser = {
+  id: number
   username: string
   email: string
   firstName: string
@@ -76,6 +96,7 @@ const USERS_PER_STATEMENT = 500
 const KEYS_PER_QUERY = 1000
 
 const IMPORTED_USER_COLUMNS: Column[] = [
+  users.id,
   users.username,
   users.usernameKey,
   users.email,
@@ -92,14 +113,18 @@ const IMPORTED_USER_COLUMNS: Column[] = [
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
 
 /**
- * INSERT statements for imported users (normalised as createUser does); a username already taken
- * is left as it is (the import checked it is the same user). Each returns the ids it inserted.
+ * INSERT statements for imported users (normalised as createUser does), each with the id it had in
+ * Django: AUTOINCREMENT then hands every user created later an id above them all. A row already
+ * written by this very statement (a batch sent again after a lost connection) is passed over; any
+ * other user holding the id or the username fails the statement, and its whole batch, rather than
+ * be taken for the imported one. Each returns the ids it inserted.
  */
 export function importUserStatements(db: Db, rows: ImportedUser[]) {
   return chunks(rows, USERS_PER_STATEMENT).map((chunk) => {
     const values = chunk.map((row) => {
       const username = normalizeUsername(row.username)
       return [
+        row.id,
         username,
         usernameKey(username),
         row.email,
@@ -114,29 +139,46 @@ export function importUserStatements(db: Db, rows: ImportedUser[]) {
       ]
     })
     // drizzle's INSERT … SELECT names every column of the table, in order: the imported ones read
-    // from the JSON, the rest their default (id: NULL, the next one).
+    // from the JSON, the rest their default.
     const fields = Object.values(getTableColumns(users)).map((column) => {
       const index = IMPORTED_USER_COLUMNS.indexOf(column)
       if (index >= 0) return sql.raw(`value ->> ${index}`)
       if (column.default === undefined) return sql`NULL`
       return is(column.default, SQL) ? column.default : sql`${column.default}`
     })
-    // `WHERE true`: SQLite's parser needs it between INSERT … SELECT and ON CONFLICT.
+    const written = sql`EXISTS (SELECT 1 FROM ${users} AS present WHERE present.id = value ->> 0 AND present.username = value ->> 1)`
     return db
       .insert(users)
-      .select(sql`SELECT ${sql.join(fields, sql`, `)} FROM json_each(${JSON.stringify(values)}) WHERE true`)
-      .onConflictDoNothing()
+      .select(sql`SELECT ${sql.join(fields, sql`, `)} FROM json_each(${JSON.stringify(values)}) WHERE NOT ${written}`)
       .returning({ id: users.id })
   })
+}
+
+const IMPORT_CHECK_COLUMNS = {
+  id: users.id,
+  username: users.username,
+  usernameKey: users.usernameKey,
+  isStaff: users.isStaff,
+  isSuperuser: users.isSuperuser,
 }
 
 /** The users holding any of these case-insensitive keys (usernameKey), as reads to batch. */
 export function usersByKeysQueries(db: Db, keys: string[]) {
   return chunks(keys, KEYS_PER_QUERY).map((chunk) =>
     db
-      .select({ id: users.id, username: users.username, usernameKey: users.usernameKey, dateJoined: users.dateJoined })
+      .select(IMPORT_CHECK_COLUMNS)
       .from(users)
       .where(inArray(users.usernameKey, sql`(SELECT value FROM json_each(${JSON.stringify(chunk)}))`)),
+  )
+}
+
+/** The users holding any of these ids, as reads to batch. */
+export function usersByIdsQueries(db: Db, ids: number[]) {
+  return chunks(ids, KEYS_PER_QUERY).map((chunk) =>
+    db
+      .select(IMPORT_CHECK_COLUMNS)
+      .from(users)
+      .where(inArray(users.id, sql`(SELECT value FROM json_each(${JSON.stringify(chunk)}))`)),
   )
 }
 
@@ -163,7 +205,7 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .get()
 }
 
-/** What a password check reads: the user by username and the login time floor (one batch). */
+/** What a password check reads: the user by username and the login time floor (one batch of three reads). */
 export type CredentialFacts = { user: User | undefined; floorMs: number }
 
 /**
@@ -171,21 +213,22 @@ export type CredentialFacts = { user: User | undefined; floorMs: number }
  * what it relies on: see `authenticateUser`).
  */
 export async function readCredentials(db: Db, username: string): Promise<CredentialFacts> {
-  const [found, slowest] = await db.batch([
+  const [found, pbkdf2, argon2] = await db.batch([
     db
       .select()
       .from(users)
       .where(eq(users.username, normalizeUsername(username)))
       .limit(1),
     slowestLegacyHashQuery(db),
+    slowestArgon2HashQuery(db),
   ])
-  return { user: found[0], floorMs: floorMsOf(slowest) }
+  return { user: found[0], floorMs: floorMsOf(slowestOf(pbkdf2, argon2)) }
 }
 
 /**
  * The active user with this username and password, or null. An unknown username costs
  * one password verification too, so timing does not reveal which usernames exist; while
- * slow imported PBKDF2 hashes remain, every check is padded to the login time floor
+ * slow imported hashes remain, every check is padded to the login time floor
  * (src/accounts/password-timing.ts). Callers apply the login rate limits first.
  * A correct password whose stored hash is outdated (another algorithm or weaker
  * parameters, Django's must_update) is rehashed with the current hasher.

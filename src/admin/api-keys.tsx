@@ -4,14 +4,15 @@
  * (prefix and date, never the key), create one (shown once; only its digest is kept), revoke one.
  */
 
+import { sql } from 'drizzle-orm'
 import type { Context } from 'hono'
+import { auditStatement } from '../accounts/audit.ts'
 import type { Db } from '../db/client.ts'
 import { renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
-import { type ApiKeyListing, issueApiKey, listApiKeys, revokeApiKey } from '../tokens/api-keys.ts'
+import { type ApiKeyListing, issueApiKey, listApiKeys, newestApiKeyId, revokeApiKey } from '../tokens/api-keys.ts'
 import type { StaffEnv } from '../types.ts'
-import { recordAudit } from './audit.ts'
 import { notFound, redirectAfterPost } from './request.tsx'
 import { managedUser, userPath } from './user-access.ts'
 import { ConsolePage, formatTime, PostButton, SecretOnce } from './views.tsx'
@@ -41,14 +42,15 @@ export function ApiKeyPanel(props: { apiKeys: ApiKeyListing[]; base: string | nu
 export async function createKey(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
-  const { key, id } = await issueApiKey(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'api_key.create',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-    message: `Created API key #${id}.`,
-  })
+  const { key } = await issueApiKey(tokenStore(c), user.id, [
+    auditStatement(db(c), c.var.staff, {
+      action: 'api_key.create',
+      objectType: 'user',
+      objectId: user.id,
+      objectRepr: user.username,
+      message: sql`'Created API key #' || ${newestApiKeyId(db(c), user.id)} || '.'`,
+    }),
+  ])
   return renderPage(
     c,
     <ConsolePage title={`API key for ${user.username}`} staff={c.var.staff}>
@@ -66,13 +68,14 @@ export async function revokeKey(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
   const id = Number(c.req.param('key'))
-  if (!Number.isSafeInteger(id) || !(await revokeApiKey(tokenStore(c), user.id, id))) return notFound(c)
-  await recordAudit(db(c), c.var.staff, {
+  if (!Number.isSafeInteger(id)) return notFound(c)
+  const audit = auditStatement(db(c), c.var.staff, {
     action: 'api_key.revoke',
     objectType: 'user',
     objectId: user.id,
     objectRepr: user.username,
     message: `Revoked API key #${id}.`,
   })
+  if (!(await revokeApiKey(tokenStore(c), user.id, id, [audit]))) return notFound(c)
   return redirectAfterPost(c, userPath(user), 'key_revoked')
 }

@@ -2,34 +2,36 @@
  * @module
  * The console's applications (DOT's ApplicationAdmin): every owner's, searchable; detail with
  * live tokens; create; edit (name, redirect and post-logout URIs, grants, client type,
- * skip_authorization); rotate the secret (shown once); delete. The rules are the API's and the
- * CLI's (src/oauth/application-rules.ts); every change is audited.
+ * skip_authorization); rotate the secret (shown once); delete. The settings rules are the API's
+ * and the CLI's (src/oauth/application-rules.ts). Who may change what (src/accounts/rights.ts)
+ * and the audit row written with each change are src/oauth/application-changes.ts's; what the
+ * rules keep for superusers is a 403 page for other staff.
  */
 import type { Context } from 'hono'
 import { findUserById, findUserByUsername } from '../accounts/users.ts'
 import type { Application, User } from '../db/schema.ts'
+import { searchTextProblem } from '../db/search.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, type RawParams, single } from '../lib/forms.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
-import { applicationProblems, MAX_APPLICATION_NAME_LENGTH } from '../oauth/application-rules.ts'
 import {
-  APPLICATION_GRANTS,
-  type ApplicationGrant,
-  CLIENT_TYPES,
-  createApplication,
-  deleteApplication,
-  rotateApplicationSecret,
-  searchApplications,
-  updateApplication,
-} from '../oauth/applications.ts'
+  applicationRefusalFor,
+  changeApplicationAs,
+  createApplicationAs,
+  deleteApplicationAs,
+  isRefused,
+  rotateSecretAs,
+} from '../oauth/application-changes.ts'
+import { applicationNameProblem, applicationProblems, MAX_APPLICATION_NAME_LENGTH } from '../oauth/application-rules.ts'
+import { APPLICATION_GRANTS, type ApplicationGrant, CLIENT_TYPES, searchApplications } from '../oauth/applications.ts'
 import { listLiveTokens } from '../tokens/store.ts'
 import type { StaffEnv } from '../types.ts'
 import { GRANT_LABELS } from '../views/applications.tsx'
 import { ErrorPage } from '../views/error.tsx'
-import { recordAudit } from './audit.ts'
 import {
   checked,
+  forbidden,
   notFound,
   PAGE_SIZE,
   pathApplication,
@@ -53,8 +55,14 @@ const NOTICES: Record<string, string> = {
 
 export async function applicationList(c: Context<StaffEnv>) {
   const query = queryText(c, 'q')
+  // Past the longest text searched: the page says so, with nothing listed (400).
+  const queryProblem = searchTextProblem(query)
   const page = requestedPage(c)
-  const found = page === null ? null : await searchApplications(db(c), query, page, PAGE_SIZE)
+  const found = queryProblem
+    ? { count: 0, page: 1, pageCount: 1, applications: [] }
+    : page === null
+      ? null
+      : await searchApplications(db(c), query, page, PAGE_SIZE)
   if (!found) return notFound(c)
   return renderPage(
     c,
@@ -66,6 +74,7 @@ export async function applicationList(c: Context<StaffEnv>) {
       add="Add application"
       searchLabel="Search by name, client_id or owner"
       query={query}
+      queryProblem={queryProblem}
       count={found.count}
       noun={['application', 'applications']}
       columns={['Name', 'Owner', 'Client type', 'Grants', 'Created']}
@@ -90,7 +99,7 @@ export async function applicationList(c: Context<StaffEnv>) {
         </tr>
       ))}
     </SearchListPage>,
-    200,
+    queryProblem ? 400 : 200,
     NO_STORE_HEADERS,
   )
 }
@@ -241,13 +250,19 @@ function ApplicationForm(props: {
           </textarea>
           <FieldErrors id="post_logout_redirect_uris-errors" errors={errors.post_logout_redirect_uris} />
         </div>
-        <label class="choice">
-          <input type="checkbox" name="skip_authorization" checked={input.skipAuthorization} /> Skip authorization
-        </label>
-        <p class="warning">
-          Warning: with skip authorization the consent page is never shown; any site that knows the client_id can obtain
-          tokens for a logged-in user at its redirect URIs. Tick it only for first-party clients.
-        </p>
+        {props.staff.isSuperuser ? (
+          <>
+            <label class="choice">
+              <input type="checkbox" name="skip_authorization" checked={input.skipAuthorization} /> Skip authorization
+            </label>
+            <p class="warning">
+              Warning: with skip authorization the consent page is never shown; any site that knows the client_id can
+              obtain tokens for a logged-in user at its redirect URIs. Tick it only for first-party clients.
+            </p>
+          </>
+        ) : (
+          <p>Skip authorization: {input.skipAuthorization ? 'yes' : 'no'} (superusers decide it).</p>
+        )}
         <button type="submit" class="button primary">
           Save
         </button>{' '}
@@ -291,6 +306,9 @@ function validate(input: ApplicationInput): { settings: ValidSettings } | { erro
   if (name === '') add('name', 'This field may not be blank.')
   else if (name.length > MAX_APPLICATION_NAME_LENGTH) {
     add('name', `Ensure this field has no more than ${MAX_APPLICATION_NAME_LENGTH} characters.`)
+  } else {
+    const problem = applicationNameProblem(name)
+    if (problem) add('name', problem)
   }
   const clientType = CLIENT_TYPES.find((type) => type === input.clientType)
   if (!clientType) add('client_type', CHOICE)
@@ -353,18 +371,12 @@ export async function addApplication(c: Context<StaffEnv>) {
   const errors = 'errors' in checkedInput ? { ...checkedInput.errors } : {}
   if (input.owner && !owner) errors.owner = ['There is no user with that username.']
   if (!('settings' in checkedInput) || Object.keys(errors).length > 0) return addForm(c, input, errors, 400)
-  const created = await createApplication(db(c), {
+  const created = await createApplicationAs(db(c), c.var.staff, {
     ...checkedInput.settings,
     userId: owner?.id ?? null,
     skipAuthorization: input.skipAuthorization,
   })
-  await recordAudit(db(c), c.var.staff, {
-    action: 'application.create',
-    objectType: 'application',
-    objectId: created.id,
-    objectRepr: created.name,
-    message: `Registered ${created.clientType} client ${created.clientId}${created.skipAuthorization ? ' with skip_authorization' : ''}.`,
-  })
+  if ('refused' in created) return forbidden(c, created.refused)
   // The one time the secret is shown: the page answers the POST itself (no redirect to lose it).
   return detailPage(c, created, created.clientSecret, 201)
 }
@@ -395,6 +407,8 @@ function changeForm(
 export async function changeApplicationPage(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
+  const refused = await applicationRefusalFor(db(c), c.var.staff, application, 'view-change')
+  if (refused) return forbidden(c, refused)
   return changeForm(
     c,
     application,
@@ -412,19 +426,6 @@ export async function changeApplicationPage(c: Context<StaffEnv>) {
   )
 }
 
-/** What changed, in words for the audit log (names of fields, never values that could be secret). */
-function changedFields(before: Application, after: Application): string[] {
-  const fields: [string, unknown, unknown][] = [
-    ['name', before.name, after.name],
-    ['client type', before.clientType, after.clientType],
-    ['grant types', before.grantTypes.join(' '), after.grantTypes.join(' ')],
-    ['redirect URIs', before.redirectUris.join(' '), after.redirectUris.join(' ')],
-    ['post-logout URIs', before.postLogoutRedirectUris.join(' '), after.postLogoutRedirectUris.join(' ')],
-    ['skip_authorization', before.skipAuthorization, after.skipAuthorization],
-  ]
-  return fields.filter(([, old, now]) => old !== now).map(([name, , now]) => `${name} → ${String(now)}`)
-}
-
 export async function changeApplication(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
@@ -433,19 +434,16 @@ export async function changeApplication(c: Context<StaffEnv>) {
   const input = readInput(form)
   const checkedInput = validate(input)
   if ('errors' in checkedInput) return changeForm(c, application, input, checkedInput.errors, 400)
-  const updated = await updateApplication(db(c), application, {
+  const updated = await changeApplicationAs(db(c), c.var.staff, application, {
     ...checkedInput.settings,
-    skipAuthorization: input.skipAuthorization,
+    // Only a superuser's form has the box: anyone else's leaves the setting as it is (a forged
+    // tick that would turn it on is refused).
+    skipAuthorization: c.var.staff.isSuperuser
+      ? input.skipAuthorization
+      : input.skipAuthorization || application.skipAuthorization,
   })
   if (!updated) return notFound(c)
-  const changes = changedFields(application, updated.application)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'application.change',
-    objectType: 'application',
-    objectId: application.id,
-    objectRepr: updated.application.name,
-    message: changes.length > 0 ? `Changed ${changes.join('; ')}.` : 'No changes.',
-  })
+  if ('refused' in updated) return forbidden(c, updated.refused)
   // A client made confidential got a secret: shown on this answer, once.
   if (updated.clientSecret) return detailPage(c, updated.application, updated.clientSecret, 200)
   return redirectAfterPost(c, applicationPath(application), 'changed')
@@ -454,6 +452,8 @@ export async function changeApplication(c: Context<StaffEnv>) {
 export async function rotateSecretPage(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
+  const refused = await applicationRefusalFor(db(c), c.var.staff, application, 'rotate')
+  if (refused) return forbidden(c, refused)
   return renderPage(
     c,
     <ConfirmPage
@@ -476,7 +476,8 @@ export async function rotateSecretPage(c: Context<StaffEnv>) {
 export async function rotateSecret(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
-  const secret = await rotateApplicationSecret(db(c), application.id)
+  const secret = await rotateSecretAs(db(c), c.var.staff, application)
+  if (isRefused(secret)) return forbidden(c, secret.refused)
   if (secret === null) {
     return renderPage(
       c,
@@ -485,19 +486,14 @@ export async function rotateSecret(c: Context<StaffEnv>) {
       NO_STORE_HEADERS,
     )
   }
-  await recordAudit(db(c), c.var.staff, {
-    action: 'application.rotate_secret',
-    objectType: 'application',
-    objectId: application.id,
-    objectRepr: application.name,
-    message: 'Rotated the client secret.',
-  })
   return detailPage(c, application, secret, 200)
 }
 
 export async function deleteApplicationPage(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
+  const refused = await applicationRefusalFor(db(c), c.var.staff, application, 'delete')
+  if (refused) return forbidden(c, refused)
   return renderPage(
     c,
     <ConfirmPage
@@ -517,13 +513,7 @@ export async function deleteApplicationPage(c: Context<StaffEnv>) {
 export async function removeApplication(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
-  await deleteApplication(tokenStore(c), application.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'application.delete',
-    objectType: 'application',
-    objectId: application.id,
-    objectRepr: application.name,
-    message: `Deleted client ${application.clientId}.`,
-  })
+  const refused = await deleteApplicationAs(tokenStore(c), c.var.staff, application)
+  if (refused) return forbidden(c, refused.refused)
   return redirectAfterPost(c, APPLICATIONS, 'deleted')
 }

@@ -6,12 +6,12 @@
  */
 
 import type { Context } from 'hono'
+import { AUDIT_OBJECT_TYPES, type AuditFilters, listAuditEntries } from '../accounts/audit.ts'
 import { renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { parsePk } from '../lib/forms.ts'
 import { db } from '../lib/request-context.ts'
 import type { StaffEnv } from '../types.ts'
-import { AUDIT_OBJECT_TYPES, type AuditFilters, listAuditEntries } from './audit.ts'
 import { notFound, PAGE_SIZE, queryText, requestedPage } from './request.tsx'
 import { ConsolePage, formatTime, Pagination } from './views.tsx'
 

@@ -7,16 +7,17 @@
  */
 
 import type { Context } from 'hono'
+import { auditStatement } from '../accounts/audit.ts'
 import { TOKEN_PREFIXES } from '../crypto/token-format.ts'
 import type { Application } from '../db/schema.ts'
 import { renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { parsePk } from '../lib/forms.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
+import { applicationRefusalFor } from '../oauth/application-changes.ts'
 import { type LiveToken, revokeOwnerTokens, revokeTokenById, type TokenOwner } from '../tokens/store.ts'
 import type { StaffEnv } from '../types.ts'
-import { recordAudit } from './audit.ts'
-import { notFound, pathApplication, redirectAfterPost } from './request.tsx'
+import { forbidden, notFound, pathApplication, redirectAfterPost } from './request.tsx'
 import { managedUser, userPath } from './user-access.ts'
 import { ConfirmPage, formatTime, PostButton } from './views.tsx'
 
@@ -45,7 +46,13 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
           {props.tokens.map((token) => (
             <tr>
               <td data-label="Token">
-                <code>{TOKEN_PREFIXES[token.kind]}_…</code> {token.kind} #{token.id}
+                {token.imported ? (
+                  // oauthlib's random string: no prefix, no check value (src/crypto/token-format.ts).
+                  <span>django-oauth-toolkit</span>
+                ) : (
+                  <code>{TOKEN_PREFIXES[token.kind]}_…</code>
+                )}{' '}
+                {token.kind} #{token.id}
               </td>
               <td data-label={props.show === 'application' ? 'Client' : 'User'}>
                 {props.show === 'application' ? (
@@ -84,7 +91,10 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
   )
 }
 
-/** Whose tokens the path names: the user (who must be manageable) or the application. */
+/**
+ * Whose tokens the path names: the user (whom the staff user must be able to manage) or the
+ * application (whose tokens they may revoke, by its owner: src/accounts/rights.ts).
+ */
 type Holder = { owner: TokenOwner; path: string; repr: string; objectType: 'user' | 'application'; id: number }
 
 async function holder(c: Context<StaffEnv>, of: 'user' | 'application'): Promise<Holder | Response> {
@@ -95,6 +105,8 @@ async function holder(c: Context<StaffEnv>, of: 'user' | 'application'): Promise
   }
   const application: Application | undefined = await pathApplication(c)
   if (!application) return notFound(c)
+  const refused = await applicationRefusalFor(db(c), c.var.staff, application, 'revoke-tokens')
+  if (refused) return forbidden(c, refused)
   return {
     owner: { applicationId: application.id },
     path: `/admin/applications/${application.id}/`,
@@ -111,14 +123,15 @@ export function revokeOne(of: 'user' | 'application') {
     if (found instanceof Response) return found
     const kind = KINDS.find((name) => name === c.req.param('kind'))
     const id = parsePk(c.req.param('token') ?? '')
-    if (!kind || id === null || !(await revokeTokenById(tokenStore(c), found.owner, kind, id))) return notFound(c)
-    await recordAudit(db(c), c.var.staff, {
+    if (!kind || id === null) return notFound(c)
+    const audit = auditStatement(db(c), c.var.staff, {
       action: 'token.revoke',
       objectType: 'token',
       objectId: `${kind}:${id}`,
       objectRepr: `${kind} token #${id}`,
       message: `Revoked a token of ${of} ${found.repr} (#${found.id}).`,
     })
+    if (!(await revokeTokenById(tokenStore(c), found.owner, kind, id, [audit]))) return notFound(c)
     return redirectAfterPost(c, found.path, 'token_revoked')
   }
 }
@@ -153,14 +166,15 @@ export function revokeAll(of: 'user' | 'application') {
   return async (c: Context<StaffEnv>) => {
     const found = await holder(c, of)
     if (found instanceof Response) return found
-    const count = await revokeOwnerTokens(tokenStore(c), found.owner)
-    await recordAudit(db(c), c.var.staff, {
-      action: 'tokens.revoke_all',
-      objectType: found.objectType,
-      objectId: found.id,
-      objectRepr: found.repr,
-      message: `Revoked every OAuth token (${count} access ${count === 1 ? 'token' : 'tokens'}).`,
-    })
+    await revokeOwnerTokens(tokenStore(c), found.owner, [
+      auditStatement(db(c), c.var.staff, {
+        action: 'tokens.revoke_all',
+        objectType: found.objectType,
+        objectId: found.id,
+        objectRepr: found.repr,
+        message: 'Revoked every OAuth token.',
+      }),
+    ])
     return redirectAfterPost(c, found.path, 'tokens_revoked')
   }
 }

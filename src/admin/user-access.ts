@@ -1,18 +1,14 @@
 /**
  * @module
- * Which users a staff member may change in the console: superusers anyone, other staff
- * ordinary users only, so nobody raises their own rights (or takes over a superuser) here.
+ * Which users a staff member may change in the console: the accounts rule of
+ * src/accounts/rights.ts (superusers anyone, other staff ordinary users only), answered here
+ * as the console's 404 or 403 page.
  */
 import type { Context } from 'hono'
+import { MAY_NOT_MANAGE, mayManageUser } from '../accounts/rights.ts'
 import type { User } from '../db/schema.ts'
 import type { StaffEnv } from '../types.ts'
 import { forbidden, notFound, pathUser } from './request.tsx'
-
-export const MAY_NOT_MANAGE = 'Only superusers may change staff and superuser accounts.'
-
-export function mayManage(staff: User, target: User): boolean {
-  return staff.isSuperuser || (!target.isStaff && !target.isSuperuser)
-}
 
 export const userPath = (user: Pick<User, 'id'>) => `/admin/users/${user.id}/`
 
@@ -20,6 +16,6 @@ export const userPath = (user: Pick<User, 'id'>) => `/admin/users/${user.id}/`
 export async function managedUser(c: Context<StaffEnv>): Promise<User | Response> {
   const user = await pathUser(c)
   if (!user) return notFound(c)
-  if (!mayManage(c.var.staff, user)) return forbidden(c, MAY_NOT_MANAGE)
+  if (!mayManageUser(c.var.staff, user)) return forbidden(c, MAY_NOT_MANAGE)
   return user
 }

@@ -7,10 +7,15 @@
  * superuser flags, are for superusers (no one raises their own rights through the console).
  */
 import type { Context } from 'hono'
+import { type AuditRecord, auditStatement } from '../accounts/audit.ts'
+import type { PasswordOwner } from '../accounts/password-rules.ts'
 import { readPassword, registerUser } from '../accounts/registration.ts'
+import { MAY_NOT_MANAGE, mayManageUser } from '../accounts/rights.ts'
 import { activateUser, deactivateUser, deleteUser, logOutEverywhere, setPassword } from '../accounts/user-lifecycle.ts'
 import { searchUsers } from '../accounts/user-list.ts'
+import { userIdByUsername } from '../accounts/users.ts'
 import type { User } from '../db/schema.ts'
+import { searchTextProblem } from '../db/search.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, single } from '../lib/forms.ts'
@@ -19,7 +24,6 @@ import { listOwnApplications } from '../oauth/applications.ts'
 import { listLiveTokens } from '../tokens/store.ts'
 import type { StaffEnv } from '../types.ts'
 import { ApiKeyPanel, userApiKeys } from './api-keys.tsx'
-import { recordAudit } from './audit.ts'
 import {
   checked,
   forbidden,
@@ -31,7 +35,7 @@ import {
   requestedPage,
 } from './request.tsx'
 import { TOKEN_LIST_LIMIT, TokenTable } from './tokens.tsx'
-import { MAY_NOT_MANAGE, managedUser, mayManage, userPath } from './user-access.ts'
+import { managedUser, userPath } from './user-access.ts'
 import { ConfirmPage, ConsolePage, FieldErrors, formatTime, Notice, PostButton, SearchListPage } from './views.tsx'
 
 const USERS = '/admin/users/'
@@ -52,8 +56,14 @@ const NOTICES: Record<string, string> = {
 
 export async function userList(c: Context<StaffEnv>) {
   const query = queryText(c, 'q')
+  // Past the longest text searched: the page says so, with nothing listed (400).
+  const queryProblem = searchTextProblem(query)
   const page = requestedPage(c)
-  const found = page === null ? null : await searchUsers(db(c), query, page, PAGE_SIZE)
+  const found = queryProblem
+    ? { count: 0, page: 1, pageCount: 1, users: [] }
+    : page === null
+      ? null
+      : await searchUsers(db(c), query, page, PAGE_SIZE)
   if (!found) return notFound(c)
   return renderPage(
     c,
@@ -65,6 +75,7 @@ export async function userList(c: Context<StaffEnv>) {
       add="Add user"
       searchLabel="Search by username or email"
       query={query}
+      queryProblem={queryProblem}
       count={found.count}
       noun={['user', 'users']}
       columns={['Username', 'Email', 'Active', 'Staff', 'Joined']}
@@ -83,7 +94,7 @@ export async function userList(c: Context<StaffEnv>) {
         </tr>
       ))}
     </SearchListPage>,
-    200,
+    queryProblem ? 400 : 200,
     NO_STORE_HEADERS,
   )
 }
@@ -97,7 +108,7 @@ export async function userDetail(c: Context<StaffEnv>) {
     userApiKeys(db(c), user.id),
   ])
   const path = userPath(user)
-  const manageable = mayManage(c.var.staff, user)
+  const manageable = mayManageUser(c.var.staff, user)
   const self = user.id === c.var.staff.id
   return renderPage(
     c,
@@ -226,11 +237,15 @@ function PasswordFields(props: { errors: Record<string, string[]> }) {
   )
 }
 
-/** The password and its confirmation, read with the API's password rules; errors by field. */
-function readNewPassword(form: Record<string, string[]>, errors: Record<string, string[]>): string | undefined {
+/** The password and its confirmation, read with the API's password rules for `owner`; errors by field. */
+function readNewPassword(
+  form: Record<string, string[]>,
+  errors: Record<string, string[]>,
+  owner: PasswordOwner,
+): string | undefined {
   errors.password1 = []
   errors.password2 = []
-  const password = readPassword(single(form, 'password1'), errors.password1)
+  const password = readPassword(single(form, 'password1'), errors.password1, owner)
   if (password !== undefined && errors.password1.length === 0 && single(form, 'password2') !== password) {
     errors.password2.push(PASSWORDS_DIFFER)
   }
@@ -255,13 +270,23 @@ export async function addUser(c: Context<StaffEnv>) {
     isSuperuser: staff.isSuperuser && checked(form, 'is_superuser'),
   }
   const errors: Record<string, string[]> = {}
-  const password = readNewPassword(form, errors)
+  const password = readNewPassword(form, errors, { username: input.username, email: input.email })
+  const roles = input.isSuperuser ? 'superuser' : input.isStaff ? 'staff' : 'ordinary user'
   // Without a valid password registerUser is handed '' and refuses it before any insert, so the
   // username and email are still checked and every error shows at once.
   const result = await registerUser(
     db(c),
     { username: input.username, email: input.email, password: password ?? '' },
     { isStaff: input.isStaff || input.isSuperuser, isSuperuser: input.isSuperuser },
+    (username) => [
+      auditStatement(db(c), staff, {
+        action: 'user.create',
+        objectType: 'user',
+        objectId: userIdByUsername(db(c), username),
+        objectRepr: username,
+        message: `Created as ${roles}.`,
+      }),
+    ],
   )
   if (password === undefined || !result.ok) {
     // registerUser's own password message would repeat ours under a field the form does not have.
@@ -273,14 +298,6 @@ export async function addUser(c: Context<StaffEnv>) {
       NO_STORE_HEADERS,
     )
   }
-  const roles = result.user.isSuperuser ? 'superuser' : result.user.isStaff ? 'staff' : 'ordinary user'
-  await recordAudit(db(c), staff, {
-    action: 'user.create',
-    objectType: 'user',
-    objectId: result.user.id,
-    objectRepr: result.user.username,
-    message: `Created as ${roles}.`,
-  })
   return redirectAfterPost(c, userPath(result.user), 'created')
 }
 
@@ -313,47 +330,41 @@ export async function changePassword(c: Context<StaffEnv>) {
   const form = await formParams(c)
   if (!form) return malformedFormPage(c)
   const errors: Record<string, string[]> = {}
-  const password = readNewPassword(form, errors)
+  const password = readNewPassword(form, errors, user)
   if (password === undefined) {
     return renderPage(c, <PasswordPage staff={c.var.staff} user={user} errors={errors} />, 400, NO_STORE_HEADERS)
   }
-  await setPassword(tokenStore(c), user.id, password)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.password',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-    message: 'Changed the password; sessions ended, tokens and API key revoked.',
-  })
+  await setPassword(tokenStore(c), user.id, password, [
+    audit(c, user, 'user.password', 'Changed the password; sessions ended, tokens and API key revoked.'),
+  ])
   return redirectAfterPost(c, userPath(user), 'password')
 }
 
 const SELF_LOCKOUT = 'You cannot deactivate or delete your own account here.'
 
+/** The audit row of a change to `user`, for the change's own batch. */
+function audit(c: Context<StaffEnv>, user: User, action: string, message?: AuditRecord['message']) {
+  return auditStatement(db(c), c.var.staff, {
+    action,
+    objectType: 'user',
+    objectId: user.id,
+    objectRepr: user.username,
+    message,
+  })
+}
+
 export async function deactivate(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
   if (user.id === c.var.staff.id) return forbidden(c, SELF_LOCKOUT)
-  await deactivateUser(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.deactivate',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-  })
+  await deactivateUser(tokenStore(c), user.id, [audit(c, user, 'user.deactivate')])
   return redirectAfterPost(c, userPath(user), 'deactivated')
 }
 
 export async function reactivate(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
-  await activateUser(db(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.reactivate',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-  })
+  await activateUser(db(c), user.id, [audit(c, user, 'user.reactivate')])
   return redirectAfterPost(c, userPath(user), 'reactivated')
 }
 
@@ -382,14 +393,9 @@ export async function logoutEverywherePage(c: Context<StaffEnv>) {
 export async function logoutEverywhere(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
-  await logOutEverywhere(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.logout_everywhere',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-    message: 'Ended every session; revoked every token and the API key.',
-  })
+  await logOutEverywhere(tokenStore(c), user.id, [
+    audit(c, user, 'user.logout_everywhere', 'Ended every session; revoked every token and the API key.'),
+  ])
   return redirectAfterPost(c, userPath(user), 'logged_out')
 }
 
@@ -420,12 +426,6 @@ export async function removeUser(c: Context<StaffEnv>) {
   const user = await managedUser(c)
   if (user instanceof Response) return user
   if (user.id === c.var.staff.id) return forbidden(c, SELF_LOCKOUT)
-  await deleteUser(tokenStore(c), user.id)
-  await recordAudit(db(c), c.var.staff, {
-    action: 'user.delete',
-    objectType: 'user',
-    objectId: user.id,
-    objectRepr: user.username,
-  })
+  await deleteUser(tokenStore(c), user.id, [audit(c, user, 'user.delete')])
   return redirectAfterPost(c, USERS, 'deleted')
 }

@@ -8,6 +8,7 @@
  */
 import type { Child } from 'hono/jsx'
 import type { User } from '../db/schema.ts'
+import { SEARCH_MAX_LENGTH } from '../db/search.ts'
 import { Layout } from '../views/layout.tsx'
 
 export function ConsolePage(props: { title: string; staff: User; children: Child }) {
@@ -64,6 +65,8 @@ export function SearchListPage(props: {
   add: string
   searchLabel: string
   query: string
+  /** Why the query was not searched (too long): shown under the search box. */
+  queryProblem?: string | null
   count: number
   /** Singular and plural, for "1 user" / "3 users". */
   noun: [string, string]
@@ -80,7 +83,7 @@ export function SearchListPage(props: {
           {props.add}
         </a>
       </p>
-      <SearchForm path={props.path} query={props.query} label={props.searchLabel} />
+      <SearchForm path={props.path} query={props.query} label={props.searchLabel} problem={props.queryProblem} />
       <p>
         {props.count} {props.count === 1 ? props.noun[0] : props.noun[1]}
       </p>
@@ -119,13 +122,22 @@ export function Pagination(props: { path: string; params: Record<string, string>
 }
 
 /** A search box as the Django admin's changelist has. */
-function SearchForm(props: { path: string; query: string; label: string }) {
+function SearchForm(props: { path: string; query: string; label: string; problem?: string | null }) {
   return (
     <search>
       <form method="get" action={props.path}>
         <div class="field">
           <label for="q">{props.label}</label>
-          <input type="search" id="q" name="q" value={props.query} />
+          <input
+            type="search"
+            id="q"
+            name="q"
+            value={props.query}
+            maxlength={SEARCH_MAX_LENGTH}
+            aria-invalid={props.problem ? 'true' : undefined}
+            aria-describedby={props.problem ? 'q-errors' : undefined}
+          />
+          <FieldErrors id="q-errors" errors={props.problem ? [props.problem] : undefined} />
         </div>
         <button type="submit" class="button secondary">
           Search

@@ -33,10 +33,19 @@ function guard(scopesFor: (method: string) => string[]): MiddlewareHandler<ApiEn
   }
 }
 
+/**
+ * DRF's IsAuthenticated for one request: the 403 refusing a token that acts for no user
+ * (client_credentials), else undefined. For the MCP endpoint's tools; routes declare `requireUser()`.
+ */
+export function userRefusal(c: Context<ApiEnv>): Response | undefined {
+  return c.var.auth.userId === null ? permissionDenied(c, c.var.protection) : undefined
+}
+
 /** DRF's IsAuthenticated: a token acting for no user (client_credentials) is refused with 403. */
 export function requireUser(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    if (c.var.auth.userId === null) return permissionDenied(c, c.var.protection)
+    const refused = userRefusal(c)
+    if (refused) return refused
     await next()
   }
 }

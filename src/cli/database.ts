@@ -1,73 +1,105 @@
 /**
  * @module
- * The D1 database the CLI works on: the local one that `wrangler dev` uses
- * (.wrangler/state/v3), or with `--remote` the deployed one, through wrangler's platform proxy.
- * A local database that lacks migrations (a fresh clone, before `npm run dev` ever ran) gets
- * them applied first; a deployed one is never migrated behind your back: the command says what
- * to run. The local database is shared with a running `wrangler dev`: busy writes are retried.
+ * The D1 database the CLI works on, with the settings the Worker would run with.
+ * - Local (the default): the SQLite file `wrangler dev` uses (.wrangler/state/v3), opened directly
+ *   (./sqlite-d1.ts), its KV cache entries deleted directly (./local-kv.ts), and the settings of
+ *   wrangler.toml `[vars]` and `.dev.vars` (./local-project.ts); no workerd and no wrangler to load,
+ *   so a command costs its own work. A local database that lacks migrations (a fresh clone) gets
+ *   them first, and a missing `.dev.vars` its secrets, as `npm run dev` would.
+ * - `--remote`: the deployed D1 and KV through wrangler's platform proxy. A deployed database is
+ *   never migrated behind your back: the command says what to run.
+ * Either way a wrong setting stops the command with a message that names it (src/config.ts).
  */
-import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { getPlatformProxy } from 'wrangler'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { parse, stringify } from 'smol-toml'
+import { checkSettings } from '../config.ts'
 import { type Db, getDb } from '../db/client.ts'
 import { retryingWhenBusy } from './busy-retry.ts'
+import { ensureDevVars } from './dev-vars.ts'
+import { openLocalKv } from './local-kv.ts'
+import { CONFIG_FILE, devVarsPath, readLocalProject } from './local-project.ts'
+import { applyMigrations, pendingMigrations } from './migrations.ts'
+import { openSqliteD1 } from './sqlite-d1.ts'
 
 export type Database = { db: Db; env: Env; close: () => Promise<void> }
 
-const CONFIG = 'wrangler.toml'
-const REMOTE_CONFIG = 'wrangler.manage-remote.toml'
-const MIGRATIONS_DIR = 'migrations'
+type Options = { remote: boolean; environment?: string }
 
-export async function openDatabase(options: { remote: boolean }): Promise<Database> {
-  let database = await connect(options.remote)
-  const missing = await missingMigrations(database.env.DB)
-  if (missing.length > 0) {
-    await database.close()
-    const apply = `npx wrangler d1 migrations apply DB ${options.remote ? '--remote' : '--local'}`
-    if (options.remote) {
-      throw new Error(
-        `The deployed database lacks ${missing.length} migration(s) (${missing.join(', ')}): run \`${apply}\` first.`,
-      )
-    }
-    console.error(`The local database lacks ${missing.length} migration(s): applying them (${apply}).`)
-    const result = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
-    if (result.status !== 0) throw new Error(`Applying the local migrations failed: run \`${apply}\` and try again.`)
-    database = await connect(false)
+export async function openDatabase(options: Options): Promise<Database> {
+  return options.remote ? openRemote(options.environment) : openLocal(options.environment)
+}
+
+/** What opening the local database did first: the secrets it generated (into `devVars`), the migrations it applied. */
+type Prepared = { devVars: string; generated: string[]; migrated: string[] }
+
+/** The local database, with `.dev.vars` completed and every migration applied. */
+export async function openLocalDatabase(environment?: string): Promise<Database & Prepared> {
+  const devVars = devVarsPath(environment)
+  const generated = await ensureDevVars(devVars)
+  const project = readLocalProject({ environment })
+  checkSettings(project.env, project.source)
+  mkdirSync(dirname(project.d1File), { recursive: true })
+  const sqlite = openSqliteD1(project.d1File)
+  const local = openLocalKv(project.kvFile, project.kvBlobs)
+  const close = async () => {
+    sqlite.close()
+    local.close()
   }
+  try {
+    const migrated = await applyMigrations(sqlite.d1, project.migrationsDir)
+    const env = { ...project.env, DB: sqlite.d1, TOKEN_CACHE: local.kv } as unknown as Env
+    return { db: getDb(sqlite.d1), env, close, devVars: basename(devVars), generated, migrated }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+async function openLocal(environment: string | undefined): Promise<Database> {
+  const { devVars, generated, migrated, ...database } = await openLocalDatabase(environment)
+  if (generated.length > 0) console.error(`${devVars}: generated ${generated.join(', ')}.`)
+  if (migrated.length > 0) console.error(`Local database: applied ${migrated.length} migration(s).`)
   return database
 }
 
-async function connect(remote: boolean): Promise<Database> {
-  let configPath = CONFIG
-  if (remote) {
-    // Mark the bindings remote in a throwaway copy, so the same code talks to the deployed D1 and KV.
-    const config = readFileSync(CONFIG, 'utf8').replace(/^binding = "(DB|TOKEN_CACHE)"$/gm, '$&\nremote = true')
-    writeFileSync(REMOTE_CONFIG, config)
-    configPath = REMOTE_CONFIG
+const REMOTE_CONFIG = 'wrangler.manage-remote.toml'
+
+type Bindings = { d1_databases?: { remote?: boolean }[]; kv_namespaces?: { remote?: boolean }[] }
+
+/** wrangler.toml with its D1 and KV bindings (every environment's) marked remote: the deployed ones. */
+function remoteBindings(config: Bindings & { env?: Record<string, Bindings> }): object {
+  for (const section of [config, ...Object.values(config.env ?? {})]) {
+    for (const binding of [...(section.d1_databases ?? []), ...(section.kv_namespaces ?? [])]) binding.remote = true
   }
-  try {
-    const proxy = await getPlatformProxy<Env>({ configPath, remoteBindings: remote })
-    const env = { ...proxy.env, DB: retryingWhenBusy(proxy.env.DB) }
-    return { db: getDb(env.DB), env, close: proxy.dispose }
-  } finally {
-    if (remote) rmSync(REMOTE_CONFIG, { force: true })
-  }
+  return config
 }
 
-/** The migration files not yet recorded in wrangler's `d1_migrations` table (all of them in a new database). */
-async function missingMigrations(db: D1Database): Promise<string[]> {
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((name) => name.endsWith('.sql'))
-    .sort()
-  const applied = await db
-    .prepare('SELECT name FROM d1_migrations')
-    .all<{ name: string }>()
-    .then((result) => new Set(result.results.map((row) => row.name)))
-    .catch((error: Error) => {
-      if (/no such table/i.test(error.message)) return new Set<string>()
+async function openRemote(environment: string | undefined): Promise<Database> {
+  writeFileSync(REMOTE_CONFIG, stringify(remoteBindings(parse(readFileSync(CONFIG_FILE, 'utf8')))))
+  let database: Database
+  try {
+    // A throwaway copy that marks the bindings remote, so the same code talks to the deployed D1
+    // and KV. wrangler is loaded only here: it takes a second to import, and only --remote needs it.
+    const { getPlatformProxy } = await import('wrangler')
+    const proxy = await getPlatformProxy<Env>({ configPath: REMOTE_CONFIG, environment, remoteBindings: true })
+    const env = { ...proxy.env, DB: retryingWhenBusy(proxy.env.DB) }
+    database = { db: getDb(env.DB), env, close: proxy.dispose }
+  } finally {
+    rmSync(REMOTE_CONFIG, { force: true })
+  }
+  const missing = await pendingMigrations(database.env.DB, readLocalProject({ environment }).migrationsDir).catch(
+    async (error: unknown) => {
+      await database.close()
       throw error
-    })
-  return files.filter((name) => !applied.has(name))
+    },
+  )
+  if (missing.length > 0) {
+    await database.close()
+    const flags = environment ? `--remote --env ${environment}` : '--remote'
+    throw new Error(
+      `The deployed database lacks ${missing.length} migration(s) (${missing.join(', ')}): run \`npx wrangler d1 migrations apply DB ${flags}\` first.`,
+    )
+  }
+  return database
 }

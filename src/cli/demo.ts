@@ -13,7 +13,7 @@ import type { Db } from '../db/client.ts'
 import { applications } from '../db/schema.ts'
 import { type ApplicationGrant, createApplication } from '../oauth/applications.ts'
 
-export const DEMO_USERNAME = 'admin'
+const DEMO_USERNAME = 'admin'
 const DEMO_APPLICATIONS = {
   password: { name: 'Demo password app', grant: 'password' },
   service: { name: 'Demo client-credentials app', grant: 'client-credentials' },
@@ -59,4 +59,51 @@ export async function seedDemo(db: Db): Promise<DemoCredentials | null> {
     serviceClientId: (serviceApp ?? existingServiceApp)?.clientId ?? '',
     serviceClientSecret: serviceApp?.clientSecret ?? null,
   }
+}
+
+const RULE = '═'.repeat(78)
+
+/**
+ * What `npm run dev` prints last, once the server answers: the demo credentials and the curls
+ * that use them (first run), or how to recover lost ones (later runs), between two rules.
+ */
+export function demoBlock(demo: DemoCredentials | null, base: string): string {
+  const recover = `Lost a demo credential? Only its digest is stored, so make a new one:
+  password:        npm run manage -- changepassword ${DEMO_USERNAME}
+  an app's secret: npm run manage -- deleteapplication <client_id>, then npm run dev again re-creates it`
+  const where = `Server: ${base}   API docs: ${base}/docs   console: ${base}/admin/`
+  if (!demo) {
+    return [
+      RULE,
+      'Demo data already exists (its credentials were printed when it was created).',
+      recover,
+      where,
+      RULE,
+    ].join('\n')
+  }
+  const unchanged = '(unchanged: printed when it was created)'
+  const password = demo.password ?? '<password>'
+  const secret = demo.clientSecret ?? '<client_secret>'
+  return `${RULE}
+Demo data created. Shown this once: passwords and secrets are stored only as digests.
+  username:      ${demo.username}
+  password:      ${demo.password ?? unchanged}
+  password-grant application:
+    client_id:     ${demo.clientId}
+    client_secret: ${demo.clientSecret ?? unchanged}
+  client-credentials application (acts for itself, no user):
+    client_id:     ${demo.serviceClientId}
+    client_secret: ${demo.serviceClientSecret ?? unchanged}
+
+Get a token (add &scope=read for one that may only read), then call the API:
+  curl -X POST ${base}/o/token/ -u '${demo.clientId}:${secret}' \\
+    -d 'grant_type=password&username=${demo.username}&password=${encodeURIComponent(password)}'
+  curl ${base}/api/hello -H 'Authorization: Bearer <access_token>'
+A token for the client itself (no user: /api/hello yes, /api/users/ no):
+  curl -X POST ${base}/o/token/ -u '${demo.serviceClientId}:${demo.serviceClientSecret ?? '<client_secret>'}' \\
+    -d 'grant_type=client_credentials'
+
+${recover}
+${where}
+${RULE}`
 }

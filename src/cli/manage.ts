@@ -1,81 +1,67 @@
 /**
  * @module
- * `npm run manage -- <command> [options]`: Django-manage.py-like commands run in Node
- * against the local D1 database (the one `npm run dev` uses), or the deployed one with --remote.
+ * `npm run manage -- <command> [options]` starts here. The commands (./main.ts and what it imports:
+ * drizzle, zod, the domain code) run as one JavaScript bundle that esbuild makes into
+ * node_modules/.cache/ and makes again whenever a file it was made from changed. Loaded as
+ * TypeScript, module by module, they cost a second of start-up before any work: type stripping,
+ * and resolving each of drizzle's hundreds of files through its package.json's exports map. Node's
+ * compile cache then keeps the bundle compiled between runs.
  */
-import { parseArgs } from 'node:util'
-import { DrizzleQueryError } from 'drizzle-orm'
-import { deleteapplication, listapplications } from './commands/applications.ts'
-import { cleartokens } from './commands/cleartokens.ts'
-import type { Command } from './commands/command.ts'
-import { createapplication } from './commands/createapplication.ts'
-import { createsuperuser, createuser } from './commands/createsuperuser.ts'
-import { drf_create_token, listapikeys, revokeapikey } from './commands/drf_create_token.ts'
-import { generateSigningKey } from './commands/generate-signing-key.ts'
-import { importDjango } from './commands/import-django.ts'
-import { activateuser, changepassword, deactivateuser, deleteuser, revoketokens } from './commands/user-state.ts'
-import { openDatabase } from './database.ts'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { enableCompileCache } from 'node:module'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
-const COMMANDS: Record<string, Command> = {
-  createsuperuser,
-  createuser,
-  createapplication,
-  listapplications,
-  deleteapplication,
-  'generate-signing-key': generateSigningKey,
-  drf_create_token,
-  listapikeys,
-  revokeapikey,
-  cleartokens,
-  changepassword,
-  deactivateuser,
-  activateuser,
-  deleteuser,
-  revoketokens,
-  'import-django': importDjango,
-}
+const ROOT = resolve(import.meta.dirname, '../..')
+const CACHE = join(ROOT, 'node_modules', '.cache', 'edge-oauth-toolkit')
+const BUNDLE = join(CACHE, 'manage.mjs')
+/** When the bundle was made (build start) and every file it was made from, relative to ROOT. */
+const MANIFEST = join(CACHE, 'manage.inputs.json')
 
-function usage(): string {
-  const lines = Object.values(COMMANDS).map((command) => `  ${command.usage}`)
-  return `Usage: npm run manage -- <command> [--remote] [options]\n\nCommands:\n${lines.join('\n')}`
-}
+type Manifest = { startedAt: number; inputs: string[] }
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv
-  const command = name ? COMMANDS[name] : undefined
-  if (!command) {
-    console.error(name && name !== '--help' ? `Unknown command: ${name}\n\n${usage()}` : usage())
-    return name && name !== '--help' ? 2 : 0
-  }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { ...command.options, remote: { type: 'boolean' } },
-    allowPositionals: command.positionals ?? false,
-  })
-  if (command.offline) {
-    await command.run(values, positionals)
-    return 0
-  }
-  const database = await openDatabase({ remote: Boolean(values.remote) })
+/** Whether no input changed since the bundle was made (a few hundred stat calls, a few ms). */
+function isFresh(): boolean {
   try {
-    await command.run(database, values, positionals)
-    return 0
-  } finally {
-    await database.close()
+    const { startedAt, inputs } = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest
+    statSync(BUNDLE)
+    return inputs.every((input) => statSync(join(ROOT, input)).mtimeMs < startedAt)
+  } catch {
+    return false
   }
 }
 
-/** What the person running the command reads: drizzle's `Failed query: <SQL and its parameters>` is replaced by its cause. */
-function describe(error: unknown): unknown {
-  let current = error
-  while (current instanceof DrizzleQueryError && current.cause instanceof Error) current = current.cause
-  return current instanceof Error ? current.message : current
+async function build(): Promise<void> {
+  const startedAt = Date.now()
+  const esbuild = await import('esbuild')
+  const temporary = `${BUNDLE}.${process.pid}.tmp`
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: temporary,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    // Only --remote loads wrangler (a second to import): it stays a package of its own.
+    external: ['wrangler'],
+    // CommonJS dependencies may require() Node's modules, which an ES module lacks.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    metafile: true,
+    logLevel: 'error',
+  })
+  // npm writes packages with their tarball's old mtimes, but rewrites its own lockfile on every
+  // install: an upgraded dependency makes the bundle anew through it.
+  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'node_modules/.package-lock.json'].filter(
+    (input) => existsSync(join(ROOT, input)),
+  )
+  renameSync(temporary, BUNDLE)
+  writeFileSync(MANIFEST, JSON.stringify({ startedAt, inputs } satisfies Manifest))
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(describe(error))
-    process.exit(1)
-  },
-)
+mkdirSync(CACHE, { recursive: true })
+enableCompileCache()
+if (!isFresh()) await build()
+await import(pathToFileURL(BUNDLE).href)

@@ -27,6 +27,21 @@ const ARGON2_MAX_MEMORY_KIB = 65_536
 const MAX_ITERATIONS = 16
 const MAX_PARALLELISM = 16
 
+/**
+ * The dearest hash computed, in KiB × passes (memory × iterations: the work, whatever the lanes,
+ * which the WASM build runs one after another): 64 MiB and 3 passes, RFC 9106 §4's second
+ * recommended option and argon2-cffi's default, 5× our own hash (~170 ms of CPU in Node against
+ * ~35 ms). An imported hash above it never verifies (its owner resets the password), so no stored
+ * parameters can make one check cost seconds (it could be 27× ours, ~1 s in Node and ~4 s under
+ * `wrangler dev`, before this cap).
+ */
+export const ARGON2_MAX_COST = 65_536 * 3
+
+/** What one hash at `params` costs, in KiB × passes (the unit of ARGON2_MAX_COST and argon2WorkDone). */
+export function argon2Cost(params: Pick<Argon2Params, 'memoryKiB' | 'iterations'>): number {
+  return params.memoryKiB * params.iterations
+}
+
 type Exports = {
   memory: WebAssembly.Memory
   _initialize(): void
@@ -90,7 +105,8 @@ export function isSupportedArgon2(params: Argon2Params): boolean {
     iterations <= MAX_ITERATIONS &&
     Number.isInteger(memoryKiB) &&
     memoryKiB >= 8 * parallelism &&
-    memoryKiB <= ARGON2_MAX_MEMORY_KIB
+    memoryKiB <= ARGON2_MAX_MEMORY_KIB &&
+    argon2Cost(params) <= ARGON2_MAX_COST
   )
 }
 
@@ -129,7 +145,7 @@ export async function argon2Hash(
       params.version,
     )
     if (code !== 0) throw new Error(`argon2 failed: ${cString(wasm, wasm.argon2_error_message(code))}`)
-    work += params.memoryKiB * params.iterations
+    work += argon2Cost(params)
     // The memory buffer may have grown (and been replaced) during the hash.
     return new Uint8Array(wasm.memory.buffer).slice(hash, hash + hashLength)
   } finally {

@@ -4,17 +4,18 @@
  * project both ways. New hashes are Django's Argon2PasswordHasher format at the OWASP
  * minimum for argon2id (m=19 MiB, t=2, p=1):
  * `argon2$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` (unpadded base64, as argon2-cffi).
- * Verification also accepts argon2i/argon2d and Django's `pbkdf2_sha256$<iterations>$<salt>$<hash>`
- * at any iteration count; `passwordMustUpdate` says when a stored hash should be replaced
- * after a successful login (Django's `must_update`). Every caller goes through these functions.
+ * Verification also accepts argon2i/argon2d up to ARGON2_MAX_COST and Django's
+ * `pbkdf2_sha256$<iterations>$<salt>$<hash>` up to PBKDF2_MAX_ITERATIONS; `passwordMustUpdate` says
+ * when a stored hash should be replaced after a successful login (Django's `must_update`). Every
+ * caller goes through these functions.
  *
  * A PBKDF2 hash cannot be made cheaper to check without the password: any value derived from it
  * offline (an argon2id "wrap" of its output, say) still needs the full PBKDF2 of the typed password
  * at every login. So a legacy hash is replaced only at its next successful login, and until then
- * `pbkdf2TimeFloorMs` gives the wall time every password check is padded to, so a legacy user's
- * slower check does not reveal them.
+ * `pbkdf2TimeFloorMs` (and `argon2TimeFloorMs`, for an imported argon2 hash dearer than ours) gives
+ * the wall time every password check is padded to, so a legacy user's slower check does not reveal them.
  */
-import { type Argon2Params, argon2Hash, isSupportedArgon2 } from './argon2.ts'
+import { ARGON2_MAX_COST, type Argon2Params, argon2Cost, argon2Hash, isSupportedArgon2 } from './argon2.ts'
 import { timingSafeEqual } from './digest.ts'
 import { fromBase64, fromBase64Unpadded, toBase64Unpadded, utf8 } from './encoding.ts'
 import { isSupportedPbkdf2Iterations, pbkdf2Sha256, WEB_CRYPTO_PBKDF2_MAX_ITERATIONS } from './pbkdf2.ts'
@@ -117,6 +118,22 @@ export const PBKDF2_JS_BUDGET_NS_PER_ITERATION = 2_000
 export function pbkdf2TimeFloorMs(maxIterations: number): number {
   if (!isSupportedPbkdf2Iterations(maxIterations) || maxIterations <= WEB_CRYPTO_PBKDF2_MAX_ITERATIONS) return 0
   return Math.ceil((maxIterations * PBKDF2_JS_BUDGET_NS_PER_ITERATION) / 1e6)
+}
+
+// CPU one KiB × pass of argon2 may take: ~3× the 0.8–1.2 µs `npm run bench:passwords` measures at
+// ARGON2_MAX_COST on the 2-core dev machine (a throwaway WASM instance included; the bench fails
+// under a 1.5× margin). ~590 ms of wall time for a hash at the cap.
+export const ARGON2_BUDGET_NS_PER_KIB_PASS = 3_000
+
+/**
+ * The wall time a password check is padded to while a stored argon2 hash of cost `maxCost`
+ * (KiB × passes) exists: at least its verification. 0 for our own cost or less (every check,
+ * an unknown user's included, costs one hash at ARGON2_PARAMS) and above ARGON2_MAX_COST (never
+ * verified).
+ */
+export function argon2TimeFloorMs(maxCost: number): number {
+  if (maxCost <= argon2Cost(ARGON2_PARAMS) || maxCost > ARGON2_MAX_COST) return 0
+  return Math.ceil((maxCost * ARGON2_BUDGET_NS_PER_KIB_PASS) / 1e6)
 }
 
 const PBKDF2_FORMAT = /^pbkdf2_sha256\$(\d{1,9})\$([^$]*)\$([A-Za-z0-9+/]+={0,2})$/

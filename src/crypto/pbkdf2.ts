@@ -46,6 +46,16 @@ export function isSupportedPbkdf2Iterations(iterations: number): boolean {
   return Number.isSafeInteger(iterations) && iterations >= 1 && iterations <= PBKDF2_MAX_ITERATIONS
 }
 
+let iterationsDone = 0
+
+/**
+ * Iterations `pbkdf2Sha256` ran since the isolate started (as argon2WorkDone for argon2): tests
+ * read it to prove that a path did or did not check a PBKDF2 hash, without timing it.
+ */
+export function pbkdf2WorkDone(): number {
+  return iterationsDone
+}
+
 /** PBKDF2-HMAC-SHA256 at any supported count: Web Crypto up to its limit, pure JS (synchronous: same CPU, less overhead) above it. */
 export async function pbkdf2Sha256(
   password: Uint8Array<ArrayBuffer>,
@@ -54,6 +64,7 @@ export async function pbkdf2Sha256(
   keyBytes: number,
 ): Promise<Uint8Array> {
   checkIterations(iterations, PBKDF2_MAX_ITERATIONS)
+  iterationsDone += iterations
   if (iterations <= WEB_CRYPTO_PBKDF2_MAX_ITERATIONS) return webCryptoPbkdf2Sha256(password, salt, iterations, keyBytes)
   return pbkdf2HmacSha256(password, salt, iterations, keyBytes)
 }

@@ -34,6 +34,8 @@ export const TOKEN_PREFIXES = {
   code: 'eac',
   // RFC 8628 device code: polled at the token endpoint, so forged ones are refused before I/O.
   deviceCode: 'edc',
+  // RFC 9126 request_uri (after its URN prefix): a made-up one is refused before I/O.
+  pushedRequest: 'epr',
   clientSecret: 'ecs',
   registration: 'erg',
 } as const
@@ -145,7 +147,11 @@ export function keyedTokenFormat(
       return withChecksum(body + (await mac(secretKey, body)))
     },
     async isWellFormed(token, kind) {
-      if (kind !== 'code' && importedUntil !== null && IMPORTED_TOKEN_SHAPE.test(token)) {
+      if (
+        (kind === 'access' || kind === 'refresh' || kind === 'deviceCode') &&
+        importedUntil !== null &&
+        IMPORTED_TOKEN_SHAPE.test(token)
+      ) {
         return Date.now() / 1000 < importedUntil
       }
       if (token.length !== TOKEN_LENGTH && token.length !== LEGACY_LENGTH) return false

@@ -45,6 +45,15 @@ export const users = sqliteTable(
     index('users_pbkdf2_iterations_idx')
       .on(sql`CAST(substr(${t.password}, 15, instr(substr(${t.password}, 15), '$') - 1) AS INTEGER)`)
       .where(sql`substr(${t.password}, 1, 14) = 'pbkdf2_sha256$'`),
+    // Imported argon2 hashes by cost (memory × passes), ours left out (partial: usually empty), so
+    // the login time floor reads the dearest one in one index step too.
+    index('users_argon2_cost_idx')
+      .on(
+        sql`CAST(substr(${t.password}, instr(${t.password}, '$m=') + 3) AS INTEGER) * CAST(substr(${t.password}, instr(${t.password}, ',t=') + 3) AS INTEGER)`,
+      )
+      .where(
+        sql`substr(${t.password}, 1, 7) = 'argon2$' AND substr(${t.password}, 1, 37) <> 'argon2$argon2id$v=19$m=19456,t=2,p=1$'`,
+      ),
   ],
 )
 
@@ -88,6 +97,12 @@ export const applications = sqliteTable(
      * introspect any token and obtain the `introspection` scope. Other clients see their own tokens only.
      */
     canIntrospect: integer('can_introspect', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * A designated resource server's own resource identifier (RFC 8707, normal form: src/lib/resource-uri.ts;
+     * `manage createapplication --resource`): introspection answers it only about tokens whose
+     * audience includes it (RFC 7662 §4). Null: it learns about every token.
+     */
+    resource: text('resource'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
     /**
@@ -100,10 +115,13 @@ export const applications = sqliteTable(
     lastUsedAt: integer('last_used_at'),
     /** RFC 7591 §2 token_endpoint_auth_method the client registered; null: any this server supports. */
     tokenEndpointAuthMethod: text('token_endpoint_auth_method', {
-      enum: ['client_secret_basic', 'client_secret_post', 'none'],
+      enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     }),
-    /** RFC 7591 §2 scope, space-separated: the only scopes the client may obtain; null: any. */
-    allowedScope: text('allowed_scope'),
+    /**
+     * RFC 7591 §2 scope the client registered, space-separated: what it gets when it asks for none
+     * (src/oauth/scopes.ts), not a ceiling; null: the configured default. The column keeps its first name.
+     */
+    registeredScope: text('allowed_scope'),
     /** OIDC Dynamic Client Registration §2 application_type (`web` or `native`); null when not registered. */
     applicationType: text('application_type', { enum: ['web', 'native'] }),
     /**
@@ -113,6 +131,22 @@ export const applications = sqliteTable(
      * Null for every other application.
      */
     metadataDocumentFreshUntil: integer('metadata_document_fresh_until'),
+    /**
+     * RFC 9126 §6: authorization requests of this client must be pushed (/o/par/); one sent in
+     * the URL is refused. REQUIRE_PUSHED_AUTHORIZATION_REQUESTS requires it of every client.
+     */
+    requirePushedAuthorizationRequests: integer('require_pushed_authorization_requests', { mode: 'boolean' })
+      .notNull()
+      // An SQL default is written into an INSERT that omits it, not bound: the bulk import's rows
+      // per statement (D1: 100 bound parameters) stay as they were.
+      .default(sql`false`),
+    /**
+     * RFC 7591 §2 jwks: the client's public keys (a JWK Set, JSON), for private_key_jwt client
+     * authentication (RFC 7523 §2.2, src/oauth/client-assertion.ts); null when it holds none.
+     */
+    jwks: text('jwks'),
+    /** RFC 7591 §2 jwks_uri: where its key set is fetched from instead (src/oauth/client-keys.ts); never both. */
+    jwksUri: text('jwks_uri'),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
@@ -123,6 +157,11 @@ export const applications = sqliteTable(
     index('applications_metadata_document_last_used_idx')
       .on(sql`coalesce(${t.lastUsedAt}, ${t.createdAt})`)
       .where(sql`${t.metadataDocumentFreshUntil} IS NOT NULL`),
+    // Imported Django client secrets not yet replaced by a digest (partial: only those rows), read
+    // by the time floor of a failed client authentication (src/oauth/client-auth.ts).
+    index('applications_django_client_secret_idx')
+      .on(t.djangoClientSecret)
+      .where(sql`${t.djangoClientSecret} IS NOT NULL`),
   ],
 )
 
@@ -145,6 +184,8 @@ export const accessTokens = sqliteTable(
      * null, on nearly every row: the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`).
      */
     audience: text('audience'),
+    /** True for a django-oauth-toolkit token brought by `manage import-django` (no prefix, no check value); null otherwise. */
+    imported: integer('imported', { mode: 'boolean' }),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -183,6 +224,8 @@ export const refreshTokens = sqliteTable(
     createdAt: createdAt(),
     /** RFC 8707: the audience of the whole grant (as access_tokens.audience); a refresh may narrow the access token's, never this. */
     audience: text('audience'),
+    /** As access_tokens.imported: a django-oauth-toolkit refresh token brought by `manage import-django`. */
+    imported: integer('imported', { mode: 'boolean' }),
   },
   (t) => [
     // Only rotated tokens and code grants are indexed: a first token is found by its id.
@@ -211,6 +254,8 @@ export const rowCounts = sqliteTable('row_counts', {
 export const djangoImports = sqliteTable('django_imports', {
   dumpDigest: text('dump_digest').primaryKey(),
   completedAt: integer('completed_at', { mode: 'timestamp' }).notNull(),
+  /** Unix seconds: the expiry of the last token this dump brought (what IMPORTED_TOKENS_UNTIL must reach); null: none. */
+  tokensUntil: integer('tokens_until'),
 })
 
 export type User = typeof users.$inferSelect
@@ -337,3 +382,49 @@ export const auditLog = sqliteTable(
 )
 
 export type AuditEntry = typeof auditLog.$inferSelect
+
+/**
+ * Pushed authorization requests (RFC 9126, src/oauth/authorization/pushed-requests.ts): the
+ * parameters a client pushed, validated, until the authorization request that names their
+ * request_uri is answered (single use) or they expire. The request_uri is kept as a digest.
+ */
+export const pushedAuthorizationRequests = sqliteTable(
+  'pushed_authorization_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of the request_uri's random part (32 bytes; hex in code). */
+    requestUriHash: digest('request_uri_hash').notNull().unique(),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    /** The authorization request's parameters as pushed: JSON, name → every value. */
+    params: text('params').notNull(),
+    /** Unix seconds. */
+    expiresAt: integer('expires_at').notNull(),
+    /** Unix seconds the authorization response for it was sent; it is then used up (§4). */
+    consumedAt: integer('consumed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('pushed_authorization_requests_expires_at_idx').on(t.expiresAt),
+    // Deleting an application deletes its pushed requests (ON DELETE CASCADE): found by index, not a scan.
+    index('pushed_authorization_requests_application_idx').on(t.applicationId),
+  ],
+)
+
+/**
+ * One-time JWT IDs (src/tokens/replay.ts): a JWT that may be used once — a client assertion
+ * (RFC 7523 §3), later DPoP proofs and ID-JAG assertions — leaves the digest of its purpose,
+ * issuer and `jti` here until it expires, so a copy is refused on every isolate.
+ */
+export const usedJtis = sqliteTable(
+  'used_jtis',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 of purpose, issuer and jti (32 bytes; hex in code). */
+    keyHash: digest('key_hash').notNull().unique(),
+    /** Unix seconds: the JWT's own exp; past it the JWT is refused anyway. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('used_jtis_expires_at_idx').on(t.expiresAt)],
+)

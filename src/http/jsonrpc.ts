@@ -25,32 +25,34 @@ export const JSON_RPC_ERRORS = {
 
 export type JsonRpcId = string | number
 
+/** A JSON-RPC error object (§5.1): `data` is what the code's definition adds, if anything. */
+export type JsonRpcErrorObject = { code: number; message: string; data?: unknown }
+
 /** A JSON-RPC error response (§5, §5.1): `id` null when the request's own id could not be read. */
 export function jsonRpcError(
   c: Context,
   status: ContentfulStatusCode,
-  code: number,
-  message: string,
+  error: JsonRpcErrorObject,
   id: JsonRpcId | null = null,
   headers: Record<string, string> = {},
 ): Response {
-  return c.json({ jsonrpc: '2.0', id, error: { code, message } }, status, { ...NO_STORE_HEADERS, ...headers })
+  return c.json({ jsonrpc: '2.0', id, error }, status, { ...NO_STORE_HEADERS, ...headers })
 }
 
 const serverError = (c: Context, status: ContentfulStatusCode, message: string, headers?: Record<string, string>) =>
-  jsonRpcError(c, status, JSON_RPC_ERRORS.serverError, message, null, headers)
+  jsonRpcError(c, status, { code: JSON_RPC_ERRORS.serverError, message }, null, headers)
 
 export const jsonRpc: Dialect = {
   // The endpoint reads its messages itself (src/mcp/); a route validator that refuses is an invalid request.
   validationHook: (result, c) => {
     if (result.success) return
-    return jsonRpcError(c, 400, JSON_RPC_ERRORS.invalidRequest, 'Invalid Request')
+    return jsonRpcError(c, 400, { code: JSON_RPC_ERRORS.invalidRequest, message: 'Invalid Request' })
   },
   guard: [limitBody((c) => serverError(c, 413, BODY_TOO_LARGE))],
   clientError: (c, error) => serverError(c, error.status as ContentfulStatusCode, error.message),
   unavailable: (c, retryAfter) =>
     serverError(c, 503, 'Storage is unavailable; retry later.', { 'Retry-After': String(retryAfter) }),
-  internalError: (c) => jsonRpcError(c, 500, JSON_RPC_ERRORS.internalError, 'Internal error'),
+  internalError: (c) => jsonRpcError(c, 500, { code: JSON_RPC_ERRORS.internalError, message: 'Internal error' }),
   notFound: (c) => serverError(c, 404, 'Not found.'),
   methodNotAllowed: (c, allow) =>
     serverError(c, 405, `Method ${c.req.method} not allowed; use ${allow}.`, { Allow: allow }),

@@ -71,6 +71,34 @@ describe('publicUrlProblem: which URLs are never fetched', () => {
     ['https://[2002:7f00:1::]/doc', 'IPv6'],
     ['https://[2001::1]/doc', 'IPv6'],
     ['https://[::127.0.0.1]/doc', 'IPv6'],
+    // Empty labels: a second trailing dot is not the fully qualified name, and must not slip past.
+    ['https://localhost../doc', 'empty label'],
+    ['https://127.0.0.1../doc', 'empty label'],
+    ['https://client.example.org../doc', 'empty label'],
+    ['https://a..example.org/doc', 'empty label'],
+    ['https://.example.org/doc', 'empty label'],
+    ['https://10.0.0.1./doc', 'IPv4'],
+    ['https://printer.1../doc', 'empty label'],
+    // Special-use and private top-level names, also fully qualified.
+    ['https://nas.lan/doc', 'local name'],
+    ['https://nas.lan./doc', 'local name'],
+    ['https://fritz.box/doc', 'local name'],
+    ['https://api.default.svc/doc', 'local name'],
+    ['https://api.default.svc.cluster.local/doc', 'local name'],
+    ['https://vault.internal./doc', 'local name'],
+    ['https://router.home.arpa./doc', 'local name'],
+    ['https://printer.local./doc', 'local name'],
+    ['https://app.localhost./doc', 'local name'],
+    ['https://client.test/doc', 'local name'],
+    ['https://client.invalid/doc', 'local name'],
+    ['https://client.example/doc', 'local name'],
+    ['https://hidden.onion/doc', 'local name'],
+    ['https://wiki.corp/doc', 'local name'],
+    ['https://nas.home/doc', 'local name'],
+    ['https://portal.intranet/doc', 'local name'],
+    ['https://db.private/doc', 'local name'],
+    ['https://host.localdomain/doc', 'local name'],
+    ['https://1.0.0.127.in-addr.arpa/doc', 'local name'],
   ])('%s is refused (%s)', (url, reason) => {
     expect(publicUrlProblem(new URL(url))).toContain(reason)
   })
@@ -82,7 +110,13 @@ describe('publicUrlProblem: which URLs are never fetched', () => {
     'https://172.32.0.1/doc',
     'https://[2606:4700:4700::1111]/doc',
     'https://[::ffff:8.8.8.8]/doc',
-    'https://xn--bcher-kva.example/doc',
+    'https://xn--bcher-kva.ch/doc',
+    // One trailing dot is the same public name.
+    'https://client.example.org./doc',
+    // A special-use word as a label inside a public name is not a special-use name.
+    'https://local.example.org/doc',
+    'https://lan.example.com/doc',
+    'https://box.example.net/doc',
   ])('%s may be fetched', (url) => {
     expect(publicUrlProblem(new URL(url))).toBeNull()
   })

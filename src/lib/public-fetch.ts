@@ -7,8 +7,10 @@
  * - https only; no user name or password in the URL; the host is neither an IP address in a
  *   special-use range (RFC 6890: private, loopback, link-local, CGNAT, ULA, multicast,
  *   documentation, reserved; IPv4, IPv6 and IPv4 inside IPv6) nor a name that only a local
- *   resolver answers (`localhost` and `*.localhost`, `.local`, `.internal`, `.home.arpa`, …, or a
- *   single label).
+ *   resolver answers (`localhost` and `*.localhost`, `.local`, `.internal`, `.home.arpa`, `.lan`,
+ *   `.svc`, … (LOCAL_SUFFIXES), or a single label); a name with an empty label (`localhost..`)
+ *   is refused, not guessed at (a name ending in a number never gets here: the URL parser reads
+ *   it as an IPv4 address or refuses it).
  * - Redirects are not followed (`redirect: 'manual'`): a 3xx is a refusal, so a public URL
  *   cannot bounce the fetch to a private one.
  * - Only `200` with a JSON content type; the body is read as a stream and the read stops past
@@ -48,9 +50,32 @@ export type PublicDocument = {
   freshFor: number | null
 }
 
-// RFC 6761, RFC 6762 (.local), RFC 8375 (.home.arpa), RFC 9476 (.alt), ICANN's .internal: names
-// that no public resolver answers for, so they can only mean something on the local network.
-const LOCAL_SUFFIXES = ['localhost', 'local', 'internal', 'home.arpa', 'test', 'invalid', 'onion', 'alt']
+// Names no public resolver answers for, so they can only mean something on a local network or to
+// a local resolver: the special-use names of RFC 6761 (localhost, test, invalid, example), RFC 6762
+// (local), RFC 7686 (onion), RFC 8375 (home.arpa), RFC 9476 (alt) and ICANN's internal; the
+// infrastructure TLD arpa (reverse-lookup names); and the private TLDs in common use that RFC 6762
+// Appendix G lists or that devices answer for (lan, home, corp, intranet, private, localdomain;
+// svc for Kubernetes services, box for home routers such as fritz.box).
+const LOCAL_SUFFIXES = [
+  'localhost',
+  'local',
+  'internal',
+  'home.arpa',
+  'arpa',
+  'test',
+  'invalid',
+  'example',
+  'onion',
+  'alt',
+  'lan',
+  'home',
+  'corp',
+  'intranet',
+  'private',
+  'localdomain',
+  'svc',
+  'box',
+]
 
 // IPv4 special-use blocks (RFC 6890 and its registry), [first octets..., prefix length].
 const IPV4_BLOCKED: [number, number, number, number, number][] = [
@@ -107,12 +132,14 @@ export function publicUrlProblem(url: URL): string | null {
     if (!groups || isBlockedIpv6(groups)) return 'The URL names a private or special-use IPv6 address.'
     return null
   }
-  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
+  // One trailing dot is the same name, fully qualified; any other empty label (`localhost..`,
+  // `a..b`, `.a`) is not a DNS name, and resolvers disagree on what it means.
+  const name = host.replace(/\.$/, '')
+  if (name.split('.').includes('')) return 'The URL’s host has an empty label.'
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name)
   if (ipv4) {
     return isBlockedIpv4(ipv4.slice(1).map(Number)) ? 'The URL names a private or special-use IPv4 address.' : null
   }
-  // A trailing dot is the same name, fully qualified.
-  const name = host.replace(/\.$/, '')
   if (!name.includes('.')) return 'The URL’s host is a single label: only a local resolver knows it.'
   if (LOCAL_SUFFIXES.some((suffix) => name === suffix || name.endsWith(`.${suffix}`))) {
     return 'The URL’s host is a local name.'

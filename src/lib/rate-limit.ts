@@ -18,12 +18,21 @@
  * (the lock), two while its username is locked; KV is written only while a username is locked.
  * The token lookup path does not come here.
  *
+ * Client authentication (RFC 6749 §2.3) that does not succeed at once — a wrong or missing secret,
+ * an unknown client, or an imported client whose secret only Django's slow hash can check — is
+ * counted per client and per client IP before anything slow runs: `clientAuthGate`
+ * (CLIENT_AUTH_CLIENT_LIMITER, CLIENT_AUTH_IP_LIMITER). A right secret checked by its digest is never
+ * counted: the token endpoint's hot path does not come here.
+ *
  * Dynamic client registrations are counted per client IP too (REGISTRATION_LIMITER,
  * `admitRegistration`): each one adds a row to D1 and a name to the consent page. So are
- * fetches of client ID metadata documents (CLIENT_METADATA_LIMITER, `admitMetadataDocumentFetch`).
+ * fetches of client ID metadata documents and jwks_uri key sets (CLIENT_METADATA_LIMITER,
+ * `admitMetadataDocumentFetch`).
  *
  * Also the limits on user codes typed at /o/device/ (RFC 8628 §5.1), per user and per client IP:
- * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule.
+ * `userCodeEntryAllowed` (DEVICE_USER_LIMITER, DEVICE_IP_LIMITER), with the same fail-open rule;
+ * and on device authorization requests, each a row in D1, per client and per client IP:
+ * `admitDeviceAuthorization` (DEVICE_AUTHORIZATION_CLIENT_LIMITER, DEVICE_AUTHORIZATION_IP_LIMITER).
  */
 import type { Context } from 'hono'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -127,6 +136,33 @@ export function loginGate(env: LoginBindings, ip: string | undefined): LoginGate
   }
 }
 
+/** Seconds a refused client authentication is told to wait: the limiters' period (wrangler.toml). */
+export const CLIENT_AUTH_LIMIT_PERIOD_SECONDS = 60
+
+/**
+ * Decides, before a client's secret is checked the slow way or refused, whether this attempt may
+ * go on (false: answer 429 without checking anything).
+ */
+export type ClientAuthGate = (clientId: string) => Promise<boolean>
+
+/**
+ * The gate for client authentications from `ip` that did not succeed by digest. Every such attempt
+ * counts, whatever the client (native, imported, unknown), so a refusal says nothing about how its
+ * secret is stored; counted BEFORE the check, so concurrent attempts cannot all slip past a budget
+ * that only failures would fill. Per address first (an address over its budget spends no client's),
+ * then per client, keyed by the client_id's digest (bounded, whatever was sent). Attempts without an
+ * address (local runs) are counted per client only.
+ */
+export function clientAuthGate(
+  env: Pick<Env, 'CLIENT_AUTH_CLIENT_LIMITER' | 'CLIENT_AUTH_IP_LIMITER'>,
+  ip: string | undefined,
+): ClientAuthGate {
+  return async (clientId) => {
+    if (ip !== undefined && !(await allowed(env.CLIENT_AUTH_IP_LIMITER, ipKey(ip)))) return false
+    return allowed(env.CLIENT_AUTH_CLIENT_LIMITER, `client:${await sha256Hex(clientId)}`)
+  }
+}
+
 /** May `ip` register one more client (RFC 7591) this period? Unknown addresses (local runs) are not counted. */
 export async function admitRegistration(
   env: Pick<Env, 'REGISTRATION_LIMITER'>,
@@ -136,10 +172,10 @@ export async function admitRegistration(
 }
 
 /**
- * May `ip` have this server fetch one more client ID metadata document this period
- * (CLIENT_METADATA_LIMITER)? Each is an outbound request to a URL the caller chose, so
- * /o/authorize/ and /o/token/ cannot be turned into a fetcher of arbitrary URLs. Unknown
- * addresses (local runs) are not counted.
+ * May `ip` have this server fetch one more client ID metadata document, or a client's jwks_uri,
+ * this period (CLIENT_METADATA_LIMITER)? Each is an outbound request to a URL a client chose, so
+ * /o/authorize/ and the endpoints that authenticate clients cannot be turned into a fetcher of
+ * arbitrary URLs. Unknown addresses (local runs) are not counted.
  */
 export async function admitMetadataDocumentFetch(
   env: Pick<Env, 'CLIENT_METADATA_LIMITER'>,
@@ -166,4 +202,22 @@ export async function userCodeEntryAllowed(
     ip === undefined ? true : allowed(env.DEVICE_IP_LIMITER, ipKey(ip)),
   ])
   return byUser && byIp
+}
+
+/**
+ * May `applicationId` start one more device authorization (RFC 8628 §3.1) from `ip` this period?
+ * Each stores a row for the code's lifetime, and a public client proves nothing but its client_id,
+ * so both the client (DEVICE_AUTHORIZATION_CLIENT_LIMITER) and, behind Cloudflare, the address
+ * (DEVICE_AUTHORIZATION_IP_LIMITER) are counted. Refused: retry after DEVICE_LIMIT_PERIOD_SECONDS.
+ */
+export async function admitDeviceAuthorization(
+  env: Pick<Env, 'DEVICE_AUTHORIZATION_CLIENT_LIMITER' | 'DEVICE_AUTHORIZATION_IP_LIMITER'>,
+  applicationId: number,
+  ip: string | undefined,
+): Promise<boolean> {
+  const [byClient, byIp] = await Promise.all([
+    allowed(env.DEVICE_AUTHORIZATION_CLIENT_LIMITER, `client:${applicationId}`),
+    ip === undefined ? true : allowed(env.DEVICE_AUTHORIZATION_IP_LIMITER, ipKey(ip)),
+  ])
+  return byClient && byIp
 }

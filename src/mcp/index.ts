@@ -26,7 +26,8 @@ const MCP_PROTECTION: Protection = {
   resource: MCP_RESOURCE,
   realm: 'mcp',
   challengeScopes: (c) => MCP_RESOURCE.scopes(config(c)),
-  refuse: (c, status, message, headers) => jsonRpcError(c, status, JSON_RPC_ERRORS.serverError, message, null, headers),
+  refuse: (c, status, message, headers) =>
+    jsonRpcError(c, status, { code: JSON_RPC_ERRORS.serverError, message }, null, headers),
 }
 
 export const mcpRouter = createJsonRpcRouter<ApiEnv>([MCP_PATH])

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
+  applicationNameProblem,
   applicationProblems,
+  clientNameProblem,
   clientSecretProblem,
   distinct,
   isAllowedRedirectUri,
@@ -34,6 +36,9 @@ const BAD = {
   NBSP: 'https://client.example/c\u00a0b',
   'U+2028': 'https://client.example/c\u2028b',
   'a backslash (parsed as /)': 'https://client.example\\@evil.example/',
+  'U+202E (right-to-left override)': 'https://client.example/\u202ecb',
+  'U+200E (left-to-right mark)': 'https://client.example\u200e/cb',
+  'U+2066 (left-to-right isolate)': 'https://\u2066client.example/cb',
   'leading space': ' https://client.example/cb',
   'too long': `https://client.example/${'a'.repeat(2000)}`,
 }
@@ -110,6 +115,26 @@ describe('applicationProblems', () => {
     expect(applicationProblems({ ...base, clientType: 'public', clientSecret: 's'.repeat(40) })).toHaveProperty(
       'client_secret',
     )
+  })
+})
+
+describe('names: one line, no control or format characters (Unicode Cf)', () => {
+  it('accepts ordinary text in any script; refuses bidi controls, marks and zero-width characters', () => {
+    for (const name of ['Photo Printer', 'Bücher & Co.', 'طابعة الصور', '写真プリンター']) {
+      expect(applicationNameProblem(name), name).toBeNull()
+      expect(clientNameProblem(name), name).toBeNull()
+    }
+    for (const name of [
+      'invoice\u202egpj.exe',
+      'a\u200eb',
+      'a\u2066b\u2069',
+      'zero\u200bwidth',
+      'soft\u00adhyphen',
+      'two\nlines',
+    ]) {
+      expect(applicationNameProblem(name), JSON.stringify(name)).toMatch(/format characters/)
+      expect(clientNameProblem(name), JSON.stringify(name)).toMatch(/one line/)
+    }
   })
 })
 

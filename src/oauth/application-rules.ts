@@ -11,8 +11,6 @@ import { isLoopbackHost } from '../lib/loopback.ts'
 /** DOT's Application.name max_length. */
 export const MAX_APPLICATION_NAME_LENGTH = 255
 export const MAX_REDIRECT_URI_LENGTH = 2000
-/** skip_authorization (never show the consent page) may be set by staff only, whatever the form or API. */
-export const SKIP_AUTHORIZATION_STAFF_ONLY = 'Only staff users may skip the consent page.'
 export const MAX_REDIRECT_URIS = 20
 /**
  * A client secret chosen by the operator (`--client-secret`) must be at least 32 characters:
@@ -27,15 +25,33 @@ const MAX_CLIENT_SECRET_LENGTH = 255
 // browser follows would not be the one that was checked. Unicode spaces (NBSP, U+2028, …) too.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const UNSAFE_CHARACTERS = /[\s\u0000-\u001f\u007f-\u009f\\]/u
+// Unicode format characters (general category Cf): bidi overrides and isolates (U+202A–U+202E,
+// U+2066–U+2069), marks (U+200E, U+200F), zero-width joiners… They render nothing themselves but
+// reorder or hide what follows: "invoice\u202egpj.exe" reads "invoiceexe.jpg". On the consent
+// page, in a title or in the console, a name or URI would not read as what it is.
+const FORMAT_CHARACTERS = /\p{Cf}/u
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/u
+
+const NAME_CHARACTERS = 'A name is one line of text without control or format characters (such as U+202E or U+200E).'
+const URI_FORMAT_CHARACTERS = 'A URI may not contain Unicode format characters (such as U+202E or U+200E).'
+
+/**
+ * The characters of an application's name (the console, the management API and pages, the
+ * CLI), shown in titles, on the consent page and in the console: one line, nothing that
+ * reorders or hides text. Blank and length are each form's own (DRF's messages).
+ */
+export function applicationNameProblem(name: string): string | null {
+  return CONTROL_CHARACTERS.test(name) || FORMAT_CHARACTERS.test(name) ? NAME_CHARACTERS : null
+}
 
 /**
  * A name a client chose for itself (RFC 7591 client_name, a metadata document's), shown on the
- * consent page: one line of printable text, at most DOT's name length.
+ * consent page: one line of printable text without format characters, at most DOT's name length.
  */
 export function clientNameProblem(name: string): string | null {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (name.length > MAX_APPLICATION_NAME_LENGTH || /[\u0000-\u001f\u007f-\u009f]/u.test(name)) {
-    return `client_name is one line of at most ${MAX_APPLICATION_NAME_LENGTH} characters.`
+  if (name.length > MAX_APPLICATION_NAME_LENGTH || applicationNameProblem(name)) {
+    return `client_name is one line of at most ${MAX_APPLICATION_NAME_LENGTH} characters, without control or format characters (such as U+202E).`
   }
   return null
 }
@@ -48,6 +64,7 @@ export function redirectUriProblem(value: string): string | null {
     return `Ensure this URI has no more than ${MAX_REDIRECT_URI_LENGTH} characters.`
   }
   if (UNSAFE_CHARACTERS.test(value)) return 'A URI may not contain whitespace, control characters or backslashes.'
+  if (FORMAT_CHARACTERS.test(value)) return URI_FORMAT_CHARACTERS
   let url: URL
   try {
     url = new URL(value)

@@ -2,11 +2,14 @@
  * @module
  * OAuth2 applications (DOT's Application model). The client secret is shown once, at
  * creation, and stored only as a SHA-256 digest. Lists are stored each value once; whether
- * the values are allowed is application-rules.ts's job, checked by the callers that take
- * them from people (the management API, the CLI).
+ * the values are allowed is application-rules.ts's job, and who may change what is
+ * application-changes.ts's (which audits it): both checked by the callers that take them from
+ * people (the console, the management API and pages, the CLI).
  */
-import { and, count, desc, eq, exists, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { and, count, desc, eq, exists, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
+import { slowestHashColumns } from '../accounts/password-timing.ts'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
 import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
@@ -17,6 +20,7 @@ import { type Application, type ApplicationGrant, applications, users } from '..
 import { contains } from '../db/search.ts'
 import { revokeApplicationTokens, type Slice, type TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
+import type { PublicKeySet } from './client-keys.ts'
 
 export { APPLICATION_GRANTS, type ApplicationGrant } from '../db/schema.ts'
 export const CLIENT_TYPES = ['confidential', 'public'] as const
@@ -39,22 +43,40 @@ export type NewApplication = {
   postLogoutRedirectUris?: string[]
   /** A designated resource server: may introspect any token (staff only: the CLI sets it). */
   canIntrospect?: boolean
+  /** A resource server's own RFC 8707 resource, in normal form: it then learns only of tokens for it. */
+  resource?: string | null
   /** Generated when absent (40 alphanumeric characters, as DOT). */
   clientId?: string
-  /** Generated for confidential clients when absent; public clients have none. */
-  clientSecret?: string
+  /** Generated for confidential clients when absent; null: none (a client holding only a key); public clients have none. */
+  clientSecret?: string | null
+  /** Public keys for private_key_jwt (./client-keys.ts, already checked): a JWK Set, or where to fetch one. */
+  jwks?: PublicKeySet
+  jwksUri?: string
+  /** RFC 9126 §6: its authorization requests must be pushed (/o/par/). */
+  requirePushedAuthorizationRequests?: boolean
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
-    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'allowedScope'
+    'registrationTokenHash' | 'tokenEndpointAuthMethod' | 'applicationType' | 'registeredScope'
   >
 }
 
 export type CreatedApplication = Application & { clientSecret: string | null }
 
-export async function createApplication(db: Db, input: NewApplication): Promise<CreatedApplication> {
-  const clientSecret = input.clientType === 'public' ? null : (input.clientSecret ?? mintClientSecret())
-  const application = await db
+/**
+ * Inserts the application; `also(clientId)`: statements for the same batch, after the insert
+ * (its audit row, naming it by `applicationIdByClientId`).
+ */
+export async function createApplication(
+  db: Db,
+  input: NewApplication,
+  also?: (clientId: string) => BatchItem<'sqlite'>[],
+): Promise<CreatedApplication> {
+  // A client that authenticates with its keys alone (private_key_jwt) is created with `clientSecret: null`.
+  const clientSecret =
+    input.clientType === 'public' ? null : input.clientSecret === undefined ? mintClientSecret() : input.clientSecret
+  const clientId = input.clientId ?? randomString(40)
+  const insert = db
     .insert(applications)
     .values({
       name: input.name,
@@ -66,13 +88,22 @@ export async function createApplication(db: Db, input: NewApplication): Promise<
       algorithm: input.algorithm ?? 'RS256',
       postLogoutRedirectUris: distinct(input.postLogoutRedirectUris ?? []),
       canIntrospect: input.canIntrospect ?? false,
-      clientId: input.clientId ?? randomString(40),
+      resource: input.resource ?? null,
+      clientId,
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
+      requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+      jwks: input.jwks === undefined ? null : JSON.stringify(input.jwks),
+      jwksUri: input.jwksUri ?? null,
       ...input.registration,
     })
     .returning()
-    .get()
+  const [[application]] = await db.batch([insert, ...(also?.(clientId) ?? [])])
   return { ...application, clientSecret }
+}
+
+/** The id of the application with this client_id, as SQL for a batch (one the batch inserts). */
+export function applicationIdByClientId(db: Db, clientId: string): SQL {
+  return sql`(${db.select({ id: applications.id }).from(applications).where(eq(applications.clientId, clientId))})`
 }
 
 /**
@@ -121,7 +152,10 @@ export type ImportedApplication = {
 // The thirteen fields and can_introspect's default (bound by drizzle).
 const IMPORTED_APPLICATION_COLUMNS = 14
 
-/** INSERT statements for imported applications; a client_id already registered is left as it is. */
+/**
+ * INSERT statements for imported applications. A client_id already registered fails the statement
+ * (and its batch): the import checked it is free, so one taken since is someone else's.
+ */
 export function importApplicationStatements(db: Db, rows: ImportedApplication[]) {
   return chunks(rows, rowsPerStatement(IMPORTED_APPLICATION_COLUMNS)).map((chunk) =>
     db
@@ -134,7 +168,6 @@ export function importApplicationStatements(db: Db, rows: ImportedApplication[])
           postLogoutRedirectUris: distinct(row.postLogoutRedirectUris),
         })),
       )
-      .onConflictDoNothing()
       .returning({ id: applications.id }),
   )
 }
@@ -174,7 +207,7 @@ export async function findOwnApplication(db: Db, userId: number, id: number): Pr
     .get()
 }
 
-export type ApplicationChanges = {
+type ApplicationChanges = {
   name?: string
   grantTypes?: ApplicationGrant[]
   redirectUris?: string[]
@@ -190,34 +223,23 @@ function changedValues(changes: ApplicationChanges): Partial<typeof applications
   return values
 }
 
-export async function updateOwnApplication(
-  db: Db,
-  userId: number,
-  id: number,
-  changes: ApplicationChanges,
-): Promise<Application | undefined> {
-  return db
-    .update(applications)
-    .set(changedValues(changes))
-    .where(and(eq(applications.id, id), eq(applications.userId, userId)))
-    .returning()
-    .get()
-}
-
-/** What the operator console may change on any application, beyond what its owner may. */
+/** What the operator console may change on any application, beyond what the management API may. */
 export type StaffApplicationChanges = ApplicationChanges & {
   postLogoutRedirectUris?: string[]
   clientType?: (typeof CLIENT_TYPES)[number]
 }
 
 /**
- * The operator console's edit of any application. A client made public loses its secret; one
- * made confidential gets a new secret, returned to be shown once.
+ * Changes an application (the caller decided who may: src/oauth/application-changes.ts), in one
+ * batch with `also`. A client made public loses its secret; one made confidential gets a new
+ * secret, returned to be shown once. Either way an imported Django secret ends: any new secret
+ * ends the old one, and a public client has none.
  */
 export async function updateApplication(
   db: Db,
   current: Application,
   changes: StaffApplicationChanges,
+  also: BatchItem<'sqlite'>[] = [],
 ): Promise<{ application: Application; clientSecret: string | null } | undefined> {
   const values = changedValues(changes)
   if (changes.postLogoutRedirectUris !== undefined) {
@@ -228,8 +250,12 @@ export async function updateApplication(
     values.clientType = changes.clientType
     clientSecret = changes.clientType === 'confidential' ? mintClientSecret() : null
     values.clientSecretHash = clientSecret === null ? '' : await sha256Hex(clientSecret)
+    values.djangoClientSecret = null
   }
-  const application = await db.update(applications).set(values).where(eq(applications.id, current.id)).returning().get()
+  const [[application]] = await db.batch([
+    db.update(applications).set(values).where(eq(applications.id, current.id)).returning(),
+    ...also,
+  ])
   return application ? { application, clientSecret } : undefined
 }
 
@@ -240,7 +266,7 @@ export type ApplicationPage = { count: number; page: number; pageCount: number; 
 /**
  * The operator console's application list: every owner's, newest first, whose name, client_id
  * or owner's username contains `query` (case-insensitive for ASCII); null when the page does
- * not exist. LIKE's wildcards in the query are taken literally.
+ * not exist. Every character of the query is taken literally (src/db/search.ts).
  */
 export async function searchApplications(
   db: Db,
@@ -272,19 +298,16 @@ export async function searchApplications(
   }
 }
 
-/** Deletes an owned application after revoking its tokens (KV purged); false when not found. */
-export async function deleteOwnApplication(store: TokenStore, userId: number, id: number): Promise<boolean> {
-  const application = await findOwnApplication(store.db, userId, id)
-  if (!application) return false
-  await deleteApplication(store, application.id)
-  return true
-}
-
-/** Deletes any application (operator console, `manage deleteapplication`) after revoking its tokens (KV purged). */
-export async function deleteApplication(store: TokenStore, id: number): Promise<void> {
-  await revokeApplicationTokens(store, id)
-  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
-  await store.db.delete(applications).where(eq(applications.id, id))
+/**
+ * Deletes an application with its tokens, in one batch with `also`, then purges the tokens
+ * from the cache tiers. Refresh tokens and codes go with the row (ON DELETE CASCADE).
+ */
+export async function deleteApplication(
+  store: TokenStore,
+  id: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
+  await revokeApplicationTokens(store, id, [store.db.delete(applications).where(eq(applications.id, id)), ...also])
 }
 
 /** Every application with its owner's username (`manage listapplications`), oldest first. */
@@ -303,25 +326,25 @@ export async function listApplications(db: Db) {
     .orderBy(applications.id)
 }
 
-/** A new secret for an owned confidential application, shown once; null when not found or public. */
-export async function rotateClientSecret(db: Db, userId: number, id: number): Promise<string | null> {
-  return storeNewSecret(db, and(eq(applications.id, id), eq(applications.userId, userId)))
-}
-
-/** A new secret for any confidential application (operator console), shown once; null when not found or public. */
-export async function rotateApplicationSecret(db: Db, id: number): Promise<string | null> {
-  return storeNewSecret(db, eq(applications.id, id))
-}
-
-async function storeNewSecret(db: Db, which: SQL | undefined): Promise<string | null> {
+/**
+ * A new secret for a confidential application, shown once, in one batch with `also` (the caller
+ * checked the client is confidential); null when it is not found or public.
+ */
+export async function rotateApplicationSecret(
+  db: Db,
+  id: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<string | null> {
   const clientSecret = mintClientSecret()
-  const updated = await db
-    .update(applications)
-    // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
-    .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
-    .where(and(which, eq(applications.clientType, 'confidential')))
-    .returning({ id: applications.id })
-    .get()
+  const [[updated]] = await db.batch([
+    db
+      .update(applications)
+      // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
+      .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
+      .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+      .returning({ id: applications.id }),
+    ...also,
+  ])
   return updated ? clientSecret : null
 }
 
@@ -341,8 +364,41 @@ export async function adoptClientSecretDigest(db: Db, application: Application, 
   application.djangoClientSecret = null
 }
 
+/**
+ * The slowest imported Django client secrets still stored (only those rows: a partial index), for
+ * the time floor of a failed client authentication (src/oauth/client-auth.ts).
+ */
+export function slowestClientSecretQuery(db: Db) {
+  return db
+    .select(slowestHashColumns(applications.djangoClientSecret))
+    .from(applications)
+    .where(isNotNull(applications.djangoClientSecret))
+}
+
 /** An application by its primary key (e.g. an access token's), or undefined. */
 export async function findApplicationById(db: Db, id: number): Promise<Application | undefined> {
   if (!Number.isSafeInteger(id)) return undefined
   return db.select().from(applications).where(eq(applications.id, id)).get()
+}
+
+/**
+ * Replaces the public keys an application authenticates with by private_key_jwt (already checked,
+ * src/oauth/client-keys.ts): a JWK Set, a jwks_uri, or none (null). The keys of a confidential client only.
+ */
+export async function setApplicationKeys(
+  db: Db,
+  id: number,
+  keys: { jwks: PublicKeySet; jwksUri?: undefined } | { jwks?: undefined; jwksUri: string } | null,
+): Promise<boolean> {
+  const updated = await db
+    .update(applications)
+    .set({
+      jwks: keys?.jwks === undefined ? null : JSON.stringify(keys.jwks),
+      jwksUri: keys?.jwksUri ?? null,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+    .returning({ id: applications.id })
+    .get()
+  return updated !== undefined
 }

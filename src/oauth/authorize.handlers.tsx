@@ -14,18 +14,12 @@ import { nowSeconds } from '../lib/time.ts'
 import type { AppEnv } from '../types.ts'
 import { ConsentPage } from '../views/consent.tsx'
 import { ErrorPage } from '../views/error.tsx'
+import { AUTHORIZE_PARAMS } from './authorization/params.ts'
+import { consumePushedRequest } from './authorization/pushed-requests.ts'
+import type { AuthorizationResponse, AuthorizeErrorCode, AuthorizeRequest, Prompt } from './authorization/request.ts'
+import { validateAuthorizeRequest } from './authorization/validate.ts'
 import { createAuthorizationCode } from './authorization-codes.ts'
-import {
-  AUTHORIZE_PARAMS,
-  type AuthorizationResponse,
-  type AuthorizeErrorCode,
-  type AuthorizeRequest,
-  authorizationResponseUrl,
-  codeAudience,
-  maySkipConsent,
-  type Prompt,
-  validateAuthorizeRequest,
-} from './authorize.ts'
+import { authorizationResponseUrl, codeAudience, maySkipConsent } from './authorize.ts'
 import { isMetadataDocumentClient, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { issuer } from './issuer.ts'
@@ -39,6 +33,27 @@ function redirect(c: Context<AppEnv>, location: string): Response {
 /** Sends the authorization response (a code or an error) to the client's redirect_uri. */
 function respond(c: Context<AppEnv>, redirectUri: string, params: AuthorizationResponse): Response {
   return redirect(c, authorizationResponseUrl(redirectUri, params, issuer(c)))
+}
+
+const USED_REQUEST_URI = 'The request_uri was already answered.'
+
+/**
+ * RFC 9126 §4: a pushed request gets one authorization response. Claims it (a concurrent answer
+ * loses) before `answer` mints anything; an error page when it was already answered.
+ */
+async function answerOnce(
+  c: Context<AppEnv>,
+  pushed: AuthorizeRequest['pushed'],
+  answer: () => Promise<Response> | Response,
+): Promise<Response> {
+  if (pushed && !(await consumePushedRequest(db(c), pushed.id))) {
+    return renderPage(
+      c,
+      <ErrorPage title="Authorization failed" error="invalid_request_uri" description={USED_REQUEST_URI} />,
+      400,
+    )
+  }
+  return answer()
 }
 
 // Prompts that ask for a fresh login (select_account: the login form is where an account is chosen).
@@ -64,9 +79,14 @@ function authorizeUrl(raw: RawParams): string {
   return `/o/authorize/?${query}`
 }
 
-/** OIDC Core §3.1.2.1: prompt=login/select_account, or a login older than max_age, asks for a new one. */
+/**
+ * OIDC Core §3.1.2.1: prompt=login/select_account, or a login older than max_age, asks for a new one.
+ * A pushed request cannot lose those parameters on its way back from the login page (they are
+ * stored, not in the URL): a login made after the push satisfies them.
+ */
 function needsLogin(request: AuthorizeRequest, session: Session | null): boolean {
   if (!session) return true
+  if (request.pushed && session.authTime >= request.pushed.pushedAt) return false
   if (request.prompt.some((prompt) => LOGIN_PROMPTS.includes(prompt))) return true
   return request.maxAge !== null && nowSeconds() - session.authTime > request.maxAge
 }
@@ -99,7 +119,8 @@ async function authorize(
   }
   const settings = config(c)
   const documents = metadataDocumentContext(c)
-  const outcome = await validateAuthorizeRequest(reads, settings, issuerId, raw, (clientId, seen) =>
+  const storage = { reads, primary: db(c), format: tokenFormat(c) }
+  const outcome = await validateAuthorizeRequest(storage, settings, issuerId, raw, (clientId, seen) =>
     resolveUrlClient(documents, clientId, seen),
   )
   if (outcome.kind === 'page') {
@@ -110,11 +131,15 @@ async function authorize(
       outcome.headers,
     )
   }
-  if (outcome.kind === 'redirect') return respond(c, outcome.redirectUri, outcome.params)
+  if (outcome.kind === 'redirect') {
+    return answerOnce(c, outcome.pushed, () => respond(c, outcome.redirectUri, outcome.params))
+  }
   const { request } = outcome
 
   const fail = (error: AuthorizeErrorCode, description: string) =>
-    respond(c, request.redirectUri, { error, error_description: description, state: request.state })
+    answerOnce(c, request.pushed, () =>
+      respond(c, request.redirectUri, { error, error_description: description, state: request.state }),
+    )
   const session = await readSession(c, reads)
   // The consent form's post comes right after the checks below passed on the page it was sent from.
   if (decision === undefined && needsLogin(request, session)) {
@@ -132,19 +157,21 @@ async function authorize(
   if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
     if (reads !== db(c)) return authorize(c, raw, decision)
-    const code = await createAuthorizationCode(db(c), tokenFormat(c), {
-      applicationId: request.application.id,
-      userId: session.user.id,
-      redirectUri: request.redirectUri,
-      scopes: request.scopes,
-      codeChallenge: request.codeChallenge,
-      codeChallengeMethod: request.codeChallengeMethod,
-      nonce: request.nonce,
-      authTime: session.authTime,
-      lifetime: settings.authorizationCodeLifetime,
-      audience: codeAudience(request),
+    return answerOnce(c, request.pushed, async () => {
+      const code = await createAuthorizationCode(db(c), tokenFormat(c), {
+        applicationId: request.application.id,
+        userId: session.user.id,
+        redirectUri: request.redirectUri,
+        scopes: request.scopes,
+        codeChallenge: request.codeChallenge,
+        codeChallengeMethod: request.codeChallengeMethod,
+        nonce: request.nonce,
+        authTime: session.authTime,
+        lifetime: settings.authorizationCodeLifetime,
+        audience: codeAudience(request),
+      })
+      return respond(c, request.redirectUri, { code, state: request.state })
     })
-    return respond(c, request.redirectUri, { code, state: request.state })
   }
 
   return renderPage(
@@ -163,8 +190,17 @@ async function authorize(
   )
 }
 
-/** What the consent form posts back: the request as validated, re-checked on submit. */
+/**
+ * What the consent form posts back: the request as validated, re-checked on submit; for a pushed
+ * request (RFC 9126), only its reference, so the browser never holds parameters it could change.
+ */
 function consentFields(request: AuthorizeRequest): [name: string, value: string][] {
+  if (request.pushed) {
+    return [
+      ['client_id', request.application.clientId],
+      ['request_uri', request.pushed.requestUri],
+    ]
+  }
   const fields: [string, string][] = [
     ['response_type', 'code'],
     ['client_id', request.application.clientId],

@@ -5,7 +5,7 @@
  * by the client at that URL, that says what RFC 7591 registration would have said. With
  * CLIENT_ID_METADATA_DOCUMENTS=on the document is fetched (src/lib/public-fetch.ts: public https
  * hosts only, no redirects, at most 5 KB, 5 s) and checked here; the client then becomes an
- * ordinary application row (public, no owner, the authorization code grant only, consent always
+ * ordinary application row (no owner, the authorization code grant only, consent always
  * asked), so tokens, revocation, the console and the CLI treat it like any other.
  *
  * - The row is the cache: `metadata_document_fresh_until` says until when the fetched document
@@ -16,7 +16,9 @@
  * - The document's `client_id` must be the URL exactly (no normalisation: the URL must already be
  *   in normal form, so what is fetched is what was sent); its redirect URIs follow the rules of
  *   every application (application-rules.ts); it cannot carry a secret, so it is a public client
- *   (`token_endpoint_auth_method` none or absent) and PKCE is required as for any public client.
+ *   (`token_endpoint_auth_method` none or absent; PKCE is required as for any public client), or,
+ *   with `private_key_jwt` and its public keys (`jwks` or `jwks_uri`, ./client-keys.ts), a
+ *   confidential one that authenticates with signed assertions (./client-assertion.ts).
  * - An application whose client_id is a URL but that a person created (pre-registered, as the
  *   draft allows) is never fetched or changed here.
  */
@@ -38,6 +40,7 @@ import {
   MAX_REDIRECT_URIS,
 } from './application-rules.ts'
 import { findApplicationByClientId } from './applications.ts'
+import { checkKeySet, jwksUriProblem, type PublicKeySet } from './client-keys.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** The draft's recommended limit ("Maximum Response Size"). */
@@ -82,14 +85,17 @@ const httpsUrl = z
 const MetadataDocumentSchema = z.object({
   client_id: z.string(),
   redirect_uris: z.array(z.string()).min(1, 'at least one is required').max(MAX_REDIRECT_URIS),
-  // The draft: no method built on a shared secret, since a public document cannot hold one.
+  // The draft: no method built on a shared secret, since a public document cannot hold one;
+  // private_key_jwt with the client's public keys (jwks or jwks_uri) is the way to authenticate.
   token_endpoint_auth_method: z
     .string()
     .refine(
-      (method) => method === 'none',
-      'must be none: a metadata document cannot carry a client secret (private_key_jwt is not supported)',
+      (method) => method === 'none' || method === 'private_key_jwt',
+      'must be none or private_key_jwt: a metadata document cannot carry a client secret',
     )
     .optional(),
+  jwks: z.unknown().optional(),
+  jwks_uri: z.string().optional(),
   client_secret: z.undefined({ error: 'may not appear in a metadata document' }).optional(),
   client_secret_expires_at: z.undefined({ error: 'may not appear in a metadata document' }).optional(),
   grant_types: z
@@ -116,7 +122,36 @@ const MetadataDocumentSchema = z.object({
   logo_uri: httpsUrl.optional(),
 })
 
-type MetadataDocument = { name: string; redirectUris: string[] }
+type MetadataDocument = {
+  name: string
+  redirectUris: string[]
+  /** private_key_jwt: a confidential client, its keys or where they are; null: a public client. */
+  keys: { jwks: PublicKeySet | null; jwksUri: string | null } | null
+}
+
+/** The document's keys (RFC 7591 §2 jwks / jwks_uri, by the registration rules), for private_key_jwt only. */
+function documentKeys(document: { token_endpoint_auth_method?: string; jwks?: unknown; jwks_uri?: string }) {
+  const { jwks, jwks_uri: jwksUri } = document
+  if (document.token_endpoint_auth_method !== 'private_key_jwt') {
+    if (jwks !== undefined || jwksUri !== undefined) {
+      throw new FetchRefused('The document’s jwks and jwks_uri are used with private_key_jwt only.')
+    }
+    return null
+  }
+  if ((jwks === undefined) === (jwksUri === undefined)) {
+    throw new FetchRefused(
+      'The document’s private_key_jwt needs the client’s public keys: jwks or jwks_uri, one of them.',
+    )
+  }
+  if (jwksUri !== undefined) {
+    const problem = jwksUriProblem(jwksUri)
+    if (problem) throw new FetchRefused(`The document’s ${problem}`)
+    return { jwks: null, jwksUri }
+  }
+  const set = checkKeySet(jwks)
+  if (typeof set === 'string') throw new FetchRefused(`The document’s ${set}`)
+  return { jwks: set, jwksUri: null }
+}
 
 /** The client the document at `clientId` describes, or the reason it describes none. */
 function checkDocument(clientId: string, body: unknown): MetadataDocument {
@@ -131,8 +166,9 @@ function checkDocument(clientId: string, body: unknown): MetadataDocument {
   const document = parsed.data
   // The draft: simple string comparison (RFC 3986 §6.2.1), so a document cannot speak for another URL.
   if (document.client_id !== clientId) throw new FetchRefused('The document’s client_id is not its own URL.')
+  const keys = documentKeys(document)
   const problems = applicationProblems({
-    clientType: 'public',
+    clientType: keys ? 'confidential' : 'public',
     grantTypes: ['authorization-code'],
     redirectUris: document.redirect_uris,
   })
@@ -143,6 +179,7 @@ function checkDocument(clientId: string, body: unknown): MetadataDocument {
   return {
     name: document.client_name || new URL(clientId).host,
     redirectUris: [...new Set(document.redirect_uris)],
+    keys,
   }
 }
 
@@ -254,17 +291,23 @@ async function storeClient(
   document: MetadataDocument,
   until: number,
 ): Promise<Application | undefined> {
+  // What the document says the client is: public, or (private_key_jwt) confidential with keys.
+  const credentials = {
+    clientType: document.keys ? 'confidential' : 'public',
+    tokenEndpointAuthMethod: document.keys ? 'private_key_jwt' : 'none',
+    jwks: document.keys?.jwks ? JSON.stringify(document.keys.jwks) : null,
+    jwksUri: document.keys?.jwksUri ?? null,
+  } as const
   const stored = await db
     .insert(applications)
     .values({
       clientId,
       name: document.name,
-      clientType: 'public',
       grantTypes: ['authorization-code'],
       redirectUris: document.redirectUris,
       userId: null,
       skipAuthorization: false,
-      tokenEndpointAuthMethod: 'none',
+      ...credentials,
       metadataDocumentFreshUntil: until,
     })
     .onConflictDoUpdate({
@@ -272,6 +315,7 @@ async function storeClient(
       set: {
         name: document.name,
         redirectUris: document.redirectUris,
+        ...credentials,
         metadataDocumentFreshUntil: until,
         updatedAt: new Date(),
       },

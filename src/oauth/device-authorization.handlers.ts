@@ -1,19 +1,22 @@
 /**
  * @module
  * Device authorization endpoint handler (RFC 8628 §3.1–§3.2): authenticate the client as the
- * token endpoint does, check it may use the device grant, resolve the scopes and the resources
- * (RFC 8707), mint the codes.
+ * token endpoint does, check it may use the device grant and is within its limits (per client and
+ * per address), resolve the scopes and the resources (RFC 8707), mint the codes.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { DEVICE_CODE_GRANT } from '../db/schema.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
+import { admitDeviceAuthorization, clientIp, DEVICE_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
 import { config, db, tokenFormat } from '../lib/request-context.ts'
 import { createDeviceCode } from '../tokens/device-codes.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
+import { OAuthError } from './errors.ts'
 import { requireApplicationGrant } from './grants/types.ts'
-import { issuer } from './issuer.ts'
+import { issuer, issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { requestedAudience, resources, storedAudience } from './resources.ts'
 import { resolveScopes } from './scopes.ts'
@@ -21,13 +24,20 @@ import { resolveScopes } from './scopes.ts'
 export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
-  const application = await authenticateClient(db(c), credentials)
+  const application = await authenticateClient(db(c), credentials, clientAuthContext(c))
   requireApplicationGrant(application, DEVICE_CODE_GRANT)
+  // Every request stores a row until the code expires: counted per client and per address first.
+  if (!(await admitDeviceAuthorization(c.env, application.id, clientIp(c)))) {
+    throw new OAuthError('slow_down', 'Too many device authorization requests; retry later.', {
+      status: 429,
+      headers: { 'Retry-After': String(DEVICE_LIMIT_PERIOD_SECONDS) },
+    })
+  }
   const settings = config(c)
   const scopes = resolveScopes(params.scope, settings, application)
   // Before anything is minted: the verification URI needs the issuer (ISSUER).
   const issuerId = issuer(c)
-  const verificationUri = issuerId + ENDPOINTS.deviceVerification
+  const verificationUri = issuerOrigin(issuerId) + ENDPOINTS.deviceVerification
   // RFC 8707 §2 (as on the authorization request): the resources the tokens will be for.
   const known = resources(issuerId, settings)
   const audience = storedAudience(requestedAudience(params.resource, known), known)

@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
 import { FORM_URLENCODED } from '../http/semantics.ts'
-import { formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
+import { clientAuthenticationParams, formEncodedOnly, oauthError, resourceParam } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -13,8 +13,7 @@ const DeviceAuthorizationRequestSchema = z
   .object({
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
     resource: resourceParam,
-    client_id: param('client_secret_post, or a public client'),
-    client_secret: param('client_secret_post'),
+    ...clientAuthenticationParams,
   })
   .openapi('DeviceAuthorizationRequest')
 
@@ -50,6 +49,9 @@ export const deviceAuthorizationRoute = createRoute({
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
+    429: oauthError(
+      'slow_down: too many device authorization requests, or failed client authentications, for this client or from this address (Retry-After)',
+    ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },
 })

@@ -12,6 +12,8 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'access_denied'
+  // RFC 6749 §4.1.2.1, at the authorization endpoint and (RFC 9126 §2.3) the PAR endpoint.
+  | 'unsupported_response_type'
   | 'server_error'
   | 'temporarily_unavailable'
   // RFC 6750 §3.1, at the OIDC userinfo endpoint

@@ -11,7 +11,9 @@ import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
 import { deviceEntry, devicePage } from './device.handlers.tsx'
 import { startDeviceAuthorization } from './device-authorization.handlers.ts'
 import { deviceAuthorizationRoute } from './device-authorization.routes.ts'
-import { ENDPOINTS, metadata, metadataRoute } from './metadata.ts'
+import { ENDPOINTS, ISSUER_PATH_FORMS, metadata, metadataRoute, pathMetadata } from './metadata.ts'
+import { pushAuthorizationRequest } from './par.handlers.ts'
+import { pushedAuthorizationRoute } from './par.routes.ts'
 import {
   apiMetadata,
   apiMetadataRoute,
@@ -33,7 +35,9 @@ export const oauthRouter = createOAuthRouter([
   revokeAliasRoute.path,
   ENDPOINTS.introspection,
   ENDPOINTS.deviceAuthorization,
+  ENDPOINTS.pushedAuthorization,
   metadataRoute.path,
+  ISSUER_PATH_FORMS.metadata,
   originMetadataRoute.path,
   apiMetadataRoute.path,
   mcpMetadataRoute.path,
@@ -46,7 +50,9 @@ oauthRouter.openapi(revokeRoute, revokeToken)
 oauthRouter.openapi(revokeAliasRoute, revokeTokenAlias)
 oauthRouter.openapi(introspectRoute, introspect)
 oauthRouter.openapi(deviceAuthorizationRoute, startDeviceAuthorization)
+oauthRouter.openapi(pushedAuthorizationRoute, pushAuthorizationRequest)
 oauthRouter.openapi(metadataRoute, metadata)
+oauthRouter.get(ISSUER_PATH_FORMS.metadata, pathMetadata)
 oauthRouter.openapi(originMetadataRoute, originMetadata)
 oauthRouter.openapi(apiMetadataRoute, apiMetadata)
 oauthRouter.openapi(mcpMetadataRoute, mcpMetadata)

@@ -9,7 +9,12 @@ import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
-import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import {
+  authenticateClient,
+  type ClientAuthContext,
+  type ClientAuthenticationParams,
+  readClientCredentials,
+} from './client-auth.ts'
 import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 import { audienceOf, type Resources } from './resources.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
@@ -31,9 +36,12 @@ export type Introspection =
 
 /**
  * Who asks. A designated resource server (`applications.can_introspect`, staff-set) may learn
- * about any token; any other confidential client only about its own tokens.
+ * about any token, or, tied to its own resource (`applications.resource`), about any token for
+ * that resource; any other confidential client only about its own tokens.
  */
-export type IntrospectionCaller = { kind: 'resource-server' } | { kind: 'client'; clientId: string }
+export type IntrospectionCaller =
+  | { kind: 'resource-server'; resource: string | null }
+  | { kind: 'client'; clientId: string }
 
 // RFC 7662 §2.3: a caller that fails authentication gets 401, challenged with both schemes it may use.
 const INTROSPECTION_CHALLENGE = `${CLIENT_CHALLENGE}, Bearer realm="oauth"`
@@ -44,15 +52,18 @@ const unauthorized = () =>
   })
 
 /**
- * RFC 7662 §2.1: the caller is a confidential client (Basic or body credentials), or a Bearer
+ * RFC 7662 §2.1: the caller is a confidential client (Basic, body credentials or a client
+ * assertion), or a Bearer
  * token with the `introspection` scope issued to a designated resource server. Throws a 401
- * OAuthError for failed authentication, 403 insufficient_scope for a Bearer token without that right.
+ * OAuthError for failed authentication (429 past the client authentication limits),
+ * 403 insufficient_scope for a Bearer token without that right.
  */
 export async function authenticateIntrospectionCaller(
   store: TokenStore,
   replica: Db,
+  context: ClientAuthContext,
   authorization: string | undefined,
-  body: { client_id?: string; client_secret?: string },
+  body: ClientAuthenticationParams,
 ): Promise<IntrospectionCaller> {
   const bearer = schemeCredential(authorization, 'bearer')
   if (bearer !== null) {
@@ -69,15 +80,19 @@ export async function authenticateIntrospectionCaller(
         },
       })
     }
-    return { kind: 'resource-server' }
+    return { kind: 'resource-server', resource: application.resource }
   }
-  if (authorization === undefined && body.client_id === undefined) throw unauthorized()
+  if (authorization === undefined && body.client_id === undefined && body.client_assertion === undefined) {
+    throw unauthorized()
+  }
   try {
     const credentials = readClientCredentials(authorization, body)
     // Public clients prove nothing with a client_id alone.
     if (credentials.method === 'none') throw unauthorized()
-    const application = await authenticateClient(store.db, credentials, replica)
-    return application.canIntrospect ? { kind: 'resource-server' } : { kind: 'client', clientId: application.clientId }
+    const application = await authenticateClient(store.db, credentials, context, replica)
+    return application.canIntrospect
+      ? { kind: 'resource-server', resource: application.resource }
+      : { kind: 'client', clientId: application.clientId }
   } catch (error) {
     throw error instanceof OAuthError && error.status === 401 ? unauthorized() : error
   }
@@ -85,8 +100,10 @@ export async function authenticateIntrospectionCaller(
 
 /**
  * RFC 7662 §2.2: what is known about a live access token (`aud`: its audience under `known`); `{active: false}` for anything else,
- * and for another client's token when the caller is not a resource server (§2.2 allows it; §4
- * advises it against token scanning: a caller learns nothing it could not learn from its own tokens).
+ * for another client's token when the caller is not a resource server (§2.2 allows it; §4
+ * advises it against token scanning: a caller learns nothing it could not learn from its own tokens),
+ * and for a token minted for another audience when the caller is a resource server tied to its
+ * resource (§4: the answer may depend on the caller; RFC 8707: such a token is not for it).
  */
 export async function introspectToken(
   db: Db,
@@ -103,6 +120,10 @@ export async function introspectToken(
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }
   // The default audience spelled out; unknown only without an issuer (ISSUER unset on a public host).
   const audience = known === null ? null : audienceOf(row.audience, known)
+  // Without a known audience (no issuer), a tied resource server cannot be shown the token is for it.
+  if (caller.kind === 'resource-server' && caller.resource !== null && !audience?.includes(caller.resource)) {
+    return { active: false }
+  }
   return {
     active: true,
     scope: row.scope,

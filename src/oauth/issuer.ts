@@ -1,6 +1,11 @@
 /**
  * @module
- * The issuer identifier (RFC 8414 §2, OIDC Core §2) of this authorization server.
+ * The issuer identifier (RFC 8414 §2, OIDC Core §2) of this authorization server. It may carry a
+ * path: django-oauth-toolkit's is `<origin>/o` (its discovery URL less
+ * `/.well-known/openid-configuration/`), which a site moving over keeps so that relying parties
+ * see the same `iss`. The path names the issuer only: every endpoint and resource stays at the
+ * issuer's origin (`issuerOrigin`), and the discovery documents are also served where RFC 8414 §3.1
+ * and OIDC Discovery 1.0 §4 look for those of an issuer with a path.
  */
 import type { Context } from 'hono'
 import { getConfig } from '../config.ts'
@@ -34,4 +39,14 @@ export function knownIssuer<E extends AppEnv>(c: Context<E>): string | null {
   if (configured !== null) return configured
   const url = new URL(c.req.url)
   return isLoopbackHost(url.hostname) ? url.origin : null
+}
+
+/** The origin every endpoint and resource of this server is at, whatever the issuer's path. */
+export function issuerOrigin(issuer: string): string {
+  return new URL(issuer).origin
+}
+
+/** The issuer's path without a trailing slash: '' (none), or e.g. `/o` (django-oauth-toolkit's). */
+export function issuerPath(issuer: string): string {
+  return new URL(issuer).pathname.replace(/\/+$/, '')
 }

@@ -26,15 +26,16 @@ import {
 } from '../views/applications.tsx'
 import { AUTHORIZED_TOKENS_PATH, AuthorizedTokenSummary, AuthorizedTokensPage } from '../views/authorized-tokens.tsx'
 import { ConfirmPage } from '../views/confirm.tsx'
-import { applicationProblems, SKIP_AUTHORIZATION_STAFF_ONLY } from './application-rules.ts'
+import { ErrorPage } from '../views/error.tsx'
 import {
-  createApplication,
-  deleteOwnApplication,
-  findOwnApplication,
-  listOwnApplications,
-  rotateClientSecret,
-  updateOwnApplication,
-} from './applications.ts'
+  changeApplicationAs,
+  createApplicationAs,
+  deleteApplicationAs,
+  isRefused,
+  rotateSecretAs,
+} from './application-changes.ts'
+import { applicationProblems } from './application-rules.ts'
+import { findOwnApplication, listOwnApplications } from './applications.ts'
 import { ApplicationInputSchema, ApplicationPatchSchema } from './management.routes.ts'
 import { rememberNewSecret, takeNewSecret } from './new-secret-cookie.ts'
 
@@ -45,8 +46,13 @@ type PageContext = Context<UserPageEnv>
 // Pages about the user's own clients and grants: no cache keeps them.
 const PRIVATE = NO_STORE_HEADERS
 
-function page(c: PageContext, node: Parameters<typeof renderPage>[1], status: 200 | 400 = 200) {
+function page(c: PageContext, node: Parameters<typeof renderPage>[1], status: 200 | 400 | 403 = 200) {
   return renderPage(c, node, status, PRIVATE)
+}
+
+/** 403: what src/accounts/rights.ts keeps for someone else. */
+function forbiddenPage(c: PageContext, description: string) {
+  return page(c, <ErrorPage title="Forbidden" error="permission_denied" description={description} />, 403)
 }
 
 /** POST-redirect-GET: 303 makes the browser GET the target. */
@@ -110,19 +116,14 @@ function apiInput(values: ApplicationFormValues) {
   }
 }
 
-/** The API's checks, in its order: the schema, then the settings rules, then the staff-only field. */
+/** The API's checks, in its order: the schema, then the settings rules (who may is checked when changing). */
 function problemsOf(
   parsed: { success: true } | { success: false; error: Parameters<typeof fieldErrors>[0] },
   input: unknown,
   settings: Parameters<typeof applicationProblems>[0] | null,
-  skipAuthorization: boolean,
-  isStaff: boolean,
 ): FieldErrors | null {
   if (!parsed.success) return fieldErrors(parsed.error, input)
-  const problems = settings ? applicationProblems(settings) : null
-  if (problems) return problems
-  if (skipAuthorization && !isStaff) return { skip_authorization: [SKIP_AUTHORIZATION_STAFF_ONLY] }
-  return null
+  return settings ? applicationProblems(settings) : null
 }
 
 function applicationForm(
@@ -132,6 +133,7 @@ function applicationForm(
   cancelHref: string,
   values: ApplicationFormValues,
   errors: FieldErrors = {},
+  status: 200 | 400 | 403 = Object.keys(errors).length > 0 ? 400 : 200,
 ) {
   return page(
     c,
@@ -141,11 +143,14 @@ function applicationForm(
       cancelHref={cancelHref}
       values={values}
       errors={errors}
-      isStaff={c.var.user.isStaff}
+      maySkip={c.var.user.isSuperuser}
     />,
-    Object.keys(errors).length > 0 ? 400 : 200,
+    status,
   )
 }
+
+/** A refusal (src/accounts/rights.ts) shown on the form, under the field it concerns: 403. */
+const refusal = (message: string): FieldErrors => ({ skip_authorization: [message] })
 
 const REGISTER_PATH = `${APPLICATIONS_PATH}register/`
 
@@ -169,13 +174,11 @@ export async function register(c: PageContext) {
           redirectUris: parsed.data.redirect_uris,
         }
       : null,
-    values.skipAuthorization,
-    c.var.user.isStaff,
   )
   if (problems || !parsed.success) {
     return applicationForm(c, 'register', REGISTER_PATH, APPLICATIONS_PATH, values, problems ?? {})
   }
-  const created = await createApplication(db(c), {
+  const created = await createApplicationAs(db(c), c.var.user, {
     name: parsed.data.name,
     clientType: parsed.data.client_type,
     grantTypes: parsed.data.authorization_grant_type,
@@ -183,6 +186,9 @@ export async function register(c: PageContext) {
     skipAuthorization: parsed.data.skip_authorization,
     userId: c.var.user.id,
   })
+  if ('refused' in created) {
+    return applicationForm(c, 'register', REGISTER_PATH, APPLICATIONS_PATH, values, refusal(created.refused), 403)
+  }
   if (created.clientSecret) await rememberNewSecret(c, c.var.user.id, created.id, created.clientSecret)
   return seeOther(c, applicationPath(created.id))
 }
@@ -213,12 +219,12 @@ export async function update(c: PageContext) {
   const form = await formParams(c)
   if (!form) return malformedFormPage(c)
   const path = applicationPath(application.id)
-  // A non-staff user's form has no skip_authorization box: they keep what staff set.
+  // Only a superuser's form has the skip_authorization box: anyone else keeps what a superuser set
+  // (until they move the redirect URIs: src/oauth/application-changes.ts).
   const values = formValues(form, application.clientType)
-  if (!c.var.user.isStaff) values.skipAuthorization = application.skipAuthorization
+  if (!c.var.user.isSuperuser) values.skipAuthorization = application.skipAuthorization
   const input = apiInput(values)
   const parsed = ApplicationPatchSchema.safeParse(input)
-  const changesSkip = values.skipAuthorization && !application.skipAuthorization
   const problems = problemsOf(
     parsed,
     input,
@@ -229,17 +235,19 @@ export async function update(c: PageContext) {
           redirectUris: parsed.data.redirect_uris ?? [],
         }
       : null,
-    changesSkip,
-    c.var.user.isStaff,
   )
   if (problems || !parsed.success) return applicationForm(c, 'update', `${path}update/`, path, values, problems ?? {})
-  const updated = await updateOwnApplication(db(c), c.var.user.id, application.id, {
+  const updated = await changeApplicationAs(db(c), c.var.user, application, {
     name: parsed.data.name,
     grantTypes: parsed.data.authorization_grant_type,
     redirectUris: parsed.data.redirect_uris,
     skipAuthorization: parsed.data.skip_authorization,
   })
-  return updated ? seeOther(c, path) : html.notFound(c)
+  if (!updated) return html.notFound(c)
+  if ('refused' in updated) {
+    return applicationForm(c, 'update', `${path}update/`, path, values, refusal(updated.refused), 403)
+  }
+  return seeOther(c, path)
 }
 
 export async function deleteForm(c: PageContext) {
@@ -263,9 +271,10 @@ export async function deleteForm(c: PageContext) {
 }
 
 export async function deleteApplication(c: PageContext) {
-  const id = parsePk(c.req.param('id') ?? '')
-  const deleted = id !== null && (await deleteOwnApplication(tokenStore(c), c.var.user.id, id))
-  return deleted ? seeOther(c, APPLICATIONS_PATH) : html.notFound(c)
+  const application = await ownApplication(c)
+  if (!application) return html.notFound(c)
+  const refused = await deleteApplicationAs(tokenStore(c), c.var.user, application)
+  return refused ? forbiddenPage(c, refused.refused) : seeOther(c, APPLICATIONS_PATH)
 }
 
 export async function rotateSecretForm(c: PageContext) {
@@ -289,11 +298,13 @@ export async function rotateSecretForm(c: PageContext) {
 }
 
 export async function rotateSecret(c: PageContext) {
-  const id = parsePk(c.req.param('id') ?? '')
-  const secret = id === null ? null : await rotateClientSecret(db(c), c.var.user.id, id)
-  if (id === null || secret === null) return html.notFound(c)
-  await rememberNewSecret(c, c.var.user.id, id, secret)
-  return seeOther(c, applicationPath(id))
+  const application = await ownApplication(c)
+  const secret = application ? await rotateSecretAs(db(c), c.var.user, application) : null
+  // Public clients have no secret to replace.
+  if (!application || secret === null) return html.notFound(c)
+  if (isRefused(secret)) return forbiddenPage(c, secret.refused)
+  await rememberNewSecret(c, c.var.user.id, application.id, secret)
+  return seeOther(c, applicationPath(application.id))
 }
 
 export async function listTokens(c: PageContext) {

@@ -8,6 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { DetailSchema } from '../api/schemas.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import {
+  applicationNameProblem,
   MAX_APPLICATION_NAME_LENGTH,
   MAX_REDIRECT_URI_LENGTH,
   MAX_REDIRECT_URIS,
@@ -26,18 +27,30 @@ const RedirectUriSchema = z
     example: 'https://client.example.com/callback',
     maxLength: MAX_REDIRECT_URI_LENGTH,
     description:
-      'https (http only for localhost, 127.0.0.1, [::1]); no fragment, whitespace, control characters or backslashes',
+      'https (http only for localhost, 127.0.0.1, [::1]); no fragment, whitespace, control or format characters, or backslashes',
   })
 
 const fields = {
-  name: z.string().trim().min(1).max(MAX_APPLICATION_NAME_LENGTH).openapi({ example: 'Photo Printer' }),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_APPLICATION_NAME_LENGTH)
+    .superRefine((value, ctx) => {
+      const problem = applicationNameProblem(value)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .openapi({ example: 'Photo Printer', description: 'One line, without control or format characters' }),
   authorization_grant_type: z
     .array(z.enum(APPLICATION_GRANTS))
     .min(1)
     .max(APPLICATION_GRANTS.length)
     .openapi({ description: "DOT's grant names; a repeated one is stored once", example: ['authorization-code'] }),
   redirect_uris: z.array(RedirectUriSchema).max(MAX_REDIRECT_URIS),
-  skip_authorization: z.boolean().openapi({ description: 'Staff only: never show the consent page' }),
+  skip_authorization: z.boolean().openapi({
+    description:
+      'Superusers only (others: 403): never show the consent page. Moving the redirect URIs of such an application turns it off unless a superuser does it',
+  }),
 }
 
 /** What registering takes: the API's JSON body, and the register page's form once read. */

@@ -6,14 +6,17 @@
  * endpoint's own table, so the documents list exactly what the server does and grow with it.
  */
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
+import type { Handler } from 'hono'
 import type { Config } from '../config.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
+import { oauth } from '../http/oauth.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { CLIENT_ASSERTION_ALGORITHMS } from './client-keys.ts'
 import { GRANTS } from './grants/index.ts'
-import { issuer } from './issuer.ts'
+import { issuer, issuerOrigin, issuerPath } from './issuer.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
 
 /** Paths of the endpoints the metadata points to (the OIDC routes are declared with these). */
@@ -29,21 +32,27 @@ export const ENDPOINTS = {
   endSession: '/o/logout/',
   jwks: '/o/.well-known/jwks.json',
   registration: '/o/register/',
+  // RFC 9126 §2.
+  pushedAuthorization: '/o/par/',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
 
 // OIDC Core §2 / §3.1.3.6: the claims an id_token carries besides the user's.
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'] as const
 
-/** RFC 8414 §2 fields. The code flow's fields appear once the authorization_code grant exists. */
+/**
+ * RFC 8414 §2 fields. The code flow's fields appear once the authorization_code grant exists.
+ * Endpoints are at the issuer's origin: an issuer path (`<origin>/o`) is not put in front of them.
+ */
 function authorizationServerMetadata(issuer: string, config: Config): Record<string, unknown> {
   const grantTypes = Object.keys(GRANTS)
   const codeFlow = grantTypes.includes('authorization_code')
+  const base = issuerOrigin(issuer)
   return {
     issuer,
-    ...(codeFlow ? { authorization_endpoint: issuer + ENDPOINTS.authorization } : {}),
-    token_endpoint: issuer + ENDPOINTS.token,
-    jwks_uri: issuer + ENDPOINTS.jwks,
+    ...(codeFlow ? { authorization_endpoint: base + ENDPOINTS.authorization } : {}),
+    token_endpoint: base + ENDPOINTS.token,
+    jwks_uri: base + ENDPOINTS.jwks,
     scopes_supported: Object.keys(config.scopes),
     response_types_supported: codeFlow ? ['code'] : [],
     ...(codeFlow
@@ -56,28 +65,40 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
       : {}),
     grant_types_supported: grantTypes.sort(),
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
-    revocation_endpoint: issuer + ENDPOINTS.revocation,
+    // RFC 8414 §2: the algorithms of private_key_jwt assertions (asymmetric only), at each endpoint.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+    revocation_endpoint: base + ENDPOINTS.revocation,
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
-    introspection_endpoint: issuer + ENDPOINTS.introspection,
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+    introspection_endpoint: base + ENDPOINTS.introspection,
     // Public clients cannot introspect: a client_id alone proves nothing.
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     // RFC 7591 §3 / RFC 8414 §2: only where clients may register themselves.
-    ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: issuer + ENDPOINTS.registration }),
+    ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: base + ENDPOINTS.registration }),
     // RFC 8628 §4.
-    device_authorization_endpoint: issuer + ENDPOINTS.deviceAuthorization,
+    device_authorization_endpoint: base + ENDPOINTS.deviceAuthorization,
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     client_id_metadata_document_supported: config.clientIdMetadataDocuments,
+    // RFC 9126 §5.
+    ...(codeFlow
+      ? {
+          pushed_authorization_request_endpoint: issuer + ENDPOINTS.pushedAuthorization,
+          require_pushed_authorization_requests: config.requirePushedAuthorizationRequests,
+        }
+      : {}),
   }
 }
 
 /** OIDC Discovery 1.0 §3: the RFC 8414 fields plus the OpenID Provider's own. */
 export function openidConfiguration(issuer: string, config: Config, keys: SigningKeys): Record<string, unknown> {
+  const base = issuerOrigin(issuer)
   const profileScopes = Object.keys(SCOPE_CLAIMS).filter((scope) => Object.hasOwn(config.scopes, scope))
   return {
     ...authorizationServerMetadata(issuer, config),
-    userinfo_endpoint: issuer + ENDPOINTS.userinfo,
+    userinfo_endpoint: base + ENDPOINTS.userinfo,
     // RP-Initiated Logout 1.0 §2.1.
-    end_session_endpoint: issuer + ENDPOINTS.endSession,
+    end_session_endpoint: base + ENDPOINTS.endSession,
     subject_types_supported: ['public'],
     // OIDC Discovery 1.0 §3: omitted, this one defaults to true; request objects are not supported.
     request_uri_parameter_supported: false,
@@ -104,3 +125,31 @@ export const metadataRoute = createRoute({
 
 export const metadata: RouteHandler<typeof metadataRoute, AppEnv> = (c) =>
   c.json(authorizationServerMetadata(issuer(c), config(c)), 200)
+
+/**
+ * RFC 8414 §3.1: the well-known URI of an issuer with a path is `/.well-known/<name>` followed by
+ * that path (`/.well-known/oauth-authorization-server/o`); OIDC Discovery 1.0 §4 appends instead
+ * (`/o/.well-known/openid-configuration`, where DOT served it, with its trailing slash too).
+ * Route patterns for the path forms, and whether a request reached the form of this server's issuer.
+ */
+export const ISSUER_PATH_FORMS = {
+  metadata: `${metadataRoute.path}/*`,
+  openidConfiguration: `${ENDPOINTS.openidConfiguration}/*`,
+  openidConfigurationAppended: `/:issuerPath{.+}${ENDPOINTS.openidConfiguration}`,
+  openidConfigurationAppendedSlash: `/:issuerPath{.+}${ENDPOINTS.openidConfiguration}/`,
+} as const
+
+export function atIssuerPath(issuer: string, requestPath: string, document: string): boolean {
+  const path = issuerPath(issuer)
+  if (path === '') return false
+  const inserted = document + path
+  const appended = path + document
+  return requestPath === inserted || requestPath === appended || requestPath === `${appended}/`
+}
+
+/** `metadata` at the path form of an issuer with a path; 404 at any other issuer's. */
+export const pathMetadata: Handler<AppEnv> = (c) => {
+  const id = issuer(c)
+  if (!atIssuerPath(id, c.req.path, metadataRoute.path)) return oauth.notFound(c)
+  return c.json(authorizationServerMetadata(id, config(c)), 200)
+}

@@ -9,7 +9,9 @@
  *   challenge from /mcp points here, where an MCP client starts its discovery;
  * - the whole origin, `<issuer>`: `/.well-known/oauth-protected-resource`, for clients that only
  *   know the host (the API and the OIDC UserInfo endpoint).
- * The authorization server is this Worker itself, so `authorization_servers` is our issuer.
+ * The authorization server is this Worker itself, so `authorization_servers` is our issuer. The
+ * resources are at the issuer's origin (`<issuer>` above): an issuer path (DOT's `<origin>/o`)
+ * names the authorization server only.
  */
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
@@ -17,7 +19,7 @@ import type { Config } from '../config.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
-import { issuer, knownIssuer } from './issuer.ts'
+import { issuer, issuerOrigin, knownIssuer } from './issuer.ts'
 import { OPENID_SCOPE, SCOPE_CLAIMS } from './oidc/claims.ts'
 import { INTROSPECTION_SCOPE, OFFLINE_ACCESS_SCOPE } from './scopes.ts'
 
@@ -44,13 +46,15 @@ export const API_RESOURCE: Resource = {
   scopes: (config) => grantable(config).filter((scope) => !OIDC_SCOPES.has(scope)),
 }
 
-/** The scope an MCP client needs for the endpoint's tools (src/mcp/). */
+/** The scope an MCP client needs to list the endpoint's tools and call `hello` (src/mcp/tools.ts). */
 export const MCP_TOOLS_SCOPE = 'read'
 
 export const MCP_RESOURCE: Resource = {
   path: '/mcp',
   name: 'MCP endpoint',
-  // Only what the tools need, so an MCP client that asks for exactly this list gets no more.
+  // The minimal scope for basic use, as the MCP authorization spec wants scopes_supported and the
+  // 401's scope; a tool needing more (trigger_build: `write`) says so in its 403 and the client
+  // steps up (SEP-2350).
   scopes: (config) => grantable(config).filter((scope) => scope === MCP_TOOLS_SCOPE),
 }
 
@@ -59,9 +63,9 @@ const ORIGIN_RESOURCE: Resource = { path: '', name: 'Edge OAuth Toolkit', scopes
 /** This Worker's own resources: the resource identifiers (RFC 8707) a token may be bound to, besides RESOURCES. */
 export const OWN_RESOURCES: readonly Resource[] = [API_RESOURCE, MCP_RESOURCE, ORIGIN_RESOURCE]
 
-/** The resource's identifier (RFC 8707 §2, RFC 9728 §1.2) under this issuer. */
+/** The resource's identifier (RFC 8707 §2, RFC 9728 §1.2): at the issuer's origin, whatever the issuer's path. */
 export function resourceIdentifier(issuer: string, resource: Resource): string {
-  return issuer + resource.path
+  return issuerOrigin(issuer) + resource.path
 }
 
 /** RFC 9728 §3.1: the well-known segment goes between the host and the resource identifier's path. */
@@ -90,7 +94,7 @@ function protectedResourceMetadata(issuer: string, config: Config, resource: Res
     // RFC 6750 §2.1 only: tokens in a query (§2.3) or form body (§2.2) are not read (src/auth/bearer.ts).
     bearer_methods_supported: ['header'],
     resource_name: resource.name,
-    resource_documentation: `${issuer}/docs`,
+    resource_documentation: `${issuerOrigin(issuer)}/docs`,
   }
 }
 

@@ -27,7 +27,9 @@ import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
 import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
+import { checkKeySet, jwksUriProblem, type PublicKeySet } from './client-keys.ts'
 import { OAuthError } from './errors.ts'
+import { issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
@@ -44,8 +46,12 @@ export type ClientMetadata = {
   clientName: string
   tokenEndpointAuthMethod: AuthMethod
   applicationType: ApplicationType
-  /** null: no restriction (any configured scope but introspection). */
+  /** What the client gets when it asks for none (src/oauth/scopes.ts); null: the configured default. */
   scope: string[] | null
+  /** RFC 9126 §6: authorization requests only by PAR. */
+  requirePushedAuthorizationRequests: boolean
+  /** private_key_jwt: the client's public keys, or where they are (./client-keys.ts); null for the other methods. */
+  keys: { jwks: PublicKeySet; jwksUri: null } | { jwks: null; jwksUri: string } | null
 }
 
 /** RFC 7591 §3.2.2: the error a registration request is refused with (400). */
@@ -144,13 +150,55 @@ export function parseClientMetadata(body: unknown, config: Config): ClientMetada
     if (refused.length > 0) refuse('invalid_client_metadata', `scope not available: ${refused.join(' ')}.`)
   }
 
+  const keys = parseKeys(fields, tokenEndpointAuthMethod)
+
+  // RFC 9126 §6: false when omitted.
+  const requirePushed = fields.require_pushed_authorization_requests ?? false
+  if (typeof requirePushed !== 'boolean') {
+    refuse('invalid_client_metadata', 'require_pushed_authorization_requests must be a boolean.')
+  }
+
   return {
     redirectUris: [...new Set(redirectUris)],
     clientName: name || DEFAULT_CLIENT_NAME,
     tokenEndpointAuthMethod,
     applicationType: type,
     scope,
+    requirePushedAuthorizationRequests: requirePushed,
+    keys,
   }
+}
+
+/**
+ * RFC 7591 §2 jwks / jwks_uri, never both; here for private_key_jwt (RFC 7523 §2.2) only, which
+ * needs one of them. A set with private or symmetric key material, or a jwks_uri that is not a
+ * public https URL, is refused (./client-keys.ts).
+ */
+function parseKeys(fields: Record<string, unknown>, method: AuthMethod): ClientMetadata['keys'] {
+  const { jwks, jwks_uri: jwksUri } = fields
+  if (jwks !== undefined && jwksUri !== undefined) {
+    refuse('invalid_client_metadata', 'jwks and jwks_uri may not both be present (RFC 7591 §2).')
+  }
+  if (method !== 'private_key_jwt') {
+    if (jwks !== undefined || jwksUri !== undefined) {
+      refuse(
+        'invalid_client_metadata',
+        'jwks and jwks_uri are used with token_endpoint_auth_method private_key_jwt only.',
+      )
+    }
+    return null
+  }
+  if (jwks === undefined && jwksUri === undefined) {
+    refuse('invalid_client_metadata', 'private_key_jwt needs the client’s public keys: jwks or jwks_uri.')
+  }
+  if (jwksUri !== undefined) {
+    const problem = typeof jwksUri === 'string' ? jwksUriProblem(jwksUri) : 'jwks_uri must be a string.'
+    if (problem) refuse('invalid_client_metadata', problem)
+    return { jwks: null, jwksUri: jwksUri as string }
+  }
+  const set = checkKeySet(jwks)
+  if (typeof set === 'string') refuse('invalid_client_metadata', set)
+  return { jwks: set, jwksUri: null }
 }
 
 /** The registration access token a client presents to its configuration endpoint, by its client_id. */
@@ -158,7 +206,7 @@ type RegistrationCredentials = { clientId: string; token: string | null }
 
 /** RFC 7592 §1.2 registration_client_uri: the client configuration endpoint of one client. */
 function registrationClientUri(issuer: string, clientId: string): string {
-  return `${issuer}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
+  return `${issuerOrigin(issuer)}${ENDPOINTS.registration}${encodeURIComponent(clientId)}/`
 }
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response (no secret: only its digest is kept). */
@@ -166,8 +214,8 @@ export function clientInformation(application: Application, issuer: string): Rec
   return {
     client_id: application.clientId,
     client_id_issued_at: Math.floor(application.createdAt.getTime() / 1000),
-    // §3.2.1: required with a secret; 0 = it does not expire.
-    ...(application.clientType === 'confidential' ? { client_secret_expires_at: 0 } : {}),
+    // §3.2.1: required with a secret; 0 = it does not expire. A client holding a key has none.
+    ...(application.clientSecretHash !== '' ? { client_secret_expires_at: 0 } : {}),
     registration_client_uri: registrationClientUri(issuer, application.clientId),
     client_name: application.name,
     redirect_uris: application.redirectUris,
@@ -175,8 +223,12 @@ export function clientInformation(application: Application, issuer: string): Rec
     grant_types: [...REGISTRABLE_GRANTS],
     response_types: ['code'],
     token_endpoint_auth_method: application.tokenEndpointAuthMethod,
+    ...(application.jwks !== null ? { jwks: JSON.parse(application.jwks) } : {}),
+    ...(application.jwksUri !== null ? { jwks_uri: application.jwksUri } : {}),
     application_type: application.applicationType,
-    ...(application.allowedScope !== null ? { scope: application.allowedScope } : {}),
+    ...(application.registeredScope !== null ? { scope: application.registeredScope } : {}),
+    // RFC 9126 §6: omitted means false.
+    ...(application.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
   }
 }
 
@@ -186,19 +238,27 @@ function columns(metadata: ClientMetadata) {
     redirectUris: metadata.redirectUris,
     tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
     applicationType: metadata.applicationType,
-    allowedScope: metadata.scope === null ? null : metadata.scope.join(' '),
+    registeredScope: metadata.scope === null ? null : metadata.scope.join(' '),
+    requirePushedAuthorizationRequests: metadata.requirePushedAuthorizationRequests,
+    jwks: metadata.keys?.jwks ? JSON.stringify(metadata.keys.jwks) : null,
+    jwksUri: metadata.keys?.jwksUri ?? null,
   }
 }
 
 /** RFC 7591 §3: a new application for `metadata`; its secret and registration token are shown once. */
 export async function registerClient(db: Db, metadata: ClientMetadata) {
   const registrationToken = mintRegistrationToken()
-  const { name, redirectUris, ...registration } = columns(metadata)
+  const { name, redirectUris, requirePushedAuthorizationRequests, jwks, jwksUri, ...registration } = columns(metadata)
   const { clientSecret, ...application } = await createApplication(db, {
     name,
     clientType: metadata.tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential',
+    // private_key_jwt: the client proves itself with its key; no secret is issued.
+    ...(metadata.keys
+      ? { clientSecret: null, jwks: metadata.keys.jwks ?? undefined, jwksUri: metadata.keys.jwksUri ?? undefined }
+      : {}),
     grantTypes: ['authorization-code'],
     redirectUris,
+    requirePushedAuthorizationRequests,
     userId: null,
     skipAuthorization: false,
     canIntrospect: false,
@@ -249,9 +309,13 @@ export async function updateRegisteredClient(
       timingSafeEqualText(await sha256Hex(body.client_secret), application.clientSecretHash)
     if (!matches) refuse('invalid_client_metadata', 'client_secret does not match the one issued.')
   }
-  const wasPublic = application.clientType === 'public'
-  if (wasPublic !== (metadata.tokenEndpointAuthMethod === 'none')) {
-    refuse('invalid_client_metadata', 'token_endpoint_auth_method cannot change between none and a client secret.')
+  // The credential the client holds (none, a secret, a key) is fixed at registration.
+  const credential = (method: string | null) => (method === 'none' || method === 'private_key_jwt' ? method : 'secret')
+  if (credential(application.tokenEndpointAuthMethod) !== credential(metadata.tokenEndpointAuthMethod)) {
+    refuse(
+      'invalid_client_metadata',
+      'token_endpoint_auth_method cannot change between none, a client secret and private_key_jwt.',
+    )
   }
   return db
     .update(applications)

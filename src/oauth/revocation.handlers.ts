@@ -10,6 +10,7 @@ import { revokeAccessToken, revokeRefreshToken } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 import { applicationStillAllows } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
 import { knownIssuer } from './issuer.ts'
 import { resources } from './resources.ts'
@@ -22,6 +23,7 @@ async function revoke(c: Context<AppEnv>, params: TokenAction) {
   const application = await authenticateClient(
     db(c),
     readClientCredentials(c.req.header('Authorization'), params),
+    clientAuthContext(c),
     replicaDb(c),
   )
   const store = tokenStore(c)
@@ -42,7 +44,13 @@ export const revokeTokenAlias: RouteHandler<typeof revokeAliasRoute, AppEnv> = (
 export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c) => {
   const params = c.req.valid('form')
   const store = tokenStore(c)
-  const caller = authenticateIntrospectionCaller(store, replicaDb(c), c.req.header('Authorization'), params)
+  const caller = authenticateIntrospectionCaller(
+    store,
+    replicaDb(c),
+    clientAuthContext(c),
+    c.req.header('Authorization'),
+    params,
+  )
   const issuerId = knownIssuer(c)
   const known = issuerId === null ? null : resources(issuerId, config(c))
   return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller, known), 200, NO_STORE_HEADERS)

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { jsonResponse } from '../http/openapi.ts'
-import { formEncodedOnly, oauthError } from './token.routes.ts'
+import { CLIENT_AUTH_LIMITED, clientAuthenticationParams, formEncodedOnly, oauthError } from './token.routes.ts'
 
 const param = (description: string) => z.string().optional().openapi({ description })
 
@@ -12,8 +12,7 @@ export const TokenActionSchema = z
   .object({
     token: z.string().min(1).openapi({ description: 'The access or refresh token' }),
     token_type_hint: param('access_token or refresh_token (a hint only)'),
-    client_id: param('client_secret_post, or a public client'),
-    client_secret: param('client_secret_post'),
+    ...clientAuthenticationParams,
   })
   .openapi('TokenActionRequest')
 
@@ -38,6 +37,7 @@ function revocationRoute(path: string, hide: boolean) {
       400: oauthError('invalid_request'),
       401: oauthError('invalid_client'),
       405: oauthError('invalid_request: only POST (Allow: POST)'),
+      429: oauthError(CLIENT_AUTH_LIMITED),
     },
   })
 }
@@ -72,7 +72,8 @@ export const introspectRoute = createRoute({
   summary: 'Introspect a token (RFC 7662)',
   description:
     'Callers: a designated resource server (application flag `can_introspect`, set by staff), by its client ' +
-    'credentials or a Bearer token of it with the `introspection` scope, learns about any token; any other ' +
+    'credentials or a Bearer token of it with the `introspection` scope, learns about any token (tied to its ' +
+    'own RFC 8707 resource, `createapplication --resource`: any token for that resource); any other ' +
     'confidential client only about its own tokens (`{"active": false}` for the rest).',
   security: INTROSPECTION_CALLERS,
   middleware: [formEncodedOnly],
@@ -83,5 +84,6 @@ export const introspectRoute = createRoute({
     401: oauthError('invalid_client: no or wrong caller credentials (RFC 7662 §2.3)'),
     403: oauthError('insufficient_scope: a Bearer token without the introspection right'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
+    429: oauthError(CLIENT_AUTH_LIMITED),
   },
 })

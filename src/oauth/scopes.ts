@@ -20,17 +20,23 @@ export const OFFLINE_ACCESS_SCOPE = 'offline_access'
  * The configured default when no scope was requested; invalid_scope for any unknown scope.
  * The introspection scope goes only to designated resource servers (`applications.can_introspect`,
  * staff-set): any other client asking for it, by any grant, gets invalid_scope. A client that
- * registered a `scope` (RFC 7591 §2) obtains only those: the default narrows to them, others are refused.
+ * registered a `scope` (RFC 7591 §2, whose semantics are the server's to say) gets those when it
+ * asks for none; asking, it may have any other scope offered here, on the user's consent (a
+ * registered client never skips it). MCP clients register with the scope of their first challenge
+ * and later ask for more (step-up, SEP-2350): a registration that capped them would break that.
  */
 export function resolveScopes(
   requested: string | undefined,
   config: Config,
-  application: Pick<Application, 'canIntrospect' | 'allowedScope'>,
+  application: Pick<Application, 'canIntrospect' | 'registeredScope'>,
 ): string[] {
-  const registered = application.allowedScope === null ? null : parseScope(application.allowedScope)
-  const allowed = (scope: string) =>
-    (scope !== INTROSPECTION_SCOPE || application.canIntrospect) && (registered === null || registered.includes(scope))
-  if (requested === undefined || requested.trim() === '') return config.defaultScopes.filter(allowed)
+  const allowed = (scope: string) => scope !== INTROSPECTION_SCOPE || application.canIntrospect
+  if (requested === undefined || requested.trim() === '') {
+    const registered = application.registeredScope === null ? null : parseScope(application.registeredScope)
+    // Registered scopes a later SCOPES no longer offers are dropped, as unknown ones would be refused.
+    if (registered !== null) return registered.filter((scope) => Object.hasOwn(config.scopes, scope) && allowed(scope))
+    return config.defaultScopes.filter(allowed)
+  }
   const scopes = parseScope(requested)
   const unknown = scopes.filter((scope) => !Object.hasOwn(config.scopes, scope))
   if (unknown.length > 0) {

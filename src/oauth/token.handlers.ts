@@ -12,6 +12,7 @@ import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
+import { clientAuthContext } from './client-auth-context.ts'
 import { isUrlClientId, metadataDocumentContext, requireCurrentUrlClient } from './client-metadata-document.ts'
 import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
@@ -47,7 +48,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        client = await authenticateClient(db(c), credentials, replica)
+        client = await authenticateClient(db(c), credentials, clientAuthContext(c), replica)
         return client
       },
       replica,

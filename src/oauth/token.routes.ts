@@ -30,6 +30,17 @@ export const resourceParam = z
       'RFC 8707: a resource the token is for (absolute URI, no fragment); repeat for several. Defaults to DEFAULT_AUDIENCE.',
   })
 
+/**
+ * How a client authenticates in the body (RFC 6749 §2.3.1, RFC 7521 §4.2), besides HTTP Basic:
+ * the same fields at every endpoint that authenticates clients.
+ */
+export const clientAuthenticationParams = {
+  client_id: param('client_secret_post, or a public client'),
+  client_secret: param('client_secret_post'),
+  client_assertion_type: param('private_key_jwt: urn:ietf:params:oauth:client-assertion-type:jwt-bearer'),
+  client_assertion: param('private_key_jwt (RFC 7523 §2.2): a single-use JWT signed with one of the client’s keys'),
+}
+
 const TokenRequestSchema = z
   .object({
     grant_type: z.string().min(1).openapi({
@@ -46,8 +57,7 @@ const TokenRequestSchema = z
     code_verifier: param('authorization_code grant (PKCE, RFC 7636)'),
     device_code: param('device_code grant (RFC 8628 §3.4)'),
     resource: resourceParam,
-    client_id: param('client_secret_post, or a public client'),
-    client_secret: param('client_secret_post'),
+    ...clientAuthenticationParams,
   })
   .openapi('TokenRequest')
 
@@ -72,6 +82,10 @@ const OAuthErrorSchema = z
 /** An error answer in the OAuth dialect, documented as `description`. */
 export const oauthError = (description: string) => jsonResponse(description, OAuthErrorSchema)
 
+/** Every endpoint that authenticates clients (src/oauth/client-auth.ts): the 429 of its limits. */
+export const CLIENT_AUTH_LIMITED =
+  'slow_down: too many failed client authentications for this client or from this address (Retry-After)'
+
 export const tokenRoute = createRoute({
   method: 'post',
   path: '/o/token/',
@@ -94,7 +108,7 @@ export const tokenRoute = createRoute({
     405: oauthError('invalid_request: only POST (Allow: POST)'),
     413: oauthError('invalid_request: body over 64 KiB'),
     429: oauthError(
-      'slow_down: too many password attempts from this client IP, or failed ones on this username from it (Retry-After)',
+      'slow_down: too many password attempts from this client IP, or failed ones on this username from it; or too many failed client authentications for this client or from this address (Retry-After)',
     ),
     503: oauthError('temporarily_unavailable: storage is down (Retry-After)'),
   },

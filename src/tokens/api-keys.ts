@@ -6,7 +6,8 @@
  * /api-token-auth/` (src/accounts/api-keys.ts) and `manage drf_create_token`. D1 holds digests
  * only; lookups go through the same cache tiers (./cache.ts) as access tokens.
  */
-import { and, desc, eq, ne, notInArray } from 'drizzle-orm'
+import { and, desc, eq, max, ne, notInArray, type SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { isWellFormedApiKey, mintApiKey } from '../crypto/token-format.ts'
 import { chunks, rowsPerStatement } from '../db/batching.ts'
@@ -72,10 +73,23 @@ export type ApiKeyListing = { id: number; prefix: string | null; created: Date }
 
 /**
  * Issues the user a new key beside their others (one per device). In the same D1 transaction,
- * keys beyond MAX_API_KEYS_PER_USER (the oldest) are deleted; their cache entries are then purged.
+ * keys beyond MAX_API_KEYS_PER_USER (the oldest) are deleted, and `also` runs (e.g. the audit
+ * row, which may name the key by `newestApiKeyId`); their cache entries are then purged.
  */
-export async function issueApiKey(store: TokenStore, userId: number): Promise<IssuedApiKey> {
-  return insertApiKey(store, userId, false)
+export async function issueApiKey(
+  store: TokenStore,
+  userId: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<IssuedApiKey> {
+  return insertApiKey(store, userId, false, also)
+}
+
+/** The id of the user's newest key, as SQL: within the batch that issues one, that key's id. */
+export function newestApiKeyId(db: Db, userId: number): SQL {
+  return sql`(${db
+    .select({ id: max(apiKeys.id) })
+    .from(apiKeys)
+    .where(eq(apiKeys.userId, userId))})`
 }
 
 /**
@@ -86,7 +100,12 @@ export async function replaceApiKeys(store: TokenStore, userId: number): Promise
   return insertApiKey(store, userId, true)
 }
 
-async function insertApiKey(store: TokenStore, userId: number, replace: boolean): Promise<IssuedApiKey> {
+async function insertApiKey(
+  store: TokenStore,
+  userId: number,
+  replace: boolean,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<IssuedApiKey> {
   const key = mintApiKey()
   const digest = await sha256Hex(key)
   const prefix = key.slice(0, PREFIX_LENGTH)
@@ -102,6 +121,7 @@ async function insertApiKey(store: TokenStore, userId: number, replace: boolean)
       .delete(apiKeys)
       .where(and(eq(apiKeys.userId, userId), replace ? ne(apiKeys.keyHash, digest) : notInArray(apiKeys.id, newest)))
       .returning({ keyHash: apiKeys.keyHash }),
+    ...also,
   ])
   await forgetApiKeys(store, removed)
   return { key, id: inserted[0].id, prefix }
@@ -116,12 +136,22 @@ export async function listApiKeys(db: Db, userId: number): Promise<ApiKeyListing
     .orderBy(desc(apiKeys.id))
 }
 
-/** Revokes one of the user's keys (D1, then every cache tier); false when the user has no such key. */
-export async function revokeApiKey(store: TokenStore, userId: number, id: number): Promise<boolean> {
-  const removed = await store.db
-    .delete(apiKeys)
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)))
-    .returning({ keyHash: apiKeys.keyHash })
+/**
+ * Revokes one of the user's keys (D1, in one batch with `also`, then every cache tier); false
+ * when the user has no such key (then nothing is written).
+ */
+export async function revokeApiKey(
+  store: TokenStore,
+  userId: number,
+  id: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<boolean> {
+  const theirs = and(eq(apiKeys.id, id), eq(apiKeys.userId, userId))
+  if (also.length > 0 && !(await store.db.select({ id: apiKeys.id }).from(apiKeys).where(theirs).get())) return false
+  const [removed] = await store.db.batch([
+    store.db.delete(apiKeys).where(theirs).returning({ keyHash: apiKeys.keyHash }),
+    ...also,
+  ])
   await forgetApiKeys(store, removed)
   return removed.length > 0
 }

@@ -164,6 +164,16 @@ export async function forgetCached(tiers: CacheTiers, key: string): Promise<void
   }
 }
 
+/**
+ * Forgets every digest this isolate remembers as unknown, after a change that makes credentials
+ * D1 refused a moment ago stand again (a user reactivated). Other isolates keep their entries for
+ * at most `negativeSeconds` (TOKEN_NEGATIVE_CACHE_SECONDS): a reactivation is rare, so dropping
+ * every negative entry here costs a few repeated lookups at most.
+ */
+export function forgetUnknownCredentials(): void {
+  for (const [key, entry] of memory) if (entry.context === null) memory.delete(key)
+}
+
 /** Entries the memory tier holds now (tests check the bound). */
 export function memoryCacheSize(): number {
   return memory.size

@@ -1,7 +1,8 @@
 /**
  * @module
- * DOT's `cleartokens`: deletes expired refresh tokens, access tokens, authorization codes and
- * device codes (RFC 8628) in bounded batches. The cron trigger (src/index.ts `scheduled`, every minute in wrangler.toml)
+ * DOT's `cleartokens`: deletes expired refresh tokens, access tokens, authorization codes,
+ * device codes (RFC 8628), pushed authorization requests (RFC 9126) and the one-time JWT IDs of
+ * the replay store (./replay.ts) in bounded batches. The cron trigger (src/index.ts `scheduled`, every minute in wrangler.toml)
  * runs one run: batches across the tables until none has expired rows left, or the run has
  * made `maxQueries` statements (a Worker invocation may make at most 1,000 D1 queries), or
  * `timeBudgetMs` has passed (so runs a minute apart never overlap). `npm run manage -- cleartokens`
@@ -9,7 +10,14 @@
  */
 import { inArray, lt } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { accessTokens, authorizationCodes, deviceCodes, refreshTokens } from '../db/schema.ts'
+import {
+  accessTokens,
+  authorizationCodes,
+  deviceCodes,
+  pushedAuthorizationRequests,
+  refreshTokens,
+  usedJtis,
+} from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 
 /**
@@ -23,7 +31,14 @@ const CLEANUP_MAX_QUERIES = 200
 const CLEANUP_TIME_BUDGET_MS = 20_000
 
 // Refresh tokens first: they point at access tokens (ON DELETE SET NULL would update them).
-const TABLES = { refreshTokens, accessTokens, authorizationCodes, deviceCodes } as const
+const TABLES = {
+  refreshTokens,
+  accessTokens,
+  authorizationCodes,
+  deviceCodes,
+  pushedAuthorizationRequests,
+  usedJtis,
+} as const
 type TableName = keyof typeof TABLES
 
 export type CleanupLimits = { batchRows: number; maxQueries: number; timeBudgetMs: number }
@@ -62,6 +77,8 @@ export async function clearExpiredTokens(
     accessTokens: 0,
     authorizationCodes: 0,
     deviceCodes: 0,
+    pushedAuthorizationRequests: 0,
+    usedJtis: 0,
     queries: 0,
     complete: false,
   }

@@ -6,7 +6,7 @@
  * a conditional UPDATE … RETURNING for redeemAndIssueTokens (./store.ts), so of any number of
  * concurrent polls of an approved code exactly one gets tokens.
  */
-import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
+import { and, eq, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
@@ -26,6 +26,11 @@ const USER_CODE_LENGTH = 8
 const USER_CODE_SHAPE = new RegExp(`^[${USER_CODE_ALPHABET}]{${USER_CODE_LENGTH}}$`)
 /** RFC 8628 §3.5: every slow_down adds 5 seconds to the interval, for that and all later polls. */
 export const SLOW_DOWN_STEP_SECONDS = 5
+/**
+ * ...up to this (a longer configured interval is kept as it is): past it a device that keeps
+ * polling too fast changes nothing, so its polls cost no write.
+ */
+export const MAX_POLL_INTERVAL_SECONDS = 60
 // A fresh user code equal to a stored one (live or awaiting cleanup) is drawn again.
 const USER_CODE_ATTEMPTS = 5
 
@@ -213,36 +218,45 @@ export async function pollDeviceCode(
       },
     }
   }
-  return pacePoll(db, code.id, now)
+  return pacePoll(db, code, now)
 }
 
 /**
- * A poll of a pending request: in time when at least `interval` seconds passed since the last
- * one (one conditional UPDATE decides, so concurrent polls cannot both pass); otherwise the
- * interval grows by 5 seconds (§3.5) and the poll is slow_down.
+ * A poll of a pending request, at most one write: in time when at least `interval` seconds passed
+ * since the last poll let through (one conditional UPDATE decides, so of concurrent polls one
+ * passes); otherwise slow_down, and the interval grows by 5 seconds (§3.5) up to
+ * MAX_POLL_INTERVAL_SECONDS, where a too-fast poll writes nothing. The row as read decides which
+ * statement runs; each re-checks its condition, so a poll that lost a race is only answered
+ * slow_down without growing the interval.
  */
-async function pacePoll(db: Db, id: number, now: number): Promise<PolledDeviceCode> {
-  const pending = and(eq(deviceCodes.id, id), eq(deviceCodes.status, 'pending'))
-  const inTime = await db
-    .update(deviceCodes)
-    .set({ lastPolledAt: now })
-    .where(
-      and(
-        pending,
-        or(isNull(deviceCodes.lastPolledAt), lte(deviceCodes.lastPolledAt, sql`${now} - ${deviceCodes.interval}`)),
-      ),
-    )
-    .returning({ id: deviceCodes.id })
-    .get()
-  if (inTime) return { status: 'pending' }
+async function pacePoll(
+  db: Db,
+  code: Pick<typeof deviceCodes.$inferSelect, 'id' | 'interval' | 'lastPolledAt'>,
+  now: number,
+): Promise<PolledDeviceCode> {
+  const pending = and(eq(deviceCodes.id, code.id), eq(deviceCodes.status, 'pending'))
+  if (code.lastPolledAt === null || code.lastPolledAt <= now - code.interval) {
+    const inTime = await db
+      .update(deviceCodes)
+      .set({ lastPolledAt: now })
+      .where(
+        and(
+          pending,
+          or(isNull(deviceCodes.lastPolledAt), lte(deviceCodes.lastPolledAt, sql`${now} - ${deviceCodes.interval}`)),
+        ),
+      )
+      .returning({ id: deviceCodes.id })
+      .get()
+    return inTime ? { status: 'pending' } : { status: 'slow_down', interval: code.interval }
+  }
+  if (code.interval >= MAX_POLL_INTERVAL_SECONDS) return { status: 'slow_down', interval: code.interval }
   const slowed = await db
     .update(deviceCodes)
-    .set({ lastPolledAt: now, interval: sql`${deviceCodes.interval} + ${SLOW_DOWN_STEP_SECONDS}` })
-    .where(pending)
+    .set({ interval: sql`min(${deviceCodes.interval} + ${SLOW_DOWN_STEP_SECONDS}, ${MAX_POLL_INTERVAL_SECONDS})` })
+    .where(and(pending, lt(deviceCodes.interval, MAX_POLL_INTERVAL_SECONDS)))
     .returning({ interval: deviceCodes.interval })
     .get()
-  // Answered between the two statements: the next poll sees the answer.
-  return slowed ? { status: 'slow_down', interval: slowed.interval } : { status: 'pending' }
+  return { status: 'slow_down', interval: slowed?.interval ?? code.interval }
 }
 
 /** The redemption of an approved request for redeemAndIssueTokens: matches once, while unexpired. */

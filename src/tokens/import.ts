@@ -45,8 +45,8 @@ export type ImportedRefreshToken = {
   createdAt: Date
 }
 
-const ACCESS_COLUMNS = 6
-const REFRESH_COLUMNS = 9
+const ACCESS_COLUMNS = 7
+const REFRESH_COLUMNS = 10
 
 /** INSERT statements for the rows (a digest already stored is left as it is), each within D1's bound parameters. */
 export function importAccessTokenStatements(db: Db, rows: ImportedAccessToken[]) {
@@ -61,6 +61,7 @@ export function importAccessTokenStatements(db: Db, rows: ImportedAccessToken[])
           scope: row.scope,
           expiresAt: row.expiresAt,
           createdAt: row.createdAt,
+          imported: true,
         })),
       )
       .onConflictDoNothing()
@@ -102,6 +103,7 @@ function refreshTokenStatements(db: Db, rows: ImportedRefreshToken[]) {
           expiresAt: row.expiresAt,
           revokedAt: row.revokedAt,
           createdAt: row.createdAt,
+          imported: true,
         })),
       )
       .onConflictDoNothing()

@@ -171,6 +171,7 @@ async function storeTokens(
             expiresAt: bound(expiresAt, accessTokens.expiresAt),
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
             audience: bound(audience, accessTokens.audience),
+            imported: computed(sql`NULL`, accessTokens.imported),
           })
           .from(applications)
           .where(and(eq(applications.id, request.applicationId), facts)),
@@ -204,6 +205,7 @@ async function storeTokens(
               request.refreshAudience === undefined ? audience : request.refreshAudience,
               refreshTokens.audience,
             ),
+            imported: computed(sql`NULL`, refreshTokens.imported),
           })
           .from(accessTokens)
           .where(eq(accessTokens.tokenHash, accessHash)),
@@ -430,12 +432,24 @@ export function familyAccessTokenIds(db: Db, familyId: number) {
  * Revokes every token of a rotation family: all its refresh tokens and the access tokens
  * issued with them. One batch (one transaction) in D1, then the KV entries are purged.
  */
-export async function revokeFamily(store: TokenStore, familyId: number): Promise<void> {
-  await revokeFamilies(store, sql`(${familyId})`)
+export async function revokeFamily(
+  store: TokenStore,
+  familyId: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
+  await revokeFamilies(store, sql`(${familyId})`, undefined, also)
 }
 
-/** Revokes the families `families` (a value or a subquery of family ids) names, in one batch. */
-async function revokeFamilies(store: TokenStore, families: SQL, first?: BatchItem<'sqlite'>): Promise<unknown[]> {
+/**
+ * Revokes the families `families` (a value or a subquery of family ids) names, in one batch
+ * (`first` before the revocation, `also` after it: e.g. the audit row of the change).
+ */
+async function revokeFamilies(
+  store: TokenStore,
+  families: SQL,
+  first?: BatchItem<'sqlite'>,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<unknown[]> {
   const { db } = store
   const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
     db
@@ -447,7 +461,7 @@ async function revokeFamilies(store: TokenStore, families: SQL, first?: BatchIte
       .set({ revokedAt: nowSeconds() })
       .where(and(inFamilies(families), isNull(refreshTokens.revokedAt))),
   ]
-  const results = await db.batch(first ? [first, ...statements] : statements)
+  const results = await db.batch(first ? [first, ...statements, ...also] : [...statements, ...also])
   const deleted = results[first ? 1 : 0] as { tokenHash: string }[]
   await purgeCache(
     store,
@@ -506,11 +520,16 @@ export async function revokeAccessToken(
 }
 
 /**
- * Revokes every token issued to the application (before it is deleted): its access tokens
- * go, the refresh tokens issued with them are retired, and the cache tiers forget them.
+ * Revokes every token issued to the application (before it is deleted: `also`, in the same
+ * batch, may delete it): its access tokens go, the refresh tokens issued with them are retired,
+ * and the cache tiers forget them.
  */
-export async function revokeApplicationTokens(store: TokenStore, applicationId: number): Promise<void> {
-  await revokeAccessTokensWhere(store, eq(accessTokens.applicationId, applicationId))
+export async function revokeApplicationTokens(
+  store: TokenStore,
+  applicationId: number,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
+  await revokeAccessTokensWhere(store, eq(accessTokens.applicationId, applicationId), also)
 }
 
 /** One page of a list: at most `limit` rows after the first `offset`. */
@@ -582,6 +601,8 @@ export type LiveToken = {
   scope: string
   createdAt: Date
   expiresAt: number
+  /** True for a django-oauth-toolkit token brought by `manage import-django`: no prefix of ours. */
+  imported: boolean | null
 }
 
 function ownedBy(owner: TokenOwner, table: typeof accessTokens | typeof refreshTokens): SQL {
@@ -604,6 +625,7 @@ export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): 
     scope: table.scope,
     createdAt: table.createdAt,
     expiresAt: table.expiresAt,
+    imported: table.imported,
   })
   const [access, refresh] = await db.batch([
     db
@@ -631,18 +653,21 @@ export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): 
 
 /**
  * Revokes one token of the owner by id: an access token with the refresh token issued with it,
- * or a refresh token with its whole rotation family (as /o/revoke_token/ does). False when the
- * owner has no such token.
+ * or a refresh token with its whole rotation family (as /o/revoke_token/ does), in one batch
+ * with `also`. False when the owner has no such token (then nothing is written).
  */
 export async function revokeTokenById(
   store: TokenStore,
   owner: TokenOwner,
   kind: 'access' | 'refresh',
   id: number,
+  also: BatchItem<'sqlite'>[] = [],
 ): Promise<boolean> {
   if (!Number.isSafeInteger(id)) return false
   if (kind === 'access') {
-    return (await revokeAccessTokensWhere(store, and(eq(accessTokens.id, id), ownedBy(owner, accessTokens)))) > 0
+    const mine = and(eq(accessTokens.id, id), ownedBy(owner, accessTokens))
+    const found = await store.db.select({ id: accessTokens.id }).from(accessTokens).where(mine).get()
+    return found !== undefined && (await revokeAccessTokensWhere(store, mine, also)) > 0
   }
   const row = await store.db
     .select({ id: refreshTokens.id, familyId: refreshTokens.familyId })
@@ -650,22 +675,26 @@ export async function revokeTokenById(
     .where(and(eq(refreshTokens.id, id), ownedBy(owner, refreshTokens), isNull(refreshTokens.revokedAt)))
     .get()
   if (!row) return false
-  await revokeFamily(store, refreshTokenFamily(row))
+  await revokeFamily(store, refreshTokenFamily(row), also)
   return true
 }
 
 /**
  * Revokes every OAuth token of the owner: access tokens deleted and every unrevoked refresh
- * token retired (also those whose access token is already gone); then the cache tiers forget
- * them. Sessions and API keys are not touched. Returns how many access tokens went.
+ * token retired (also those whose access token is already gone), in one batch with `also`;
+ * then the cache tiers forget them. Sessions and API keys are not touched. Returns how many
+ * access tokens went.
  */
-export async function revokeOwnerTokens(store: TokenStore, owner: TokenOwner): Promise<number> {
-  // Refresh tokens first: an access token minted from one in between is deleted next.
-  await store.db
+export async function revokeOwnerTokens(
+  store: TokenStore,
+  owner: TokenOwner,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<number> {
+  const retire = store.db
     .update(refreshTokens)
     .set({ revokedAt: nowSeconds() })
     .where(and(ownedBy(owner, refreshTokens), isNull(refreshTokens.revokedAt)))
-  return revokeAccessTokensWhere(store, ownedBy(owner, accessTokens))
+  return revokeAccessTokensWhere(store, ownedBy(owner, accessTokens), [retire, ...also])
 }
 
 /**
@@ -703,9 +732,14 @@ export function liveGrantQuery(db: Db, userId: number, applicationId: number) {
 
 /**
  * Deletes the access tokens matching `where` and retires the refresh tokens issued with
- * them (one batch), then purges their KV entries. Returns how many access tokens went.
+ * them (one batch, with `also` after them), then purges their KV entries. Returns how many
+ * access tokens went.
  */
-async function revokeAccessTokensWhere(store: TokenStore, where: SQL | undefined): Promise<number> {
+async function revokeAccessTokensWhere(
+  store: TokenStore,
+  where: SQL | undefined,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<number> {
   // drizzle reads a missing condition as every row: never here.
   if (where === undefined) return 0
   const matching = store.db.select({ id: accessTokens.id }).from(accessTokens).where(where)
@@ -715,6 +749,7 @@ async function revokeAccessTokensWhere(store: TokenStore, where: SQL | undefined
       .set({ revokedAt: nowSeconds() })
       .where(and(inArray(refreshTokens.accessTokenId, matching), isNull(refreshTokens.revokedAt))),
     store.db.delete(accessTokens).where(where).returning({ tokenHash: accessTokens.tokenHash }),
+    ...also,
   ])
   await purgeCache(
     store,
@@ -740,7 +775,12 @@ async function deleteAccessTokenRows(store: TokenStore, where: SQL | undefined):
  * then forgotten in every cache tier. The D1 rows stay: every lookup that reaches D1 checks
  * the user is active, so reactivation restores them (as DOT's validator checks is_active).
  */
-export async function forgetUserTokens(store: TokenStore, userId: number, change: BatchItem<'sqlite'>): Promise<void> {
+export async function forgetUserTokens(
+  store: TokenStore,
+  userId: number,
+  change: BatchItem<'sqlite'>,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
   const [access, keys] = await store.db.batch([
     store.db
       .select({ tokenHash: accessTokens.tokenHash })
@@ -748,6 +788,7 @@ export async function forgetUserTokens(store: TokenStore, userId: number, change
       .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))),
     userApiKeyDigests(store.db, userId),
     change,
+    ...also,
   ])
   await purgeUserCache(store, access, keys)
 }
@@ -762,6 +803,7 @@ export async function forgetDeletedUserTokens(
   store: TokenStore,
   userId: number,
   deletion: BatchItem<'sqlite'>,
+  also: BatchItem<'sqlite'>[] = [],
 ): Promise<void> {
   const owned = store.db.select({ id: applications.id }).from(applications).where(eq(applications.userId, userId))
   const [access, keys] = await store.db.batch([
@@ -776,6 +818,7 @@ export async function forgetDeletedUserTokens(
       ),
     userApiKeyDigests(store.db, userId),
     deletion,
+    ...also,
   ])
   await purgeUserCache(store, access, keys)
 }
@@ -786,7 +829,12 @@ export async function forgetDeletedUserTokens(
  * purges them from every cache tier: whoever knew the old password and minted a credential
  * loses it. Without `change`: `manage revoketokens --user`.
  */
-export async function revokeUserTokens(store: TokenStore, userId: number, change?: BatchItem<'sqlite'>): Promise<void> {
+export async function revokeUserTokens(
+  store: TokenStore,
+  userId: number,
+  change?: BatchItem<'sqlite'>,
+  also: BatchItem<'sqlite'>[] = [],
+): Promise<void> {
   const revocations = [
     store.db
       .update(refreshTokens)
@@ -799,11 +847,11 @@ export async function revokeUserTokens(store: TokenStore, userId: number, change
     deleteUserApiKeys(store.db, userId),
   ] as const
   if (change) {
-    const [, , access, keys] = await store.db.batch([change, ...revocations])
+    const [, , access, keys] = await store.db.batch([change, ...revocations, ...also])
     await purgeUserCache(store, access, keys)
     return
   }
-  const [, access, keys] = await store.db.batch(revocations)
+  const [, access, keys] = await store.db.batch([...revocations, ...also])
   await purgeUserCache(store, access, keys)
 }
 

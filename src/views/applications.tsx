@@ -103,7 +103,8 @@ export function ApplicationFormPage(props: {
   cancelHref: string
   values: ApplicationFormValues
   errors: FieldErrors
-  isStaff: boolean
+  /** A superuser's form: skip_authorization is theirs to decide (src/accounts/rights.ts). */
+  maySkip: boolean
 }) {
   const { values, errors } = props
   const invalid = (field: string, messages = errors[field]) => (messages?.length ? 'field invalid' : 'field')
@@ -118,8 +119,8 @@ export function ApplicationFormPage(props: {
         </p>
       ) : null}
       <Errors messages={errors.non_field_errors} />
-      {/* A user's form has no skip_authorization box: its refusal (a forged field) is shown here. */}
-      {props.isStaff ? null : <Errors messages={errors.skip_authorization} />}
+      {/* Only a superuser's form has the skip_authorization box: its refusal (a forged field) is shown here. */}
+      {props.maySkip ? null : <Errors messages={errors.skip_authorization} />}
       <form method="post" action={props.action}>
         <div class={invalid('name')}>
           <label for="name">Name</label>
@@ -179,14 +180,14 @@ export function ApplicationFormPage(props: {
           <p class="help">One per line: https, or http for localhost and 127.0.0.1 only; no fragment.</p>
           <Errors messages={redirectErrors} />
         </div>
-        {props.isStaff ? (
+        {props.maySkip ? (
           <div class={invalid('skip_authorization')}>
             <label class="choice">
               <input type="checkbox" name="skip_authorization" value="on" checked={values.skipAuthorization} />
               <span>Skip the consent page</span>
             </label>
             <p class="help warning">
-              Staff only: users are never asked before this application gets a token for their account. Only for
+              Superusers only: users are never asked before this application gets a token for their account. Only for
               applications you run.
             </p>
             <Errors messages={errors.skip_authorization} />
@@ -254,7 +255,7 @@ export function ApplicationDetailPage(props: { application: Application; newSecr
           )}
         </dd>
         <dt>Consent page</dt>
-        <dd>{application.skipAuthorization ? 'Skipped (staff setting)' : 'Shown'}</dd>
+        <dd>{application.skipAuthorization ? 'Skipped (a superuser’s setting)' : 'Shown'}</dd>
         <dt>Created</dt>
         <dd>{application.createdAt.toISOString()}</dd>
         <dt>Updated</dt>

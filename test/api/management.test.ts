@@ -95,9 +95,10 @@ describe('/o/applications/', () => {
     const missing = await call('POST', '/o/applications/', { cookie }, {})
     expect(missing.status).toBe(400)
     expect(await missing.json()).toHaveProperty('name', ['This field is required.'])
+    // Not a settings problem but a right: superusers only (test/hardening/staff-rights.test.ts).
     const skip = await call('POST', '/o/applications/', { cookie }, { ...NEW_APP, skip_authorization: true })
-    expect(skip.status).toBe(400)
-    expect(await skip.json()).toHaveProperty('skip_authorization')
+    expect(skip.status).toBe(403)
+    expect(await skip.json()).toEqual({ detail: 'Only superusers may turn on skip_authorization.' })
   })
 
   it('DELETE revokes the application’s tokens (KV purged) and removes it', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { DOCS_INIT_PATH, DOCS_PATH, OPENAPI_PATH } from '../../src/docs/openapi.ts'
 import { app } from '../../src/index.ts'
+import { ISSUER_PATH_FORMS } from '../../src/oauth/metadata.ts'
 import { STYLESHEET_PATH } from '../../src/views/stylesheet.ts'
 import { api, passwordToken } from '../helpers.ts'
 
@@ -40,6 +41,8 @@ const UNDOCUMENTED = new Set([
   '/o/applications/:id/update/',
   '/o/applications/:id/delete/',
   '/o/authorized-tokens/:id/delete/',
+  // The discovery documents again, where an issuer with a path (DOT's `<origin>/o`) has them.
+  ...Object.values(ISSUER_PATH_FORMS),
 ])
 // The user pages on paths the management API shares (content negotiation): their methods the API has not.
 const UNDOCUMENTED_PAGES = new Set([

@@ -106,8 +106,8 @@ describe('console applications', () => {
     expect(page).toMatch(/value="public" checked/)
   })
 
-  it('edits name, URIs, grants and skip_authorization (with the warning); audited with what changed', async () => {
-    const { cookie } = await sessionOf('staff')
+  it('a superuser edits name, URIs, grants and skip_authorization (with the warning); audited with what changed', async () => {
+    const { cookie } = await sessionOf('superuser')
     const app = await makeApplication({ name: unique('Before ') })
     const edit = await (await getPage(`/admin/applications/${app.id}/change/`, cookie)).text()
     expect(edit).toContain('consent page is never shown')

@@ -74,9 +74,14 @@ class Browser {
   }
 }
 
-async function browser(options: { staff?: boolean } = {}) {
+async function browser(options: { staff?: boolean; superuser?: boolean } = {}) {
   const user = await makeUser()
-  if (options.staff) await db.update(users).set({ isStaff: true }).where(eq(users.id, user.id))
+  if (options.staff) {
+    await db
+      .update(users)
+      .set({ isStaff: true, isSuperuser: options.superuser ?? false })
+      .where(eq(users.id, user.id))
+  }
   return { user, browser: new Browser(await login(user)) }
 }
 
@@ -341,16 +346,20 @@ describe('invalid input: the API’s validators, errors beside the field, the in
     expect((await db.select().from(applications).where(eq(applications.id, id)).get())?.name).toBe('Photo Printer')
   })
 
-  it('skip_authorization: staff only (a forged field from a user is refused); staff see the box and a warning', async () => {
+  it('skip_authorization: superusers only (a forged field is refused); superusers see the box and a warning', async () => {
     const { browser: b } = await browser()
     const page = await expectPage(
       await b.post('/o/applications/register/', { ...VALID, skip_authorization: 'on' }),
-      400,
+      403,
     )
-    expect(page).toContain('Only staff users may skip the consent page.')
+    expect(page).toContain('Only superusers may turn on skip_authorization.')
     const staff = await browser({ staff: true })
-    expect(await (await staff.browser.get('/o/applications/register/')).text()).toContain('name="skip_authorization"')
-    const id = await register(staff.browser, { ...VALID, skip_authorization: 'on' })
+    expect(await (await staff.browser.get('/o/applications/register/')).text()).not.toContain(
+      'name="skip_authorization"',
+    )
+    const root = await browser({ staff: true, superuser: true })
+    expect(await (await root.browser.get('/o/applications/register/')).text()).toContain('name="skip_authorization"')
+    const id = await register(root.browser, { ...VALID, skip_authorization: 'on' })
     expect((await db.select().from(applications).where(eq(applications.id, id)).get())?.skipAuthorization).toBe(true)
   })
 

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { copyDocsAssets } from '../../scripts/docs-assets.ts'
 import { type DemoCredentials, seedDemo } from '../../src/cli/demo.ts'
-import { CHROMIUM, launchChromium, seedState } from './harness.ts'
+import { CHROMIUM, launchChromium, seedState, withoutDevVars } from './harness.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 8797)
 const BASE = `http://127.0.0.1:${PORT}`
@@ -56,7 +56,19 @@ before(async () => {
   copyDocsAssets()
   server = spawn(
     'npx',
-    ['wrangler', 'dev', '--port', String(PORT), '--ip', '127.0.0.1', '--persist-to', state, '--var', 'SECRET_KEY:e2e'],
+    [
+      'wrangler',
+      'dev',
+      '--port',
+      String(PORT),
+      '--ip',
+      '127.0.0.1',
+      '--persist-to',
+      state,
+      ...withoutDevVars(state),
+      '--var',
+      'SECRET_KEY:e2e',
+    ],
     { stdio: 'ignore', detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )
   await waitForServer()

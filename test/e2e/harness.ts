@@ -4,6 +4,7 @@
  * that keep it off the closed network (no background networking, updates or sync).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { getPlatformProxy } from 'wrangler'
@@ -33,7 +34,7 @@ export function check(condition: unknown, message: string): asserts condition {
  * Readies the local state in `state` (a throwaway directory) for `startWorker`: every migration
  * applied to its D1, then `seed` run against it (users, applications) before wrangler dev opens it.
  */
-export async function seedState<T>(state: string, seed: (db: Db) => Promise<T>): Promise<T> {
+export async function seedState<T>(state: string, seed: (db: Db, env: Env) => Promise<T>): Promise<T> {
   const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
     stdio: 'inherit',
     env: { ...process.env, CI: '1' },
@@ -41,13 +42,26 @@ export async function seedState<T>(state: string, seed: (db: Db) => Promise<T>):
   check(migrate.status === 0, 'migrations applied')
   const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
   try {
-    return await seed(getDb(proxy.env.DB))
+    return await seed(getDb(proxy.env.DB), proxy.env)
   } finally {
     await proxy.dispose()
   }
 }
 
-/** `wrangler dev` on `port` over the local state in `state` (plus `vars`), once it answers /healthz. */
+/**
+ * wrangler dev's flags that keep the developer's `.dev.vars` out of a test run: an `--env-file`
+ * takes its place (empty; a test's own settings come as `--var`), so no local setting changes a test.
+ */
+export function withoutDevVars(state: string): string[] {
+  const file = join(state, 'no-dev-vars.env')
+  writeFileSync(file, '')
+  return ['--env-file', file]
+}
+
+/**
+ * `wrangler dev` on `port` over the local state in `state` (plus `vars`; SECRET_KEY among them
+ * when the seed minted tokens with it), once it answers /healthz.
+ */
 export async function startWorker(
   port: number,
   state: string,
@@ -64,9 +78,11 @@ export async function startWorker(
       String(port),
       '--persist-to',
       state,
-      '--var',
-      `SECRET_KEY:${randomString(50)}`,
-      ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+      ...withoutDevVars(state),
+      ...Object.entries({ SECRET_KEY: randomString(50), ...vars }).flatMap(([name, value]) => [
+        '--var',
+        `${name}:${value}`,
+      ]),
       '--show-interactive-dev-session=false',
     ],
     {
@@ -85,4 +101,12 @@ export async function startWorker(
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
   throw new Error('wrangler dev did not start')
+}
+
+/** Ends a server started in its own process group (`detached`): that group only, and waits for it. */
+export async function stopServer(server: ChildProcess | undefined): Promise<void> {
+  if (server?.pid === undefined || server.exitCode !== null || server.signalCode !== null) return
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  process.kill(-server.pid, 'SIGTERM')
+  await exited
 }

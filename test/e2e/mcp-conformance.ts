@@ -1,14 +1,21 @@
 /**
- * `npm run test:e2e`: MCP's official conformance runner (`@modelcontextprotocol/conformance`,
- * `conformance authorization`) against `wrangler dev`. Its authorization-server scenarios check the
- * RFC 8414 metadata and run the authorization code grant with PKCE as a public client; the
- * runner prints an authorization URL and waits on its own callback server, and Debian's chromium
- * plays the person there (log in, approve on the consent page). Run twice: with `--resource
- * <issuer>/mcp` (the RFC 8707 resource indicator an MCP client sends for this Worker's /mcp) and
- * without. Passes when the runner exits 0 and every check it saved is SUCCESS.
+ * `npm run test:e2e`: MCP's official conformance runner (`@modelcontextprotocol/conformance`)
+ * against `wrangler dev`.
+ * - `conformance authorization`: its authorization-server scenarios (every one it has) check the
+ *   RFC 8414 metadata and run the authorization code grant with PKCE as a public client; the
+ *   runner prints an authorization URL and waits on its own callback server, and Debian's
+ *   chromium plays the person there (log in, approve on the consent page). Run twice: with
+ *   `--resource <issuer>/mcp` (the RFC 8707 resource indicator an MCP client sends for this
+ *   Worker's /mcp) and without. Passes when the runner exits 0 and every check it saved is SUCCESS.
+ * - `conformance server --spec-version 2026-07-28`: its scenarios for the 2026-07-28 transport
+ *   (stateless requests, `_meta`, server/discover, version errors, SEP-2243 headers, tools/list,
+ *   caching hints) against /mcp, through a local proxy that adds a Bearer token (the runner speaks
+ *   to unprotected servers only). Passes when every check is SUCCESS or SKIPPED, except the ones
+ *   that need what /mcp does not have: the runner's own diagnostic tools, prompts and resources.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -32,6 +39,37 @@ const RUNNER = fileURLToPath(
 )
 // The runner only warns when the metadata lacks client_id_metadata_document_supported: required here.
 const CIMD_CHECK = 'authorization-server-metadata-cimd'
+// The token-adding proxy the server scenarios talk to.
+const PROXY_PORT = Number(process.env.E2E_CONFORMANCE_PROXY_PORT ?? 8796)
+const SERVER_SCENARIOS = ['server-stateless', 'http-header-validation', 'tools-list', 'caching']
+/**
+ * Server checks that cannot pass here: they call the runner's reference server's diagnostic tools
+ * (test_missing_capability, test_streaming_elicitation, test_logging_tool) or list prompts and
+ * resources, which /mcp does not offer.
+ */
+const NOT_APPLICABLE = new Set([
+  'sep-2575-server-rejects-undeclared-capability',
+  'sep-2575-missing-capability-http-400',
+  'sep-2575-http-server-no-independent-requests-on-stream',
+  'sep-2575-server-no-log-without-loglevel',
+  'sep-2549-prompts-list-caching-hints',
+  'sep-2549-resources-list-caching-hints',
+  'sep-2549-resources-templates-list-caching-hints',
+])
+/** What the 2026-07-28 server checks must have seen succeed, so that they cannot pass by skipping. */
+const SERVER_CHECKS = [
+  'sep-2575-request-meta-invalid-missing-meta',
+  'sep-2575-server-implements-discover',
+  'sep-2575-server-identifies-in-result-meta',
+  'sep-2575-server-unsupported-version-error',
+  'sep-2575-http-server-header-mismatch-400',
+  'sep-2575-http-server-method-not-found-404',
+  'sep-2575-http-server-error-jsonrpc-id',
+  'sep-2243-server-reject-error-code',
+  'sep-2243-server-accepts-whitespace-header-value',
+  'tools-list-deterministic-order',
+  'sep-2549-tools-list-caching-hints',
+]
 
 type Check = { id: string; status: string; errorMessage?: string; details?: Record<string, unknown> }
 type Person = { username: string; password: string }
@@ -55,6 +93,13 @@ async function approve(browser: Browser, person: Person, url: string): Promise<v
   } finally {
     await context.close()
   }
+}
+
+/** The checks a run saved in `output`, every scenario's. */
+function savedChecks(output: string): Check[] {
+  return readdirSync(output).flatMap(
+    (scenario) => JSON.parse(readFileSync(join(output, scenario, 'checks.json'), 'utf8')) as Check[],
+  )
 }
 
 /** One run of `conformance authorization`; returns its exit code and the checks it saved. */
@@ -82,12 +127,66 @@ async function runConformance(args: string[], onAuthorizationUrl: (url: URL) => 
     await browsing
     if (failure) throw failure
     const code = await exited
-    const checks = readdirSync(output).flatMap(
-      (scenario) => JSON.parse(readFileSync(join(output, scenario, 'checks.json'), 'utf8')) as Check[],
-    )
-    return { code, checks }
+    return { code, checks: savedChecks(output) }
   } finally {
     rmSync(output, { recursive: true, force: true })
+  }
+}
+
+/**
+ * /mcp for a runner that sends no token: each request is passed on with `token` as its Bearer
+ * token; the answer comes back as it is (its body already decoded, so without Content-Encoding).
+ */
+function tokenProxy(token: string): Promise<Server> {
+  const proxy = createServer(async (request, response) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const headers = new Headers({ Authorization: `Bearer ${token}` })
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
+        headers.set(name, value)
+    }
+    const body = request.method === 'POST' ? Buffer.concat(chunks) : undefined
+    const answer = await fetch(RESOURCE, { method: request.method, headers, body })
+    const passed = [...answer.headers].filter(([name]) => !['content-encoding', 'content-length'].includes(name))
+    response.writeHead(answer.status, Object.fromEntries(passed))
+    response.end(Buffer.from(await answer.arrayBuffer()))
+  })
+  return new Promise((resolve) => proxy.listen(PROXY_PORT, '127.0.0.1', () => resolve(proxy)))
+}
+
+/** `conformance server` with one 2026-07-28 scenario against /mcp behind the proxy; the checks it saved. */
+async function runServerScenario(scenario: string): Promise<Check[]> {
+  const output = mkdtempSync(join(tmpdir(), 'eot-conformance-server-'))
+  const url = `http://127.0.0.1:${PROXY_PORT}/mcp`
+  try {
+    const runner = spawn(
+      process.execPath,
+      [RUNNER, 'server', '--url', url, '--scenario', scenario, '--spec-version', '2026-07-28', '--output-dir', output],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    )
+    // Its exit code counts the not-applicable checks too; the checks decide.
+    await new Promise((resolve) => runner.on('exit', resolve))
+    return savedChecks(output)
+  } finally {
+    rmSync(output, { recursive: true, force: true })
+  }
+}
+
+/** Every server check SUCCESS or SKIPPED, but for the ones /mcp cannot serve; the core ones seen succeeding. */
+function expectServerChecksPassed(checks: Check[]): void {
+  for (const { id, status, errorMessage } of checks) {
+    const note = NOT_APPLICABLE.has(id) ? ' (not applicable here)' : ''
+    console.log(`  ${status.padEnd(8)} ${id}${note}${errorMessage ? `: ${errorMessage}` : ''}`)
+  }
+  for (const { id, status } of checks) {
+    check(status === 'SUCCESS' || status === 'SKIPPED' || NOT_APPLICABLE.has(id), `${id} is ${status}`)
+  }
+  for (const id of SERVER_CHECKS) {
+    check(
+      checks.some((item) => item.id === id && item.status === 'SUCCESS'),
+      `${id} succeeded`,
+    )
   }
 }
 
@@ -108,9 +207,10 @@ function expectAllPassed(result: { code: number | null; checks: Check[] }): void
 const state = mkdtempSync(join(tmpdir(), 'eot-e2e-conformance-'))
 let server: ChildProcess | undefined
 let browser: Browser | undefined
+let proxy: Server | undefined
 try {
-  step('seeding two users and a public authorization-code client (redirect: the runner’s callback)')
-  const { people, clientId } = await seedState(state, async (db) => {
+  step('seeding two users, a public authorization-code client (redirect: the runner’s callback) and a password client')
+  const { people, clientId, passwordClient } = await seedState(state, async (db) => {
     const people: Person[] = []
     for (const username of ['e2e-mcp-first', 'e2e-mcp-second']) {
       const password = randomString(20)
@@ -123,7 +223,12 @@ try {
       grantTypes: ['authorization-code'],
       redirectUris: [REDIRECT_URI],
     })
-    return { people, clientId: app.clientId }
+    const tokens = await createApplication(db, {
+      name: 'E2E MCP server scenarios',
+      clientType: 'confidential',
+      grantTypes: ['password'],
+    })
+    return { people, clientId: app.clientId, passwordClient: tokens }
   })
 
   step(`starting wrangler dev on ${BASE}`)
@@ -145,8 +250,29 @@ try {
     await approve(chromium, people[1], url.href)
   })
   expectAllPassed(plain)
+
+  step('server scenarios of 2026-07-28 against /mcp, with a read write token for it')
+  const issued = await fetch(`${BASE}/o/token/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: people[0].username,
+      password: people[0].password,
+      client_id: passwordClient.clientId,
+      client_secret: passwordClient.clientSecret ?? '',
+      scope: 'read write',
+      resource: RESOURCE,
+    }),
+  })
+  check(issued.ok, `a token for /mcp (${issued.status})`)
+  proxy = await tokenProxy(((await issued.json()) as { access_token: string }).access_token)
+  const serverChecks: Check[] = []
+  for (const scenario of SERVER_SCENARIOS) serverChecks.push(...(await runServerScenario(scenario)))
+  expectServerChecksPassed(serverChecks)
   step('passed')
 } finally {
+  proxy?.close()
   await browser?.close()
   // wrangler dev runs in its own process group: end that group (only it).
   if (server?.pid !== undefined && server.exitCode === null) process.kill(-server.pid, 'SIGTERM')

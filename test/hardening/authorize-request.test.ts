@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_PARAM_LENGTH } from '../../src/oauth/authorize.ts'
+import { MAX_PARAM_LENGTH } from '../../src/oauth/authorization/params.ts'
 import {
   form,
   getPage,

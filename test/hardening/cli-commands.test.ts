@@ -3,60 +3,22 @@
  * email rules and Django's password validators, a duplicate username or client_id is one clear
  * line (never SQL), a password is never waited for without a terminal, and the everyday
  * commands (createuser, listapplications, deleteapplication, revoketokens, the DRF key commands)
- * act on what the Worker serves. Commands run against the test D1 as `npm run manage` runs them;
- * workerd has no node:util parseArgs, so `parse` reads the arguments with the command's options table.
+ * act on what the Worker serves. Commands run against the test D1 as `npm run manage` runs them
+ * (test/cli.ts).
  */
-import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it, vi } from 'vitest'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { describe, expect, it } from 'vitest'
 import { deleteapplication, listapplications } from '../../src/cli/commands/applications.ts'
-import type { Command } from '../../src/cli/commands/command.ts'
+import { clientkeys } from '../../src/cli/commands/clientkeys.ts'
 import { createapplication } from '../../src/cli/commands/createapplication.ts'
 import { createsuperuser, createuser } from '../../src/cli/commands/createsuperuser.ts'
 import { drf_create_token, listapikeys, revokeapikey } from '../../src/cli/commands/drf_create_token.ts'
 import { changepassword, revoketokens } from '../../src/cli/commands/user-state.ts'
-import type { Database } from '../../src/cli/database.ts'
-import { users } from '../../src/db/schema.ts'
+import { applications, users } from '../../src/db/schema.ts'
 import { listApiKeys } from '../../src/tokens/api-keys.ts'
+import { manage } from '../cli.ts'
 import { api, basic, db, form, hello, makeApplication, makeUser, passwordToken, postToken, unique } from '../helpers.ts'
-
-const database = { db, env, close: async () => {} } as unknown as Database
-
-/** parseArgs with the command's options: `--flag value`, boolean flags, `-x` short names, positionals. */
-function parse(command: Command, args: string[]): { values: Record<string, unknown>; positionals: string[] } {
-  const values: Record<string, unknown> = {}
-  const positionals: string[] = []
-  for (const [name, option] of Object.entries(command.options)) {
-    if (option.default !== undefined) values[name] = option.default
-  }
-  for (let i = 0; i < args.length; i++) {
-    if (!args[i].startsWith('-')) {
-      positionals.push(args[i])
-      continue
-    }
-    const name = args[i].startsWith('--')
-      ? args[i].slice(2)
-      : Object.entries(command.options).find(([, option]) => option.short === args[i].slice(1))?.[0]
-    const option = name === undefined ? undefined : command.options[name]
-    if (!name || !option) throw new Error(`Unknown option '${args[i]}'`)
-    if (option.type === 'boolean') values[name] = true
-    else values[name] = option.multiple ? [...((values[name] as string[]) ?? []), args[++i]] : args[++i]
-  }
-  return { values, positionals }
-}
-
-/** Runs a command; its stdout lines joined, or the Error it fails with (what the user reads). */
-async function manage(command: Command, ...args: string[]): Promise<string> {
-  if (command.offline) throw new Error('these commands need the database')
-  const { values, positionals } = parse(command, args)
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {})
-  try {
-    await command.run(database, values, positionals)
-    return log.mock.calls.map((call) => call.join(' ')).join('\n')
-  } finally {
-    log.mockRestore()
-  }
-}
 
 // Not makeUser's default password, so a change is seen.
 const STRONG = 'plaid kettle orbit 42'
@@ -238,5 +200,85 @@ describe('DRF keys: drf_create_token, listapikeys, revokeapikey', () => {
     expect((await api('/api/hello', { authorization: `Token ${second}` })).status).toBe(401)
     expect((await api('/api/hello', { authorization: `Token ${replaced}` })).status).toBe(200)
     expect(await listApiKeys(db, user.id)).toHaveLength(1)
+  })
+})
+
+describe('private_key_jwt keys (RFC 7523 §2.2): createapplication --jwks / --jwks-uri, clientkeys', () => {
+  async function signingKey(kid: string) {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+    return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid } }
+  }
+  const assertionFor = (clientId: string, key: { kid: string; privateKey: CryptoKey }) =>
+    new SignJWT({ jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience('https://example.com')
+      .setExpirationTime('1m')
+      .sign(key.privateKey)
+  const clientCredentials = async (clientId: string, key: { kid: string; privateKey: CryptoKey }) =>
+    postToken(
+      form({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertionFor(clientId, key),
+      }),
+    )
+  const clientIdOf = (output: string) => /client_id:\s+(\S+)/.exec(output)?.[1] ?? ''
+
+  it('a client_credentials client with only a key: no secret printed or stored; it gets tokens with assertions', async () => {
+    const key = await signingKey('k1')
+    const output = await manage(
+      createapplication,
+      ...['--name', unique('m2m'), '--client-type', 'confidential', '--grant-type', 'client-credentials'],
+      ...['--jwks', JSON.stringify({ keys: [key.jwk] })],
+    )
+    expect(output).not.toContain('client_secret')
+    expect(output).toContain('keys:          k1')
+    const clientId = clientIdOf(output)
+    const [row] = await db.select().from(applications).where(eq(applications.clientId, clientId))
+    expect(row.clientSecretHash).toBe('')
+    expect((await clientCredentials(clientId, key)).status).toBe(200)
+  })
+
+  it('refuses a private key, keys for a public client, --jwks with --jwks-uri, a jwks_uri that is not public https', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+    const base = ['--name', unique('m2m'), '--client-type', 'confidential', '--grant-type', 'client-credentials']
+    await expect(
+      manage(createapplication, ...base, '--jwks', JSON.stringify({ keys: [await exportJWK(privateKey)] })),
+    ).rejects.toThrow(/private or symmetric key material/)
+    await expect(manage(createapplication, ...base, '--jwks', 'not json')).rejects.toThrow(/--jwks: not JSON/)
+    await expect(manage(createapplication, ...base, '--jwks-uri', 'http://keys.example.org/jwks')).rejects.toThrow(
+      /--jwks-uri/,
+    )
+    const key = await signingKey('k1')
+    const jwks = JSON.stringify({ keys: [key.jwk] })
+    await expect(
+      manage(createapplication, ...base, '--jwks', jwks, '--jwks-uri', 'https://keys.example.org/j'),
+    ).rejects.toThrow(/not both/)
+    const publicBase = ['--name', unique('pub'), '--client-type', 'public', '--grant-type', 'authorization-code']
+    await expect(
+      manage(createapplication, ...publicBase, '--redirect-uri', 'https://client.example/cb', '--jwks', jwks),
+    ).rejects.toThrow(/public client/)
+  })
+
+  it('clientkeys rotates a client’s keys (the old key stops, the new one works) and removes them', async () => {
+    const [old, rotated] = [await signingKey('old'), await signingKey('new')]
+    const app = await makeApplication({
+      grantTypes: ['client-credentials'],
+      clientSecret: null,
+      jwks: { keys: [old.jwk] },
+    })
+    expect((await clientCredentials(app.clientId, old)).status).toBe(200)
+    const output = await manage(clientkeys, app.clientId, '--jwks', JSON.stringify({ keys: [rotated.jwk] }))
+    expect(output).toContain('keys:          new')
+    expect((await clientCredentials(app.clientId, old)).status).toBe(401)
+    expect((await clientCredentials(app.clientId, rotated)).status).toBe(200)
+    expect(await manage(clientkeys, app.clientId, '--remove')).toMatch(/cannot authenticate until/)
+    expect((await clientCredentials(app.clientId, rotated)).status).toBe(401)
+    await expect(manage(clientkeys, app.clientId)).rejects.toThrow(/one of --jwks, --jwks-uri or --remove/)
+    await expect(manage(clientkeys, 'no-such-client', '--remove')).rejects.toThrow(/no application/)
+    const publicApp = await makeApplication({ clientType: 'public' })
+    await expect(manage(clientkeys, publicApp.clientId, '--remove')).rejects.toThrow(/public client/)
   })
 })

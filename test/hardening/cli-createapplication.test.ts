@@ -1,50 +1,18 @@
 /**
  * `manage createapplication` applies the management API's rules: no
  * `javascript:` or plain-http non-loopback URIs, no one-character client secret. The command
- * runs here against the test D1 as `npm run manage` runs it, but workerd has no node:util
- * parseArgs, so `parse` below reads `--flag value` the way parseArgs does with the command's
- * own options table (string/boolean, multiple).
+ * runs here against the test D1 as `npm run manage` runs it (test/cli.ts).
  */
-import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { applicationFromOptions, createapplication } from '../../src/cli/commands/createapplication.ts'
-import type { Database } from '../../src/cli/database.ts'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { applications } from '../../src/db/schema.ts'
+import { manage as run } from '../cli.ts'
 import { basic, db, form, postToken, unique } from '../helpers.ts'
 
-const database = { db, env, close: async () => {} } as unknown as Database
-
-function parse(args: string[]): Record<string, unknown> {
-  const values: Record<string, unknown> = {}
-  for (const [name, option] of Object.entries(createapplication.options)) {
-    if (option.default !== undefined) values[name] = option.default
-  }
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i].replace(/^--/, '')
-    const option = createapplication.options[name]
-    if (!args[i].startsWith('--') || !option) throw new Error(`Unknown option '${args[i]}'`)
-    if (option.type === 'boolean') values[name] = true
-    else {
-      const value = args[++i]
-      values[name] = option.multiple ? [...((values[name] as string[] | undefined) ?? []), value] : value
-    }
-  }
-  return values
-}
-
-async function manage(args: string[]) {
-  if (createapplication.offline) throw new Error('createapplication needs the database')
-  const values = parse(args)
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {})
-  try {
-    await createapplication.run(database, values, [])
-    return log.mock.calls.map((call) => call.join(' ')).join('\n')
-  } finally {
-    log.mockRestore()
-  }
-}
+/** `manage createapplication <args>` (test/cli.ts). */
+const manage = (args: string[]) => run(createapplication, ...args)
 
 const stored = (name: string) => db.select().from(applications).where(eq(applications.name, name))
 
@@ -113,6 +81,17 @@ describe('createapplication shares the management API’s validators', () => {
       Authorization: basic(row.clientId, secret),
     })
     expect(token.status).toBe(200)
+  })
+
+  it('RFC 9126 §6: --require-pushed-authorization-requests marks the client; absent, it is not', async () => {
+    const [marked, plain] = [unique('cli'), unique('cli')]
+    await manage([
+      ...codeApp(marked, '--redirect-uri', 'https://client.example/cb'),
+      '--require-pushed-authorization-requests',
+    ])
+    await manage(codeApp(plain, '--redirect-uri', 'https://client.example/cb'))
+    expect((await stored(marked))[0].requirePushedAuthorizationRequests).toBe(true)
+    expect((await stored(plain))[0].requirePushedAuthorizationRequests).toBe(false)
   })
 
   it('the options table takes every list flag more than once', () => {

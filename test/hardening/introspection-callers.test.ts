@@ -4,6 +4,7 @@ import { applicationFromOptions } from '../../src/cli/commands/createapplication
 import {
   basic,
   expectOAuthError,
+  fetchWithSettings,
   form,
   getPage,
   login,
@@ -62,6 +63,103 @@ describe('RFC 7662 §2.1/§4: who may introspect what', () => {
   })
 })
 
+describe('RFC 7662 §4 + RFC 8707: a resource server tied to its resource (createapplication --resource) learns only of tokens for it', () => {
+  // A business API that stayed in Django (DOT's RESOURCE_SERVER_INTROSPECTION_URL), and another resource.
+  const DJANGO_API = 'https://api.example.net/v1'
+  const OTHER = 'https://reports.example.net'
+  const SETTINGS = { RESOURCES: `${DJANGO_API} ${OTHER}` }
+
+  function post(path: string, values: [string, string][], headers: Record<string, string>, settings = SETTINGS) {
+    return fetchWithSettings(
+      new Request(`${ORIGIN}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(values).toString(),
+      }),
+      settings,
+    )
+  }
+
+  /** A user's token from the password grant, for `resources` (none: the default audience). */
+  async function tokenFor(resources: string[], settings = SETTINGS) {
+    const user = await makeUser()
+    const app = await makeApplication()
+    const response = await post(
+      '/o/token/',
+      [
+        ['grant_type', 'password'],
+        ['username', user.username],
+        ['password', user.plainPassword],
+        ['scope', 'read'],
+        ...resources.map((resource): [string, string] => ['resource', resource]),
+      ],
+      clientAuth(app),
+      settings,
+    )
+    expect(response.status).toBe(200)
+    return { user, token: (await response.json<{ access_token: string }>()).access_token }
+  }
+
+  async function introspectAs(caller: Record<string, string>, token: string, settings = SETTINGS) {
+    const response = await post('/o/introspect/', [['token', token]], caller, settings)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Cache-Control')).toBe('no-store')
+    return response.json<Record<string, unknown>>()
+  }
+
+  const djangoServer = () =>
+    makeApplication({ grantTypes: ['client-credentials'], canIntrospect: true, resource: DJANGO_API })
+
+  it('a token for its resource → active, with what DOT reads (username, scope, exp); one for the default audience or another resource → {active:false}', async () => {
+    const caller = clientAuth(await djangoServer())
+    const mine = await tokenFor([DJANGO_API])
+    expect(await introspectAs(caller, mine.token)).toMatchObject({
+      active: true,
+      username: mine.user.username,
+      scope: 'read',
+      exp: expect.any(Number),
+      aud: DJANGO_API,
+    })
+    for (const resources of [[], [OTHER], [`${ORIGIN}/mcp`]]) {
+      expect(await introspectAs(caller, (await tokenFor(resources)).token)).toEqual({ active: false })
+    }
+  })
+
+  it('a token for several resources, its own among them → active; an unbound resource server still sees every token', async () => {
+    const both = await tokenFor([OTHER, DJANGO_API])
+    expect(await introspectAs(clientAuth(await djangoServer()), both.token)).toMatchObject({
+      active: true,
+      aud: [OTHER, DJANGO_API],
+    })
+    const unbound = await makeApplication({ grantTypes: ['client-credentials'], canIntrospect: true })
+    expect(await introspectAs(clientAuth(unbound), (await tokenFor([OTHER])).token)).toMatchObject({ active: true })
+  })
+
+  it('with DEFAULT_AUDIENCE = its resource (the APIs stayed in Django), a token requested without resource is for it', async () => {
+    const settings = { ...SETTINGS, DEFAULT_AUDIENCE: DJANGO_API }
+    const caller = clientAuth(await djangoServer())
+    const plain = await tokenFor([], settings)
+    expect(await introspectAs(caller, plain.token, settings)).toMatchObject({ active: true, aud: DJANGO_API })
+    const api = await tokenFor([`${ORIGIN}/api`], settings)
+    expect(await introspectAs(caller, api.token, settings)).toEqual({ active: false })
+  })
+
+  it("the same rule for its Bearer token with the introspection scope (DOT's RESOURCE_SERVER_AUTH_TOKEN)", async () => {
+    const server = await djangoServer()
+    const granted = await post(
+      '/o/token/',
+      [
+        ['grant_type', 'client_credentials'],
+        ['scope', 'introspection'],
+      ],
+      clientAuth(server),
+    )
+    const bearer = { Authorization: `Bearer ${(await granted.json<{ access_token: string }>()).access_token}` }
+    expect(await introspectAs(bearer, (await tokenFor([DJANGO_API])).token)).toMatchObject({ active: true })
+    expect(await introspectAs(bearer, (await tokenFor([OTHER])).token)).toEqual({ active: false })
+  })
+})
+
 describe('the introspection scope goes only to designated resource servers', () => {
   it('RFC 6749 §5.2: the password grant refuses scope=introspection to an ordinary client (invalid_scope)', async () => {
     const user = await makeUser()
@@ -111,5 +209,24 @@ describe('staff designate resource servers with manage createapplication --can-i
     const base = { name: 'rs', 'client-type': 'confidential', 'grant-type': ['client-credentials'] }
     expect(applicationFromOptions(base).canIntrospect).toBe(false)
     expect(applicationFromOptions({ ...base, 'can-introspect': true }).canIntrospect).toBe(true)
+  })
+
+  it('--resource ties it to its resource (RFC 8707 §2: stored in normal form); refused without --can-introspect or when not an absolute URI', () => {
+    const base = { name: 'rs', 'client-type': 'confidential', 'grant-type': ['client-credentials'] }
+    expect(applicationFromOptions(base).resource).toBeNull()
+    const bound = applicationFromOptions({
+      ...base,
+      'can-introspect': true,
+      resource: 'HTTPS://API.Example.net:443/v1/',
+    })
+    expect(bound.resource).toBe('https://api.example.net/v1')
+    expect(() => applicationFromOptions({ ...base, resource: 'https://api.example.net' })).toThrow(
+      '--resource: only for a resource server (add --can-introspect)',
+    )
+    for (const resource of ['api.example.net', 'https://api.example.net/#x']) {
+      expect(() => applicationFromOptions({ ...base, 'can-introspect': true, resource })).toThrow(
+        `--resource: not an absolute URI without fragment: ${resource}`,
+      )
+    }
   })
 })

@@ -70,6 +70,26 @@ describe('deactivation', () => {
     expect(await sessionWorks(await login(user), user.username)).toBe(true)
   })
 
+  it('reactivation forgets the refusals this isolate remembered (negative cache on, as in production)', async () => {
+    const { user, bearer, drf } = await userWithCredentials()
+    const negativeOn = { ...memoryOn, TOKEN_NEGATIVE_CACHE_SECONDS: '60' } as Env
+    const helloRemembering = async (authorization: string) =>
+      (
+        await fetchWorker(
+          new Request('https://example.com/api/hello', { headers: { Authorization: authorization } }),
+          negativeOn,
+        )
+      ).status
+    await deactivateUser(testStore(), user.id)
+    // Refused while inactive: D1 does not vouch for them, so this isolate remembers them as unknown.
+    expect(await helloRemembering(bearer)).toBe(401)
+    expect(await helloRemembering(drf)).toBe(401)
+    await activateUser(testStore().db, user.id)
+    // At once here, not TOKEN_NEGATIVE_CACHE_SECONDS later (other isolates: SECURITY.md).
+    expect(await helloRemembering(bearer)).toBe(200)
+    expect(await helloRemembering(drf)).toBe(200)
+  })
+
   it('other users keep their tokens', async () => {
     const victim = await userWithCredentials()
     const bystander = await userWithCredentials()

@@ -116,6 +116,9 @@ describe('POST /o/introspect/', () => {
   })
 })
 
+// RFC 8414 §2: private_key_jwt's algorithms, asymmetric only (never none or HMAC).
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA']
+
 describe('GET /.well-known/oauth-authorization-server', () => {
   it('RFC 8414 §2/§3: lists the endpoints, grants, auth methods, PKCE methods and scopes supported', async () => {
     const response = await SELF.fetch('https://example.com/.well-known/oauth-authorization-server')
@@ -129,6 +132,9 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       device_authorization_endpoint: 'https://example.com/o/device-authorization/',
       // draft-ietf-oauth-client-id-metadata-document: off by default.
       client_id_metadata_document_supported: false,
+      // RFC 9126 §5.
+      pushed_authorization_request_endpoint: 'https://example.com/o/par/',
+      require_pushed_authorization_requests: false,
       jwks_uri: 'https://example.com/o/.well-known/jwks.json',
       scopes_supported: ['read', 'write', 'groups', 'introspection', 'openid', 'profile', 'email', 'offline_access'],
       response_types_supported: ['code'],
@@ -140,9 +146,17 @@ describe('GET /.well-known/oauth-authorization-server', () => {
         'refresh_token',
         'urn:ietf:params:oauth:grant-type:device_code',
       ],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
+      revocation_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     })

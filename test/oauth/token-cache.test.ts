@@ -11,6 +11,7 @@ import {
   cachedLookup,
   cacheIssued,
   forgetCached,
+  forgetUnknownCredentials,
   memoryCacheSize,
 } from '../../src/tokens/cache.ts'
 import { d1QueryCount, kvReadCount, kvWriteCount } from '../counting.ts'
@@ -186,6 +187,21 @@ describe('cachedLookup', () => {
     vi.setSystemTime(Date.now() + 31_000)
     await cachedLookup(t, key, load, stands)
     expect(load).toHaveBeenCalledTimes(2)
+  })
+
+  it('forgetUnknownCredentials drops the negative entries and keeps the known ones (reactivation)', async () => {
+    const t = tiers({ memorySeconds: 30 })
+    const [unknown, known] = [unique('at:'), unique('at:')]
+    const loadUnknown = loader(null)
+    const loadKnown = loader(context())
+    await cachedLookup(t, unknown, loadUnknown, stands)
+    await cachedLookup(t, known, loadKnown, stands)
+    await t.settled()
+    forgetUnknownCredentials()
+    await cachedLookup(t, unknown, loadUnknown, stands)
+    await cachedLookup(t, known, loadKnown, stands)
+    expect(loadUnknown).toHaveBeenCalledTimes(2)
+    expect(loadKnown).toHaveBeenCalledTimes(1)
   })
 
   it('forgetCached drops the memory entry and the KV key (revocation in this isolate)', async () => {

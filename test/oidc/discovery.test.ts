@@ -12,6 +12,9 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 
 type Jwk = Record<string, unknown>
 
+// RFC 8414 §2: private_key_jwt's algorithms, asymmetric only (never none or HMAC).
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA']
+
 async function discovery(init?: RequestInit) {
   return SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`, init)
 }
@@ -33,6 +36,9 @@ describe('GET /.well-known/openid-configuration', () => {
       device_authorization_endpoint: `${ORIGIN}/o/device-authorization/`,
       // draft-ietf-oauth-client-id-metadata-document: off by default.
       client_id_metadata_document_supported: false,
+      // RFC 9126 §5.
+      pushed_authorization_request_endpoint: `${ORIGIN}/o/par/`,
+      require_pushed_authorization_requests: false,
       jwks_uri: `${ORIGIN}/o/.well-known/jwks.json`,
       userinfo_endpoint: `${ORIGIN}/o/userinfo/`,
       end_session_endpoint: `${ORIGIN}/o/logout/`,
@@ -48,9 +54,17 @@ describe('GET /.well-known/openid-configuration', () => {
         'refresh_token',
         'urn:ietf:params:oauth:grant-type:device_code',
       ],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
+      revocation_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
       subject_types_supported: ['public'],
       request_uri_parameter_supported: false,
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
@@ -101,11 +115,9 @@ describe('GET /.well-known/openid-configuration', () => {
       { ...env, ISSUER: 'https://x.example/?a=1' },
     )
     expect(response.status).toBe(500)
-    // The operator learns which setting is wrong from the log.
-    expect(logged).toHaveBeenCalledWith(
-      expect.any(String),
-      expect.objectContaining({ message: expect.stringContaining('ISSUER must have no query or fragment') }),
-    )
+    // The operator learns which setting is wrong from the log (and the body names it).
+    expect(logged).toHaveBeenCalledWith('Invalid setting: ISSUER: must have no query or fragment')
+    expect(await response.text()).toContain('invalid setting ISSUER')
   })
 
   it('lists only the algorithms a key is configured for', async () => {

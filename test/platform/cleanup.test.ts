@@ -5,7 +5,14 @@
 import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { accessTokens, authorizationCodes, deviceCodes, refreshTokens } from '../../src/db/schema.ts'
+import {
+  accessTokens,
+  authorizationCodes,
+  deviceCodes,
+  pushedAuthorizationRequests,
+  refreshTokens,
+  usedJtis,
+} from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../src/tokens/cleanup.ts'
 import wranglerToml from '../../wrangler.toml?raw'
@@ -13,7 +20,14 @@ import { d1QueryCount } from '../counting.ts'
 import { db, makeApplication, makeUser } from '../helpers.ts'
 
 const NOW = Math.floor(Date.now() / 1000)
-const TABLES = [accessTokens, refreshTokens, authorizationCodes, deviceCodes] as const
+const TABLES = [
+  accessTokens,
+  refreshTokens,
+  authorizationCodes,
+  deviceCodes,
+  pushedAuthorizationRequests,
+  usedJtis,
+] as const
 
 /**
  * `n` rows in each token table, the i-th expiring at `firstExpiry + floor(i / perSecond)`, each
@@ -43,6 +57,13 @@ async function seed(n: number, firstExpiry: number, perSecond = n) {
       `${rows} INSERT INTO device_codes (device_code_hash, user_code_hash, application_id, scope, interval, expires_at)
        SELECT lower(hex(randomblob(32))), lower(hex(randomblob(32))), ?3, 'read', 5, ${expiry} FROM n`,
     ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    env.DB.prepare(
+      `${rows} INSERT INTO pushed_authorization_requests (request_uri_hash, application_id, params, expires_at)
+       SELECT randomblob(32), ?3, '{}', ${expiry} FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    env.DB.prepare(
+      `${rows} INSERT INTO used_jtis (key_hash, expires_at) SELECT randomblob(32), ?4 + i / ?5 FROM n`,
+    ).bind(n, user.id, app.id, firstExpiry, perSecond),
   ])
 }
 
@@ -63,10 +84,12 @@ beforeEach(async () => {
   await db.delete(accessTokens)
   await db.delete(authorizationCodes)
   await db.delete(deviceCodes)
+  await db.delete(pushedAuthorizationRequests)
+  await db.delete(usedJtis)
 })
 
 describe('clearExpiredTokens', () => {
-  it('deletes every expired access token, refresh token, code and device code, and nothing live', async () => {
+  it('deletes every expired access token, refresh token, code, device code, pushed request and used jti, and nothing live', async () => {
     await seed(25, NOW - 10)
     await seed(5, NOW + 3600)
     const report = await clearExpiredTokens(db, limits(10, 100), NOW)
@@ -75,7 +98,9 @@ describe('clearExpiredTokens', () => {
       accessTokens: 25,
       authorizationCodes: 25,
       deviceCodes: 25,
-      queries: 12,
+      pushedAuthorizationRequests: 25,
+      usedJtis: 25,
+      queries: 18,
       complete: true,
     })
     for (const table of TABLES) expect(await counts(table)).toEqual({ expired: 0, live: 5 })
@@ -93,7 +118,9 @@ describe('clearExpiredTokens', () => {
       accessTokens: 25,
       authorizationCodes: 25,
       deviceCodes: 25,
-      queries: 10,
+      pushedAuthorizationRequests: 25,
+      usedJtis: 25,
+      queries: 16,
       complete: true,
     })
     expect(await counts(refreshTokens)).toEqual({ expired: 0, live: 25 })
@@ -109,21 +136,25 @@ describe('clearExpiredTokens', () => {
     const report = await clearExpiredTokens(db, limits(10, 5), NOW)
     expect(d1QueryCount() - before).toBe(5)
     expect(report).toEqual({
-      refreshTokens: 20,
+      refreshTokens: 10,
       accessTokens: 10,
       authorizationCodes: 10,
       deviceCodes: 10,
+      pushedAuthorizationRequests: 10,
+      usedJtis: 0,
       queries: 5,
       complete: false,
     })
     expect(await counts(authorizationCodes)).toEqual({ expired: 15, live: 0 })
-    const rest = await clearExpiredTokens(db, limits(10, 10), NOW)
+    const rest = await clearExpiredTokens(db, limits(10, 20), NOW)
     expect(rest).toEqual({
-      refreshTokens: 5,
+      refreshTokens: 15,
       accessTokens: 15,
       authorizationCodes: 15,
       deviceCodes: 15,
-      queries: 7,
+      pushedAuthorizationRequests: 15,
+      usedJtis: 25,
+      queries: 13,
       complete: true,
     })
   })
@@ -140,6 +171,8 @@ describe('clearExpiredTokens', () => {
       accessTokens: 10,
       authorizationCodes: 0,
       deviceCodes: 0,
+      pushedAuthorizationRequests: 0,
+      usedJtis: 0,
       queries: 2,
       complete: false,
     })
@@ -162,9 +195,9 @@ describe('clearExpiredTokens', () => {
   /*
    * A day at 100 grants/s, scaled down 400× in time (a day of 8.64 M rows a table would take the
    * test minutes): 216 s of issuance at the full rate, so 21,600 access tokens, refresh tokens,
-   * codes and device codes expire over 3.6 minutes, 6,000 per table per minute (100/s × 60 s) as on any minute of
+   * codes, device codes, pushed requests and used jtis expire over 3.6 minutes, 6,000 per table per minute (100/s × 60 s) as on any minute of
    * the real day. The cron runs once a minute with the production limits; a full minute's run
-   * needs 4 × (6 full batches of 1,000 + 1 short one) = 28 statements of its 200. After the 4 runs
+   * needs 6 × (6 full batches of 1,000 + 1 short one) = 42 statements of its 200. After the 4 runs
    * the schedule makes, no expired row is left, and the live rows are untouched.
    */
   it('keeps up with a day of expiries at 100 grants/s: each minute run clears its minute, zero backlog after', async () => {
@@ -184,6 +217,8 @@ describe('clearExpiredTokens', () => {
         accessTokens: due,
         authorizationCodes: due,
         deviceCodes: due,
+        pushedAuthorizationRequests: due,
+        usedJtis: due,
         queries,
         complete: true,
       })

@@ -5,7 +5,7 @@
  */
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { seedDemo } from '../../src/cli/demo.ts'
+import { demoBlock, seedDemo } from '../../src/cli/demo.ts'
 import { applications } from '../../src/db/schema.ts'
 import { basic, db, form, hello, postToken } from '../helpers.ts'
 
@@ -44,5 +44,37 @@ describe('demo data (npm run dev)', () => {
       Authorization: basic(again?.serviceClientId ?? '', again?.serviceClientSecret ?? ''),
     })
     expect(renewed.status).toBe(200)
+  })
+})
+
+describe('what npm run dev prints last (demoBlock)', () => {
+  const rule = /^═{40,}$/
+  const fresh = {
+    username: 'admin',
+    password: 'p4ss word/+',
+    clientId: 'cid',
+    clientSecret: 'ecs_secret',
+    serviceClientId: 'sid',
+    serviceClientSecret: 'ecs_service',
+  }
+
+  it('the first time: every credential and the curls that use them, between two rules', () => {
+    const lines = demoBlock(fresh, 'http://localhost:8787').split('\n')
+    expect(lines[0]).toMatch(rule)
+    expect(lines.at(-1)).toMatch(rule)
+    const block = lines.join('\n')
+    for (const value of ['admin', 'cid', 'ecs_secret', 'sid', 'ecs_service']) expect(block).toContain(value)
+    expect(block).toContain("-u 'cid:ecs_secret'")
+    expect(block).toContain(`password=${encodeURIComponent('p4ss word/+')}`)
+    expect(block).toContain('http://localhost:8787/api/hello')
+  })
+
+  it('later: no credential, how to recover one, where the server is', () => {
+    const block = demoBlock(null, 'http://127.0.0.1:9000')
+    expect(block.split('\n')[0]).toMatch(rule)
+    expect(block).toMatch(/already exists/)
+    expect(block).toContain('npm run manage -- changepassword admin')
+    expect(block).toContain('http://127.0.0.1:9000/docs')
+    expect(block.split('\n').length).toBeLessThanOrEqual(8)
   })
 })

@@ -6,9 +6,10 @@
 import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
+import { slowestArgon2HashQuery, slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
 import { userListQueries } from '../../src/accounts/user-list.ts'
 import { accessTokens, applications } from '../../src/db/schema.ts'
+import { slowestClientSecretQuery } from '../../src/oauth/applications.ts'
 import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { deviceCodeQuery, userCodeQuery } from '../../src/tokens/device-codes.ts'
@@ -51,6 +52,8 @@ const HOT_QUERIES: Record<string, Query> = {
   'users list by email and username: page': bothPage,
   'users list, unfiltered: count (the trigger-kept row)': unfilteredCount,
   'login time floor: the slowest stored PBKDF2 hash (every password check)': slowestLegacyHashQuery(db),
+  'login time floor: the dearest imported argon2 hash (every password check)': slowestArgon2HashQuery(db),
+  'failed client authentication: the slowest imported Django client secret': slowestClientSecretQuery(db),
 }
 
 /** Queries that scan: the plan each must keep, and why that plan is acceptable. */

@@ -336,6 +336,11 @@ describe('refusals: the URL (draft "Client Identifier", "SSRF Attacks"), each an
     ['https://app.localhost/doc.json', 'local name'],
     ['https://printer.local/doc.json', 'local name'],
     ['https://metadata.google.internal/doc.json', 'local name'],
+    ['https://localhost../doc.json', 'empty label'],
+    ['https://127.0.0.1../doc.json', 'empty label'],
+    ['https://nas.lan/doc.json', 'local name'],
+    ['https://fritz.box/doc.json', 'local name'],
+    ['https://api.default.svc/doc.json', 'local name'],
     ['https://example.com/oauth/client.json', 'not fetched from this server'],
   ])('%s: %s', async (url, reason) => {
     const fetched = serve(() => jsonResponse(documentFor(url)))
@@ -423,9 +428,9 @@ describe('refusals: the response and the document, each an error page and no cli
       'cannot carry a client secret',
     ],
     [
-      'private_key_jwt',
+      'private_key_jwt without the client’s keys',
       (url) => jsonResponse(documentFor(url, { token_endpoint_auth_method: 'private_key_jwt' })),
-      'private_key_jwt is not supported',
+      'needs the client’s public keys',
     ],
     [
       'a client_secret',

@@ -10,13 +10,14 @@ import { applicationFromOptions } from '../../src/cli/commands/createapplication
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
 import { DEVICE_LIMIT_PERIOD_SECONDS } from '../../src/lib/rate-limit.ts'
-import { SLOW_DOWN_STEP_SECONDS, USER_CODE_ALPHABET } from '../../src/tokens/device-codes.ts'
+import { MAX_POLL_INTERVAL_SECONDS, SLOW_DOWN_STEP_SECONDS, USER_CODE_ALPHABET } from '../../src/tokens/device-codes.ts'
 import { d1QueryCount } from '../counting.ts'
 import {
   api,
   basic,
   expectOAuthError,
   expectOneWinner,
+  fetchWorker,
   form,
   getPage,
   hello,
@@ -29,6 +30,7 @@ import {
   RACERS,
   tokenFormat,
 } from '../helpers.ts'
+import { fakeLimiter } from '../limiters.ts'
 
 const SLOW = { timeout: 60_000 }
 const USER_CODE = new RegExp(`^[${USER_CODE_ALPHABET}]{4}-[${USER_CODE_ALPHABET}]{4}$`)
@@ -357,6 +359,64 @@ describe('RFC 8628 §3.3: the verification page /o/device/', () => {
   })
 })
 
+describe('RFC 8628: the device authorization endpoint (a row a request) is limited per client and per address', () => {
+  /** POST /o/device-authorization/ with the limiters replaced (no wall-clock window to wait for). */
+  function startLimited(app: App, bindings: Partial<Env>, headers: Record<string, string> = {}) {
+    return fetchWorker(
+      new Request(`${ORIGIN}/o/device-authorization/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: form(clientParams(app)),
+      }),
+      { ...env, ...bindings } as Env,
+    )
+  }
+
+  async function storedCodes(app: App): Promise<number> {
+    const counted = await env.DB.prepare('SELECT count(*) AS n FROM device_codes WHERE application_id = ?')
+      .bind(app.id)
+      .first<{ n: number }>()
+    return counted?.n ?? 0
+  }
+
+  it('past the per-client budget: 429 slow_down with Retry-After, and no row is stored', async () => {
+    const app = await deviceApp()
+    const perClient = fakeLimiter(3)
+    for (let i = 0; i < 3; i++) {
+      expect((await startLimited(app, { DEVICE_AUTHORIZATION_CLIENT_LIMITER: perClient })).status).toBe(200)
+    }
+    const limited = await startLimited(app, { DEVICE_AUTHORIZATION_CLIENT_LIMITER: perClient })
+    await expectOAuthError(limited, 429, 'slow_down')
+    expect(limited.headers.get('Retry-After')).toBe(String(DEVICE_LIMIT_PERIOD_SECONDS))
+    expect(await storedCodes(app)).toBe(3)
+    expect(new Set(perClient.keys)).toEqual(new Set([`client:${app.id}`]))
+    // Another client has its own budget.
+    const other = await deviceApp()
+    expect((await startLimited(other, { DEVICE_AUTHORIZATION_CLIENT_LIMITER: perClient })).status).toBe(200)
+  })
+
+  it('past the per-address budget: 429 for every client from that address; other addresses go on', async () => {
+    const perAddress = fakeLimiter(2)
+    const ip = { 'CF-Connecting-IP': '198.51.100.77' }
+    const [first, second] = [await deviceApp(), await deviceApp()]
+    expect((await startLimited(first, { DEVICE_AUTHORIZATION_IP_LIMITER: perAddress }, ip)).status).toBe(200)
+    expect((await startLimited(second, { DEVICE_AUTHORIZATION_IP_LIMITER: perAddress }, ip)).status).toBe(200)
+    await expectOAuthError(
+      await startLimited(first, { DEVICE_AUTHORIZATION_IP_LIMITER: perAddress }, ip),
+      429,
+      'slow_down',
+    )
+    expect(await storedCodes(second)).toBe(1)
+    const elsewhere = { 'CF-Connecting-IP': '198.51.100.78' }
+    expect((await startLimited(second, { DEVICE_AUTHORIZATION_IP_LIMITER: perAddress }, elsewhere)).status).toBe(200)
+  })
+
+  it('the limits are the Workers rate-limit bindings of wrangler.toml', () => {
+    expect(typeof env.DEVICE_AUTHORIZATION_CLIENT_LIMITER.limit).toBe('function')
+    expect(typeof env.DEVICE_AUTHORIZATION_IP_LIMITER.limit).toBe('function')
+  })
+})
+
 describe('RFC 8628 §3.4/§3.5: polling the token endpoint', () => {
   it('§3.5: authorization_pending while the user has not answered', async () => {
     const app = await deviceApp()
@@ -379,6 +439,34 @@ describe('RFC 8628 §3.4/§3.5: polling the token endpoint', () => {
     // ...the grown interval is.
     await shiftDeviceCode(device.device_code, 'last_polled_at', 5 + 3 * SLOW_DOWN_STEP_SECONDS)
     await expectOAuthError(await poll(app, device.device_code), 400, 'authorization_pending')
+  })
+
+  it('§3.5: the interval grows to at most MAX_POLL_INTERVAL_SECONDS however fast the device polls', async () => {
+    const app = await deviceApp()
+    const device = await startDevice(app)
+    await expectOAuthError(await poll(app, device.device_code), 400, 'authorization_pending')
+    for (let i = 0; i < 20; i++) await expectOAuthError(await poll(app, device.device_code), 400, 'slow_down')
+    expect((await row(device.device_code))?.interval).toBe(MAX_POLL_INTERVAL_SECONDS)
+    // A poll the capped interval after the last accepted one is in time again.
+    await shiftDeviceCode(device.device_code, 'last_polled_at', MAX_POLL_INTERVAL_SECONDS)
+    await expectOAuthError(await poll(app, device.device_code), 400, 'authorization_pending')
+  })
+
+  it('§3.5: a too-fast poll costs at most one write (none once the interval is capped), never more than an in-time one', async () => {
+    const app = await deviceApp()
+    const device = await startDevice(app)
+    const statements = async () => {
+      const before = d1QueryCount()
+      await poll(app, device.device_code)
+      return d1QueryCount() - before
+    }
+    const inTime = await statements()
+    const tooFast = await statements()
+    expect(tooFast).toBe(inTime)
+    await env.DB.prepare('UPDATE device_codes SET interval = ? WHERE device_code_hash = ?')
+      .bind(MAX_POLL_INTERVAL_SECONDS, await sha256Hex(device.device_code))
+      .run()
+    expect(await statements()).toBe(inTime - 1)
   })
 
   it('§3.5: access_denied once the user denied, and the page says so', async () => {

@@ -1,80 +1,41 @@
 /**
- * The MCP endpoint (/mcp) over HTTP, as an MCP client sees it: the Streamable HTTP transport's
- * rules (MCP 2025-11-25, Basic › Transports), JSON-RPC 2.0 answers and errors, and its
- * protection by this server's tokens with RFC 6750 / RFC 9728 §5.1 challenges.
+ * The MCP endpoint (/mcp) over HTTP, as an MCP client of the revisions with an `initialize`
+ * handshake sees it (2025-11-25 and 2025-06-18): the Streamable HTTP transport's rules (MCP
+ * 2025-11-25, Basic › Transports), JSON-RPC 2.0 answers and errors, and its protection by this
+ * server's tokens with RFC 6750 / RFC 9728 §5.1 challenges. The same endpoint's 2026-07-28 rules
+ * are in mcp-endpoint-2026.test.ts.
  */
 import { env, SELF } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createJsonRpcRouter } from '../../src/http/jsonrpc.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
-import { api, fetchWithSettings, login, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
+import {
+  api,
+  fetchWithSettings,
+  form,
+  login,
+  makeApplication,
+  makeUser,
+  ORIGIN,
+  postToken,
+  testStore,
+} from '../helpers.ts'
 import { faultyD1, fetchWith } from '../platform/faults.ts'
-
-const ENDPOINT = `${ORIGIN}/mcp`
-const MCP_METADATA = `${ORIGIN}/.well-known/oauth-protected-resource/mcp`
-const STREAMABLE_ACCEPT = 'application/json, text/event-stream'
-
-type McpRequest = { token?: string; headers?: Record<string, string>; body?: string; method?: string }
-
-/** A POST as the SDK's StreamableHTTPClientTransport sends it, with what `request` changes. */
-function mcpRequest(request: McpRequest = {}): Request {
-  return new Request(ENDPOINT, {
-    method: request.method ?? 'POST',
-    headers: {
-      Accept: STREAMABLE_ACCEPT,
-      'Content-Type': 'application/json',
-      ...(request.token ? { Authorization: `Bearer ${request.token}` } : {}),
-      ...request.headers,
-    },
-    body: request.body,
-  })
-}
-
-function mcp(request: McpRequest = {}) {
-  return SELF.fetch(mcpRequest(request))
-}
+import {
+  bearerParams,
+  ENDPOINT,
+  expectInsufficientScope,
+  expectRpcError,
+  MCP_METADATA,
+  mcp,
+  mcpRequest,
+  mcpToken,
+  rpcAnswer,
+  STREAMABLE_ACCEPT,
+} from './mcp.ts'
 
 function rpc(token: string, method: string, params?: Record<string, unknown>, id: string | number = 1) {
   return mcp({ token, body: JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }) })
-}
-
-type RpcAnswer = {
-  jsonrpc: string
-  id: string | number | null
-  result?: Record<string, unknown>
-  error?: { code: number; message: string }
-}
-
-async function rpcAnswer(response: Response): Promise<RpcAnswer> {
-  expect(response.headers.get('Content-Type')).toContain('application/json')
-  const body = await response.json<RpcAnswer>()
-  expect(body.jsonrpc).toBe('2.0')
-  return body
-}
-
-/** A JSON-RPC error response with this HTTP status and code. */
-async function expectRpcError(response: Response, status: number, code: number, id: string | number | null = null) {
-  expect(response.status).toBe(status)
-  const body = await rpcAnswer(response)
-  expect(body.id).toBe(id)
-  expect(body.result).toBeUndefined()
-  expect(body.error?.code).toBe(code)
-  expect(body.error?.message).toEqual(expect.any(String))
-  return body.error
-}
-
-/** The parameters of the WWW-Authenticate header's one Bearer challenge. */
-function bearerParams(response: Response): Record<string, string> {
-  const header = response.headers.get('WWW-Authenticate') ?? ''
-  expect(header).toMatch(/^Bearer /)
-  return Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]))
-}
-
-/** A password-grant token with `scope`, requested for this endpoint (RFC 8707 `resource`). */
-async function mcpToken(scope: string): Promise<string> {
-  const { body } = await passwordToken(scope, ENDPOINT)
-  expect(body.scope).toBe(scope)
-  return body.access_token
 }
 
 let readToken: Promise<string> | undefined
@@ -157,17 +118,41 @@ describe('RFC 6750 §3 / RFC 9728 §5.1: refusals name the MCP resource metadata
     const writeOnly = await mcpToken('write')
     for (const method of ['tools/list', 'tools/call']) {
       const response = await rpc(writeOnly, method, method === 'tools/call' ? { name: 'hello' } : undefined)
-      expect(bearerParams(response)).toEqual({
-        realm: 'mcp',
-        error: 'insufficient_scope',
-        scope: 'read',
-        resource_metadata: MCP_METADATA,
-      })
-      await expectRpcError(response, 403, -32000)
+      await expectInsufficientScope(response, 'read')
     }
     // The lifecycle needs no scope: the client can connect, then learn which scope its tools need.
     expect((await rpc(writeOnly, 'initialize', INITIALIZE)).status).toBe(200)
     expect((await rpc(writeOnly, 'ping')).status).toBe(200)
+  })
+
+  it('§3.1 insufficient_scope (MCP step-up): trigger_build needs `write`; the 403 names only the scope it needs', async () => {
+    const response = await rpc(await token(), 'tools/call', { name: 'trigger_build' })
+    await expectInsufficientScope(response, 'write')
+    const body = await rpcAnswer(await rpc(await mcpToken('read write'), 'tools/call', { name: 'trigger_build' }, 4))
+    expect(body).toEqual({
+      jsonrpc: '2.0',
+      id: 4,
+      result: { content: [{ type: 'text', text: 'Build triggered.' }], isError: false },
+    })
+  })
+
+  it('trigger_build needs a user, as /api/build-trigger/ does: a client_credentials token with `write` gets 403', async () => {
+    const app = await makeApplication({ grantTypes: ['client-credentials'] })
+    const issued = await postToken(
+      form({
+        grant_type: 'client_credentials',
+        client_id: app.clientId,
+        client_secret: app.clientSecret ?? '',
+        scope: 'read write',
+        resource: ENDPOINT,
+      }),
+    )
+    const { access_token } = await issued.json<{ access_token: string }>()
+    const response = await rpc(access_token, 'tools/call', { name: 'trigger_build' })
+    // Not a scope the client could ask for: no challenge to step up with.
+    expect(response.headers.get('WWW-Authenticate')).toBeNull()
+    await expectRpcError(response, 403, -32000)
+    expect((await rpc(access_token, 'tools/call', { name: 'hello' })).status).toBe(200)
   })
 
   it('a token sent in the query beside the header is refused (RFC 6750 §3.1: one method only)', async () => {
@@ -255,13 +240,15 @@ describe('MCP Streamable HTTP transport', () => {
     expect(charset.status).toBe(200)
   })
 
-  it('MCP-Protocol-Version: a revision not spoken here is 400; the spoken ones pass', async () => {
+  it('MCP-Protocol-Version: a revision not spoken here is 400 UnsupportedProtocolVersion (-32022) listing those spoken; the spoken ones pass', async () => {
     const value = await token()
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })
     for (const version of ['2024-11-05', '2025-03-26', 'nonsense']) {
       const response = await mcp({ token: value, headers: { 'MCP-Protocol-Version': version }, body })
-      const error = await expectRpcError(response, 400, -32000)
+      const error = await expectRpcError(response, 400, -32022, 1)
       expect(error?.message).toContain(version)
+      // MCP 2026-07-28 Basic › Versioning: what a client may retry with, whichever era it speaks.
+      expect(error?.data).toEqual({ supported: ['2026-07-28', '2025-11-25', '2025-06-18'], requested: version })
     }
     for (const version of ['2025-06-18', '2025-11-25']) {
       expect((await mcp({ token: value, headers: { 'MCP-Protocol-Version': version }, body })).status).toBe(200)
@@ -321,12 +308,17 @@ describe('JSON-RPC 2.0 messages', () => {
     expect(body).toEqual({ jsonrpc: '2.0', id: 'ping-1', result: {} })
   })
 
-  it('tools/list: one tool, hello, whose input is an empty object', async () => {
+  it('tools/list: hello and trigger_build, in that order, whose inputs are empty objects', async () => {
     const body = await rpcAnswer(await rpc(await token(), 'tools/list', undefined, 2))
     expect(body.id).toBe(2)
     const tools = body.result?.tools as { name: string; inputSchema: Record<string, unknown> }[]
-    expect(tools.map((tool) => tool.name)).toEqual(['hello'])
-    expect(tools[0].inputSchema).toEqual({ type: 'object', properties: {}, additionalProperties: false })
+    expect(tools.map((tool) => tool.name)).toEqual(['hello', 'trigger_build'])
+    for (const tool of tools) {
+      expect(tool.inputSchema).toEqual({ type: 'object', properties: {}, additionalProperties: false })
+    }
+    // The 2025 revisions' results: no 2026-07-28 fields.
+    expect(body.result).not.toHaveProperty('resultType')
+    expect(body.result).not.toHaveProperty('ttlMs')
   })
 
   it('tools/call hello answers "Hello, OAuth2!" as /api/hello does', async () => {
@@ -345,7 +337,8 @@ describe('JSON-RPC 2.0 messages', () => {
   })
 
   it('-32601: an unknown method, answered with HTTP 200 and the request id', async () => {
-    for (const method of ['resources/list', 'toString', '__proto__']) {
+    // server/discover is a 2026-07-28 method: without that revision's envelope it is unknown here.
+    for (const method of ['resources/list', 'toString', '__proto__', 'server/discover']) {
       await expectRpcError(await rpc(await token(), method, undefined, 'x'), 200, -32601, 'x')
     }
   })

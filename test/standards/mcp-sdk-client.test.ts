@@ -26,9 +26,9 @@ import type {
 import { eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { applications } from '../../src/db/schema.ts'
-import { db, fetchWithSettings, form, login, makeUser, ORIGIN } from '../helpers.ts'
+import { db, fetchWithSettings, form, ORIGIN } from '../helpers.ts'
+import { approveInBrowser, describeRequest, recordingWorkerFetch, type Settings, tokenRequests } from './mcp.ts'
 
-type Settings = Record<string, string>
 const SETTINGS: Settings = { CLIENT_REGISTRATION: 'open' }
 const REDIRECT_URL = 'http://127.0.0.1:33418/callback'
 const RESOURCE = `${ORIGIN}/api/hello`
@@ -94,27 +94,12 @@ class MemoryProvider implements OAuthClientProvider {
 }
 
 /** What a person does in the browser: log in, see the consent page, approve. Returns the code. */
-async function approveInBrowser(authorizationUrl: URL, settings: Settings = SETTINGS): Promise<string> {
-  const user = await makeUser()
-  const cookie = await login(user)
-  const path = authorizationUrl.pathname + authorizationUrl.search
-  const page = await fetchWithSettings(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), settings)
-  expect(page.status).toBe(200)
-  expect(await page.text()).toContain('MCP SDK test client')
-  const decision = await fetchWithSettings(
-    new Request(`${ORIGIN}/o/authorize/`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Cookie: cookie, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: form({ ...Object.fromEntries(authorizationUrl.searchParams), allow: 'Approve' }),
-    }),
+async function approve(authorizationUrl: URL, settings: Settings = SETTINGS): Promise<string> {
+  const callback = await approveInBrowser(authorizationUrl, {
     settings,
-  )
-  expect(decision.status).toBe(302)
-  const callback = new URL(decision.headers.get('Location') ?? '')
-  expect(callback.origin + callback.pathname).toBe(REDIRECT_URL)
-  // RFC 9207: the SDK's caller can tell which server answered.
-  expect(callback.searchParams.get('iss')).toBe(ORIGIN)
+    clientName: 'MCP SDK test client',
+    redirectUrl: REDIRECT_URL,
+  })
   return callback.searchParams.get('code') ?? ''
 }
 
@@ -148,7 +133,7 @@ describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → RFC 7591 → 
     expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256')
     expect(authorizationUrl.searchParams.get('client_id')).toBe(clientId)
 
-    const code = await approveInBrowser(authorizationUrl)
+    const code = await approve(authorizationUrl)
     expect(await auth(provider, { serverUrl: RESOURCE, authorizationCode: code, fetchFn })).toBe('AUTHORIZED')
     const tokens = provider.savedTokens
     expect(tokens?.token_type).toBe('Bearer')
@@ -169,28 +154,11 @@ describe('the MCP TypeScript SDK client: RFC 9728 → RFC 8414 → RFC 7591 → 
   })
 })
 
-/** The SDK's fetch for the MCP client: every request goes to the Worker, and a copy of each is kept. */
-function recordingWorkerFetch(sent: Request[], settings: Settings = SETTINGS) {
-  return (input: string | URL | Request, init?: RequestInit) => {
-    const request = new Request(input, init)
-    sent.push(request.clone())
-    return fetchWithSettings(request, settings)
-  }
-}
-
-const describeRequest = (request: Request) => `${request.method} ${new URL(request.url).pathname}`
-
-/** The form parameters of the token requests the SDK sent, in order. */
-async function tokenRequests(sent: Request[]): Promise<FormData[]> {
-  const posts = sent.filter((request) => describeRequest(request) === 'POST /o/token/')
-  return Promise.all(posts.map((request) => request.formData()))
-}
-
 describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this server', () => {
   it('401 → RFC 9728 → RFC 8414 → DCR → code + PKCE with resource → tools/list, tools/call hello → refresh → hello again', async () => {
     const endpoint = new URL(`${ORIGIN}/mcp`)
     const sent: Request[] = []
-    const fetch = recordingWorkerFetch(sent)
+    const fetch = recordingWorkerFetch(sent, SETTINGS)
     const provider = new MemoryProvider()
 
     // Without a token the first POST (initialize) gets 401; the transport runs the SDK's auth flow,
@@ -210,7 +178,7 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
     expect(authorizationUrl.searchParams.get('scope')).toBe('read')
     expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256')
 
-    await first.finishAuth(await approveInBrowser(authorizationUrl))
+    await first.finishAuth(await approve(authorizationUrl))
     const issued = provider.savedTokens
     expect(issued?.scope).toBe('read')
 
@@ -218,7 +186,7 @@ describe('the MCP SDK Client over Streamable HTTP: /mcp, protected by this serve
     await client.connect(new StreamableHTTPClientTransport(endpoint, { authProvider: provider, fetch }))
     expect(client.getServerVersion()?.name).toBe('edge-oauth-toolkit')
     expect(client.getServerCapabilities()).toEqual({ tools: {} })
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['hello'])
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['hello', 'trigger_build'])
     expect(await client.callTool({ name: 'hello' })).toEqual({
       content: [{ type: 'text', text: 'Hello, OAuth2!' }],
       isError: false,
@@ -312,7 +280,7 @@ describe('the MCP SDK Client identified by a client ID metadata document: /mcp, 
     expect(authorizationUrl.searchParams.get('client_id')).toBe(provider.clientMetadataUrl)
     expect(authorizationUrl.searchParams.get('resource')).toBe(endpoint.href)
 
-    const code = await approveInBrowser(authorizationUrl, settings)
+    const code = await approve(authorizationUrl, settings)
     // Fetched once, when the authorization request first named it; the consent page used the row.
     expect(documents).toEqual([provider.clientMetadataUrl])
     const row = await db.select().from(applications).where(eq(applications.clientId, provider.clientMetadataUrl)).get()

@@ -6,6 +6,7 @@
  * /o/device/ page, and registers itself by RFC 7591 before a code grant; the registration is then
  * read, updated and deleted by RFC 7592 with plain fetch.
  */
+import { exportJWK, generateKeyPair } from 'jose'
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
@@ -242,4 +243,36 @@ describe('openid-client: dynamic client registration (RFC 7591), then RFC 7592 w
       expect(gone.status).toBe(401)
     },
   )
+})
+
+describe('openid-client: private_key_jwt (RFC 7523 §2.2) for a machine-to-machine client', () => {
+  it('discovery with client.PrivateKeyJwt, then clientCredentialsGrant: the token works at /api/hello', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('PS256')
+    const kid = crypto.randomUUID()
+    const app = await makeApplication({
+      name: 'M2M',
+      grantTypes: ['client-credentials'],
+      clientSecret: null,
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid }] },
+    })
+    const log: string[] = []
+    const config = await client.discovery(
+      ISSUER,
+      app.clientId,
+      undefined,
+      client.PrivateKeyJwt({ key: privateKey, kid }),
+      {
+        [client.customFetch]: workerFetch(log),
+      },
+    )
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'read' })
+    expect(tokens.scope).toBe('read')
+    expect((await hello(tokens.access_token)).status).toBe(200)
+    // A second grant: a fresh assertion (its own jti) each time.
+    expect((await client.clientCredentialsGrant(config, { scope: 'read' })).access_token).not.toBe(tokens.access_token)
+    expect(log.filter((line) => line.startsWith('POST /o/token/'))).toEqual([
+      'POST /o/token/ 200',
+      'POST /o/token/ 200',
+    ])
+  })
 })

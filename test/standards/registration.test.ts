@@ -188,10 +188,41 @@ describe('RFC 7591 §3.2.1: the client information response', () => {
     expect((await storedRow(client.client_id))?.clientType).toBe('public')
   })
 
-  it('application_type native with a loopback redirect, and a scope restriction, are kept and echoed', async () => {
+  it('application_type native with a loopback redirect, and a scope, are kept and echoed', async () => {
     const client = await register({ application_type: 'native', redirect_uris: [LOOPBACK_REDIRECT], scope: 'read' })
     expect(client.application_type).toBe('native')
     expect(client.scope).toBe('read')
+  })
+})
+
+describe('application_type (OIDC Registration §2), as MCP 2026-07-28 asks clients to send it (SEP-837)', () => {
+  it('native: loopback redirect URIs on any address of the machine and any port register, kept and echoed', async () => {
+    const redirects = ['http://127.0.0.1:33418/callback', 'http://localhost:8090/callback', 'http://[::1]:53682/cb']
+    const client = await register({
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: redirects,
+    })
+    expect(client).toMatchObject({ application_type: 'native', redirect_uris: redirects })
+    expect(await storedRow(client.client_id)).toMatchObject({ applicationType: 'native', clientType: 'public' })
+  })
+
+  it('native: one redirect URI off the machine refuses the registration (invalid_redirect_uri)', async () => {
+    const response = await registerRaw({
+      application_type: 'native',
+      redirect_uris: [LOOPBACK_REDIRECT, REDIRECT],
+    })
+    const body = await expectOAuthError(response, 400, 'invalid_redirect_uri')
+    expect(body.error_description).toContain(REDIRECT)
+  })
+
+  it('web (sent, or by default): the rules of every application, https or loopback http', async () => {
+    for (const metadata of [{ application_type: 'web' }, {}]) {
+      const client = await register({ ...metadata, redirect_uris: [REDIRECT, LOOPBACK_REDIRECT] })
+      expect(client.application_type).toBe('web')
+    }
+    const plain = await registerRaw({ application_type: 'web', redirect_uris: ['http://client.example.org/cb'] })
+    await expectOAuthError(plain, 400, 'invalid_redirect_uri')
   })
 })
 
@@ -347,21 +378,30 @@ describe('a registered client at the token and authorization endpoints', () => {
     await expectOAuthError(credentials, 400, 'unauthorized_client')
   })
 
-  it('RFC 7591 §2 scope: a client registered for read gets read by default and invalid_scope for more', async () => {
+  it('RFC 7591 §2 scope is what a client gets when it asks for none, not a ceiling: step-up to any offered scope works (MCP SEP-2350)', async () => {
+    // As the MCP SDK registers: with the first challenge's scope, later asking for the union.
     const client = await register({ token_endpoint_auth_method: 'none', scope: 'read' })
-    const wider = await codeFlow(client, OPEN, 'read write')
-    expect(wider.error).toBe('invalid_scope')
-    const { code, pkce } = await codeFlow(client)
-    const response = await postToken(
-      form({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: REDIRECT,
-        code_verifier: pkce.verifier,
-        client_id: client.client_id,
-      }),
-    )
-    expect((await response.json<{ scope: string }>()).scope).toBe('read')
+    const redeem = async (flow: { code: string; pkce: { verifier: string } }) => {
+      const response = await postToken(
+        form({
+          grant_type: 'authorization_code',
+          code: flow.code,
+          redirect_uri: REDIRECT,
+          code_verifier: flow.pkce.verifier,
+          client_id: client.client_id,
+        }),
+      )
+      return (await response.json<{ scope: string }>()).scope
+    }
+    expect(await redeem(await codeFlow(client))).toBe('read')
+    // The user sees and approves the wider request on the consent page (registered clients never skip it).
+    expect(await redeem(await codeFlow(client, OPEN, 'read write offline_access'))).toBe('read write offline_access')
+    // Never what no client may ask for, nor what the server does not offer.
+    expect((await codeFlow(client, OPEN, 'read introspection')).error).toBe('invalid_scope')
+    expect((await codeFlow(client, OPEN, 'read admin')).error).toBe('invalid_scope')
+    // The registration still says what it said.
+    const read = await manage(client, 'GET')
+    expect((await read.json<ClientInformation>()).scope).toBe('read')
   })
 
   it('last_used_at: recorded at a token request, then not written again within a day', async () => {

@@ -1,9 +1,12 @@
 /**
  * @module
  * `manage listapplications` and `manage deleteapplication <client_id>` (DOT's admin list and
- * delete): deleting revokes the application's tokens first (KV purged), as the management API does.
+ * delete): deleting revokes the application's tokens in the same batch (KV purged after), as the
+ * management API does, and is audited as the operator's (src/accounts/rights.ts OPERATOR).
  */
-import { deleteApplication, findApplicationByClientId, listApplications } from '../../oauth/applications.ts'
+import { OPERATOR } from '../../accounts/rights.ts'
+import { deleteApplicationAs } from '../../oauth/application-changes.ts'
+import { findApplicationByClientId, listApplications } from '../../oauth/applications.ts'
 import type { Command } from './command.ts'
 import { withStore } from './store.ts'
 
@@ -33,7 +36,8 @@ export const deleteapplication: Command = {
     if (!clientId || extra.length > 0) throw new Error('Usage: deleteapplication <client_id>')
     const application = await findApplicationByClientId(db, clientId)
     if (!application) throw new Error(`Error: no application with client_id ${clientId}.`)
-    await withStore(db, env, (store) => deleteApplication(store, application.id))
+    const refused = await withStore(db, env, (store) => deleteApplicationAs(store, OPERATOR, application))
+    if (refused) throw new Error(`Error: ${refused.refused}`)
     console.log(`Application ${application.name} (${application.clientId}) deleted, with its tokens.`)
   },
 }

@@ -1,78 +1,72 @@
 /**
  * @module
- * `manage import-django <dump.json> [--dry-run]`: users, applications, DRF keys and live tokens
- * from `python manage.py dumpdata auth.user oauth2_provider authtoken` (src/import/django.ts does
- * the work; this prints what it did). With --remote it writes to the deployed D1.
+ * `manage import-django <dump.json> [--dry-run] [--merge] [--client-secrets <file.json>]`: users,
+ * applications, DRF keys and live tokens from `python manage.py dumpdata auth.user oauth2_provider
+ * authtoken` (src/import/ does the work; this prints what it did). Without a dump:
+ * `--slow-secrets` lists the imported clients still holding Django's hash of their secret, and
+ * `--client-secrets <file.json>` replaces those hashes by this server's digest. With --remote it
+ * works on the deployed D1.
  */
 import { readFileSync } from 'node:fs'
 import { getConfig } from '../../config.ts'
-import { importDjangoDump, type Summary } from '../../import/django.ts'
+import { parseClientSecrets, restoreClientSecrets, slowSecretClients } from '../../import/client-secrets.ts'
+import { importDjangoDump } from '../../import/django.ts'
+import { formatSummary } from '../../import/summary.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import type { Command } from './command.ts'
 
-const KINDS = [
-  ['users', 'users'],
-  ['applications', 'applications'],
-  ['accessTokens', 'access tokens'],
-  ['refreshTokens', 'refresh tokens'],
-  ['drfKeys', 'DRF keys'],
-] as const
+const USAGE =
+  'import-django <dump.json> [--dry-run] [--merge] [--client-secrets <file.json>] | --slow-secrets | --client-secrets <file.json>'
 
-/** The summary as the command prints it: counts per kind, what was skipped and why, warnings, next step. */
-function formatSummary(summary: Summary, dryRun: boolean): string {
-  const lines = [dryRun ? 'Dry run: nothing was written. The import would write:' : 'Imported:']
-  if (summary.importedBefore && !dryRun) {
-    lines[0] = `This dump was imported on ${summary.importedBefore.toISOString()}: nothing was written.`
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new Error(`Cannot read ${path} as JSON: ${error instanceof Error ? error.message : error}`)
   }
-  for (const [kind, name] of KINDS) {
-    // Tokens and keys are known to be here only once their INSERT found them.
-    const here =
-      kind === 'users' || kind === 'applications'
-        ? summary.present[kind]
-        : dryRun
-          ? 0
-          : summary.planned[kind] - summary.written[kind]
-    const count = dryRun ? summary.planned[kind] : summary.written[kind]
-    lines.push(`  ${name}: ${count}${here > 0 ? ` (and ${here} already here)` : ''}`)
-  }
-  if (summary.skipped.length > 0) {
-    lines.push('Skipped:')
-    for (const skipped of summary.skipped) lines.push(`  ${skipped.kind}: ${skipped.count} (${skipped.reason})`)
-  }
-  if (summary.warnings.length > 0) {
-    lines.push('Warnings:')
-    for (const warning of summary.warnings) lines.push(`  - ${warning}`)
-  }
-  if (summary.tokensUntil !== null) {
-    const until = new Date(summary.tokensUntil * 1000).toISOString()
-    lines.push(
-      `Imported django-oauth-toolkit tokens are accepted only while IMPORTED_TOKENS_UNTIL lies ahead: set`,
-      `  IMPORTED_TOKENS_UNTIL = "${until}"`,
-      `in wrangler.toml [vars] and deploy (the last imported token expires then).`,
-    )
-  }
-  return lines.join('\n')
 }
 
 export const importDjango: Command = {
-  usage: 'import-django <dump.json> [--dry-run]   (python manage.py dumpdata auth.user oauth2_provider authtoken)',
-  options: { 'dry-run': { type: 'boolean' } },
+  usage: `${USAGE}   (python manage.py dumpdata auth.user oauth2_provider authtoken)`,
+  options: {
+    'dry-run': { type: 'boolean' },
+    merge: { type: 'boolean' },
+    'client-secrets': { type: 'string' },
+    'slow-secrets': { type: 'boolean' },
+  },
   positionals: true,
   async run({ db, env }, values, positionals) {
     const [path, ...extra] = positionals
-    if (!path || extra.length > 0) throw new Error('Usage: import-django <dump.json> [--dry-run]')
-    let data: unknown
-    try {
-      data = JSON.parse(readFileSync(path, 'utf8'))
-    } catch (error) {
-      throw new Error(`Cannot read ${path} as JSON: ${error instanceof Error ? error.message : error}`)
+    const secretsPath = values['client-secrets'] as string | undefined
+    const clientSecrets = secretsPath === undefined ? undefined : parseClientSecrets(readJson(secretsPath))
+    if (extra.length > 0 || (path === undefined && clientSecrets === undefined && !values['slow-secrets'])) {
+      throw new Error(`Usage: ${USAGE}`)
+    }
+    if (path === undefined) {
+      if (clientSecrets) {
+        const restored = await restoreClientSecrets(db, clientSecrets)
+        console.log(`Secrets re-stored as this server's digest (${restored.length}): ${restored.join(', ') || 'none'}`)
+      }
+      const pending = await slowSecretClients(db)
+      console.log(
+        pending.length === 0
+          ? 'No client secret is kept as a Django hash.'
+          : [
+              `Client secrets still kept as Django's hash (${pending.length}): rotate them, or re-store them with --client-secrets`,
+              ...pending.map((client) => `  ${client.clientId} "${client.name}" (${client.hasher})`),
+            ].join('\n'),
+      )
+      return
     }
     const dryRun = Boolean(values['dry-run'])
-    const summary = await importDjangoDump(db, data, {
+    const config = getConfig(env)
+    const summary = await importDjangoDump(db, readJson(path), {
       now: nowSeconds(),
-      refreshLifetime: getConfig(env).refreshTokenLifetime,
+      refreshLifetime: config.refreshTokenLifetime,
+      merge: Boolean(values.merge),
+      clientSecrets,
       dryRun,
     })
-    console.log(formatSummary(summary, dryRun))
+    console.log(formatSummary(summary, { dryRun, configured: config.importedTokensUntil }))
   },
 }

@@ -6,7 +6,7 @@
  * which flag to pass, instead of waiting forever at `Password:`.
  */
 import { createInterface } from 'node:readline/promises'
-import { type PasswordOwner, passwordProblems } from '../../accounts/password-rules.ts'
+import { PASSWORD_MAX_LENGTH, type PasswordOwner, passwordProblems } from '../../accounts/password-rules.ts'
 
 /** Whether a person can answer a prompt: stdin is a terminal. */
 function isInteractive(): boolean {
@@ -38,6 +38,9 @@ export async function readPassword(
     if ((await prompt('Password (again): ')) !== password) throw new Error("Error: Your passwords didn't match.")
   }
   if (password === '') throw new Error('Error: Blank passwords aren’t allowed.')
+  if (password.length > PASSWORD_MAX_LENGTH) {
+    throw new Error(`Error: Ensure the password has no more than ${PASSWORD_MAX_LENGTH} characters.`)
+  }
   const problems = passwordProblems(password, owner)
   if (problems.length > 0) throw new Error(problems.map((problem) => `Error: ${problem}`).join('\n'))
   return password

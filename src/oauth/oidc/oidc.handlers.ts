@@ -3,12 +3,14 @@
  * OIDC handlers: discovery, JWKS and UserInfo.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
+import type { Handler } from 'hono'
 import { authenticateBearer, BEARER_MESSAGES, type BearerOutcome, sendsTokenTwice } from '../../auth/bearer.ts'
+import { oauth } from '../../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { config, db, signingKeys, tokenStore } from '../../lib/request-context.ts'
 import type { AppEnv } from '../../types.ts'
 import { issuer } from '../issuer.ts'
-import { openidConfiguration } from '../metadata.ts'
+import { atIssuerPath, ENDPOINTS, openidConfiguration } from '../metadata.ts'
 import type { jwksRoute, openidConfigurationRoute, userinfoGetRoute } from './oidc.routes.ts'
 import { userinfoClaims } from './userinfo.ts'
 
@@ -20,6 +22,13 @@ const JWKS_CACHE = { 'Cache-Control': 'public, max-age=600' }
 
 export const getOpenidConfiguration: RouteHandler<typeof openidConfigurationRoute, AppEnv> = async (c) =>
   c.json(openidConfiguration(issuer(c), config(c), await signingKeys(c)), 200, DISCOVERY_CACHE)
+
+/** The same document where an issuer with a path has it (../metadata.ts `atIssuerPath`); 404 for any other issuer. */
+export const getOpenidConfigurationAtPath: Handler<AppEnv> = async (c) => {
+  const id = issuer(c)
+  if (!atIssuerPath(id, c.req.path, ENDPOINTS.openidConfiguration)) return oauth.notFound(c)
+  return c.json(openidConfiguration(id, config(c), await signingKeys(c)), 200, DISCOVERY_CACHE)
+}
 
 export const getJwks: RouteHandler<typeof jwksRoute, AppEnv> = async (c) =>
   c.json((await signingKeys(c)).jwks as { keys: Record<string, string>[] }, 200, JWKS_CACHE)

@@ -1,32 +1,41 @@
 /**
  * @module
- * The console's audit log (Django admin's LogEntry): every change made in /admin/ is recorded
- * with its actor, action, object and time, and listed newest first. Messages describe what
- * changed in words; callers never pass a secret, password, token or digest.
+ * The audit log (Django admin's LogEntry): every privileged change — made in the console, by an
+ * owner to an application's sensitive settings (management API and pages), or by a `manage`
+ * command — is recorded with its actor, action, object and time, and listed newest first.
+ * The row is a statement of the change's own D1 batch (`auditStatement`), as Django's admin
+ * writes its LogEntry in the change's transaction: the change and its record land together or
+ * not at all. Messages describe what changed in words; callers never pass a secret, password,
+ * token or digest.
  */
 import { and, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { type AuditEntry, auditLog, type User } from '../db/schema.ts'
+import { type AuditEntry, auditLog } from '../db/schema.ts'
 
 export const AUDIT_OBJECT_TYPES = ['user', 'application', 'token', 'api_key'] as const
 type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number]
 
+/** Who made a change: a user, or (id null) the operator running a `manage` command. */
+export type AuditActor = { id: number | null; username: string }
+
 export type AuditRecord = {
   action: string
   objectType: AuditObjectType
-  objectId: number | string
+  /** The object's id; SQL for an object the same batch creates (its id read back in the batch). */
+  objectId: number | string | SQL
   objectRepr: string
-  message?: string
+  message?: string | SQL
 }
 
-/** Records one change made by `actor`. */
-export async function recordAudit(db: Db, actor: Pick<User, 'id' | 'username'>, record: AuditRecord): Promise<void> {
-  await db.insert(auditLog).values({
+/** The audit row of one change made by `actor`: a statement for the change's own D1 batch. */
+export function auditStatement(db: Db, actor: AuditActor, record: AuditRecord) {
+  const { objectId } = record
+  return db.insert(auditLog).values({
     actorId: actor.id,
     actorUsername: actor.username,
     action: record.action,
     objectType: record.objectType,
-    objectId: String(record.objectId),
+    objectId: typeof objectId === 'number' ? String(objectId) : objectId,
     objectRepr: record.objectRepr,
     message: record.message ?? '',
   })
