@@ -75,6 +75,20 @@ export async function postToken(body: string, headers: Record<string, string> = 
   )
 }
 
+/** A password grant for `username` with a fresh confidential password-grant application. */
+export async function passwordGrantWithNewApp(username: string, password: string) {
+  const app = await makeApplication()
+  return postToken(
+    form({
+      grant_type: 'password',
+      username,
+      password,
+      client_id: app.clientId,
+      client_secret: app.clientSecret ?? '',
+    }),
+  )
+}
+
 /** A user, a password-grant application and a fresh token for them (for `resource`, RFC 8707, if named). */
 export async function passwordToken(scope?: string, resource?: string) {
   const user = await makeUser()

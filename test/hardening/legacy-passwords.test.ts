@@ -13,7 +13,7 @@ import { toHex, utf8 } from '../../src/crypto/encoding.ts'
 import { PBKDF2_JS_BUDGET_NS_PER_ITERATION, pbkdf2TimeFloorMs, verifyPassword } from '../../src/crypto/passwords.ts'
 import { PBKDF2_MAX_ITERATIONS, pbkdf2HmacSha256, webCryptoPbkdf2Sha256 } from '../../src/crypto/pbkdf2.ts'
 import { users } from '../../src/db/schema.ts'
-import { db, form, makeApplication, makeUser, postToken, productionPasswordCost } from '../helpers.ts'
+import { db, makeUser, passwordGrantWithNewApp, productionPasswordCost } from '../helpers.ts'
 import { takeFloors } from '../time-floor.ts'
 
 // Django 5.2's own test vector (tests/auth_tests/test_hashers.py): the password is 'lètmein'.
@@ -36,19 +36,6 @@ async function userWithHash(encoded: string) {
 
 async function storedHash(id: number) {
   return (await db.select({ password: users.password }).from(users).where(eq(users.id, id)).get())?.password
-}
-
-async function passwordGrant(username: string, password: string) {
-  const app = await makeApplication()
-  return postToken(
-    form({
-      grant_type: 'password',
-      username,
-      password,
-      client_id: app.clientId,
-      client_secret: app.clientSecret ?? '',
-    }),
-  )
 }
 
 describe('pure-JS PBKDF2-HMAC-SHA256', () => {
@@ -84,7 +71,7 @@ describe('corrupt or absurd stored hashes', () => {
   async function neverVerifies(encoded: string) {
     const user = await userWithHash(encoded)
     expect(await verifyPassword('lètmein', encoded)).toBe(false)
-    const response = await passwordGrant(user.username, 'lètmein')
+    const response = await passwordGrantWithNewApp(user.username, 'lètmein')
     expect(response.status).toBe(400)
     expect(await response.json()).toMatchObject({ error: 'invalid_grant' })
     expect(await storedHash(user.id)).toBe(encoded)
@@ -119,10 +106,10 @@ describe('a legacy high-iteration hash', () => {
     const user = await userWithHash(DJANGO_1M)
     expect(await passwordCheckFloorMs(db)).toBe(pbkdf2TimeFloorMs(1_000_000))
 
-    expect((await passwordGrant(user.username, 'letmein')).status).toBe(400)
+    expect((await passwordGrantWithNewApp(user.username, 'letmein')).status).toBe(400)
     expect(await storedHash(user.id)).toBe(DJANGO_1M)
 
-    const response = await passwordGrant(user.username, 'lètmein')
+    const response = await passwordGrantWithNewApp(user.username, 'lètmein')
     expect(response.status).toBe(200)
     const upgraded = await storedHash(user.id)
     expect(upgraded).toMatch(/^argon2\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
@@ -151,7 +138,7 @@ describe('login timing while a legacy hash is stored', () => {
     expect(floor).toBe(pbkdf2TimeFloorMs(1_000_000))
     takeFloors()
     for (const username of ['nobody-by-this-name', argon2User.username, legacyUser.username]) {
-      expect((await passwordGrant(username, 'lètmein!')).status).toBe(400)
+      expect((await passwordGrantWithNewApp(username, 'lètmein!')).status).toBe(400)
       expect(takeFloors(), username).toEqual([floor])
     }
   })
@@ -190,7 +177,7 @@ describe('login timing while a legacy hash is stored', () => {
   it('with no legacy hash stored, logins are not padded', async () => {
     expect(await passwordCheckFloorMs(db)).toBe(0)
     takeFloors()
-    expect((await passwordGrant('nobody-by-this-name', 'guess')).status).toBe(400)
+    expect((await passwordGrantWithNewApp('nobody-by-this-name', 'guess')).status).toBe(400)
     expect(takeFloors()).toEqual([])
   })
 })
