@@ -16,9 +16,9 @@
  */
 import type { JWK } from 'jose'
 import type { Application } from '../db/schema.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { FetchRefused, fetchPublicJson, publicUrlProblem } from '../lib/public-fetch.ts'
 import { MAX_REDIRECT_URI_LENGTH } from './application-rules.ts'
-import { OAuthError } from './errors.ts'
 
 /** RFC 8414 `*_auth_signing_alg_values_supported`: asymmetric algorithms only, never `none` or HMAC. */
 export const CLIENT_ASSERTION_ALGORITHMS = [
