@@ -21,6 +21,7 @@ import { logoutRouter, oidcRouter } from './oauth/oidc/index.ts'
 import { deleteUnusedRegistrations } from './oauth/registration.ts'
 import { siteRouter } from './site/index.tsx'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
+import { standaloneShards } from './tokens/shards.ts'
 import type { AppEnv } from './types.ts'
 
 export const app = new OpenAPIHono<AppEnv>()
@@ -66,10 +67,13 @@ app.onError((error, c) => {
   return c.text('Internal Server Error', 500)
 })
 
-/** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes, and of unused registered clients. */
+/**
+ * Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes in
+ * the main database and every token shard, and of unused registered clients.
+ */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const config = checkSettings(env)
-  const report = await clearExpiredTokens(getDb(env.DB))
+  const report = await clearExpiredTokens(standaloneShards(env).all())
   const unusedRegistrations = await deleteUnusedRegistrations(getDb(env.DB), config)
   console.log('cleartokens', JSON.stringify({ ...report, unusedRegistrations }))
 }

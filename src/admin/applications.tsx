@@ -107,7 +107,7 @@ export async function applicationList(c: Context<StaffEnv>) {
 
 async function detailPage(c: Context<StaffEnv>, application: Application, secret: string | null, status: 200 | 201) {
   const [tokens, owner] = await Promise.all([
-    listLiveTokens(db(c), { applicationId: application.id }, TOKEN_LIST_LIMIT),
+    listLiveTokens(tokenStore(c), { applicationId: application.id }, TOKEN_LIST_LIMIT),
     application.userId === null ? undefined : findUserById(db(c), application.userId),
   ])
   const path = applicationPath(application)
@@ -435,7 +435,7 @@ export async function changeApplication(c: Context<StaffEnv>) {
   const input = readInput(form)
   const checkedInput = validate(input)
   if ('errors' in checkedInput) return changeForm(c, application, input, checkedInput.errors, 400)
-  const updated = await changeApplicationAs(db(c), c.var.staff, application, {
+  const updated = await changeApplicationAs(tokenStore(c), c.var.staff, application, {
     ...checkedInput.settings,
     // Only a superuser's form has the box: anyone else's leaves the setting as it is (a forged
     // tick that would turn it on is refused).
@@ -477,7 +477,7 @@ export async function rotateSecretPage(c: Context<StaffEnv>) {
 export async function rotateSecret(c: Context<StaffEnv>) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
-  const secret = await rotateSecretAs(db(c), c.var.staff, application)
+  const secret = await rotateSecretAs(tokenStore(c), c.var.staff, application)
   if (isRefused(secret)) return forbidden(c, secret.refused)
   if (secret === null) {
     return renderPage(

@@ -104,7 +104,7 @@ export async function userDetail(c: Context<StaffEnv>) {
   if (!user) return notFound(c)
   const [applications, tokens, apiKeys] = await Promise.all([
     listOwnApplications(db(c), user.id),
-    listLiveTokens(db(c), { userId: user.id }, TOKEN_LIST_LIMIT),
+    listLiveTokens(tokenStore(c), { userId: user.id }, TOKEN_LIST_LIMIT),
     userApiKeys(db(c), user.id),
   ])
   const path = userPath(user)

@@ -3,8 +3,6 @@
  * Token introspection (RFC 7662): who may ask, and what D1 says about a token. Answers come
  * from D1, not the KV cache, so a revocation is reflected at once everywhere.
  */
-import { sha256Hex } from '../crypto/digest.ts'
-import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
@@ -107,15 +105,13 @@ export async function authenticateIntrospectionCaller(
  * resource (§4: the answer may depend on the caller; RFC 8707: such a token is not for it).
  */
 export async function introspectToken(
-  db: Db,
-  format: TokenFormat,
+  store: TokenStore,
   token: string,
   authenticating: Promise<IntrospectionCaller>,
   known: Resources | null,
 ): Promise<Introspection> {
-  // Read from the primary while the caller is authenticated (nothing is answered before that).
-  const reading = (async () =>
-    (await format.isWellFormed(token, 'access')) ? findLiveAccessToken(db, await sha256Hex(token)) : null)()
+  // Read from the primaries while the caller is authenticated (nothing is answered before that).
+  const reading = findLiveAccessToken(store, token)
   const [caller, row] = await Promise.all([authenticating, reading])
   if (!row) return { active: false }
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }

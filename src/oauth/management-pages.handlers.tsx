@@ -238,7 +238,7 @@ export async function update(c: PageContext) {
       : null,
   )
   if (problems || !parsed.success) return applicationForm(c, 'update', `${path}update/`, path, values, problems ?? {})
-  const updated = await changeApplicationAs(db(c), c.var.user, application, {
+  const updated = await changeApplicationAs(tokenStore(c), c.var.user, application, {
     name: parsed.data.name,
     grantTypes: parsed.data.authorization_grant_type,
     redirectUris: parsed.data.redirect_uris,
@@ -300,7 +300,7 @@ export async function rotateSecretForm(c: PageContext) {
 
 export async function rotateSecret(c: PageContext) {
   const application = await ownApplication(c)
-  const secret = application ? await rotateSecretAs(db(c), c.var.user, application) : null
+  const secret = application ? await rotateSecretAs(tokenStore(c), c.var.user, application) : null
   // Public clients have no secret to replace.
   if (!application || secret === null) return html.notFound(c)
   if (isRefused(secret)) return forbiddenPage(c, secret.refused)
@@ -310,7 +310,7 @@ export async function rotateSecret(c: PageContext) {
 
 export async function listTokens(c: PageContext) {
   const { number, size, slice } = pageSlice(c)
-  const rows = await listAuthorizedTokens(db(c), c.var.user.id, slice)
+  const rows = await listAuthorizedTokens(tokenStore(c), c.var.user.id, slice)
   return page(
     c,
     <AuthorizedTokensPage
@@ -324,7 +324,7 @@ export async function listTokens(c: PageContext) {
 
 export async function revokeTokenForm(c: PageContext) {
   const id = parsePk(c.req.param('id') ?? '')
-  const token = id === null ? undefined : await findAuthorizedToken(db(c), c.var.user.id, id)
+  const token = id === null ? undefined : await findAuthorizedToken(tokenStore(c), c.var.user.id, id)
   if (!token) return html.notFound(c)
   return page(
     c,

@@ -25,7 +25,7 @@ import { isLoopbackHost } from '../lib/loopback.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { issuerOrigin } from '../resource/issuer.ts'
-import { revokeApplicationTokens } from '../tokens/revocation.ts'
+import { deleteApplicationTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
@@ -326,11 +326,13 @@ export async function updateRegisteredClient(
     .get()
 }
 
-/** RFC 7592 §2.3: the client, its tokens (KV purged) and its codes are gone. */
+/** RFC 7592 §2.3: the client, its tokens (KV purged) and its codes, in every token shard, are gone. */
 export async function deleteRegisteredClient(store: TokenStore, application: Application): Promise<void> {
-  await revokeApplicationTokens(store, application.id)
-  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
-  await store.db.delete(applications).where(eq(applications.id, application.id))
+  await deleteApplicationTokens(
+    store,
+    application.id,
+    store.db.delete(applications).where(eq(applications.id, application.id)),
+  )
 }
 
 /**

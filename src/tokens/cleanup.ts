@@ -2,11 +2,13 @@
  * @module
  * DOT's `cleartokens`: deletes expired refresh tokens, access tokens, authorization codes,
  * device codes (RFC 8628), pushed authorization requests (RFC 9126) and the one-time JWT IDs of
- * the replay store (./replay.ts) in bounded batches. The cron trigger (src/index.ts `scheduled`, every minute in wrangler.toml)
- * runs one run: batches across the tables until none has expired rows left, or the run has
- * made `maxQueries` statements (a Worker invocation may make at most 1,000 D1 queries), or
- * `timeBudgetMs` has passed (so runs a minute apart never overlap). `npm run manage -- cleartokens`
- * repeats runs until nothing expired is left. Capacity and load figures: docs/capacity.md.
+ * the replay store (./replay.ts) in bounded batches, in the main database and in every token
+ * shard (./shards.ts: its refresh and access tokens and codes). The cron trigger (src/index.ts
+ * `scheduled`, every minute in wrangler.toml) runs one run: the databases at once, each batching
+ * across its tables until none has expired rows left, all together within `maxQueries`
+ * statements (a Worker invocation may make at most 1,000 D1 queries) and `timeBudgetMs` (so
+ * runs a minute apart never overlap). `npm run manage -- cleartokens` repeats runs until nothing
+ * expired is left. Capacity and load figures: docs/capacity.md.
  */
 import { inArray, lt } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
@@ -40,9 +42,19 @@ const TABLES = {
   usedJtis,
 } as const
 type TableName = keyof typeof TABLES
+// What a token shard holds besides its fences (src/db/shard-schema.ts).
+const SHARD_TABLES: readonly TableName[] = ['refreshTokens', 'accessTokens', 'authorizationCodes']
 
 export type CleanupLimits = { batchRows: number; maxQueries: number; timeBudgetMs: number }
-export type CleanupReport = Record<TableName, number> & { queries: number; complete: boolean }
+export type CleanupReport = Record<TableName, number> & {
+  queries: number
+  complete: boolean
+  /** Each database's share: statements made, and whether it has nothing expired left. */
+  shards: { shard: number; queries: number; complete: boolean }[]
+}
+
+/** A database to clean: shard 0 is the main database (every table), others token shards. */
+export type CleanupTarget = { shard: number; db: Db }
 
 export const CLEANUP_LIMITS: CleanupLimits = {
   batchRows: CLEANUP_BATCH_ROWS,
@@ -63,16 +75,18 @@ export function expiredBatch(db: Db, name: TableName, now: number, rows: number)
 }
 
 /**
- * Deletes rows that expired before `now`, one batch per table in turn, until every table came
- * back short (nothing expired left) or a budget is spent. `complete` is false when a table may
+ * Deletes rows that expired before `now` in every database of `targets` at once (a Db alone: the
+ * main database), in each one batch per table in turn, until every table came back short (nothing
+ * expired left) or a budget shared by all of them is spent. `complete` is false when a table may
  * still hold expired rows. `clock` is injectable for the tests.
  */
 export async function clearExpiredTokens(
-  db: Db,
+  targets: Db | readonly CleanupTarget[],
   limits: CleanupLimits = CLEANUP_LIMITS,
   now = nowSeconds(),
   clock: () => number = Date.now,
 ): Promise<CleanupReport> {
+  const databases = Array.isArray(targets) ? targets : [{ shard: 0, db: targets as Db }]
   const report: CleanupReport = {
     refreshTokens: 0,
     accessTokens: 0,
@@ -82,18 +96,29 @@ export async function clearExpiredTokens(
     usedJtis: 0,
     queries: 0,
     complete: false,
+    shards: [],
   }
   const started = clock()
-  let pending = Object.keys(TABLES) as TableName[]
-  while (pending.length > 0) {
-    for (const name of pending) {
-      if (report.queries >= limits.maxQueries || clock() - started >= limits.timeBudgetMs) return report
-      const deleted = (await expiredBatch(db, name, now, limits.batchRows)).length
-      report.queries++
-      report[name] += deleted
-      if (deleted < limits.batchRows) pending = pending.filter((table) => table !== name)
-    }
-  }
-  report.complete = true
+  const spent = () => report.queries >= limits.maxQueries || clock() - started >= limits.timeBudgetMs
+  report.shards = await Promise.all(
+    databases.map(async ({ shard, db }) => {
+      const own = { shard, queries: 0, complete: false }
+      let pending = shard === 0 ? (Object.keys(TABLES) as TableName[]) : [...SHARD_TABLES]
+      while (pending.length > 0) {
+        for (const name of pending) {
+          if (spent()) return own
+          // Counted before the statement: the databases run at once and share the budget.
+          report.queries++
+          own.queries++
+          const deleted = (await expiredBatch(db, name, now, limits.batchRows)).length
+          report[name] += deleted
+          if (deleted < limits.batchRows) pending = pending.filter((table) => table !== name)
+        }
+      }
+      own.complete = true
+      return own
+    }),
+  )
+  report.complete = report.shards.every((shard) => shard.complete)
   return report
 }

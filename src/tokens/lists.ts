@@ -2,19 +2,25 @@
  * @module
  * What a user or an operator sees of the token tables, never a token or its digest: the
  * user's authorized tokens (DOT's authorized-tokens views), an owner's live tokens (the
- * console), and whether the user already granted an application some scopes (consent).
+ * console), and whether the user already granted an application some scopes (consent). Each
+ * reads every token database at once (./shards.ts) and merges the rows; the names shown
+ * (application, client_id, username) come from the main database. A token is named by the
+ * number ./shards.ts `publicTokenId` makes of its shard and row.
  */
-import { and, asc, desc, eq, gt, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { parseTokenId, publicTokenId, type TokenDb } from './shards.ts'
+import type { TokenStore } from './store.ts'
 
 /** One page of a list: at most `limit` rows after the first `offset`. */
 export type Slice = { limit: number; offset: number }
 
 /** A live access token the user granted, as DOT's authorized-tokens views show it: never the token itself. */
 export type AuthorizedToken = {
+  /** ./shards.ts `publicTokenId`: the shard and the row. */
   id: number
   applicationName: string
   clientId: string
@@ -22,37 +28,101 @@ export type AuthorizedToken = {
   expiresAt: number
 }
 
-function authorizedTokensQuery(db: Db, userId: number) {
+type ShardRow = { shard: number; id: number; createdAt: Date }
+
+/** Oldest first over every shard: by creation, then shard and row. */
+const oldestFirst = (a: ShardRow, b: ShardRow) =>
+  a.createdAt.getTime() - b.createdAt.getTime() || a.shard - b.shard || a.id - b.id
+
+/** Runs `query` on every token database's primary at once; every row tagged with its shard. */
+async function fromEveryShard<Row>(
+  store: TokenStore,
+  query: (db: Db) => Promise<Row[]>,
+  read: (where: TokenDb) => Db = (where) => where.db,
+): Promise<(Row & { shard: number })[]> {
+  const perShard = await Promise.all(
+    store.shards.all().map(async (where) => (await query(read(where))).map((row) => ({ ...row, shard: where.shard }))),
+  )
+  return perShard.flat()
+}
+
+/** Names of the applications `ids`, from the main database's primary. */
+async function applicationNames(db: Db, ids: number[]) {
+  const unique = [...new Set(ids)]
+  if (unique.length === 0) return new Map<number, { name: string; clientId: string }>()
+  const rows = await db
+    .select({ id: applications.id, name: applications.name, clientId: applications.clientId })
+    .from(applications)
+    .where(inArray(applications.id, unique))
+  return new Map(rows.map((row) => [row.id, row]))
+}
+
+function authorizedTokensQuery(db: Db, userId: number, where?: SQL) {
   return db
     .select({
       id: accessTokens.id,
-      applicationName: applications.name,
-      clientId: applications.clientId,
+      applicationId: accessTokens.applicationId,
       scope: accessTokens.scope,
       expiresAt: accessTokens.expiresAt,
+      createdAt: accessTokens.createdAt,
     })
     .from(accessTokens)
-    .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
-    .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds())))
+    .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()), where))
+    .orderBy(asc(accessTokens.createdAt), asc(accessTokens.id))
     .$dynamic()
 }
 
 /** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView); `page`: one slice of them. */
-export async function listAuthorizedTokens(db: Db, userId: number, page?: Slice): Promise<AuthorizedToken[]> {
-  const query = authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id))
-  return page ? query.limit(page.limit).offset(page.offset) : query
+export async function listAuthorizedTokens(
+  store: TokenStore,
+  userId: number,
+  page?: Slice,
+): Promise<AuthorizedToken[]> {
+  // Each shard's first offset + limit rows hold the page's rows, whichever shard they are in.
+  const rows = await fromEveryShard(store, (db) => {
+    const query = authorizedTokensQuery(db, userId)
+    return page ? query.limit(page.offset + page.limit) : query
+  })
+  rows.sort(oldestFirst)
+  return named(store, page ? rows.slice(page.offset, page.offset + page.limit) : rows)
+}
+
+async function named(
+  store: TokenStore,
+  rows: { shard: number; id: number; applicationId: number; scope: string; expiresAt: number }[],
+): Promise<AuthorizedToken[]> {
+  const names = await applicationNames(
+    store.db,
+    rows.map((row) => row.applicationId),
+  )
+  // A token whose application is gone is being deleted with it.
+  return rows.flatMap((row) => {
+    const application = names.get(row.applicationId)
+    return application
+      ? [
+          {
+            id: publicTokenId(row.shard, row.id),
+            applicationName: application.name,
+            clientId: application.clientId,
+            scope: row.scope,
+            expiresAt: row.expiresAt,
+          },
+        ]
+      : []
+  })
 }
 
 /** One live access token of the user, as listAuthorizedTokens shows it (DOT's AuthorizedTokenDeleteView page). */
 export async function findAuthorizedToken(
-  db: Db,
+  store: TokenStore,
   userId: number,
   tokenId: number,
 ): Promise<AuthorizedToken | undefined> {
-  if (!Number.isSafeInteger(tokenId)) return undefined
-  return authorizedTokensQuery(db, userId)
-    .where(and(eq(accessTokens.id, tokenId), eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds())))
-    .get()
+  const named_ = parseTokenId(tokenId)
+  const where = named_ && store.shards.get(named_.shard)
+  if (!named_ || !where) return undefined
+  const row = await authorizedTokensQuery(where.db, userId, eq(accessTokens.id, named_.id)).get()
+  return row ? (await named(store, [{ ...row, shard: where.shard }]))[0] : undefined
 }
 
 /** Whose tokens a console list or revocation is about: a user's, or an application's. */
@@ -61,6 +131,7 @@ export type TokenOwner = { userId: number } | { applicationId: number }
 /** A live access or refresh token as the operator console shows it: never its value or digest. */
 export type LiveToken = {
   kind: 'access' | 'refresh'
+  /** ./shards.ts `publicTokenId`: the shard and the row. */
   id: number
   applicationId: number
   applicationName: string
@@ -83,57 +154,88 @@ export function ownedBy(owner: TokenOwner, table: typeof accessTokens | typeof r
  * The owner's live tokens, newest first, at most `limit` of each kind: unexpired access tokens
  * and unexpired, unrevoked refresh tokens (the console's per-user and per-application lists).
  */
-export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
+export async function listLiveTokens(store: TokenStore, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
   const now = nowSeconds()
   const columns = (table: typeof accessTokens | typeof refreshTokens) => ({
     id: table.id,
     applicationId: table.applicationId,
-    applicationName: applications.name,
-    clientId: applications.clientId,
     userId: table.userId,
-    username: users.username,
     scope: table.scope,
     createdAt: table.createdAt,
     expiresAt: table.expiresAt,
     imported: table.imported,
   })
-  const [access, refresh] = await db.batch([
-    db
-      .select(columns(accessTokens))
-      .from(accessTokens)
-      .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
-      .leftJoin(users, eq(users.id, accessTokens.userId))
-      .where(and(ownedBy(owner, accessTokens), gt(accessTokens.expiresAt, now)))
-      .orderBy(desc(accessTokens.id))
-      .limit(limit),
-    db
-      .select(columns(refreshTokens))
-      .from(refreshTokens)
-      .innerJoin(applications, eq(applications.id, refreshTokens.applicationId))
-      .leftJoin(users, eq(users.id, refreshTokens.userId))
-      .where(and(ownedBy(owner, refreshTokens), gt(refreshTokens.expiresAt, now), isNull(refreshTokens.revokedAt)))
-      .orderBy(desc(refreshTokens.id))
-      .limit(limit),
+  const perShard = await fromEveryShard(store, async (db) => {
+    const [access, refresh] = await db.batch([
+      db
+        .select(columns(accessTokens))
+        .from(accessTokens)
+        .where(and(ownedBy(owner, accessTokens), gt(accessTokens.expiresAt, now)))
+        .orderBy(desc(accessTokens.createdAt), desc(accessTokens.id))
+        .limit(limit),
+      db
+        .select(columns(refreshTokens))
+        .from(refreshTokens)
+        .where(and(ownedBy(owner, refreshTokens), gt(refreshTokens.expiresAt, now), isNull(refreshTokens.revokedAt)))
+        .orderBy(desc(refreshTokens.createdAt), desc(refreshTokens.id))
+        .limit(limit),
+    ])
+    return [
+      ...access.map((row) => ({ kind: 'access' as const, ...row })),
+      ...refresh.map((row) => ({ kind: 'refresh' as const, ...row })),
+    ]
+  })
+  const newest = (kind: LiveToken['kind']) =>
+    perShard
+      .filter((row) => row.kind === kind)
+      .sort((a, b) => oldestFirst(b, a))
+      .slice(0, limit)
+  const rows = [...newest('access'), ...newest('refresh')]
+  const userIds = [...new Set(rows.flatMap((row) => (row.userId === null ? [] : [row.userId])))]
+  const [names, usernames] = await Promise.all([
+    applicationNames(
+      store.db,
+      rows.map((row) => row.applicationId),
+    ),
+    userIds.length === 0
+      ? []
+      : store.db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, userIds)),
   ])
-  return [
-    ...access.map((row) => ({ kind: 'access' as const, ...row })),
-    ...refresh.map((row) => ({ kind: 'refresh' as const, ...row })),
-  ]
+  const username = new Map(usernames.map((row) => [row.id, row.username]))
+  return rows.flatMap(({ shard, id, ...row }) => {
+    const application = names.get(row.applicationId)
+    if (!application) return []
+    return [
+      {
+        ...row,
+        id: publicTokenId(shard, id),
+        applicationName: application.name,
+        clientId: application.clientId,
+        username: row.userId === null ? null : (username.get(row.userId) ?? null),
+      },
+    ]
+  })
 }
 
 /**
  * Whether the user already granted the application every one of `scopes`: a live access
- * token of theirs for it covers them all (DOT's APPROVAL_PROMPT = 'auto'), and its stored
- * audience passes `coversAudience` (RFC 8707: consent to one resource is not consent to another).
+ * token of theirs for it, in any shard, covers them all (DOT's APPROVAL_PROMPT = 'auto'), and
+ * its stored audience passes `coversAudience` (RFC 8707: consent to one resource is not consent
+ * to another). With `replica`, each shard's replica answers (a page that re-checks before it mints).
  */
 export async function hasLiveGrant(
-  db: Db,
+  store: TokenStore,
+  replica: boolean,
   userId: number,
   applicationId: number,
   scopes: string[],
   coversAudience: (audience: string | null) => boolean,
 ): Promise<boolean> {
-  const rows = await liveGrantQuery(db, userId, applicationId)
+  const rows = await fromEveryShard(
+    store,
+    (db) => liveGrantQuery(db, userId, applicationId),
+    (where) => (replica ? where.read() : where.db),
+  )
   return rows.some((row) => {
     const granted = parseScope(row.scope)
     return scopes.every((scope) => granted.includes(scope)) && coversAudience(row.audience)
@@ -141,7 +243,7 @@ export async function hasLiveGrant(
 }
 
 /**
- * The scopes and audiences of the user's live access tokens for the application.
+ * The scopes and audiences of the user's live access tokens for the application, in one shard.
  * @internal Exported for tests: the query-plan test explains this exact statement.
  */
 export function liveGrantQuery(db: Db, userId: number, applicationId: number) {

@@ -6,7 +6,6 @@
 import { OAuthError } from '../../http/oauth.ts'
 import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
-import { applicationStillAllows } from '../applications.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
 
@@ -34,7 +33,7 @@ export const clientCredentialsGrant: GrantHandler = async (input) => {
       refreshLifetime: null,
       audience,
     },
-    applicationStillAllows(application, 'client-credentials'),
+    { application },
   )
   if (!issued) throw new StaleFacts()
   return issued

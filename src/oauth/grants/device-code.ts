@@ -61,9 +61,12 @@ async function issueDeviceTokens(
   // RFC 8707 §2.2: as for a code, the token may be for fewer resources than were approved.
   const known = knownResources(input)
   const audience = narrowedAudience(input.params.resource, audienceOf(grant.audience, known), known)
-  // Read from the primary, so no replica facts to re-check: the redemption alone decides.
+  // Device grants live in the main database (shard 0: a user code carries no shard), read from
+  // its primary; the fences there still refuse a change that raced the poll.
+  const main = store.shards.main()
   const outcome = await redeemAndIssueTokens(
     store,
+    main,
     {
       userId: grant.userId,
       username: grant.username,
@@ -76,7 +79,8 @@ async function issueDeviceTokens(
       audience: storedAudience(audience, known),
       refreshAudience: grant.audience,
     },
-    markDeviceCodeRedeemed(store.db, grant.id),
+    markDeviceCodeRedeemed(main.db, grant.id),
+    { application, user: { id: grant.userId, sessionGeneration: grant.userGeneration } },
   )
   if (outcome.status !== 'issued') throw invalidGrant()
   const issued = outcome.tokens

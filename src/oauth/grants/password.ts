@@ -3,19 +3,18 @@
  * Resource owner password credentials grant (RFC 6749 §4.3).
  */
 
-import { and } from 'drizzle-orm'
-import { readCredentials, userStillActive } from '../../accounts/users.ts'
+import { readCredentials } from '../../accounts/users.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
-import { applicationStillAllows } from '../applications.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
 
 export const passwordGrant: GrantHandler = async (input) => {
   const { store, config, params, replica } = input
-  // The user is read from the replica alongside the client: one round trip for both.
+  // The user is read from the replica alongside the client, and the login limits from KV: one round trip for all.
   const seen = replica && params.username ? readCredentials(replica, params.username) : undefined
+  if (params.username) input.expectLogin(params.username)
   // Awaited by checkPassword, or dropped when the request fails before it.
   seen?.catch(() => undefined)
   const application = await input.authenticate()
@@ -27,7 +26,7 @@ export const passwordGrant: GrantHandler = async (input) => {
   const audience = storedAudience(requestedAudience(params.resource, known), known)
   const user = await input.checkPassword(username, password, seen)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
-  // Written only while the primary still has the client and the user (active, same password) as checked.
+  // Written only while no fence in the shard says the client or the user changed since they were read.
   const issued = await issueTokensIf(
     store,
     {
@@ -40,7 +39,7 @@ export const passwordGrant: GrantHandler = async (input) => {
       refreshLifetime: config.refreshTokenLifetime,
       audience,
     },
-    and(applicationStillAllows(application, 'password'), userStillActive(user, true)),
+    { application, user },
   )
   if (!issued) throw new StaleFacts()
   return issued
