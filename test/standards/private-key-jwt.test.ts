@@ -25,7 +25,7 @@ import {
   ORIGIN,
   pkcePair,
   REDIRECT_URI,
-  tokenFormat,
+  testStore,
   unique,
 } from '../helpers.ts'
 
@@ -180,7 +180,7 @@ describe('at every endpoint that authenticates clients', () => {
     const user = await makeUser()
     const app = await keyClient(key, { grantTypes: ['authorization-code'], redirectUris: [REDIRECT_URI] })
     const pkce = await pkcePair()
-    const code = await createAuthorizationCode(db, tokenFormat, {
+    const code = await createAuthorizationCode(testStore(), {
       applicationId: app.id,
       userId: user.id,
       redirectUri: REDIRECT_URI,
@@ -577,7 +577,7 @@ describe('keys by dynamic registration (RFC 7591 §2: token_endpoint_auth_method
     expect(row?.clientSecretHash).toBe('')
     // The code grant, authenticated by the key.
     const user = await makeUser()
-    const code = await createAuthorizationCode(db, tokenFormat, {
+    const code = await createAuthorizationCode(testStore(), {
       applicationId: row?.id ?? 0,
       userId: user.id,
       redirectUri: REDIRECT_URI,
