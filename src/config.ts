@@ -170,7 +170,7 @@ export type Config = {
 }
 
 /** The token shards (src/tokens/shards.ts): the bound ones, the deployer's routes, where imported tokens are. */
-export type ShardSettings = {
+type ShardSettings = {
   /** The D1 bindings named TOKEN_SHARD_<n>[_<LOCATION>], by number; none: the single-database setup. */
   bindings: ShardBinding[]
   routes: ShardRoutes

@@ -86,7 +86,7 @@ const requestShards = new WeakMap<object, TokenShards>()
  * bound token shard, each with a read session a replica may serve (opened on first use); a new
  * grant goes to the shard nearest the client (request.cf), chosen once per request.
  */
-export function shards<E extends AppEnv>(c: Context<E>): TokenShards {
+function shards<E extends AppEnv>(c: Context<E>): TokenShards {
   let found = requestShards.get(c)
   if (!found) {
     const { bindings, routes } = config(c).tokenShards

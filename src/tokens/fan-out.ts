@@ -18,7 +18,10 @@ import { type Fences, FOREVER, raiseFences } from './fences.ts'
 import type { TokenDb } from './shards.ts'
 import { forgetAccessTokens, type TokenStore } from './store.ts'
 
-/** Token shards that did not answer a fan-out: the main database was left as it was. */
+/**
+ * Token shards that did not answer a fan-out: the main database was left as it was.
+ * @internal Exported for tests: test/platform/token-shards.test.ts expects it.
+ */
 export class ShardFanOutError extends Error {
   readonly shards: number[]
 
@@ -34,7 +37,7 @@ export class ShardFanOutError extends Error {
 }
 
 /** Runs `work` in every token database at once; what each answered, and which failed. */
-export async function inEveryShard<T>(
+async function inEveryShard<T>(
   store: TokenStore,
   work: (tokenDb: TokenDb) => Promise<T>,
 ): Promise<{ answers: T[]; failures: { shard: number; error: unknown }[] }> {

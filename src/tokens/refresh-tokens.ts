@@ -17,7 +17,7 @@ import { type IssueRequest, type Redemption, redeemAndIssueTokens } from './issu
 import type { TokenDb } from './shards.ts'
 import { forgetAccessTokens, type TokenStore } from './store.ts'
 
-export type RefreshTokenRow = typeof refreshTokens.$inferSelect
+type RefreshTokenRow = typeof refreshTokens.$inferSelect
 
 // Rotation marks a refresh token used (revoked_at); revocation marks it the same way.
 const REFRESH_TOKENS: Consumable<RefreshTokenRow> = {

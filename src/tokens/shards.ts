@@ -50,7 +50,7 @@ const LOCATIONS = {
   apac: [1.35, 103.8], // Asia-Pacific
   oc: [-33.9, 151.2], // Oceania
 } as const
-export type LocationHint = keyof typeof LOCATIONS
+type LocationHint = keyof typeof LOCATIONS
 
 /** Where a client without coordinates is placed by its continent (request.cf.continent). */
 const CONTINENTS: Record<string, readonly [number, number]> = {
@@ -205,7 +205,7 @@ export function mainOnly(db: Db): TokenShards {
 }
 
 /** The token shards bound in `env` (the Worker's bindings, or the CLI's), with their databases. */
-export function boundShards(env: object): (ShardBinding & { d1: D1Database })[] {
+function boundShards(env: object): (ShardBinding & { d1: D1Database })[] {
   const bindings = env as Record<string, unknown>
   return shardBindings(Object.keys(bindings)).map((shard) => ({ ...shard, d1: bindings[shard.binding] as D1Database }))
 }
