@@ -36,7 +36,7 @@ export const CLIENT_ASSERTION_ALGORITHMS = [
   'ES384',
   'EdDSA',
 ] as const
-export type ClientAssertionAlgorithm = (typeof CLIENT_ASSERTION_ALGORITHMS)[number]
+type ClientAssertionAlgorithm = (typeof CLIENT_ASSERTION_ALGORITHMS)[number]
 
 const MAX_KEYS = 10
 /** A registered set, as stored: ten 4096-bit RSA keys fit. */

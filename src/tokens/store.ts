@@ -100,7 +100,7 @@ export async function issueTokensIf(
 }
 
 /** The new access token as statements of its own batch see it. */
-export type IssuedInBatch = {
+type IssuedInBatch = {
   /** Holds once the access token was written (it is not when `facts` no longer held). */
   written: SQL
   /** Its row id. */

@@ -34,7 +34,7 @@ import { findTrustedIdp } from './trusted-idps.ts'
 export const ID_JAG_TYP = 'oauth-id-jag+jwt'
 
 /** The longest an ID-JAG may be valid for, from now: its jti is kept that long. */
-export const MAX_ID_JAG_LIFETIME_SECONDS = 3600
+const MAX_ID_JAG_LIFETIME_SECONDS = 3600
 /** How far ahead of this server's clock an identity provider's may run (iat, nbf). */
 const CLOCK_LEEWAY_SECONDS = 60
 const MAX_JTI_LENGTH = 256
