@@ -98,7 +98,9 @@ export async function passwordCheckFloorMs(db: Db): Promise<number> {
 
 /**
  * The timer the floors wait on: wall time, no CPU. An object, so a test can record the floor a
- * request asked for instead of waiting it out (no clock in tests).
+ * request asked for instead of waiting it out (no clock in tests: test/time-floor.ts); nothing
+ * the Worker runs changes it.
+ * @internal
  */
 export const floorTimer = {
   wait(ms: number): Promise<void> {

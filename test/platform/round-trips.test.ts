@@ -30,8 +30,7 @@ import {
 
 /** Sends `request` to the Worker with the profile's delays; returns the response and what its client waited for. */
 async function measure(request: Request): Promise<{ response: Response; path: ClientPath }> {
-  // The setup's own background work (a token's KV write and confirm, through SELF) ends first.
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // The setup's own background work is over: the helpers wait for it (test/helpers.ts `login`, `postToken`).
   const ctx = createExecutionContext()
   traceIo(SYDNEY_PROFILE)
   const startedAt = Date.now()

@@ -111,13 +111,6 @@ function shiftDeviceCode(deviceCode: string, column: 'last_polled_at' | 'expires
   )
 }
 
-/** The limiters count in wall-clock windows: start near the beginning of one (as test/accounts/rate-limit.test.ts). */
-async function freshWindow(needSeconds = 20) {
-  const periodMs = DEVICE_LIMIT_PERIOD_SECONDS * 1000
-  const left = periodMs - (Date.now() % periodMs)
-  if (left < needSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 250))
-}
-
 describe('RFC 8628 §3.1/§3.2: the device authorization endpoint', () => {
   it('§3.2: a public client (client_id only) gets a device code, a user code, the verification URIs, expires_in and interval', async () => {
     const app = await deviceApp()
@@ -338,7 +331,6 @@ describe('RFC 8628 §3.3: the verification page /o/device/', () => {
       const app = await deviceApp()
       const device = await startDevice(app)
       const cookie = await login(await makeUser())
-      await freshWindow()
       for (let i = 0; i < 10; i++) expect((await enterCode(cookie, { user_code: 'BCDF-GHJK' })).status).toBe(400)
       const limited = await enterCode(cookie, { user_code: device.user_code, decision: 'approve' })
       expect(limited.status).toBe(429)
@@ -357,7 +349,6 @@ describe('RFC 8628 §3.3: the verification page /o/device/', () => {
     const ip = { 'CF-Connecting-IP': '198.51.100.23' }
     const cookies = [await login(await makeUser()), await login(await makeUser()), await login(await makeUser())]
     const fresh = await login(await makeUser())
-    await freshWindow()
     for (const cookie of cookies) {
       for (let i = 0; i < 10; i++) expect((await enterCode(cookie, { user_code: 'BCDF-GHJK' }, ip)).status).toBe(400)
     }
