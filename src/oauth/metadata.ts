@@ -39,7 +39,7 @@ export const ENDPOINTS = {
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
 
-/** The draft's §6.2 profile identifier: this server processes ID-JAGs. */
+/** The draft's §7.2 profile identifier: this server processes ID-JAGs. */
 const ID_JAG_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag'
 
 // OIDC Core §2 / §3.1.3.6: the claims an id_token carries besides the user's.
@@ -85,8 +85,8 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     device_authorization_endpoint: base + ENDPOINTS.deviceAuthorization,
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     client_id_metadata_document_supported: config.clientIdMetadataDocuments,
-    // draft-ietf-oauth-identity-assertion-authz-grant §6: ID-JAGs are accepted (jwt-bearer) and
-    // issued (token exchange). Which identity providers are trusted is never published (§7.3).
+    // draft-ietf-oauth-identity-assertion-authz-grant §7: ID-JAGs are accepted (jwt-bearer) and
+    // issued (token exchange). Which identity providers are trusted is never published (§8.4).
     ...(grantTypes.includes(JWT_BEARER_GRANT) ? { authorization_grant_profiles_supported: [ID_JAG_PROFILE] } : {}),
     ...(grantTypes.includes(TOKEN_EXCHANGE_GRANT)
       ? { identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE] }

@@ -97,7 +97,7 @@ describe('manage trustedidp: the identity providers whose ID-JAGs are accepted',
 
   it.each<[string, string[], RegExp]>([
     [
-      'this server’s own issuer (draft §7.2)',
+      'this server’s own issuer (draft §8.3)',
       ['add', ORIGIN, '--jwks-uri', 'https://keys.example.org/jwks.json'],
       /own issuer/,
     ],
@@ -211,7 +211,7 @@ describe('manage idjagpolicy: which clients get ID-JAGs, for which audience and 
     expect(await manage(idjagpolicy, 'list', app.clientId)).toBe('No ID-JAG exchange rules.')
   })
 
-  it('refuses a public client (the draft’s §7.1: confidential clients only)', async () => {
+  it('refuses a public client (the draft’s §8.1: confidential clients only)', async () => {
     const app = await makeApplication({ clientType: 'public', grantTypes: ['authorization-code'] })
     const args = ['add', app.clientId, '--audience', AUDIENCE, '--resource', RESOURCE]
     await expect(manage(idjagpolicy, ...args)).rejects.toThrow(/confidential/)

@@ -14,6 +14,7 @@ import { createUser } from '../../src/accounts/users.ts'
 import { JWT_BEARER_GRANT } from '../../src/db/schema.ts'
 import { distrustIdentityProvider, trustIdentityProvider } from '../../src/oauth/id-jag/trusted-idps.ts'
 import {
+  api,
   basic,
   db,
   expectOAuthError,
@@ -21,7 +22,9 @@ import {
   form,
   getPage,
   hello,
+  login,
   makeApplication,
+  makeUser,
   ORIGIN,
   postToken,
   RACERS,
@@ -73,7 +76,7 @@ const enterpriseClient = (overrides: Parameters<typeof makeApplication>[0] = {})
 
 type Client = { clientId: string; clientSecret: string | null }
 
-/** The ID-JAG `idp` issues for `client` and `user` (§3's claims); `claims` change or (undefined) drop claims. */
+/** The ID-JAG `idp` issues for `client` and `user` (§3.1's claims); `claims` change or (undefined) drop claims. */
 async function idJag(idp: Idp, client: Client, user: { email: string }, claims: Claims = {}, header: Claims = {}) {
   const now = Math.floor(Date.now() / 1000)
   const payload: Claims = {
@@ -240,7 +243,7 @@ describe('an ID-JAG from a trusted identity provider becomes an access token (dr
     expect(fetched).toEqual([jwksUri, jwksUri])
   })
 
-  it('metadata (draft §6.2): the jwt-bearer grant and the ID-JAG profile; no identity provider is named (§7.3)', async () => {
+  it('metadata (draft §7.2): the jwt-bearer grant and the ID-JAG profile; no identity provider is named (§8.4)', async () => {
     const { idp } = await setting()
     const response = await getPage('/.well-known/oauth-authorization-server')
     const text = await response.text()
@@ -251,7 +254,31 @@ describe('an ID-JAG from a trusted identity provider becomes an access token (dr
   })
 })
 
-describe('refused: the client (RFC 7521 §4.1, draft §7.1)', () => {
+describe('who may allow the grant: a superuser’s decision (SECURITY.md), as skip_authorization', () => {
+  it('an owner may neither register an application with it nor add it to theirs (management API: 403)', async () => {
+    const cookie = await login(await makeUser())
+    const app = { name: 'Mine', client_type: 'confidential', redirect_uris: ['https://mine.example/cb'] }
+    const refused = await api('/o/applications/', {
+      cookie,
+      json: { ...app, authorization_grant_type: ['client-credentials', JWT_BEARER_GRANT] },
+    })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({ detail: expect.stringMatching(/jwt-bearer/) })
+    const created = await api('/o/applications/', {
+      cookie,
+      json: { ...app, authorization_grant_type: ['client-credentials'] },
+    })
+    const { id } = await created.json<{ id: number }>()
+    const patch = await api(`/o/applications/${id}/`, {
+      method: 'PATCH',
+      cookie,
+      json: { authorization_grant_type: ['client-credentials', JWT_BEARER_GRANT] },
+    })
+    expect(patch.status).toBe(403)
+  })
+})
+
+describe('refused: the client (RFC 7521 §4.1, draft §8.1)', () => {
   it('invalid_request without an assertion', async () => {
     const client = await enterpriseClient()
     const response = await postToken(form({ grant_type: JWT_BEARER_GRANT }), {
@@ -266,7 +293,7 @@ describe('refused: the client (RFC 7521 §4.1, draft §7.1)', () => {
     await expectOAuthError(response, 401, 'invalid_client')
   })
 
-  it('unauthorized_client: a client not allowed the grant, and a public client (§7.1: confidential clients only)', async () => {
+  it('unauthorized_client: a client not allowed the grant, and a public client (§8.1: confidential clients only)', async () => {
     const { idp, user } = await setting()
     const other = await makeApplication({ grantTypes: ['client-credentials'] })
     await expectOAuthError(await present(other, await idJag(idp, other, user)), 400, 'unauthorized_client')
@@ -303,7 +330,7 @@ describe('refused as invalid_grant: every malformed, misdirected or replayed ID-
     ['no exp', { exp: undefined }, /no exp/],
     ['exp past', { exp: now() - 1 }, /expired/],
     ['exp more than an hour away', { exp: now() + 3700 }, /3600 seconds/],
-    ['no iat (§3: REQUIRED)', { iat: undefined }, /no iat/],
+    ['no iat (§3.1: REQUIRED)', { iat: undefined }, /no iat/],
     ['iat in the future', { iat: now() + 600 }, /iat is in the future/],
     ['nbf in the future', { nbf: now() + 600 }, /nbf is in the future/],
     ['no jti', { jti: undefined }, /jti/],
@@ -329,7 +356,7 @@ describe('refused as invalid_grant: every malformed, misdirected or replayed ID-
     await expectOAuthError(await present(client, await idJag(stranger, client, user)), 400, 'invalid_grant')
   })
 
-  it('iss this server itself (draft §7.2: never tokens for an ID-JAG it issued itself), even signed by its own key', async () => {
+  it('iss this server itself (draft §8.3: never tokens for an ID-JAG it issued itself), even signed by its own key', async () => {
     const { idp, client, user } = await setting()
     const body = await expectOAuthError(
       await present(client, await idJag(idp, client, user, { iss: ORIGIN })),

@@ -134,7 +134,7 @@ describe('RFC 8693 token exchange: an id_token of this server becomes an ID-JAG 
     const idTokenSub = (await jwtVerify(tokens.id_token, await jwks())).payload.sub
     expect(payload).toEqual({
       iss: ORIGIN,
-      // §3: the subject identifier this server uses in every id_token.
+      // §3.1: the subject identifier this server uses in every id_token.
       sub: idTokenSub,
       aud: AUDIENCE,
       client_id: 'wiki-at-chat',
@@ -145,7 +145,7 @@ describe('RFC 8693 token exchange: an id_token of this server becomes an ID-JAG 
       scope: 'chat.read',
       auth_time: expect.any(Number),
       preferred_username: user.username,
-      // §3: RECOMMENDED for subject resolution; addresses are not verified here.
+      // §3.1: RECOMMENDED for subject resolution; addresses are not verified here.
       email: user.email,
       email_verified: false,
     })
@@ -222,7 +222,7 @@ describe('RFC 8693 token exchange: an id_token of this server becomes an ID-JAG 
     expect(body.expires_in).toBe(60)
   })
 
-  it('metadata (draft §6.1): the token-exchange grant and identity_chaining_requested_token_types_supported', async () => {
+  it('metadata (draft §7.1): the token-exchange grant and identity_chaining_requested_token_types_supported', async () => {
     const metadata = await (await getPage('/.well-known/oauth-authorization-server')).json<Record<string, string[]>>()
     expect(metadata.grant_types_supported).toContain(TOKEN_EXCHANGE)
     expect(metadata.identity_chaining_requested_token_types_supported).toEqual([ID_JAG])
@@ -265,7 +265,7 @@ describe('refused: the policy (RFC 8693 §2.2.2 invalid_target)', () => {
     )
   })
 
-  it('a rule for a public client cannot be made (draft §5, §7.1)', () => {
+  it('a rule for a public client cannot be made (draft §5, §8.1)', () => {
     const refused = checkPolicy({ clientId: 'p', clientType: 'public' }, { audience: AUDIENCE, resource: RESOURCE })
     expect(refused).toMatch(/confidential/)
   })

@@ -60,7 +60,7 @@ function grantedScopes(input: GrantInput, jagScope: string | null, application: 
 export const jwtBearerGrant: GrantHandler = async (input) => {
   const { store, config, params } = input
   const application = await input.authenticate()
-  // §7.1: "This specification SHOULD only be supported for confidential clients."
+  // §8.1: "This specification SHOULD only be supported for confidential clients."
   if (application.clientType !== 'confidential') {
     throw new OAuthError('unauthorized_client', 'Only confidential clients may present ID-JAGs.')
   }

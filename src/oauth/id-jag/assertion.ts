@@ -5,7 +5,7 @@
  * RFC 7521 §5.2, RFC 7523 §3 and the draft:
  *
  * - the header: `typ` is `oauth-id-jag+jwt` (RFC 8725 §3.11), `alg` an asymmetric algorithm;
- * - `iss` is a trusted identity provider (./trusted-idps.ts), never this server itself (§7.2);
+ * - `iss` is a trusted identity provider (./trusted-idps.ts), never this server itself (§8.3);
  * - `aud` is this server's issuer: a string, or an array holding exactly that one value;
  * - `client_id` is the authenticated client's;
  * - `exp` in the future (at most an hour away: its jti is kept that long), `iat` present and not
@@ -139,7 +139,7 @@ export async function verifyIdJag(assertion: string, context: IdJagContext): Pro
     refuse('The assertion is not a JWT.')
   }
   if (!isText(payload.iss)) refuse('The ID-JAG has no iss.')
-  // §7.2: "the IdP MUST NOT issue access tokens in response to an ID-JAG it issued itself".
+  // §8.3: "the IdP MUST NOT issue access tokens in response to an ID-JAG it issued itself".
   if (payload.iss === context.issuer) refuse('This server does not accept ID-JAGs it issued itself.')
   const claims = checkClaims(payload, context)
   const provider = await findTrustedIdp(context.db, payload.iss)

@@ -1,14 +1,14 @@
 /**
  * @module
  * The ID-JAG this server issues as an enterprise IdP (draft-ietf-oauth-identity-assertion-authz-
- * grant §3, §4.3.4): a JWT typed `oauth-id-jag+jwt`, signed with the newest RS256 key of
+ * grant §3.1, §4.3.4): a JWT typed `oauth-id-jag+jwt`, signed with the newest RS256 key of
  * OIDC_SIGNING_KEYS (the one every relying party can verify: OIDC Discovery §3), carrying
  *
- * - `iss` this server, `sub` the user's OIDC subject (the same as in every id_token here, as §3
+ * - `iss` this server, `sub` the user's OIDC subject (the same as in every id_token here, as §3.1
  *   requires), `aud` the other authorization server, `client_id` the client's id there;
  * - `jti`, `iat`, `exp` (ID_JAG_EXPIRE_SECONDS later), `resource`, `scope` when there is one,
  *   `auth_time` from the id_token it was exchanged for;
- * - for subject resolution there (§3: `email` RECOMMENDED): `preferred_username`, and `email` with
+ * - for subject resolution there (§3.1: `email` RECOMMENDED): `preferred_username`, and `email` with
  *   `email_verified: false` when the user has one (addresses are not verified here, as in userinfo).
  */
 import { SignJWT } from 'jose'

@@ -34,7 +34,7 @@ const CLIENT_ID = /^[\x20-\x7E]{1,255}$/
 /** The rule as stored (normalised resource, scope each token once), or why it cannot be one. */
 export function checkPolicy(application: Pick<Application, 'clientId' | 'clientType'>, input: NewIdJagPolicy) {
   if (application.clientType !== 'confidential') {
-    return 'Only confidential clients may exchange id_tokens for ID-JAGs (the draft’s §7.1).'
+    return 'Only confidential clients may exchange id_tokens for ID-JAGs (the draft’s §8.1).'
   }
   const audienceProblem = issuerProblem(input.audience)
   if (audienceProblem) return audienceProblem.replace('The issuer', 'The audience (an authorization server’s issuer)')

@@ -1,6 +1,6 @@
 /**
  * @module
- * Subject resolution (draft-ietf-oauth-identity-assertion-authz-grant §2): which local user an
+ * Subject resolution (draft-ietf-oauth-identity-assertion-authz-grant §2.2): which local user an
  * ID-JAG is for, by its identity provider's rule (./trusted-idps.ts): the value of one claim
  * (`email` unless configured otherwise) equals exactly one active user's
  *

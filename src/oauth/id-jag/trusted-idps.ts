@@ -1,11 +1,11 @@
 /**
  * @module
  * The identity providers this server trusts for ID-JAGs (draft-ietf-oauth-identity-assertion-authz-
- * grant §4.4: "for each trusted issuer the Resource Authorization Server MUST be configured to
+ * grant §4.1: "for each trusted issuer the Resource Authorization Server MUST be configured to
  * recognize that issuer, resolve identities asserted by that issuer to the appropriate local
  * account"): each one's issuer, its public keys (a JWK Set, or a jwks_uri fetched as client key
  * sets are, src/oauth/client-keys.ts) and the rule naming the local user (./subject.ts). Adding,
- * changing and removing one is audited in the same batch. The list is never published (§7.3).
+ * changing and removing one is audited in the same batch. The list is never published (§8.4).
  */
 import { eq, exists, type SQL, sql } from 'drizzle-orm'
 import { QueryBuilder } from 'drizzle-orm/sqlite-core'
@@ -38,7 +38,7 @@ const NOT_A_USER_CLAIM = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'cli
 /**
  * Why `value` cannot be an identity provider's issuer, or null. RFC 8414 §2: an https URL with
  * no query or fragment (http on a loopback host, for a local test IdP). `ownIssuer`: this
- * server's, which the draft (§7.2) forbids trusting: "the IdP MUST NOT issue access tokens in
+ * server's, which the draft (§8.3) forbids trusting: "the IdP MUST NOT issue access tokens in
  * response to an ID-JAG it issued itself".
  */
 export function issuerProblem(value: string, ownIssuer: string | null = null): string | null {
