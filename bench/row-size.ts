@@ -9,7 +9,8 @@
  */
 import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import { getDb } from '../src/db/client.ts'
-import { issueTokensIf, standaloneTokenStore } from '../src/tokens/store.ts'
+import { issueTokensIf } from '../src/tokens/issue.ts'
+import { standaloneTokenStore } from '../src/tokens/store.ts'
 import type { Server } from './harness.ts'
 
 export const ROW_SIZE_ROW = 'row-size'

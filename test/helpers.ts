@@ -14,8 +14,9 @@ import { getDb } from '../src/db/client.ts'
 import { users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
-import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
-import { issueTokens, standaloneTokenStore } from '../src/tokens/store.ts'
+import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
+import { type IssuedTokens, type IssueRequest, issueTokensIf } from '../src/tokens/issue.ts'
+import { standaloneTokenStore, type TokenStore } from '../src/tokens/store.ts'
 
 export const db = getDb(env.DB)
 
@@ -133,6 +134,13 @@ export function api(url: string, request: ApiRequest = {}) {
   }
   const absolute = url.startsWith('http') ? url : `https://example.com${url}`
   return SELF.fetch(absolute, { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body })
+}
+
+/** Tokens issued straight through the token store for an application that exists: no other fact is re-checked. */
+export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
+  const issued = await issueTokensIf(store, request, undefined)
+  if (!issued) throw new Error(`no application ${request.applicationId}`)
+  return issued
 }
 
 /** An access token issued straight through the token store, e.g. one with no user (client_credentials). */

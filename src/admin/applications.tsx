@@ -25,7 +25,7 @@ import {
 } from '../oauth/application-changes.ts'
 import { applicationNameProblem, applicationProblems, MAX_APPLICATION_NAME_LENGTH } from '../oauth/application-rules.ts'
 import { APPLICATION_GRANTS, type ApplicationGrant, CLIENT_TYPES, searchApplications } from '../oauth/applications.ts'
-import { listLiveTokens } from '../tokens/store.ts'
+import { listLiveTokens } from '../tokens/lists.ts'
 import type { StaffEnv } from '../types.ts'
 import { GRANT_LABELS } from '../views/applications.tsx'
 import { ErrorPage } from '../views/error.tsx'
@@ -39,6 +39,7 @@ import {
   redirectAfterPost,
   requestedPage,
 } from './request.tsx'
+
 import { TOKEN_LIST_LIMIT, TokenTable } from './tokens.tsx'
 import { ConfirmPage, ConsolePage, FieldErrors, formatTime, Notice, SearchListPage, SecretOnce } from './views.tsx'
 

@@ -21,7 +21,7 @@ import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, single } from '../lib/forms.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
 import { listOwnApplications } from '../oauth/applications.ts'
-import { listLiveTokens } from '../tokens/store.ts'
+import { listLiveTokens } from '../tokens/lists.ts'
 import type { StaffEnv } from '../types.ts'
 import { ApiKeyPanel, userApiKeys } from './api-keys.tsx'
 import {

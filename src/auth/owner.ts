@@ -14,7 +14,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { every } from 'hono/combine'
 import { readSession } from '../accounts/session.ts'
-import type { SessionEnv } from '../types.ts'
+import type { SessionEnv } from './env.ts'
 import { MESSAGES } from './responses.ts'
 import { sameOriginOnly } from './same-origin.ts'
 

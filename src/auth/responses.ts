@@ -7,7 +7,7 @@
  * authorization server and the scopes.
  */
 import type { Context } from 'hono'
-import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../oauth/protected-resource.ts'
+import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../resource/resources.ts'
 import type { AppEnv } from '../types.ts'
 import { BEARER_MESSAGES } from './bearer.ts'
 

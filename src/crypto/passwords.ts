@@ -108,6 +108,7 @@ function decodeArgon2(encoded: string): Decoded | null {
 // CPU one pure-JS PBKDF2 iteration may take: ~3× the ~600 ns `npm run bench:passwords` measures on
 // the 2-core dev machine (the bench fails under a 1.5× margin), since a Worker's core is shared and
 // may be slower. The login time floor's unit: 2 s of wall time per check for a 1,000,000 hash.
+/** @internal Exported for tests: the legacy-password test and bench/passwords.ts check the floor's budget. */
 export const PBKDF2_JS_BUDGET_NS_PER_ITERATION = 2_000
 
 /**
@@ -123,6 +124,7 @@ export function pbkdf2TimeFloorMs(maxIterations: number): number {
 // CPU one KiB × pass of argon2 may take: ~3× the 0.8–1.2 µs `npm run bench:passwords` measures at
 // ARGON2_MAX_COST on the 2-core dev machine (a throwaway WASM instance included; the bench fails
 // under a 1.5× margin). ~590 ms of wall time for a hash at the cap.
+/** @internal Exported for the benchmark: bench/passwords.ts checks the budget against a measurement. */
 export const ARGON2_BUDGET_NS_PER_KIB_PASS = 3_000
 
 /**

@@ -192,7 +192,7 @@ export const accessTokens = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
     /**
-     * RFC 8707 audience: normalised resource identifiers, space-separated (src/oauth/resources.ts);
+     * RFC 8707 audience: normalised resource identifiers, space-separated (src/resource/audiences.ts);
      * null, on nearly every row: the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`).
      */
     audience: text('audience'),
@@ -225,8 +225,8 @@ export const refreshTokens = sqliteTable(
      * Every token rotated from one grant shares a family, so reuse can revoke them all. The
      * family's id is its first refresh token's id, stored as null on that first row (SQLite
      * assigns the id in the INSERT itself, so no second statement and no guess) and copied
-     * onto every rotation; a code's family is minus the code's id (src/oauth/authorization-codes.ts).
-     * Read it with src/tokens/store.ts `refreshTokenFamily`.
+     * onto every rotation; a code's family is minus the code's id (src/tokens/authorization-codes.ts).
+     * Read it with src/tokens/refresh-tokens.ts `refreshTokenFamily`.
      */
     familyId: integer('family_id'),
     /** OIDC auth_time of the login behind the grant, kept for refreshed id_tokens (OIDC Core §12.2); null when none. */

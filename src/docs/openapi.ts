@@ -12,8 +12,7 @@ import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
 import { mountSwaggerUi } from './swagger-ui.ts'
 
-export { DOCS_INIT_PATH, DOCS_PATH } from './swagger-ui.ts'
-export const OPENAPI_PATH = '/openapi.json'
+const OPENAPI_PATH = '/openapi.json'
 
 /** The password flow's scopes are the configured SCOPES, filled in per request. */
 const oauth2Scheme = {

@@ -19,6 +19,7 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
+import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { recordJtiUse } from '../tokens/replay.ts'
 import { findApplicationByClientId } from './applications.ts'
@@ -29,7 +30,6 @@ import {
   type SignedHeader,
   signedByKeysOf,
 } from './client-keys.ts'
-import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** RFC 7523 §2.2 client_assertion_type. */
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'

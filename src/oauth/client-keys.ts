@@ -17,9 +17,9 @@
  *   made-up kids cannot make this server fetch at will. Failed fetches are not kept.
  */
 import { compactVerify, importJWK, type JWK } from 'jose'
+import { OAuthError } from '../http/oauth.ts'
 import { FetchRefused, fetchPublicJson, publicUrlProblem } from '../lib/public-fetch.ts'
 import { MAX_REDIRECT_URI_LENGTH } from './application-rules.ts'
-import { OAuthError } from './errors.ts'
 
 /**
  * RFC 8414 `*_auth_signing_alg_values_supported`: asymmetric algorithms only, never `none` or HMAC.

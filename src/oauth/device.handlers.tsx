@@ -5,14 +5,14 @@
  * denies with an explicit click. verification_uri_complete only prefills the code.
  */
 import type { Context } from 'hono'
-import { readSession, type Session } from '../accounts/session.ts'
+import { readSession } from '../accounts/session.ts'
 import { malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, queryParams, single } from '../lib/forms.ts'
 import { clientIp, DEVICE_LIMIT_PERIOD_SECONDS, userCodeEntryAllowed } from '../lib/rate-limit.ts'
 import { config, db } from '../lib/request-context.ts'
 import { canonicalUserCode, decideDeviceCode, findByUserCode } from '../tokens/device-codes.ts'
-import type { AppEnv } from '../types.ts'
+import type { AppEnv, Session } from '../types.ts'
 import { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from '../views/device.tsx'
 import { ENDPOINTS } from './metadata.ts'
 

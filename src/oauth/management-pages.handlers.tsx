@@ -13,7 +13,8 @@ import { html, malformedFormPage, renderPage } from '../http/html.tsx'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams, parsePk, type RawParams, single } from '../lib/forms.ts'
 import { config, db, tokenStore } from '../lib/request-context.ts'
-import { findAuthorizedToken, listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
+import { findAuthorizedToken, listAuthorizedTokens } from '../tokens/lists.ts'
+import { revokeAuthorizedToken } from '../tokens/revocation.ts'
 import type { AppEnv } from '../types.ts'
 import {
   APPLICATIONS_PATH,

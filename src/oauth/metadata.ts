@@ -13,12 +13,12 @@ import { JWT_BEARER_GRANT } from '../db/schema.ts'
 import { oauth } from '../http/oauth.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
+import { issuer, issuerOrigin, issuerPath } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { CLIENT_ASSERTION_ALGORITHMS } from './client-keys.ts'
 import { GRANTS } from './grants/index.ts'
 import { ID_JAG_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from './grants/token-exchange.ts'
-import { issuer, issuerOrigin, issuerPath } from './issuer.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
 
 /** Paths of the endpoints the metadata points to (the OIDC routes are declared with these). */

@@ -4,9 +4,9 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
+import { OAuthError } from '../http/oauth.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { FORM_URLENCODED, mediaType } from '../http/semantics.ts'
-import { OAuthError } from './errors.ts'
 
 /**
  * RFC 6749 §3.2 (and RFC 7009 §2.1, RFC 7662 §2.1): the body is form-urlencoded, nothing else.

@@ -5,7 +5,7 @@
  * Never the token itself.
  */
 import { parseScope } from '../lib/scope.ts'
-import type { AuthorizedToken } from '../tokens/store.ts'
+import type { AuthorizedToken } from '../tokens/lists.ts'
 import { Layout } from './layout.tsx'
 import { Pagination } from './pagination.tsx'
 

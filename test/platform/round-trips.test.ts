@@ -11,8 +11,8 @@ import { userStillActive } from '../../src/accounts/users.ts'
 import { accessTokens, applications, refreshTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { applicationStillAllows } from '../../src/oauth/applications.ts'
-import { findAuthorizationCode, markCodeRedeemed } from '../../src/oauth/authorization-codes.ts'
-import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/store.ts'
+import { findAuthorizationCode, markCodeRedeemed } from '../../src/tokens/authorization-codes.ts'
+import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/issue.ts'
 import { type ClientPath, clientPath, type IoCall, SYDNEY_PROFILE, stopTracing, traceIo } from '../counting.ts'
 import {
   authorizationCode,

@@ -10,7 +10,7 @@ import { applicationFromOptions } from '../../src/cli/commands/createapplication
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
 import { DEVICE_LIMIT_PERIOD_SECONDS } from '../../src/lib/rate-limit.ts'
-import { MAX_POLL_INTERVAL_SECONDS, SLOW_DOWN_STEP_SECONDS, USER_CODE_ALPHABET } from '../../src/tokens/device-codes.ts'
+import { MAX_POLL_INTERVAL_SECONDS, USER_CODE_ALPHABET } from '../../src/tokens/device-codes.ts'
 import { d1QueryCount } from '../counting.ts'
 import {
   api,
@@ -31,6 +31,9 @@ import {
   tokenFormat,
 } from '../helpers.ts'
 import { fakeLimiter } from '../limiters.ts'
+
+/** RFC 8628 §3.5: each slow_down adds 5 seconds to the polling interval. */
+const SLOW_DOWN_STEP_SECONDS = 5
 
 const SLOW = { timeout: 60_000 }
 const USER_CODE = new RegExp(`^[${USER_CODE_ALPHABET}]{4}-[${USER_CODE_ALPHABET}]{4}$`)

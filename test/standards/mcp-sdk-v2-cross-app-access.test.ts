@@ -27,9 +27,9 @@ import { OPERATOR } from '../../src/accounts/rights.ts'
 import { createUser } from '../../src/accounts/users.ts'
 import { generateSigningKeySet } from '../../src/crypto/signing-keys.ts'
 import { JWT_BEARER_GRANT } from '../../src/db/schema.ts'
-import { createAuthorizationCode } from '../../src/oauth/authorization-codes.ts'
 import { checkPolicy, setIdJagPolicy } from '../../src/oauth/id-jag/policies.ts'
 import { trustIdentityProvider } from '../../src/oauth/id-jag/trusted-idps.ts'
+import { createAuthorizationCode } from '../../src/tokens/authorization-codes.ts'
 import {
   basic,
   db,

@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm'
 import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { applications, DEVICE_CODE_GRANT, usedJtis } from '../../src/db/schema.ts'
-import { createAuthorizationCode } from '../../src/oauth/authorization-codes.ts'
+import { createAuthorizationCode } from '../../src/tokens/authorization-codes.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
 import {
   basic,

@@ -540,8 +540,7 @@ describe('RFC 7592: the client configuration endpoint', () => {
   it('§2.3 DELETE: 204, its tokens stop working at once, and the registration token with them', async () => {
     const client = await register({ token_endpoint_auth_method: 'none' })
     const row = await storedRow(client.client_id)
-    const { issueTokens } = await import('../../src/tokens/store.ts')
-    const { testStore } = await import('../helpers.ts')
+    const { issueTokens, testStore } = await import('../helpers.ts')
     const issued = await issueTokens(testStore(), {
       userId: null,
       username: null,

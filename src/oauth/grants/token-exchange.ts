@@ -19,10 +19,10 @@
  */
 import { auditStatement } from '../../accounts/audit.ts'
 import { findUserById } from '../../accounts/users.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { normalizeResourceUri } from '../../lib/resource-uri.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
-import { OAuthError } from '../errors.ts'
 import { mintIdJag } from '../id-jag/mint.ts'
 import { findIdJagPolicy } from '../id-jag/policies.ts'
 import { verifyIdToken } from '../oidc/id-token.ts'

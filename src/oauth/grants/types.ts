@@ -8,11 +8,12 @@ import type { Config } from '../../config.ts'
 import type { SigningKeys } from '../../crypto/signing-keys.ts'
 import type { Db } from '../../db/client.ts'
 import type { Application, ApplicationGrant, User } from '../../db/schema.ts'
-import type { IssuedTokens, TokenStore } from '../../tokens/store.ts'
+import { OAuthError } from '../../http/oauth.ts'
+import { type Resources, resources } from '../../resource/audiences.ts'
+import type { IssuedTokens } from '../../tokens/issue.ts'
+import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant } from '../applications.ts'
 import type { KeyFetchContext } from '../client-keys.ts'
-import { OAuthError } from '../errors.ts'
-import { type Resources, resources } from '../resources.ts'
 
 /** Token endpoint form parameters (RFC 6749 §4); each grant reads the ones it defines. */
 export type TokenParams = {

@@ -20,6 +20,7 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
 import type { Db } from '../../db/client.ts'
 import type { TrustedIdentityProvider } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import {
   CLIENT_ASSERTION_ALGORITHMS,
   type KeyFetchContext,
@@ -27,7 +28,6 @@ import {
   type SignedHeader,
   signedByKeysOf,
 } from '../client-keys.ts'
-import { OAuthError } from '../errors.ts'
 import { findTrustedIdp } from './trusted-idps.ts'
 
 /** The `typ` of an ID-JAG (the draft's §9.1 media type). */

@@ -15,7 +15,7 @@ import { and, eq } from 'drizzle-orm'
 import { findUserByUsername } from '../../accounts/users.ts'
 import type { Db } from '../../db/client.ts'
 import { type TrustedIdentityProvider, type User, users } from '../../db/schema.ts'
-import { OAuthError } from '../errors.ts'
+import { OAuthError } from '../../http/oauth.ts'
 
 const MAX_VALUE_LENGTH = 254
 
