@@ -7,11 +7,8 @@
  */
 import { z } from 'zod'
 import { normalizeResourceUri, splitResourceList } from './lib/resource-uri.ts'
-import { parseScope } from './lib/scope.ts'
+import { parseScope, SCOPE_TOKEN } from './lib/scope.ts'
 import type { CacheSettings } from './tokens/cache.ts'
-
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 const DEFAULT_SITE_NAME = 'Edge OAuth Toolkit'
 

@@ -256,6 +256,18 @@ describe('refused: the policy (RFC 8693 §2.2.2 invalid_target)', () => {
     expect((await exchange(client, { subject_token: await idToken(client.clientId, user) })).status).toBe(200)
   })
 
+  it('invalid_scope: a scope that is not scope tokens (RFC 6749 §3.3), with or without a rule’s scope', async () => {
+    const { client, subjectToken } = await setting()
+    await expectOAuthError(
+      await exchange(client, { subject_token: subjectToken, scope: 'read "x"' }),
+      400,
+      'invalid_scope',
+    )
+    const bounded = await setting({ scope: 'chat.read' })
+    const response = await exchange(bounded.client, { subject_token: bounded.subjectToken, scope: 'chat.read r\\d' })
+    await expectOAuthError(response, 400, 'invalid_scope')
+  })
+
   it('invalid_scope: none of the scope asked for is within the rule’s', async () => {
     const { client, subjectToken } = await setting({ scope: 'chat.read' })
     await expectOAuthError(

@@ -21,7 +21,7 @@ import { auditStatement } from '../../accounts/audit.ts'
 import { findUserById } from '../../accounts/users.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { normalizeResourceUri } from '../../lib/resource-uri.ts'
-import { parseScope } from '../../lib/scope.ts'
+import { parseScope, SCOPE_TOKEN } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import { mintIdJag } from '../id-jag/mint.ts'
 import { findIdJagPolicy } from '../id-jag/policies.ts'
@@ -45,6 +45,9 @@ function single(value: string | string[] | undefined, name: string): string {
 
 function exchangedScope(asked: string | undefined, ceiling: string | null): string | null {
   const requested = asked === undefined ? [] : parseScope(asked)
+  if (!requested.every((scope) => SCOPE_TOKEN.test(scope))) {
+    throw new OAuthError('invalid_scope', 'The scope must be scope tokens separated by spaces (RFC 6749 §3.3).')
+  }
   if (requested.length === 0) return ceiling
   if (ceiling === null) return requested.join(' ')
   const allowed = parseScope(ceiling)

@@ -13,7 +13,7 @@ import { type AuditActor, auditStatement } from '../../accounts/audit.ts'
 import type { Db } from '../../db/client.ts'
 import { type Application, applications, type IdJagPolicy, idJagPolicies } from '../../db/schema.ts'
 import { normalizeResourceUri } from '../../lib/resource-uri.ts'
-import { parseScope } from '../../lib/scope.ts'
+import { parseScope, SCOPE_TOKEN } from '../../lib/scope.ts'
 import { MAX_REDIRECT_URI_LENGTH } from '../application-rules.ts'
 import { issuerProblem } from './trusted-idps.ts'
 
@@ -27,8 +27,7 @@ export type NewIdJagPolicy = {
   scope?: string
 }
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), and A.1's client_id characters.
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+// RFC 6749 A.1: a client_id's characters.
 const CLIENT_ID = /^[\x20-\x7E]{1,255}$/
 
 /** The rule as stored (normalised resource, scope each token once), or why it cannot be one. */
