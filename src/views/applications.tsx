@@ -17,6 +17,7 @@ export const GRANT_LABELS: Record<(typeof APPLICATION_GRANTS)[number], string> =
   password: 'Resource owner password',
   'client-credentials': 'Client credentials',
   'urn:ietf:params:oauth:grant-type:device_code': 'Device code (RFC 8628)',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer': 'JWT bearer: ID-JAGs from trusted identity providers',
 }
 
 export function ApplicationListPage(props: { applications: Application[]; page: number; hasNext: boolean }) {
