@@ -27,8 +27,8 @@ import { type DocCommand, docCommands, expectation, matchTemplate, placeholders 
 import { launchChromium } from './harness.ts'
 import { projectCopy, ROOT } from './project-copy.ts'
 
-const PORT = Number(process.env.E2E_PORT ?? 8795)
-const CALLBACK_PORT = Number(process.env.E2E_CALLBACK_PORT ?? 9913)
+const PORT = Number(process.env.E2E_DOC_COMMANDS_PORT ?? 8792)
+const CALLBACK_PORT = Number(process.env.E2E_DOC_COMMANDS_CALLBACK_PORT ?? 9915)
 const STARTUP_MS = 90_000
 const FILES = ['README.md', 'docs/walkthrough.md', 'docs/oidc.md']
 
@@ -398,12 +398,15 @@ const anchor = (heading: string) =>
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-')
 
-test('every file and heading the docs name exists', () => {
+test('every file, migration and heading the docs name exists', () => {
   const missing: string[] = []
   for (const document of DOCUMENTS) {
     const text = readFileSync(join(ROOT, document), 'utf8')
     for (const [, path] of text.matchAll(/`((?:src|test|scripts|bench|migrations|docs)\/[\w./-]+)`/g)) {
       if (!TO_BE_WRITTEN.has(path) && !existsSync(join(ROOT, path))) missing.push(`${document}: \`${path}\``)
+    }
+    for (const [, migration] of text.matchAll(/`(\d{4}_\w+\.sql)`/g)) {
+      if (!existsSync(join(ROOT, 'migrations', migration))) missing.push(`${document}: \`${migration}\``)
     }
     for (const [, target, fragment] of text.matchAll(/\]\(([^):#\s]*)(?:#([^)\s]+))?\)/g)) {
       const file = target === '' ? join(ROOT, document) : join(ROOT, dirname(document), target)
