@@ -40,6 +40,9 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   // no longer held, once more reading the primary (docs/architecture.md "Round trips and consistency").
   // The client the grant authenticated, for the registered-client bookkeeping below.
   let client: Application | undefined
+  // A client assertion is single-use (its jti is recorded when it is checked, against the primary's
+  // row): the second run below reuses the client it proved instead of presenting it again.
+  let asserted: Promise<Application> | undefined
   const authContext = clientAuthContext(c)
   const run = (replica: Db | null) =>
     grant({
@@ -49,7 +52,8 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        client = await authenticateClient(db(c), credentials, authContext, replica)
+        const proving = () => authenticateClient(db(c), credentials, authContext, replica)
+        client = await (credentials.method === 'private_key_jwt' ? (asserted ??= proving()) : proving())
         return client
       },
       replica,
