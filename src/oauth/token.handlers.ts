@@ -52,8 +52,12 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        const proving = () => authenticateClient(db(c), credentials, authContext, replica)
-        client = await (credentials.method === 'private_key_jwt' ? (asserted ??= proving()) : proving())
+        if (credentials.method !== 'private_key_jwt') {
+          client = await authenticateClient(db(c), credentials, authContext, replica)
+          return client
+        }
+        asserted ??= authenticateClient(db(c), credentials, authContext, replica)
+        client = await asserted
         return client
       },
       replica,
