@@ -4,7 +4,8 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { registerUser } from '../accounts/registration.ts'
-import { listUsers, parsePage } from '../accounts/user-list.ts'
+import { listUsers } from '../accounts/user-list.ts'
+import { parsePage } from '../db/paging.ts'
 import type { User } from '../db/schema.ts'
 import { DrfError } from '../http/drf.ts'
 import { config, readDb } from '../lib/request-context.ts'
@@ -46,7 +47,7 @@ export const listUsersHandler: RouteHandler<typeof listUsersRoute, ApiEnv> = asy
       count: result.count,
       next: result.page < result.pageCount ? pageUrl(c.req.url, result.page + 1) : null,
       previous: result.page > 1 ? pageUrl(c.req.url, result.page - 1) : null,
-      results: result.users.map(toUserJson),
+      results: result.rows.map(toUserJson),
     },
     200,
   )

@@ -6,12 +6,13 @@
  * and every revocation goes through `forgetCached` after D1 changed. No other module queries
  * the token tables: callers say what they want done (`revokeApplicationTokens`, `hasLiveGrant`…).
  */
-import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, gt, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
+import type { PagedQuery } from '../db/paging.ts'
 import { accessTokens, applications, refreshTokens, type User, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
@@ -532,9 +533,6 @@ export async function revokeApplicationTokens(
   await revokeAccessTokensWhere(store, eq(accessTokens.applicationId, applicationId), also)
 }
 
-/** One page of a list: at most `limit` rows after the first `offset`. */
-export type Slice = { limit: number; offset: number }
-
 /** A live access token the user granted, as DOT's authorized-tokens views show it: never the token itself. */
 export type AuthorizedToken = {
   id: number
@@ -559,10 +557,23 @@ function authorizedTokensQuery(db: Db, userId: number) {
     .$dynamic()
 }
 
-/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView); `page`: one slice of them. */
-export async function listAuthorizedTokens(db: Db, userId: number, page?: Slice): Promise<AuthorizedToken[]> {
-  const query = authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id))
-  return page ? query.limit(page.limit).offset(page.offset) : query
+/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView). */
+export async function listAuthorizedTokens(db: Db, userId: number): Promise<AuthorizedToken[]> {
+  return authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id))
+}
+
+/** listAuthorizedTokens a page at a time (src/db/paging.ts). */
+export function authorizedTokenPages(db: Db, userId: number): PagedQuery<AuthorizedToken> {
+  const live = and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))
+  return {
+    count: db
+      .select({ total: count() })
+      .from(accessTokens)
+      .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
+      .where(live),
+    rows: ({ limit, offset }) =>
+      authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id)).limit(limit).offset(offset),
+  }
 }
 
 /** One live access token of the user, as listAuthorizedTokens shows it (DOT's AuthorizedTokenDeleteView page). */
