@@ -7,7 +7,6 @@
 import type { Session } from './accounts/session.ts'
 import type { Protection } from './auth/responses.ts'
 import type { ReadSession } from './db/client.ts'
-import type { User } from './db/schema.ts'
 import type { AuthContext } from './tokens/auth-context.ts'
 
 export type AppEnv = {
@@ -31,6 +30,3 @@ type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: 
 
 /** The management API: behind `sessionOwner()` (src/auth/owner.ts), the logged-in user. */
 export type SessionEnv = AppEnv & { Variables: { auth: SessionAuth } }
-
-/** The operator console (/admin/): behind `staffOnly()` (src/admin/guard.tsx), a logged-in staff user. */
-export type StaffEnv = AppEnv & { Variables: { staff: User } }

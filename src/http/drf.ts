@@ -40,10 +40,9 @@ export class DrfError extends Error {
 
 /**
  * DRF's field errors `{"field": ["message", …]}` for input that failed its schema: "This field is
- * required." for a missing or empty value, as DRF words it. Forms show the same messages (the
- * application pages), so the API and the pages answer a bad value alike.
+ * required." for a missing or empty value, as DRF words it.
  */
-export function fieldErrors(error: ZodError, data: unknown): Record<string, string[]> {
+function fieldErrors(error: ZodError, data: unknown): Record<string, string[]> {
   const fields: Record<string, string[]> = {}
   for (const issue of error.issues) {
     const name = issue.path.length > 0 ? issue.path.join('.') : 'non_field_errors'

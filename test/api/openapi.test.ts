@@ -4,7 +4,7 @@ import { getConfig } from '../../src/config.ts'
 import { DOCS_INIT_PATH, DOCS_PATH, OPENAPI_PATH } from '../../src/docs/openapi.ts'
 import { app } from '../../src/index.ts'
 import { ISSUER_PATH_FORMS } from '../../src/oauth/metadata.ts'
-import { STYLESHEET_PATH } from '../../src/views/stylesheet.ts'
+import { STYLESHEET_PATH } from '../../src/web/kit/stylesheet.ts'
 import { api, passwordToken } from '../helpers.ts'
 
 type Operation = {

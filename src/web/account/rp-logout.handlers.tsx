@@ -9,17 +9,17 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { endSession, readSession } from '../../accounts/session.ts'
-import { csrfProtection, malformedFormPage, renderPage } from '../../http/html.tsx'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
 import { db, signingKeys } from '../../lib/request-context.ts'
+import { OAuthError } from '../../oauth/errors.ts'
+import { issuer } from '../../oauth/issuer.ts'
+import { ENDPOINTS } from '../../oauth/metadata.ts'
+import { validateLogoutRequest } from '../../oauth/oidc/logout.ts'
 import type { AppEnv } from '../../types.ts'
-import { ErrorPage } from '../../views/error.tsx'
-import { LoggedOutPage } from '../../views/login.tsx'
-import { ConfirmLogoutPage, LOGOUT_CONFIRMED } from '../../views/logout.tsx'
-import { OAuthError } from '../errors.ts'
-import { issuer } from '../issuer.ts'
-import { validateLogoutRequest } from './logout.ts'
+import { errorPage, malformedForm, renderPrivatePage } from '../kit/page.tsx'
+import { fromThisSite } from '../kit/session.ts'
+import { ConfirmLogoutPage, LOGOUT_CONFIRMED, LoggedOutPage } from './views.tsx'
 
 const param = z.string().optional()
 
@@ -44,10 +44,10 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): 
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     // Never redirect on a bad request: the target is what could not be trusted (§3).
-    return renderPage(
+    return errorPage(
       c,
-      <ErrorPage title="Logout failed" error={error.code} description={error.message} />,
       400,
+      { title: 'Logout failed', error: error.code, description: error.message },
       NO_STORE_HEADERS,
     )
   }
@@ -61,11 +61,9 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): 
       if (logout.clientId) fields.client_id = logout.clientId
       if (request.post_logout_redirect_uri) fields.post_logout_redirect_uri = request.post_logout_redirect_uri
       if (request.state) fields.state = request.state
-      return renderPage(
+      return renderPrivatePage(
         c,
-        <ConfirmLogoutPage username={session.user.username} fields={fields} />,
-        200,
-        NO_STORE_HEADERS,
+        <ConfirmLogoutPage action={ENDPOINTS.endSession} username={session.user.username} fields={fields} />,
       )
     }
     // The confirmation came from this site: confirmationFromThisSite has checked its origin.
@@ -73,21 +71,23 @@ async function rpLogout(c: Context<AppEnv>, raw: RawParams, fromForm: boolean): 
   // Ends every copy of the session (src/accounts/session.ts), not only this browser's cookie.
   if (session) await endSession(c, session)
   if (logout.redirectTo) return c.body(null, 302, { Location: logout.redirectTo, ...NO_STORE_HEADERS })
-  return renderPage(c, <LoggedOutPage />, 200, NO_STORE_HEADERS)
+  return renderPrivatePage(c, <LoggedOutPage />)
 }
+
+const originCheck = fromThisSite()
 
 /**
  * Middleware for the POST: a form carrying the confirmation field must be posted from this site
- * (hono/csrf, src/http/html.tsx); the relying parties' own cross-origin POSTs carry none.
+ * (src/web/kit/session.ts); the relying parties' own cross-origin POSTs carry none.
  */
 export const confirmationFromThisSite: MiddlewareHandler<AppEnv> = async (c, next) => {
   // hono/combine's conditions are synchronous; reading the form is not (parseBody caches it).
   if ((await formParams(c))?.confirm === undefined) return next()
-  return csrfProtection(c, next)
+  return originCheck(c, next)
 }
 
-export const logoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c), false)
+export const rpLogoutPage = (c: Context<AppEnv>) => rpLogout(c, queryParams(c), false)
 export const logoutForm = async (c: Context<AppEnv>) => {
   const raw = await formParams(c)
-  return raw ? rpLogout(c, raw, true) : malformedFormPage(c)
+  return raw ? rpLogout(c, raw, true) : malformedForm(c)
 }

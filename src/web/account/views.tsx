@@ -1,8 +1,12 @@
 /**
  * @module
- * The login form (Django's LoginView template), and the page a logged-in visitor sees.
+ * The login form (Django's LoginView template), the page a logged-in visitor sees, the logout
+ * question (Django's LogoutView takes a POST) and the page after, and the RP-Initiated Logout
+ * confirmation (the request's fields posted back to /o/logout/ with `confirm`).
  */
-import { Layout, SITE_PATHS } from './layout.tsx'
+import { LogoutForm } from '../kit/forms.tsx'
+import { Layout } from '../kit/layout.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
 
 export function LoginPage(props: { next: string; username?: string; error?: string }) {
   return (
@@ -12,7 +16,7 @@ export function LoginPage(props: { next: string; username?: string; error?: stri
           {props.error}
         </p>
       ) : null}
-      <form method="post" action="/accounts/login/">
+      <form method="post" action={SITE_PATHS.login}>
         <input type="hidden" name="next" value={props.next} />
         <div class="field">
           <label for="username">Username</label>
@@ -53,13 +57,13 @@ export function LoggedInPage(props: { username: string }) {
   )
 }
 
-export function LogoutForm() {
+/** GET /accounts/logout/ with a session: logging out takes a POST (as Django 5), never a GET. */
+export function LogoutQuestionPage(props: { username: string }) {
   return (
-    <form method="post" action="/accounts/logout/" class="actions">
-      <button type="submit" class="button secondary">
-        Log out
-      </button>
-    </form>
+    <Layout title="Log out?">
+      <p>You are logged in as {props.username}.</p>
+      <LogoutForm />
+    </Layout>
   )
 }
 
@@ -75,6 +79,27 @@ export function LoggedOutPage() {
           Home
         </a>
       </div>
+    </Layout>
+  )
+}
+
+/** The value of the `confirm` field the RP-Initiated Logout confirmation posts. */
+export const LOGOUT_CONFIRMED = 'yes'
+
+export function ConfirmLogoutPage(props: { action: string; username: string; fields: Record<string, string> }) {
+  return (
+    <Layout title="Log out?">
+      <p>You are logged in as {props.username}. Log out?</p>
+      <form method="post" action={props.action}>
+        {Object.entries(props.fields).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <div class="actions">
+          <button type="submit" name="confirm" value={LOGOUT_CONFIRMED} class="button primary">
+            Log out
+          </button>
+        </div>
+      </form>
     </Layout>
   )
 }

@@ -14,12 +14,12 @@
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { base64url } from 'jose'
-import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
-import { utf8 } from '../crypto/encoding.ts'
-import type { Application } from '../db/schema.ts'
-import { sessionCookie } from '../lib/html-security.ts'
-import { nowSeconds } from '../lib/time.ts'
-import type { AppEnv } from '../types.ts'
+import { sha256Hex, timingSafeEqualText } from '../../crypto/digest.ts'
+import { utf8 } from '../../crypto/encoding.ts'
+import type { Application } from '../../db/schema.ts'
+import { sessionCookie } from '../../lib/html-security.ts'
+import { nowSeconds } from '../../lib/time.ts'
+import type { AppEnv } from '../../types.ts'
 
 const COOKIE = 'eot_new_secret'
 const LIFETIME_SECONDS = 300

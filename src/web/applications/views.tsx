@@ -3,23 +3,21 @@
  * DOT's application pages (oauth2_provider/templates/oauth2_provider/application_*.html): the
  * list, the register and update form, the detail page (with the new secret, once).
  */
-import { APPLICATION_GRANTS, type Application } from '../db/schema.ts'
-import { Layout } from './layout.tsx'
-import { Pagination } from './pagination.tsx'
+import type { Page } from '../../db/paging.ts'
+import type { Application } from '../../db/schema.ts'
+import { ApplicationForm, type ApplicationFormValues } from '../kit/application-form.tsx'
+import type { FieldErrorMap } from '../kit/forms.tsx'
+import { Layout } from '../kit/layout.tsx'
+import { Pagination } from '../kit/pagination.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
+import { SecretOnce } from '../kit/secret.tsx'
 
-export const APPLICATIONS_PATH = '/o/applications/'
+export const APPLICATIONS_PATH = SITE_PATHS.applications
 
 export const applicationPath = (id: number) => `${APPLICATIONS_PATH}${id}/`
 
-/** How a form names each grant (the user pages and the operator console). */
-export const GRANT_LABELS: Record<(typeof APPLICATION_GRANTS)[number], string> = {
-  'authorization-code': 'Authorization code',
-  password: 'Resource owner password',
-  'client-credentials': 'Client credentials',
-  'urn:ietf:params:oauth:grant-type:device_code': 'Device code (RFC 8628)',
-}
-
-export function ApplicationListPage(props: { applications: Application[]; page: number; hasNext: boolean }) {
+export function ApplicationListPage(props: { page: Page<Application> }) {
+  const { page } = props
   return (
     <Layout title="Your applications" wide>
       <div class="actions">
@@ -27,7 +25,7 @@ export function ApplicationListPage(props: { applications: Application[]; page: 
           Register a new application
         </a>
       </div>
-      {props.applications.length === 0 ? (
+      {page.rows.length === 0 ? (
         <p class="muted">No applications yet.</p>
       ) : (
         <table class="list">
@@ -40,7 +38,7 @@ export function ApplicationListPage(props: { applications: Application[]; page: 
             </tr>
           </thead>
           <tbody>
-            {props.applications.map((application) => (
+            {page.rows.map((application) => (
               <tr>
                 <td data-label="Name">
                   <a href={applicationPath(application.id)}>{application.name}</a>
@@ -59,149 +57,31 @@ export function ApplicationListPage(props: { applications: Application[]; page: 
           </tbody>
         </table>
       )}
-      <Pagination path={APPLICATIONS_PATH} page={props.page} hasNext={props.hasNext} />
+      <Pagination path={APPLICATIONS_PATH} page={page.page} pageCount={page.pageCount} />
     </Layout>
   )
-}
-
-/** The form's values as typed (kept on a refused submit). */
-export type ApplicationFormValues = {
-  name: string
-  clientType: string
-  grantTypes: string[]
-  /** One URI per line, as typed. */
-  redirectUris: string
-  skipAuthorization: boolean
-}
-
-/** Field errors by field name; `redirect_uris.2` is the third line's. */
-export type FieldErrors = Record<string, string[]>
-
-function Errors(props: { messages: string[] | undefined }) {
-  return (
-    <>
-      {props.messages?.map((message) => (
-        <p class="field-error">{message}</p>
-      ))}
-    </>
-  )
-}
-
-/** The errors of a list field: its own, then each line's, numbered as the person typed them. */
-function listErrors(errors: FieldErrors, field: string): string[] {
-  const messages = [...(errors[field] ?? [])]
-  for (const [name, lines] of Object.entries(errors)) {
-    const match = name.match(new RegExp(`^${field}\\.(\\d+)$`))
-    if (match) messages.push(...lines.map((message) => `Line ${Number(match[1]) + 1}: ${message}`))
-  }
-  return messages
 }
 
 export function ApplicationFormPage(props: {
   mode: 'register' | 'update'
   action: string
-  cancelHref: string
+  cancel: string
   values: ApplicationFormValues
-  errors: FieldErrors
+  errors: FieldErrorMap
   /** A superuser's form: skip_authorization is theirs to decide (src/accounts/rights.ts). */
   maySkip: boolean
 }) {
-  const { values, errors } = props
-  const invalid = (field: string, messages = errors[field]) => (messages?.length ? 'field invalid' : 'field')
-  const redirectErrors = listErrors(errors, 'redirect_uris')
-  const grantErrors = listErrors(errors, 'authorization_grant_type')
-  const hasErrors = Object.keys(errors).length > 0
+  const register = props.mode === 'register'
   return (
-    <Layout title={props.mode === 'register' ? 'Register an application' : `Edit ${values.name || 'application'}`}>
-      {hasErrors ? (
-        <p class="form-errors" role="alert">
-          Please correct the errors below.
-        </p>
-      ) : null}
-      <Errors messages={errors.non_field_errors} />
-      {/* Only a superuser's form has the skip_authorization box: its refusal (a forged field) is shown here. */}
-      {props.maySkip ? null : <Errors messages={errors.skip_authorization} />}
-      <form method="post" action={props.action}>
-        <div class={invalid('name')}>
-          <label for="name">Name</label>
-          <input type="text" id="name" name="name" value={values.name} maxlength={255} required />
-          <Errors messages={errors.name} />
-        </div>
-        {props.mode === 'register' ? (
-          <fieldset class={invalid('client_type')}>
-            <legend class="label">Client type</legend>
-            <label class="choice">
-              <input
-                type="radio"
-                name="client_type"
-                value="confidential"
-                checked={values.clientType === 'confidential'}
-              />
-              <span>
-                Confidential <span class="muted">— runs on a server that can keep a secret</span>
-              </span>
-            </label>
-            <label class="choice">
-              <input type="radio" name="client_type" value="public" checked={values.clientType === 'public'} />
-              <span>
-                Public <span class="muted">— a browser or mobile app: no secret, PKCE instead</span>
-              </span>
-            </label>
-            <Errors messages={errors.client_type} />
-          </fieldset>
-        ) : (
-          <div class="field">
-            <span class="label">Client type</span>
-            <p>{values.clientType}</p>
-          </div>
-        )}
-        <fieldset class={invalid('authorization_grant_type', grantErrors)}>
-          <legend class="label">Grant types</legend>
-          {APPLICATION_GRANTS.map((grant) => (
-            <label class="choice">
-              <input
-                type="checkbox"
-                name="authorization_grant_type"
-                value={grant}
-                checked={values.grantTypes.includes(grant)}
-              />
-              <span>
-                {GRANT_LABELS[grant]} <span class="muted mono">{grant}</span>
-              </span>
-            </label>
-          ))}
-          <Errors messages={grantErrors} />
-        </fieldset>
-        <div class={invalid('redirect_uris', redirectErrors)}>
-          <label for="redirect_uris">Redirect URIs</label>
-          <textarea id="redirect_uris" name="redirect_uris" rows={3} spellcheck={false} autocapitalize="none">
-            {values.redirectUris}
-          </textarea>
-          <p class="help">One per line: https, or http for localhost and 127.0.0.1 only; no fragment.</p>
-          <Errors messages={redirectErrors} />
-        </div>
-        {props.maySkip ? (
-          <div class={invalid('skip_authorization')}>
-            <label class="choice">
-              <input type="checkbox" name="skip_authorization" value="on" checked={values.skipAuthorization} />
-              <span>Skip the consent page</span>
-            </label>
-            <p class="help warning">
-              Superusers only: users are never asked before this application gets a token for their account. Only for
-              applications you run.
-            </p>
-            <Errors messages={errors.skip_authorization} />
-          </div>
-        ) : null}
-        <div class="actions">
-          <button type="submit" class="button primary">
-            {props.mode === 'register' ? 'Register' : 'Save'}
-          </button>
-          <a class="button secondary" href={props.cancelHref}>
-            Cancel
-          </a>
-        </div>
-      </form>
+    <Layout title={register ? 'Register an application' : `Edit ${props.values.name || 'application'}`}>
+      <ApplicationForm
+        action={props.action}
+        cancel={props.cancel}
+        submit={register ? 'Register' : 'Save'}
+        values={props.values}
+        errors={props.errors}
+        fields={{ clientType: register ? 'choose' : 'show', maySkip: props.maySkip }}
+      />
     </Layout>
   )
 }
@@ -211,16 +91,7 @@ export function ApplicationDetailPage(props: { application: Application; newSecr
   const path = applicationPath(application.id)
   return (
     <Layout title={application.name}>
-      {props.newSecret ? (
-        <div class="warning" role="status">
-          <p>
-            <strong>Client secret</strong> — copy it now: it is shown this once and never again. Only a digest is kept.
-          </p>
-          <code class="secret" id="client-secret">
-            {props.newSecret}
-          </code>
-        </div>
-      ) : null}
+      {props.newSecret ? <SecretOnce label="Client secret" value={props.newSecret} id="client-secret" /> : null}
       <dl class="details">
         <dt>Client id</dt>
         <dd class="mono" id="client-id">

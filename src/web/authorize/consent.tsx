@@ -6,8 +6,9 @@
  * client name cannot hide it), Approve (primary) / Deny (secondary). The request travels in
  * hidden fields and is validated again.
  */
-import { Layout } from './layout.tsx'
-import { LogoutForm } from './login.tsx'
+import { AccessRequested, type ScopeDescription } from '../kit/access.tsx'
+import { LogoutForm } from '../kit/forms.tsx'
+import { Layout } from '../kit/layout.tsx'
 
 export function ConsentPage(props: {
   applicationName: string
@@ -18,9 +19,11 @@ export function ConsentPage(props: {
   clientHost: string | null
   username: string
   redirectUri: string
-  scopes: { name: string; description: string }[]
+  scopes: ScopeDescription[]
   /** RFC 8707 resources the access is for; empty: the default (not shown). */
   resources: string[]
+  /** Where the decision is posted (the authorization endpoint), with `fields`. */
+  action: string
   fields: [name: string, value: string][]
 }) {
   const target = new URL(props.redirectUri)
@@ -41,19 +44,12 @@ export function ConsentPage(props: {
           </p>
         </>
       )}
-      <ul class="scopes">
-        {props.scopes.map((scope) => (
-          <li>
-            <strong>{scope.name}</strong>: {scope.description}
-          </li>
-        ))}
-      </ul>
-      <ResourceList resources={props.resources} />
+      <AccessRequested scopes={props.scopes} resources={props.resources} />
       <p>Whatever you choose, you will be sent to:</p>
       <span class="host" title={props.redirectUri}>
         {target.host}
       </span>
-      <form method="post" action="/o/authorize/">
+      <form method="post" action={props.action}>
         {props.fields.map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
@@ -69,22 +65,5 @@ export function ConsentPage(props: {
       <p class="muted">Not {props.username}?</p>
       <LogoutForm />
     </Layout>
-  )
-}
-
-/** The RFC 8707 resources a grant is for, when the client named them (consent and device pages). */
-export function ResourceList(props: { resources: string[] }) {
-  if (props.resources.length === 0) return null
-  return (
-    <>
-      <p>for use at:</p>
-      <ul class="resources">
-        {props.resources.map((resource) => (
-          <li>
-            <code>{resource}</code>
-          </li>
-        ))}
-      </ul>
-    </>
   )
 }

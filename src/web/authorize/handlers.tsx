@@ -1,28 +1,40 @@
 /**
  * @module
- * `GET|POST /o/authorize/` (RFC 6749 §4.1.1–§4.1.2): validate, require a login, ask for
- * consent (or skip it), then redirect with a code or an error.
+ * The consent flow at `GET|POST /o/authorize/` (RFC 6749 §4.1.1–§4.1.2): the request checked by
+ * the protocol's own checks (src/oauth/authorization/), a login required, consent asked (or
+ * skipped), then a redirect with a code or an error. What is shown is this module's; what is
+ * decided and minted is src/oauth/'s.
  */
 import type { Context } from 'hono'
-import { readSession, type Session } from '../accounts/session.ts'
-import type { Db } from '../db/client.ts'
-import { malformedFormPage, renderPage } from '../http/html.tsx'
-import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { formParams, queryParams, type RawParams, single } from '../lib/forms.ts'
-import { config, db, readDb, tokenFormat } from '../lib/request-context.ts'
-import { nowSeconds } from '../lib/time.ts'
-import type { AppEnv } from '../types.ts'
-import { ConsentPage } from '../views/consent.tsx'
-import { ErrorPage } from '../views/error.tsx'
-import { AUTHORIZE_PARAMS } from './authorization/params.ts'
-import { consumePushedRequest } from './authorization/pushed-requests.ts'
-import type { AuthorizationResponse, AuthorizeErrorCode, AuthorizeRequest, Prompt } from './authorization/request.ts'
-import { validateAuthorizeRequest } from './authorization/validate.ts'
-import { createAuthorizationCode } from './authorization-codes.ts'
-import { authorizationResponseUrl, codeAudience, maySkipConsent } from './authorize.ts'
-import { isMetadataDocumentClient, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
-import { OAuthError } from './errors.ts'
-import { issuer } from './issuer.ts'
+import { readSession, type Session } from '../../accounts/session.ts'
+import type { Db } from '../../db/client.ts'
+import { NO_STORE_HEADERS } from '../../http/semantics.ts'
+import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
+import { config, db, readDb, tokenFormat } from '../../lib/request-context.ts'
+import { nowSeconds } from '../../lib/time.ts'
+import { AUTHORIZE_PARAMS } from '../../oauth/authorization/params.ts'
+import { consumePushedRequest } from '../../oauth/authorization/pushed-requests.ts'
+import type {
+  AuthorizationResponse,
+  AuthorizeErrorCode,
+  AuthorizeRequest,
+  Prompt,
+} from '../../oauth/authorization/request.ts'
+import { validateAuthorizeRequest } from '../../oauth/authorization/validate.ts'
+import { createAuthorizationCode } from '../../oauth/authorization-codes.ts'
+import { authorizationResponseUrl, codeAudience, maySkipConsent } from '../../oauth/authorize.ts'
+import {
+  isMetadataDocumentClient,
+  metadataDocumentContext,
+  resolveUrlClient,
+} from '../../oauth/client-metadata-document.ts'
+import { OAuthError } from '../../oauth/errors.ts'
+import { issuer } from '../../oauth/issuer.ts'
+import { ENDPOINTS } from '../../oauth/metadata.ts'
+import type { AppEnv } from '../../types.ts'
+import { errorPage, malformedForm, renderPrivatePage } from '../kit/page.tsx'
+import { toLogin } from '../kit/session.ts'
+import { ConsentPage } from './consent.tsx'
 
 const APPROVE = 'Approve'
 
@@ -47,11 +59,11 @@ async function answerOnce(
   answer: () => Promise<Response> | Response,
 ): Promise<Response> {
   if (pushed && !(await consumePushedRequest(db(c), pushed.id))) {
-    return renderPage(
-      c,
-      <ErrorPage title="Authorization failed" error="invalid_request_uri" description={USED_REQUEST_URI} />,
-      400,
-    )
+    return errorPage(c, 400, {
+      title: 'Authorization failed',
+      error: 'invalid_request_uri',
+      description: USED_REQUEST_URI,
+    })
   }
   return answer()
 }
@@ -76,7 +88,7 @@ function authorizeUrl(raw: RawParams): string {
       }
     }
   }
-  return `/o/authorize/?${query}`
+  return `${ENDPOINTS.authorization}?${query}`
 }
 
 /**
@@ -91,11 +103,9 @@ function needsLogin(request: AuthorizeRequest, session: Session | null): boolean
   return request.maxAge !== null && nowSeconds() - session.authTime > request.maxAge
 }
 
-function loginUrl(raw: RawParams, request: AuthorizeRequest): string {
-  const query = new URLSearchParams({ next: authorizeUrl(raw) })
-  // OIDC Core §3.1.2.1 login_hint: prefills the username field.
-  if (request.loginHint) query.set('login_hint', request.loginHint)
-  return `/accounts/login/?${query}`
+/** The login page, back to this request after; OIDC Core §3.1.2.1 login_hint prefills the username. */
+function toLoginFor(c: Context<AppEnv>, raw: RawParams, request: AuthorizeRequest): Response {
+  return toLogin(c, authorizeUrl(raw), { loginHint: request.loginHint })
 }
 
 /**
@@ -115,7 +125,7 @@ async function authorize(
     issuerId = issuer(c)
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
-    return renderPage(c, <ErrorPage title="Unavailable" error={error.code} description={error.message} />, error.status)
+    return errorPage(c, error.status, { title: 'Unavailable', error: error.code, description: error.message })
   }
   const settings = config(c)
   const documents = metadataDocumentContext(c)
@@ -124,12 +134,8 @@ async function authorize(
     resolveUrlClient(documents, clientId, seen),
   )
   if (outcome.kind === 'page') {
-    return renderPage(
-      c,
-      <ErrorPage title="Authorization failed" error={outcome.error} description={outcome.description} />,
-      outcome.status ?? 400,
-      outcome.headers,
-    )
+    const page = { title: 'Authorization failed', error: outcome.error, description: outcome.description }
+    return errorPage(c, outcome.status ?? 400, page, outcome.headers)
   }
   if (outcome.kind === 'redirect') {
     return answerOnce(c, outcome.pushed, () => respond(c, outcome.redirectUri, outcome.params))
@@ -145,9 +151,9 @@ async function authorize(
   if (decision === undefined && needsLogin(request, session)) {
     // OIDC Core §3.1.2.6: prompt=none never shows a page.
     if (request.prompt.includes('none')) return fail('login_required', 'The user must log in.')
-    return redirect(c, loginUrl(raw, request))
+    return toLoginFor(c, raw, request)
   }
-  if (!session) return redirect(c, loginUrl(raw, request))
+  if (!session) return toLoginFor(c, raw, request)
 
   if (decision !== undefined && decision !== APPROVE) return fail('access_denied', 'The user denied the request.')
   // OIDC Core §3.1.2.1 prompt=consent: ask again even when an earlier approval would do.
@@ -174,7 +180,7 @@ async function authorize(
     })
   }
 
-  return renderPage(
+  return renderPrivatePage(
     c,
     <ConsentPage
       applicationName={request.application.name}
@@ -183,10 +189,9 @@ async function authorize(
       redirectUri={request.redirectUri}
       scopes={request.scopes.map((name) => ({ name, description: settings.scopes[name] ?? name }))}
       resources={request.resources}
+      action={ENDPOINTS.authorization}
       fields={consentFields(request)}
     />,
-    200,
-    NO_STORE_HEADERS,
   )
 }
 
@@ -221,6 +226,6 @@ export const authorizePage = (c: Context<AppEnv>) => authorize(c, queryParams(c)
 
 export const authorizeDecision = async (c: Context<AppEnv>) => {
   const raw = await formParams(c)
-  if (!raw) return malformedFormPage(c)
+  if (!raw) return malformedForm(c)
   return authorize(c, raw, single(raw, 'allow') ?? 'Deny')
 }

@@ -4,12 +4,14 @@
  * applications the user let into their account, with the scopes each holds, and revoking one.
  * Never the token itself.
  */
-import { parseScope } from '../lib/scope.ts'
-import type { AuthorizedToken } from '../tokens/store.ts'
-import { Layout } from './layout.tsx'
-import { Pagination } from './pagination.tsx'
+import type { Page } from '../../db/paging.ts'
+import { parseScope } from '../../lib/scope.ts'
+import type { AuthorizedToken } from '../../tokens/store.ts'
+import { Layout } from '../kit/layout.tsx'
+import { Pagination } from '../kit/pagination.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
 
-export const AUTHORIZED_TOKENS_PATH = '/o/authorized-tokens/'
+export const AUTHORIZED_TOKENS_PATH = SITE_PATHS.authorizedApps
 
 function Scopes(props: { scope: string; describe: (name: string) => string }) {
   return (
@@ -23,18 +25,14 @@ function Scopes(props: { scope: string; describe: (name: string) => string }) {
   )
 }
 
-export function AuthorizedTokensPage(props: {
-  tokens: AuthorizedToken[]
-  describeScope: (name: string) => string
-  page: number
-  hasNext: boolean
-}) {
+export function AuthorizedTokensPage(props: { page: Page<AuthorizedToken>; describeScope: (name: string) => string }) {
+  const { page } = props
   return (
     <Layout title="Authorized apps" wide>
       <p class="muted">
         Applications you allowed into your account. Revoking one ends its access now; it must ask you again.
       </p>
-      {props.tokens.length === 0 ? (
+      {page.rows.length === 0 ? (
         <p class="muted">You have not authorized any application.</p>
       ) : (
         <table class="list">
@@ -47,7 +45,7 @@ export function AuthorizedTokensPage(props: {
             </tr>
           </thead>
           <tbody>
-            {props.tokens.map((token) => (
+            {page.rows.map((token) => (
               <tr>
                 <td data-label="Application">{token.applicationName}</td>
                 <td data-label="Scopes">
@@ -64,7 +62,7 @@ export function AuthorizedTokensPage(props: {
           </tbody>
         </table>
       )}
-      <Pagination path={AUTHORIZED_TOKENS_PATH} page={props.page} hasNext={props.hasNext} />
+      <Pagination path={AUTHORIZED_TOKENS_PATH} page={page.page} pageCount={page.pageCount} />
     </Layout>
   )
 }

@@ -1,33 +1,37 @@
 /**
  * @module
- * The operator console router (/admin/, HTML dialect): staff sessions only (./guard.tsx), the
- * origin check on every POST, every state change a POST, destructive ones behind a
- * confirmation page.
+ * The operator console router (/admin/, HTML dialect): staff sessions only, the origin check on
+ * every unsafe request (requireSession, src/web/kit/session.ts), every state change a POST,
+ * destructive ones behind a confirmation page.
  */
-import { createHtmlRouter, csrfProtection, html } from '../http/html.tsx'
-import { answerNotFound, answerOtherMethods } from '../http/router.ts'
-import type { StaffEnv } from '../types.ts'
-import { createKey, revokeKey } from './api-keys.tsx'
-import * as applications from './applications.tsx'
-import { staffOnly } from './guard.tsx'
-import { auditLogPage, consoleHome } from './log.tsx'
-import { revokeAll, revokeAllPage, revokeOne } from './tokens.tsx'
-import * as users from './users.tsx'
+import type { Context } from 'hono'
+import { answerNotFound, answerOtherMethods } from '../../http/router.ts'
+import { createHtmlRouter, html } from '../kit/dialect.tsx'
+import { here, type PageEnv, requireSession, toLogin } from '../kit/session.ts'
+import { createKey, revokeKey } from './api-keys.handlers.tsx'
+import * as applications from './applications.handlers.tsx'
+import { auditLogPage, consoleHome } from './log.handlers.tsx'
+import { APPLICATIONS, CONSOLE, LOG, USERS } from './shell.tsx'
+import { revokeAll, revokeAllPage, revokeOne } from './tokens.handlers.tsx'
+import * as users from './users.handlers.tsx'
 
 const PATHS = ['/admin', '/admin/*']
-const USER = '/admin/users/:id{[0-9]+}/'
-const APPLICATION = '/admin/applications/:id{[0-9]+}/'
+const USER = `${USERS}:id{[0-9]+}/`
+const APPLICATION = `${APPLICATIONS}:id{[0-9]+}/`
 
-export const adminRouter = createHtmlRouter<StaffEnv>(PATHS)
+/** Logged out: the login page, back to the page asked for (the console's home after a POST). */
+const toConsoleLogin = (c: Context) => toLogin(c, c.req.method === 'GET' ? here(c) : CONSOLE)
 
-for (const path of PATHS) adminRouter.use(path, csrfProtection, staffOnly())
-adminRouter.get('/admin', (c) => c.redirect('/admin/', 301))
-adminRouter.get('/admin/', consoleHome)
-adminRouter.get('/admin/log/', auditLogPage)
+export const adminRouter = createHtmlRouter<PageEnv>(PATHS)
 
-adminRouter.get('/admin/users/', users.userList)
-adminRouter.get('/admin/users/add/', users.addUserPage)
-adminRouter.post('/admin/users/add/', users.addUser)
+for (const path of PATHS) adminRouter.use(path, requireSession({ staff: true, onAnonymous: toConsoleLogin }))
+adminRouter.get('/admin', (c) => c.redirect(CONSOLE, 301))
+adminRouter.get(CONSOLE, consoleHome)
+adminRouter.get(LOG, auditLogPage)
+
+adminRouter.get(USERS, users.userList)
+adminRouter.get(`${USERS}add/`, users.addUserPage)
+adminRouter.post(`${USERS}add/`, users.addUser)
 adminRouter.get(USER, users.userDetail)
 adminRouter.get(`${USER}password/`, users.passwordPage)
 adminRouter.post(`${USER}password/`, users.changePassword)
@@ -43,9 +47,9 @@ adminRouter.post(`${USER}tokens/revoke-all/`, revokeAll('user'))
 adminRouter.post(`${USER}api-key/create/`, createKey)
 adminRouter.post(`${USER}api-key/:key/revoke/`, revokeKey)
 
-adminRouter.get('/admin/applications/', applications.applicationList)
-adminRouter.get('/admin/applications/add/', applications.addApplicationPage)
-adminRouter.post('/admin/applications/add/', applications.addApplication)
+adminRouter.get(APPLICATIONS, applications.applicationList)
+adminRouter.get(`${APPLICATIONS}add/`, applications.addApplicationPage)
+adminRouter.post(`${APPLICATIONS}add/`, applications.addApplication)
 adminRouter.get(APPLICATION, applications.applicationDetail)
 adminRouter.get(`${APPLICATION}change/`, applications.changeApplicationPage)
 adminRouter.post(`${APPLICATION}change/`, applications.changeApplication)

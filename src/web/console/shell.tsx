@@ -1,56 +1,75 @@
 /**
  * @module
- * The pieces every console page shares: the page shell with the console's navigation, field
- * errors, pagination links, confirmation pages and the show-once secret panel. Plain semantic
- * HTML with the site stylesheet's class names (`button` + `primary` / `secondary` / `danger`,
- * `actions`, `inline`, `field`, `choice`, `field-error`, `notice`, `warning`, `secret`,
- * `details`, `list` with `data-label` cells, `pagination`); no script.
+ * What every console page shares: the page with the console's navigation, the searchable
+ * paginated list (users, applications), and the console's way of writing a time. The pieces
+ * every page of the site shares (field errors, confirmation pages, the show-once secret, the
+ * pagination links) are the kit's (src/web/kit/).
  */
 import type { Child } from 'hono/jsx'
-import type { User } from '../db/schema.ts'
-import { SEARCH_MAX_LENGTH } from '../db/search.ts'
-import { Layout } from '../views/layout.tsx'
+import type { User } from '../../db/schema.ts'
+import { SEARCH_MAX_LENGTH } from '../../db/search.ts'
+import { ConfirmPage } from '../kit/confirm.tsx'
+import { describedBy, type FieldErrorMap, FieldErrors, Notice } from '../kit/forms.tsx'
+import { Layout } from '../kit/layout.tsx'
+import { Pagination } from '../kit/pagination.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
+
+export const CONSOLE = SITE_PATHS.console
+export const USERS = `${CONSOLE}users/`
+export const APPLICATIONS = `${CONSOLE}applications/`
+export const LOG = `${CONSOLE}log/`
+
+export const userPath = (user: Pick<User, 'id'> | number) => `${USERS}${typeof user === 'number' ? user : user.id}/`
+export const applicationPath = (id: number) => `${APPLICATIONS}${id}/`
+
+/** Rows per list page (Django admin's list_per_page is 100; console pages stay short on a phone). */
+export const PAGE_SIZE = 25
+
+/** The console's navigation, with who is using it. */
+function ConsoleNav(props: { staff: User }) {
+  return (
+    <nav aria-label="Console" class="actions">
+      <a href={CONSOLE}>Console</a>
+      <a href={USERS}>Users</a>
+      <a href={APPLICATIONS}>Applications</a>
+      <a href={LOG}>Audit log</a>
+      <span class="muted">
+        {props.staff.username}
+        {props.staff.isSuperuser ? ' (superuser)' : ' (staff)'}
+      </span>
+    </nav>
+  )
+}
 
 export function ConsolePage(props: { title: string; staff: User; children: Child }) {
   return (
-    <Layout title={props.title} wide>
-      <nav aria-label="Console" class="actions">
-        <a href="/admin/">Console</a>
-        <a href="/admin/users/">Users</a>
-        <a href="/admin/applications/">Applications</a>
-        <a href="/admin/log/">Audit log</a>
-        <span class="muted">
-          {props.staff.username}
-          {props.staff.isSuperuser ? ' (superuser)' : ' (staff)'}
-        </span>
-      </nav>
+    <Layout title={props.title} wide nav={<ConsoleNav staff={props.staff} />}>
       {props.children}
     </Layout>
   )
 }
 
-/** The messages of one field, under it; `id` names them for the field's aria-describedby. */
-export function FieldErrors(props: { id: string; errors?: string[] }) {
-  if (!props.errors || props.errors.length === 0) return null
+/** The kit's confirmation page (src/web/kit/confirm.tsx) inside the console. */
+export function ConsoleConfirmPage(props: {
+  staff: User
+  title: string
+  action: string
+  cancel: string
+  button: string
+  children: Child
+}) {
   return (
-    <p class="field-error" id={props.id}>
-      {props.errors.map((message, index) => (
-        <>
-          {index > 0 ? <br /> : null}
-          {message}
-        </>
-      ))}
-    </p>
+    <ConfirmPage
+      title={props.title}
+      action={props.action}
+      cancel={props.cancel}
+      button={props.button}
+      nav={<ConsoleNav staff={props.staff} />}
+      wide
+    >
+      {props.children}
+    </ConfirmPage>
   )
-}
-
-/** A one-line outcome shown after an action (`?notice=` on the page it returns to). */
-export function Notice(props: { text?: string }) {
-  return props.text ? (
-    <p class="notice" role="status">
-      {props.text}
-    </p>
-  ) : null
 }
 
 /**
@@ -107,22 +126,9 @@ export function SearchListPage(props: {
   )
 }
 
-/** "Page 2 of 5" with previous/next links that keep the other query parameters. */
-export function Pagination(props: { path: string; params: Record<string, string>; page: number; pageCount: number }) {
-  const href = (page: number) => {
-    const query = new URLSearchParams({ ...props.params, page: String(page) })
-    return `${props.path}?${query}`
-  }
-  return (
-    <nav aria-label="Pages" class="pagination">
-      {props.page > 1 ? <a href={href(props.page - 1)}>Previous</a> : null} Page {props.page} of {props.pageCount}{' '}
-      {props.page < props.pageCount ? <a href={href(props.page + 1)}>Next</a> : null}
-    </nav>
-  )
-}
-
 /** A search box as the Django admin's changelist has. */
 function SearchForm(props: { path: string; query: string; label: string; problem?: string | null }) {
+  const errors: FieldErrorMap = props.problem ? { q: [props.problem] } : {}
   return (
     <search>
       <form method="get" action={props.path}>
@@ -134,68 +140,15 @@ function SearchForm(props: { path: string; query: string; label: string; problem
             name="q"
             value={props.query}
             maxlength={SEARCH_MAX_LENGTH}
-            aria-invalid={props.problem ? 'true' : undefined}
-            aria-describedby={props.problem ? 'q-errors' : undefined}
+            {...describedBy('q', errors)}
           />
-          <FieldErrors id="q-errors" errors={props.problem ? [props.problem] : undefined} />
+          <FieldErrors field="q" errors={errors.q} />
         </div>
         <button type="submit" class="button secondary">
           Search
         </button>
       </form>
     </search>
-  )
-}
-
-/** The page in front of every destructive action: what will happen, a danger button, a way out. */
-export function ConfirmPage(props: {
-  staff: User
-  title: string
-  action: string
-  cancel: string
-  button: string
-  children: Child
-}) {
-  return (
-    <ConsolePage title={props.title} staff={props.staff}>
-      {props.children}
-      <form method="post" action={props.action} class="actions">
-        <button type="submit" class="button danger">
-          {props.button}
-        </button>{' '}
-        <a class="button secondary" href={props.cancel}>
-          Cancel
-        </a>
-      </form>
-    </ConsolePage>
-  )
-}
-
-/** A secret shown this once: it is stored only as a digest. */
-export function SecretOnce(props: { label: string; value: string }) {
-  return (
-    <div class="notice" role="status">
-      <p>
-        <strong>{props.label}</strong> — copy it now; it will not be shown again.
-      </p>
-      <code class="secret">{props.value}</code>
-    </div>
-  )
-}
-
-/** A button that POSTs to `action` (a state change from a list or detail page). */
-export function PostButton(props: {
-  action: string
-  label: string
-  variant: 'primary' | 'secondary' | 'danger'
-  small?: boolean
-}) {
-  return (
-    <form method="post" action={props.action} class="inline">
-      <button type="submit" class={`button ${props.variant}${props.small ? ' small' : ''}`}>
-        {props.label}
-      </button>
-    </form>
   )
 }
 

@@ -3,11 +3,9 @@
  * The device verification pages (RFC 8628 §3.3): enter the code the device shows, check which
  * application asks for what, approve or deny. Plain semantic HTML; the Layout styles it.
  */
-import { ResourceList } from './consent.tsx'
-import { Layout } from './layout.tsx'
-import { LogoutForm } from './login.tsx'
-
-const ACTION = '/o/device/'
+import { AccessRequested, type ScopeDescription } from '../kit/access.tsx'
+import { LogoutForm } from '../kit/forms.tsx'
+import { Layout } from '../kit/layout.tsx'
 
 function SignedInAs(props: { username: string }) {
   return (
@@ -19,7 +17,7 @@ function SignedInAs(props: { username: string }) {
 }
 
 /** Step 1: the code, prefilled from verification_uri_complete, or a refusal to retry. */
-export function DeviceCodePage(props: { username: string; userCode: string; error?: string }) {
+export function DeviceCodePage(props: { action: string; username: string; userCode: string; error?: string }) {
   return (
     <Layout title="Connect a device">
       {props.error ? (
@@ -27,7 +25,7 @@ export function DeviceCodePage(props: { username: string; userCode: string; erro
           {props.error}
         </p>
       ) : null}
-      <form method="post" action={ACTION}>
+      <form method="post" action={props.action}>
         <div class="field">
           <label for="user_code">Enter the code shown on your device</label>
           <input
@@ -56,10 +54,11 @@ export function DeviceCodePage(props: { username: string; userCode: string; erro
 
 /** Step 2: what approving gives, to whom; the explicit approve or deny (§5.4: remote phishing). */
 export function DeviceConfirmPage(props: {
+  action: string
   username: string
   userCode: string
   applicationName: string
-  scopes: { name: string; description: string }[]
+  scopes: ScopeDescription[]
   resources: string[]
 }) {
   return (
@@ -68,16 +67,9 @@ export function DeviceConfirmPage(props: {
         A device using <strong>{props.applicationName}</strong> asks for access to your account ({props.username}) with
         the code <strong>{props.userCode}</strong>:
       </p>
-      <ul class="scopes">
-        {props.scopes.map((scope) => (
-          <li>
-            <strong>{scope.name}</strong>: {scope.description}
-          </li>
-        ))}
-      </ul>
-      <ResourceList resources={props.resources} />
+      <AccessRequested scopes={props.scopes} resources={props.resources} />
       <p>Approve only if you started this on a device you have in front of you and it shows this code.</p>
-      <form method="post" action={ACTION}>
+      <form method="post" action={props.action}>
         <input type="hidden" name="user_code" value={props.userCode} />
         <div class="actions">
           <button type="submit" name="decision" value="approve" class="button primary">

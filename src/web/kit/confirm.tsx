@@ -1,6 +1,6 @@
 /**
  * @module
- * The confirmation page of a destructive action (Django admin's "Are you sure?"): what will
+ * The page in front of every destructive action (Django admin's "Are you sure?"): what will
  * happen, a POST button (danger style) and a way back. Nothing changes on GET.
  */
 import type { Child } from 'hono/jsx'
@@ -11,18 +11,21 @@ export function ConfirmPage(props: {
   children: Child
   /** Where the form posts. */
   action: string
-  confirmLabel: string
-  cancelHref: string
+  button: string
+  cancel: string
+  /** The section's own navigation under the title (the console's), and its wide column. */
+  nav?: Child
+  wide?: boolean
 }) {
   return (
-    <Layout title={props.title}>
+    <Layout title={props.title} nav={props.nav} wide={props.wide}>
       {props.children}
       <form method="post" action={props.action}>
         <div class="actions">
           <button type="submit" class="button danger">
-            {props.confirmLabel}
+            {props.button}
           </button>
-          <a class="button secondary" href={props.cancelHref}>
+          <a class="button secondary" href={props.cancel}>
             Cancel
           </a>
         </div>

@@ -2,10 +2,11 @@
  * @module
  * The HTML error page: shown instead of redirecting when the redirect target cannot be
  * trusted (unknown client, bad redirect_uri), for refused form posts, and for every error of
- * the HTML dialect (src/http/html.tsx). It links back into the site: the home page, and the
+ * the HTML dialect (./dialect.tsx). It links back into the site: the home page, and the
  * sign-in page, which shows who is signed in.
  */
-import { Layout, SITE_PATHS } from './layout.tsx'
+import { Layout } from './layout.tsx'
+import { SITE_PATHS } from './paths.ts'
 
 export function ErrorPage(props: { title: string; error: string; description: string }) {
   return (

@@ -4,15 +4,17 @@
  * page's title as <h1>, the page, a footer. No script, no inline style: the one stylesheet is
  * linked (./stylesheet.ts, served at its hashed STYLESHEET_PATH).
  *
- * Use: `<Layout title="Users">…</Layout>`, rendered with `renderPage(c, …)` (src/http/html.tsx),
+ * Use: `<Layout title="Users">…</Layout>`, rendered with `renderPage(c, …)` (./page.tsx),
  * which provides the site's name (SITE_NAME) and who is logged in (the session the handler read)
  * to the header through `SiteContext`. Props:
  * - `title` (required): the <title> (after the site name) and the <h1>;
  * - `children`: the page;
- * - `wide`: a 60rem column instead of 34rem, for tables (lists, the console).
+ * - `wide`: a 60rem column instead of 34rem, for tables (lists, the console);
+ * - `nav`: a section's own navigation, under the title (the console's).
  * The classes the pages use are listed in ./stylesheet.ts.
  */
 import { type Child, createContext, useContext } from 'hono/jsx'
+import { SITE_PATHS } from './paths.ts'
 import { STYLESHEET_PATH } from './stylesheet.ts'
 
 /** The logged-in user as the header shows them. */
@@ -23,17 +25,6 @@ export type Site = { name: string; viewer: Viewer | null }
 
 /** Provided by renderPage; the default serves a page rendered without it (the name is then generic). */
 export const SiteContext = createContext<Site>({ name: 'Edge OAuth Toolkit', viewer: null })
-
-/** Where the header's links lead. */
-export const SITE_PATHS = {
-  home: '/',
-  applications: '/o/applications/',
-  authorizedApps: '/o/authorized-tokens/',
-  docs: '/docs',
-  login: '/accounts/login/',
-  logout: '/accounts/logout/',
-  console: '/admin/',
-} as const
 
 function Nav(props: { viewer: Viewer | null }) {
   const { viewer } = props
@@ -61,7 +52,7 @@ function Nav(props: { viewer: Viewer | null }) {
   )
 }
 
-export function Layout(props: { title: string; children?: Child; wide?: boolean }) {
+export function Layout(props: { title: string; children?: Child; wide?: boolean; nav?: Child }) {
   const site = useContext(SiteContext)
   return (
     <html lang="en">
@@ -83,6 +74,7 @@ export function Layout(props: { title: string; children?: Child; wide?: boolean 
         </header>
         <main class={props.wide ? 'wide' : undefined}>
           <h1>{props.title}</h1>
+          {props.nav}
           {props.children}
         </main>
         <footer class="site-footer">{site.name}</footer>

@@ -3,7 +3,8 @@
  * The landing page at `/`: what the site is and where to go — log in, your applications, the
  * apps you authorized, the API documentation, the operator console.
  */
-import { Layout, SITE_PATHS, type Viewer } from './layout.tsx'
+import { Layout, type Viewer } from '../kit/layout.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
 
 export function HomePage(props: { siteName: string; viewer: Viewer | null }) {
   const { viewer } = props

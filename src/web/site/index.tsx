@@ -1,24 +1,25 @@
 /**
  * @module
  * The site's own pages (HTML dialect): the landing page at `/` and the pages' stylesheet at
- * its hashed path (src/views/stylesheet.ts), cached for a year since a new version has a new URL.
+ * its hashed path (src/web/kit/stylesheet.ts), cached for a year since a new version has a new URL.
  */
-import { readSession } from '../accounts/session.ts'
-import { siteName } from '../config.ts'
-import { createHtmlRouter, html, renderPage } from '../http/html.tsx'
-import { answerNotFound, answerOtherMethods } from '../http/router.ts'
-import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { HomePage } from '../views/home.tsx'
-import { STYLESHEET_CSS, STYLESHEET_PATH } from '../views/stylesheet.ts'
+import { readSession } from '../../accounts/session.ts'
+import { siteName } from '../../config.ts'
+import { answerNotFound, answerOtherMethods } from '../../http/router.ts'
+import { createHtmlRouter, html } from '../kit/dialect.tsx'
+import { renderPrivatePage } from '../kit/page.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
+import { STYLESHEET_CSS, STYLESHEET_PATH } from '../kit/stylesheet.ts'
+import { HomePage } from './home.tsx'
 
-const PATHS = ['/', '/static/*']
+const PATHS = [SITE_PATHS.home, '/static/*']
 
 export const siteRouter = createHtmlRouter(PATHS)
 
-siteRouter.get('/', async (c) => {
+siteRouter.get(SITE_PATHS.home, async (c) => {
   const user = (await readSession(c))?.user
   const viewer = user ? { username: user.username, isStaff: user.isStaff } : null
-  return renderPage(c, <HomePage siteName={siteName(c.env)} viewer={viewer} />, 200, NO_STORE_HEADERS)
+  return renderPrivatePage(c, <HomePage siteName={siteName(c.env)} viewer={viewer} />)
 })
 
 siteRouter.get(STYLESHEET_PATH, (c) =>
