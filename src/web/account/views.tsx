@@ -4,18 +4,14 @@
  * question (Django's LogoutView takes a POST) and the page after, and the RP-Initiated Logout
  * confirmation (the request's fields posted back to /o/logout/ with `confirm`).
  */
-import { LogoutForm } from '../kit/forms.tsx'
+import { Alert, LogoutForm } from '../kit/forms.tsx'
 import { Layout } from '../kit/layout.tsx'
 import { SITE_PATHS } from '../kit/paths.ts'
 
 export function LoginPage(props: { next: string; username?: string; error?: string }) {
   return (
     <Layout title="Log in">
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <Alert text={props.error} />
       <form method="post" action={SITE_PATHS.login}>
         <input type="hidden" name="next" value={props.next} />
         <div class="field">

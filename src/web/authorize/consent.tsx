@@ -7,7 +7,7 @@
  * hidden fields and is validated again.
  */
 import { AccessRequested, type ScopeDescription } from '../kit/access.tsx'
-import { LogoutForm } from '../kit/forms.tsx'
+import { DecisionButtons, LogoutForm } from '../kit/forms.tsx'
 import { Layout } from '../kit/layout.tsx'
 
 export function ConsentPage(props: {
@@ -53,14 +53,7 @@ export function ConsentPage(props: {
         {props.fields.map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
-        <div class="actions">
-          <button type="submit" name="allow" value="Approve" class="button primary">
-            Approve
-          </button>
-          <button type="submit" name="allow" value="Deny" class="button secondary">
-            Deny
-          </button>
-        </div>
+        <DecisionButtons name="allow" approve="Approve" deny="Deny" />
       </form>
       <p class="muted">Not {props.username}?</p>
       <LogoutForm />

@@ -10,12 +10,10 @@
 import type { Context } from 'hono'
 import { findUserById, findUserByUsername } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
-import { searchTextProblem } from '../../db/search.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams } from '../../lib/forms.ts'
 import { db, tokenStore } from '../../lib/request-context.ts'
 import {
-  applicationRefusalFor,
   changeApplicationAs,
   createApplicationAs,
   deleteApplicationAs,
@@ -34,7 +32,6 @@ import {
 } from '../kit/application-form.tsx'
 import type { FieldErrorMap } from '../kit/forms.tsx'
 import { errorPage, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
-import { listPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import {
   APPLICATION_NOTICES,
@@ -42,30 +39,20 @@ import {
   ApplicationFormPage,
   ApplicationListPage,
 } from './applications.views.tsx'
-import { pathApplication, queryText } from './request.ts'
-import { APPLICATIONS, applicationPath, ConsoleConfirmPage, PAGE_SIZE } from './shell.tsx'
+import { guardedApplication, pathApplication, queryText, searchList } from './request.ts'
+import { APPLICATIONS, applicationPath, ConsoleConfirmPage } from './shell.tsx'
 import { TOKEN_LIST_LIMIT } from './tokens.views.tsx'
 
 type ConsoleContext = Context<PageEnv>
 
 export async function applicationList(c: ConsoleContext) {
-  const query = queryText(c, 'q')
-  // Past the longest text searched: the page says so, with nothing listed (400).
-  const queryProblem = searchTextProblem(query)
-  const page = queryProblem
-    ? { count: 0, page: 1, pageCount: 1, rows: [] }
-    : await listPage(c, db(c), applicationSearch(db(c), query), PAGE_SIZE)
-  if (!page) return notFound(c)
+  const search = await searchList(c, applicationSearch)
+  if (!search) return notFound(c)
+  const notice = APPLICATION_NOTICES[queryText(c, 'notice')]
   return renderPrivatePage(
     c,
-    <ApplicationListPage
-      staff={c.var.user}
-      notice={APPLICATION_NOTICES[queryText(c, 'notice')]}
-      query={query}
-      queryProblem={queryProblem}
-      page={page}
-    />,
-    queryProblem ? 400 : 200,
+    <ApplicationListPage staff={c.var.user} notice={notice} search={search} />,
+    search.problem ? 400 : 200,
   )
 }
 
@@ -160,10 +147,8 @@ function changeForm(
 }
 
 export async function changeApplicationPage(c: ConsoleContext) {
-  const application = await pathApplication(c)
-  if (!application) return notFound(c)
-  const refused = await applicationRefusalFor(db(c), c.var.user, application, 'view-change')
-  if (refused) return forbidden(c, refused)
+  const application = await guardedApplication(c, 'view-change')
+  if (application instanceof Response) return application
   return changeForm(c, application, applicationValues(application), {}, 200)
 }
 
@@ -191,10 +176,8 @@ export async function changeApplication(c: ConsoleContext) {
 }
 
 export async function rotateSecretPage(c: ConsoleContext) {
-  const application = await pathApplication(c)
-  if (!application) return notFound(c)
-  const refused = await applicationRefusalFor(db(c), c.var.user, application, 'rotate')
-  if (refused) return forbidden(c, refused)
+  const application = await guardedApplication(c, 'rotate')
+  if (application instanceof Response) return application
   const path = applicationPath(application.id)
   return renderPrivatePage(
     c,
@@ -230,10 +213,8 @@ export async function rotateSecret(c: ConsoleContext) {
 }
 
 export async function deleteApplicationPage(c: ConsoleContext) {
-  const application = await pathApplication(c)
-  if (!application) return notFound(c)
-  const refused = await applicationRefusalFor(db(c), c.var.user, application, 'delete')
-  if (refused) return forbidden(c, refused)
+  const application = await guardedApplication(c, 'delete')
+  if (application instanceof Response) return application
   const path = applicationPath(application.id)
   return renderPrivatePage(
     c,

@@ -4,13 +4,13 @@
  * with its live tokens (and a new secret, once), the add and change forms (the one application
  * form, src/web/kit/application-form.tsx), and the notices after each action.
  */
-import type { Page } from '../../db/paging.ts'
 import type { Application, User } from '../../db/schema.ts'
 import type { ApplicationListing } from '../../oauth/applications.ts'
 import type { LiveToken } from '../../tokens/store.ts'
 import { ApplicationForm, type ApplicationFormValues } from '../kit/application-form.tsx'
 import { type FieldErrorMap, Notice } from '../kit/forms.tsx'
 import { SecretOnce } from '../kit/secret.tsx'
+import type { Search } from './request.ts'
 import { APPLICATIONS, applicationPath, ConsolePage, formatTime, LOG, SearchListPage, userPath } from './shell.tsx'
 import { TokenTable } from './tokens.views.tsx'
 
@@ -21,14 +21,7 @@ export const APPLICATION_NOTICES: Record<string, string> = {
   tokens_revoked: 'Every token of the application was revoked.',
 }
 
-export function ApplicationListPage(props: {
-  staff: User
-  notice?: string
-  query: string
-  queryProblem: string | null
-  page: Page<ApplicationListing>
-}) {
-  const { page } = props
+export function ApplicationListPage(props: { staff: User; notice?: string; search: Search<ApplicationListing> }) {
   return (
     <SearchListPage
       title="Applications"
@@ -37,15 +30,11 @@ export function ApplicationListPage(props: {
       path={APPLICATIONS}
       add="Add application"
       searchLabel="Search by name, client_id or owner"
-      query={props.query}
-      queryProblem={props.queryProblem}
-      count={page.count}
+      search={props.search}
       noun={['application', 'applications']}
       columns={['Name', 'Owner', 'Client type', 'Grants', 'Created']}
-      page={page.page}
-      pageCount={page.pageCount}
     >
-      {page.rows.map(({ application, ownerUsername }) => (
+      {props.search.page.rows.map(({ application, ownerUsername }) => (
         <tr>
           <td data-label="Name">
             <a href={applicationPath(application.id)}>{application.name}</a>

@@ -12,8 +12,7 @@ import { notFound, renderPrivatePage } from '../kit/page.tsx'
 import { listPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import { AuditLogPage, ConsoleHomePage } from './log.views.tsx'
-import { queryText } from './request.ts'
-import { PAGE_SIZE } from './shell.tsx'
+import { PAGE_SIZE, queryText } from './request.ts'
 
 const RECENT_ACTIONS = 10
 

@@ -13,6 +13,7 @@ import { describedBy, type FieldErrorMap, FieldErrors, Notice } from '../kit/for
 import { Layout } from '../kit/layout.tsx'
 import { Pagination } from '../kit/pagination.tsx'
 import { SITE_PATHS } from '../kit/paths.ts'
+import type { Search } from './request.ts'
 
 export const CONSOLE = SITE_PATHS.console
 export const USERS = `${CONSOLE}users/`
@@ -21,9 +22,6 @@ export const LOG = `${CONSOLE}log/`
 
 export const userPath = (user: Pick<User, 'id'> | number) => `${USERS}${typeof user === 'number' ? user : user.id}/`
 export const applicationPath = (id: number) => `${APPLICATIONS}${id}/`
-
-/** Rows per list page (Django admin's list_per_page is 100; console pages stay short on a phone). */
-export const PAGE_SIZE = 25
 
 /** The console's navigation, with who is using it. */
 function ConsoleNav(props: { staff: User }) {
@@ -83,17 +81,14 @@ export function SearchListPage(props: {
   path: string
   add: string
   searchLabel: string
-  query: string
-  /** Why the query was not searched (too long): shown under the search box. */
-  queryProblem?: string | null
-  count: number
+  /** What was searched, and the page found (its problem, a too long query, shown under the box). */
+  search: Search<unknown>
   /** Singular and plural, for "1 user" / "3 users". */
   noun: [string, string]
   columns: string[]
-  page: number
-  pageCount: number
   children: Child
 }) {
+  const { query, problem, page } = props.search
   return (
     <ConsolePage title={props.title} staff={props.staff}>
       <Notice text={props.notice} />
@@ -102,9 +97,9 @@ export function SearchListPage(props: {
           {props.add}
         </a>
       </p>
-      <SearchForm path={props.path} query={props.query} label={props.searchLabel} problem={props.queryProblem} />
+      <SearchForm path={props.path} query={query} label={props.searchLabel} problem={problem} />
       <p>
-        {props.count} {props.count === 1 ? props.noun[0] : props.noun[1]}
+        {page.count} {page.count === 1 ? props.noun[0] : props.noun[1]}
       </p>
       <table class="list">
         <thead>
@@ -116,12 +111,7 @@ export function SearchListPage(props: {
         </thead>
         <tbody>{props.children}</tbody>
       </table>
-      <Pagination
-        path={props.path}
-        params={props.query ? { q: props.query } : {}}
-        page={props.page}
-        pageCount={props.pageCount}
-      />
+      <Pagination path={props.path} params={query ? { q: query } : {}} page={page.page} pageCount={page.pageCount} />
     </ConsolePage>
   )
 }

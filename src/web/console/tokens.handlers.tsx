@@ -8,11 +8,10 @@ import type { Context } from 'hono'
 import { auditStatement } from '../../accounts/audit.ts'
 import { parsePk } from '../../lib/forms.ts'
 import { db, tokenStore } from '../../lib/request-context.ts'
-import { applicationRefusalFor } from '../../oauth/application-changes.ts'
 import { revokeOwnerTokens, revokeTokenById, type TokenOwner } from '../../tokens/store.ts'
-import { forbidden, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
+import { notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
-import { managedUser, pathApplication } from './request.ts'
+import { guardedApplication, managedUser } from './request.ts'
 import { applicationPath, ConsoleConfirmPage, userPath } from './shell.tsx'
 
 type ConsoleContext = Context<PageEnv>
@@ -31,10 +30,8 @@ async function holder(c: ConsoleContext, of: 'user' | 'application'): Promise<Ho
     if (user instanceof Response) return user
     return { owner: { userId: user.id }, path: userPath(user), repr: user.username, objectType: 'user', id: user.id }
   }
-  const application = await pathApplication(c)
-  if (!application) return notFound(c)
-  const refused = await applicationRefusalFor(db(c), c.var.user, application, 'revoke-tokens')
-  if (refused) return forbidden(c, refused)
+  const application = await guardedApplication(c, 'revoke-tokens')
+  if (application instanceof Response) return application
   return {
     owner: { applicationId: application.id },
     path: applicationPath(application.id),

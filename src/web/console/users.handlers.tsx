@@ -21,7 +21,6 @@ import {
 import { userSearch } from '../../accounts/user-list.ts'
 import { userIdByUsername } from '../../accounts/users.ts'
 import type { User } from '../../db/schema.ts'
-import { searchTextProblem } from '../../db/search.ts'
 import { formParams, type RawParams, single } from '../../lib/forms.ts'
 import { db, tokenStore } from '../../lib/request-context.ts'
 import { listOwnApplications } from '../../oauth/applications.ts'
@@ -29,10 +28,9 @@ import { listApiKeys } from '../../tokens/api-keys.ts'
 import { listLiveTokens } from '../../tokens/store.ts'
 import { checked, type FieldErrorMap } from '../kit/forms.tsx'
 import { forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
-import { listPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
-import { managedUser, pathUser, queryText } from './request.ts'
-import { ConsoleConfirmPage, PAGE_SIZE, USERS, userPath } from './shell.tsx'
+import { managedUser, pathUser, queryText, searchList } from './request.ts'
+import { ConsoleConfirmPage, USERS, userPath } from './shell.tsx'
 import { TOKEN_LIST_LIMIT } from './tokens.views.tsx'
 import {
   AddUserPage,
@@ -51,23 +49,13 @@ const PASSWORDS_DIFFER = 'The two password fields didn’t match.'
 const SELF_LOCKOUT = 'You cannot deactivate or delete your own account here.'
 
 export async function userList(c: ConsoleContext) {
-  const query = queryText(c, 'q')
-  // Past the longest text searched: the page says so, with nothing listed (400).
-  const queryProblem = searchTextProblem(query)
-  const page = queryProblem
-    ? { count: 0, page: 1, pageCount: 1, rows: [] }
-    : await listPage(c, db(c), userSearch(db(c), query), PAGE_SIZE)
-  if (!page) return notFound(c)
+  const search = await searchList(c, userSearch)
+  if (!search) return notFound(c)
+  const notice = USER_NOTICES[queryText(c, 'notice')]
   return renderPrivatePage(
     c,
-    <UserListPage
-      staff={c.var.user}
-      notice={USER_NOTICES[queryText(c, 'notice')]}
-      query={query}
-      queryProblem={queryProblem}
-      page={page}
-    />,
-    queryProblem ? 400 : 200,
+    <UserListPage staff={c.var.user} notice={notice} search={search} />,
+    search.problem ? 400 : 200,
   )
 }
 

@@ -5,12 +5,12 @@
  * after each action.
  */
 import { MAY_NOT_MANAGE } from '../../accounts/rights.ts'
-import type { Page } from '../../db/paging.ts'
 import type { Application, User } from '../../db/schema.ts'
 import type { ApiKeyListing } from '../../tokens/api-keys.ts'
 import type { LiveToken } from '../../tokens/store.ts'
-import { describedBy, type FieldErrorMap, FieldErrors, FormErrors, Notice, PostButton } from '../kit/forms.tsx'
+import { type FieldErrorMap, FormActions, FormErrors, Notice, PostButton, TextField } from '../kit/forms.tsx'
 import { ApiKeyPanel } from './api-keys.views.tsx'
+import type { Search } from './request.ts'
 import { applicationPath, ConsolePage, formatTime, LOG, SearchListPage, USERS, userPath } from './shell.tsx'
 import { TokenTable } from './tokens.views.tsx'
 
@@ -26,14 +26,7 @@ export const USER_NOTICES: Record<string, string> = {
   key_revoked: 'The API key was revoked.',
 }
 
-export function UserListPage(props: {
-  staff: User
-  notice?: string
-  query: string
-  queryProblem: string | null
-  page: Page<User>
-}) {
-  const { page } = props
+export function UserListPage(props: { staff: User; notice?: string; search: Search<User> }) {
   return (
     <SearchListPage
       title="Users"
@@ -42,15 +35,11 @@ export function UserListPage(props: {
       path={USERS}
       add="Add user"
       searchLabel="Search by username or email"
-      query={props.query}
-      queryProblem={props.queryProblem}
-      count={page.count}
+      search={props.search}
       noun={['user', 'users']}
       columns={['Username', 'Email', 'Active', 'Staff', 'Joined']}
-      page={page.page}
-      pageCount={page.pageCount}
     >
-      {page.rows.map((user) => (
+      {props.search.page.rows.map((user) => (
         <tr>
           <td data-label="Username">
             <a href={userPath(user)}>{user.username}</a>
@@ -154,23 +143,8 @@ export function AddUserPage(props: { staff: User; input: UserInput; errors: Fiel
     <ConsolePage title="Add user" staff={props.staff}>
       <form method="post" action={`${USERS}add/`}>
         <FormErrors errors={errors} />
-        <div class="field">
-          <label for="username">Username</label>
-          <input
-            type="text"
-            id="username"
-            name="username"
-            value={input.username}
-            required
-            {...describedBy('username', errors)}
-          />
-          <FieldErrors field="username" errors={errors.username} />
-        </div>
-        <div class="field">
-          <label for="email">Email</label>
-          <input type="email" id="email" name="email" value={input.email} {...describedBy('email', errors)} />
-          <FieldErrors field="email" errors={errors.email} />
-        </div>
+        <TextField field="username" label="Username" value={input.username} required errors={errors} />
+        <TextField field="email" label="Email" type="email" value={input.email} errors={errors} />
         <PasswordFields errors={errors} />
         {props.staff.isSuperuser ? (
           <fieldset class="field">
@@ -184,47 +158,24 @@ export function AddUserPage(props: { staff: User; input: UserInput; errors: Fiel
             </label>
           </fieldset>
         ) : null}
-        <div class="actions">
-          <button type="submit" class="button primary">
-            Create user
-          </button>
-          <a class="button secondary" href={USERS}>
-            Cancel
-          </a>
-        </div>
+        <FormActions submit="Create user" cancel={USERS} />
       </form>
     </ConsolePage>
   )
 }
 
+const PASSWORD_FIELDS = [
+  ['password1', 'Password'],
+  ['password2', 'Password (again)'],
+] as const
+
 function PasswordFields(props: { errors: FieldErrorMap }) {
   const { errors } = props
   return (
     <>
-      <div class="field">
-        <label for="password1">Password</label>
-        <input
-          type="password"
-          id="password1"
-          name="password1"
-          autocomplete="new-password"
-          required
-          {...describedBy('password1', errors)}
-        />
-        <FieldErrors field="password1" errors={errors.password1} />
-      </div>
-      <div class="field">
-        <label for="password2">Password (again)</label>
-        <input
-          type="password"
-          id="password2"
-          name="password2"
-          autocomplete="new-password"
-          required
-          {...describedBy('password2', errors)}
-        />
-        <FieldErrors field="password2" errors={errors.password2} />
-      </div>
+      {PASSWORD_FIELDS.map(([field, label]) => (
+        <TextField field={field} label={label} type="password" autocomplete="new-password" required errors={errors} />
+      ))}
     </>
   )
 }
@@ -237,14 +188,7 @@ export function PasswordPage(props: { staff: User; user: User; errors: FieldErro
       <form method="post" action={`${path}password/`}>
         <FormErrors errors={props.errors} />
         <PasswordFields errors={props.errors} />
-        <div class="actions">
-          <button type="submit" class="button primary">
-            Change password
-          </button>
-          <a class="button secondary" href={path}>
-            Cancel
-          </a>
-        </div>
+        <FormActions submit="Change password" cancel={path} />
       </form>
     </ConsolePage>
   )

@@ -4,7 +4,7 @@
  * application asks for what, approve or deny. Plain semantic HTML; the Layout styles it.
  */
 import { AccessRequested, type ScopeDescription } from '../kit/access.tsx'
-import { LogoutForm } from '../kit/forms.tsx'
+import { Alert, DecisionButtons, LogoutForm } from '../kit/forms.tsx'
 import { Layout } from '../kit/layout.tsx'
 
 function SignedInAs(props: { username: string }) {
@@ -20,11 +20,7 @@ function SignedInAs(props: { username: string }) {
 export function DeviceCodePage(props: { action: string; username: string; userCode: string; error?: string }) {
   return (
     <Layout title="Connect a device">
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <Alert text={props.error} />
       <form method="post" action={props.action}>
         <div class="field">
           <label for="user_code">Enter the code shown on your device</label>
@@ -71,14 +67,7 @@ export function DeviceConfirmPage(props: {
       <p>Approve only if you started this on a device you have in front of you and it shows this code.</p>
       <form method="post" action={props.action}>
         <input type="hidden" name="user_code" value={props.userCode} />
-        <div class="actions">
-          <button type="submit" name="decision" value="approve" class="button primary">
-            Approve
-          </button>
-          <button type="submit" name="decision" value="deny" class="button secondary">
-            Deny
-          </button>
-        </div>
+        <DecisionButtons name="decision" approve="approve" deny="deny" />
       </form>
       <SignedInAs username={props.username} />
     </Layout>

@@ -13,7 +13,16 @@ import {
   MAX_APPLICATION_NAME_LENGTH,
 } from '../../oauth/application-rules.ts'
 import { APPLICATION_GRANTS, type ApplicationGrant, CLIENT_TYPES } from '../../oauth/applications.ts'
-import { checked, describedBy, type FieldErrorMap, FieldErrors, FormErrors, fieldClass } from './forms.tsx'
+import {
+  checked,
+  describedBy,
+  type FieldErrorMap,
+  FieldErrors,
+  FormActions,
+  FormErrors,
+  fieldClass,
+  TextField,
+} from './forms.tsx'
 
 /** How a form names each grant. */
 const GRANT_LABELS: Record<ApplicationGrant, string> = {
@@ -183,26 +192,22 @@ export function ApplicationForm(props: {
   return (
     <form method="post" action={props.action}>
       <FormErrors errors={errors} />
-      <div class={fieldClass(errors.name)}>
-        <label for="name">Name</label>
-        <input
-          type="text"
-          id="name"
-          name="name"
-          value={values.name}
-          maxlength={MAX_APPLICATION_NAME_LENGTH}
-          required
-          {...describedBy('name', errors)}
-        />
-        <FieldErrors field="name" errors={errors.name} />
-      </div>
+      <TextField
+        field="name"
+        label="Name"
+        value={values.name}
+        maxlength={MAX_APPLICATION_NAME_LENGTH}
+        required
+        errors={errors}
+      />
       {fields.owner ? (
-        <div class={fieldClass(errors.owner)}>
-          <label for="owner">Owner</label>
-          <input type="text" id="owner" name="owner" value={values.owner} {...describedBy('owner', errors)} />
-          <p class="help">A username; empty for none (the operator's).</p>
-          <FieldErrors field="owner" errors={errors.owner} />
-        </div>
+        <TextField
+          field="owner"
+          label="Owner"
+          value={values.owner}
+          help="A username; empty for none (the operator's)."
+          errors={errors}
+        />
       ) : null}
       {fields.clientType === 'choose' ? (
         <fieldset class={fieldClass(errors.client_type)}>
@@ -270,14 +275,7 @@ export function ApplicationForm(props: {
           <FieldErrors field="skip_authorization" errors={errors.skip_authorization} />
         </div>
       )}
-      <div class="actions">
-        <button type="submit" class="button primary">
-          {props.submit}
-        </button>
-        <a class="button secondary" href={props.cancel}>
-          Cancel
-        </a>
-      </div>
+      <FormActions submit={props.submit} cancel={props.cancel} />
     </form>
   )
 }

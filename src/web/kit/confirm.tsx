@@ -4,6 +4,7 @@
  * happen, a POST button (danger style) and a way back. Nothing changes on GET.
  */
 import type { Child } from 'hono/jsx'
+import { FormActions } from './forms.tsx'
 import { Layout } from './layout.tsx'
 
 export function ConfirmPage(props: {
@@ -21,14 +22,7 @@ export function ConfirmPage(props: {
     <Layout title={props.title} nav={props.nav} wide={props.wide}>
       {props.children}
       <form method="post" action={props.action}>
-        <div class="actions">
-          <button type="submit" class="button danger">
-            {props.button}
-          </button>
-          <a class="button secondary" href={props.cancel}>
-            Cancel
-          </a>
-        </div>
+        <FormActions submit={props.button} cancel={props.cancel} variant="danger" />
       </form>
     </Layout>
   )

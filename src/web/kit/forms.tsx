@@ -40,6 +40,41 @@ export function FieldErrors(props: { field: string; errors?: string[] }) {
   )
 }
 
+/**
+ * An input with its label, help and errors (marked invalid when it has some). `value` is what
+ * was typed (never for a password: the browser's field stays empty after a refused submit).
+ */
+export function TextField(props: {
+  field: string
+  label: string
+  errors: FieldErrorMap
+  type?: 'text' | 'email' | 'password'
+  value?: string
+  help?: string
+  required?: boolean
+  maxlength?: number
+  autocomplete?: string
+}) {
+  const { field, errors } = props
+  return (
+    <div class={fieldClass(errors[field])}>
+      <label for={field}>{props.label}</label>
+      <input
+        type={props.type ?? 'text'}
+        id={field}
+        name={field}
+        value={props.value}
+        maxlength={props.maxlength}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        {...describedBy(field, errors)}
+      />
+      {props.help ? <p class="help">{props.help}</p> : null}
+      <FieldErrors field={field} errors={errors[field]} />
+    </div>
+  )
+}
+
 /** Above a form sent back with errors. */
 export function FormErrors(props: { errors: FieldErrorMap }) {
   if (!Object.values(props.errors).some((messages) => messages.length > 0)) return null
@@ -47,6 +82,43 @@ export function FormErrors(props: { errors: FieldErrorMap }) {
     <p class="form-errors" role="alert">
       Please correct the errors below.
     </p>
+  )
+}
+
+/** A refusal above a form (a wrong password, an unknown code): announced to screen readers. */
+export function Alert(props: { text?: string }) {
+  return props.text ? (
+    <p class="error" role="alert">
+      {props.text}
+    </p>
+  ) : null
+}
+
+/** A form's buttons: what it does (`variant`: primary, or danger for what cannot be undone) and a way out. */
+export function FormActions(props: { submit: string; cancel: string; variant?: 'primary' | 'danger' }) {
+  return (
+    <div class="actions">
+      <button type="submit" class={`button ${props.variant ?? 'primary'}`}>
+        {props.submit}
+      </button>
+      <a class="button secondary" href={props.cancel}>
+        Cancel
+      </a>
+    </div>
+  )
+}
+
+/** Approve or deny, as two submit buttons of one field: approving is the primary action, not the default look. */
+export function DecisionButtons(props: { name: string; approve: string; deny: string }) {
+  return (
+    <div class="actions">
+      <button type="submit" name={props.name} value={props.approve} class="button primary">
+        Approve
+      </button>
+      <button type="submit" name={props.name} value={props.deny} class="button secondary">
+        Deny
+      </button>
+    </div>
   )
 }
 
