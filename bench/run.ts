@@ -6,9 +6,10 @@
  * BENCH_ROWS=bearer-memory,bearer-kv measures only those rows (and the baseline). Before the
  * load rows, the cold-start row (bench/cold-start.ts) starts fresh isolates; BENCH_ROWS=cold-start
  * runs only that one. After them, the cleanup row (bench/cleanup.ts) measures the cron's deletes;
- * BENCH_ROWS=cleanup runs only that one and updates only its entry of bench/results.json. Before
- * everything, the CLI row (bench/cli.ts) times each local `npm run manage` command against 2 s;
- * BENCH_ROWS=cli runs only that one and updates only its entry.
+ * BENCH_ROWS=cleanup runs only that one and updates only its entry of bench/results.json; so does
+ * the row-size row (bench/row-size.ts: bytes per token pair, with its budget), BENCH_ROWS=row-size.
+ * Before everything, the CLI row (bench/cli.ts) times each local `npm run manage` command against
+ * 2 s; BENCH_ROWS=cli runs only that one and updates only its entry.
  */
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,8 +25,8 @@ import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import type { Db } from '../src/db/client.ts'
 import { accessTokens, applications, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
-import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
 import { issueApiKey } from '../src/tokens/api-keys.ts'
+import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
 import { CLEANUP_ROW, type CleanupThroughput, cleanupTable, measureCleanup } from './cleanup.ts'
 import { CLI_ROW, type CliTimes, cliTable, measureCli } from './cli.ts'
@@ -43,6 +44,7 @@ import {
   serverCpuMs,
 } from './harness.ts'
 import { type Counters, IO_TRACE_HEADER, type IoPath } from './routes.ts'
+import { measureRowSize, ROW_SIZE_BUDGET_BYTES, ROW_SIZE_ROW, type RowSize, rowSizeTable } from './row-size.ts'
 import { BUDGETS, type Call, COLD_REQUESTS, IO_ROWS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
 
 /** Length of one slice of load, the row's and the baseline's alike. */
@@ -394,15 +396,18 @@ async function main(): Promise<number> {
   }
 
   let server = await serve(script, BENCH_SECRETS)
-  if (ONLY?.every((id) => id === CLEANUP_ROW)) {
+  if (ONLY?.every((id) => id === CLEANUP_ROW || id === ROW_SIZE_ROW)) {
     try {
       const db = await migratedDb(server)
       await seed(db, server)
-      const cleanup = await measureCleanup(server, db)
       const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {}
-      writeFileSync('bench/results.json', `${JSON.stringify({ ...previous, cleanup }, null, 2)}\n`)
-      console.log(`\n${cleanupTable(cleanup)}`)
-      return 0
+      const rowSize = ONLY.includes(ROW_SIZE_ROW) ? await measureRowSize(server, BENCH_SECRETS.SECRET_KEY) : undefined
+      const cleanup = ONLY.includes(CLEANUP_ROW) ? await measureCleanup(server, db) : undefined
+      const measured = { ...(rowSize && { rowSize }), ...(cleanup && { cleanup }) }
+      writeFileSync('bench/results.json', `${JSON.stringify({ ...previous, ...measured }, null, 2)}\n`)
+      if (rowSize) console.log(`\n${rowSizeTable(rowSize)}`)
+      if (cleanup) console.log(`\n${cleanupTable(cleanup)}`)
+      return rowSize?.holds === false ? 1 : 0
     } finally {
       await server.mf.dispose()
     }
@@ -515,6 +520,12 @@ async function main(): Promise<number> {
       ...combine(baselineSamples, baselineSamples),
       ...ioFields(await traceOnce(server, baselineLoad, baselineRow.status)),
     })
+    // Last, as cleanup: it leaves D1 with 1,800 more token pairs, which the load rows should not see.
+    let rowSize: RowSize | undefined
+    if (!ONLY || ONLY.includes(ROW_SIZE_ROW)) {
+      console.error(`measuring ${ROW_SIZE_ROW} …`)
+      rowSize = await measureRowSize(server, BENCH_SECRETS.SECRET_KEY)
+    }
     // Last: it leaves D1 with 50,000 more refresh tokens, which the load rows should not see.
     let cleanup: CleanupThroughput | undefined
     if (!ONLY || ONLY.includes(CLEANUP_ROW)) {
@@ -559,6 +570,10 @@ async function main(): Promise<number> {
             : 'FAILS'
       return { budget: budget.text, verdict }
     })
+    budgets.push({
+      budget: `row size: an access + refresh token pair ≤ ${ROW_SIZE_BUDGET_BYTES} bytes, indexes included`,
+      verdict: rowSize ? (rowSize.holds ? 'holds' : 'FAILS') : `not checked: ${ROW_SIZE_ROW} not measured`,
+    })
     if (cli) {
       budgets.push({
         budget: `every local npm run manage command ≤ ${cli.budgetMs} ms (row ${CLI_ROW})`,
@@ -575,6 +590,7 @@ async function main(): Promise<number> {
       machine: machine(),
       bundleGzipBytes,
       coldStart,
+      rowSize,
       cleanup,
       cli,
       rows: results,
@@ -588,6 +604,7 @@ async function main(): Promise<number> {
     )
     console.log(table(results))
     if (coldStart) console.log(`\n${coldStartTable(coldStart)}`)
+    if (rowSize) console.log(`\n${rowSizeTable(rowSize)}`)
     if (cleanup) console.log(`\n${cleanupTable(cleanup)}`)
     if (cli) console.log(`\n${cliTable(cli)}`)
     console.log(`\nbench bundle: ${(bundleGzipBytes / 1024).toFixed(1)} KiB gzipped`)

@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process'
 import { openLocalDatabase } from '../src/cli/database.ts'
-import { demoBlock, seedDemo } from '../src/cli/demo.ts'
+import { demoBlock, seedDemo } from './demo.ts'
 import { copyDocsAssets } from './docs-assets.ts'
 
 const args = process.argv.slice(2)

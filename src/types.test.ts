@@ -5,8 +5,9 @@
  */
 import type { Context } from 'hono'
 import { expectTypeOf, test } from 'vitest'
+import type { ApiEnv, SessionEnv } from './auth/env.ts'
 import type { AuthContext } from './tokens/auth-context.ts'
-import type { ApiEnv, AppEnv, SessionEnv } from './types.ts'
+import type { AppEnv } from './types.ts'
 
 test('c.var.auth exists only behind authenticate() (ApiEnv) or sessionOwner() (SessionEnv)', () => {
   expectTypeOf<Context<AppEnv>['var']>().not.toHaveProperty('auth')

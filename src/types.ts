@@ -1,13 +1,15 @@
 /**
  * @module
- * The Hono environments: `AppEnv`, what every router shares (the Worker's bindings and the
- * request's D1 session), and the environments of routers behind an authentication middleware,
- * whose handlers alone see the caller (`c.var.auth`): a route outside them has no `auth` to read.
+ * The Hono environment every router shares, `AppEnv`: the Worker's bindings, the request's D1
+ * session and the browser session a page found. The environments of routers behind an
+ * authentication middleware, whose handlers alone see the caller, are defined beside it
+ * (src/auth/env.ts); the pages' behind requireSession beside it (src/web/kit/session.ts).
  */
-import type { Session } from './accounts/session.ts'
-import type { Protection } from './auth/responses.ts'
 import type { ReadSession } from './db/client.ts'
-import type { AuthContext } from './tokens/auth-context.ts'
+import type { User } from './db/schema.ts'
+
+/** A logged-in browser session (src/accounts/session.ts): its user, still active, and when they logged in. */
+export type Session = { user: User; authTime: number }
 
 export type AppEnv = {
   Bindings: Env
@@ -18,15 +20,3 @@ export type AppEnv = {
     session?: Session | null
   }
 }
-
-/**
- * /api/* and /mcp: behind `authenticate()` (src/auth/authenticate.ts), a token or API key's
- * caller, and what the route protects (for the permission guards' refusals).
- */
-export type ApiEnv = AppEnv & { Variables: { auth: AuthContext; protection: Protection } }
-
-/** The caller behind a browser session: always a user. */
-type SessionAuth = AuthContext & { scheme: 'session'; userId: number; username: string }
-
-/** The management API: behind `sessionOwner()` (src/auth/owner.ts), the logged-in user. */
-export type SessionEnv = AppEnv & { Variables: { auth: SessionAuth } }

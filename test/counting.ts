@@ -199,6 +199,7 @@ function countedKv(kv: KVNamespace): KVNamespace {
 
 // One proxy per binding object, so the app's per-binding caches (src/db/client.ts getDb) still hit.
 const wrapped = new WeakMap<object, object>()
+const originals = new WeakMap<object, object>()
 
 function once<T extends object>(binding: T, wrap: (binding: T) => T): T {
   let proxy = wrapped.get(binding) as T | undefined
@@ -206,8 +207,14 @@ function once<T extends object>(binding: T, wrap: (binding: T) => T): T {
     proxy = wrap(binding)
     wrapped.set(binding, proxy)
     wrapped.set(proxy, proxy)
+    originals.set(proxy, binding)
   }
   return proxy
+}
+
+/** The binding `countBindings` wrapped (or `binding` itself if it is not a counting proxy): its work is not counted. */
+export function uncounted<T extends object>(binding: T): T {
+  return (originals.get(binding) as T | undefined) ?? binding
 }
 
 /**

@@ -5,16 +5,18 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { base64url } from 'jose'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createUser } from '../src/accounts/users.ts'
 import { sha256Hex } from '../src/crypto/digest.ts'
+import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
 import { keyedTokenFormat } from '../src/crypto/token-format.ts'
 import { getDb } from '../src/db/client.ts'
 import { users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
-import { createAuthorizationCode } from '../src/oauth/authorization-codes.ts'
-import { issueTokens, standaloneTokenStore } from '../src/tokens/store.ts'
+import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
+import { type IssuedTokens, type IssueRequest, issueTokensIf } from '../src/tokens/issue.ts'
+import { standaloneTokenStore, type TokenStore } from '../src/tokens/store.ts'
 
 export const db = getDb(env.DB)
 
@@ -31,6 +33,15 @@ export async function makeUser(overrides: { isActive?: boolean; password?: strin
     await db.update(users).set({ isActive: false }).where(eq(users.id, user.id))
   }
   return { ...user, plainPassword: password }
+}
+
+/**
+ * New password hashes at production cost in the calling file or describe block, for the tests of
+ * hashing itself (test/setup.ts lowers the cost for the others, as vitest.config.ts binds it).
+ */
+export function productionPasswordCost(): void {
+  beforeAll(() => useMinimumPasswordHashCost(false))
+  afterAll(() => useMinimumPasswordHashCost(env.TEST_PASSWORD_HASH_COST === 'minimum'))
 }
 
 export async function makeApplication(overrides: Partial<NewApplication> = {}) {
@@ -61,6 +72,20 @@ export async function postToken(body: string, headers: Record<string, string> = 
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
       body,
+    }),
+  )
+}
+
+/** A password grant for `username` with a fresh confidential password-grant application. */
+export async function passwordGrantWithNewApp(username: string, password: string) {
+  const app = await makeApplication()
+  return postToken(
+    form({
+      grant_type: 'password',
+      username,
+      password,
+      client_id: app.clientId,
+      client_secret: app.clientSecret ?? '',
     }),
   )
 }
@@ -109,6 +134,13 @@ export function api(url: string, request: ApiRequest = {}) {
   }
   const absolute = url.startsWith('http') ? url : `https://example.com${url}`
   return SELF.fetch(absolute, { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body })
+}
+
+/** Tokens issued straight through the token store for an application that exists: no other fact is re-checked. */
+export async function issueTokens(store: TokenStore, request: IssueRequest): Promise<IssuedTokens> {
+  const issued = await issueTokensIf(store, request, undefined)
+  if (!issued) throw new Error(`no application ${request.applicationId}`)
+  return issued
 }
 
 /** An access token issued straight through the token store, e.g. one with no user (client_credentials). */
@@ -205,8 +237,8 @@ export function refreshGrant(app: { clientId: string; clientSecret: string | nul
 export const ORIGIN = 'https://example.com'
 
 /** A browser-like form post from this site (hono/csrf checks the Origin). */
-export function postForm(path: string, values: Record<string, string>, headers: Record<string, string> = {}) {
-  return SELF.fetch(`${ORIGIN}${path}`, {
+function formPost(path: string, values: Record<string, string>, headers: Record<string, string> = {}): Request {
+  return new Request(`${ORIGIN}${path}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN, ...headers },
@@ -214,9 +246,20 @@ export function postForm(path: string, values: Record<string, string>, headers: 
   })
 }
 
-/** Logs `user` in through /accounts/login/ and returns the session cookie to send back. */
+/** A browser-like form post from this site (hono/csrf checks the Origin). */
+export function postForm(path: string, values: Record<string, string>, headers: Record<string, string> = {}) {
+  return SELF.fetch(formPost(path, values, headers))
+}
+
+/**
+ * Logs `user` in through /accounts/login/ and returns the session cookie to send back. The login's
+ * background work (its `last_login` write) is over when this returns, so it does not run into
+ * what the test does next (test/platform/round-trips.test.ts counts round trips).
+ */
 export async function login(user: { username: string; plainPassword: string }): Promise<string> {
-  const response = await postForm('/accounts/login/', { username: user.username, password: user.plainPassword })
+  const response = await fetchWorker(
+    formPost('/accounts/login/', { username: user.username, password: user.plainPassword }),
+  )
   const setCookie = response.headers.get('Set-Cookie') ?? ''
   const cookie = setCookie.split(';')[0]
   if (response.status !== 302 || !cookie) throw new Error(`login failed: ${response.status}`)

@@ -167,7 +167,10 @@ function exceedsMaximumLengthRatio(password: string, value: string): boolean {
   return password.length >= 10 * value.length && value.length < (MAX_SIMILARITY / 2) * password.length
 }
 
-/** Python's difflib.SequenceMatcher(a, b).quick_ratio(): 2 × shared characters (as multisets) / total length. */
+/**
+ * Python's difflib.SequenceMatcher(a, b).quick_ratio(): 2 × shared characters (as multisets) / total length.
+ * @internal Exported for tests: src/accounts/password-rules.test.ts checks it against CPython's difflib.
+ */
 export function quickRatio(a: string, b: string): number {
   const total = a.length + b.length
   if (total === 0) return 1

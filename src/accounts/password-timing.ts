@@ -30,7 +30,8 @@ const isArgon2 = (hash: Column | SQL): SQL => sql`substr(${hash}, 1, 7) = 'argon
 
 /**
  * Every hash this project writes starts so (ARGON2_PARAMS): users_argon2_cost_idx leaves them out,
- * so it holds only imported argon2 hashes. Pinned by a test against hashPassword's output.
+ * so it holds only imported argon2 hashes.
+ * @internal Exported for tests: test/hardening/argon2-cost.test.ts pins it against hashPassword's output.
  */
 export const OWN_ARGON2_PREFIX = 'argon2$argon2id$v=19$m=19456,t=2,p=1$'
 const isForeignArgon2 = (hash: Column | SQL): SQL =>
@@ -90,7 +91,10 @@ export function floorMsOf(slowest: SlowestHashes): number {
   return Math.max(pbkdf2TimeFloorMs(slowest.pbkdf2Iterations ?? 0), argon2TimeFloorMs(slowest.argon2Cost ?? 0))
 }
 
-/** The wall time, in ms, every password check is padded to now: 0 when no slow imported hash is stored. */
+/**
+ * The wall time, in ms, every password check is padded to now: 0 when no slow imported hash is stored.
+ * @internal Exported for tests: they read the floor without timing a login.
+ */
 export async function passwordCheckFloorMs(db: Db): Promise<number> {
   const [pbkdf2, argon2] = await db.batch([slowestLegacyHashQuery(db), slowestArgon2HashQuery(db)])
   return floorMsOf(slowestOf(pbkdf2, argon2))
@@ -98,7 +102,8 @@ export async function passwordCheckFloorMs(db: Db): Promise<number> {
 
 /**
  * The timer the floors wait on: wall time, no CPU. An object, so a test can record the floor a
- * request asked for instead of waiting it out (no clock in tests).
+ * request asked for instead of waiting it out (no clock in tests: test/time-floor.ts); nothing
+ * the Worker runs changes it.
  */
 export const floorTimer = {
   wait(ms: number): Promise<void> {

@@ -23,7 +23,7 @@ const EMAIL_DOMAIN_ALLOWLIST = ['localhost']
 
 export type Registration = { ok: true; user: User } | { ok: false; errors: Record<string, string[]> }
 
-/** Django's EmailValidator (also the CLI's, src/cli/commands/accounts.ts). */
+/** Django's EmailValidator (also the CLI's, src/cli/commands/createsuperuser.ts). */
 export function isValidEmail(email: string): boolean {
   const at = email.lastIndexOf('@')
   if (at < 1) return false

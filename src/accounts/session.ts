@@ -15,7 +15,7 @@ import type { User } from '../db/schema.ts'
 import { sessionCookie } from '../lib/html-security.ts'
 import { config, db } from '../lib/request-context.ts'
 import { nowSeconds } from '../lib/time.ts'
-import type { AppEnv } from '../types.ts'
+import type { AppEnv, Session } from '../types.ts'
 import { endUserSessions } from './user-lifecycle.ts'
 import { findUserById } from './users.ts'
 
@@ -25,8 +25,6 @@ const PASSWORD_TAG_LENGTH = 16
 // id.generation.authTime.expires.tag. A cookie from before generations has four fields and
 // is refused: sessions its user logged out of before the upgrade must not live on.
 const SESSION_FIELDS = 5
-
-export type Session = { user: User; authTime: number }
 
 function cookie<E extends AppEnv>(c: Context<E>, maxAge: number) {
   const { name, options } = sessionCookie(SESSION_COOKIE, c.req.url)

@@ -1,7 +1,7 @@
 /**
  * @module
  * What ends a user's sessions and credentials: logout, deactivation, a password change,
- * deletion. D1 first, then every token cache tier (src/tokens/store.ts), as revocation does:
+ * deletion. D1 first, then every token cache tier (src/tokens/revocation.ts), as revocation does:
  * - logout: the session generation moves on (every session of the user ends);
  * - deactivation: generation moves on; tokens and API key are forgotten from the caches but
  *   kept in D1, where every lookup refuses them while the user is inactive (DOT checks
@@ -20,7 +20,8 @@ import { hashPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
 import { users } from '../db/schema.ts'
 import { forgetUnknownCredentials } from '../tokens/cache.ts'
-import { forgetDeletedUserTokens, forgetUserTokens, revokeUserTokens, type TokenStore } from '../tokens/store.ts'
+import { forgetDeletedUserTokens, forgetUserTokens, revokeUserTokens } from '../tokens/revocation.ts'
+import type { TokenStore } from '../tokens/store.ts'
 
 const nextGeneration = sql`${users.sessionGeneration} + 1`
 

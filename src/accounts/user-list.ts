@@ -22,7 +22,10 @@ function conditions(filters: UserFilters): SQL | undefined {
   return and(...clauses)
 }
 
-/** The two statements behind a page: exported so a test can check their query plans use indexes. */
+/**
+ * The two statements behind a page.
+ * @internal Exported for tests: the query-plan test explains these exact statements.
+ */
 export function userListQueries(db: Db, filters: UserFilters): PagedQuery<User> {
   const where = conditions(filters)
   return {

@@ -54,7 +54,7 @@ export function userIdByUsername(db: Db, username: string): SQL {
 /**
  * A condition that holds while the user is still active and, with `samePassword`, still has the
  * password hash `user` was read with (a password check made against a replica's row): what a
- * token written from a replica's read re-checks on the primary (src/tokens/store.ts `issueTokensIf`).
+ * token written from a replica's read re-checks on the primary (src/tokens/issue.ts `issueTokensIf`).
  */
 export function userStillActive(user: Pick<User, 'id' | 'password'>, samePassword: boolean): SQL {
   return exists(

@@ -5,8 +5,8 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { createRoute } from '@hono/zod-openapi'
+import type { ApiEnv } from '../auth/env.ts'
 import { requireScopes, requireUser } from '../auth/permissions.ts'
-import type { ApiEnv } from '../types.ts'
 import { API_SECURITY, AUTH_RESPONSES, FORBIDDEN_RESPONSE } from './schemas.ts'
 
 export const buildTriggerRoute = createRoute({

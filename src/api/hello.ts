@@ -6,7 +6,7 @@
 
 import type { RouteHandler } from '@hono/zod-openapi'
 import { createRoute, z } from '@hono/zod-openapi'
-import type { ApiEnv } from '../types.ts'
+import type { ApiEnv } from '../auth/env.ts'
 import { API_SECURITY, AUTH_RESPONSES } from './schemas.ts'
 
 /** DOT's ProtectedResourceView answer; the MCP endpoint's `hello` tool answers the same. */

@@ -5,9 +5,9 @@
  * revokes the key presented).
  */
 import { authenticate } from '../auth/authenticate.ts'
+import type { ApiEnv } from '../auth/env.ts'
 import { createDrfRouter, drf } from '../http/drf.ts'
 import { answerNotFound, answerOtherMethods } from '../http/router.ts'
-import type { ApiEnv } from '../types.ts'
 import { buildTrigger, buildTriggerRoute } from './build-trigger.ts'
 import { hello, helloRoute } from './hello.ts'
 import { obtainApiKeyHandler, revokeApiKeyHandler } from './obtain-api-key.handlers.ts'

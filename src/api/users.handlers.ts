@@ -5,11 +5,11 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import { registerUser } from '../accounts/registration.ts'
 import { listUsers } from '../accounts/user-list.ts'
+import type { ApiEnv } from '../auth/env.ts'
 import { parsePage } from '../db/paging.ts'
 import type { User } from '../db/schema.ts'
 import { DrfError } from '../http/drf.ts'
 import { config, readDb } from '../lib/request-context.ts'
-import type { ApiEnv } from '../types.ts'
 import type { createUserRoute, listUsersRoute } from './users.routes.ts'
 
 // DRF's PageNumberPagination.page_query_param.

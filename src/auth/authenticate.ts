@@ -11,11 +11,11 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { parseAuthorization } from '../http/authorization.ts'
 import { tokenStore } from '../lib/request-context.ts'
-import { audienceIncludes } from '../oauth/resources.ts'
+import { audienceIncludes } from '../resource/audiences.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import type { ApiEnv } from '../types.ts'
 import { credentialsProblem, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
+import type { ApiEnv } from './env.ts'
 import {
   API_PROTECTION,
   type ChallengeHeaders,

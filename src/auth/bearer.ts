@@ -8,8 +8,9 @@
 import type { Context } from 'hono'
 import { parseAuthorization } from '../http/authorization.ts'
 import { FORM_URLENCODED, mediaType } from '../http/semantics.ts'
+import { lookupAccessToken } from '../tokens/access-tokens.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import { lookupAccessToken, type TokenStore } from '../tokens/store.ts'
+import type { TokenStore } from '../tokens/store.ts'
 
 const BEARER = 'bearer'
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="

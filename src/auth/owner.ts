@@ -15,7 +15,7 @@ import type { MiddlewareHandler } from 'hono'
 import { every } from 'hono/combine'
 import { readSession } from '../accounts/session.ts'
 import { DrfError } from '../http/drf.ts'
-import type { SessionEnv } from '../types.ts'
+import type { SessionEnv } from './env.ts'
 import { MESSAGES } from './responses.ts'
 import { sameOriginOnly } from './same-origin.ts'
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDrfRouter } from '../http/drf.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import type { ApiEnv } from '../types.ts'
+import type { ApiEnv } from './env.ts'
 import { requireReadWriteScope, requireScopes } from './permissions.ts'
 import { API_PROTECTION } from './responses.ts'
 

@@ -7,7 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { isSafeMethod } from '../http/semantics.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import type { ApiEnv } from '../types.ts'
+import type { ApiEnv } from './env.ts'
 import { insufficientScope, permissionDenied } from './responses.ts'
 
 /** Whether the caller lacks any of `scopes`. */

@@ -8,7 +8,7 @@
  */
 import type { Context } from 'hono'
 import { DrfError } from '../http/drf.ts'
-import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../oauth/protected-resource.ts'
+import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../resource/resources.ts'
 import type { AppEnv } from '../types.ts'
 import { BEARER_MESSAGES } from './bearer.ts'
 

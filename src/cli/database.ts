@@ -33,7 +33,10 @@ export async function openDatabase(options: Options): Promise<Database> {
 /** What opening the local database did first: the secrets it generated (into `devVars`), the migrations it applied. */
 type Prepared = { devVars: string; generated: string[]; migrated: string[] }
 
-/** The local database, with `.dev.vars` completed and every migration applied. */
+/**
+ * The local database, with `.dev.vars` completed and every migration applied.
+ * @internal Exported for `npm run dev` (scripts/dev.ts), which seeds the demo data through it.
+ */
 export async function openLocalDatabase(environment?: string): Promise<Database & Prepared> {
   const devVars = devVarsPath(environment)
   const generated = await ensureDevVars(devVars)

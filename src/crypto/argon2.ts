@@ -78,6 +78,7 @@ let work = 0
 /**
  * Argon2 work done since the isolate started, in KiB × passes (what a hash costs, up to a
  * constant). Tests read it to prove that two code paths cost the same without timing them.
+ * @internal Exported for tests: test/accounts/login-cost.test.ts compares costs without timing them.
  */
 export function argon2WorkDone(): number {
   return work

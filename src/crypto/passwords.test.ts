@@ -3,10 +3,16 @@
  * formats, pbkdf2_sha256 above Web Crypto's iteration limit, must_update and unusable hashes.
  */
 import { argon2id } from '@noble/hashes/argon2.js'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { argon2Hash } from './argon2.ts'
 import { toBase64, toHex, utf8 } from './encoding.ts'
-import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from './passwords.ts'
+import {
+  hashPassword,
+  passwordMustUpdate,
+  useMinimumPasswordHashCost,
+  verifyAgainstDummy,
+  verifyPassword,
+} from './passwords.ts'
 import { WEB_CRYPTO_PBKDF2_MAX_ITERATIONS, webCryptoPbkdf2Sha256 } from './pbkdf2.ts'
 
 // Known answers computed outside this project:
@@ -20,6 +26,8 @@ const DJANGO_PBKDF2_100001 = 'pbkdf2_sha256$100001$somesalt$1GV1DxIpKawgzTJvgN8p
 const DJANGO_PBKDF2_1M = 'pbkdf2_sha256$1000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH9PUJBkRrvf9gGPL7Cps='
 
 afterEach(() => vi.restoreAllMocks())
+// Production's parameters (the test setup lowers the cost of new hashes for other suites).
+beforeAll(() => useMinimumPasswordHashCost(false))
 
 // Pure-JS PBKDF2 above Web Crypto's limit takes a while in the test runtime; the 1,000,000-iteration
 // vector and the RFC 7914 vectors are checked in test/hardening/legacy-passwords.test.ts.

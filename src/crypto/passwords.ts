@@ -29,6 +29,31 @@ export const ARGON2_PARAMS: Argon2Params = {
   iterations: 2,
   parallelism: 1,
 }
+// The cheapest parameters a stored argon2id hash may have (RFC 9106: m >= 8p KiB, t >= 1): new
+// hashes in the test suites only (`useMinimumPasswordHashCost`), as Django's testing docs advise a
+// fast hasher (MD5PasswordHasher) for tests. Still Django's format, verifiable by Django.
+const MINIMUM_ARGON2_PARAMS: Argon2Params = {
+  type: 'argon2id',
+  version: 19,
+  memoryKiB: 8,
+  iterations: 1,
+  parallelism: 1,
+}
+// What new hashes are made with, and what a stored hash must match not to need updating:
+// ARGON2_PARAMS, unless a test suite lowered it.
+let preferred = ARGON2_PARAMS
+
+/**
+ * Tests only: `true` makes new hashes (and the dummy) at MINIMUM_ARGON2_PARAMS, `false` restores
+ * ARGON2_PARAMS. test/setup.ts calls it when vitest.config.ts binds TEST_PASSWORD_HASH_COST, as
+ * Django's test settings name a fast hasher. Nothing the Worker runs calls it — no setting,
+ * binding or request reaches it — so the deployed bundle leaves it out (`npm run bundle` checks).
+ * @internal
+ */
+export function useMinimumPasswordHashCost(on: boolean): void {
+  preferred = on ? MINIMUM_ARGON2_PARAMS : ARGON2_PARAMS
+  dummy = undefined
+}
 const HASH_BYTES = 32 // Django's Argon2PasswordHasher hash_len
 const SALT_LENGTH = 22 // Django's get_random_string(22): ~131 bits
 // Django's must_update_salt: a salt under 128 bits of entropy (in its 62-character alphabet) is renewed.
@@ -67,11 +92,11 @@ function decodeArgon2(encoded: string): Decoded | null {
     const hash = fromBase64Unpadded(hashText)
     if (hash.length < 4) return null
     const current =
-      params.type === ARGON2_PARAMS.type &&
-      params.version === ARGON2_PARAMS.version &&
-      params.memoryKiB === ARGON2_PARAMS.memoryKiB &&
-      params.iterations === ARGON2_PARAMS.iterations &&
-      params.parallelism === ARGON2_PARAMS.parallelism &&
+      params.type === preferred.type &&
+      params.version === preferred.version &&
+      params.memoryKiB === preferred.memoryKiB &&
+      params.iterations === preferred.iterations &&
+      params.parallelism === preferred.parallelism &&
       hash.length === HASH_BYTES &&
       saltText.length >= MIN_SALT_CHARS
     return { derive: (password) => argon2Hash(password, salt, params, hash.length), hash, current }
@@ -83,6 +108,7 @@ function decodeArgon2(encoded: string): Decoded | null {
 // CPU one pure-JS PBKDF2 iteration may take: ~3× the ~600 ns `npm run bench:passwords` measures on
 // the 2-core dev machine (the bench fails under a 1.5× margin), since a Worker's core is shared and
 // may be slower. The login time floor's unit: 2 s of wall time per check for a 1,000,000 hash.
+/** @internal Exported for tests: the legacy-password test and bench/passwords.ts check the floor's budget. */
 export const PBKDF2_JS_BUDGET_NS_PER_ITERATION = 2_000
 
 /**
@@ -98,6 +124,7 @@ export function pbkdf2TimeFloorMs(maxIterations: number): number {
 // CPU one KiB × pass of argon2 may take: ~3× the 0.8–1.2 µs `npm run bench:passwords` measures at
 // ARGON2_MAX_COST on the 2-core dev machine (a throwaway WASM instance included; the bench fails
 // under a 1.5× margin). ~590 ms of wall time for a hash at the cap.
+/** @internal Exported for the benchmark: bench/passwords.ts checks the budget against a measurement. */
 export const ARGON2_BUDGET_NS_PER_KIB_PASS = 3_000
 
 /**
@@ -140,8 +167,8 @@ function decode(encoded: string): Decoded | null {
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = utf8(randomString(SALT_LENGTH))
-  const hash = await argon2Hash(utf8(password), salt, ARGON2_PARAMS, HASH_BYTES)
-  return encodeArgon2(ARGON2_PARAMS, salt, hash)
+  const hash = await argon2Hash(utf8(password), salt, preferred, HASH_BYTES)
+  return encodeArgon2(preferred, salt, hash)
 }
 
 /**

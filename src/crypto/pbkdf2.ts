@@ -23,7 +23,10 @@ function checkIterations(iterations: number, max: number): void {
   }
 }
 
-/** Web Crypto PBKDF2-HMAC-SHA256, enforcing the production limit in every environment. */
+/**
+ * Web Crypto PBKDF2-HMAC-SHA256, enforcing the production limit in every environment.
+ * @internal Exported for tests: tests and bench/passwords.ts compare the two implementations.
+ */
 export async function webCryptoPbkdf2Sha256(
   password: Uint8Array<ArrayBuffer>,
   salt: Uint8Array<ArrayBuffer>,
@@ -51,6 +54,7 @@ let iterationsDone = 0
 /**
  * Iterations `pbkdf2Sha256` ran since the isolate started (as argon2WorkDone for argon2): tests
  * read it to prove that a path did or did not check a PBKDF2 hash, without timing it.
+ * @internal Exported for tests: test/hardening/client-secret-cost.test.ts.
  */
 export function pbkdf2WorkDone(): number {
   return iterationsDone
@@ -196,6 +200,7 @@ function loadDigestBlock(u: Int32Array): void {
 /**
  * PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) in pure JS, synchronous, at any count: checked against
  * RFC 7914 §11 and Django's vectors (test/hardening/legacy-passwords.test.ts).
+ * @internal Exported for tests: tests check it against RFC 7914's vectors and Web Crypto.
  */
 export function pbkdf2HmacSha256(
   password: Uint8Array,

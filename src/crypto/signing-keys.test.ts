@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:test'
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { generateSigningKeySet, loadSigningKeys, parseSigningKeys } from './signing-keys.ts'
+import { generateSigningKeySet, loadSigningKeys } from './signing-keys.ts'
 
 async function pem(alg: 'RS256' | 'ES256') {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
@@ -18,8 +18,8 @@ function keysOf(set: string): object[] {
 describe('OIDC signing keys', () => {
   it('RFC 7638: a PEM key gets its thumbprint as kid, the same as the same key given as a JWK', async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
-    const fromPem = await parseSigningKeys(await exportPKCS8(privateKey))
-    const fromJwk = await parseSigningKeys(JSON.stringify({ keys: [await exportJWK(privateKey)] }))
+    const fromPem = await loadSigningKeys(await exportPKCS8(privateKey))
+    const fromJwk = await loadSigningKeys(JSON.stringify({ keys: [await exportJWK(privateKey)] }))
     const thumbprint = await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256')
     expect(fromPem.all.map((key) => key.kid)).toEqual([thumbprint])
     expect(fromJwk.all.map((key) => key.kid)).toEqual([thumbprint])
@@ -28,15 +28,15 @@ describe('OIDC signing keys', () => {
 
   it('reads a PKCS#1 RSA PEM (older `openssl genrsa`, DOT docs) as the same key as its PKCS#8 form', async () => {
     expect(env.TEST_RSA_PKCS1_PEM).toContain('BEGIN RSA PRIVATE KEY')
-    const pkcs1 = await parseSigningKeys(env.TEST_RSA_PKCS1_PEM)
-    const pkcs8 = await parseSigningKeys(env.TEST_RSA_PKCS8_PEM)
+    const pkcs1 = await loadSigningKeys(env.TEST_RSA_PKCS1_PEM)
+    const pkcs8 = await loadSigningKeys(env.TEST_RSA_PKCS8_PEM)
     expect(pkcs1.all[0].kid).toBe(pkcs8.all[0].kid)
     expect(pkcs1.jwks).toEqual(pkcs8.jwks)
   })
 
   it('reads several concatenated PEM keys, RSA and EC, and the last of each algorithm signs', async () => {
     const [oldRsa, ec, newRsa] = await Promise.all([pem('RS256'), pem('ES256'), pem('RS256')])
-    const keys = await parseSigningKeys(`${oldRsa.pem}\n${ec.pem}\n${newRsa.pem}`)
+    const keys = await loadSigningKeys(`${oldRsa.pem}\n${ec.pem}\n${newRsa.pem}`)
     expect(keys.all.map((key) => key.alg)).toEqual(['RS256', 'ES256', 'RS256'])
     expect(keys.signer('RS256')?.kid).toBe(await calculateJwkThumbprint(newRsa.publicJwk, 'sha256'))
     expect(keys.signer('ES256')?.kid).toBe(await calculateJwkThumbprint(ec.publicJwk, 'sha256'))
@@ -47,13 +47,13 @@ describe('OIDC signing keys', () => {
     const set = JSON.stringify({
       keys: [...keysOf(await generateSigningKeySet(['RS256'])), ...keysOf(await generateSigningKeySet(['RS256']))],
     })
-    const keys = await parseSigningKeys(set)
+    const keys = await loadSigningKeys(set)
     expect(keys.signer('RS256')).toBe(keys.all[1])
     expect(keys.signer('ES256')).toBeUndefined()
   })
 
   it('imports signing keys as non-extractable', async () => {
-    const keys = await parseSigningKeys(env.OIDC_SIGNING_KEYS)
+    const keys = await loadSigningKeys(env.OIDC_SIGNING_KEYS)
     for (const key of keys.all) expect(key.privateKey.extractable).toBe(false)
   })
 
@@ -93,16 +93,16 @@ describe('OIDC signing keys', () => {
       ['sign', 'verify'],
     )) as CryptoKeyPair
     const secret = JSON.stringify({ keys: [await exportJWK(small.privateKey)] })
-    await expect(parseSigningKeys(secret)).rejects.toThrow('2048')
+    await expect(loadSigningKeys(secret)).rejects.toThrow('2048')
   })
 
   it('OIDC Discovery §3: refuses a set without an RS256 key', async () => {
-    await expect(parseSigningKeys(await generateSigningKeySet(['ES256']))).rejects.toThrow('RS256')
+    await expect(loadSigningKeys(await generateSigningKeySet(['ES256']))).rejects.toThrow('RS256')
   })
 
   it('refuses the same key listed twice', async () => {
     const [key] = keysOf(await generateSigningKeySet(['RS256']))
-    await expect(parseSigningKeys(JSON.stringify({ keys: [key, key] }))).rejects.toThrow('twice')
+    await expect(loadSigningKeys(JSON.stringify({ keys: [key, key] }))).rejects.toThrow('twice')
   })
 
   it('a failed secret is not cached: the error repeats instead of sticking as a resolved value', async () => {

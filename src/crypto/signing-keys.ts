@@ -170,7 +170,7 @@ async function parseSecret(secret: string): Promise<JWK[]> {
   )
 }
 
-export async function parseSigningKeys(secret: string): Promise<SigningKeys> {
+async function parseSigningKeys(secret: string): Promise<SigningKeys> {
   const jwks = await parseSecret(secret)
   const all = await Promise.all(jwks.map((jwk, index) => fromPrivateJwk(jwk, index + 1)))
   const kids = new Set(all.map((key) => key.kid))

@@ -5,7 +5,10 @@
  */
 import { customType } from 'drizzle-orm/sqlite-core'
 
-/** The stored text as a list; anything else reads as the empty list (fails closed, never a 500). */
+/**
+ * The stored text as a list; anything else reads as the empty list (fails closed, never a 500).
+ * @internal Exported for tests: src/db/string-list.test.ts reads stored values the driver mapping meets.
+ */
 export function parseStringList(text: string): string[] {
   // '' is the columns' DDL default from before the lists (migrations/0006_application_uri_lists.sql converted the rows).
   if (text === '') return []

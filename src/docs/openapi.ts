@@ -13,8 +13,7 @@ import { createHtmlRouter } from '../web/kit/dialect.tsx'
 import { SITE_PATHS } from '../web/kit/paths.ts'
 import { mountSwaggerUi } from './swagger-ui.ts'
 
-export { DOCS_INIT_PATH, DOCS_PATH } from './swagger-ui.ts'
-export const OPENAPI_PATH = '/openapi.json'
+const OPENAPI_PATH = '/openapi.json'
 
 /** The password flow's scopes are the configured SCOPES, filled in per request. */
 const oauth2Scheme = {

@@ -14,8 +14,8 @@ import type { Hono } from 'hono'
 import { htmlSecurityHeaders } from '../lib/html-security.ts'
 import type { AppEnv } from '../types.ts'
 
-export const DOCS_PATH = '/docs'
-export const DOCS_INIT_PATH = '/docs/swagger-init.js'
+const DOCS_PATH = '/docs'
+const DOCS_INIT_PATH = '/docs/swagger-init.js'
 /** Where scripts/docs-assets.ts puts Swagger UI's files in the asset directory. */
 const SWAGGER_UI_ASSETS = '/docs/swagger-ui'
 

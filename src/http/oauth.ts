@@ -2,16 +2,63 @@
  * @module
  * The OAuth dialect (RFC 6749 §5.2), for the authorization server's JSON endpoints (token,
  * revocation, introspection, metadata, OIDC discovery, JWKS, UserInfo): `{"error", "error_description"}`,
- * never stored, and a `WWW-Authenticate` challenge on every 401.
+ * never stored, and a `WWW-Authenticate` challenge on every 401. Its error, `OAuthError`, is thrown
+ * by the protocol's modules and answered here.
  */
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { BODY_TOO_LARGE, limitBody } from '../lib/body-limit.ts'
-import { CLIENT_CHALLENGE, OAuthError, type OAuthErrorCode } from '../oauth/errors.ts'
 import type { AppEnv } from '../types.ts'
 import { createRouter, type Dialect, valueAt } from './router.ts'
 import { NO_STORE_HEADERS } from './semantics.ts'
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  // RFC 6749 §4.1.2.1, at the authorization endpoint and (RFC 9126 §2.3) the PAR endpoint.
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  // RFC 6750 §3.1, at the OIDC userinfo endpoint
+  | 'invalid_token'
+  | 'insufficient_scope'
+  // RFC 7591 §3.2.2, at the registration endpoint
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  // RFC 8628 §3.5: the device grant's poll answers. slow_down is also used with 429 for
+  // brute-force limits (src/lib/rate-limit.ts).
+  | 'slow_down'
+  | 'authorization_pending'
+  | 'expired_token'
+  // RFC 8707 §2: a `resource` that is malformed, unknown, or not covered by the grant.
+  | 'invalid_target'
+
+/** An RFC 6749 §5.2 error (and the codes RFC 6750, 7591, 8628 and 8707 add), thrown by the protocol's modules. */
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode
+  readonly status: ContentfulStatusCode
+  readonly headers: Record<string, string>
+
+  constructor(
+    code: OAuthErrorCode,
+    description: string,
+    options: { status?: ContentfulStatusCode; headers?: Record<string, string> } = {},
+  ) {
+    super(description)
+    this.code = code
+    this.status = options.status ?? 400
+    this.headers = options.headers ?? {}
+  }
+}
+
+/** The challenge of client authentication (RFC 6749 §2.3.1), the scheme every OAuth endpoint here accepts. */
+export const CLIENT_CHALLENGE = 'Basic realm="oauth"'
 
 function answer(
   c: Context,

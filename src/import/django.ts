@@ -24,8 +24,6 @@ import { parseDump } from './dump.ts'
 import { type PlanOptions, planImport, type Review, type Skipped } from './plan.ts'
 import { type Kind, writePlan } from './write.ts'
 
-export { DumpError } from './dump.ts'
-
 export type Summary = {
   /** Rows written, per kind (0 everywhere on a dry run, or when the import ran before). */
   written: Record<Kind, number>

@@ -6,7 +6,10 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 
-// Far above any legitimate OAuth form or API payload here; bounds the memory and CPU a request can cost.
+/**
+ * Far above any legitimate OAuth form or API payload here; bounds the memory and CPU a request can cost.
+ * @internal Exported for tests: they send bodies just over the limit.
+ */
 export const MAX_BODY_BYTES = 64 * 1024
 
 export const BODY_TOO_LARGE = `Request body too large (limit ${MAX_BODY_BYTES} bytes).`

@@ -122,7 +122,9 @@ function isBlockedIpv6(groups: number[]): boolean {
   return (groups[0] & 0xfff0) === 0x3ff0 // 3fff::/20 documentation (RFC 9637)
 }
 
-/** Why `url` may not be fetched, or null. `url.hostname` is the URL parser's canonical form. */
+/**
+ * Why `url` may not be fetched, or null. `url.hostname` is the URL parser's canonical form.
+ */
 export function publicUrlProblem(url: URL): string | null {
   if (url.protocol !== 'https:') return 'Only https URLs are fetched.'
   if (url.username !== '' || url.password !== '') return 'A URL with a user name or password is not fetched.'

@@ -68,6 +68,7 @@ export function clientIp(c: Context): string | undefined {
  * The key an address is counted under: an IPv4 address as is (an IPv4-mapped IPv6 address,
  * ::ffff:a.b.c.d, as its IPv4 address), another IPv6 address by its /64, since one subscriber
  * usually holds a whole /64 and could otherwise rotate through it.
+ * @internal Exported for tests: test/hardening/login-limits.test.ts checks the address spellings one key covers.
  */
 export function ipKey(ip: string): string {
   const address = ip.trim().toLowerCase()

@@ -13,11 +13,11 @@
  */
 import type { Context, Handler } from 'hono'
 import type { ZodType } from 'zod'
+import type { ApiEnv } from '../auth/env.ts'
 import { scopeRefusal, userRefusal } from '../auth/permissions.ts'
 import { JSON_RPC_ERRORS, type JsonRpcErrorObject, type JsonRpcId, jsonRpcError } from '../http/jsonrpc.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { MCP_TOOLS_SCOPE } from '../oauth/protected-resource.ts'
-import type { ApiEnv } from '../types.ts'
+import { MCP_TOOLS_SCOPE } from '../resource/resources.ts'
 import {
   CallToolParams,
   InitializeParams,

@@ -6,12 +6,13 @@
  * stream is offered) and DELETE (there are no sessions to end) get 405 with `Allow`.
  */
 import { authenticate } from '../auth/authenticate.ts'
+import type { ApiEnv } from '../auth/env.ts'
 import type { Protection } from '../auth/responses.ts'
 import { createJsonRpcRouter, JSON_RPC_ERRORS, jsonRpc, jsonRpcError } from '../http/jsonrpc.ts'
 import { answerOtherMethods } from '../http/router.ts'
 import { config } from '../lib/request-context.ts'
-import { MCP_RESOURCE } from '../oauth/protected-resource.ts'
-import type { ApiEnv } from '../types.ts'
+import { scopesSupported } from '../oauth/protected-resource.ts'
+import { MCP_RESOURCE } from '../resource/resources.ts'
 import { mcpPost } from './handlers.ts'
 import { mcpRoute } from './routes.ts'
 import { rejectCrossOrigin } from './transport.ts'
@@ -25,7 +26,7 @@ const MCP_PATH = mcpRoute.path
 const MCP_PROTECTION: Protection = {
   resource: MCP_RESOURCE,
   realm: 'mcp',
-  challengeScopes: (c) => MCP_RESOURCE.scopes(config(c)),
+  challengeScopes: (c) => scopesSupported(MCP_RESOURCE, config(c)),
   refuse: (c, status, message, headers) =>
     jsonRpcError(c, status, { code: JSON_RPC_ERRORS.serverError, message }, null, headers),
 }

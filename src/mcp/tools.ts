@@ -8,7 +8,7 @@
  * so clients can cache the list).
  */
 import { HELLO } from '../api/hello.ts'
-import { MCP_TOOLS_SCOPE } from '../oauth/protected-resource.ts'
+import { MCP_TOOLS_SCOPE } from '../resource/resources.ts'
 
 /** A tool call's result (MCP Server › Tools › Tool Result). */
 export type ToolResult = { content: { type: 'text'; text: string }[]; isError: boolean }

@@ -11,7 +11,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { JSON_RPC_ERRORS, type JsonRpcId, jsonRpcError } from '../http/jsonrpc.ts'
 import { mediaType } from '../http/semantics.ts'
-import { knownIssuer } from '../oauth/issuer.ts'
+import { knownIssuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import { type Era, eraOf, type JsonRpcRequest, META_KEYS, Message, PROTOCOL_VERSIONS } from './schemas.ts'
 

@@ -16,6 +16,7 @@ export const MAX_REDIRECT_URIS = 20
  * A client secret chosen by the operator (`--client-secret`) must be at least 32 characters:
  * 32 random characters of [A-Za-z0-9] carry ~190 bits, beyond guessing through the rate of a
  * token endpoint; minted secrets are longer. 255 is DOT's column size.
+ * @internal Exported for tests: src/oauth/application-rules.test.ts.
  */
 export const MIN_CLIENT_SECRET_LENGTH = 32
 const MAX_CLIENT_SECRET_LENGTH = 255
@@ -90,6 +91,7 @@ export function postLogoutRedirectUriProblem(value: string): string | null {
   return redirectUriProblem(value)
 }
 
+/** @internal Exported for tests: src/oauth/application-rules.test.ts. */
 export function clientSecretProblem(secret: string): string | null {
   if (secret.length < MIN_CLIENT_SECRET_LENGTH) {
     return `A client secret needs at least ${MIN_CLIENT_SECRET_LENGTH} characters.`

@@ -19,7 +19,8 @@ import type { Db } from '../db/client.ts'
 import type { PagedQuery } from '../db/paging.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { contains } from '../db/search.ts'
-import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
+import { revokeApplicationTokens } from '../tokens/revocation.ts'
+import type { TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 import type { PublicKeySet } from './client-keys.ts'
 
@@ -110,7 +111,7 @@ export function applicationIdByClientId(db: Db, clientId: string): SQL {
 /**
  * A condition that holds while the application is still as `application` was read (typically
  * from a replica): it exists with the same client secret digest and client type, and, when
- * `grant` is given, still allows that grant. A token written under it (src/tokens/store.ts
+ * `grant` is given, still allows that grant. A token written under it (src/tokens/issue.ts
  * `issueTokensIf`) is written only if the primary agrees at that moment.
  */
 export function applicationStillAllows(application: Application, grant?: ApplicationGrant): SQL {

@@ -5,9 +5,9 @@
  */
 import type { Db } from '../db/client.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
-import { hasLiveGrant } from '../tokens/store.ts'
+import { audienceCovers, audienceOf, storedAudience } from '../resource/audiences.ts'
+import { hasLiveGrant } from '../tokens/lists.ts'
 import type { AuthorizationResponse, AuthorizeRequest } from './authorization/request.ts'
-import { audienceCovers, audienceOf, storedAudience } from './resources.ts'
 
 /**
  * The response's parameters added to the client's redirect_uri, keeping its own query.

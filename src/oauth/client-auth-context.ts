@@ -8,9 +8,9 @@
 import type { Context } from 'hono'
 import { admitMetadataDocumentFetch, clientAuthGate, clientIp } from '../lib/rate-limit.ts'
 import { config, db } from '../lib/request-context.ts'
+import { knownIssuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import type { ClientAuthContext } from './client-auth.ts'
-import { knownIssuer } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 
 /**

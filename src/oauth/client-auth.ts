@@ -12,6 +12,7 @@ import { isVerifiablePasswordHash, verifyPassword } from '../crypto/passwords.ts
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { schemeCredential, usesScheme } from '../http/authorization.ts'
+import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { CLIENT_AUTH_LIMIT_PERIOD_SECONDS, type ClientAuthGate } from '../lib/rate-limit.ts'
 import { adoptClientSecretDigest, findApplicationByClientId, slowestClientSecretQuery } from './applications.ts'
 import {
@@ -20,7 +21,6 @@ import {
   type ClientAssertionContext,
   readClientAssertion,
 } from './client-assertion.ts'
-import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /**
  * What authenticating a client needs from its request beyond the credentials

@@ -28,6 +28,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, applications } from '../db/schema.ts'
+import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { FetchRefused, fetchPublicJson } from '../lib/public-fetch.ts'
 import { admitMetadataDocumentFetch, clientIp } from '../lib/rate-limit.ts'
 import { config, db } from '../lib/request-context.ts'
@@ -41,7 +42,6 @@ import {
 } from './application-rules.ts'
 import { findApplicationByClientId } from './applications.ts'
 import { checkKeySet, jwksUriProblem, type PublicKeySet } from './client-keys.ts'
-import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
 
 /** The draft's recommended limit ("Maximum Response Size"). */
 const MAX_DOCUMENT_BYTES = 5 * 1024

@@ -6,19 +6,19 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { DEVICE_CODE_GRANT } from '../db/schema.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { admitDeviceAuthorization, clientIp, DEVICE_LIMIT_PERIOD_SECONDS } from '../lib/rate-limit.ts'
 import { config, db, tokenFormat } from '../lib/request-context.ts'
+import { requestedAudience, resources, storedAudience } from '../resource/audiences.ts'
+import { issuer, issuerOrigin } from '../resource/issuer.ts'
 import { createDeviceCode } from '../tokens/device-codes.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { clientAuthContext } from './client-auth-context.ts'
 import type { deviceAuthorizationRoute } from './device-authorization.routes.ts'
-import { OAuthError } from './errors.ts'
 import { requireApplicationGrant } from './grants/types.ts'
-import { issuer, issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
-import { requestedAudience, resources, storedAudience } from './resources.ts'
 import { resolveScopes } from './scopes.ts'
 
 export const startDeviceAuthorization: RouteHandler<typeof deviceAuthorizationRoute, AppEnv> = async (c) => {

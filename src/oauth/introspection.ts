@@ -7,7 +7,10 @@ import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
-import { findLiveAccessToken, lookupAccessToken, type TokenStore } from '../tokens/store.ts'
+import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
+import { audienceOf, type Resources } from '../resource/audiences.ts'
+import { findLiveAccessToken, lookupAccessToken } from '../tokens/access-tokens.ts'
+import type { TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
 import {
   authenticateClient,
@@ -15,8 +18,6 @@ import {
   type ClientAuthenticationParams,
   readClientCredentials,
 } from './client-auth.ts'
-import { CLIENT_CHALLENGE, OAuthError } from './errors.ts'
-import { audienceOf, type Resources } from './resources.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
 export type Introspection =

@@ -9,13 +9,14 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Actor } from '../accounts/rights.ts'
 import { findUserById } from '../accounts/users.ts'
+import type { SessionEnv } from '../auth/env.ts'
 import type { Application } from '../db/schema.ts'
 import { DrfError } from '../http/drf.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { parsePk } from '../lib/forms.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
-import { listAuthorizedTokens, revokeAuthorizedToken } from '../tokens/store.ts'
-import type { SessionEnv } from '../types.ts'
+import { listAuthorizedTokens } from '../tokens/lists.ts'
+import { revokeAuthorizedToken } from '../tokens/revocation.ts'
 import {
   changeApplicationAs,
   createApplicationAs,

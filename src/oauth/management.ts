@@ -3,10 +3,11 @@
  * The management API router (DRF dialect, although its paths are under /o/): the browser
  * session (never a client's token) and the origin check in front of every route.
  */
+
+import type { SessionEnv } from '../auth/env.ts'
 import { sessionOwner } from '../auth/owner.ts'
 import { createDrfRouter, drf } from '../http/drf.ts'
 import { answerNotFound, answerOtherMethods } from '../http/router.ts'
-import type { SessionEnv } from '../types.ts'
 import * as handlers from './management.handlers.ts'
 import * as routes from './management.routes.ts'
 

@@ -4,9 +4,11 @@
  * token endpoint does, validate the request as the authorization endpoint would, store it.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
+import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { formParams } from '../lib/forms.ts'
 import { config, db, replicaDb, tokenFormat } from '../lib/request-context.ts'
+import { issuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import { findApplicationByClientId } from './applications.ts'
 import { storePushedRequest } from './authorization/pushed-requests.ts'
@@ -14,8 +16,6 @@ import { validatePushedRequest } from './authorization/validate.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { clientAuthContext } from './client-auth-context.ts'
 import { isUrlClientId, metadataDocumentContext, resolveUrlClient } from './client-metadata-document.ts'
-import { OAuthError } from './errors.ts'
-import { issuer } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import type { pushedAuthorizationRoute } from './par.routes.ts'
 

@@ -5,9 +5,9 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
+import { OAuthError } from '../http/oauth.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { mediaType } from '../http/semantics.ts'
-import { OAuthError } from './errors.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { oauthError } from './token.routes.ts'
 

@@ -20,16 +20,17 @@ import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
 import { mintRegistrationToken } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { type Application, applications } from '../db/schema.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
-import { revokeApplicationTokens, type TokenStore } from '../tokens/store.ts'
+import { issuerOrigin } from '../resource/issuer.ts'
+import { revokeApplicationTokens } from '../tokens/revocation.ts'
+import type { TokenStore } from '../tokens/store.ts'
 import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { checkKeySet, jwksUriProblem, type PublicKeySet } from './client-keys.ts'
-import { OAuthError } from './errors.ts'
-import { issuerOrigin } from './issuer.ts'
 import { ENDPOINTS } from './metadata.ts'
 import { INTROSPECTION_SCOPE } from './scopes.ts'
 
@@ -362,6 +363,7 @@ type SelfServedMarker = (typeof SELF_SERVED_MARKERS)[number]
 /**
  * One bounded DELETE of clients of one kind (registered, by default) not used since `cutoff`;
  * the inner SELECT walks that kind's partial index.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
  */
 export function unusedRegistrationsBatch(
   db: Db,

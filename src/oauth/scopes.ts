@@ -4,8 +4,8 @@
  */
 import type { Config } from '../config.ts'
 import type { Application } from '../db/schema.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { parseScope } from '../lib/scope.ts'
-import { OAuthError } from './errors.ts'
 
 /** The scope a Bearer token needs to call the introspection endpoint (DOT's convention). */
 export const INTROSPECTION_SCOPE = 'introspection'

@@ -7,17 +7,17 @@ import { logIn } from '../accounts/login.ts'
 import type { CredentialFacts } from '../accounts/users.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { config, db, replicaDb, signingKeys, tokenStore } from '../lib/request-context.ts'
+import { issuer } from '../resource/issuer.ts'
 import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { clientAuthContext } from './client-auth-context.ts'
 import { isUrlClientId, metadataDocumentContext, requireCurrentUrlClient } from './client-metadata-document.ts'
-import { OAuthError } from './errors.ts'
 import { GRANTS } from './grants/index.ts'
 import { StaleFacts } from './grants/types.ts'
-import { issuer } from './issuer.ts'
 import { touchRegisteredClient } from './registration.ts'
 import type { tokenRoute } from './token.routes.ts'
 
@@ -40,6 +40,10 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   // no longer held, once more reading the primary (docs/architecture.md "Round trips and consistency").
   // The client the grant authenticated, for the registered-client bookkeeping below.
   let client: Application | undefined
+  // A client assertion is single-use (its jti is recorded when it is checked, against the primary's
+  // row): the second run below reuses the client it proved instead of presenting it again.
+  let asserted: Promise<Application> | undefined
+  const authContext = clientAuthContext(c)
   const run = (replica: Db | null) =>
     grant({
       store: tokenStore(c),
@@ -48,12 +52,14 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        client = await authenticateClient(db(c), credentials, clientAuthContext(c), replica)
+        const proving = () => authenticateClient(db(c), credentials, authContext, replica)
+        client = await (credentials.method === 'private_key_jwt' ? (asserted ??= proving()) : proving())
         return client
       },
       replica,
       params,
       issuer: issuer(c),
+      keyFetch: authContext.assertions.keys,
       signingKeys: () => signingKeys(c),
       checkPassword,
     })
@@ -68,6 +74,20 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   // In the background: the client has its token whether or not the record is written.
   const touched = client && touchRegisteredClient(db(c), client)
   if (touched) tokenStore(c).waitUntil(touched)
+  if (issued.issuedTokenType !== undefined) {
+    // RFC 8693 §2.2.1: not an access token, so no token_type; scope only when there is one.
+    return c.json(
+      {
+        access_token: issued.accessToken,
+        issued_token_type: issued.issuedTokenType,
+        token_type: 'N_A' as const,
+        expires_in: issued.expiresIn,
+        ...(issued.scopes.length > 0 ? { scope: issued.scopes.join(' ') } : {}),
+      },
+      200,
+      NO_STORE_HEADERS,
+    )
+  }
   return c.json(
     {
       access_token: issued.accessToken,

@@ -62,6 +62,7 @@ function apiKeyQuery(db: Db, digest: string) {
 /**
  * How many keys one user may hold. Issuing one more revokes the oldest, so a login loop cannot
  * fill the table, while a login on a new device always succeeds (knox refuses instead).
+ * @internal Exported for tests: test/api/api-keys.test.ts fills a user's keys to the bound.
  */
 export const MAX_API_KEYS_PER_USER = 50
 
@@ -167,14 +168,7 @@ export async function revokePresentedApiKey(store: TokenStore, key: string): Pro
   return removed.length > 0
 }
 
-/** Revokes every key of the user; returns how many there were. */
-export async function revokeAllApiKeys(store: TokenStore, userId: number): Promise<number> {
-  const removed = await deleteUserApiKeys(store.db, userId)
-  await forgetApiKeys(store, removed)
-  return removed.length
-}
-
-// For the user-wide revocations of ./store.ts, which batch these with their own statements.
+// For the user-wide revocations of ./revocation.ts, which batch these with their own statements.
 
 /** The digests of the user's keys, as a batch item. */
 export function userApiKeyDigests(db: Db, userId: number) {

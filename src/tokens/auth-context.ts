@@ -20,7 +20,7 @@ export type AuthContext = {
   /** Unix seconds; null for API keys, which do not expire. */
   expiresAt: number | null
   /**
-   * RFC 8707: the resources an access token is for, as stored (src/oauth/resources.ts: normalised
+   * RFC 8707: the resources an access token is for, as stored (src/resource/audiences.ts: normalised
    * identifiers, space-separated). Absent: the default audience — also in every cache entry
    * written before audiences existed. API keys and sessions are not bound to a resource.
    */

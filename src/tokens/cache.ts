@@ -24,10 +24,12 @@ const KV_MIN_TTL_SECONDS = 60
 // API keys never expire, so their KV entries get a lifetime of their own: it bounds how long a
 // change made to D1 outside the token store (a user deactivated, a key row deleted) can go unseen.
 // Replacing a key through the store purges its entry at once.
+/** @internal Exported for tests: test/api/api-keys.test.ts checks the bound on a key's KV entry. */
 export const KV_NON_EXPIRING_TTL_SECONDS = 300
 
 // A KV read that has not answered by then is treated as a miss: D1 answers instead.
 // Hot KV reads take a few ms, cold ones tens of ms; a second means KV is in trouble.
+/** @internal Exported for tests: test/platform/faults.test.ts stalls KV past it. */
 export const KV_READ_TIMEOUT_MS = 1000
 
 export type CacheSettings = {
@@ -174,7 +176,10 @@ export function forgetUnknownCredentials(): void {
   for (const [key, entry] of memory) if (entry.context === null) memory.delete(key)
 }
 
-/** Entries the memory tier holds now (tests check the bound). */
+/**
+ * Entries the memory tier holds now.
+ * @internal Exported for tests: test/oauth/token-cache.test.ts checks the bound.
+ */
 export function memoryCacheSize(): number {
   return memory.size
 }

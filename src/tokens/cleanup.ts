@@ -54,6 +54,7 @@ export const CLEANUP_LIMITS: CleanupLimits = {
  * One bounded DELETE of expired rows; the inner SELECT walks the expires_at index. It returns the
  * deleted ids to count them: D1's `changes` also counts the refresh tokens that an access token's
  * delete updates (ON DELETE SET NULL), which would read as a full batch.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
  */
 export function expiredBatch(db: Db, name: TableName, now: number, rows: number) {
   const table = TABLES[name]

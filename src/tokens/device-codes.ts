@@ -3,8 +3,8 @@
  * Device authorization requests (RFC 8628) in `device_codes`: created at
  * /o/device-authorization/, found by user code at /o/device/ (approve or deny), polled and
  * redeemed at the token endpoint. Both codes are stored as SHA-256 digests only. Redemption is
- * a conditional UPDATE … RETURNING for redeemAndIssueTokens (./store.ts), so of any number of
- * concurrent polls of an approved code exactly one gets tokens.
+ * a conditional UPDATE … RETURNING for redeemAndIssueTokens (./issue.ts), so of any number of
+ * concurrent polls of an approved code exactly one gets tokens (a one-time credential of ./consumable.ts).
  */
 import { and, eq, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
@@ -15,20 +15,23 @@ import type { Db } from '../db/client.ts'
 import { applications, deviceCodes, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { type Consumable, consumeOnce, findConsumable } from './consumable.ts'
 
 /**
  * RFC 8628 §6.1: consonants only (no vowels, so no words; no I/O/0/1 look-alikes), case
  * insensitive. 20^8 ≈ 2^34.6 codes; with the page's rate limits a guess succeeds with negligible
  * probability within a code's life.
+ * @internal Exported for tests: test/standards/device-grant.test.ts checks the codes' shape.
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
 const USER_CODE_LENGTH = 8
 const USER_CODE_SHAPE = new RegExp(`^[${USER_CODE_ALPHABET}]{${USER_CODE_LENGTH}}$`)
 /** RFC 8628 §3.5: every slow_down adds 5 seconds to the interval, for that and all later polls. */
-export const SLOW_DOWN_STEP_SECONDS = 5
+const SLOW_DOWN_STEP_SECONDS = 5
 /**
  * ...up to this (a longer configured interval is kept as it is): past it a device that keeps
  * polling too fast changes nothing, so its polls cost no write.
+ * @internal Exported for tests: test/standards/device-grant.test.ts polls past it.
  */
 export const MAX_POLL_INTERVAL_SECONDS = 60
 // A fresh user code equal to a stored one (live or awaiting cleanup) is drawn again.
@@ -59,7 +62,7 @@ export type NewDeviceCode = {
   scopes: string[]
   lifetime: number
   interval: number
-  /** RFC 8707 audience the request named, as stored (src/oauth/resources.ts); null: the default. */
+  /** RFC 8707 audience the request named, as stored (src/resource/audiences.ts); null: the default. */
   audience: string | null
 }
 
@@ -122,7 +125,10 @@ export async function findByUserCode(db: Db, typed: string): Promise<FoundUserCo
   }
 }
 
-/** The lookup of a request by user code digest (exported for the query-plan test). */
+/**
+ * The lookup of a request by user code digest.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function userCodeQuery(db: Db, digest: string) {
   return db
     .select({
@@ -180,7 +186,10 @@ export type PolledDeviceCode =
   /** Unknown, forged, another client's, or already redeemed. */
   | { status: 'invalid' }
 
-/** The lookup of a request by device code digest, with its user (exported for the query-plan test). */
+/**
+ * The lookup of a request by device code digest, with its user.
+ * @internal Exported for tests: the query-plan test explains this exact statement.
+ */
 export function deviceCodeQuery(db: Db, digest: string) {
   return db
     .select({ code: deviceCodes, username: users.username, isActive: users.isActive })
@@ -189,20 +198,41 @@ export function deviceCodeQuery(db: Db, digest: string) {
     .where(eq(deviceCodes.deviceCodeHash, digest))
 }
 
-/** A poll of the token endpoint by the client `applicationId` (RFC 8628 §3.4, §3.5). */
+type StoredDeviceCode = { code: typeof deviceCodes.$inferSelect; username: string | null; isActive: boolean | null }
+
+// Approved, then redeemed once; a pending or denied request is not consumable.
+const DEVICE_CODES: Consumable<StoredDeviceCode> = {
+  kind: 'deviceCode',
+  find: (db, digest) => deviceCodeQuery(db, digest).get(),
+  state: ({ code }) => ({ consumed: code.status === 'redeemed', expiresAt: code.expiresAt }),
+  consume: (db, id) =>
+    consumeOnce(
+      db,
+      deviceCodes,
+      { id: deviceCodes.id, expiresAt: deviceCodes.expiresAt, unconsumed: eq(deviceCodes.status, 'approved') },
+      { status: 'redeemed' },
+      id,
+    ),
+}
+
+/**
+ * A poll of the token endpoint by the client `applicationId` (RFC 8628 §3.4, §3.5), read from
+ * `db` alone: the primary, since polling writes and an approval a moment old must be seen.
+ */
 export async function pollDeviceCode(
   db: Db,
   format: TokenFormat,
   deviceCode: string,
   applicationId: number,
 ): Promise<PolledDeviceCode> {
-  if (!(await format.isWellFormed(deviceCode, 'deviceCode'))) return { status: 'invalid' }
-  const row = await deviceCodeQuery(db, await sha256Hex(deviceCode)).get()
+  const found = await findConsumable(DEVICE_CODES, format, deviceCode, db, db)
   // §3.5 / RFC 6749 §5.2: a code issued to another client is invalid_grant, as an unknown one.
-  if (!row || row.code.applicationId !== applicationId || row.code.status === 'redeemed') return { status: 'invalid' }
+  if (found.status === 'unknown' || found.status === 'consumed') return { status: 'invalid' }
+  const { row } = found
+  if (row.code.applicationId !== applicationId) return { status: 'invalid' }
+  if (found.status === 'expired') return { status: 'expired' }
   const { code } = row
   const now = nowSeconds()
-  if (code.expiresAt <= now) return { status: 'expired' }
   if (code.status === 'denied') return { status: 'denied' }
   if (code.status === 'approved' && code.userId !== null && row.username !== null) {
     return {
@@ -259,13 +289,7 @@ async function pacePoll(
   return { status: 'slow_down', interval: slowed?.interval ?? code.interval }
 }
 
-/** The redemption of an approved request for redeemAndIssueTokens: matches once, while unexpired. */
+/** The redemption of an approved request for redeemAndIssueTokens (./issue.ts): matches once, while unexpired. */
 export function markDeviceCodeRedeemed(db: Db, id: number): BatchItem<'sqlite'> {
-  return db
-    .update(deviceCodes)
-    .set({ status: 'redeemed' })
-    .where(
-      and(eq(deviceCodes.id, id), eq(deviceCodes.status, 'approved'), sql`${deviceCodes.expiresAt} > ${nowSeconds()}`),
-    )
-    .returning({ id: deviceCodes.id })
+  return DEVICE_CODES.consume(db, id)
 }

@@ -4,7 +4,10 @@ import { authenticateUser } from '../../src/accounts/users.ts'
 import { argon2WorkDone } from '../../src/crypto/argon2.ts'
 import { ARGON2_PARAMS } from '../../src/crypto/passwords.ts'
 import { users } from '../../src/db/schema.ts'
-import { db, makeUser } from '../helpers.ts'
+import { db, makeUser, productionPasswordCost } from '../helpers.ts'
+
+// What a login costs in production: this file hashes at production cost.
+productionPasswordCost()
 
 /** Argon2 work (KiB × passes) one call did: a cost measure that needs no clock. */
 async function workOf(run: () => Promise<unknown>): Promise<number> {

@@ -2,6 +2,7 @@ import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { ipKey, LOGIN_LIMIT_PERIOD_SECONDS, loginGate } from '../../src/lib/rate-limit.ts'
 import { form, makeApplication, makeUser, postForm, postToken, unique } from '../helpers.ts'
+import { miniflareLimiter, WindowLimiter } from '../rate-limits.ts'
 
 const SLOW = { timeout: 60_000 }
 
@@ -23,16 +24,6 @@ async function attempt(
   )
 }
 
-/**
- * The limiter's windows are aligned to the wall clock (as Cloudflare's): a run that straddles a
- * window boundary would see its count reset. Start near the beginning of a window instead.
- */
-async function freshWindow(needSeconds = 20) {
-  const periodMs = LOGIN_LIMIT_PERIOD_SECONDS * 1000
-  const left = periodMs - (Date.now() % periodMs)
-  if (left < needSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 250))
-}
-
 async function expectSlowDown(response: Response) {
   expect(response.status).toBe(429)
   expect(response.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
@@ -47,7 +38,6 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
     async () => {
       const user = await makeUser()
       const app = await makeApplication()
-      await freshWindow()
       for (let i = 0; i < 11; i++) expect((await attempt(app, user.username, 'wrong')).status).toBe(400)
       await expectSlowDown(await attempt(app, user.username, user.plainPassword))
       // Another username is not affected.
@@ -59,7 +49,6 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
   it('per client IP: over 50 attempts a minute from one address are refused, across usernames', SLOW, async () => {
     const app = await makeApplication()
     const ip = '203.0.113.7'
-    await freshWindow()
     for (let i = 0; i < 50; i++) expect((await attempt(app, unique('nobody'), 'guess', ip)).status).toBe(400)
     await expectSlowDown(await attempt(app, unique('nobody'), 'guess', ip))
     const user = await makeUser()
@@ -90,7 +79,6 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
   it('the reusable gate counts failures per username for other login endpoints', SLOW, async () => {
     const username = unique('reuse')
     const gate = loginGate(env, undefined)
-    await freshWindow(5)
     for (let i = 0; i < 11; i++) {
       const admission = await gate(username)
       if (!admission.admitted) throw new Error(`refused after ${i} failures`)
@@ -107,7 +95,6 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: form({ username: user.username, password }),
       })
-    await freshWindow()
     for (let i = 0; i < 11; i++) expect((await obtain('wrong')).status).toBe(400)
     const refused = await obtain(user.plainPassword)
     expect(refused.status).toBe(429)
@@ -122,7 +109,6 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
       const user = await makeUser()
       const logIn = (password: string, headers: Record<string, string> = {}) =>
         postForm('/accounts/login/', { username: user.username, password }, headers)
-      await freshWindow()
       for (let i = 0; i < 11; i++) expect((await logIn('wrong')).status).toBe(400)
       const refused = await logIn(user.plainPassword)
       expect(refused.status).toBe(429)
@@ -139,7 +125,6 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
 
   it('/accounts/login/ is limited per client IP across usernames', SLOW, async () => {
     const ip = '203.0.113.9'
-    await freshWindow()
     for (let i = 0; i < 50; i++) {
       const response = await postForm(
         '/accounts/login/',
@@ -156,5 +141,39 @@ describe('brute-force limits on the password grant (Workers Rate Limiting bindin
     expect(refused.status).toBe(429)
     expect(refused.headers.get('Retry-After')).toBe(String(LOGIN_LIMIT_PERIOD_SECONDS))
     expect((await postForm('/accounts/login/', creds, { 'CF-Connecting-IP': '203.0.113.10' })).status).toBe(302)
+  })
+})
+
+describe('the rate limiting bindings the tests use (test/rate-limits.ts)', () => {
+  it('stand in for every [[ratelimits]] binding of wrangler.toml, with its limit and period', () => {
+    expect(env.TEST_RATE_LIMITS.map(({ name }) => name)).toContain('LOGIN_FAILURE_LIMITER')
+    for (const settings of env.TEST_RATE_LIMITS) {
+      const binding: unknown = env[settings.name as keyof Env]
+      expect(binding).toBeInstanceOf(WindowLimiter)
+      expect((binding as WindowLimiter).settings).toEqual(settings)
+    }
+  })
+
+  it("count as miniflare's bindings do: `limit` successes per key in a window, then refused", async () => {
+    for (const settings of env.TEST_RATE_LIMITS) {
+      const windowOf = () => Math.floor(Date.now() / (settings.period * 1000))
+      const expected = [...Array(settings.limit).fill(true), false, false]
+      const count = async (binding: RateLimit, key: string) => {
+        const outcomes: boolean[] = []
+        for (const _ of expected) outcomes.push((await binding.limit({ key })).success)
+        return outcomes
+      }
+      expect(await count(new WindowLimiter(settings), 'k')).toEqual(expected)
+      // Miniflare's windows follow the wall clock: one that ends while counting is counted again.
+      let outcomes: boolean[] = []
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const window = windowOf()
+        outcomes = await count(miniflareLimiter(settings.name), unique('contract'))
+        if (windowOf() === window) break
+      }
+      expect(outcomes, settings.name).toEqual(expected)
+      // Another key has a budget of its own.
+      expect((await miniflareLimiter(settings.name).limit({ key: unique('other') })).success).toBe(true)
+    }
   })
 })

@@ -8,10 +8,10 @@ import {
   listApiKeys,
   MAX_API_KEYS_PER_USER,
   replaceApiKeys,
-  revokeAllApiKeys,
   revokeApiKey,
 } from '../../src/tokens/api-keys.ts'
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../../src/tokens/cache.ts'
+import { revokeUserTokens } from '../../src/tokens/revocation.ts'
 import { d1QueryCount } from '../counting.ts'
 import { api, db, fetchWorker, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
 
@@ -162,7 +162,9 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
     expect((await api('/api/hello', { authorization: `Token ${second.key}` })).status).toBe(401)
     expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(200)
     expect(await revokeApiKey(testStore(), user.id, second.id)).toBe(false)
-    expect(await revokeAllApiKeys(testStore(), user.id)).toBe(1)
+    // Every key of the user at once (`manage revoketokens --user`).
+    expect(await listApiKeys(db, user.id)).toHaveLength(1)
+    await revokeUserTokens(testStore(), user.id)
     expect((await api('/api/hello', { authorization: `Token ${first}` })).status).toBe(401)
     expect(await listApiKeys(db, user.id)).toEqual([])
   })

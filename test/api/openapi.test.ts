@@ -1,11 +1,15 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
-import { DOCS_INIT_PATH, DOCS_PATH, OPENAPI_PATH } from '../../src/docs/openapi.ts'
 import { app } from '../../src/index.ts'
 import { ISSUER_PATH_FORMS } from '../../src/oauth/metadata.ts'
 import { STYLESHEET_PATH } from '../../src/web/kit/stylesheet.ts'
 import { api, passwordToken } from '../helpers.ts'
+
+// The documentation's own URLs, as the README lists them.
+const OPENAPI_PATH = '/openapi.json'
+const DOCS_PATH = '/docs'
+const DOCS_INIT_PATH = '/docs/swagger-init.js'
 
 type Operation = {
   responses?: Record<string, unknown>

@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { users } from '../../src/db/schema.ts'
-import { api, db, makeUser, passwordToken, storeToken, unique } from '../helpers.ts'
+import { api, db, makeUser, passwordToken, productionPasswordCost, storeToken, unique } from '../helpers.ts'
 
 const PAGE_SIZE = getConfig(env).pageSize
 // Rows inserted straight into D1 for list tests: no password work, and a hash no password matches.
@@ -154,24 +154,29 @@ describe('POST /api/users/', () => {
     return `Bearer ${token}`
   }
 
-  it('creates a user from JSON: 201 with the user, password hashed and never returned', async () => {
-    const authorization = await writer()
-    const username = unique('new')
-    const response = await api('/api/users/', {
-      authorization,
-      json: { username, email: 'new@example.com', password: 's3cret-pass' },
+  describe('at production password cost', () => {
+    // A user made through the API gets a hash at production's parameters.
+    productionPasswordCost()
+
+    it('creates a user from JSON: 201 with the user, password hashed and never returned', async () => {
+      const authorization = await writer()
+      const username = unique('new')
+      const response = await api('/api/users/', {
+        authorization,
+        json: { username, email: 'new@example.com', password: 's3cret-pass' },
+      })
+      expect(response.status).toBe(201)
+      const body = await response.json<Record<string, unknown>>()
+      expect(body).toMatchObject({ username, email: 'new@example.com', first_name: '', last_name: '', is_staff: false })
+      expect(typeof body.id).toBe('number')
+      expect(body).not.toHaveProperty('password')
+      expect(JSON.stringify(body)).not.toContain('s3cret-pass')
+      const row = await db.select().from(users).where(eq(users.username, username)).get()
+      expect(row?.password).toMatch(/^argon2\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+      // The new user can log in with the password.
+      const login = await api('/api-token-auth/', { form: { username, password: 's3cret-pass' } })
+      expect(login.status).toBe(200)
     })
-    expect(response.status).toBe(201)
-    const body = await response.json<Record<string, unknown>>()
-    expect(body).toMatchObject({ username, email: 'new@example.com', first_name: '', last_name: '', is_staff: false })
-    expect(typeof body.id).toBe('number')
-    expect(body).not.toHaveProperty('password')
-    expect(JSON.stringify(body)).not.toContain('s3cret-pass')
-    const row = await db.select().from(users).where(eq(users.username, username)).get()
-    expect(row?.password).toMatch(/^argon2\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
-    // The new user can log in with the password.
-    const login = await api('/api-token-auth/', { form: { username, password: 's3cret-pass' } })
-    expect(login.status).toBe(200)
   })
 
   it('creates a user from a form body; email may be left out', async () => {

@@ -20,7 +20,8 @@ import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
 import { keyedTokenFormat } from '../../src/crypto/token-format.ts'
 import { createApplication } from '../../src/oauth/applications.ts'
-import { issueTokens, standaloneTokenStore } from '../../src/tokens/store.ts'
+import { issueTokensIf } from '../../src/tokens/issue.ts'
+import { standaloneTokenStore } from '../../src/tokens/store.ts'
 import { check, seedState, startWorker, stopServer } from './harness.ts'
 
 const PORT = Number(process.env.E2E_DJANGO_WORKER_PORT ?? 8794)
@@ -140,15 +141,20 @@ try {
     })
     // Already expired when minted: the token store, with the SECRET_KEY the Worker will run with.
     const store = standaloneTokenStore(db, env.TOKEN_CACHE, keyedTokenFormat(SECRET_KEY))
-    const expired = await issueTokens(store, {
-      userId: user.id,
-      username: user.username,
-      applicationId: client.id,
-      clientId: client.clientId,
-      scopes: ['read'],
-      accessLifetime: -60,
-      refreshLifetime: null,
-    })
+    const expired = await issueTokensIf(
+      store,
+      {
+        userId: user.id,
+        username: user.username,
+        applicationId: client.id,
+        clientId: client.clientId,
+        scopes: ['read'],
+        accessLifetime: -60,
+        refreshLifetime: null,
+      },
+      undefined,
+    )
+    if (!expired) throw new Error('the introspected client vanished')
     return { password, client, introspector, expired: expired.accessToken }
   })
   const { client, introspector } = seeded

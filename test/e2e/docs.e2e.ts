@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
+import { type DemoCredentials, seedDemo } from '../../scripts/demo.ts'
 import { copyDocsAssets } from '../../scripts/docs-assets.ts'
-import { type DemoCredentials, seedDemo } from '../../src/cli/demo.ts'
 import { CHROMIUM, launchChromium, seedState, withoutDevVars } from './harness.ts'
 
 const PORT = Number(process.env.E2E_PORT ?? 8797)

@@ -144,28 +144,6 @@ test('.dev.vars settings take effect: PAGE_SIZE=2; users made by npm run manage 
   assert.equal((await bearer('/api/hello', token)).status, 401)
 })
 
-test('.dev.vars IMPORTED_TOKENS_UNTIL: a token imported from django-oauth-toolkit is accepted', async () => {
-  // The dump's tokens were issued in the past: shift every expiry a day ahead of now.
-  const ahead = new Date(Date.now() + 86_400_000).toISOString()
-  const dump = readFileSync(join(DUMP, 'dump.json'), 'utf8').replace(
-    /"expires": "[^"]+"/g,
-    () => `"expires": "${ahead}"`,
-  )
-  // Outside the project: a new file there may make wrangler dev reload while the request is made.
-  const file = join(tmpdir(), `eot-dump-${process.pid}.json`)
-  writeFileSync(file, dump)
-  const imported = manage('import-django', file)
-  rmSync(file, { force: true })
-  assert.equal(imported.status, 0, imported.stderr)
-  const secrets = JSON.parse(readFileSync(join(DUMP, 'secrets.json'), 'utf8')) as {
-    tokens: Record<string, { access_token: string }>
-  }
-  const alice = Object.entries(secrets.tokens).find(([name]) => name.startsWith('alice'))?.[1].access_token
-  assert.ok(alice)
-  const hello = await bearer('/api/hello', alice)
-  assert.equal(hello.status, 200, await hello.clone().text())
-})
-
 test('a wrong value in .dev.vars stops npm run manage with a message naming the setting', () => {
   const devVars = join(project, '.dev.vars')
   const good = readFileSync(devVars, 'utf8')
@@ -185,4 +163,35 @@ test('npm run dev again: as short, and says the demo data exists', async () => {
   assert.doesNotMatch(again, /Missing required secrets/)
   assert.ok(again.trimEnd().split('\n').length <= 45, again)
   assert.match(again, /already exists/)
+})
+
+test('.dev.vars IMPORTED_TOKENS_UNTIL: a token imported from django-oauth-toolkit is accepted', async () => {
+  // The dump's tokens were issued in the past: shift every expiry a day ahead of now.
+  const ahead = new Date(Date.now() + 86_400_000).toISOString()
+  const dump = readFileSync(join(DUMP, 'dump.json'), 'utf8').replace(
+    /"expires": "[^"]+"/g,
+    () => `"expires": "${ahead}"`,
+  )
+  // Outside the project: a new file there may make wrangler dev reload while the request is made.
+  const file = join(tmpdir(), `eot-dump-${process.pid}.json`)
+  writeFileSync(file, dump)
+  // Django's user ids are kept (the OIDC sub relying parties know): the import goes into a
+  // database where nobody holds them, so the local users made above (ids 1–3) go first.
+  const refused = manage('import-django', file)
+  assert.equal(refused.status, 1)
+  assert.match(refused.stderr, /id 1 is already "admin"'s here/)
+  for (const username of ['admin', 'erin', 'frank']) {
+    const deleted = manage('deleteuser', username)
+    assert.equal(deleted.status, 0, deleted.stderr)
+  }
+  const imported = manage('import-django', file)
+  rmSync(file, { force: true })
+  assert.equal(imported.status, 0, imported.stderr)
+  const secrets = JSON.parse(readFileSync(join(DUMP, 'secrets.json'), 'utf8')) as {
+    tokens: Record<string, { access_token: string }>
+  }
+  const alice = Object.entries(secrets.tokens).find(([name]) => name.startsWith('alice'))?.[1].access_token
+  assert.ok(alice)
+  const hello = await bearer('/api/hello', alice)
+  assert.equal(hello.status, 200, await hello.clone().text())
 })

@@ -13,10 +13,20 @@ import { deleteapplication } from '../../src/cli/commands/applications.ts'
 import { createapplication } from '../../src/cli/commands/createapplication.ts'
 import { accessTokens, apiKeys, applications, users } from '../../src/db/schema.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
-import { issueTokens } from '../../src/tokens/store.ts'
 import { manage } from '../cli.ts'
 import { auditOf, consolePost, sessionOf } from '../console/admin-helpers.ts'
-import { api, db, getPage, makeApplication, makeUser, ORIGIN, REDIRECT_URI, testStore, unique } from '../helpers.ts'
+import {
+  api,
+  db,
+  getPage,
+  issueTokens,
+  makeApplication,
+  makeUser,
+  ORIGIN,
+  REDIRECT_URI,
+  testStore,
+  unique,
+} from '../helpers.ts'
 import { faultyD1, fetchWith } from '../platform/faults.ts'
 
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'

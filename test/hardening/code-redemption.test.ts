@@ -1,5 +1,17 @@
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { authorizationCode, expectOAuthError, form, makeApplication, postToken, REDIRECT_URI } from '../helpers.ts'
+import { nowSeconds } from '../../src/lib/time.ts'
+import { findAuthorizationCode, markCodeRedeemed } from '../../src/tokens/authorization-codes.ts'
+import {
+  authorizationCode,
+  db,
+  expectOAuthError,
+  form,
+  makeApplication,
+  postToken,
+  REDIRECT_URI,
+  tokenFormat,
+} from '../helpers.ts'
 
 /** RFC 9700 §4.5: an authorization code is spent by any redemption attempt, failed ones included. */
 describe('POST /o/token/ grant_type=authorization_code: a failed redemption spends the code', () => {
@@ -35,5 +47,28 @@ describe('POST /o/token/ grant_type=authorization_code: a failed redemption spen
     const { params } = await authorizationCode()
     expect((await postToken(form(params))).status).toBe(200)
     await expectOAuthError(await postToken(form(params)), 400, 'invalid_grant')
+  })
+})
+
+/** One-time credentials are consumed once, while unexpired (src/tokens/consumable.ts): codes too. */
+describe('the redemption statement of an authorization code', () => {
+  it('matches nothing once the code expired, though a lookup a moment before found it live', async () => {
+    const { params } = await authorizationCode()
+    const found = await findAuthorizationCode(db, tokenFormat, params.code)
+    if (found.status !== 'live') throw new Error(`expected a live code, got ${found.status}`)
+    await env.DB.prepare('UPDATE authorization_codes SET expires_at = ? WHERE id = ?')
+      .bind(nowSeconds() - 1, found.grant.id)
+      .run()
+    expect(await markCodeRedeemed(db, found.grant)).toEqual([])
+    expect((await findAuthorizationCode(db, tokenFormat, params.code)).status).toBe('invalid')
+  })
+
+  it('matches a live code once', async () => {
+    const { params } = await authorizationCode()
+    const found = await findAuthorizationCode(db, tokenFormat, params.code)
+    if (found.status !== 'live') throw new Error(`expected a live code, got ${found.status}`)
+    expect(await markCodeRedeemed(db, found.grant)).toEqual([{ id: found.grant.id }])
+    expect(await markCodeRedeemed(db, found.grant)).toEqual([])
+    expect((await findAuthorizationCode(db, tokenFormat, params.code)).status).toBe('reused')
   })
 })

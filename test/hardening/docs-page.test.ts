@@ -8,9 +8,10 @@
  */
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { DOCS_PATH, OPENAPI_PATH } from '../../src/docs/openapi.ts'
 
 const ORIGIN = 'https://example.com'
+const DOCS_PATH = '/docs'
+const OPENAPI_PATH = '/openapi.json'
 /** The test-only binding over wrangler.toml's `[assets]` directory (vitest.config.ts). */
 const assets = (env as unknown as { ASSETS: Fetcher }).ASSETS
 

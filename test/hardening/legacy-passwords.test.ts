@@ -4,18 +4,17 @@
  * stored — every password check padded to one wall-time floor, so a not-yet-migrated user's slower
  * check does not reveal them.
  *
- * Timing here is wall time around `SELF.fetch`, which the runtime's clock does see (it advances at
- * I/O and timers). The assertions are ratios and lower bounds against a floor of over a second,
- * with the median of several samples, so scheduler noise on a busy 2-core machine cannot flip them.
+ * The floor is checked through its timer (test/time-floor.ts), not by measuring wall time.
  */
 import { eq, inArray } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
-import { passwordCheckFloorMs } from '../../src/accounts/password-timing.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { floorTimer, passwordCheckFloorMs, withTimeFloor } from '../../src/accounts/password-timing.ts'
 import { toHex, utf8 } from '../../src/crypto/encoding.ts'
 import { PBKDF2_JS_BUDGET_NS_PER_ITERATION, pbkdf2TimeFloorMs, verifyPassword } from '../../src/crypto/passwords.ts'
 import { PBKDF2_MAX_ITERATIONS, pbkdf2HmacSha256, webCryptoPbkdf2Sha256 } from '../../src/crypto/pbkdf2.ts'
 import { users } from '../../src/db/schema.ts'
-import { db, form, makeApplication, makeUser, postToken } from '../helpers.ts'
+import { db, makeUser, passwordGrantWithNewApp, productionPasswordCost } from '../helpers.ts'
+import { takeFloors } from '../time-floor.ts'
 
 // Django 5.2's own test vector (tests/auth_tests/test_hashers.py): the password is 'lètmein'.
 const DJANGO_1M = 'pbkdf2_sha256$1000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH9PUJBkRrvf9gGPL7Cps='
@@ -23,6 +22,7 @@ const SLOW = { timeout: 60_000 }
 
 const created: number[] = []
 afterEach(async () => {
+  vi.restoreAllMocks()
   // Legacy rows raise the floor for every login: none outlives its test.
   if (created.length) await db.delete(users).where(inArray(users.id, created.splice(0)))
 })
@@ -36,19 +36,6 @@ async function userWithHash(encoded: string) {
 
 async function storedHash(id: number) {
   return (await db.select({ password: users.password }).from(users).where(eq(users.id, id)).get())?.password
-}
-
-async function passwordGrant(username: string, password: string) {
-  const app = await makeApplication()
-  return postToken(
-    form({
-      grant_type: 'password',
-      username,
-      password,
-      client_id: app.clientId,
-      client_secret: app.clientSecret ?? '',
-    }),
-  )
 }
 
 describe('pure-JS PBKDF2-HMAC-SHA256', () => {
@@ -84,7 +71,7 @@ describe('corrupt or absurd stored hashes', () => {
   async function neverVerifies(encoded: string) {
     const user = await userWithHash(encoded)
     expect(await verifyPassword('lètmein', encoded)).toBe(false)
-    const response = await passwordGrant(user.username, 'lètmein')
+    const response = await passwordGrantWithNewApp(user.username, 'lètmein')
     expect(response.status).toBe(400)
     expect(await response.json()).toMatchObject({ error: 'invalid_grant' })
     expect(await storedHash(user.id)).toBe(encoded)
@@ -112,14 +99,17 @@ describe('corrupt or absurd stored hashes', () => {
 })
 
 describe('a legacy high-iteration hash', () => {
+  // The upgrade writes production's parameters.
+  productionPasswordCost()
+
   it('still verifies over HTTP and is upgraded to argon2id on success; then the floor is gone', SLOW, async () => {
     const user = await userWithHash(DJANGO_1M)
     expect(await passwordCheckFloorMs(db)).toBe(pbkdf2TimeFloorMs(1_000_000))
 
-    expect((await passwordGrant(user.username, 'letmein')).status).toBe(400)
+    expect((await passwordGrantWithNewApp(user.username, 'letmein')).status).toBe(400)
     expect(await storedHash(user.id)).toBe(DJANGO_1M)
 
-    const response = await passwordGrant(user.username, 'lètmein')
+    const response = await passwordGrantWithNewApp(user.username, 'lètmein')
     expect(response.status).toBe(200)
     const upgraded = await storedHash(user.id)
     expect(upgraded).toMatch(/^argon2\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
@@ -138,40 +128,56 @@ describe('a legacy high-iteration hash', () => {
 })
 
 describe('login timing while a legacy hash is stored', () => {
-  const SAMPLES = 3
-
-  async function medianMs(login: () => Promise<Response>): Promise<number> {
-    const samples: number[] = []
-    for (let i = 0; i < SAMPLES; i++) {
-      const start = Date.now()
-      const response = await login()
-      samples.push(Date.now() - start)
-      expect(response.status).toBe(400)
+  // The floor is a timer, injected here (test/time-floor.ts): these check which floor each password
+  // check waits for and how it waits, not the wall time. That the floor covers a legacy check's CPU
+  // is `npm run bench:passwords` (PBKDF2_JS_BUDGET_NS_PER_ITERATION, with a 1.5× margin).
+  it('unknown, argon2id and legacy users: every password check waits for the same floor', SLOW, async () => {
+    const argon2User = await makeUser()
+    const legacyUser = await userWithHash(DJANGO_1M)
+    const floor = await passwordCheckFloorMs(db)
+    expect(floor).toBe(pbkdf2TimeFloorMs(1_000_000))
+    takeFloors()
+    for (const username of ['nobody-by-this-name', argon2User.username, legacyUser.username]) {
+      expect((await passwordGrantWithNewApp(username, 'lètmein!')).status).toBe(400)
+      expect(takeFloors(), username).toEqual([floor])
     }
-    return samples.sort((a, b) => a - b)[Math.floor(SAMPLES / 2)]
-  }
+  })
 
-  it(
-    'unknown, argon2id and legacy users take the same time: at least the floor, within 1.5× of each other',
-    SLOW,
-    async () => {
-      const argon2User = await makeUser()
-      const legacyUser = await userWithHash(DJANGO_1M)
-      const floor = await passwordCheckFloorMs(db)
-      expect(floor).toBe(pbkdf2TimeFloorMs(1_000_000))
-
-      const unknown = await medianMs(() => passwordGrant('nobody-by-this-name', 'lètmein!'))
-      const argon2 = await medianMs(() => passwordGrant(argon2User.username, 'lètmein!'))
-      const legacy = await medianMs(() => passwordGrant(legacyUser.username, 'lètmein!'))
-      const times = [unknown, argon2, legacy]
-      for (const time of times) expect(time).toBeGreaterThanOrEqual(floor)
-      expect(Math.max(...times) / Math.min(...times)).toBeLessThan(1.5)
-    },
-  )
+  it('the floor is armed before the check and runs beside it: the answer waits for both, not their sum', async () => {
+    const events: string[] = []
+    let elapse = () => {}
+    vi.spyOn(floorTimer, 'wait').mockImplementation((ms) => {
+      events.push(`floor ${ms} ms armed`)
+      return new Promise((resolve) => {
+        elapse = () => {
+          events.push('floor elapsed')
+          resolve()
+        }
+      })
+    })
+    let checked = () => {}
+    const checkDone = new Promise<void>((resolve) => {
+      checked = resolve
+    })
+    const answer = withTimeFloor(2_000, async () => {
+      events.push('check started')
+      checked()
+      return 'verified'
+    }).then((result) => {
+      events.push(`answered ${result}`)
+    })
+    await checkDone
+    await Promise.resolve()
+    expect(events).toEqual(['floor 2000 ms armed', 'check started'])
+    elapse()
+    await answer
+    expect(events).toEqual(['floor 2000 ms armed', 'check started', 'floor elapsed', 'answered verified'])
+  })
 
   it('with no legacy hash stored, logins are not padded', async () => {
     expect(await passwordCheckFloorMs(db)).toBe(0)
-    const unknown = await medianMs(() => passwordGrant('nobody-by-this-name', 'guess'))
-    expect(unknown).toBeLessThan(pbkdf2TimeFloorMs(1_000_000) / 2)
+    takeFloors()
+    expect((await passwordGrantWithNewApp('nobody-by-this-name', 'guess')).status).toBe(400)
+    expect(takeFloors()).toEqual([])
   })
 })

@@ -12,9 +12,19 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { applications } from '../../src/db/schema.ts'
 import type { NewApplication } from '../../src/oauth/applications.ts'
-import { issueTokens } from '../../src/tokens/store.ts'
 import { auditOf, consolePost, sessionOf } from '../console/admin-helpers.ts'
-import { api, db, getPage, hello, makeApplication, ORIGIN, REDIRECT_URI, testStore, unique } from '../helpers.ts'
+import {
+  api,
+  db,
+  getPage,
+  hello,
+  issueTokens,
+  makeApplication,
+  ORIGIN,
+  REDIRECT_URI,
+  testStore,
+  unique,
+} from '../helpers.ts'
 
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 const ATTACKER = 'https://attacker.example/cb'

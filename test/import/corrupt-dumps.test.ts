@@ -7,7 +7,8 @@ import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createUser, type ImportedUser, importUserStatements } from '../../src/accounts/users.ts'
 import { applications, users } from '../../src/db/schema.ts'
-import { DumpError, importDjangoDump } from '../../src/import/django.ts'
+import { importDjangoDump } from '../../src/import/django.ts'
+import { DumpError } from '../../src/import/dump.ts'
 import {
   type ImportedApplication,
   importApplicationStatements,

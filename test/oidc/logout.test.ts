@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { generateSigningKeySet, loadSigningKeys } from '../../src/crypto/signing-keys.ts'
-import { OAuthError } from '../../src/oauth/errors.ts'
+import { OAuthError } from '../../src/http/oauth.ts'
 import { createIdToken } from '../../src/oauth/oidc/id-token.ts'
 import { type LogoutRequest, validateLogoutRequest } from '../../src/oauth/oidc/logout.ts'
 import { db, getPage, login, makeApplication, makeUser, postForm } from '../helpers.ts'

@@ -1,11 +1,11 @@
 /**
- * The demo data `npm run dev` seeds (src/cli/demo.ts): the README's password-grant and
+ * The demo data `npm run dev` seeds (scripts/demo.ts): the README's password-grant and
  * client_credentials examples both work with what it prints, it is created once, and a deleted
  * demo application is made again with a new secret (how a lost one is recovered).
  */
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { demoBlock, seedDemo } from '../../src/cli/demo.ts'
+import { demoBlock, seedDemo } from '../../scripts/demo.ts'
 import { applications } from '../../src/db/schema.ts'
 import { basic, db, form, hello, postToken } from '../helpers.ts'
 

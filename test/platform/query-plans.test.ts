@@ -11,9 +11,11 @@ import { userListQueries } from '../../src/accounts/user-list.ts'
 import { accessTokens, applications } from '../../src/db/schema.ts'
 import { slowestClientSecretQuery } from '../../src/oauth/applications.ts'
 import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
+import { accessTokenQuery } from '../../src/tokens/access-tokens.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { deviceCodeQuery, userCodeQuery } from '../../src/tokens/device-codes.ts'
-import { accessTokenQuery, familyAccessTokenIds, liveGrantQuery } from '../../src/tokens/store.ts'
+import { liveGrantQuery } from '../../src/tokens/lists.ts'
+import { familyAccessTokenIds } from '../../src/tokens/refresh-tokens.ts'
 import { db } from '../helpers.ts'
 
 type Query = { toSQL(): { sql: string; params: unknown[] } }

@@ -11,8 +11,8 @@ import { userStillActive } from '../../src/accounts/users.ts'
 import { accessTokens, applications, refreshTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { applicationStillAllows } from '../../src/oauth/applications.ts'
-import { findAuthorizationCode, markCodeRedeemed } from '../../src/oauth/authorization-codes.ts'
-import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/store.ts'
+import { findAuthorizationCode, markCodeRedeemed } from '../../src/tokens/authorization-codes.ts'
+import { issueTokensIf, redeemAndIssueTokens } from '../../src/tokens/issue.ts'
 import { type ClientPath, clientPath, type IoCall, SYDNEY_PROFILE, stopTracing, traceIo } from '../counting.ts'
 import {
   authorizationCode,
@@ -30,8 +30,7 @@ import {
 
 /** Sends `request` to the Worker with the profile's delays; returns the response and what its client waited for. */
 async function measure(request: Request): Promise<{ response: Response; path: ClientPath }> {
-  // The setup's own background work (a token's KV write and confirm, through SELF) ends first.
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // The setup's own background work is over: the helpers wait for it (test/helpers.ts `login`, `postToken`).
   const ctx = createExecutionContext()
   traceIo(SYDNEY_PROFILE)
   const startedAt = Date.now()

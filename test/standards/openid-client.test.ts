@@ -21,22 +21,17 @@ const REDIRECT_URI = 'https://client.example.org/callback'
 
 /**
  * openid-client's fetch: every request goes to the Worker; each answer is logged as
- * "METHOD /path status", with the OAuth error code of a 400.
+ * "METHOD /path status", with the OAuth error code of a 400, and handed to `onLogged`.
  */
-function workerFetch(log: string[]): client.CustomFetch {
+function workerFetch(log: string[], onLogged: (entry: string) => void = () => {}): client.CustomFetch {
   return async (url, options) => {
     const request = new Request(url, { method: options.method, headers: options.headers, body: options.body })
     const response = await fetchWithSettings(request, SETTINGS)
     const error = response.status === 400 ? ` ${(await response.clone().json<{ error: string }>()).error}` : ''
-    log.push(`${request.method} ${new URL(request.url).pathname} ${response.status}${error}`)
+    const entry = `${request.method} ${new URL(request.url).pathname} ${response.status}${error}`
+    log.push(entry)
+    onLogged(entry)
     return response
-  }
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let attempt = 0; !condition(); attempt++) {
-    if (attempt > 200) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 
@@ -86,8 +81,15 @@ describe('openid-client: the device authorization grant (RFC 8628) with its devi
     async () => {
       const app = await makeApplication({ name: 'TV', clientType: 'public', grantTypes: [DEVICE_CODE_GRANT] })
       const log: string[] = []
+      let toldToWait = () => {}
+      const pending = new Promise<void>((resolve) => {
+        toldToWait = resolve
+      })
+      const onLogged = (entry: string) => {
+        if (entry === 'POST /o/token/ 400 authorization_pending') toldToWait()
+      }
       const config = await client.discovery(ISSUER, app.clientId, undefined, client.None(), {
-        [client.customFetch]: workerFetch(log),
+        [client.customFetch]: workerFetch(log, onLogged),
       })
       expect(config.serverMetadata().device_authorization_endpoint).toBe(`${ORIGIN}/o/device-authorization/`)
 
@@ -99,7 +101,7 @@ describe('openid-client: the device authorization grant (RFC 8628) with its devi
       polling.catch(() => undefined)
       // The user answers only after the client has been told to keep waiting at least once
       // (a polling that fails first fails the test with openid-client's error).
-      await Promise.race([until(() => log.includes('POST /o/token/ 400 authorization_pending')), polling])
+      await Promise.race([pending, polling])
       await answerOnDevicePage(cookie, device.user_code, 'approve')
       const tokens = await polling
 

@@ -6,9 +6,9 @@
  */
 import type { Db } from '../../db/client.ts'
 import type { Application } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { findApplicationByClientId } from '../applications.ts'
 import { isUrlClientId } from '../client-metadata-document.ts'
-import { OAuthError } from '../errors.ts'
 import type { AuthorizeInput } from './params.ts'
 import { UntrustedRequest } from './request.ts'
 

@@ -3,7 +3,7 @@
  * RFC 6749 §3.1: no parameter but `resource` may be sent twice; values are bounded
  * (MAX_PARAM_LENGTH). An over-long or repeated state is never echoed back.
  */
-import { OAuthError } from '../errors.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import type { AuthorizeInput } from './params.ts'
 
 /** The state to echo in error and success responses. */

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../config.ts'
 import type { Application } from '../../db/schema.ts'
-import { OAuthError } from '../errors.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { PKCE_METHODS, PKCE_VALUE, type PkceMethod } from '../pkce.ts'
 import type { AuthorizeParams } from './params.ts'
 

@@ -2,7 +2,7 @@
  * @module
  * OIDC Core §3.1.2.1 `prompt` (known values; `none` alone) and `max_age` (a non-negative integer).
  */
-import { OAuthError } from '../errors.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import type { AuthorizeParams } from './params.ts'
 import { PROMPTS, type Prompt } from './request.ts'
 

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../config.ts'
 import type { Application } from '../../db/schema.ts'
-import { OAuthError } from '../errors.ts'
+import { OAuthError } from '../../http/oauth.ts'
 
 export function checkPushed(application: Application, config: Config, pushed: boolean): void {
   if (pushed) return

@@ -4,8 +4,8 @@
  * authorization code grant (§4.1.2.1 unauthorized_client).
  */
 import type { Application } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { allowsGrant } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
 import type { AuthorizeParams } from './params.ts'
 
 export function checkResponseType(params: AuthorizeParams, application: Application): void {

@@ -39,6 +39,7 @@ const REPEATABLE: readonly (keyof AuthorizeParams)[] = ['resource']
  * Longest accepted values (UTF-16 code units). These values are echoed in redirects, stored with
  * the code or put in id_tokens; nothing legitimate comes near (a JWT-encoded state fits 2048).
  * code_challenge is bounded by its own grammar (43–128, RFC 7636 §4.2); the rest are checked against lists.
+ * @internal Exported for tests: test/hardening/authorize-request.test.ts sends each parameter one over.
  */
 export const MAX_PARAM_LENGTH = { state: 2048, nonce: 512, scope: 1024, login_hint: 256 } as const
 

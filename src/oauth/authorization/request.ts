@@ -5,8 +5,8 @@
  * §4.1.2.1), an error sent to the verified redirect_uri otherwise.
  */
 import type { Application } from '../../db/schema.ts'
+import type { Audience, Resources } from '../../resource/audiences.ts'
 import type { PkceMethod } from '../pkce.ts'
-import type { Audience, Resources } from '../resources.ts'
 
 /** OIDC Core §3.1.2.1 `prompt` values; select_account is served by the login form (pick the account to log in with). */
 export const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const

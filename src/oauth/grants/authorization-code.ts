@@ -5,14 +5,20 @@
 import { and } from 'drizzle-orm'
 import { userStillActive } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
-import { redeemAndIssueTokens, revokeFamily } from '../../tokens/store.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
+import {
+  codeFamily,
+  findAuthorizationCode,
+  markCodeRedeemed,
+  type StoredCode,
+} from '../../tokens/authorization-codes.ts'
+import { redeemAndIssueTokens } from '../../tokens/issue.ts'
+import { revokeFamily } from '../../tokens/refresh-tokens.ts'
 import { applicationStillAllows } from '../applications.ts'
-import { codeFamily, findAuthorizationCode, markCodeRedeemed, type StoredCode } from '../authorization-codes.ts'
-import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import {
   factsDb,
   type GrantHandler,

@@ -2,10 +2,11 @@
  * @module
  * Client credentials grant (RFC 6749 §4.4): a confidential client acting for itself.
  */
-import { issueTokensIf } from '../../tokens/store.ts'
+
+import { OAuthError } from '../../http/oauth.ts'
+import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
+import { issueTokensIf } from '../../tokens/issue.ts'
 import { applicationStillAllows } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
-import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
 

@@ -6,11 +6,11 @@
 import { findUserById } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
 import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
 import { type ApprovedDeviceCode, markDeviceCodeRedeemed, pollDeviceCode } from '../../tokens/device-codes.ts'
-import { redeemAndIssueTokens } from '../../tokens/store.ts'
-import { OAuthError } from '../errors.ts'
+import { redeemAndIssueTokens } from '../../tokens/issue.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import {
   type GrantHandler,
   type GrantInput,

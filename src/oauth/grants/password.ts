@@ -5,10 +5,10 @@
 
 import { and } from 'drizzle-orm'
 import { readCredentials, userStillActive } from '../../accounts/users.ts'
-import { issueTokensIf } from '../../tokens/store.ts'
+import { OAuthError } from '../../http/oauth.ts'
+import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
+import { issueTokensIf } from '../../tokens/issue.ts'
 import { applicationStillAllows } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
-import { requestedAudience, storedAudience } from '../resources.ts'
 import { resolveScopes } from '../scopes.ts'
 import { type GrantHandler, knownResources, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
 

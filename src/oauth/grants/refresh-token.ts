@@ -8,8 +8,10 @@ import { and } from 'drizzle-orm'
 import { userStillActive } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
 import { type Application, DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
+import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
 import {
   currentRefreshToken,
   findRefreshToken,
@@ -17,12 +19,10 @@ import {
   refreshTokenFamily,
   revokeFamily,
   rotateRefreshToken,
-  type TokenStore,
-} from '../../tokens/store.ts'
+} from '../../tokens/refresh-tokens.ts'
+import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant, applicationStillAllows } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../resources.ts'
 import { factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */

@@ -34,7 +34,10 @@ export type IdTokenInput = {
   issuedAt?: number
 }
 
-/** OIDC Core §3.1.3.6: base64url of the left half of the hash of the access token's ASCII octets. */
+/**
+ * OIDC Core §3.1.3.6: base64url of the left half of the hash of the access token's ASCII octets.
+ * @internal Exported for tests: test/oidc/id-token.test.ts checks OIDC Core's example.
+ */
 export async function accessTokenHash(accessToken: string, algorithm: SigningAlgorithm): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest(HASH_OF[algorithm], utf8(accessToken)))
   return base64url.encode(digest.subarray(0, digest.length / 2))

@@ -7,9 +7,9 @@
 import type { JWTPayload } from 'jose'
 import type { SigningKeys } from '../../crypto/signing-keys.ts'
 import type { Db } from '../../db/client.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { postLogoutRedirectUriProblem } from '../application-rules.ts'
 import { findApplicationByClientId } from '../applications.ts'
-import { OAuthError } from '../errors.ts'
 import { verifyIdToken } from './id-token.ts'
 
 export type LogoutRequest = {

@@ -8,7 +8,7 @@ import type { BearerOutcome } from '../../auth/bearer.ts'
 import { bearerChallenge } from '../../auth/responses.ts'
 import type { Db } from '../../db/client.ts'
 import { users } from '../../db/schema.ts'
-import { OAuthError } from '../errors.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { OPENID_SCOPE, type UserClaims, userClaims } from './claims.ts'
 
 const invalidToken = (description: string) =>

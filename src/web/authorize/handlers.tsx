@@ -6,8 +6,9 @@
  * decided and minted is src/oauth/'s.
  */
 import type { Context } from 'hono'
-import { readSession, type Session } from '../../accounts/session.ts'
+import { readSession } from '../../accounts/session.ts'
 import type { Db } from '../../db/client.ts'
+import { OAuthError } from '../../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
 import { config, db, readDb, tokenFormat } from '../../lib/request-context.ts'
@@ -21,17 +22,16 @@ import type {
   Prompt,
 } from '../../oauth/authorization/request.ts'
 import { validateAuthorizeRequest } from '../../oauth/authorization/validate.ts'
-import { createAuthorizationCode } from '../../oauth/authorization-codes.ts'
 import { authorizationResponseUrl, codeAudience, maySkipConsent } from '../../oauth/authorize.ts'
 import {
   isMetadataDocumentClient,
   metadataDocumentContext,
   resolveUrlClient,
 } from '../../oauth/client-metadata-document.ts'
-import { OAuthError } from '../../oauth/errors.ts'
-import { issuer } from '../../oauth/issuer.ts'
 import { ENDPOINTS } from '../../oauth/metadata.ts'
-import type { AppEnv } from '../../types.ts'
+import { issuer } from '../../resource/issuer.ts'
+import { createAuthorizationCode } from '../../tokens/authorization-codes.ts'
+import type { AppEnv, Session } from '../../types.ts'
 import { errorPage, malformedForm, renderPrivatePage } from '../kit/page.tsx'
 import { toLogin } from '../kit/session.ts'
 import { ConsentPage } from './consent.tsx'

@@ -6,7 +6,7 @@
  */
 import type { Page } from '../../db/paging.ts'
 import { parseScope } from '../../lib/scope.ts'
-import type { AuthorizedToken } from '../../tokens/store.ts'
+import type { AuthorizedToken } from '../../tokens/lists.ts'
 import { Layout } from '../kit/layout.tsx'
 import { Pagination } from '../kit/pagination.tsx'
 import { SITE_PATHS } from '../kit/paths.ts'

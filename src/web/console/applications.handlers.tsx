@@ -21,7 +21,7 @@ import {
   rotateSecretAs,
 } from '../../oauth/application-changes.ts'
 import { applicationSearch } from '../../oauth/applications.ts'
-import { listLiveTokens } from '../../tokens/store.ts'
+import { listLiveTokens } from '../../tokens/lists.ts'
 import {
   type ApplicationFormFields,
   type ApplicationFormValues,

@@ -6,7 +6,7 @@
  */
 import type { Application, User } from '../../db/schema.ts'
 import type { ApplicationListing } from '../../oauth/applications.ts'
-import type { LiveToken } from '../../tokens/store.ts'
+import type { LiveToken } from '../../tokens/lists.ts'
 import { ApplicationForm, type ApplicationFormValues } from '../kit/application-form.tsx'
 import { type FieldErrorMap, Notice } from '../kit/forms.tsx'
 import { SecretOnce } from '../kit/secret.tsx'

@@ -5,7 +5,7 @@
  * kept or not shown.
  */
 import { TOKEN_PREFIXES } from '../../crypto/token-format.ts'
-import type { LiveToken } from '../../tokens/store.ts'
+import type { LiveToken } from '../../tokens/lists.ts'
 import { PostButton } from '../kit/forms.tsx'
 import { applicationPath, formatTime, userPath } from './shell.tsx'
 

@@ -7,7 +7,7 @@
 import { MAY_NOT_MANAGE } from '../../accounts/rights.ts'
 import type { Application, User } from '../../db/schema.ts'
 import type { ApiKeyListing } from '../../tokens/api-keys.ts'
-import type { LiveToken } from '../../tokens/store.ts'
+import type { LiveToken } from '../../tokens/lists.ts'
 import { type FieldErrorMap, FormActions, FormErrors, Notice, PostButton, TextField } from '../kit/forms.tsx'
 import { ApiKeyPanel } from './api-keys.views.tsx'
 import type { Search } from './request.ts'

@@ -30,6 +30,7 @@ const GRANT_LABELS: Record<ApplicationGrant, string> = {
   password: 'Resource owner password',
   'client-credentials': 'Client credentials',
   'urn:ietf:params:oauth:grant-type:device_code': 'Device code (RFC 8628)',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer': 'JWT bearer: ID-JAGs from trusted identity providers',
 }
 
 const CLIENT_TYPE_HELP: Record<(typeof CLIENT_TYPES)[number], string> = {

@@ -14,11 +14,11 @@
  *   not open the console). The user is `c.var.user` (PageEnv).
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import { readSession, type Session, safeNext } from '../../accounts/session.ts'
+import { readSession, safeNext } from '../../accounts/session.ts'
 import { isSameOriginRequest } from '../../auth/same-origin.ts'
 import type { User } from '../../db/schema.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
-import type { AppEnv } from '../../types.ts'
+import type { AppEnv, Session } from '../../types.ts'
 import { forbidden } from './page.tsx'
 import { SITE_PATHS } from './paths.ts'
 

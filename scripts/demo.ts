@@ -7,11 +7,11 @@
  * or by deleting the application (`deleteapplication`) so the next `npm run dev` makes it anew.
  */
 import { eq } from 'drizzle-orm'
-import { createUser, findUserByUsername } from '../accounts/users.ts'
-import { randomString } from '../crypto/random.ts'
-import type { Db } from '../db/client.ts'
-import { applications } from '../db/schema.ts'
-import { type ApplicationGrant, createApplication } from '../oauth/applications.ts'
+import { createUser, findUserByUsername } from '../src/accounts/users.ts'
+import { randomString } from '../src/crypto/random.ts'
+import type { Db } from '../src/db/client.ts'
+import { applications } from '../src/db/schema.ts'
+import { type ApplicationGrant, createApplication } from '../src/oauth/applications.ts'
 
 const DEMO_USERNAME = 'admin'
 const DEMO_APPLICATIONS = {

@@ -9,9 +9,9 @@
  */
 import type { Context } from 'hono'
 import { getConfig } from '../config.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
 import type { AppEnv } from '../types.ts'
-import { OAuthError } from './errors.ts'
 
 let missingIssuerLogged = false
 

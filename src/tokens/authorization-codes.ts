@@ -1,15 +1,17 @@
 /**
  * @module
  * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/, stored as a digest in
- * `authorization_codes`, bound to the client, redirect_uri and PKCE challenge, redeemed at most once.
+ * `authorization_codes`, bound to the client, redirect_uri and PKCE challenge, redeemed at most
+ * once (a one-time credential of ./consumable.ts).
  */
-import { and, eq, isNull, type SQL } from 'drizzle-orm'
+import { eq, isNull, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { authorizationCodes, type User, users } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { type Consumable, consumeOnce, findConsumable } from './consumable.ts'
 
 export type NewAuthorizationCode = {
   applicationId: number
@@ -23,7 +25,7 @@ export type NewAuthorizationCode = {
   /** When the user logged in (Unix seconds), for OIDC's auth_time. */
   authTime: number
   lifetime: number
-  /** RFC 8707 audience the request named, as stored (src/oauth/resources.ts); null or absent: the default. */
+  /** RFC 8707 audience the request named, as stored (src/resource/audiences.ts); null or absent: the default. */
   audience?: string | null
 }
 
@@ -64,6 +66,33 @@ export function codeFamily(grantId: number): number {
   return -grantId
 }
 
+const AUTHORIZATION_CODES: Consumable<StoredCode> = {
+  kind: 'code',
+  find: async (db, digest) => {
+    const row = await db
+      .select({ grant: authorizationCodes, user: users })
+      .from(authorizationCodes)
+      .innerJoin(users, eq(users.id, authorizationCodes.userId))
+      .where(eq(authorizationCodes.codeHash, digest))
+      .get()
+    return row && { ...row.grant, username: row.user.username, isActive: row.user.isActive, user: row.user }
+  },
+  state: (grant) => ({ consumed: grant.redeemedAt !== null, expiresAt: grant.expiresAt }),
+  consume: (db, id, facts) =>
+    consumeOnce(
+      db,
+      authorizationCodes,
+      {
+        id: authorizationCodes.id,
+        expiresAt: authorizationCodes.expiresAt,
+        unconsumed: isNull(authorizationCodes.redeemedAt),
+      },
+      { redeemedAt: nowSeconds() },
+      id,
+      facts,
+    ),
+}
+
 /**
  * A code, its user, and whether it can still be redeemed, as `db` sees it. Reading changes
  * nothing. With `primary`, `db` is a replica: a code it does not know (minted a moment ago) is
@@ -73,33 +102,19 @@ export async function findAuthorizationCode(
   db: Db,
   format: TokenFormat,
   code: string,
-  primary?: Db,
+  primary: Db = db,
 ): Promise<FoundCode> {
-  if (!(await format.isWellFormed(code, 'code'))) return { status: 'invalid' }
-  const digest = await sha256Hex(code)
-  const query = (from: Db) =>
-    from
-      .select({ grant: authorizationCodes, user: users })
-      .from(authorizationCodes)
-      .innerJoin(users, eq(users.id, authorizationCodes.userId))
-      .where(eq(authorizationCodes.codeHash, digest))
-      .get()
-  const row = (await query(db)) ?? (primary && primary !== db ? await query(primary) : undefined)
-  if (!row) return { status: 'invalid' }
-  const grant: StoredCode = { ...row.grant, username: row.user.username, isActive: row.user.isActive, user: row.user }
-  if (grant.redeemedAt !== null) return { status: 'reused', grant }
-  return grant.expiresAt > nowSeconds() ? { status: 'live', grant } : { status: 'invalid' }
+  const found = await findConsumable(AUTHORIZATION_CODES, format, code, db, primary)
+  if (found.status === 'live') return { status: 'live', grant: found.row }
+  if (found.status === 'consumed') return { status: 'reused', grant: found.row }
+  return { status: 'invalid' }
 }
 
 /**
- * The redemption of a code for redeemAndIssueTokens: ONE conditional UPDATE that matches
- * only while the code is unused (and `facts` holds), so concurrent redemptions yield exactly
- * one success.
+ * The redemption of a code for redeemAndIssueTokens (./issue.ts), or alone to spend it: ONE
+ * conditional UPDATE that matches only while the code is unused and unexpired (and `facts`
+ * holds), so concurrent redemptions yield exactly one success.
  */
 export function markCodeRedeemed(db: Db, grant: StoredCode, facts?: SQL): BatchItem<'sqlite'> {
-  return db
-    .update(authorizationCodes)
-    .set({ redeemedAt: nowSeconds() })
-    .where(and(eq(authorizationCodes.id, grant.id), isNull(authorizationCodes.redeemedAt), facts))
-    .returning({ id: authorizationCodes.id })
+  return AUTHORIZATION_CODES.consume(db, grant.id, facts)
 }

@@ -1,7 +1,7 @@
 /**
  * @module
  * RFC 8707 resource indicators: which resources a token may be bound to (this Worker's own,
- * `OWN_RESOURCES` in ./protected-resource.ts, plus RESOURCES), what a request's `resource`
+ * `OWN_RESOURCES` in ./resources.ts, plus RESOURCES), what a request's `resource`
  * parameters come to, and whether a token's audience includes a resource. An audience is a list
  * of normalised resource identifiers (src/lib/resource-uri.ts); a token stores it as their text,
  * space-separated, or as null for the default audience (DEFAULT_AUDIENCE, else `<issuer>/api`), so
@@ -9,13 +9,13 @@
  */
 import type { Context } from 'hono'
 import type { Config } from '../config.ts'
+import { OAuthError } from '../http/oauth.ts'
 import { config } from '../lib/request-context.ts'
 import { normalizeResourceUri } from '../lib/resource-uri.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { AppEnv } from '../types.ts'
-import { OAuthError } from './errors.ts'
 import { knownIssuer } from './issuer.ts'
-import { API_RESOURCE, OWN_RESOURCES, type Resource, resourceIdentifier } from './protected-resource.ts'
+import { API_RESOURCE, OWN_RESOURCES, type Resource, resourceIdentifier } from './resources.ts'
 
 /** A token's audience: normalised resource identifiers, each once, the default spelled out. */
 export type Audience = readonly string[]

@@ -1,0 +1,82 @@
+/**
+ * @module
+ * One-time credentials — authorization codes, device codes, refresh tokens — are found and
+ * consumed one way (the idea of oidc-provider's `consumable` mixin):
+ * - found: a value of the wrong shape costs no I/O; its digest is read where the caller says (a
+ *   replica, for a grant that re-checks on the primary what it relies on), and asked of the
+ *   primary before it is called unknown, since a credential minted a moment ago may not have
+ *   reached the replica. A replica's "consumed" and "expired" are final: both only ever move one way.
+ * - consumed: one conditional UPDATE … RETURNING that matches only while the credential is still
+ *   unconsumed and unexpired and the caller's facts hold, run in the batch that writes what it
+ *   yields (./issue.ts `redeemAndIssueTokens`): of any number of concurrent redemptions exactly one
+ *   matches, and a statement that matched nothing tells the loser so.
+ */
+import { and, eq, gt, type SQL } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { SQLiteColumn, SQLiteTable, SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core'
+import { sha256Hex } from '../crypto/digest.ts'
+import type { TokenFormat } from '../crypto/token-format.ts'
+import type { Db } from '../db/client.ts'
+import { nowSeconds } from '../lib/time.ts'
+
+/** A kind of one-time credential and the table that keeps it. */
+export type Consumable<Row> = {
+  /** The token format's kind: a value of another shape is refused before any I/O. */
+  kind: Parameters<TokenFormat['isWellFormed']>[1]
+  /** The row stored under a digest, with what the callers need beside it (its user). */
+  find: (db: Db, digest: string) => Promise<Row | undefined>
+  /** Whether the row was consumed already, and until when it could be. */
+  state: (row: Row) => { consumed: boolean; expiresAt: number }
+  /** The statement that consumes the row `id` (built with `consumeOnce`), for a batch or alone. */
+  consume: (db: Db, id: number, facts?: SQL) => BatchItem<'sqlite'>
+}
+
+export type Found<Row> =
+  | { status: 'live'; row: Row }
+  | { status: 'consumed'; row: Row }
+  | { status: 'expired'; row: Row }
+  /** Unknown to the primary, or not even of the right shape. */
+  | { status: 'unknown' }
+
+/**
+ * The credential `value` names and its state, read from `read` first and then, when `read` does
+ * not know it, from `primary` (pass the primary as both to read it alone). Reading changes nothing.
+ */
+export async function findConsumable<Row>(
+  consumable: Consumable<Row>,
+  format: TokenFormat,
+  value: string,
+  read: Db,
+  primary: Db,
+): Promise<Found<Row>> {
+  if (!(await format.isWellFormed(value, consumable.kind))) return { status: 'unknown' }
+  const digest = await sha256Hex(value)
+  const row =
+    (await consumable.find(read, digest)) ?? (read === primary ? undefined : await consumable.find(primary, digest))
+  if (row === undefined) return { status: 'unknown' }
+  const { consumed, expiresAt } = consumable.state(row)
+  if (consumed) return { status: 'consumed', row }
+  return expiresAt > nowSeconds() ? { status: 'live', row } : { status: 'expired', row }
+}
+
+/** Where a consumable table keeps a row's id, its expiry, and whether it can still be consumed. */
+type ConsumableColumns = { id: SQLiteColumn; expiresAt: SQLiteColumn; unconsumed: SQL }
+
+/**
+ * The UPDATE … RETURNING that consumes the row `id` of `table`, writing `mark`: it matches only
+ * while the row is unconsumed and unexpired and `facts` hold, all checked by the primary as it writes.
+ */
+export function consumeOnce<T extends SQLiteTable>(
+  db: Db,
+  table: T,
+  columns: ConsumableColumns,
+  mark: SQLiteUpdateSetSource<T>,
+  id: number,
+  facts?: SQL,
+): BatchItem<'sqlite'> {
+  return db
+    .update(table)
+    .set(mark)
+    .where(and(eq(columns.id, id), columns.unconsumed, gt(columns.expiresAt, nowSeconds()), facts))
+    .returning({ id: columns.id })
+}
