@@ -28,12 +28,14 @@ export type PageEnv = AppEnv & { Variables: { user: User; session: Session } }
 const NOT_FROM_THIS_SITE = 'The form was not sent from this site.'
 const STAFF_ONLY = 'The operator console is for staff users only.'
 
+/** The 403 page for an unsafe request from another origin; null for any other request. */
+function notFromThisSite(c: Context) {
+  return isSameOriginRequest(c) ? null : forbidden(c, NOT_FROM_THIS_SITE, 'csrf_failed')
+}
+
 /** The origin check alone, for forms that need no session (login, consent, logout confirmation). */
 export function fromThisSite(): MiddlewareHandler {
-  return async (c, next) => {
-    if (!isSameOriginRequest(c)) return forbidden(c, NOT_FROM_THIS_SITE, 'csrf_failed')
-    await next()
-  }
+  return async (c, next) => notFromThisSite(c) ?? next()
 }
 
 /** This request's path and query: where the login page sends the browser back to. */
@@ -64,7 +66,8 @@ export type SessionOptions = {
 export function requireSession(options: SessionOptions = {}): MiddlewareHandler<PageEnv> {
   const anonymous = options.onAnonymous ?? ((c: Context) => toLogin(c, here(c)))
   return async (c, next) => {
-    if (!isSameOriginRequest(c)) return forbidden(c, NOT_FROM_THIS_SITE, 'csrf_failed')
+    const refused = notFromThisSite(c)
+    if (refused) return refused
     const session = await readSession(c)
     if (!session) return anonymous(c)
     if (options.staff && !session.user.isStaff) return forbidden(c, STAFF_ONLY)
