@@ -10,6 +10,7 @@
  */
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import type { PagedQuery } from '../db/paging.ts'
 import { type AuditEntry, auditLog } from '../db/schema.ts'
 
 export const AUDIT_OBJECT_TYPES = [
@@ -76,8 +77,6 @@ export function auditStatementIf(db: Db, actor: AuditActor, record: AuditRecord,
 
 export type AuditFilters = { actorId?: number; objectType?: AuditObjectType; objectId?: string }
 
-export type AuditPage = { count: number; page: number; pageCount: number; entries: AuditEntry[] }
-
 function conditions(filters: AuditFilters): SQL | undefined {
   const clauses: SQL[] = []
   if (filters.actorId !== undefined) clauses.push(eq(auditLog.actorId, filters.actorId))
@@ -86,25 +85,12 @@ function conditions(filters: AuditFilters): SQL | undefined {
   return and(...clauses)
 }
 
-/** One page of entries, newest first, or null when the page does not exist (page 1 always does). */
-export async function listAuditEntries(
-  db: Db,
-  filters: AuditFilters,
-  page: number,
-  pageSize: number,
-): Promise<AuditPage | null> {
+/** The entries `filters` select, newest first, a page at a time (src/db/paging.ts). */
+export function auditEntries(db: Db, filters: AuditFilters): PagedQuery<AuditEntry> {
   const where = conditions(filters)
-  const [[{ total }], entries] = await db.batch([
-    db.select({ total: count() }).from(auditLog).where(where),
-    db
-      .select()
-      .from(auditLog)
-      .where(where)
-      .orderBy(desc(auditLog.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-  ])
-  const pageCount = Math.max(1, Math.ceil(total / pageSize))
-  if (page > pageCount) return null
-  return { count: total, page, pageCount, entries }
+  return {
+    count: db.select({ total: count() }).from(auditLog).where(where),
+    rows: ({ limit, offset }) =>
+      db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(limit).offset(offset),
+  }
 }
