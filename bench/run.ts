@@ -165,7 +165,7 @@ async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promis
     redirectUris: [redirectUri],
   })
   const mintCode = () =>
-    createAuthorizationCode(liveDb(), tokens, {
+    createAuthorizationCode(standaloneTokenStore(liveDb(), kv as unknown as KVNamespace, tokens), {
       applicationId: codeApp.id,
       userId: user.id,
       redirectUri,

@@ -213,7 +213,7 @@ export async function readCredentials(db: Db, username: string): Promise<Credent
  * parameters, Django's must_update) is rehashed with the current hasher.
  *
  * `seen`: the facts as a replica had them (`readCredentials`). A success on them is the
- * caller's to re-check on the primary when it writes (`userStillActive`); a refusal is
+ * caller's to re-check when it writes (the fences of src/tokens/fences.ts); a refusal is
  * confirmed by the primary (`db`), and the password checked again only if its row differs.
  */
 export async function authenticateUser(

@@ -22,7 +22,7 @@ import { forgetAccessTokens, type TokenStore } from './store.ts'
  * Token shards that did not answer a fan-out: the main database was left as it was.
  * @internal Exported for tests: test/platform/token-shards.test.ts expects it.
  */
-export class ShardFanOutError extends Error {
+class ShardFanOutError extends Error {
   readonly shards: number[]
 
   constructor(failures: { shard: number; error: unknown }[]) {

@@ -7,7 +7,7 @@
  * token), so of any number of concurrent redemptions exactly one gets tokens. See
  * docs/architecture.md "Round trips and consistency".
  */
-import { eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
@@ -50,8 +50,8 @@ export type IssuedTokens = {
 }
 
 /**
- * Issues a new grant's tokens, in the shard nearest the client (`store.shards.forNewGrant()`),
- * only while `facts` — the application and user rows the caller read, typically from a replica —
+ * Issues a new grant's tokens, in the shard nearest the client (`store.shards.forNewGrant()`; with
+ * `inMain`, in the main database), only while `facts` — the application and user rows the caller read, typically from a replica —
  * are not older than a fence there (./fences.ts). Null when one is: a change (deactivation, new
  * password or secret, deletion) raced this request and nothing was written; read them again from
  * the primary. See docs/architecture.md "Round trips and consistency". Without `facts`, nothing
@@ -61,9 +61,30 @@ export async function issueTokensIf(
   store: TokenStore,
   request: IssueRequest,
   facts: GrantFacts | undefined,
+  inMain?: InMainDatabase,
 ): Promise<IssuedTokens | null> {
-  const outcome = await storeTokens(store, store.shards.forNewGrant(), request, facts, null)
+  const where = inMain ? store.shards.main() : store.shards.forNewGrant()
+  const outcome = await storeTokens(store, where, request, facts, null, inMain)
   return outcome.status === 'issued' ? outcome.tokens : null
+}
+
+/** The new access token as statements of its own batch see it. */
+type IssuedInBatch = {
+  /** Holds once the access token was written (it is not when `facts` no longer held). */
+  written: SQL
+  /** Its row id. */
+  accessTokenId: SQL
+}
+
+/**
+ * What a grant's write needs of the main database's own tables, beyond the fences (an ID-JAG's:
+ * its provider still trusted, its jti unused, then recorded and audited): its tokens go to shard
+ * 0, the main database, where `also` joins the INSERT's condition and `alongside` — statements
+ * of another module, each conditioned on `written` — runs after them in the same batch.
+ */
+export type InMainDatabase = {
+  also: SQL | undefined
+  alongside: (issued: IssuedInBatch) => BatchItem<'sqlite'>[]
 }
 
 /**
@@ -121,6 +142,7 @@ async function storeTokens(
   request: IssueRequest,
   facts: GrantFacts | undefined,
   redeem: RedemptionStatements | null,
+  inMain?: InMainDatabase,
 ): Promise<Redemption> {
   const now = nowSeconds()
   const accessToken = await store.format.mint('access', where.shard)
@@ -148,7 +170,7 @@ async function storeTokens(
             imported: computed(sql`NULL`, accessTokens.imported),
           })
           .from(ONE_ROW)
-          .where(facts && stillAsRead(facts)),
+          .where(and(facts && stillAsRead(facts), inMain?.also)),
       )
       .returning({ id: accessTokens.id }),
   ]
@@ -185,6 +207,11 @@ async function storeTokens(
           .where(eq(accessTokens.tokenHash, accessHash)),
       ),
     )
+  }
+
+  if (inMain) {
+    const accessTokenId = sql`(${accessTokenIdByDigest(db, accessHash)})`
+    statements.push(...inMain.alongside({ written: sql`${accessTokenId} IS NOT NULL`, accessTokenId }))
   }
 
   // One batch is one transaction: the redemption and both tokens are stored, or none is.

@@ -7,16 +7,14 @@
  * (application, client_id, username) come from the main database. A token is named by the
  * number ./shards.ts `publicTokenId` makes of its shard and row.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import type { Page, PageRequest } from '../db/paging.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { parseTokenId, publicTokenId, type TokenDb } from './shards.ts'
 import type { TokenStore } from './store.ts'
-
-/** One page of a list: at most `limit` rows after the first `offset`. */
-export type Slice = { limit: number; offset: number }
 
 /** A live access token the user granted, as DOT's authorized-tokens views show it: never the token itself. */
 export type AuthorizedToken = {
@@ -57,6 +55,10 @@ async function applicationNames(db: Db, ids: number[]) {
   return new Map(rows.map((row) => [row.id, row]))
 }
 
+function liveAccessTokensOf(userId: number) {
+  return and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))
+}
+
 function authorizedTokensQuery(db: Db, userId: number, where?: SQL) {
   return db
     .select({
@@ -67,24 +69,57 @@ function authorizedTokensQuery(db: Db, userId: number, where?: SQL) {
       createdAt: accessTokens.createdAt,
     })
     .from(accessTokens)
-    .where(and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()), where))
+    .where(and(liveAccessTokensOf(userId), where))
     .orderBy(asc(accessTokens.createdAt), asc(accessTokens.id))
     .$dynamic()
 }
 
-/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView); `page`: one slice of them. */
-export async function listAuthorizedTokens(
+/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView). */
+export async function listAuthorizedTokens(store: TokenStore, userId: number): Promise<AuthorizedToken[]> {
+  const rows = await fromEveryShard(store, (db) => authorizedTokensQuery(db, userId))
+  return named(store, rows.sort(oldestFirst))
+}
+
+/**
+ * Page `request` of listAuthorizedTokens, `pageSize` rows a page, as src/db/paging.ts `readPage`
+ * reads one database (null: no such page). Each shard reads its total and its first `page ×
+ * pageSize` rows in one batch, all shards at once: those rows hold the page, whichever shards its
+ * rows are in. `last` needs the totals before it knows the page (two round trips, as readPage).
+ */
+export async function authorizedTokenPage(
   store: TokenStore,
   userId: number,
-  page?: Slice,
-): Promise<AuthorizedToken[]> {
-  // Each shard's first offset + limit rows hold the page's rows, whichever shard they are in.
-  const rows = await fromEveryShard(store, (db) => {
-    const query = authorizedTokensQuery(db, userId)
-    return page ? query.limit(page.offset + page.limit) : query
-  })
+  request: PageRequest,
+  pageSize: number,
+): Promise<Page<AuthorizedToken> | null> {
+  const pages = (total: number) => Math.max(1, Math.ceil(total / pageSize))
+  const counted = (db: Db) => db.select({ total: count() }).from(accessTokens).where(liveAccessTokensOf(userId))
+  const upTo = (db: Db, page: number) =>
+    authorizedTokensQuery(db, userId).limit(Math.min(page * pageSize, Number.MAX_SAFE_INTEGER))
+  const shards = store.shards.all()
+  let total: number
+  let page: number
+  let rows: (Awaited<ReturnType<typeof upTo>>[number] & { shard: number })[]
+  if (request === 'last') {
+    const totals = await Promise.all(shards.map(async (where) => (await counted(where.db))[0].total))
+    total = totals.reduce((sum, n) => sum + n, 0)
+    page = pages(total)
+    rows = await fromEveryShard(store, (db) => upTo(db, page))
+  } else {
+    const perShard = await Promise.all(
+      shards.map(async (where) => {
+        const [[{ total }], rows] = await where.db.batch([counted(where.db), upTo(where.db, request)])
+        return { total, rows: rows.map((row) => ({ ...row, shard: where.shard })) }
+      }),
+    )
+    total = perShard.reduce((sum, shard) => sum + shard.total, 0)
+    if (request > pages(total)) return null
+    page = request
+    rows = perShard.flatMap((shard) => shard.rows)
+  }
   rows.sort(oldestFirst)
-  return named(store, page ? rows.slice(page.offset, page.offset + page.limit) : rows)
+  const slice = rows.slice((page - 1) * pageSize, page * pageSize)
+  return { count: total, page, pageCount: pages(total), rows: await named(store, slice) }
 }
 
 async function named(
