@@ -18,10 +18,7 @@ import { type Fences, FOREVER, raiseFences } from './fences.ts'
 import type { TokenDb } from './shards.ts'
 import { forgetAccessTokens, type TokenStore } from './store.ts'
 
-/**
- * Token shards that did not answer a fan-out: the main database was left as it was.
- * @internal Exported for tests: test/platform/token-shards.test.ts expects it.
- */
+/** Token shards that did not answer a fan-out: the main database was left as it was (test/platform/token-shards.test.ts). */
 class ShardFanOutError extends Error {
   readonly shards: number[]
 
