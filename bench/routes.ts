@@ -10,7 +10,15 @@ export const HASH_PATH = '/__bench/hash'
 export const KV_READ_PATH = '/__bench/kv-read'
 export const KV_KEY_HEADER = 'X-Bench-Key'
 
-export type Counters = { d1: number; kvReads: number; kvWrites: number }
+/** `d1ByDatabase`: statements per D1 binding (DB, TOKEN_SHARD_…). */
+export type Counters = { d1: number; d1ByDatabase: Record<string, number>; kvReads: number; kvWrites: number }
+
+/**
+ * Every request to the benchmark's Worker comes from a client in Sydney (request.cf as
+ * test/counting.ts SYDNEY_CF), so its new grants go to the Oceania shard, as the Sydney profile
+ * assumes; a request with this header (request.cf as JSON) comes from where it says instead.
+ */
+export const CF_HEADER = 'X-Bench-Cf'
 
 /**
  * A request carrying this header runs with test/counting.ts's Sydney profile (delays injected into
@@ -19,5 +27,17 @@ export type Counters = { d1: number; kvReads: number; kvWrites: number }
  */
 export const IO_TRACE_HEADER = 'X-Bench-Io-Trace'
 
-/** What one traced request's client waited for: sequential round trips and their delay in ms. */
-export type IoPath = { primary: number; replica: number; kv: number; ioMs: number; calls: string[] }
+/**
+ * What one traced request's client waited for: sequential round trips (to the main primary, to a
+ * token shard's, to a far primary — the main one or a shard on another continent —, to a replica,
+ * to KV) and their delay in ms.
+ */
+export type IoPath = {
+  primary: number
+  shard: number
+  farPrimary: number
+  replica: number
+  kv: number
+  ioMs: number
+  calls: string[]
+}
