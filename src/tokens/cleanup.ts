@@ -6,8 +6,8 @@
  * shard (./shards.ts: its refresh and access tokens and codes). The cron trigger (src/index.ts
  * `scheduled`, every minute in wrangler.toml) runs one run: the databases at once, each batching
  * across its tables until none has expired rows left, all together within `maxQueries`
- * statements (a Worker invocation may make at most 1,000 D1 queries) and `timeBudgetMs` (so
- * runs a minute apart never overlap). `npm run manage -- cleartokens` repeats runs until nothing
+ * statements (200, 20 more a token shard, at most 800: a Worker invocation may make at most 1,000
+ * D1 queries) and `timeBudgetMs` (so runs a minute apart never overlap). `npm run manage -- cleartokens` repeats runs until nothing
  * expired is left. Capacity and load figures: docs/capacity.md.
  */
 import { inArray, lt } from 'drizzle-orm'
@@ -62,6 +62,17 @@ export const CLEANUP_LIMITS: CleanupLimits = {
   timeBudgetMs: CLEANUP_TIME_BUDGET_MS,
 }
 
+// Each token shard adds statements to a run (≈ 6 a minute at 1,000 grants/s over 32 shards:
+// docs/capacity.md), up to a ceiling that leaves a fifth of the invocation's 1,000 queries.
+const CLEANUP_QUERIES_PER_SHARD = 20
+const CLEANUP_MAX_QUERIES_CEILING = 800
+
+/** The limits of one cron run over `databases` token databases (the main one and each shard). */
+export function cronCleanupLimits(databases: number): CleanupLimits {
+  const maxQueries = CLEANUP_MAX_QUERIES + CLEANUP_QUERIES_PER_SHARD * Math.max(0, databases - 1)
+  return { ...CLEANUP_LIMITS, maxQueries: Math.min(maxQueries, CLEANUP_MAX_QUERIES_CEILING) }
+}
+
 /**
  * One bounded DELETE of expired rows; the inner SELECT walks the expires_at index. It returns the
  * deleted ids to count them: D1's `changes` also counts the refresh tokens that an access token's
@@ -82,11 +93,12 @@ export function expiredBatch(db: Db, name: TableName, now: number, rows: number)
  */
 export async function clearExpiredTokens(
   targets: Db | readonly CleanupTarget[],
-  limits: CleanupLimits = CLEANUP_LIMITS,
+  given?: CleanupLimits,
   now = nowSeconds(),
   clock: () => number = Date.now,
 ): Promise<CleanupReport> {
   const databases = Array.isArray(targets) ? targets : [{ shard: 0, db: targets as Db }]
+  const limits = given ?? cronCleanupLimits(databases.length)
   const report: CleanupReport = {
     refreshTokens: 0,
     accessTokens: 0,

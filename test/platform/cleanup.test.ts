@@ -15,7 +15,7 @@ import {
   usedJtis,
 } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
-import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../src/tokens/cleanup.ts'
+import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens, cronCleanupLimits } from '../../src/tokens/cleanup.ts'
 import wranglerToml from '../../wrangler.toml?raw'
 import { d1QueryCount } from '../counting.ts'
 import { db, inEveryTokenDatabase, makeApplication, makeUser, tokenDatabases } from '../helpers.ts'
@@ -330,5 +330,13 @@ describe('clearExpiredTokens in every token shard (src/tokens/shards.ts)', () =>
         .map(() => 0)
         .slice(1),
     )
+  })
+
+  it('the cron run’s query budget grows with the token shards: 200 statements for one database, 20 more a shard, at most 800 of an invocation’s 1,000', () => {
+    expect(cronCleanupLimits(1)).toEqual(CLEANUP_LIMITS)
+    expect(cronCleanupLimits(4).maxQueries).toBe(260)
+    // 32 shards at 1,000 grants/s need ≈ 6 statements a minute each (docs/capacity.md).
+    expect(cronCleanupLimits(33).maxQueries).toBe(800)
+    expect(cronCleanupLimits(33).timeBudgetMs).toBe(CLEANUP_LIMITS.timeBudgetMs)
   })
 })
