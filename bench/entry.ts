@@ -49,15 +49,7 @@ async function traced(handle: Handler, request: Request, env: Env, ctx: Executio
     calls = stopTracing()
   }
   const path = clientPath(calls, startedAt, respondedAt, SYDNEY_PROFILE)
-  const summary: IoPath = {
-    primary: path.primary,
-    shard: path.shard,
-    farPrimary: path.farPrimary,
-    replica: path.replica,
-    kv: path.kv,
-    ioMs: path.ioMs,
-    calls: path.calls.map((call) => `${call.kind}(${call.database}):${call.op}`),
-  }
+  const summary: IoPath = { ...path, calls: path.calls.map((call) => `${call.kind}(${call.database}):${call.op}`) }
   const answer = new Response(response.body, response)
   answer.headers.set(IO_TRACE_HEADER, JSON.stringify(summary))
   return answer

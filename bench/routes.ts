@@ -3,6 +3,7 @@
  * Paths and shapes of the routes only the benchmark's Worker build has (bench/entry.ts).
  * Kept apart from the entry module, whose exports workerd reads as handlers.
  */
+import type { ClientPath } from '../test/counting.ts'
 
 export const COUNTERS_PATH = '/__bench/counters'
 export const HASH_PATH = '/__bench/hash'
@@ -27,17 +28,5 @@ export const CF_HEADER = 'X-Bench-Cf'
  */
 export const IO_TRACE_HEADER = 'X-Bench-Io-Trace'
 
-/**
- * What one traced request's client waited for: sequential round trips (to the main primary, to a
- * token shard's, to a far primary — the main one or a shard on another continent —, to a replica,
- * to KV) and their delay in ms.
- */
-export type IoPath = {
-  primary: number
-  shard: number
-  farPrimary: number
-  replica: number
-  kv: number
-  ioMs: number
-  calls: string[]
-}
+/** What one traced request's client waited for (test/counting.ts ClientPath), its calls as text. */
+export type IoPath = Omit<ClientPath, 'calls'> & { calls: string[] }
