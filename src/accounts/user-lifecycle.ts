@@ -9,7 +9,9 @@
  * - password change: generation moves on; every OAuth token and the API key are revoked;
  * - deletion: the row goes with everything that cascades from it, then the caches forget it;
  * - log out everywhere (operator console): as a password change, without changing the password.
- * Each takes `also`: statements written in the change's own D1 batch (the console's audit row).
+ * Each takes `also` (the console's audit row): written in the change's own D1 batch, or, for a
+ * change that fans out to the token shards, in a batch just before the fan-out, so a refused audit
+ * row stops the change before any database is touched (src/tokens/fan-out.ts).
  * Other locations see a cache purge within KV's propagation delay (about 60 s) plus
  * TOKEN_MEMORY_CACHE_SECONDS, and a reactivation within TOKEN_NEGATIVE_CACHE_SECONDS; sessions
  * end everywhere at once (they are checked against D1).
