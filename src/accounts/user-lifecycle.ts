@@ -27,7 +27,7 @@ import type { TokenStore } from '../tokens/store.ts'
 
 const nextGeneration = sql`${users.sessionGeneration} + 1`
 
-/** Statements that run in the change's own batch, after it (the console's audit row). */
+/** The console's audit row: where it is written, see the module's header. */
 type Also = BatchItem<'sqlite'>[]
 
 /** Ends every session of the user, wherever its cookie was copied to (logout). */
