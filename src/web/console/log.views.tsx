@@ -5,11 +5,23 @@
 import type { Page } from '../../db/paging.ts'
 import type { AuditEntry, User } from '../../db/schema.ts'
 import { Pagination } from '../kit/pagination.tsx'
-import { APPLICATIONS, applicationPath, ConsolePage, formatTime, LOG, USERS, userPath } from './shell.tsx'
+import {
+  APPLICATIONS,
+  applicationPath,
+  ConsolePage,
+  formatTime,
+  ID_JAG_RULES,
+  identityProviderPath,
+  LOG,
+  USERS,
+  userPath,
+} from './shell.tsx'
 
 function objectLink(type: string, id: string): string | null {
   if (type === 'user') return userPath(Number(id))
   if (type === 'application') return applicationPath(Number(id))
+  if (type === 'identity_provider') return identityProviderPath(Number(id))
+  if (type === 'id_jag_policy') return `${ID_JAG_RULES}${id}/`
   return null
 }
 
