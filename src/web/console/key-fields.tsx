@@ -48,10 +48,9 @@ export function checkKeyFields<K>(
 export function KeyFields(props: { values: KeyFieldValues; errors: FieldErrorMap; holder: string }) {
   const { values, errors } = props
   return (
-    <fieldset>
-      <legend class="label">Public keys</legend>
+    <>
       <div class={fieldClass(errors.jwks)}>
-        <label for="jwks">JWK Set</label>
+        <label for="jwks">Public keys: a JWK Set</label>
         <textarea
           id="jwks"
           name="jwks"
@@ -76,7 +75,7 @@ export function KeyFields(props: { values: KeyFieldValues; errors: FieldErrorMap
         help="An https URL on a public host where the key set is published; fetched when needed, kept for its Cache-Control max-age."
         errors={errors}
       />
-    </fieldset>
+    </>
   )
 }
 
