@@ -199,8 +199,6 @@ export async function deleteApplicationAs(
 export type KeysProblem = { problem: string }
 
 export const PUBLIC_CLIENTS_HAVE_NO_KEYS = 'A public client does not authenticate: keys are for confidential clients.'
-export const KEY_ONLY_CLIENTS_KEEP_KEYS =
-  'This client holds no secret: without its keys it could not authenticate. Replace its keys, or delete the application.'
 
 /** How audit messages name keys: their kids (no key material), or where they are fetched. */
 function describeKeys(keys: ApplicationKeys): string {
@@ -211,9 +209,10 @@ function describeKeys(keys: ApplicationKeys): string {
 /**
  * Sets, replaces (`keys`) or removes (null) the public keys a confidential client authenticates
  * with by private_key_jwt (already checked, src/oauth/client-keys.ts), audited. Changing them is
- * rotating the client's credential: the rights of a secret rotation. The keys of a client that
- * holds no secret are replaced, never removed (it would be left with no way to authenticate).
- * Its tokens are not touched. Undefined when the application is gone.
+ * rotating the client's credential: the rights of a secret rotation. Removing the keys of a
+ * client that holds no secret leaves it unable to authenticate until it gets keys or a secret
+ * (as `manage clientkeys --remove`): the caller says so first. Its tokens are not touched.
+ * Undefined when the application is gone.
  */
 export async function setApplicationKeysAs(
   db: Db,
@@ -224,9 +223,6 @@ export async function setApplicationKeysAs(
   const refused = await applicationRefusalFor(db, actor, current, 'rotate')
   if (refused) return { refused }
   if (current.clientType !== 'confidential') return { problem: PUBLIC_CLIENTS_HAVE_NO_KEYS }
-  if (keys === null && clientAuthentication(current) === 'private_key_jwt') {
-    return { problem: KEY_ONLY_CLIENTS_KEEP_KEYS }
-  }
   const had = current.jwks !== null || current.jwksUri !== null
   const message =
     keys === null

@@ -120,7 +120,7 @@ describe('console: client keys', () => {
     expect(await auditOf('application', app.id)).toEqual([])
   })
 
-  it('a key-only client: “authenticates with its key, no secret”; no secret to rotate; its keys are replaced, never removed', async () => {
+  it('a key-only client: “authenticates with its key, no secret”; no secret to rotate (rotate the key); removing its keys warns it is left with none', async () => {
     const { cookie } = await sessionOf('staff')
     const key = await signingKey()
     const app = await makeApplication({
@@ -131,7 +131,6 @@ describe('console: client keys', () => {
     const page = await (await getPage(`/admin/applications/${app.id}/`, cookie)).text()
     expect(page).toContain('Authenticates with its key, no secret (private_key_jwt)')
     expect(page).not.toContain('/rotate-secret/')
-    expect(page).not.toContain('/keys/remove/')
     expect(page).toContain('Replace keys')
     for (const response of [
       await getPage(`/admin/applications/${app.id}/rotate-secret/`, cookie),
@@ -140,15 +139,7 @@ describe('console: client keys', () => {
       expect(response.status).toBe(400)
       expect(await response.text()).toContain('rotate its keys instead')
     }
-    for (const response of [
-      await getPage(`/admin/applications/${app.id}/keys/remove/`, cookie),
-      await consolePost(`/admin/applications/${app.id}/keys/remove/`, cookie),
-    ]) {
-      expect(response.status).toBe(400)
-      expect(await response.text()).toContain('holds no secret')
-    }
-    const row = await findApplicationByClientId(db, app.clientId)
-    expect(row).toMatchObject({ clientSecretHash: '', jwks: JSON.stringify({ keys: [key.jwk] }) })
+    expect(await findApplicationByClientId(db, app.clientId)).toMatchObject({ clientSecretHash: '' })
     // Rotating is replacing the key: the new one works, the old one no longer.
     const next = await signingKey()
     expect((await consolePost(`/admin/applications/${app.id}/keys/`, cookie, { jwks: jwksText(next) })).status).toBe(
@@ -156,7 +147,18 @@ describe('console: client keys', () => {
     )
     expect((await assertionGrant(app.clientId, next)).status).toBe(200)
     expect((await assertionGrant(app.clientId, key)).status).toBe(401)
-    expect((await auditOf('application', app.id)).map((entry) => entry.action)).toEqual(['application.keys'])
+    const confirm = await getPage(`/admin/applications/${app.id}/keys/remove/`, cookie)
+    expect(await confirm.text()).toContain('without its keys it cannot authenticate at all')
+    expect((await consolePost(`/admin/applications/${app.id}/keys/remove/`, cookie)).status).toBe(303)
+    expect((await assertionGrant(app.clientId, next)).status).toBe(401)
+    const after = await (await getPage(`/admin/applications/${app.id}/`, cookie)).text()
+    expect(after).toContain('Nothing yet: no secret and no keys')
+    // Now a secret is what it can be given.
+    expect(after).toContain(`/admin/applications/${app.id}/rotate-secret/`)
+    expect((await auditOf('application', app.id)).map((entry) => entry.action)).toEqual([
+      'application.keys',
+      'application.keys',
+    ])
   })
 
   it('a public client has no keys (400); a missing application is 404', async () => {

@@ -5,6 +5,7 @@
  * its field, audited, linked from the log; superusers only (403 pages for other staff); the
  * jwt-bearer grant box is a superuser's, as the skip box is.
  */
+import { SELF } from 'cloudflare:test'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { OPERATOR } from '../../src/accounts/rights.ts'
@@ -340,3 +341,68 @@ describe('console: the jwt-bearer grant box is a superuser’s', () => {
     expect((await findApplicationByClientId(db, app.clientId))?.grantTypes).toEqual(['client-credentials'])
   })
 })
+
+describe('console: the new pages’ doors', () => {
+  it('logged out: a login redirect; cross-origin POSTs: 403 and nothing changes; a bad form body: 400', async () => {
+    const { cookie } = await sessionOf('superuser')
+    const app = await makeApplication()
+    const { provider } = await trustIdentityProvider(db, OPERATOR, {
+      issuer: newIssuer(),
+      keys: { jwksUri: 'https://idp.example.org/k' },
+    })
+    const rule = await setIdJagPolicy(db, OPERATOR, app, {
+      audience: 'https://as.example.com',
+      resource: 'https://mcp.example.com/mcp',
+      audienceClientId: 'x',
+      scope: null,
+    })
+    const posts = [
+      `/admin/applications/${app.id}/keys/`,
+      `/admin/applications/${app.id}/keys/remove/`,
+      `/admin/applications/${app.id}/id-jag-rules/add/`,
+      `/admin/applications/${app.id}/id-jag-rules/${rule.id}/remove/`,
+      '/admin/identity-providers/add/',
+      `/admin/identity-providers/${provider.id}/`,
+      `/admin/identity-providers/${provider.id}/remove/`,
+    ]
+    for (const path of [...posts, '/admin/identity-providers/', `/admin/id-jag-rules/${rule.id}/`]) {
+      const response = await getPage(path)
+      expect(response.status, path).toBe(302)
+      expect(response.headers.get('Location'), path).toMatch(/^\/accounts\/login\/\?next=/)
+    }
+    const values = { jwks_uri: 'https://evil.example.org/k', issuer: newIssuer(), user_claim: 'email', match: 'email' }
+    for (const path of posts) {
+      const response = await SELF.fetch(`${ORIGIN}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          Cookie: cookie,
+          Origin: 'https://evil.example',
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ ...values, ...RULE_VALUES }).toString(),
+      })
+      expect(response.status, path).toBe(403)
+    }
+    expect(await findTrustedIdp(db, provider.issuer)).toEqual(provider)
+    expect(await listIdJagPolicies(db, app.id)).toHaveLength(1)
+    expect(await findApplicationByClientId(db, app.clientId)).toMatchObject({ jwksUri: null })
+    for (const path of [
+      `/admin/applications/${app.id}/keys/`,
+      `/admin/applications/${app.id}/id-jag-rules/add/`,
+      '/admin/identity-providers/add/',
+      `/admin/identity-providers/${provider.id}/`,
+    ]) {
+      const response = await SELF.fetch(`${ORIGIN}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Cookie: cookie, Origin: ORIGIN, 'Content-Type': 'multipart/form-data; boundary=x' },
+        body: 'not multipart',
+      })
+      expect(response.status, path).toBe(400)
+      expect(await response.text(), path).toContain('The form could not be read.')
+    }
+  })
+})
+
+const RULE_VALUES = { audience: 'https://evil.example.com', resource: 'https://evil.example.com/mcp' }

@@ -143,7 +143,7 @@ export function ApplicationDetailPage(props: {
             Rotate secret
           </a>
         ) : null}{' '}
-        {hasKeys && authentication !== 'private_key_jwt' ? (
+        {hasKeys ? (
           <a class="button danger" href={`${path}keys/remove/`}>
             Remove keys
           </a>

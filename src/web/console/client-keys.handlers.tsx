@@ -4,19 +4,15 @@
  * them (a JWK Set or a jwks_uri, checked by the rules of dynamic registration,
  * src/oauth/client-keys.ts), or remove them behind a confirmation. Who may is the rule of a secret
  * rotation, and the change is audited (src/oauth/application-changes.ts setApplicationKeysAs);
- * a public client has no keys, and a client holding no secret keeps its keys (400 pages).
+ * a public client has no keys (a 400 page); removing the keys of a client holding no secret
+ * says first that it is then left unable to authenticate.
  */
 import type { Context } from 'hono'
 import type { Application } from '../../db/schema.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams } from '../../lib/forms.ts'
 import { config, db } from '../../lib/request-context.ts'
-import {
-  isRefused,
-  KEY_ONLY_CLIENTS_KEEP_KEYS,
-  PUBLIC_CLIENTS_HAVE_NO_KEYS,
-  setApplicationKeysAs,
-} from '../../oauth/application-changes.ts'
+import { isRefused, PUBLIC_CLIENTS_HAVE_NO_KEYS, setApplicationKeysAs } from '../../oauth/application-changes.ts'
 import { clientAuthentication } from '../../oauth/applications.ts'
 import { checkKeySet, jwksUriProblem } from '../../oauth/client-keys.ts'
 import type { FieldErrorMap } from '../kit/forms.tsx'
@@ -90,7 +86,6 @@ export async function removeKeysPage(c: ConsoleContext) {
   const application = await keyedApplication(c)
   if (application instanceof Response) return application
   if (application.jwks === null && application.jwksUri === null) return notFound(c)
-  if (clientAuthentication(application) === 'private_key_jwt') return badRequest(c, KEY_ONLY_CLIENTS_KEEP_KEYS)
   const path = applicationPath(application.id)
   return renderPrivatePage(
     c,
@@ -101,10 +96,15 @@ export async function removeKeysPage(c: ConsoleContext) {
       cancel={path}
       button="Remove keys"
     >
-      <p>
-        The client can no longer authenticate with private_key_jwt; its client secret still works. Tokens already issued
-        stay valid.
-      </p>
+      {clientAuthentication(application) === 'private_key_jwt' ? (
+        <p class="warning">
+          This client holds no secret: without its keys it cannot authenticate at all, until it gets new keys or a
+          secret (Rotate secret then gives it one). To change its keys, replace them instead.
+        </p>
+      ) : (
+        <p>The client can no longer authenticate with private_key_jwt; its client secret still works.</p>
+      )}
+      <p>Tokens already issued stay valid.</p>
     </ConsoleConfirmPage>,
   )
 }
