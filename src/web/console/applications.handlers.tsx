@@ -10,7 +10,6 @@
 import type { Context } from 'hono'
 import { findUserById, findUserByUsername } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
-import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams } from '../../lib/forms.ts'
 import { db, tokenStore } from '../../lib/request-context.ts'
 import {
@@ -33,7 +32,7 @@ import {
   readApplicationForm,
 } from '../kit/application-form.tsx'
 import type { FieldErrorMap } from '../kit/forms.tsx'
-import { errorPage, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
+import { badRequest, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import {
   APPLICATION_NOTICES,
@@ -184,11 +183,12 @@ export async function changeApplication(c: ConsoleContext) {
 
 /** 400: a client with no secret to rotate (a public one, or one that authenticates with its keys alone). */
 function noSecret(c: ConsoleContext, application: Application) {
-  const description =
+  return badRequest(
+    c,
     application.clientType === 'public'
       ? 'Public clients have no client secret.'
-      : 'This client authenticates with its keys and holds no secret: rotate its keys instead (Keys on its page).'
-  return errorPage(c, 400, { title: 'Bad request', error: 'invalid_request', description }, NO_STORE_HEADERS)
+      : 'This client authenticates with its keys and holds no secret: rotate its keys instead (Replace keys on its page).',
+  )
 }
 
 export async function rotateSecretPage(c: ConsoleContext) {

@@ -9,14 +9,13 @@
  */
 import type { Context } from 'hono'
 import type { Application } from '../../db/schema.ts'
-import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams } from '../../lib/forms.ts'
 import { config, db } from '../../lib/request-context.ts'
 import { isRefused, PUBLIC_CLIENTS_HAVE_NO_KEYS, setApplicationKeysAs } from '../../oauth/application-changes.ts'
 import { clientAuthentication } from '../../oauth/applications.ts'
 import { checkKeySet, jwksUriProblem } from '../../oauth/client-keys.ts'
 import type { FieldErrorMap } from '../kit/forms.tsx'
-import { errorPage, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
+import { badRequest, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import { ClientKeysPage } from './client-keys.views.tsx'
 import { checkKeyFields, type KeyFieldValues, NO_KEYS, readKeyFields } from './key-fields.tsx'
@@ -24,10 +23,6 @@ import { guardedApplication } from './request.ts'
 import { applicationPath, ConsoleConfirmPage } from './shell.tsx'
 
 type ConsoleContext = Context<PageEnv>
-
-function badRequest(c: ConsoleContext, description: string) {
-  return errorPage(c, 400, { title: 'Bad request', error: 'invalid_request', description }, NO_STORE_HEADERS)
-}
 
 /** The application the path names when the staff user may rotate its credentials and it is confidential. */
 async function keyedApplication(c: ConsoleContext): Promise<Application | Response> {

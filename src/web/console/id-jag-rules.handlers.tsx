@@ -7,7 +7,6 @@
  */
 import type { Context } from 'hono'
 import type { Application } from '../../db/schema.ts'
-import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams, parsePk, single } from '../../lib/forms.ts'
 import { db } from '../../lib/request-context.ts'
 import {
@@ -18,7 +17,7 @@ import {
   setIdJagPolicy,
 } from '../../oauth/id-jag/policies.ts'
 import type { FieldErrorMap } from '../kit/forms.tsx'
-import { errorPage, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
+import { badRequest, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import { IdJagRuleFormPage, NEW_RULE, type RuleFormValues, rulePath } from './id-jag-rules.views.tsx'
 import { enterpriseForbidden, pathApplication } from './request.ts'
@@ -34,9 +33,7 @@ async function ruleApplication(c: ConsoleContext): Promise<Application | Respons
   if (refused) return refused
   const application = await pathApplication(c)
   if (!application) return notFound(c)
-  if (application.clientType === 'confidential') return application
-  const page = { title: 'Bad request', error: 'invalid_request', description: CONFIDENTIAL_ONLY }
-  return errorPage(c, 400, page, NO_STORE_HEADERS)
+  return application.clientType === 'confidential' ? application : badRequest(c, CONFIDENTIAL_ONLY)
 }
 
 function ruleForm(
