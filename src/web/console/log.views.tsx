@@ -11,6 +11,7 @@ import {
   ConsolePage,
   formatTime,
   ID_JAG_RULES,
+  IDENTITY_PROVIDERS,
   identityProviderPath,
   LOG,
   USERS,
@@ -97,6 +98,12 @@ export function ConsoleHomePage(props: { staff: User; recent: AuditEntry[] }) {
         <li>
           <a href={APPLICATIONS}>Applications</a>: register, edit, rotate secrets, revoke tokens
         </li>
+        {props.staff.isSuperuser ? (
+          <li>
+            <a href={IDENTITY_PROVIDERS}>Identity providers</a>: whose ID-JAGs are trusted (enterprise-managed
+            authorization)
+          </li>
+        ) : null}
         <li>
           <a href={LOG}>Audit log</a>: every change made here
         </li>
