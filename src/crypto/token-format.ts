@@ -156,6 +156,11 @@ export type TokenFormat = {
    * minted here (0 for the main database, legacy and imported tokens); null for any other value.
    */
   shardOf(token: string, kind: TokenKind): Promise<number | null>
+  /**
+   * Everything `isWellFormed` checks but the MAC, with no hashing: shape, checksum, and the
+   * windows of legacy and imported tokens. False refuses the token; true leaves the MAC to check.
+   */
+  hasShape(token: string, kind: TokenKind): boolean
   /** True when `token` has the shape, checksum and MAC of a token of `kind` minted here. */
   isWellFormed(token: string, kind: TokenKind): Promise<boolean>
 }
@@ -172,18 +177,23 @@ export function keyedTokenFormat(
   importedUntil: number | null = null,
   importedShard = 0,
 ): TokenFormat {
+  // Imported and legacy tokens carry no MAC: their shape (and window) is all there is to check.
+  const isImported = (token: string, kind: TokenKind) =>
+    (kind === 'access' || kind === 'refresh' || kind === 'deviceCode') &&
+    importedUntil !== null &&
+    IMPORTED_TOKEN_SHAPE.test(token)
+  const hasShape = (token: string, kind: TokenKind) => {
+    if (isImported(token, kind)) return Date.now() / 1000 < (importedUntil as number)
+    if (token.length !== TOKEN_LENGTH && token.length !== SHARDED_LENGTH && token.length !== LEGACY_LENGTH) return false
+    if (!SHAPE.test(token) || !token.startsWith(`${TOKEN_PREFIXES[kind]}_`)) return false
+    if (!hasValidChecksum(token)) return false
+    if (token.length === LEGACY_LENGTH) return legacyUntil === null || Date.now() / 1000 < legacyUntil
+    return true
+  }
   async function shardOf(token: string, kind: TokenKind): Promise<number | null> {
-    if (
-      (kind === 'access' || kind === 'refresh' || kind === 'deviceCode') &&
-      importedUntil !== null &&
-      IMPORTED_TOKEN_SHAPE.test(token)
-    ) {
-      return Date.now() / 1000 < importedUntil ? importedShard : null
-    }
-    if (token.length !== TOKEN_LENGTH && token.length !== SHARDED_LENGTH && token.length !== LEGACY_LENGTH) return null
-    if (!SHAPE.test(token) || !token.startsWith(`${TOKEN_PREFIXES[kind]}_`)) return null
-    if (!hasValidChecksum(token)) return null
-    if (token.length === LEGACY_LENGTH) return legacyUntil === null || Date.now() / 1000 < legacyUntil ? 0 : null
+    if (!hasShape(token, kind)) return null
+    if (isImported(token, kind)) return importedShard
+    if (token.length === LEGACY_LENGTH) return 0
     const body = token.length - MAC_LENGTH - CRC_LENGTH
     const valid = timingSafeEqualText(await mac(secretKey, token.slice(0, body)), token.slice(body, -CRC_LENGTH))
     if (!valid) return null
@@ -196,6 +206,7 @@ export function keyedTokenFormat(
       return withChecksum(body + (await mac(secretKey, body)))
     },
     shardOf,
+    hasShape,
     async isWellFormed(token, kind) {
       return (await shardOf(token, kind)) !== null
     },

@@ -12,21 +12,29 @@ import { accessTokens, applications, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from './auth-context.ts'
-import { cachedLookup } from './cache.ts'
+import { cachedLookup, fromMemory } from './cache.ts'
 import { type GrantFacts, stillAsRead } from './fences.ts'
 import type { TokenDb } from './shards.ts'
 import { accessTokenCacheKey, type TokenStore } from './store.ts'
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
 export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
+  // The shape and checksum refuse a made-up token before any hashing; the MAC, before any I/O.
+  if (!store.format.hasShape(token, 'access')) return null
+  const digest = await sha256Hex(token)
+  const key = accessTokenCacheKey(digest)
+  // Only a token that passed the MAC check (or was minted here) is remembered under its digest,
+  // so a token this isolate remembers needs no second MAC: the hot path's one hash is the digest.
+  const remembered = fromMemory(store, key)
+  if (remembered !== undefined) return remembered
+  // The MAC, and the shard it names (a shard number changed by hand fails it), before any I/O.
   const where = await accessTokenShard(store, token)
   if (!where) return null
-  const digest = await sha256Hex(token)
   // What the load read of the main database, for the confirm of the cache entry it writes.
   let facts: GrantFacts | undefined
   return cachedLookup(
     store,
-    accessTokenCacheKey(digest),
+    key,
     async () => {
       const live = await readLiveAccessToken(store, where, digest, { replicas: true })
       facts = live?.facts
