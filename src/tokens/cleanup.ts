@@ -67,7 +67,10 @@ export const CLEANUP_LIMITS: CleanupLimits = {
 const CLEANUP_QUERIES_PER_SHARD = 20
 const CLEANUP_MAX_QUERIES_CEILING = 800
 
-/** The limits of one cron run over `databases` token databases (the main one and each shard). */
+/**
+ * The limits of one cron run over `databases` token databases (the main one and each shard).
+ * @internal Exported for tests: test/platform/cleanup.test.ts checks the budget it gives.
+ */
 export function cronCleanupLimits(databases: number): CleanupLimits {
   const maxQueries = CLEANUP_MAX_QUERIES + CLEANUP_QUERIES_PER_SHARD * Math.max(0, databases - 1)
   return { ...CLEANUP_LIMITS, maxQueries: Math.min(maxQueries, CLEANUP_MAX_QUERIES_CEILING) }
