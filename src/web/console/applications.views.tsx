@@ -10,8 +10,9 @@ import type { LiveToken } from '../../tokens/lists.ts'
 import { ApplicationForm, type ApplicationFormValues } from '../kit/application-form.tsx'
 import { type FieldErrorMap, Notice } from '../kit/forms.tsx'
 import { SecretOnce } from '../kit/secret.tsx'
+import { Time } from '../kit/time.tsx'
 import type { Search } from './request.ts'
-import { APPLICATIONS, applicationPath, ConsolePage, formatTime, LOG, SearchListPage, userPath } from './shell.tsx'
+import { APPLICATIONS, applicationPath, ConsolePage, LOG, SearchListPage, userPath } from './shell.tsx'
 import { TokenTable } from './tokens.views.tsx'
 
 export const APPLICATION_NOTICES: Record<string, string> = {
@@ -44,7 +45,9 @@ export function ApplicationListPage(props: { staff: User; notice?: string; searc
           </td>
           <td data-label="Client type">{application.clientType}</td>
           <td data-label="Grants">{application.grantTypes.join(', ')}</td>
-          <td data-label="Created">{formatTime(application.createdAt)}</td>
+          <td data-label="Created">
+            <Time value={application.createdAt} />
+          </td>
         </tr>
       ))}
     </SearchListPage>
@@ -85,7 +88,7 @@ export function ApplicationDetailPage(props: {
         <dd>{application.skipAuthorization ? 'yes: users are never asked to consent' : 'no'}</dd>
         <dt>Created / updated</dt>
         <dd>
-          {formatTime(application.createdAt)} / {formatTime(application.updatedAt)}
+          <Time value={application.createdAt} /> / <Time value={application.updatedAt} />
         </dd>
       </dl>
       <section aria-label="Actions" class="actions">

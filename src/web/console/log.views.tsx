@@ -5,7 +5,8 @@
 import type { Page } from '../../db/paging.ts'
 import type { AuditEntry, User } from '../../db/schema.ts'
 import { Pagination } from '../kit/pagination.tsx'
-import { APPLICATIONS, applicationPath, ConsolePage, formatTime, LOG, USERS, userPath } from './shell.tsx'
+import { Time } from '../kit/time.tsx'
+import { APPLICATIONS, applicationPath, ConsolePage, LOG, USERS, userPath } from './shell.tsx'
 
 function objectLink(type: string, id: string): string | null {
   if (type === 'user') return userPath(Number(id))
@@ -45,7 +46,9 @@ export function AuditLogPage(props: { staff: User; page: Page<AuditEntry>; param
             const link = objectLink(entry.objectType, entry.objectId)
             return (
               <tr>
-                <td data-label="When">{formatTime(entry.createdAt)}</td>
+                <td data-label="When">
+                  <Time value={entry.createdAt} />
+                </td>
                 <td data-label="Who">
                   {entry.actorId === null ? (
                     entry.actorUsername
@@ -94,7 +97,7 @@ export function ConsoleHomePage(props: { staff: User; recent: AuditEntry[] }) {
         <ul>
           {props.recent.map((entry) => (
             <li>
-              {formatTime(entry.createdAt)} — {entry.actorUsername}: {entry.action} {entry.objectRepr}
+              <Time value={entry.createdAt} /> — {entry.actorUsername}: {entry.action} {entry.objectRepr}
             </li>
           ))}
         </ul>

@@ -1,9 +1,8 @@
 /**
  * @module
  * What every console page shares: the page with the console's navigation, the searchable
- * paginated list (users, applications), and the console's way of writing a time. The pieces
- * every page of the site shares (field errors, confirmation pages, the show-once secret, the
- * pagination links) are the kit's (src/web/kit/).
+ * paginated list (users, applications). The pieces every page of the site shares (field errors,
+ * confirmation pages, the show-once secret, the pagination links, times) are the kit's (src/web/kit/).
  */
 import type { Child } from 'hono/jsx'
 import type { User } from '../../db/schema.ts'
@@ -140,9 +139,4 @@ function SearchForm(props: { path: string; query: string; label: string; problem
       </form>
     </search>
   )
-}
-
-export function formatTime(date: Date | number): string {
-  const value = typeof date === 'number' ? new Date(date * 1000) : date
-  return `${value.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }

@@ -7,7 +7,8 @@
 import { TOKEN_PREFIXES } from '../../crypto/token-format.ts'
 import type { LiveToken } from '../../tokens/lists.ts'
 import { PostButton } from '../kit/forms.tsx'
-import { applicationPath, formatTime, userPath } from './shell.tsx'
+import { Time } from '../kit/time.tsx'
+import { applicationPath, userPath } from './shell.tsx'
 
 /** At most this many tokens of each kind are listed (newest first); "revoke all" takes every one. */
 export const TOKEN_LIST_LIMIT = 50
@@ -50,8 +51,12 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
                 )}
               </td>
               <td data-label="Scopes">{token.scope}</td>
-              <td data-label="Created">{formatTime(token.createdAt)}</td>
-              <td data-label="Expires">{formatTime(token.expiresAt)}</td>
+              <td data-label="Created">
+                <Time value={token.createdAt} />
+              </td>
+              <td data-label="Expires">
+                <Time value={token.expiresAt} />
+              </td>
               {props.base ? (
                 <td data-label="Action">
                   <PostButton

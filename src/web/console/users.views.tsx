@@ -9,9 +9,10 @@ import type { Application, User } from '../../db/schema.ts'
 import type { ApiKeyListing } from '../../tokens/api-keys.ts'
 import type { LiveToken } from '../../tokens/lists.ts'
 import { type FieldErrorMap, FormActions, FormErrors, Notice, PostButton, TextField } from '../kit/forms.tsx'
+import { Time } from '../kit/time.tsx'
 import { ApiKeyPanel } from './api-keys.views.tsx'
 import type { Search } from './request.ts'
-import { applicationPath, ConsolePage, formatTime, LOG, SearchListPage, USERS, userPath } from './shell.tsx'
+import { applicationPath, ConsolePage, LOG, SearchListPage, USERS, userPath } from './shell.tsx'
 import { TokenTable } from './tokens.views.tsx'
 
 export const USER_NOTICES: Record<string, string> = {
@@ -47,7 +48,9 @@ export function UserListPage(props: { staff: User; notice?: string; search: Sear
           <td data-label="Email">{user.email}</td>
           <td data-label="Active">{user.isActive ? 'yes' : 'no'}</td>
           <td data-label="Staff">{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
-          <td data-label="Joined">{formatTime(user.dateJoined)}</td>
+          <td data-label="Joined">
+            <Time value={user.dateJoined} />
+          </td>
         </tr>
       ))}
     </SearchListPage>
@@ -84,9 +87,11 @@ export function UserDetailPage(props: {
           {user.isSuperuser ? ', superuser' : ''}
         </dd>
         <dt>Joined</dt>
-        <dd>{formatTime(user.dateJoined)}</dd>
+        <dd>
+          <Time value={user.dateJoined} />
+        </dd>
         <dt>Last login</dt>
-        <dd>{user.lastLogin ? formatTime(user.lastLogin) : 'never'}</dd>
+        <dd>{user.lastLogin ? <Time value={user.lastLogin} /> : 'never'}</dd>
       </dl>
       {manageable ? (
         <section aria-label="Actions" class="actions">
