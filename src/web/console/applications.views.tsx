@@ -4,8 +4,9 @@
  * with its live tokens (and a new secret, once), the add and change forms (the one application
  * form, src/web/kit/application-form.tsx), and the notices after each action.
  */
+import type { Order } from '../../db/ordering.ts'
 import type { Application, User } from '../../db/schema.ts'
-import type { ApplicationListing } from '../../oauth/applications.ts'
+import type { ApplicationListing, ApplicationOrderKey } from '../../oauth/applications.ts'
 import type { LiveToken } from '../../tokens/lists.ts'
 import { ApplicationForm, type ApplicationFormValues } from '../kit/application-form.tsx'
 import { type FieldErrorMap, Notice } from '../kit/forms.tsx'
@@ -13,7 +14,7 @@ import { SecretOnce } from '../kit/secret.tsx'
 import { Time } from '../kit/time.tsx'
 import type { Search } from './request.ts'
 import { APPLICATIONS, applicationPath, ConsolePage, LOG, SearchListPage, userPath } from './shell.tsx'
-import { TokenTable } from './tokens.views.tsx'
+import { AllTokensLink, TokenTable } from './tokens.views.tsx'
 
 export const APPLICATION_NOTICES: Record<string, string> = {
   changed: 'The application was changed.',
@@ -22,7 +23,12 @@ export const APPLICATION_NOTICES: Record<string, string> = {
   tokens_revoked: 'Every token of the application was revoked.',
 }
 
-export function ApplicationListPage(props: { staff: User; notice?: string; search: Search<ApplicationListing> }) {
+export function ApplicationListPage(props: {
+  staff: User
+  notice?: string
+  search: Search<ApplicationListing>
+  sort: { order: Order<ApplicationOrderKey>; asked: string }
+}) {
   return (
     <SearchListPage
       title="Applications"
@@ -34,6 +40,7 @@ export function ApplicationListPage(props: { staff: User; notice?: string; searc
       search={props.search}
       noun={['application', 'applications']}
       columns={['Name', 'Owner', 'Client type', 'Grants', 'Created']}
+      sort={{ keys: { Name: 'name', Created: 'created' }, ...props.sort }}
     >
       {props.search.page.rows.map(({ application, ownerUsername }) => (
         <tr>
@@ -111,6 +118,7 @@ export function ApplicationDetailPage(props: {
       </p>
       <h2>Live tokens</h2>
       <TokenTable tokens={props.tokens} base={path} show="user" />
+      <AllTokensLink application={application.clientId} />
     </ConsolePage>
   )
 }

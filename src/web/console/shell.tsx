@@ -5,6 +5,7 @@
  * confirmation pages, the show-once secret, the pagination links, times) are the kit's (src/web/kit/).
  */
 import type { Child } from 'hono/jsx'
+import { type Order, orderParam } from '../../db/ordering.ts'
 import type { User } from '../../db/schema.ts'
 import { SEARCH_MAX_LENGTH } from '../../db/search.ts'
 import { ConfirmPage } from '../kit/confirm.tsx'
@@ -18,6 +19,7 @@ export const CONSOLE = SITE_PATHS.console
 export const USERS = `${CONSOLE}users/`
 export const APPLICATIONS = `${CONSOLE}applications/`
 export const LOG = `${CONSOLE}log/`
+export const TOKENS = `${CONSOLE}tokens/`
 
 export const userPath = (user: Pick<User, 'id'> | number) => `${USERS}${typeof user === 'number' ? user : user.id}/`
 export const applicationPath = (id: number) => `${APPLICATIONS}${id}/`
@@ -29,6 +31,7 @@ function ConsoleNav(props: { staff: User }) {
       <a href={CONSOLE}>Console</a>
       <a href={USERS}>Users</a>
       <a href={APPLICATIONS}>Applications</a>
+      <a href={TOKENS}>Tokens</a>
       <a href={LOG}>Audit log</a>
       <span class="muted">
         {props.staff.username}
@@ -70,8 +73,43 @@ export function ConsoleConfirmPage(props: {
 }
 
 /**
- * A searchable, paginated list (users, applications): the notice, the add button, the search
- * form, the count, a table with one header per column, and the pages. Rows come from the caller.
+ * How a list is sorted, for its headers: the sortable columns' `?o=` names by label, the order
+ * in force, and the list's other parameters (kept by the links).
+ */
+export type Sorting = { keys: Record<string, string>; order: Order<string>; params: Record<string, string> }
+
+/**
+ * A list's column headers; a sortable one is a link that sorts by it (ascending, or descending
+ * when it is already ascending), marked with aria-sort when the list is sorted by it.
+ */
+export function ListHead(props: { path: string; columns: string[]; sorting?: Sorting }) {
+  const { sorting } = props
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) => {
+          const key = sorting?.keys[column]
+          if (!sorting || !key) return <th scope="col">{column}</th>
+          const current = sorting.order.key === key
+          const next = { key, descending: current && !sorting.order.descending }
+          const href = `${props.path}?${new URLSearchParams({ ...sorting.params, o: orderParam(next) })}`
+          return (
+            <th scope="col" aria-sort={current ? (sorting.order.descending ? 'descending' : 'ascending') : undefined}>
+              <a href={href} class="sort">
+                {column}
+                {current ? (sorting.order.descending ? ' ↓' : ' ↑') : ''}
+              </a>
+            </th>
+          )
+        })}
+      </tr>
+    </thead>
+  )
+}
+
+/**
+ * A searchable, sortable, paginated list (users, applications): the notice, the add button, the
+ * search form, the count, a table with one header per column, and the pages. Rows come from the caller.
  */
 export function SearchListPage(props: {
   title: string
@@ -85,9 +123,13 @@ export function SearchListPage(props: {
   /** Singular and plural, for "1 user" / "3 users". */
   noun: [string, string]
   columns: string[]
+  /** The sortable columns' `?o=` names by label, and the order in force (`asked`: the `?o=` sent, kept by the links). */
+  sort: { keys: Record<string, string>; order: Order<string>; asked: string }
   children: Child
 }) {
   const { query, problem, page } = props.search
+  const search: Record<string, string> = query ? { q: query } : {}
+  const params = props.sort.asked ? { ...search, o: props.sort.asked } : search
   return (
     <ConsolePage title={props.title} staff={props.staff}>
       <Notice text={props.notice} />
@@ -101,16 +143,14 @@ export function SearchListPage(props: {
         {page.count} {page.count === 1 ? props.noun[0] : props.noun[1]}
       </p>
       <table class="list">
-        <thead>
-          <tr>
-            {props.columns.map((column) => (
-              <th scope="col">{column}</th>
-            ))}
-          </tr>
-        </thead>
+        <ListHead
+          path={props.path}
+          columns={props.columns}
+          sorting={{ keys: props.sort.keys, order: props.sort.order, params: search }}
+        />
         <tbody>{props.children}</tbody>
       </table>
-      <Pagination path={props.path} params={query ? { q: query } : {}} page={page.page} pageCount={page.pageCount} />
+      <Pagination path={props.path} params={params} page={page.page} pageCount={page.pageCount} />
     </ConsolePage>
   )
 }

@@ -22,7 +22,7 @@ import {
   setPassword,
   type UserDetails,
 } from '../../accounts/user-lifecycle.ts'
-import { userSearch } from '../../accounts/user-list.ts'
+import { USER_ORDERS, userSearch } from '../../accounts/user-list.ts'
 import { userIdByUsername } from '../../accounts/users.ts'
 import type { User } from '../../db/schema.ts'
 import { formParams, type RawParams, single } from '../../lib/forms.ts'
@@ -33,7 +33,7 @@ import { listLiveTokens } from '../../tokens/lists.ts'
 import { checked, type FieldErrorMap } from '../kit/forms.tsx'
 import { forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
-import { managedUser, pathUser, queryText, searchList } from './request.ts'
+import { managedUser, pathUser, queryOrder, queryText, searchList } from './request.ts'
 import { ConsoleConfirmPage, USERS, userPath } from './shell.tsx'
 import { TOKEN_LIST_LIMIT } from './tokens.views.tsx'
 import {
@@ -59,12 +59,14 @@ const SELF_DEMOTION = 'You cannot take away your own rights.'
 const NAME_MAX = 150
 
 export async function userList(c: ConsoleContext) {
-  const search = await searchList(c, userSearch)
+  const sort = await queryOrder(c, USER_ORDERS)
+  if (sort instanceof Response) return sort
+  const search = await searchList(c, (database, query) => userSearch(database, query, sort.order))
   if (!search) return notFound(c)
   const notice = USER_NOTICES[queryText(c, 'notice')]
   return renderPrivatePage(
     c,
-    <UserListPage staff={c.var.user} notice={notice} search={search} />,
+    <UserListPage staff={c.var.user} notice={notice} search={search} sort={sort} />,
     search.problem ? 400 : 200,
   )
 }

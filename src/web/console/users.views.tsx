@@ -6,6 +6,8 @@
  */
 import { MAY_NOT_MANAGE } from '../../accounts/rights.ts'
 import type { UserDetails } from '../../accounts/user-lifecycle.ts'
+import type { UserOrderKey } from '../../accounts/user-list.ts'
+import type { Order } from '../../db/ordering.ts'
 import type { Application, User } from '../../db/schema.ts'
 import type { ApiKeyListing } from '../../tokens/api-keys.ts'
 import type { LiveToken } from '../../tokens/lists.ts'
@@ -23,7 +25,7 @@ import { Time } from '../kit/time.tsx'
 import { ApiKeyPanel } from './api-keys.views.tsx'
 import type { Search } from './request.ts'
 import { applicationPath, ConsolePage, LOG, SearchListPage, USERS, userPath } from './shell.tsx'
-import { TokenTable } from './tokens.views.tsx'
+import { AllTokensLink, TokenTable } from './tokens.views.tsx'
 
 export const USER_NOTICES: Record<string, string> = {
   created: 'The user was created.',
@@ -39,7 +41,12 @@ export const USER_NOTICES: Record<string, string> = {
   key_revoked: 'The API key was revoked.',
 }
 
-export function UserListPage(props: { staff: User; notice?: string; search: Search<User> }) {
+export function UserListPage(props: {
+  staff: User
+  notice?: string
+  search: Search<User>
+  sort: { order: Order<UserOrderKey>; asked: string }
+}) {
   return (
     <SearchListPage
       title="Users"
@@ -51,6 +58,7 @@ export function UserListPage(props: { staff: User; notice?: string; search: Sear
       search={props.search}
       noun={['user', 'users']}
       columns={['Username', 'Email', 'Active', 'Staff', 'Joined']}
+      sort={{ keys: { Username: 'username', Email: 'email', Joined: 'joined' }, ...props.sort }}
     >
       {props.search.page.rows.map((user) => (
         <tr>
@@ -147,6 +155,7 @@ export function UserDetailPage(props: {
       )}
       <h2>Live tokens</h2>
       <TokenTable tokens={props.tokens} base={manageable ? path : null} show="application" />
+      <AllTokensLink user={user.username} />
       <h2>API key</h2>
       <ApiKeyPanel base={manageable ? path : null} apiKeys={props.apiKeys} />
     </ConsolePage>

@@ -10,7 +10,7 @@ type Moment = Date | number
 const asDate = (moment: Moment) => (typeof moment === 'number' ? new Date(moment * 1000) : moment)
 
 /** "2026-12-07 19:18 UTC". */
-export function formatTime(moment: Moment): string {
+function formatTime(moment: Moment): string {
   return `${asDate(moment).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
 
