@@ -11,8 +11,8 @@ import { here, type PageEnv, requireSession, toLogin } from '../kit/session.ts'
 import { createKey, revokeKey } from './api-keys.handlers.tsx'
 import * as applications from './applications.handlers.tsx'
 import { auditLogPage, consoleHome } from './log.handlers.tsx'
-import { APPLICATIONS, CONSOLE, LOG, USERS } from './shell.tsx'
-import { revokeAll, revokeAllPage, revokeOne } from './tokens.handlers.tsx'
+import { APPLICATIONS, CONSOLE, LOG, TOKENS, USERS } from './shell.tsx'
+import { revokeAll, revokeAllPage, revokeOne, tokenListPage } from './tokens.handlers.tsx'
 import * as users from './users.handlers.tsx'
 
 const PATHS = ['/admin', '/admin/*']
@@ -48,6 +48,8 @@ adminRouter.get(`${USER}tokens/revoke-all/`, revokeAllPage('user'))
 adminRouter.post(`${USER}tokens/revoke-all/`, revokeAll('user'))
 adminRouter.post(`${USER}api-key/create/`, createKey)
 adminRouter.post(`${USER}api-key/:key/revoke/`, revokeKey)
+
+adminRouter.get(TOKENS, tokenListPage)
 
 adminRouter.get(APPLICATIONS, applications.applicationList)
 adminRouter.get(`${APPLICATIONS}add/`, applications.addApplicationPage)
