@@ -47,7 +47,13 @@ describe('console users: change', () => {
     const response = await consolePost(
       `/admin/users/${user.id}/change/`,
       cookie,
-      changeForm({ email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace', is_active: true, is_staff: true }),
+      changeForm({
+        email: 'ada@example.com',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        is_active: true,
+        is_staff: true,
+      }),
     )
     expect(response.status).toBe(303)
     expect(response.headers.get('Location')).toBe(`/admin/users/${user.id}/?notice=changed`)
