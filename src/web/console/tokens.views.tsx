@@ -118,9 +118,9 @@ export function AllTokensLink(props: { user?: string; application?: string }) {
 export type TokenListInput = { kind: string; user: string; application: string; state: string; scope: string }
 
 const STATE_LABELS: Record<(typeof TOKEN_STATES)[number], string> = {
-  live: 'Live (unexpired, not revoked)',
+  live: 'Live',
   expired: 'Expired',
-  revoked: 'Revoked (refresh tokens)',
+  revoked: 'Revoked (refresh only)',
 }
 
 function Choice(props: {
