@@ -33,10 +33,36 @@ function TokenName(props: { token: LiveToken }) {
   )
 }
 
-/** The user a token was issued to, or the client itself (client_credentials). */
-function TokenUser(props: { token: LiveToken }) {
-  const { token } = props
-  return token.userId === null ? '(client itself)' : <a href={userPath(token.userId)}>{token.username}</a>
+/**
+ * A token's cells: its name; its user, its client, or both (`who`: the client alone is headed
+ * "Client", beside the user "Application"); scopes, created, expires.
+ */
+function TokenCells(props: { token: LiveToken; who: ('user' | 'application')[] }) {
+  const { token, who } = props
+  return (
+    <>
+      <td data-label="Token">
+        <TokenName token={token} />
+      </td>
+      {who.includes('user') ? (
+        <td data-label="User">
+          {token.userId === null ? '(client itself)' : <a href={userPath(token.userId)}>{token.username}</a>}
+        </td>
+      ) : null}
+      {who.includes('application') ? (
+        <td data-label={who.length === 1 ? 'Client' : 'Application'}>
+          <a href={applicationPath(token.applicationId)}>{token.applicationName}</a>
+        </td>
+      ) : null}
+      <td data-label="Scopes">{token.scope}</td>
+      <td data-label="Created">
+        <Time value={token.createdAt} />
+      </td>
+      <td data-label="Expires">
+        <Time value={token.expiresAt} />
+      </td>
+    </>
+  )
 }
 
 /** At most this many tokens of each kind are listed (newest first); "revoke all" takes every one. */
@@ -61,23 +87,7 @@ export function TokenTable(props: { tokens: LiveToken[]; base: string | null; sh
         <tbody>
           {props.tokens.map((token) => (
             <tr>
-              <td data-label="Token">
-                <TokenName token={token} />
-              </td>
-              <td data-label={props.show === 'application' ? 'Client' : 'User'}>
-                {props.show === 'application' ? (
-                  <a href={applicationPath(token.applicationId)}>{token.applicationName}</a>
-                ) : (
-                  <TokenUser token={token} />
-                )}
-              </td>
-              <td data-label="Scopes">{token.scope}</td>
-              <td data-label="Created">
-                <Time value={token.createdAt} />
-              </td>
-              <td data-label="Expires">
-                <Time value={token.expiresAt} />
-              </td>
+              <TokenCells token={token} who={[props.show]} />
               {props.base ? (
                 <td data-label="Action">
                   <PostButton
@@ -212,22 +222,7 @@ export function TokenListPage(props: {
               <tbody>
                 {page.rows.map((token) => (
                   <tr>
-                    <td data-label="Token">
-                      <TokenName token={token} />
-                    </td>
-                    <td data-label="User">
-                      <TokenUser token={token} />
-                    </td>
-                    <td data-label="Application">
-                      <a href={applicationPath(token.applicationId)}>{token.applicationName}</a>
-                    </td>
-                    <td data-label="Scopes">{token.scope}</td>
-                    <td data-label="Created">
-                      <Time value={token.createdAt} />
-                    </td>
-                    <td data-label="Expires">
-                      <Time value={token.expiresAt} />
-                    </td>
+                    <TokenCells token={token} who={['user', 'application']} />
                     <td data-label="State">
                       {token.revokedAt !== null ? 'revoked' : token.expiresAt > now ? 'live' : 'expired'}
                     </td>
