@@ -154,6 +154,8 @@ export type TokenFilters = {
   state?: TokenState
   /** One scope-token (RFC 6749 §3.3) the token's scope includes. */
   scope?: string
+  /** Unexpired, and expiring within this many seconds. */
+  expiresWithin?: number
 }
 
 /** A token as the console's token list shows it: its state besides what LiveToken says. */
@@ -179,6 +181,9 @@ function tokenConditions(filters: TokenFilters, now: number): SQL | undefined {
     // A whole word of the space-separated scope, not a substring ("read" is not in "readonly").
     filters.scope === undefined ? undefined : sql`instr(' ' || ${table.scope} || ' ', ${` ${filters.scope} `}) > 0`,
   ]
+  if (filters.expiresWithin !== undefined) {
+    clauses.push(gt(table.expiresAt, now), lte(table.expiresAt, now + filters.expiresWithin))
+  }
   const revokedAt = 'revokedAt' in table ? table.revokedAt : undefined
   if (filters.state === 'live') clauses.push(gt(table.expiresAt, now), revokedAt && isNull(revokedAt))
   if (filters.state === 'expired') clauses.push(lte(table.expiresAt, now))

@@ -101,6 +101,32 @@ describe('console tokens: list and filter', () => {
     expect(listedIds(live, 'refresh')).toEqual([refresh[1].id])
   })
 
+  it('filters by expiry: the live tokens that expire within a day, 7 days or 30 days', async () => {
+    const { cookie } = await sessionOf('staff')
+    const { user, app } = await passwordToken('read')
+    await anotherToken(user, app, 'read')
+    await anotherToken(user, app, 'read')
+    await anotherToken(user, app, 'read')
+    const ids = await accessIdsOf(user.id)
+    const now = Math.floor(Date.now() / 1000)
+    // Expired, in an hour, in 3 days, in 20 days.
+    const expiries = [now - 60, now + 3_600, now + 3 * 86_400, now + 20 * 86_400]
+    for (const [index, id] of ids.entries()) {
+      await db.update(accessTokens).set({ expiresAt: expiries[index] }).where(eq(accessTokens.id, id))
+    }
+    const within = async (period: string) =>
+      listedIds(
+        await (await getPage(`/admin/tokens/?user=${user.username}&expires=${period}&o=id`, cookie)).text(),
+        'access',
+      )
+    expect(await within('day')).toEqual([ids[1]])
+    expect(await within('week')).toEqual([ids[1], ids[2]])
+    expect(await within('month')).toEqual([ids[1], ids[2], ids[3]])
+    const bad = await getPage(`/admin/tokens/?expires=year`, cookie)
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('id="expires-errors">Choose a day, 7 days or 30 days.')
+  })
+
   it('sorts by id (newest first by default) or by expiry, either way; the links keep the filters', async () => {
     const { cookie } = await sessionOf('staff')
     const { user, app } = await passwordToken('read')

@@ -21,7 +21,7 @@ import { listPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import { guardedApplication, managedUser, PAGE_SIZE, queryOrder, queryText } from './request.ts'
 import { applicationPath, ConsoleConfirmPage, userPath } from './shell.tsx'
-import { type TokenListInput, TokenListPage } from './tokens.views.tsx'
+import { EXPIRY_PERIODS, type TokenListInput, TokenListPage } from './tokens.views.tsx'
 
 type ConsoleContext = Context<PageEnv>
 
@@ -52,6 +52,10 @@ async function readTokenFilters(
     }
     filters.state = state
   }
+  if (input.expires) {
+    if (Object.hasOwn(EXPIRY_PERIODS, input.expires)) filters.expiresWithin = EXPIRY_PERIODS[input.expires]
+    else errors.expires = ['Choose a day, 7 days or 30 days.']
+  }
   if (input.scope) {
     if (!SCOPE_TOKEN.test(input.scope)) errors.scope = ['Enter one scope: no spaces, quotes or backslashes.']
     filters.scope = input.scope
@@ -66,6 +70,7 @@ export async function tokenListPage(c: ConsoleContext) {
     user: queryText(c, 'user'),
     application: queryText(c, 'application'),
     state: queryText(c, 'state'),
+    expires: queryText(c, 'expires'),
     scope: queryText(c, 'scope'),
   }
   const { filters, errors } = await readTokenFilters(c, input)

@@ -125,7 +125,26 @@ export function AllTokensLink(props: { user?: string; application?: string }) {
 }
 
 /** The token list's filters as the form shows them: what was typed, kept when it is refused. */
-export type TokenListInput = { kind: string; user: string; application: string; state: string; scope: string }
+export type TokenListInput = {
+  kind: string
+  user: string
+  application: string
+  state: string
+  expires: string
+  scope: string
+}
+
+const DAY = 86_400
+
+/** The "expires within" filter's choices (`?expires=`), in seconds from now. */
+export const EXPIRY_PERIODS: Record<string, number> = { day: DAY, week: 7 * DAY, month: 30 * DAY }
+
+const EXPIRY_LABELS: [string, string][] = [
+  ['', 'Any time'],
+  ['day', 'Within a day'],
+  ['week', 'Within 7 days'],
+  ['month', 'Within 30 days'],
+]
 
 const STATE_LABELS: Record<(typeof TOKEN_STATES)[number], string> = {
   live: 'Live',
@@ -162,7 +181,7 @@ function countLine(count: number, input: TokenListInput): string {
 }
 
 /**
- * Every token of a kind, filtered by user, application, state and scope, sorted by id or expiry
+ * Every token of a kind, filtered by user, application, state, expiry and scope, sorted by id or expiry
  * (`sort.asked`: the `?o=` sent, kept by the links); `page` null when the filters were refused.
  */
 export function TokenListPage(props: {
@@ -200,6 +219,7 @@ export function TokenListPage(props: {
             options={[['', 'Any'], ...TOKEN_STATES.map((state): [string, string] => [state, STATE_LABELS[state]])]}
             errors={errors}
           />
+          <Choice field="expires" label="Expires" value={input.expires} options={EXPIRY_LABELS} errors={errors} />
           <TextField field="scope" label="Has scope" value={input.scope} errors={errors} />
           <div class="actions">
             <button type="submit" class="button secondary">
