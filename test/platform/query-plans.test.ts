@@ -46,7 +46,10 @@ const consoleTokenQueries = Object.fromEntries(
     const byUser = consoleTokens({ kind, userId: 1 })
     const byApplication = consoleTokens({ kind, applicationId: 1 })
     const live = consoleTokens({ kind, state: 'live' }, 'expires')
+    const soon = consoleTokens({ kind, expiresWithin: 86_400 })
     return [
+      [`console ${kind} tokens expiring within a day: count`, soon.count],
+      [`console ${kind} tokens expiring within a day: page`, soon.page],
       [`console ${kind} tokens by user: count`, byUser.count],
       [`console ${kind} tokens by user: page`, byUser.page],
       [`console ${kind} tokens by application: count`, byApplication.count],
