@@ -5,7 +5,7 @@
  * other staff ordinary users only), answered as the console's 404 or 403 page.
  */
 import type { Context } from 'hono'
-import { type ApplicationAct, MAY_NOT_MANAGE, mayManageUser } from '../../accounts/rights.ts'
+import { type ApplicationAct, enterpriseRefusal, MAY_NOT_MANAGE, mayManageUser } from '../../accounts/rights.ts'
 import { findUserById } from '../../accounts/users.ts'
 import type { Db } from '../../db/client.ts'
 import { type Order, type Orders, parseOrder } from '../../db/ordering.ts'
@@ -16,7 +16,7 @@ import { parsePk, queryParams, single } from '../../lib/forms.ts'
 import { db } from '../../lib/request-context.ts'
 import { applicationRefusalFor } from '../../oauth/application-changes.ts'
 import { findApplicationById } from '../../oauth/applications.ts'
-import { errorPage, forbidden, notFound } from '../kit/page.tsx'
+import { badRequest, forbidden, notFound } from '../kit/page.tsx'
 import { listPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 
@@ -39,11 +39,7 @@ export async function queryOrder<K extends string>(
   const asked = queryText(c, 'o')
   const order = parseOrder(orders, asked)
   if (order) return { order, asked }
-  return errorPage(c, 400, {
-    title: 'Bad request',
-    error: 'invalid_request',
-    description: `This list cannot be sorted by “${asked}”.`,
-  })
+  return badRequest(c, `This list cannot be sorted by “${asked}”.`)
 }
 
 /**
@@ -93,4 +89,13 @@ export async function managedUser(c: Context<PageEnv>): Promise<User | Response>
   if (!user) return notFound(c)
   if (!mayManageUser(c.var.user, user)) return forbidden(c, MAY_NOT_MANAGE)
   return user
+}
+
+/**
+ * The 403 page for a staff user who may not manage enterprise-managed authorization (trusted
+ * identity providers, ID-JAG exchange rules: superusers only), or null for a superuser.
+ */
+export function enterpriseForbidden(c: Context<PageEnv>): Response | Promise<Response> | null {
+  const refused = enterpriseRefusal(c.var.user)
+  return refused ? forbidden(c, refused) : null
 }

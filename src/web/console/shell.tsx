@@ -20,9 +20,12 @@ export const USERS = `${CONSOLE}users/`
 export const APPLICATIONS = `${CONSOLE}applications/`
 export const LOG = `${CONSOLE}log/`
 export const TOKENS = `${CONSOLE}tokens/`
+export const IDENTITY_PROVIDERS = `${CONSOLE}identity-providers/`
+export const ID_JAG_RULES = `${CONSOLE}id-jag-rules/`
 
 export const userPath = (user: Pick<User, 'id'> | number) => `${USERS}${typeof user === 'number' ? user : user.id}/`
 export const applicationPath = (id: number) => `${APPLICATIONS}${id}/`
+export const identityProviderPath = (id: number) => `${IDENTITY_PROVIDERS}${id}/`
 
 /** The console's navigation, with who is using it. */
 function ConsoleNav(props: { staff: User }) {
@@ -32,6 +35,7 @@ function ConsoleNav(props: { staff: User }) {
       <a href={USERS}>Users</a>
       <a href={APPLICATIONS}>Applications</a>
       <a href={TOKENS}>Tokens</a>
+      {props.staff.isSuperuser ? <a href={IDENTITY_PROVIDERS}>Identity providers</a> : null}
       <a href={LOG}>Audit log</a>
       <span class="muted">
         {props.staff.username}
