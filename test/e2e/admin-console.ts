@@ -9,7 +9,8 @@
  * give the client a key it authenticates with (private_key_jwt), require PAR of it, trust an
  * identity provider and remove it, and add an ID-JAG exchange rule (each form's errors first).
  * Every console page is screenshotted at desktop and phone width into E2E_SHOTS_DIR (default:
- * a temporary directory; the screenshots are not committed).
+ * a temporary directory; the screenshots are not committed), and no table may be wider than the
+ * page's column at either width.
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -32,11 +33,22 @@ function step(message: string): void {
   console.log(`e2e admin: ${message}`)
 }
 
+/** Every table of the page inside its column (no table wider than <main>: long strings break). */
+async function tablesFit(page: Page, name: string): Promise<void> {
+  const overflowing = (await page.evaluate(`(() => {
+    const main = document.querySelector('main').getBoundingClientRect()
+    return [...document.querySelectorAll('table')].filter((table) => table.getBoundingClientRect().right > main.right + 1).length
+  })()`)) as number
+  check(overflowing === 0, `${name}: ${overflowing} table(s) wider than the page's column`)
+}
+
 /** The page as it is now, at desktop and at phone width. */
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true })
+  await tablesFit(page, `${name} (desktop)`)
   await page.setViewportSize(PHONE)
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true })
+  await tablesFit(page, `${name} (phone)`)
   await page.setViewportSize(DESKTOP)
 }
 
@@ -256,10 +268,11 @@ try {
   check(!log.includes(secret) && !log.includes('a new password for e2e'), 'the log holds no secret')
   await shoot(page, '19-audit-log')
   // At desktop width no word of the log is split across lines ("admi n"; a line may still end at
-  // a hyphen, as text does); the same check with the old rule (break anywhere) finds split words.
+  // a hyphen, as text does; cells that may hold a long client_id or URL, td.long, break anywhere);
+  // the same check with the old rule (every cell breaks anywhere) finds split words.
   const splitWords = `(() => {
     const split = []
-    for (const cell of document.querySelectorAll('table.list td')) {
+    for (const cell of document.querySelectorAll('table.list td:not(.long)')) {
       const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {

@@ -44,7 +44,7 @@ export function ApplicationListPage(props: { page: Page<Application> }) {
                 <td data-label="Name">
                   <a href={applicationPath(application.id)}>{application.name}</a>
                 </td>
-                <td data-label="Client id" class="mono">
+                <td data-label="Client id" class="mono long">
                   {application.clientId}
                 </td>
                 <td data-label="Type">{application.clientType}</td>

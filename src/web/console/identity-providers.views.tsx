@@ -80,10 +80,10 @@ export function IdentityProviderListPage(props: {
         <tbody>
           {providers.map((provider) => (
             <tr>
-              <td data-label="Issuer">
+              <td data-label="Issuer" class="long">
                 <a href={identityProviderPath(provider.id)}>{provider.issuer}</a>
               </td>
-              <td data-label="Keys">
+              <td data-label="Keys" class="long">
                 {provider.jwksUri ?? `${provider.jwks === null ? 0 : listKeys(provider.jwks).length} registered`}
               </td>
               <td data-label="Users">

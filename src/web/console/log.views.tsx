@@ -71,7 +71,7 @@ export function AuditLogPage(props: { staff: User; page: Page<AuditEntry>; param
                   )}
                 </td>
                 <td data-label="Action">{entry.action}</td>
-                <td data-label="Object">
+                <td data-label="Object" class="long">
                   {link ? <a href={link}>{entry.objectRepr}</a> : entry.objectRepr}{' '}
                   <a
                     href={`${LOG}?${new URLSearchParams({ object_type: entry.objectType, object_id: entry.objectId })}`}
@@ -79,7 +79,9 @@ export function AuditLogPage(props: { staff: User; page: Page<AuditEntry>; param
                     (history)
                   </a>
                 </td>
-                <td data-label="Details">{entry.message}</td>
+                <td data-label="Details" class="long">
+                  {entry.message}
+                </td>
               </tr>
             )
           })}

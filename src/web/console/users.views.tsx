@@ -65,7 +65,9 @@ export function UserListPage(props: {
           <td data-label="Username">
             <a href={userPath(user)}>{user.username}</a>
           </td>
-          <td data-label="Email">{user.email}</td>
+          <td data-label="Email" class="long">
+            {user.email}
+          </td>
           <td data-label="Active">{user.isActive ? 'yes' : 'no'}</td>
           <td data-label="Staff">{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
           <td data-label="Joined">

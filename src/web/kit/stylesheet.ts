@@ -13,7 +13,8 @@
  * - forms: `.field` (label, input, `.help`, `.field-error`), `.form-errors`; `form.filters`
  *   (a list's filters, several fields to a line; `a.sort` a sortable column's header);
  * - content: `.notice` (information), `.warning`, `.error`, `.secret` (a value shown once),
- *   `.host` (the consent page's redirect host), `.muted`, `table.list`, `.pagination`, `.tag`.
+ *   `.host` (the consent page's redirect host), `.muted`, `table.list` (`td.long`: a cell that may
+ *   hold a long unbroken string), `.pagination`, `.tag`.
  */
 
 const STYLESHEET = `
@@ -122,9 +123,11 @@ dl.details ul { margin: 0; padding-left: 1.1rem; }
 table.list { width: 100%; border-collapse: collapse; margin: 1rem 0; }
 table.list th, table.list td { text-align: left; padding: .55rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.list th { font-size: .85rem; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .02em; }
-/* break-word, not anywhere: a column is never narrower than its longest word ("admi n"); a longer
-   string still breaks rather than overflow. On a phone each cell is a full-width line. */
+/* break-word, not anywhere: a column is never narrower than its longest word ("admi n"). A cell
+   that may hold a long unbroken string (a client_id, a URL: td.long) breaks anywhere, so the table
+   still fits its column. On a phone each cell is a full-width line. */
 table.list td { overflow-wrap: break-word; }
+table.list td.long { overflow-wrap: anywhere; }
 table.list time { white-space: nowrap; }
 .tag { display: inline-block; padding: 0 .45rem; margin: 0 .25rem .2rem 0; border-radius: 999px; background: #eef1f4; border: 1px solid var(--line); font-size: .82rem; }
 .pagination { display: flex; gap: 1rem; align-items: center; justify-content: space-between; margin-top: 1rem; }
