@@ -65,7 +65,9 @@ const TokenResponseSchema = z
   .object({
     access_token: z.string(),
     expires_in: z.number().int(),
-    token_type: z.literal('Bearer'),
+    token_type: z
+      .enum(['Bearer', 'DPoP'])
+      .openapi({ description: 'DPoP (RFC 9449 §5) when the request carried a DPoP proof' }),
     scope: z.string(),
     refresh_token: z.string().optional(),
     id_token: z.string().optional().openapi({ description: 'OIDC Core §3.1.3.3: when openid was granted' }),
@@ -102,7 +104,7 @@ export const tokenRoute = createRoute({
   responses: {
     200: jsonResponse('Tokens (RFC 6749 §5.1)', TokenResponseSchema),
     400: oauthError(
-      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707: a resource unknown, malformed or not granted); device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token',
+      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707: a resource unknown, malformed or not granted); device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token; DPoP (RFC 9449 §5, §8): invalid_dpop_proof, use_dpop_nonce (with DPoP-Nonce)',
     ),
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),
