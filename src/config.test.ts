@@ -69,10 +69,10 @@ describe('RESOURCES and DEFAULT_AUDIENCE (RFC 8707 §2)', () => {
 })
 
 describe('JWT_ACCESS_TOKEN_RESOURCES (RFC 9068) and the DPoP settings (RFC 9449)', () => {
-  it('default to opaque tokens everywhere, no nonce, and the replay check every isolate shares', () => {
+  it('default to opaque tokens everywhere, no nonce, and a replay check with no I/O on the hot path', () => {
     expect(getConfig({})).toMatchObject({
       jwtAccessTokenResources: [],
-      dpop: { requireNonce: false, replayCheck: 'shared' },
+      dpop: { requireNonce: false, replayCheck: 'isolate' },
     })
   })
 

@@ -110,9 +110,10 @@ const SettingsSchema = z.object({
     .transform((value, context) => resourceList(splitResourceList(value), 'JWT_ACCESS_TOKEN_RESOURCES', context)),
   // RFC 9449 §8, §9: DPoP proofs must carry a nonce this server handed out (DPoP-Nonce).
   DPOP_REQUIRE_NONCE: flag.default(false),
-  // RFC 9449 §11.1: where the resources remember DPoP proofs' jti: `shared` (D1, one write per
-  // request: a copy is refused on every isolate) or `isolate` (memory: no I/O; src/tokens/proof-replay.ts).
-  DPOP_REPLAY_CHECK: z.enum(['shared', 'isolate']).default('shared'),
+  // RFC 9449 §11.1: where the resources remember DPoP proofs' jti (src/tokens/proof-replay.ts):
+  // `isolate` (memory: the hot path keeps no I/O; a copy sent to another isolate within the proof's
+  // minute is not caught) or `shared` (also D1: a copy is refused everywhere, one D1 write a request).
+  DPOP_REPLAY_CHECK: z.enum(['isolate', 'shared']).default('isolate'),
   // The audience of a token requested without `resource`; unset: this Worker's API, `<issuer>/api`.
   DEFAULT_AUDIENCE: z
     .string()

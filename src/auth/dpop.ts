@@ -28,7 +28,7 @@ export type DpopError = 'invalid_request' | 'invalid_token' | 'invalid_dpop_proo
 /** A refusal: its error code, what to tell the client, and with use_dpop_nonce the nonce to send. */
 export type DpopRefusal = { error: DpopError; description: string; nonce?: string }
 
-export const DPOP_MESSAGES = {
+const DPOP_MESSAGES = {
   proofRequired: 'A DPoP proof is required with this access token: send it in the DPoP header.',
   notBound: 'This access token is not bound to a DPoP key: send it as a Bearer token.',
   otherKey: 'The DPoP proof is not signed by the key this access token is bound to.',
@@ -67,12 +67,6 @@ export function dpopChallenge(
 /** A proof that held, with the nonce to hand out when the one it carried is no longer the current one. */
 export type CheckedProof = DpopProof & { freshNonce?: string }
 
-/** The request's URL as a proof's htu names it (no query, no fragment). */
-function targetUri(c: Context): string {
-  const url = new URL(c.req.url)
-  return url.origin + url.pathname
-}
-
 /**
  * The request's DPoP proof checked (§4.3) against its method and URL, at a resource against
  * `accessToken`'s hash, and against a current nonce when DPOP_REQUIRE_NONCE is on; or the refusal;
@@ -109,7 +103,7 @@ export async function recordProofUse<E extends AppEnv>(
   proof: DpopProof,
   check: ProofReplayCheck,
 ): Promise<DpopRefusal | undefined> {
-  const use = { jkt: proof.jkt, htu: targetUri(c), jti: proof.jti, refusedFrom: proof.refusedFrom }
+  const use = { jkt: proof.jkt, htu: proof.htu, jti: proof.jti, refusedFrom: proof.refusedFrom }
   if (await firstUseOfProof(db(c), use, check, nowSeconds())) return undefined
   return { error: 'invalid_dpop_proof', description: DPOP_MESSAGES.replayed }
 }

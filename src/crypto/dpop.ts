@@ -11,13 +11,13 @@
  *   (compared after WHATWG URL normalisation: scheme and host case, default port, dot segments),
  *   `iat` within PROOF_WINDOW_SECONDS of this server's clock; at a resource, `ath` the base64url
  *   SHA-256 of the access token presented with it (§4.2);
- * - the signature, by that key.
+ * - the signature, by that key (no `crit` extension).
  *
  * The cheap checks come first. What is not decided here: whether a nonce is required and current
  * (./dpop-nonce.ts, §8, §9), whether the `jti` was seen before (src/tokens/proof-replay.ts, §11.1),
  * and whether the key is the one a token is bound to (the caller compares `jkt`, §6.1).
  */
-import { base64url, compactVerify, importJWK, type JWK } from 'jose'
+import { base64url, type JWK } from 'jose'
 import { utf8 } from './encoding.ts'
 
 /** RFC 9449 §5.1 dpop_signing_alg_values_supported, and the §7.1 challenge's `algs`: asymmetric only. */
@@ -72,13 +72,15 @@ export type DpopProof = {
   /** The key's JWK SHA-256 thumbprint (RFC 7638), base64url: what a token is bound to (§6.1). */
   jkt: string
   jti: string
+  /** The URI the proof is for (the request's, without query and fragment): its jti's context (§11.1). */
+  htu: string
   /** The nonce the proof carries (§8, §9), unchecked here. */
   nonce: string | undefined
   /** Unix seconds from which this proof is refused anyway: until then its jti must be remembered. */
   refusedFrom: number
 }
 
-type Header = { typ?: unknown; alg?: unknown; jwk?: unknown }
+type Header = { typ?: unknown; alg?: unknown; jwk?: unknown; crit?: unknown }
 type Claims = { jti?: unknown; htm?: unknown; htu?: unknown; iat?: unknown; ath?: unknown; nonce?: unknown }
 
 function decodePart<T>(part: string): T {
@@ -153,23 +155,40 @@ async function sha256Base64url(text: string): Promise<string> {
   return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text))))
 }
 
-function checkClaims(claims: Claims, expected: DpopExpectation): { jti: string; iat: number } {
+function checkClaims(claims: Claims, expected: DpopExpectation): { jti: string; iat: number; htu: string } {
   const { jti, htm, htu, iat } = claims
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
     refuse(`The DPoP proof has no jti (a unique identifier, at most ${MAX_JTI_LENGTH} characters).`)
   }
   if (htm !== expected.method) refuse(`The DPoP proof’s htm must be ${expected.method}, the request’s method.`)
-  if (typeof htu !== 'string' || htuOf(htu) === null || htuOf(htu) !== htuOf(expected.url)) {
+  const target = htuOf(expected.url)
+  if (typeof htu !== 'string' || target === null || htuOf(htu) !== target) {
     refuse('The DPoP proof’s htu must be the URL of this request, without query and fragment.')
   }
   if (typeof iat !== 'number' || !Number.isFinite(iat)) refuse('The DPoP proof has no iat.')
   if (Math.abs(expected.now - iat) > PROOF_WINDOW_SECONDS) {
     refuse(`The DPoP proof’s iat is more than ${PROOF_WINDOW_SECONDS} seconds from this server’s clock.`)
   }
-  return { jti, iat }
+  return { jti, iat, htu: target }
 }
 
-type VerifyingKey = { key: CryptoKey | Uint8Array; jkt: string }
+/** WebCrypto's names for each algorithm: how its key is imported and its signature checked (RFC 7518 §3). */
+const WEB_CRYPTO: Record<
+  DpopAlgorithm,
+  { importAs: SubtleCryptoImportKeyAlgorithm; verifyAs: SubtleCryptoSignAlgorithm }
+> = {
+  ES256: { importAs: { name: 'ECDSA', namedCurve: 'P-256' }, verifyAs: { name: 'ECDSA', hash: 'SHA-256' } },
+  ES384: { importAs: { name: 'ECDSA', namedCurve: 'P-384' }, verifyAs: { name: 'ECDSA', hash: 'SHA-384' } },
+  EdDSA: { importAs: { name: 'Ed25519' }, verifyAs: { name: 'Ed25519' } },
+  PS256: { importAs: { name: 'RSA-PSS', hash: 'SHA-256' }, verifyAs: { name: 'RSA-PSS', saltLength: 32 } },
+  PS384: { importAs: { name: 'RSA-PSS', hash: 'SHA-384' }, verifyAs: { name: 'RSA-PSS', saltLength: 48 } },
+  PS512: { importAs: { name: 'RSA-PSS', hash: 'SHA-512' }, verifyAs: { name: 'RSA-PSS', saltLength: 64 } },
+  RS256: { importAs: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyAs: { name: 'RSASSA-PKCS1-v1_5' } },
+  RS384: { importAs: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' }, verifyAs: { name: 'RSASSA-PKCS1-v1_5' } },
+  RS512: { importAs: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' }, verifyAs: { name: 'RSASSA-PKCS1-v1_5' } },
+}
+
+type VerifyingKey = { key: CryptoKey; jkt: string }
 
 // Imported keys and their thumbprints by canonical key and alg: a client signs every proof with the
 // same key, so each of its requests is one signature check (no import, no digest). Bounded per isolate.
@@ -181,7 +200,7 @@ function verifyingKey(jwk: JWK, canonical: string, alg: DpopAlgorithm): Promise<
   let kept = keys.get(id)
   if (!kept) {
     kept = (async () => ({
-      key: await importJWK(jwk, alg),
+      key: await crypto.subtle.importKey('jwk', jwk as JsonWebKey, WEB_CRYPTO[alg].importAs, false, ['verify']),
       // RFC 7638 §3: SHA-256 of the canonical members, which `canonical` is.
       jkt: await sha256Base64url(canonical),
     }))()
@@ -204,12 +223,14 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectation):
   const header = decodePart<Header>(parts[0])
   const claims = decodePart<Claims>(parts[1])
   if (header.typ !== 'dpop+jwt') refuse('The DPoP proof’s typ must be dpop+jwt.')
+  // RFC 7515 §4.1.11: no extension this server would have to understand.
+  if (header.crit !== undefined) refuse('The DPoP proof’s crit header names extensions this server does not support.')
   if (typeof header.alg !== 'string' || !(DPOP_ALGORITHMS as readonly string[]).includes(header.alg)) {
     refuse(`The DPoP proof’s alg must be one of ${DPOP_ALGORITHMS.join(', ')}.`)
   }
   const alg = header.alg as DpopAlgorithm
   const { jwk, canonical } = publicKeyOf(header, alg)
-  const { jti, iat } = checkClaims(claims, expected)
+  const { jti, iat, htu } = checkClaims(claims, expected)
   if (expected.accessToken !== undefined) {
     if (typeof claims.ath !== 'string') refuse('The DPoP proof has no ath (the access token’s hash).')
     if (claims.ath !== (await sha256Base64url(expected.accessToken))) {
@@ -224,10 +245,18 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectation):
   } catch {
     refuse(`The DPoP proof’s jwk is not a public key for ${alg}.`)
   }
-  try {
-    await compactVerify(proof, verifying.key, { algorithms: [alg] })
-  } catch {
-    refuse('The DPoP proof’s signature does not verify with its jwk.')
+  // The JWS signing input and signature (RFC 7515 §5.2), checked straight by WebCrypto: the header
+  // and claims were read above, and nothing else (crit, b64) is accepted in a proof.
+  let valid = false
+  if (BASE64URL.test(parts[2])) {
+    const signature = base64url.decode(parts[2])
+    valid = await crypto.subtle.verify(
+      WEB_CRYPTO[alg].verifyAs,
+      verifying.key,
+      signature,
+      utf8(`${parts[0]}.${parts[1]}`),
+    )
   }
-  return { jkt: verifying.jkt, jti, nonce: claims.nonce, refusedFrom: Math.floor(iat) + PROOF_WINDOW_SECONDS + 1 }
+  if (!valid) refuse('The DPoP proof’s signature does not verify with its jwk.')
+  return { jkt: verifying.jkt, jti, htu, nonce: claims.nonce, refusedFrom: Math.floor(iat) + PROOF_WINDOW_SECONDS + 1 }
 }

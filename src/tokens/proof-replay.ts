@@ -5,9 +5,11 @@
  * - this isolate's memory, first: a copy sent to the same isolate, even at the same moment, is
  *   refused with no I/O (bounded; the oldest entries go first, and they expire soonest);
  * - the replay store of one-time JWTs (./replay.ts, D1), where every isolate sees the record.
- * `shared` uses both; `isolate` only the first (DPOP_REPLAY_CHECK, src/config.ts): a resource
- * request then costs no I/O for its proof, and a copy that reaches another isolate within the
- * proof's window is not caught.
+ * The token endpoint uses both. At the resources DPOP_REPLAY_CHECK decides (src/config.ts):
+ * `isolate`, the default, keeps their hot path free of I/O — a copy that reaches another isolate
+ * within the proof's minute is not caught (RFC 9449 §11.1 allows it where servers share no state;
+ * DPOP_REQUIRE_NONCE bounds such a copy further) — and `shared` adds the D1 record, one write a
+ * request, so a copy is refused everywhere.
  */
 import type { Db } from '../db/client.ts'
 import { recordJtiUse } from './replay.ts'

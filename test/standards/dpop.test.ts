@@ -232,6 +232,7 @@ async function brokenProofs(url: string, method: string, accessToken?: string) {
   return {
     '§4.3 (2): not a JWT': 'not.a.jwt',
     '§4.3 (4): typ is not dpop+jwt': await proof(key, url, { ...base, header: { typ: 'JWT' } }),
+    'RFC 7515 §4.1.11: a crit extension': await proof(key, url, { ...base, header: { b64: true, crit: ['b64'] } }),
     '§4.3 (5): alg none': await unsigned(),
     '§4.3 (5): a symmetric alg (HS256)': await new SignJWT({
       jti: crypto.randomUUID(),
@@ -385,7 +386,7 @@ describe('RFC 9449 §7: DPoP-bound tokens at the resources', () => {
     await expectDpopRefusal(await dpopGet(HELLO, token, [once]), 'invalid_dpop_proof', 'already used')
   })
 
-  it('§11.1: DPOP_REPLAY_CHECK=shared refuses a proof another isolate recorded (in D1); isolate does not look there', async () => {
+  it('§11.1: DPOP_REPLAY_CHECK=shared refuses a proof another isolate recorded (in D1); the default (isolate) does not look there', async () => {
     const key = await dpopKey()
     const token = await storedBoundToken(key)
     const seenElsewhere = async () => {
@@ -393,9 +394,14 @@ describe('RFC 9449 §7: DPoP-bound tokens at the resources', () => {
       await recordJtiUse(db, { purpose: 'dpop_proof', issuer: `${key.jkt} ${HELLO}`, jti, expiresAt: NOW() + 61 })
       return proof(key, HELLO, { method: 'GET', accessToken: token, claims: { jti } })
     }
-    await expectDpopRefusal(await dpopGet(HELLO, token, [await seenElsewhere()]), 'invalid_dpop_proof', 'already used')
-    const isolateOnly = await dpopGet(HELLO, token, [await seenElsewhere()], { DPOP_REPLAY_CHECK: 'isolate' })
-    expect(isolateOnly.status).toBe(200)
+    const shared = { DPOP_REPLAY_CHECK: 'shared' }
+    await expectDpopRefusal(
+      await dpopGet(HELLO, token, [await seenElsewhere()], shared),
+      'invalid_dpop_proof',
+      'already used',
+    )
+    // The default: this isolate's memory only, no I/O.
+    expect((await dpopGet(HELLO, token, [await seenElsewhere()])).status).toBe(200)
   })
 
   it('§7.1: every 401 of the API lists the DPoP challenge with its algs', async () => {
