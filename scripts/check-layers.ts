@@ -16,10 +16,10 @@ import ts from 'typescript'
 const LAYERS: readonly (readonly string[])[] = [
   // Entry points: the Worker's app, the Node CLI.
   ['index', 'cli'],
-  // Features that assemble routes from everything below; the console, the landing page, the
-  // OpenAPI document and Swagger UI, the MCP endpoint, the Django import.
-  ['admin', 'site', 'docs', 'mcp', 'import'],
-  // The browser's pages and their kit.
+  // Features that assemble routes from everything below: the OpenAPI document and Swagger UI,
+  // the MCP endpoint, the Django import.
+  ['docs', 'mcp', 'import'],
+  // The browser's pages (the console, the landing page, …) and their kit.
   ['web'],
   // The authorization server's protocol (RFC 6749 and the standards around it).
   ['oauth'],
@@ -35,8 +35,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['lib/request-context.ts'],
   // Dialects and router factories, HTTP semantics.
   ['http'],
-  // hono/jsx pages' parts.
-  ['views'],
   // Settings; the Hono environments.
   ['config', 'types'],
   // The token tables and their cache tiers.

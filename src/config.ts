@@ -7,11 +7,8 @@
  */
 import { z } from 'zod'
 import { normalizeResourceUri, splitResourceList } from './lib/resource-uri.ts'
-import { parseScope } from './lib/scope.ts'
+import { parseScope, SCOPE_TOKEN } from './lib/scope.ts'
 import type { CacheSettings } from './tokens/cache.ts'
-
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 const DEFAULT_SITE_NAME = 'Edge OAuth Toolkit'
 
@@ -69,6 +66,9 @@ const SettingsSchema = z.object({
   SITE_NAME: z.string().trim().min(1).max(100).default(DEFAULT_SITE_NAME),
   // DOT's default ID_TOKEN_EXPIRE_SECONDS.
   ID_TOKEN_EXPIRE_SECONDS: seconds(36000),
+  // How long an ID-JAG this server issues as an enterprise IdP (RFC 8693 token exchange) may be
+  // presented: the draft's examples use 300 s; at most an hour, the most an ID-JAG is accepted for here.
+  ID_JAG_EXPIRE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   // OIDC Discovery 1.0 §3: the issuer is a URL with no query or fragment.
   ISSUER: z
     .url({ protocol: /^https?$/ })
@@ -156,6 +156,8 @@ export type Config = {
   /** SITE_NAME: shown in every page's header. */
   siteName: string
   idTokenLifetime: number
+  /** Seconds an ID-JAG issued by token exchange is valid (src/oauth/grants/token-exchange.ts). */
+  idJagLifetime: number
   /** ISSUER without a trailing slash, or null: the issuer is then the request's origin, on loopback hosts only. */
   issuer: string | null
   tokenCache: CacheSettings
@@ -269,6 +271,7 @@ export function getConfig(env: object): Config {
     pageSize: settings.PAGE_SIZE,
     siteName: settings.SITE_NAME,
     idTokenLifetime: settings.ID_TOKEN_EXPIRE_SECONDS,
+    idJagLifetime: settings.ID_JAG_EXPIRE_SECONDS,
     issuer: settings.ISSUER?.replace(/\/+$/, '') ?? null,
     tokenCache: {
       memorySeconds: settings.TOKEN_MEMORY_CACHE_SECONDS,

@@ -1,11 +1,10 @@
 /**
  * @module
  * App assembly: routers mounted in one place (each answers errors in its own dialect,
- * src/http/), the API documentation, a last-resort error handler; the cron cleanup.
+ * src/http/; the browser's pages are src/web/'s), the API documentation, a last-resort error
+ * handler; the cron cleanup.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { accountsRouter } from './accounts/index.ts'
-import { adminRouter } from './admin/index.ts'
 import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
 import { checkSettings, SettingsError } from './config.ts'
 import { getDb } from './db/client.ts'
@@ -14,14 +13,22 @@ import { drf } from './http/drf.ts'
 import { oauth } from './http/oauth.ts'
 import { d1Bookmark } from './lib/request-context.ts'
 import { mcpRouter } from './mcp/index.ts'
-import { authorizeRouter, oauthRouter } from './oauth/index.ts'
+import { oauthRouter } from './oauth/index.ts'
 import { managementRouter } from './oauth/management.ts'
-import { managementPagesRouter } from './oauth/management-pages.tsx'
-import { logoutRouter, oidcRouter } from './oauth/oidc/index.ts'
+import { oidcRouter } from './oauth/oidc/index.ts'
 import { deleteUnusedRegistrations } from './oauth/registration.ts'
-import { siteRouter } from './site/index.tsx'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
 import type { AppEnv } from './types.ts'
+import {
+  accountsRouter,
+  adminRouter,
+  applicationPagesRouter,
+  authorizedTokenPagesRouter,
+  authorizeRouter,
+  deviceRouter,
+  rpLogoutRouter,
+  siteRouter,
+} from './web/index.ts'
 
 export const app = new OpenAPIHono<AppEnv>()
 
@@ -45,15 +52,17 @@ app.use('/o/*', d1Bookmark())
 app.get('/healthz', (c) => c.text('ok'))
 app.route('/', oauthRouter)
 app.route('/', authorizeRouter)
+app.route('/', deviceRouter)
 app.route('/', oidcRouter)
-app.route('/', logoutRouter)
+app.route('/', rpLogoutRouter)
 // The pages first: on the paths they share with the management API, they pass on what is not theirs.
-app.route('/', managementPagesRouter)
+app.route('/', applicationPagesRouter)
+app.route('/', authorizedTokenPagesRouter)
 app.route('/', managementRouter)
 app.route('/', obtainApiKeyRouter)
 app.route('/api', apiRouter)
 app.route('/', mcpRouter)
-app.route('/accounts', accountsRouter)
+app.route('/', accountsRouter)
 app.route('/', adminRouter)
 app.route('/', createDocsRouter(app))
 app.route('/', siteRouter)

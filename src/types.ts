@@ -3,7 +3,7 @@
  * The Hono environment every router shares, `AppEnv`: the Worker's bindings, the request's D1
  * session and the browser session a page found. The environments of routers behind an
  * authentication middleware, whose handlers alone see the caller, are defined beside it
- * (src/auth/env.ts); the console's below.
+ * (src/auth/env.ts); the pages' behind requireSession beside it (src/web/kit/session.ts).
  */
 import type { ReadSession } from './db/client.ts'
 import type { User } from './db/schema.ts'
@@ -20,6 +20,3 @@ export type AppEnv = {
     session?: Session | null
   }
 }
-
-/** The operator console (/admin/): behind `staffOnly()` (src/admin/guard.tsx), a logged-in staff user. */
-export type StaffEnv = AppEnv & { Variables: { staff: User } }

@@ -8,11 +8,20 @@
  * not at all. Messages describe what changed in words; callers never pass a secret, password,
  * token or digest.
  */
-import { and, count, desc, eq, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import type { PagedQuery } from '../db/paging.ts'
 import { type AuditEntry, auditLog } from '../db/schema.ts'
 
-export const AUDIT_OBJECT_TYPES = ['user', 'application', 'token', 'api_key'] as const
+export const AUDIT_OBJECT_TYPES = [
+  'user',
+  'application',
+  'token',
+  'api_key',
+  // Enterprise-managed authorization (src/oauth/id-jag/): the trust list and the exchange policy.
+  'identity_provider',
+  'id_jag_policy',
+] as const
 type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number]
 
 /** Who made a change: a user, or (id null) the operator running a `manage` command. */
@@ -41,9 +50,32 @@ export function auditStatement(db: Db, actor: AuditActor, record: AuditRecord) {
   })
 }
 
-export type AuditFilters = { actorId?: number; objectType?: AuditObjectType; objectId?: string }
+/**
+ * As `auditStatement`, written only if `condition` holds when the batch runs: the record of a
+ * change the same batch makes only under conditions of its own (a token written only while the
+ * facts it was issued on still hold) is written exactly when the change is.
+ */
+export function auditStatementIf(db: Db, actor: AuditActor, record: AuditRecord, condition: SQL) {
+  const { objectId } = record
+  return db.insert(auditLog).select((qb) =>
+    qb
+      .select({
+        id: sql`NULL`.as('id'),
+        actorId: sql`${actor.id}`.as('actor_id'),
+        actorUsername: sql`${actor.username}`.as('actor_username'),
+        action: sql`${record.action}`.as('action'),
+        objectType: sql`${record.objectType}`.as('object_type'),
+        objectId: sql`${typeof objectId === 'number' ? String(objectId) : objectId}`.as('object_id'),
+        objectRepr: sql`${record.objectRepr}`.as('object_repr'),
+        message: sql`${record.message ?? ''}`.as('message'),
+        createdAt: sql`unixepoch()`.as('created_at'),
+      })
+      .from(sql`(SELECT 1)`)
+      .where(condition),
+  )
+}
 
-export type AuditPage = { count: number; page: number; pageCount: number; entries: AuditEntry[] }
+export type AuditFilters = { actorId?: number; objectType?: AuditObjectType; objectId?: string }
 
 function conditions(filters: AuditFilters): SQL | undefined {
   const clauses: SQL[] = []
@@ -53,25 +85,12 @@ function conditions(filters: AuditFilters): SQL | undefined {
   return and(...clauses)
 }
 
-/** One page of entries, newest first, or null when the page does not exist (page 1 always does). */
-export async function listAuditEntries(
-  db: Db,
-  filters: AuditFilters,
-  page: number,
-  pageSize: number,
-): Promise<AuditPage | null> {
+/** The entries `filters` select, newest first, a page at a time (src/db/paging.ts). */
+export function auditEntries(db: Db, filters: AuditFilters): PagedQuery<AuditEntry> {
   const where = conditions(filters)
-  const [[{ total }], entries] = await db.batch([
-    db.select({ total: count() }).from(auditLog).where(where),
-    db
-      .select()
-      .from(auditLog)
-      .where(where)
-      .orderBy(desc(auditLog.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-  ])
-  const pageCount = Math.max(1, Math.ceil(total / pageSize))
-  if (page > pageCount) return null
-  return { count: total, page, pageCount, entries }
+  return {
+    count: db.select({ total: count() }).from(auditLog).where(where),
+    rows: ({ limit, offset }) =>
+      db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(limit).offset(offset),
+  }
 }

@@ -76,6 +76,27 @@ describe('applicationRefusal', () => {
     ).toBeNull()
   })
 
+  it('the jwt-bearer grant (tokens for whoever a trusted IdP names, no consent page) is allowed by superusers only', () => {
+    const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+    for (const actor of [staff, user]) {
+      const create = { action: 'create' as const, skipAuthorization: false, grantTypes: ['client-credentials', grant] }
+      expect(applicationRefusal(actor, actor, create)).toMatch(/jwt-bearer/)
+      const plain = { ...app({ userId: actor.id }), grantTypes: ['client-credentials'] }
+      const turnOn = { action: 'change' as const, application: plain, changes: { grantTypes: [grant] } }
+      expect(applicationRefusal(actor, actor, turnOn)).toMatch(/jwt-bearer/)
+      // Keeping it, or taking it away, is not allowing it.
+      const allowed = { ...plain, grantTypes: [grant] }
+      const keep = { action: 'change' as const, application: allowed, changes: { grantTypes: [grant, 'password'] } }
+      expect(applicationRefusal(actor, actor, keep)).toBeNull()
+      expect(applicationRefusal(actor, actor, { ...keep, changes: { grantTypes: ['password'] } })).toBeNull()
+    }
+    for (const actor of [root, OPERATOR]) {
+      expect(
+        applicationRefusal(actor, null, { action: 'create', skipAuthorization: false, grantTypes: [grant] }),
+      ).toBeNull()
+    }
+  })
+
   it('can_introspect: someone else’s is rotated or retargeted by superusers only; a rename is fine', () => {
     const server = app({ canIntrospect: true })
     const change = (changes: object) =>

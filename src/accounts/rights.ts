@@ -13,12 +13,14 @@
  *   a superuser and moves the redirect URIs ends it (codes would go somewhere nobody approved).
  * - A designated resource server (`can_introspect`) is rotated or retargeted (redirect URIs,
  *   client type) only by a superuser or its owner.
+ * - The jwt-bearer grant is a superuser's decision too: an application allowed it gets tokens,
+ *   with no consent page, for whichever user a trusted identity provider's ID-JAG names.
  *
  * The `manage` commands act as OPERATOR: whoever holds the database has a superuser's rights,
  * as with Django's manage.py. Each rule answers a refusal message (or null): the caller words it
  * in its dialect (the console's 403 page, DRF's 403, a CLI error).
  */
-import type { Application, User } from '../db/schema.ts'
+import { type Application, JWT_BEARER_GRANT, type User } from '../db/schema.ts'
 
 /** The one acting: a user, or (id null) the operator running a `manage` command. */
 export type Actor = { id: number | null; username: string; isStaff: boolean; isSuperuser: boolean }
@@ -33,6 +35,7 @@ export const MAY_NOT_MANAGE = 'Only superusers may change staff and superuser ac
 const NOT_YOURS = 'Only superusers may act on what a staff user or superuser owns.'
 const SKIP_IS_SUPERUSERS = 'Only superusers may turn on skip_authorization.'
 const SKIP_APPLICATION_NOT_YOURS = 'Only superusers may change a skip_authorization application that is not yours.'
+const JWT_BEARER_IS_SUPERUSERS = 'Only superusers may allow the jwt-bearer grant (ID-JAGs from identity providers).'
 const RESOURCE_SERVER_NOT_YOURS =
   'Only superusers may rotate the secret of, or retarget, a can_introspect application that is not yours.'
 
@@ -47,17 +50,20 @@ function mayActFor(actor: Actor, owner: Person | null): boolean {
 }
 
 /** The settings of an application that these rules look at. */
-type Guarded = Pick<Application, 'userId' | 'skipAuthorization' | 'canIntrospect' | 'redirectUris' | 'clientType'>
+type Guarded = Pick<Application, 'userId' | 'skipAuthorization' | 'canIntrospect' | 'redirectUris' | 'clientType'> & {
+  grantTypes?: readonly string[]
+}
 
 /** What a change would set (absent: unchanged). */
 export type SettingChanges = {
   redirectUris?: readonly string[]
   clientType?: Application['clientType']
   skipAuthorization?: boolean
+  grantTypes?: readonly string[]
 }
 
 export type ApplicationAct =
-  | { action: 'create'; skipAuthorization: boolean }
+  | { action: 'create'; skipAuthorization: boolean; grantTypes?: readonly string[] }
   | { action: 'change'; application: Guarded; changes: SettingChanges }
   | { action: 'view-change' | 'rotate' | 'delete' | 'revoke-tokens'; application: Guarded }
 
@@ -84,10 +90,16 @@ function retargets(application: Guarded, changes: SettingChanges): boolean {
 export function applicationRefusal(actor: Actor, owner: Person | null, act: ApplicationAct): string | null {
   if (actor.isSuperuser) return null
   if (!mayActFor(actor, owner)) return NOT_YOURS
-  if (act.action === 'create') return act.skipAuthorization ? SKIP_IS_SUPERUSERS : null
+  if (act.action === 'create') {
+    if (act.skipAuthorization) return SKIP_IS_SUPERUSERS
+    return act.grantTypes?.includes(JWT_BEARER_GRANT) ? JWT_BEARER_IS_SUPERUSERS : null
+  }
   const { application } = act
   const changes = act.action === 'change' ? act.changes : {}
   if (changes.skipAuthorization === true && !application.skipAuthorization) return SKIP_IS_SUPERUSERS
+  if (changes.grantTypes?.includes(JWT_BEARER_GRANT) && !application.grantTypes?.includes(JWT_BEARER_GRANT)) {
+    return JWT_BEARER_IS_SUPERUSERS
+  }
   const theirs = owner !== null && owner.id === actor.id
   if (theirs) return null
   const edits = act.action === 'change' || act.action === 'view-change' || act.action === 'rotate'

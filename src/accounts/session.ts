@@ -50,7 +50,7 @@ export async function startSession(c: Context<AppEnv>, user: User): Promise<void
  */
 export async function readSession<E extends AppEnv>(c: Context<E>, from: Db = db(c)): Promise<Session | null> {
   const session = await verifySession(c, from)
-  // Pages show who is logged in (src/http/html.tsx renderPage).
+  // Pages show who is logged in (src/web/kit/page.tsx renderPage).
   c.set('session', session)
   return session
 }

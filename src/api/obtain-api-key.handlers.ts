@@ -6,6 +6,7 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import { obtainApiKey } from '../accounts/api-keys.ts'
 import { throttledMessage } from '../auth/responses.ts'
 import { schemeCredential } from '../http/authorization.ts'
+import { DrfError } from '../http/drf.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { clientIp, loginGate } from '../lib/rate-limit.ts'
 import { tokenStore } from '../lib/request-context.ts'
@@ -17,7 +18,7 @@ export const obtainApiKeyHandler: RouteHandler<typeof obtainApiKeyRoute, AppEnv>
   const input = { ...c.req.valid('form'), ...c.req.valid('json') }
   const result = await obtainApiKey(tokenStore(c), input, loginGate(c.env, clientIp(c)))
   if (!result.ok && 'retryAfter' in result) {
-    return c.json({ detail: throttledMessage(result.retryAfter) }, 429, { 'Retry-After': String(result.retryAfter) })
+    throw new DrfError(429, throttledMessage(result.retryAfter), { 'Retry-After': String(result.retryAfter) })
   }
   // A credential in the body: never cached (as RFC 6749 §5.1 asks of token responses).
   if (!result.ok) return c.json(result.errors, 400, NO_STORE_HEADERS)

@@ -4,9 +4,11 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { registerUser } from '../accounts/registration.ts'
-import { listUsers, parsePage } from '../accounts/user-list.ts'
+import { listUsers } from '../accounts/user-list.ts'
 import type { ApiEnv } from '../auth/env.ts'
+import { parsePage } from '../db/paging.ts'
 import type { User } from '../db/schema.ts'
+import { DrfError } from '../http/drf.ts'
 import { config, readDb } from '../lib/request-context.ts'
 import type { createUserRoute, listUsersRoute } from './users.routes.ts'
 
@@ -39,13 +41,13 @@ export const listUsersHandler: RouteHandler<typeof listUsersRoute, ApiEnv> = asy
   const page = parsePage(query.page)
   // A read-only path: the request's D1 session lets a replica answer (README "D1 read replication").
   const result = page === null ? null : await listUsers(readDb(c), query, page, config(c).pageSize)
-  if (!result) return c.json({ detail: 'Invalid page.' }, 404)
+  if (!result) throw new DrfError(404, 'Invalid page.')
   return c.json(
     {
       count: result.count,
       next: result.page < result.pageCount ? pageUrl(c.req.url, result.page + 1) : null,
       previous: result.page > 1 ? pageUrl(c.req.url, result.page - 1) : null,
-      results: result.users.map(toUserJson),
+      results: result.rows.map(toUserJson),
     },
     200,
   )

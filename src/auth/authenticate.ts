@@ -20,6 +20,7 @@ import { authenticateDpop, DPOP_NONCE_HEADER } from './dpop.ts'
 import type { ApiEnv } from './env.ts'
 import {
   API_PROTECTION,
+  type ChallengeHeaders,
   dpopRefused,
   invalidToken,
   MESSAGES,
@@ -74,11 +75,11 @@ const dpop: Scheme = {
 /** DRF's TokenAuthentication, with its exact messages. */
 const token: Scheme = {
   challenge: () => TOKEN_CHALLENGE,
-  malformed: (c, _protection, detail) => tokenAuthFailed(c, detail),
-  async verify(c, _protection, credentials) {
+  malformed: tokenAuthFailed,
+  async verify(c, protection, credentials) {
     const found = await lookupApiKey(tokenStore(c), credentials)
     if (found.status === 'valid') return found.context
-    return tokenAuthFailed(c, found.status === 'inactive' ? MESSAGES.userInactive : MESSAGES.invalidToken)
+    return tokenAuthFailed(c, protection, found.status === 'inactive' ? MESSAGES.userInactive : MESSAGES.invalidToken)
   },
 }
 
@@ -89,23 +90,29 @@ type SchemeName = keyof typeof SCHEMES
 const EVERY_SCHEME: readonly SchemeName[] = ['bearer', 'token', 'dpop']
 
 /**
- * RFC 7235 §4.1: a 401 names every scheme the API accepts. The refusing scheme's challenge
- * (with its error code) comes first; the others follow as further header lines.
+ * RFC 7235 §4.1: `protection`, whose 401s name every scheme the API accepts. The refusing
+ * scheme's challenge (with its error code) comes first; the others follow as further header lines.
  */
-function challengeEveryScheme(
+function challengingEveryScheme(
   c: Context<ApiEnv>,
   protection: Protection,
-  response: Response,
   accepted: readonly SchemeName[],
-): Response {
-  if (response.status !== 401) return response
-  const sent = response.headers.get('WWW-Authenticate') ?? ''
-  for (const scheme of accepted.map((name) => SCHEMES[name])) {
-    const challenge = scheme.challenge(c, protection)
-    const name = challenge.split(' ')[0].toLowerCase()
-    if (!sent.toLowerCase().startsWith(name)) response.headers.append('WWW-Authenticate', challenge)
+): Protection {
+  const withEveryChallenge = (headers: ChallengeHeaders): ChallengeHeaders => {
+    const sent = [headers['WWW-Authenticate'] ?? []].flat()
+    const others = accepted
+      .map((name) => SCHEMES[name].challenge(c, protection))
+      .filter((challenge) => {
+        const name = challenge.split(' ')[0].toLowerCase()
+        return !sent.some((line) => line.toLowerCase().startsWith(name))
+      })
+    return { ...headers, 'WWW-Authenticate': [...sent, ...others] }
   }
-  return response
+  return {
+    ...protection,
+    refuse: (c, status, message, headers) =>
+      protection.refuse(c, status, message, status === 401 ? withEveryChallenge(headers) : headers),
+  }
 }
 
 /**
@@ -120,8 +127,8 @@ export function authenticate(
 ): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     c.set('protection', protection)
-    const refused = await identify(c, protection, accepted)
-    if (refused) return challengeEveryScheme(c, protection, refused, accepted)
+    const refused = await identify(c, challengingEveryScheme(c, protection, accepted), accepted)
+    if (refused) return refused
     await next()
   }
 }
@@ -134,7 +141,7 @@ async function identify(
 ): Promise<Response | undefined> {
   // Without Bearer, the bare challenge is DRF's `Token`.
   const notProvided = () =>
-    accepted.includes('bearer') ? notAuthenticated(c, protection) : tokenAuthFailed(c, MESSAGES.notProvided)
+    accepted.includes('bearer') ? notAuthenticated(c, protection) : tokenAuthFailed(c, protection, MESSAGES.notProvided)
   const parsed = parseAuthorization(c.req.header('Authorization'))
   if (!parsed) return notProvided()
   const name = parsed.scheme as SchemeName

@@ -14,6 +14,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { every } from 'hono/combine'
 import { readSession } from '../accounts/session.ts'
+import { DrfError } from '../http/drf.ts'
 import type { SessionEnv } from './env.ts'
 import { MESSAGES } from './responses.ts'
 import { sameOriginOnly } from './same-origin.ts'
@@ -26,7 +27,7 @@ function sessionUser(): MiddlewareHandler<SessionEnv> {
     const session = await readSession(c)
     if (!session) {
       const detail = c.req.header('Authorization') === undefined ? MESSAGES.notProvided : SESSION_ONLY
-      return c.json({ detail }, 403)
+      throw new DrfError(403, detail)
     }
     c.set('auth', {
       scheme: 'session',

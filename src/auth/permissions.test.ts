@@ -2,8 +2,8 @@
  * Scope guards on a route that needs more than one scope (no route of the API does yet): the
  * 403's challenge names the whole set the route needs.
  */
-import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { createDrfRouter } from '../http/drf.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import type { ApiEnv } from './env.ts'
 import { requireReadWriteScope, requireScopes } from './permissions.ts'
@@ -19,7 +19,8 @@ function appFor(scopes: string[], guard: ReturnType<typeof requireScopes>) {
     scopes,
     expiresAt: null,
   }
-  const app = new Hono<ApiEnv>()
+  // A DRF router, as the API's: it answers the guards' DrfError.
+  const app = createDrfRouter<ApiEnv>(['*'])
   app.use('*', async (c, next) => {
     c.set('auth', auth)
     c.set('protection', API_PROTECTION)

@@ -1,12 +1,13 @@
 /**
  * @module
  * Authentication and permission failures with RFC 6750 §3 challenges, for each protected
- * resource (a `Protection`: the resource API's words them as DRF does, the MCP endpoint's as
- * JSON-RPC errors). Every Bearer challenge names the resource's RFC 9728 metadata
+ * resource (a `Protection`: the resource API's throws DRF's error for its router to answer, the
+ * MCP endpoint's answers JSON-RPC errors). Every Bearer challenge names the resource's RFC 9728 metadata
  * (`resource_metadata`, §5.1), so a client that knows nothing but the resource's URL finds the
  * authorization server and the scopes.
  */
 import type { Context } from 'hono'
+import { DrfError } from '../http/drf.ts'
 import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../resource/resources.ts'
 import type { AppEnv } from '../types.ts'
 import { BEARER_MESSAGES } from './bearer.ts'
@@ -23,15 +24,23 @@ export type Protection = {
    * The MCP authorization spec asks for it; the API's 401 names none (its routes differ).
    */
   challengeScopes?: (c: Context) => readonly string[]
-  /** The refusal's body in the router's dialect, sent with `headers` (the challenge). */
-  refuse: (c: Context, status: 400 | 401 | 403, message: string, headers: Record<string, string>) => Response
+  /**
+   * The refusal in the router's dialect, with `headers` (the challenge: one value per scheme):
+   * a response, or an error thrown for the router's dialect to answer.
+   */
+  refuse: (c: Context, status: 400 | 401 | 403, message: string, headers: ChallengeHeaders) => Response
 }
 
-/** The resource API (/api/*): DRF's `{"detail": …}`. */
+/** A refusal's headers: `WWW-Authenticate`, one value per scheme (RFC 7235 §4.1). */
+export type ChallengeHeaders = Record<string, string | string[]>
+
+/** The resource API (/api/*, /api-token-auth/): DRF's `{"detail": …}`, answered by its routers' dialect. */
 export const API_PROTECTION: Protection = {
   resource: API_RESOURCE,
   realm: 'api',
-  refuse: (c, status, detail, headers) => c.json({ detail }, status, headers),
+  refuse: (_c, status, detail, headers) => {
+    throw new DrfError(status, detail, headers)
+  },
 }
 
 export const MESSAGES = {
@@ -124,8 +133,8 @@ export function throttledMessage(retryAfter: number): string {
 }
 
 /** DRF's TokenAuthentication failures: 401 with its `Token` challenge. */
-export function tokenAuthFailed(c: Context, detail: string): Response {
-  return c.json({ detail }, 401, { 'WWW-Authenticate': TOKEN_CHALLENGE })
+export function tokenAuthFailed(c: Context, protection: Protection, detail: string): Response {
+  return protection.refuse(c, 401, detail, { 'WWW-Authenticate': TOKEN_CHALLENGE })
 }
 
 /** DRF's PermissionDenied (403), e.g. IsAuthenticated for a token that acts for no user. */

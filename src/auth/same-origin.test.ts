@@ -1,8 +1,9 @@
-import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { createDrfRouter } from '../http/drf.ts'
 import { sameOriginOnly } from './same-origin.ts'
 
-const app = new Hono()
+// A DRF router, as the management API's: it answers the middleware's DrfError.
+const app = createDrfRouter(['*'])
 app.use('*', sameOriginOnly())
 app.all('*', (c) => c.text('reached'))
 

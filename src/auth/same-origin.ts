@@ -10,6 +10,7 @@
  * browser's; browsers send Origin on every POST, PATCH and DELETE.
  */
 import type { Context, MiddlewareHandler } from 'hono'
+import { DrfError } from '../http/drf.ts'
 import { isSafeMethod } from '../http/semantics.ts'
 
 /** Whether the request may act with the cookie it carries. */
@@ -26,10 +27,10 @@ function csrfFailure(c: Context): string {
   return `CSRF Failed: Origin checking failed - ${origin} does not match any trusted origins.`
 }
 
-/** Refuses a cross-site unsafe request with DRF's 403 `{"detail": …}`. */
+/** Refuses a cross-site unsafe request with DRF's 403 `{"detail": …}` (for a DRF router). */
 export function sameOriginOnly(): MiddlewareHandler {
   return async (c, next) => {
-    if (!isSameOriginRequest(c)) return c.json({ detail: csrfFailure(c) }, 403)
+    if (!isSameOriginRequest(c)) throw new DrfError(403, csrfFailure(c))
     await next()
   }
 }

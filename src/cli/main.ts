@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   listapplications: async () => (await import('./commands/applications.ts')).listapplications,
   deleteapplication: async () => (await import('./commands/applications.ts')).deleteapplication,
   clientkeys: async () => (await import('./commands/clientkeys.ts')).clientkeys,
+  trustedidp: async () => (await import('./commands/enterprise.ts')).trustedidp,
+  idjagpolicy: async () => (await import('./commands/enterprise.ts')).idjagpolicy,
   'generate-secret-key': async () => (await import('./commands/generate-secret-key.ts')).generateSecretKey,
   'generate-signing-key': async () => (await import('./commands/generate-signing-key.ts')).generateSigningKey,
   drf_create_token: async () => (await import('./commands/drf_create_token.ts')).drf_create_token,

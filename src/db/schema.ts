@@ -4,7 +4,7 @@
  * Every secret column holds a digest, never the secret itself.
  */
 import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { digest } from './digest.ts'
 import { stringList } from './string-list.ts'
 
@@ -60,8 +60,20 @@ export const users = sqliteTable(
 /** RFC 8628 §3.4's grant_type, which is also DOT's name for an application allowed the device grant. */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
+/**
+ * RFC 7523 §2.1's grant_type, the grant an ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant)
+ * is presented with: named by its URN as an application's allowed grant too, as DOT names the device grant.
+ */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+
 /** DOT's authorization_grant_type names an application may be allowed (DOT 3.x names the device grant by its URN). */
-export const APPLICATION_GRANTS = ['password', 'client-credentials', 'authorization-code', DEVICE_CODE_GRANT] as const
+export const APPLICATION_GRANTS = [
+  'password',
+  'client-credentials',
+  'authorization-code',
+  DEVICE_CODE_GRANT,
+  JWT_BEARER_GRANT,
+] as const
 export type ApplicationGrant = (typeof APPLICATION_GRANTS)[number]
 
 // The lists below are JSON arrays (string-list.ts); their DDL default '' predates them and reads as [].
@@ -446,3 +458,57 @@ export const usedJtis = sqliteTable(
   },
   (t) => [index('used_jtis_expires_at_idx').on(t.expiresAt)],
 )
+
+/**
+ * Enterprise identity providers whose ID-JAGs (draft-ietf-oauth-identity-assertion-authz-grant,
+ * src/oauth/id-jag/) the jwt-bearer grant accepts: each by its issuer, its public keys (a JWK Set,
+ * or a jwks_uri fetched as client key sets are) and the rule mapping an ID-JAG's subject to a local
+ * user. Managed by `manage trustedidp` and audited.
+ */
+export const trustedIdentityProviders = sqliteTable('trusted_identity_providers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** The IdP's issuer identifier (RFC 8414 §2), compared exactly with an ID-JAG's `iss`. */
+  issuer: text('issuer').notNull().unique(),
+  /** Its public signature keys (a JWK Set, JSON, src/oauth/client-keys.ts rules); null when jwksUri is set. */
+  jwks: text('jwks'),
+  /** Where its key set is fetched from instead; never both. */
+  jwksUri: text('jwks_uri'),
+  /** The ID-JAG claim naming the user (`email`, `preferred_username`, …). */
+  userClaim: text('user_claim').notNull().default('email'),
+  /** What that claim is compared with: a user's e-mail address or username. */
+  userField: text('user_field', { enum: ['email', 'username'] })
+    .notNull()
+    .default('email'),
+  createdAt: createdAt(),
+})
+
+export type TrustedIdentityProvider = typeof trustedIdentityProviders.$inferSelect
+
+/**
+ * The exchange policy of this server acting as an enterprise IdP (RFC 8693 token exchange for an
+ * ID-JAG, src/oauth/grants/token-exchange.ts): which of its clients may ask for an ID-JAG for which
+ * authorization server (`audience`) and resource, with what client_id there and at most what scope.
+ * Managed by `manage idjagpolicy` and audited.
+ */
+export const idJagPolicies = sqliteTable(
+  'id_jag_policies',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    applicationId: integer('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    /** The other authorization server's issuer identifier: the ID-JAG's `aud`. */
+    audience: text('audience').notNull(),
+    /** The resource (RFC 8707, normal form: src/lib/resource-uri.ts) the ID-JAG may be for. */
+    resource: text('resource').notNull(),
+    /** The client's client_id at that authorization server: the ID-JAG's `client_id`. */
+    audienceClientId: text('audience_client_id').notNull(),
+    /** The most scope an ID-JAG may carry, space-separated; null: what the client asks for. */
+    scope: text('scope'),
+    createdAt: createdAt(),
+  },
+  // One rule per client, audience and resource; it also finds a client's rules (and its cascade delete).
+  (t) => [uniqueIndex('id_jag_policies_application_idx').on(t.applicationId, t.audience, t.resource)],
+)
+
+export type IdJagPolicy = typeof idJagPolicies.$inferSelect

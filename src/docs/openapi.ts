@@ -7,9 +7,10 @@
  */
 
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { createHtmlRouter } from '../http/html.tsx'
 import { config } from '../lib/request-context.ts'
 import type { AppEnv } from '../types.ts'
+import { createHtmlRouter } from '../web/kit/dialect.tsx'
+import { SITE_PATHS } from '../web/kit/paths.ts'
 import { mountSwaggerUi } from './swagger-ui.ts'
 
 const OPENAPI_PATH = '/openapi.json'
@@ -44,7 +45,7 @@ export function createDocsRouter(app: OpenAPIHono<AppEnv>): OpenAPIHono<AppEnv> 
     type: 'apiKey',
     in: 'cookie',
     name: '__Host-eot_session',
-    description: 'The browser login session from /accounts/login/ (`eot_session` on http://localhost).',
+    description: `The browser login session from ${SITE_PATHS.login} (\`eot_session\` on http://localhost).`,
   })
   registry.registerComponent('securitySchemes', 'clientBasic', {
     type: 'http',

@@ -3,7 +3,9 @@
  * The DRF dialect, for the resource API (/api/*, /api-token-auth/) and the management API
  * (/o/applications/, /o/authorized-tokens/): `{"detail": …}` as Django REST framework's
  * exceptions, and its field errors `{"field": ["message", …]}` for input that fails validation.
- * RFC 6750 challenges on the API's 401s come from its auth middleware (src/auth/responses.ts).
+ * Anything behind a DRF router refuses a request by throwing a `DrfError` (DRF's APIException),
+ * which this dialect answers; RFC 6750 challenges on the API's 401s come from its auth
+ * middleware (src/auth/responses.ts) as the error's headers.
  */
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -13,16 +15,34 @@ import type { AppEnv } from '../types.ts'
 import { createRouter, type Dialect, valueAt } from './router.ts'
 import { NO_STORE_HEADERS } from './semantics.ts'
 
-function detail(c: Context, message: string, status: ContentfulStatusCode, headers?: Record<string, string>) {
+/** Response headers; a list is one field line per value (each scheme's challenge). */
+type HeaderRecord = Record<string, string | string[]>
+
+function detail(c: Context, message: string, status: ContentfulStatusCode, headers?: HeaderRecord) {
   return c.json({ detail: message }, status, headers)
 }
 
 /**
- * DRF's field errors `{"field": ["message", …]}` for input that failed its schema: "This field is
- * required." for a missing or empty value, as DRF words it. Forms show the same messages (the
- * application pages), so the API and the pages answer a bad value alike.
+ * DRF's APIException: thrown by a handler or middleware behind a DRF router, answered
+ * `{"detail": message}` with `status` and `headers` (a `WWW-Authenticate` challenge, one value
+ * per scheme; `Retry-After` for Throttled).
  */
-export function fieldErrors(error: ZodError, data: unknown): Record<string, string[]> {
+export class DrfError extends Error {
+  readonly status: ContentfulStatusCode
+  readonly headers: HeaderRecord
+
+  constructor(status: ContentfulStatusCode, message: string, headers: HeaderRecord = {}) {
+    super(message)
+    this.status = status
+    this.headers = headers
+  }
+}
+
+/**
+ * DRF's field errors `{"field": ["message", …]}` for input that failed its schema: "This field is
+ * required." for a missing or empty value, as DRF words it.
+ */
+function fieldErrors(error: ZodError, data: unknown): Record<string, string[]> {
   const fields: Record<string, string[]> = {}
   for (const issue of error.issues) {
     const name = issue.path.length > 0 ? issue.path.join('.') : 'non_field_errors'
@@ -54,6 +74,8 @@ export const drf: Dialect = {
   notFound: (c) => detail(c, 'Not found.', 404),
   // DRF's MethodNotAllowed.
   methodNotAllowed: (c, allow) => detail(c, `Method "${c.req.method}" not allowed.`, 405, { Allow: allow }),
+  ownError: (c, error) =>
+    error instanceof DrfError ? detail(c, error.message, error.status, error.headers) : undefined,
 }
 
 /** A router answering in the DRF dialect; `paths`: its own path patterns (see createRouter). */

@@ -34,7 +34,7 @@ export function jsonRpcError(
   status: ContentfulStatusCode,
   error: JsonRpcErrorObject,
   id: JsonRpcId | null = null,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): Response {
   return c.json({ jsonrpc: '2.0', id, error }, status, { ...NO_STORE_HEADERS, ...headers })
 }

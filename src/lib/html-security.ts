@@ -21,7 +21,7 @@ export function htmlSecurityHeaders(csp: ContentSecurityPolicy = {}): Middleware
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
-      // The pages' one stylesheet is served from this origin (src/views/stylesheet.ts); no script runs at all.
+      // The pages' one stylesheet is served from this origin (src/web/kit/stylesheet.ts); no script runs at all.
       styleSrc: ["'self'"],
       imgSrc: ["'self'"],
       // No form-action: browsers apply it to the redirect that follows a form post too, and the

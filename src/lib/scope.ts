@@ -8,3 +8,6 @@
 export function parseScope(scope: string): string[] {
   return [...new Set(scope.split(' ').filter(Boolean))]
 }
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/

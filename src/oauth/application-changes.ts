@@ -68,7 +68,11 @@ export async function createApplicationAs(
 ): Promise<CreatedApplication | Refused> {
   const owner = await ownerOf(db, actor, input.userId ?? null)
   const skipAuthorization = input.skipAuthorization ?? false
-  const refused = applicationRefusal(actor, owner, { action: 'create', skipAuthorization })
+  const refused = applicationRefusal(actor, owner, {
+    action: 'create',
+    skipAuthorization,
+    grantTypes: input.grantTypes,
+  })
   if (refused) return { refused }
   const redirects = distinct(input.redirectUris ?? [])
   const details = [

@@ -16,9 +16,9 @@ import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
 import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
+import type { PagedQuery } from '../db/paging.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { contains } from '../db/search.ts'
-import type { Slice } from '../tokens/lists.ts'
 import { revokeApplicationTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
@@ -196,10 +196,19 @@ export async function findApplicationByClientId(db: Db, clientId: string): Promi
   return db.select().from(applications).where(eq(applications.clientId, clientId)).get()
 }
 
-/** The applications `userId` owns, newest first; `page`: one slice of them. */
-export async function listOwnApplications(db: Db, userId: number, page?: Slice): Promise<Application[]> {
-  const query = db.select().from(applications).where(eq(applications.userId, userId)).orderBy(desc(applications.id))
-  return page ? query.limit(page.limit).offset(page.offset) : query
+/** The applications `userId` owns, newest first. */
+export async function listOwnApplications(db: Db, userId: number): Promise<Application[]> {
+  return db.select().from(applications).where(eq(applications.userId, userId)).orderBy(desc(applications.id))
+}
+
+/** listOwnApplications a page at a time (src/db/paging.ts). */
+export function ownApplicationPages(db: Db, userId: number): PagedQuery<Application> {
+  const where = eq(applications.userId, userId)
+  return {
+    count: db.select({ total: count() }).from(applications).where(where),
+    rows: ({ limit, offset }) =>
+      db.select().from(applications).where(where).orderBy(desc(applications.id)).limit(limit).offset(offset),
+  }
 }
 
 /** An application by id when `userId` owns it; others' applications do not exist for them. */
@@ -264,42 +273,32 @@ export async function updateApplication(
   return application ? { application, clientSecret } : undefined
 }
 
-type ApplicationListing = Application & { ownerUsername: string | null }
-
-export type ApplicationPage = { count: number; page: number; pageCount: number; applications: ApplicationListing[] }
+export type ApplicationListing = { application: Application; ownerUsername: string | null }
 
 /**
  * The operator console's application list: every owner's, newest first, whose name, client_id
- * or owner's username contains `query` (case-insensitive for ASCII); null when the page does
- * not exist. Every character of the query is taken literally (src/db/search.ts).
+ * or owner's username contains `query` (case-insensitive for ASCII), a page at a time. Every
+ * character of the query is taken literally (src/db/search.ts).
  */
-export async function searchApplications(
-  db: Db,
-  query: string,
-  page: number,
-  pageSize: number,
-): Promise<ApplicationPage | null> {
+export function applicationSearch(db: Db, query: string): PagedQuery<ApplicationListing> {
   const where = query
     ? or(contains(applications.name, query), contains(applications.clientId, query), contains(users.username, query))
     : undefined
-  const [[{ total }], rows] = await db.batch([
-    db.select({ total: count() }).from(applications).leftJoin(users, eq(users.id, applications.userId)).where(where),
-    db
-      .select({ application: applications, ownerUsername: users.username })
+  return {
+    count: db
+      .select({ total: count() })
       .from(applications)
       .leftJoin(users, eq(users.id, applications.userId))
-      .where(where)
-      .orderBy(desc(applications.id))
-      .limit(pageSize)
-      .offset((page - 1) * pageSize),
-  ])
-  const pageCount = Math.max(1, Math.ceil(total / pageSize))
-  if (page > pageCount) return null
-  return {
-    count: total,
-    page,
-    pageCount,
-    applications: rows.map((row) => ({ ...row.application, ownerUsername: row.ownerUsername })),
+      .where(where),
+    rows: ({ limit, offset }) =>
+      db
+        .select({ application: applications, ownerUsername: users.username })
+        .from(applications)
+        .leftJoin(users, eq(users.id, applications.userId))
+        .where(where)
+        .orderBy(desc(applications.id))
+        .limit(limit)
+        .offset(offset),
   }
 }
 

@@ -16,7 +16,7 @@
  * few signature verifications. Every refusal is invalid_client (401, RFC 7521 §4.2.1), with a
  * description saying what was wrong.
  */
-import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload } from 'jose'
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
@@ -25,10 +25,10 @@ import { recordJtiUse } from '../tokens/replay.ts'
 import { findApplicationByClientId } from './applications.ts'
 import {
   CLIENT_ASSERTION_ALGORITHMS,
-  type ClientAssertionAlgorithm,
-  clientKeys,
   type KeyFetchContext,
   KeysUnavailable,
+  type SignedHeader,
+  signedByKeysOf,
 } from './client-keys.ts'
 
 /** RFC 7523 §2.2 client_assertion_type. */
@@ -93,8 +93,6 @@ export function readClientAssertion(body: {
   return { clientId: sub, clientSecret: null, method: 'private_key_jwt', assertion }
 }
 
-type Header = { alg: ClientAssertionAlgorithm; kid?: string }
-
 /** The checks of the claims (all before any signature work). */
 function checkClaims(payload: JWTPayload, clientId: string, audiences: readonly string[], now: number): void {
   if (payload.iss !== clientId) refuse('The client_assertion’s iss must be the client_id.')
@@ -119,33 +117,6 @@ function checkClaims(payload: JWTPayload, clientId: string, audiences: readonly 
   }
 }
 
-// The key type and curve each algorithm signs with.
-function fits(key: { kty?: string; crv?: string; alg?: string }, alg: ClientAssertionAlgorithm): boolean {
-  if (key.alg !== undefined && key.alg !== alg) return false
-  if (alg.startsWith('RS') || alg.startsWith('PS')) return key.kty === 'RSA'
-  if (alg === 'ES256') return key.kty === 'EC' && key.crv === 'P-256'
-  if (alg === 'ES384') return key.kty === 'EC' && key.crv === 'P-384'
-  return key.kty === 'OKP' && key.crv === 'Ed25519'
-}
-
-/** Whether one of `keys` (the header's kid, else any that fits) signed `assertion`. */
-async function signedByOneOf(
-  assertion: string,
-  header: Header,
-  keys: Awaited<ReturnType<typeof clientKeys>>,
-): Promise<boolean> {
-  const candidates = keys.filter((key) => (header.kid === undefined || key.kid === header.kid) && fits(key, header.alg))
-  for (const jwk of candidates) {
-    try {
-      await compactVerify(assertion, await importJWK(jwk, header.alg), { algorithms: [header.alg] })
-      return true
-    } catch {
-      // Not this key (or not a key workerd can use): the next one.
-    }
-  }
-  return false
-}
-
 /**
  * The application `credentials` prove, or invalid_client (401). Read from the primary: the keys
  * must be current (a rotation removes a key at once), and the jti is recorded there anyway.
@@ -155,10 +126,10 @@ export async function authenticateByAssertion(
   context: ClientAssertionContext,
   now = nowSeconds(),
 ): Promise<Application> {
-  let header: Header
+  let header: SignedHeader
   let payload: JWTPayload
   try {
-    header = decodeProtectedHeader(credentials.assertion) as Header
+    header = decodeProtectedHeader(credentials.assertion) as SignedHeader
     payload = decodeJwt(credentials.assertion)
   } catch {
     refuse('The client_assertion is not a JWT.')
@@ -175,15 +146,8 @@ export async function authenticateByAssertion(
   if (application?.clientType !== 'confidential' || (method !== null && method !== 'private_key_jwt')) {
     refuse('Client authentication failed.')
   }
-  const keyContext = { ...context.keys, now }
   try {
-    let keys = await clientKeys(application, keyContext)
-    let verified = await signedByOneOf(credentials.assertion, header, keys)
-    // A kid the kept key set lacks: the client may have rotated its keys since it was fetched.
-    if (!verified && header.kid !== undefined && !keys.some((key) => key.kid === header.kid)) {
-      keys = await clientKeys(application, keyContext, header.kid)
-      verified = await signedByOneOf(credentials.assertion, header, keys)
-    }
+    const verified = await signedByKeysOf(credentials.assertion, header, application, { ...context.keys, now })
     if (!verified) refuse('The client_assertion is not signed by a key of this client.')
   } catch (error) {
     if (error instanceof KeysUnavailable) refuse(error.message)

@@ -1,7 +1,9 @@
 /**
  * @module
- * A client's public keys, for private_key_jwt (RFC 7523 §2.2; src/oauth/client-assertion.ts):
- * registered as a JWK Set (`jwks`, RFC 7591 §2) or at a URL (`jwks_uri`).
+ * Public key sets that sign JWTs presented here: a client's, for private_key_jwt (RFC 7523 §2.2;
+ * src/oauth/client-assertion.ts), and a trusted identity provider's, for its ID-JAGs
+ * (src/oauth/id-jag/assertion.ts). Each is registered as a JWK Set (`jwks`, RFC 7591 §2) or at a
+ * URL (`jwks_uri`); `signedByKeysOf` checks a JWT's signature against it.
  *
  * - Accepted keys are public signature keys only: RSA (at least 2048 bits), EC P-256 / P-384,
  *   OKP Ed25519. A set holding private members (`d`, …) or a symmetric key is refused outright:
@@ -14,13 +16,15 @@
  *   rotated its keys) fetches it again, at most once a minute per URL, so a stranger sending
  *   made-up kids cannot make this server fetch at will. Failed fetches are not kept.
  */
-import type { JWK } from 'jose'
-import type { Application } from '../db/schema.ts'
+import { compactVerify, importJWK, type JWK } from 'jose'
 import { OAuthError } from '../http/oauth.ts'
 import { FetchRefused, fetchPublicJson, publicUrlProblem } from '../lib/public-fetch.ts'
 import { MAX_REDIRECT_URI_LENGTH } from './application-rules.ts'
 
-/** RFC 8414 `*_auth_signing_alg_values_supported`: asymmetric algorithms only, never `none` or HMAC. */
+/**
+ * RFC 8414 `*_auth_signing_alg_values_supported`: asymmetric algorithms only, never `none` or HMAC.
+ * An ID-JAG may be signed by the same ones.
+ */
 export const CLIENT_ASSERTION_ALGORITHMS = [
   'RS256',
   'RS384',
@@ -32,7 +36,7 @@ export const CLIENT_ASSERTION_ALGORITHMS = [
   'ES384',
   'EdDSA',
 ] as const
-export type ClientAssertionAlgorithm = (typeof CLIENT_ASSERTION_ALGORITHMS)[number]
+type ClientAssertionAlgorithm = (typeof CLIENT_ASSERTION_ALGORITHMS)[number]
 
 const MAX_KEYS = 10
 /** A registered set, as stored: ten 4096-bit RSA keys fit. */
@@ -125,7 +129,15 @@ export function jwksUriProblem(uri: string, ownHosts: readonly string[] = []): s
   return problem === null ? null : `jwks_uri: ${problem}`
 }
 
-/** What fetching a client's jwks_uri needs from the request. */
+/** Whose keys: a registered set, or the URL of one (never both), and whose they are in messages. */
+export type KeyHolder = {
+  jwks: string | null
+  jwksUri: string | null
+  /** How messages name the holder: `client` (the default), `identity provider`. */
+  kind?: string
+}
+
+/** What fetching a jwks_uri needs from the request. */
 export type KeyFetchContext = {
   /** This server's own hosts: a key set there is never fetched. */
   ownHosts: readonly string[]
@@ -140,12 +152,12 @@ type KeptSet = { keys: PublicKey[]; fetchedAt: number; freshUntil: number }
 // Per isolate, by URL (bounded: the oldest entry goes first).
 const fetchedSets = new Map<string, KeptSet>()
 
-/** Why a client's keys cannot be used: the client cannot authenticate. */
+/** Why a holder's keys cannot be used: what they sign cannot be checked. */
 export class KeysUnavailable extends Error {}
 
-async function fetchKeySet(uri: string, context: KeyFetchContext): Promise<KeptSet> {
+async function fetchKeySet(uri: string, kind: string, context: KeyFetchContext): Promise<KeptSet> {
   const problem = jwksUriProblem(uri, context.ownHosts)
-  if (problem) throw new KeysUnavailable(`The client’s ${problem}`)
+  if (problem) throw new KeysUnavailable(`The ${kind}’s ${problem}`)
   if (!(await context.admitFetch())) {
     throw new OAuthError('slow_down', 'Too many documents fetched for this address; retry later.', {
       status: 429,
@@ -158,10 +170,10 @@ async function fetchKeySet(uri: string, context: KeyFetchContext): Promise<KeptS
     ;({ body, freshFor } = await fetchPublicJson(uri, { maxBytes: MAX_FETCHED_BYTES, timeoutMs: FETCH_TIMEOUT_MS }))
   } catch (error) {
     if (!(error instanceof FetchRefused)) throw error
-    throw new KeysUnavailable(`The client’s jwks_uri cannot be used: ${error.message}`)
+    throw new KeysUnavailable(`The ${kind}’s jwks_uri cannot be used: ${error.message}`)
   }
   const set = checkKeySet(body)
-  if (typeof set === 'string') throw new KeysUnavailable(`The client’s jwks_uri cannot be used: ${set}`)
+  if (typeof set === 'string') throw new KeysUnavailable(`The ${kind}’s jwks_uri cannot be used: ${set}`)
   const seconds = Math.min(
     FRESHNESS_SECONDS.max,
     Math.max(FRESHNESS_SECONDS.min, freshFor ?? FRESHNESS_SECONDS.default),
@@ -174,23 +186,20 @@ async function fetchKeySet(uri: string, context: KeyFetchContext): Promise<KeptS
 }
 
 /**
- * The keys of `application`: its registered set, or its jwks_uri's (kept, or fetched when stale).
- * `missingKid`: the kid an assertion names that the keys returned before lacked; the jwks_uri is
- * then fetched again unless it was fetched within the cooldown. KeysUnavailable when the client
- * has no keys or its jwks_uri cannot be used.
+ * The keys of `holder`: its registered set, or its jwks_uri's (kept, or fetched when stale).
+ * `missingKid`: the kid a JWT names that the keys returned before lacked; the jwks_uri is then
+ * fetched again unless it was fetched within the cooldown. KeysUnavailable when the holder has
+ * no keys or its jwks_uri cannot be used.
  */
-export async function clientKeys(
-  application: Pick<Application, 'jwks' | 'jwksUri'>,
-  context: KeyFetchContext,
-  missingKid?: string,
-): Promise<PublicKey[]> {
-  if (application.jwks !== null) {
-    const set = checkKeySet(JSON.parse(application.jwks))
-    if (typeof set === 'string') throw new KeysUnavailable(`The client’s registered keys cannot be used: ${set}`)
+async function keysOf(holder: KeyHolder, context: KeyFetchContext, missingKid?: string): Promise<PublicKey[]> {
+  const kind = holder.kind ?? 'client'
+  if (holder.jwks !== null) {
+    const set = checkKeySet(JSON.parse(holder.jwks))
+    if (typeof set === 'string') throw new KeysUnavailable(`The ${kind}’s registered keys cannot be used: ${set}`)
     return set.keys
   }
-  const uri = application.jwksUri
-  if (uri === null) throw new KeysUnavailable('This client has no keys registered for private_key_jwt.')
+  const uri = holder.jwksUri
+  if (uri === null) throw new KeysUnavailable(`This ${kind} has no keys registered.`)
   const kept = fetchedSets.get(uri)
   const stale = !kept || context.now >= kept.freshUntil
   const rotated =
@@ -198,5 +207,49 @@ export async function clientKeys(
     missingKid !== undefined &&
     !kept.keys.some((key) => key.kid === missingKid) &&
     context.now - kept.fetchedAt >= REFETCH_COOLDOWN_SECONDS
-  return (stale || rotated ? await fetchKeySet(uri, context) : kept).keys
+  return (stale || rotated ? await fetchKeySet(uri, kind, context) : kept).keys
+}
+
+/** A JWS's protected header as the signature check reads it (alg already one of CLIENT_ASSERTION_ALGORITHMS). */
+export type SignedHeader = { alg: ClientAssertionAlgorithm; kid?: string }
+
+// The key type and curve each algorithm signs with.
+function fits(key: PublicKey, alg: ClientAssertionAlgorithm): boolean {
+  if (key.alg !== undefined && key.alg !== alg) return false
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return key.kty === 'RSA'
+  if (alg === 'ES256') return key.kty === 'EC' && key.crv === 'P-256'
+  if (alg === 'ES384') return key.kty === 'EC' && key.crv === 'P-384'
+  return key.kty === 'OKP' && key.crv === 'Ed25519'
+}
+
+/** Whether one of `keys` (the header's kid, else any that fits) signed `jws`. */
+async function signedByOneOf(jws: string, header: SignedHeader, keys: PublicKey[]): Promise<boolean> {
+  const candidates = keys.filter((key) => (header.kid === undefined || key.kid === header.kid) && fits(key, header.alg))
+  for (const jwk of candidates) {
+    try {
+      await compactVerify(jws, await importJWK(jwk, header.alg), { algorithms: [header.alg] })
+      return true
+    } catch {
+      // Not this key (or not a key workerd can use): the next one.
+    }
+  }
+  return false
+}
+
+/**
+ * Whether `jws` is signed by a key of `holder`. A kid the kept set lacks fetches the holder's
+ * jwks_uri again (it may have rotated its keys since), within the cooldown. KeysUnavailable when
+ * its keys cannot be had.
+ */
+export async function signedByKeysOf(
+  jws: string,
+  header: SignedHeader,
+  holder: KeyHolder,
+  context: KeyFetchContext,
+): Promise<boolean> {
+  let keys = await keysOf(holder, context)
+  if (await signedByOneOf(jws, header, keys)) return true
+  if (header.kid === undefined || keys.some((key) => key.kid === header.kid)) return false
+  keys = await keysOf(holder, context, header.kid)
+  return signedByOneOf(jws, header, keys)
 }

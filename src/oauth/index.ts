@@ -1,14 +1,11 @@
 /**
  * @module
- * The authorization server's JSON routes under /o/ and its RFC 8414 metadata (OAuth dialect),
- * and the browser-facing pages: the consent flow at /o/authorize/ and the device verification
- * page at /o/device/ (HTML dialect).
+ * The authorization server's JSON routes under /o/ and its RFC 8414 metadata (OAuth dialect).
+ * The pages of the flows (consent at /o/authorize/, device verification at /o/device/) are the
+ * browser's, in src/web/.
  */
-import { createHtmlRouter, csrfProtection, html } from '../http/html.tsx'
 import { createOAuthRouter, oauth } from '../http/oauth.ts'
 import { answerOtherMethods } from '../http/router.ts'
-import { authorizeDecision, authorizePage } from './authorize.handlers.tsx'
-import { deviceEntry, devicePage } from './device.handlers.tsx'
 import { startDeviceAuthorization } from './device-authorization.handlers.ts'
 import { deviceAuthorizationRoute } from './device-authorization.routes.ts'
 import { ENDPOINTS, ISSUER_PATH_FORMS, metadata, metadataRoute, pathMetadata } from './metadata.ts'
@@ -61,14 +58,3 @@ oauthRouter.openapi(readClientRoute, readClient)
 oauthRouter.openapi(updateClientRoute, updateClient)
 oauthRouter.openapi(deleteClientRoute, deleteClient)
 answerOtherMethods(oauthRouter, oauth)
-
-/** The consent flow and the device verification page: HTML, not part of the JSON API description. */
-export const authorizeRouter = createHtmlRouter([ENDPOINTS.authorization, ENDPOINTS.deviceVerification])
-
-authorizeRouter.use(ENDPOINTS.authorization, csrfProtection)
-authorizeRouter.get(ENDPOINTS.authorization, authorizePage)
-authorizeRouter.post(ENDPOINTS.authorization, authorizeDecision)
-authorizeRouter.use(ENDPOINTS.deviceVerification, csrfProtection)
-authorizeRouter.get(ENDPOINTS.deviceVerification, devicePage)
-authorizeRouter.post(ENDPOINTS.deviceVerification, deviceEntry)
-answerOtherMethods(authorizeRouter, html)

@@ -2,7 +2,8 @@
  * @module
  * Management API handlers: the caller (c.var.auth, set by sessionOwner) sees and changes
  * only what they own; anything else is 404. Changes go through src/oauth/application-changes.ts
- * (audited; skip_authorization is a superuser's decision: DRF's 403 otherwise).
+ * (audited; skip_authorization is a superuser's decision: DRF's 403 otherwise). Refusals are
+ * thrown as DrfError, which the router's dialect answers.
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import type { Context } from 'hono'
@@ -10,6 +11,7 @@ import type { Actor } from '../accounts/rights.ts'
 import { findUserById } from '../accounts/users.ts'
 import type { SessionEnv } from '../auth/env.ts'
 import type { Application } from '../db/schema.ts'
+import { DrfError } from '../http/drf.ts'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { parsePk } from '../lib/forms.ts'
 import { db, tokenStore } from '../lib/request-context.ts'
@@ -20,6 +22,7 @@ import {
   createApplicationAs,
   deleteApplicationAs,
   isRefused,
+  type Refused,
   rotateSecretAs,
 } from './application-changes.ts'
 import { applicationProblems } from './application-rules.ts'
@@ -35,7 +38,8 @@ import type {
   updateApplicationRoute,
 } from './management.routes.ts'
 
-const NOT_FOUND = { detail: 'Not found.' } as const
+// DRF's NotFound.
+const NOT_FOUND = 'Not found.'
 
 /** The user behind the request: sessionOwner refuses requests without one (SessionEnv). */
 function ownerId(c: Context<SessionEnv>): number {
@@ -48,10 +52,17 @@ async function actor(c: Context<SessionEnv>): Promise<Actor> {
   return (await findUserById(db(c), userId)) ?? { id: userId, username, isStaff: false, isSuperuser: false }
 }
 
-/** The caller's application the path names, or undefined (404). */
-async function ownApplication(c: Context<SessionEnv>, rawId: string) {
+/** The caller's application the path names; DRF's 404 for any other. */
+async function ownApplication(c: Context<SessionEnv>, rawId: string): Promise<Application> {
   const id = parsePk(rawId)
-  return id === null ? undefined : findOwnApplication(db(c), ownerId(c), id)
+  const application = id === null ? undefined : await findOwnApplication(db(c), ownerId(c), id)
+  if (!application) throw new DrfError(404, NOT_FOUND)
+  return application
+}
+
+/** What src/accounts/rights.ts keeps from the caller: DRF's PermissionDenied. */
+function refuse(outcome: Refused): never {
+  throw new DrfError(403, outcome.refused)
 }
 
 function present(application: Application) {
@@ -87,20 +98,18 @@ export const registerApplication: RouteHandler<typeof registerApplicationRoute, 
     skipAuthorization: input.skip_authorization,
     userId: ownerId(c),
   })
-  if ('refused' in created) return c.json({ detail: created.refused }, 403)
+  if ('refused' in created) refuse(created)
   // The only time the secret is ever shown: D1 keeps its digest.
   return c.json({ ...present(created), client_secret: created.clientSecret }, 201, NO_STORE_HEADERS)
 }
 
 export const applicationDetail: RouteHandler<typeof applicationDetailRoute, SessionEnv> = async (c) => {
-  const application = await ownApplication(c, c.req.valid('param').id)
-  return application ? c.json(present(application), 200) : c.json(NOT_FOUND, 404)
+  return c.json(present(await ownApplication(c, c.req.valid('param').id)), 200)
 }
 
 export const updateApplication: RouteHandler<typeof updateApplicationRoute, SessionEnv> = async (c) => {
   const changes = c.req.valid('json')
   const current = await ownApplication(c, c.req.valid('param').id)
-  if (!current) return c.json(NOT_FOUND, 404)
   const problems = applicationProblems({
     clientType: current.clientType,
     grantTypes: changes.authorization_grant_type ?? current.grantTypes,
@@ -113,23 +122,22 @@ export const updateApplication: RouteHandler<typeof updateApplicationRoute, Sess
     redirectUris: changes.redirect_uris,
     skipAuthorization: changes.skip_authorization,
   })
-  if (!updated) return c.json(NOT_FOUND, 404)
-  if ('refused' in updated) return c.json({ detail: updated.refused }, 403)
+  if (!updated) throw new DrfError(404, NOT_FOUND)
+  if ('refused' in updated) refuse(updated)
   return c.json(present(updated.application), 200)
 }
 
 export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, SessionEnv> = async (c) => {
   const application = await ownApplication(c, c.req.valid('param').id)
-  if (!application) return c.json(NOT_FOUND, 404)
   const refused = await deleteApplicationAs(tokenStore(c), await actor(c), application)
-  return refused ? c.json({ detail: refused.refused }, 403) : c.body(null, 204)
+  if (refused) refuse(refused)
+  return c.body(null, 204)
 }
 
 export const rotateSecret: RouteHandler<typeof rotateSecretRoute, SessionEnv> = async (c) => {
   const application = await ownApplication(c, c.req.valid('param').id)
-  if (!application) return c.json(NOT_FOUND, 404)
   const secret = await rotateSecretAs(db(c), await actor(c), application)
-  if (isRefused(secret)) return c.json({ detail: secret.refused }, 403)
+  if (isRefused(secret)) refuse(secret)
   return c.json({ client_secret: secret }, 200, NO_STORE_HEADERS)
 }
 
@@ -149,5 +157,6 @@ export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, SessionE
 export const revokeToken: RouteHandler<typeof revokeAuthorizedTokenRoute, SessionEnv> = async (c) => {
   const id = parsePk(c.req.valid('param').id)
   const revoked = id !== null && (await revokeAuthorizedToken(tokenStore(c), ownerId(c), id))
-  return revoked ? c.body(null, 204) : c.json(NOT_FOUND, 404)
+  if (!revoked) throw new DrfError(404, NOT_FOUND)
+  return c.body(null, 204)
 }

@@ -53,8 +53,8 @@ const fields = {
   }),
 }
 
-/** What registering takes: the API's JSON body, and the register page's form once read. */
-export const ApplicationInputSchema = z
+/** What registering takes: the API's JSON body. */
+const ApplicationInputSchema = z
   .object({
     ...fields,
     client_type: z.enum(CLIENT_TYPES),
@@ -63,8 +63,8 @@ export const ApplicationInputSchema = z
   })
   .openapi('ApplicationInput')
 
-/** What a change takes: the API's PATCH body, and the update page's form once read. */
-export const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
+/** What a change takes: the API's PATCH body. */
+const ApplicationPatchSchema = z.object(fields).partial().strict().openapi('ApplicationPatch')
 
 const ApplicationSchema = z
   .object({

@@ -10,6 +10,7 @@ import type { Handler } from 'hono'
 import type { Config } from '../config.ts'
 import { DPOP_ALGORITHMS } from '../crypto/dpop.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
+import { JWT_BEARER_GRANT } from '../db/schema.ts'
 import { oauth } from '../http/oauth.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
@@ -18,6 +19,7 @@ import type { AppEnv } from '../types.ts'
 import { CLIENT_AUTH_METHODS } from './client-auth.ts'
 import { CLIENT_ASSERTION_ALGORITHMS } from './client-keys.ts'
 import { GRANTS } from './grants/index.ts'
+import { ID_JAG_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from './grants/token-exchange.ts'
 import { SCOPE_CLAIMS } from './oidc/claims.ts'
 
 /** Paths of the endpoints the metadata points to (the OIDC routes are declared with these). */
@@ -37,6 +39,9 @@ export const ENDPOINTS = {
   pushedAuthorization: '/o/par/',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const
+
+/** The draft's §7.2 profile identifier: this server processes ID-JAGs. */
+const ID_JAG_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag'
 
 // OIDC Core §2 / §3.1.3.6: the claims an id_token carries besides the user's.
 const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'] as const
@@ -83,6 +88,12 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     client_id_metadata_document_supported: config.clientIdMetadataDocuments,
+    // draft-ietf-oauth-identity-assertion-authz-grant §7: ID-JAGs are accepted (jwt-bearer) and
+    // issued (token exchange). Which identity providers are trusted is never published (§8.4).
+    ...(grantTypes.includes(JWT_BEARER_GRANT) ? { authorization_grant_profiles_supported: [ID_JAG_PROFILE] } : {}),
+    ...(grantTypes.includes(TOKEN_EXCHANGE_GRANT)
+      ? { identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE] }
+      : {}),
     // RFC 9126 §5.
     ...(codeFlow
       ? {

@@ -45,6 +45,10 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   // no longer held, once more reading the primary (docs/architecture.md "Round trips and consistency").
   // The client the grant authenticated, for the registered-client bookkeeping below.
   let client: Application | undefined
+  // A client assertion is single-use (its jti is recorded when it is checked, against the primary's
+  // row): the second run below reuses the client it proved instead of presenting it again.
+  let asserted: Promise<Application> | undefined
+  const authContext = clientAuthContext(c)
   const run = (replica: Db | null) =>
     grant({
       store: tokenStore(c),
@@ -53,7 +57,12 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         if (isUrlClientId(credentials.clientId)) {
           await requireCurrentUrlClient(metadataDocumentContext(c), replica ?? db(c), credentials.clientId)
         }
-        client = await authenticateClient(db(c), credentials, clientAuthContext(c), replica)
+        if (credentials.method !== 'private_key_jwt') {
+          client = await authenticateClient(db(c), credentials, authContext, replica)
+        } else {
+          asserted ??= authenticateClient(db(c), credentials, authContext, replica)
+          client = await asserted
+        }
         // Once, though the grant may run twice (on the primary after stale facts).
         proofAccepted ??= acceptTokenRequestProof(c, client, proof)
         await proofAccepted
@@ -63,6 +72,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
       params,
       dpopJkt: proof?.jkt ?? null,
       issuer: issuer(c),
+      keyFetch: authContext.assertions.keys,
       signingKeys: () => signingKeys(c),
       checkPassword,
     })
@@ -77,6 +87,20 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   // In the background: the client has its token whether or not the record is written.
   const touched = client && touchRegisteredClient(db(c), client)
   if (touched) tokenStore(c).waitUntil(touched)
+  if (issued.issuedTokenType !== undefined) {
+    // RFC 8693 §2.2.1: not an access token, so no token_type; scope only when there is one.
+    return c.json(
+      {
+        access_token: issued.accessToken,
+        issued_token_type: issued.issuedTokenType,
+        token_type: 'N_A' as const,
+        expires_in: issued.expiresIn,
+        ...(issued.scopes.length > 0 ? { scope: issued.scopes.join(' ') } : {}),
+      },
+      200,
+      NO_STORE_HEADERS,
+    )
+  }
   return c.json(
     {
       access_token: issued.accessToken,

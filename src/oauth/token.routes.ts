@@ -45,7 +45,7 @@ const TokenRequestSchema = z
   .object({
     grant_type: z.string().min(1).openapi({
       description:
-        'authorization_code, client_credentials, password, refresh_token or urn:ietf:params:oauth:grant-type:device_code',
+        'authorization_code, client_credentials, password, refresh_token, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:jwt-bearer (an ID-JAG) or urn:ietf:params:oauth:grant-type:token-exchange (for an ID-JAG)',
       example: 'authorization_code',
     }),
     scope: param('Space-separated scopes; defaults to DEFAULT_SCOPES.'),
@@ -57,18 +57,32 @@ const TokenRequestSchema = z
     code_verifier: param('authorization_code grant (PKCE, RFC 7636)'),
     device_code: param('device_code grant (RFC 8628 §3.4)'),
     resource: resourceParam,
+    assertion: param('jwt-bearer grant (RFC 7523 §2.1): an ID-JAG from a trusted identity provider'),
+    subject_token: param('token-exchange grant (RFC 8693 §2.1): an id_token this server issued to the client'),
+    subject_token_type: param('token-exchange grant: urn:ietf:params:oauth:token-type:id_token'),
+    requested_token_type: param('token-exchange grant: urn:ietf:params:oauth:token-type:id-jag'),
+    audience: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .openapi({ description: 'token-exchange grant: the issuer of the authorization server the ID-JAG is for' }),
+    actor_token: param('token-exchange grant: not supported (refused)'),
+    actor_token_type: param('token-exchange grant: not supported (refused)'),
     ...clientAuthenticationParams,
   })
   .openapi('TokenRequest')
 
 const TokenResponseSchema = z
   .object({
-    access_token: z.string(),
+    access_token: z.string().openapi({ description: 'The access token; after a token exchange, the ID-JAG' }),
     expires_in: z.number().int(),
-    token_type: z
-      .enum(['Bearer', 'DPoP'])
-      .openapi({ description: 'DPoP (RFC 9449 §5) when the request carried a DPoP proof' }),
-    scope: z.string(),
+    token_type: z.enum(['Bearer', 'DPoP', 'N_A']).openapi({
+      description: 'DPoP (RFC 9449 §5) when the request carried a DPoP proof; N_A after a token exchange (RFC 8693 §2.2.1)',
+    }),
+    issued_token_type: z
+      .string()
+      .optional()
+      .openapi({ description: 'After a token exchange: urn:ietf:params:oauth:token-type:id-jag' }),
+    scope: z.string().optional(),
     refresh_token: z.string().optional(),
     id_token: z.string().optional().openapi({ description: 'OIDC Core §3.1.3.3: when openid was granted' }),
   })

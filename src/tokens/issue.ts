@@ -64,10 +64,25 @@ export async function issueTokensIf(
   store: TokenStore,
   request: IssueRequest,
   facts: SQL | undefined,
+  alongside?: Alongside,
 ): Promise<IssuedTokens | null> {
-  const outcome = await storeTokens(store, request, facts, null)
+  const outcome = await storeTokens(store, request, facts, null, alongside)
   return outcome.status === 'issued' ? outcome.tokens : null
 }
+
+/** The new access token as statements of its own batch see it. */
+type IssuedInBatch = {
+  /** Holds once the access token was written (it is not when `facts` no longer held). */
+  written: SQL
+  /** Its row id. */
+  accessTokenId: SQL
+}
+
+/**
+ * Statements of another module run in the tokens' batch, after them (e.g. the record of the
+ * one-time JWT the grant used up, its audit row): each conditions itself on `written`.
+ */
+type Alongside = (issued: IssuedInBatch) => BatchItem<'sqlite'>[]
 
 /**
  * What a redemption came to: `issued`; `lost`, when the code or token was already used (a
@@ -118,6 +133,7 @@ async function storeTokens(
   request: IssueRequest,
   facts: SQL | undefined,
   redeem: RedemptionStatements | null,
+  alongside?: Alongside,
 ): Promise<Redemption> {
   const now = nowSeconds()
   const accessToken = await store.format.mint('access')
@@ -197,6 +213,11 @@ async function storeTokens(
           .where(eq(accessTokens.tokenHash, accessHash)),
       ),
     )
+  }
+
+  if (alongside) {
+    const accessTokenId = sql`(${accessTokenIdByDigest(db, accessHash)})`
+    statements.push(...alongside({ written: sql`${accessTokenId} IS NOT NULL`, accessTokenId }))
   }
 
   // One batch is one transaction: the redemption and both tokens are stored, or none is.

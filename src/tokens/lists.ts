@@ -4,14 +4,12 @@
  * user's authorized tokens (DOT's authorized-tokens views), an owner's live tokens (the
  * console), and whether the user already granted an application some scopes (consent).
  */
-import { and, asc, desc, eq, gt, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import type { PagedQuery } from '../db/paging.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
-
-/** One page of a list: at most `limit` rows after the first `offset`. */
-export type Slice = { limit: number; offset: number }
 
 /** A live access token the user granted, as DOT's authorized-tokens views show it: never the token itself. */
 export type AuthorizedToken = {
@@ -37,10 +35,23 @@ function authorizedTokensQuery(db: Db, userId: number) {
     .$dynamic()
 }
 
-/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView); `page`: one slice of them. */
-export async function listAuthorizedTokens(db: Db, userId: number, page?: Slice): Promise<AuthorizedToken[]> {
-  const query = authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id))
-  return page ? query.limit(page.limit).offset(page.offset) : query
+/** The user's live access tokens, oldest first (DOT's AuthorizedTokensListView). */
+export async function listAuthorizedTokens(db: Db, userId: number): Promise<AuthorizedToken[]> {
+  return authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id))
+}
+
+/** listAuthorizedTokens a page at a time (src/db/paging.ts). */
+export function authorizedTokenPages(db: Db, userId: number): PagedQuery<AuthorizedToken> {
+  const live = and(eq(accessTokens.userId, userId), gt(accessTokens.expiresAt, nowSeconds()))
+  return {
+    count: db
+      .select({ total: count() })
+      .from(accessTokens)
+      .innerJoin(applications, eq(applications.id, accessTokens.applicationId))
+      .where(live),
+    rows: ({ limit, offset }) =>
+      authorizedTokensQuery(db, userId).orderBy(asc(accessTokens.id)).limit(limit).offset(offset),
+  }
 }
 
 /** One live access token of the user, as listAuthorizedTokens shows it (DOT's AuthorizedTokenDeleteView page). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { app } from '../../src/index.ts'
 import { ISSUER_PATH_FORMS } from '../../src/oauth/metadata.ts'
-import { STYLESHEET_PATH } from '../../src/views/stylesheet.ts'
+import { STYLESHEET_PATH } from '../../src/web/kit/stylesheet.ts'
 import { api, passwordToken } from '../helpers.ts'
 
 // The documentation's own URLs, as the README lists them.

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test'
 import { count, inArray, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { listUsers, parsePage, userListQueries } from '../../src/accounts/user-list.ts'
+import { listUsers, userListQueries } from '../../src/accounts/user-list.ts'
+import { parsePage } from '../../src/db/paging.ts'
 import { users } from '../../src/db/schema.ts'
 import { d1QueryCount } from '../counting.ts'
 import { db, makeUser } from '../helpers.ts'
@@ -23,7 +24,8 @@ describe('users list queries', () => {
   ])(
     'filtering by %s searches an index for both count and page, never scanning the table',
     async (_name, filters, index) => {
-      for (const query of userListQueries(db, filters, 3, 20)) {
+      const { count, rows } = userListQueries(db, filters)
+      for (const query of [count, rows({ limit: 20, offset: 40 })]) {
         const detail = await plan(query)
         expect(detail).toMatch(index)
         expect(detail).not.toMatch(/SCAN users(?! USING)/)
@@ -32,7 +34,7 @@ describe('users list queries', () => {
   )
 
   it('the unfiltered page walks the primary key in order (no sort step)', async () => {
-    const detail = await plan(userListQueries(db, {}, 2, 20)[1])
+    const detail = await plan(userListQueries(db, {}).rows({ limit: 20, offset: 20 }))
     expect(detail).not.toMatch(/TEMP B-TREE/)
   })
 

@@ -100,8 +100,9 @@ describe('console applications', () => {
     expect(page).toMatch(
       /id="authorization_grant_type-errors">Public clients may not use the client-credentials grant\./,
     )
-    expect(page).toMatch(/id="redirect_uris-errors">http:\/\/evil\.example\/cb: Enter an https URI/)
-    expect(page).toMatch(/id="post_logout_redirect_uris-errors">javascript:alert\(1\): Enter an https URI/)
+    // A URI's message names its line, as the user pages' form does (one application form).
+    expect(page).toMatch(/id="redirect_uris-errors">Line 1: Enter an https URI/)
+    expect(page).toMatch(/id="post_logout_redirect_uris-errors">Line 1: Enter an https URI/)
     expect(page).toContain('>http://evil.example/cb</textarea>')
     expect(page).toMatch(/value="public" checked/)
   })
@@ -133,7 +134,7 @@ describe('console applications', () => {
       redirect_uris: 'https://ok.example/#frag',
     })
     expect(invalid.status).toBe(400)
-    expect(await invalid.text()).toMatch(/id="redirect_uris-errors">https:\/\/ok\.example\/#frag:/)
+    expect(await invalid.text()).toMatch(/id="redirect_uris-errors">Line 1: Enter an https URI/)
   })
 
   it('making a client public drops its secret; making it confidential shows a new one once', async () => {

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { users } from '../../src/db/schema.ts'
-import { STYLESHEET_PATH } from '../../src/views/stylesheet.ts'
+import { STYLESHEET_PATH } from '../../src/web/kit/stylesheet.ts'
 import { db, fetchWithSettings, getPage, login, makeApplication, makeUser, ORIGIN, pkcePair } from '../helpers.ts'
 
 /** One look for every page: the stylesheet, the header, the landing page, the consent and error pages. */

@@ -291,7 +291,24 @@ describe('register, see the secret once, edit, rotate, delete', () => {
     const two = await (await paged('?page=2')).text()
     expect(two).toContain(`href="/o/applications/${ids[0]}/"`)
     expect(two).not.toContain('?page=3')
+    expect(two).toContain('Page 2 of 2')
+    expect(await (await paged('?page=last')).text()).toContain(`href="/o/applications/${ids[0]}/"`)
     expect(user.id).toBeGreaterThan(0)
+  })
+
+  it('a page past the end, or not a page number, is a 404 page as Django’s ListView answers; an empty list has page 1', async () => {
+    const { browser: b } = await browser()
+    await expectPage(await b.get('/o/applications/'), 200)
+    await expectPage(await b.get('/o/authorized-tokens/'), 200)
+    for (const query of ['?page=2', '?page=0', '?page=abc', '?page=-1', '?page=1.5']) {
+      await expectPage(await b.get(`/o/applications/${query}`), 404)
+      await expectPage(await b.get(`/o/authorized-tokens/${query}`), 404)
+    }
+    await register(b)
+    const only = await expectPage(await b.get('/o/applications/?page=1'), 200)
+    // Everything fits on one page: no links between pages.
+    expect(only).not.toContain('class="pagination"')
+    await expectPage(await b.get('/o/applications/?page=2'), 404)
   })
 })
 
@@ -304,9 +321,10 @@ describe('invalid input: the API’s validators, errors beside the field, the in
       redirect_uris: 'https://ok.example.com/cb\nhttp://printer.example.com/cb',
     })
     const page = await expectPage(response, 400)
-    expect(page).toContain('This field is required.')
-    expect(page).toMatch(/Grant types.*?class="field-error">Too small: expected array to have &gt;=1 items</)
-    // The same messages as the API (application-rules.ts), per line as typed.
+    // The one application form's messages (the console's too): DRF's words, then the API's rules
+    // (application-rules.ts), a URI's with its line as typed.
+    expect(page).toMatch(/id="name-errors">This field may not be blank\./)
+    expect(page).toMatch(/Grant types.*?id="authorization_grant_type-errors">Choose at least one grant type\.</)
     expect(page).toContain('Line 2: Enter an https URI without a fragment (http only for localhost or 127.0.0.1).')
     expect(page).toContain('https://ok.example.com/cb\nhttp://printer.example.com/cb</textarea>')
     expect(page).toMatch(/<div class="field invalid"><label for="name">/)

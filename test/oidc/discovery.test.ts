@@ -55,7 +55,12 @@ describe('GET /.well-known/openid-configuration', () => {
         'password',
         'refresh_token',
         'urn:ietf:params:oauth:grant-type:device_code',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
       ],
+      // draft-ietf-oauth-identity-assertion-authz-grant §7: ID-JAGs accepted and issued.
+      authorization_grant_profiles_supported: ['urn:ietf:params:oauth:grant-profile:id-jag'],
+      identity_chaining_requested_token_types_supported: ['urn:ietf:params:oauth:token-type:id-jag'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       token_endpoint_auth_signing_alg_values_supported: ALGORITHMS,
       revocation_endpoint_auth_methods_supported: [

@@ -24,10 +24,16 @@ const DIGEST = 'a'.repeat(64)
 const NOW = 1_700_000_000
 const PAGE_SIZE = 20
 
-const [filteredCount, filteredPage] = userListQueries(db, { email: 'a@example.com' }, 3, PAGE_SIZE)
-const [byUsernameCount, byUsernamePage] = userListQueries(db, { username: 'alice' }, 1, PAGE_SIZE)
-const [bothCount, bothPage] = userListQueries(db, { email: 'a@example.com', username: 'alice' }, 1, PAGE_SIZE)
-const [unfilteredCount, unfilteredPage] = userListQueries(db, {}, 3, PAGE_SIZE)
+/** A users list page's two statements (src/db/paging.ts): its count, and page `page`. */
+function userListPage(filters: Parameters<typeof userListQueries>[1], page: number) {
+  const { count, rows } = userListQueries(db, filters)
+  return [count, rows({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })] as const
+}
+
+const [filteredCount, filteredPage] = userListPage({ email: 'a@example.com' }, 3)
+const [byUsernameCount, byUsernamePage] = userListPage({ username: 'alice' }, 1)
+const [bothCount, bothPage] = userListPage({ email: 'a@example.com', username: 'alice' }, 1)
+const [unfilteredCount, unfilteredPage] = userListPage({}, 3)
 
 const HOT_QUERIES: Record<string, Query> = {
   'access token lookup by digest': accessTokenQuery(db, DIGEST),

@@ -5,9 +5,11 @@
  * endpoint that authenticates clients. The jwks_uri documents are served by stubbing the
  * isolate's global fetch, which the Worker (called in this isolate by fetchWithSettings) uses.
  */
+import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { hashPassword } from '../../src/crypto/passwords.ts'
 import { applications, DEVICE_CODE_GRANT, usedJtis } from '../../src/db/schema.ts'
 import { createAuthorizationCode } from '../../src/tokens/authorization-codes.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
@@ -16,6 +18,7 @@ import {
   db,
   expectOAuthError,
   fetchWithSettings,
+  fetchWorker,
   form,
   getPage,
   hello,
@@ -734,5 +737,45 @@ describe('keys by client ID metadata document (draft-ietf-oauth-client-id-metada
     const issued = await redeem(await assertion(clientId, key))
     expect(issued.status).toBe(200)
     expect(fetched).toEqual([clientId, keysAt])
+  })
+})
+
+describe('private_key_jwt and the token endpoint’s second try on the primary', () => {
+  it('RFC 7523 §3 (7): an assertion checked once is not refused as a replay when the grant re-reads the primary', async () => {
+    const key = await signingKey()
+    const app = await keyClient(key, { grantTypes: ['password'] })
+    const user = await makeUser()
+    // The user's hash changes (the same password, a new salt) between the grant's replica read and
+    // its write: the write's check finds it changed and the grant runs again reading the primary.
+    let changed = false
+    const DB = new Proxy(env.DB, {
+      get(target, property) {
+        if (property === 'batch' && !changed) {
+          return async (statements: D1PreparedStatement[]) => {
+            changed = true
+            const rehashed = await hashPassword(user.plainPassword)
+            await target.prepare('UPDATE users SET password = ? WHERE id = ?').bind(rehashed, user.id).run()
+            return target.batch(statements)
+          }
+        }
+        const value = Reflect.get(target, property, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const response = await fetchWorker(
+      new Request(TOKEN_ENDPOINT, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form({
+          grant_type: 'password',
+          username: user.username,
+          password: user.plainPassword,
+          ...asBody(await assertion(app.clientId, key)),
+        }),
+      }),
+      { ...env, DB },
+    )
+    expect(changed).toBe(true)
+    expect(response.status).toBe(200)
   })
 })

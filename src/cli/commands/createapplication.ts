@@ -107,7 +107,7 @@ function isClientIdTaken(error: unknown): boolean {
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …] [--require-pushed-authorization-requests] [--dpop-bound-access-tokens] [--jwks <JWK Set JSON> | --jwks-uri <url>]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code|urn:ietf:params:oauth:grant-type:jwt-bearer [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …] [--require-pushed-authorization-requests] [--dpop-bound-access-tokens] [--jwks <JWK Set JSON> | --jwks-uri <url>]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },

@@ -24,7 +24,7 @@ async function named(db: Db, positionals: string[], usage: string): Promise<User
 }
 
 export const changepassword: Command = {
-  usage: 'changepassword <username> [--password <password>]   (ends sessions, revokes tokens and the DRF key)',
+  usage: 'changepassword <username> [--password <password>]   (ends sessions, revokes tokens and DRF keys)',
   options: { password: { type: 'string' } },
   positionals: true,
   async run({ db, env }, values, positionals) {
@@ -84,7 +84,7 @@ export const revoketokens: Command = {
 }
 
 export const deleteuser: Command = {
-  usage: 'deleteuser <username>   (with their tokens, DRF key and applications)',
+  usage: 'deleteuser <username>   (with their tokens, DRF keys and applications)',
   options: {},
   positionals: true,
   async run({ db, env }, _values, positionals) {

@@ -19,6 +19,7 @@ import {
 import type { IssuedTokens, IssueRequest } from '../../tokens/issue.ts'
 import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant } from '../applications.ts'
+import type { KeyFetchContext } from '../client-keys.ts'
 
 /** Token endpoint form parameters (RFC 6749 §4); each grant reads the ones it defines. */
 export type TokenParams = {
@@ -34,6 +35,16 @@ export type TokenParams = {
   device_code?: string
   /** RFC 8707 §2: sent once per resource, so one value or several. */
   resource?: string | string[]
+  /** RFC 7523 §2.1 (jwt-bearer grant): the ID-JAG. */
+  assertion?: string
+  /** RFC 8693 §2.1 (token exchange). */
+  subject_token?: string
+  subject_token_type?: string
+  requested_token_type?: string
+  actor_token?: string
+  actor_token_type?: string
+  /** RFC 8693 §2.1: may be sent more than once. */
+  audience?: string | string[]
 }
 
 export type GrantInput = {
@@ -58,6 +69,8 @@ export type GrantInput = {
   dpopJkt: string | null
   /** OIDC issuer of this request (ISSUER or the origin), for id_tokens. */
   issuer: string
+  /** How a jwks_uri (a trusted identity provider's) is fetched for this request: src/oauth/client-keys.ts. */
+  keyFetch: Omit<KeyFetchContext, 'now'>
   /** Imported on first call (cached per isolate); only grants that issue id_tokens need them. */
   signingKeys: () => Promise<SigningKeys>
   /**
@@ -78,8 +91,11 @@ export function factsDb(input: GrantInput): Db {
   return input.replica ?? input.store.db
 }
 
-/** What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2). */
-export type GrantResult = IssuedTokens & { idToken?: string }
+/**
+ * What a grant issued; `idToken` when it granted openid (OIDC Core §3.1.3.3, §12.2);
+ * `issuedTokenType` when what it issued is not an access token (RFC 8693 §2.2.1: an ID-JAG).
+ */
+export type GrantResult = IssuedTokens & { idToken?: string; issuedTokenType?: string }
 
 export type GrantHandler = (input: GrantInput) => Promise<GrantResult>
 
@@ -114,7 +130,7 @@ export function requireApplicationGrant(application: Application, grant: Applica
   }
 }
 
-export function requireParam(params: TokenParams, name: Exclude<keyof TokenParams, 'resource'>): string {
+export function requireParam(params: TokenParams, name: Exclude<keyof TokenParams, 'resource' | 'audience'>): string {
   const value = params[name]
   if (value === undefined || value === '') throw new OAuthError('invalid_request', `Missing parameter: ${name}.`)
   return value

@@ -1,15 +1,13 @@
 /**
  * @module
  * The OpenID Provider's routes: discovery, JWKS and UserInfo (OAuth dialect), readable
- * cross-origin (browser clients fetch them; none relies on cookies), and the RP-Initiated
- * Logout page (HTML dialect).
+ * cross-origin (browser clients fetch them; none relies on cookies). The RP-Initiated Logout
+ * page is the browser's (src/web/account/); its request's checks are ./logout.ts.
  */
 import { cors } from 'hono/cors'
-import { createHtmlRouter, html } from '../../http/html.tsx'
 import { createOAuthRouter, oauth } from '../../http/oauth.ts'
 import { answerOtherMethods } from '../../http/router.ts'
 import { ENDPOINTS, ISSUER_PATH_FORMS } from '../metadata.ts'
-import { confirmationFromThisSite, logoutForm, logoutPage } from './logout.handlers.tsx'
 import { getJwks, getOpenidConfiguration, getOpenidConfigurationAtPath, getUserinfo } from './oidc.handlers.ts'
 import { jwksRoute, openidConfigurationRoute, userinfoGetRoute, userinfoPostRoute } from './oidc.routes.ts'
 
@@ -32,14 +30,3 @@ oidcRouter.openapi(jwksRoute, getJwks)
 oidcRouter.openapi(userinfoGetRoute, getUserinfo)
 oidcRouter.openapi(userinfoPostRoute, getUserinfo)
 answerOtherMethods(oidcRouter, oauth)
-
-/**
- * RP-Initiated Logout: an HTML page, not part of the JSON API description. No origin check on
- * the route itself (relying parties post to it from their own sites): the handler applies it
- * to its confirmation form.
- */
-export const logoutRouter = createHtmlRouter([ENDPOINTS.endSession])
-
-logoutRouter.get(ENDPOINTS.endSession, logoutPage)
-logoutRouter.post(ENDPOINTS.endSession, confirmationFromThisSite, logoutForm)
-answerOtherMethods(logoutRouter, html)

@@ -1,0 +1,148 @@
+/**
+ * @module
+ * What every console page shares: the page with the console's navigation, the searchable
+ * paginated list (users, applications), and the console's way of writing a time. The pieces
+ * every page of the site shares (field errors, confirmation pages, the show-once secret, the
+ * pagination links) are the kit's (src/web/kit/).
+ */
+import type { Child } from 'hono/jsx'
+import type { User } from '../../db/schema.ts'
+import { SEARCH_MAX_LENGTH } from '../../db/search.ts'
+import { ConfirmPage } from '../kit/confirm.tsx'
+import { describedBy, type FieldErrorMap, FieldErrors, Notice } from '../kit/forms.tsx'
+import { Layout } from '../kit/layout.tsx'
+import { Pagination } from '../kit/pagination.tsx'
+import { SITE_PATHS } from '../kit/paths.ts'
+import type { Search } from './request.ts'
+
+export const CONSOLE = SITE_PATHS.console
+export const USERS = `${CONSOLE}users/`
+export const APPLICATIONS = `${CONSOLE}applications/`
+export const LOG = `${CONSOLE}log/`
+
+export const userPath = (user: Pick<User, 'id'> | number) => `${USERS}${typeof user === 'number' ? user : user.id}/`
+export const applicationPath = (id: number) => `${APPLICATIONS}${id}/`
+
+/** The console's navigation, with who is using it. */
+function ConsoleNav(props: { staff: User }) {
+  return (
+    <nav aria-label="Console" class="actions">
+      <a href={CONSOLE}>Console</a>
+      <a href={USERS}>Users</a>
+      <a href={APPLICATIONS}>Applications</a>
+      <a href={LOG}>Audit log</a>
+      <span class="muted">
+        {props.staff.username}
+        {props.staff.isSuperuser ? ' (superuser)' : ' (staff)'}
+      </span>
+    </nav>
+  )
+}
+
+export function ConsolePage(props: { title: string; staff: User; children: Child }) {
+  return (
+    <Layout title={props.title} wide nav={<ConsoleNav staff={props.staff} />}>
+      {props.children}
+    </Layout>
+  )
+}
+
+/** The kit's confirmation page (src/web/kit/confirm.tsx) inside the console. */
+export function ConsoleConfirmPage(props: {
+  staff: User
+  title: string
+  action: string
+  cancel: string
+  button: string
+  children: Child
+}) {
+  return (
+    <ConfirmPage
+      title={props.title}
+      action={props.action}
+      cancel={props.cancel}
+      button={props.button}
+      nav={<ConsoleNav staff={props.staff} />}
+      wide
+    >
+      {props.children}
+    </ConfirmPage>
+  )
+}
+
+/**
+ * A searchable, paginated list (users, applications): the notice, the add button, the search
+ * form, the count, a table with one header per column, and the pages. Rows come from the caller.
+ */
+export function SearchListPage(props: {
+  title: string
+  staff: User
+  notice?: string
+  path: string
+  add: string
+  searchLabel: string
+  /** What was searched, and the page found (its problem, a too long query, shown under the box). */
+  search: Search<unknown>
+  /** Singular and plural, for "1 user" / "3 users". */
+  noun: [string, string]
+  columns: string[]
+  children: Child
+}) {
+  const { query, problem, page } = props.search
+  return (
+    <ConsolePage title={props.title} staff={props.staff}>
+      <Notice text={props.notice} />
+      <p>
+        <a class="button primary" href={`${props.path}add/`}>
+          {props.add}
+        </a>
+      </p>
+      <SearchForm path={props.path} query={query} label={props.searchLabel} problem={problem} />
+      <p>
+        {page.count} {page.count === 1 ? props.noun[0] : props.noun[1]}
+      </p>
+      <table class="list">
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th scope="col">{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+      <Pagination path={props.path} params={query ? { q: query } : {}} page={page.page} pageCount={page.pageCount} />
+    </ConsolePage>
+  )
+}
+
+/** A search box as the Django admin's changelist has. */
+function SearchForm(props: { path: string; query: string; label: string; problem?: string | null }) {
+  const errors: FieldErrorMap = props.problem ? { q: [props.problem] } : {}
+  return (
+    <search>
+      <form method="get" action={props.path}>
+        <div class="field">
+          <label for="q">{props.label}</label>
+          <input
+            type="search"
+            id="q"
+            name="q"
+            value={props.query}
+            maxlength={SEARCH_MAX_LENGTH}
+            {...describedBy('q', errors)}
+          />
+          <FieldErrors field="q" errors={errors.q} />
+        </div>
+        <button type="submit" class="button secondary">
+          Search
+        </button>
+      </form>
+    </search>
+  )
+}
+
+export function formatTime(date: Date | number): string {
+  const value = typeof date === 'number' ? new Date(date * 1000) : date
+  return `${value.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+}
