@@ -76,7 +76,8 @@ const TokenResponseSchema = z
     access_token: z.string().openapi({ description: 'The access token; after a token exchange, the ID-JAG' }),
     expires_in: z.number().int(),
     token_type: z.enum(['Bearer', 'DPoP', 'N_A']).openapi({
-      description: 'DPoP (RFC 9449 §5) when the request carried a DPoP proof; N_A after a token exchange (RFC 8693 §2.2.1)',
+      description:
+        'DPoP (RFC 9449 §5) when the request carried a DPoP proof; N_A after a token exchange (RFC 8693 §2.2.1)',
     }),
     issued_token_type: z
       .string()
