@@ -58,7 +58,7 @@ export async function acceptTokenRequestProof<E extends AppEnv>(
   if (replayed) refused(replayed)
 }
 
-/** §5: the response's token_type. */
-export function tokenType(proof: CheckedProof | null): 'DPoP' | 'Bearer' {
-  return proof === null ? 'Bearer' : 'DPoP'
+/** §5: the response's token_type, from what the access token was bound to (not from the request). */
+export function tokenType(issued: { jkt: string | null }): 'DPoP' | 'Bearer' {
+  return issued.jkt === null ? 'Bearer' : 'DPoP'
 }

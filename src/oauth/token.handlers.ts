@@ -105,7 +105,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
     {
       access_token: issued.accessToken,
       expires_in: issued.expiresIn,
-      token_type: tokenType(proof),
+      token_type: tokenType(issued),
       scope: issued.scopes.join(' '),
       ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
       ...(issued.idToken ? { id_token: issued.idToken } : {}),

@@ -50,6 +50,8 @@ export type IssuedTokens = {
   refreshToken: string | null
   expiresIn: number
   scopes: string[]
+  /** RFC 9449 §5: the DPoP key's thumbprint the access token is bound to; null: a Bearer token. */
+  jkt: string | null
 }
 
 /**
@@ -261,7 +263,7 @@ async function storeTokens(
   }
   return {
     status: 'issued',
-    tokens: { accessToken: handedOut, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes },
+    tokens: { accessToken: handedOut, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes, jkt },
   }
 }
 
