@@ -15,7 +15,7 @@ import { tokenStore } from '../lib/request-context.ts'
 import { audienceIncludes } from '../resource/audiences.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import { credentialsProblem, lookupPresentedToken, sendsTokenTwice } from './bearer.ts'
+import { credentialsProblem, verifyBearerToken, sendsTokenTwice } from './bearer.ts'
 import { authenticateDpop, DPOP_NONCE_HEADER } from './dpop.ts'
 import type { ApiEnv } from './env.ts'
 import {
@@ -46,7 +46,7 @@ const bearer: Scheme = {
   challenge: (c, protection) => resourceChallenge(c, protection),
   malformed: malformedBearer,
   async verify(c, protection, credentials) {
-    const auth = await lookupPresentedToken(tokenStore(c), credentials)
+    const auth = await verifyBearerToken(tokenStore(c), credentials)
     if (!auth) return invalidToken(c, protection)
     // RFC 9449 §7.2: a DPoP-bound token is no bearer token.
     if (auth.jkt !== undefined)

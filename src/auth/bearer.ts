@@ -63,11 +63,8 @@ export function credentialsProblem(credentials: string): string | null {
   return null
 }
 
-/**
- * The auth context of an access token credential (Bearer or DPoP: the caller checks its binding),
- * or null; values that cannot be a token skip the lookup.
- */
-export async function lookupPresentedToken(store: TokenStore, credentials: string): Promise<AuthContext | null> {
+/** The auth context of a Bearer credential, or null; values that cannot be a token skip the lookup. */
+export async function verifyBearerToken(store: TokenStore, credentials: string): Promise<AuthContext | null> {
   if (credentials.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(credentials)) return null
   return lookupAccessToken(store, credentials)
 }
@@ -77,7 +74,7 @@ export async function authenticateBearer(store: TokenStore, header: string | und
   if (!parsed || parsed.scheme !== BEARER) return { kind: 'missing' }
   const problem = credentialsProblem(parsed.credentials)
   if (problem) return { kind: 'malformed', detail: problem }
-  const auth = await lookupPresentedToken(store, parsed.credentials)
+  const auth = await verifyBearerToken(store, parsed.credentials)
   if (!auth) return { kind: 'invalid' }
   return auth.jkt === undefined ? { kind: 'authenticated', auth } : { kind: 'bound' }
 }

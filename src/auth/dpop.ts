@@ -17,7 +17,7 @@ import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import { firstUseOfProof, type ProofReplayCheck } from '../tokens/proof-replay.ts'
 import type { AppEnv } from '../types.ts'
-import { BEARER_MESSAGES, lookupPresentedToken } from './bearer.ts'
+import { BEARER_MESSAGES, verifyBearerToken } from './bearer.ts'
 
 /** §8.1, §9: the header a server hands its nonce out in. */
 export const DPOP_NONCE_HEADER = 'DPoP-Nonce'
@@ -120,7 +120,8 @@ export async function authenticateDpop<E extends AppEnv>(
   c: Context<E>,
   credentials: string,
 ): Promise<DpopAuthentication> {
-  const auth = await lookupPresentedToken(tokenStore(c), credentials)
+  // The lookup a Bearer token gets (memory → KV → D1); its binding is checked below.
+  const auth = await verifyBearerToken(tokenStore(c), credentials)
   if (!auth) return { error: 'invalid_token', description: BEARER_MESSAGES.invalidToken }
   const proof = await checkRequestProof(c, credentials)
   if (proof === undefined) return { error: 'invalid_dpop_proof', description: DPOP_MESSAGES.proofRequired }
