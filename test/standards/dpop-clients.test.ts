@@ -113,6 +113,21 @@ describe('oauth4webapi: DPoP with its DPoP() handle, nonces required', () => {
   })
 })
 
+/** GET /api/hello by openid-client's fetchProtectedResource, with its DPoP handle (RFC 9449 §7). */
+function fetchHello(config: client.Configuration, accessToken: string, DPoP: client.DPoPHandle) {
+  return client.fetchProtectedResource(
+    config,
+    accessToken,
+    new URL(`${ORIGIN}/api/hello`),
+    'GET',
+    undefined,
+    undefined,
+    {
+      DPoP,
+    },
+  )
+}
+
 describe('openid-client: DPoP with getDPoPHandle, nonces required', () => {
   it('§5: client_credentials and §7: a protected resource, each nonce retry made by the client itself', async () => {
     const app = await makeApplication({ grantTypes: ['client-credentials'] })
@@ -123,17 +138,7 @@ describe('openid-client: DPoP with getDPoPHandle, nonces required', () => {
     const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
     const tokens = await client.clientCredentialsGrant(config, { scope: 'read' }, { DPoP })
     expect(tokens.token_type).toBe('dpop')
-    const response = await client.fetchProtectedResource(
-      config,
-      tokens.access_token,
-      new URL(`${ORIGIN}/api/hello`),
-      'GET',
-      undefined,
-      undefined,
-      {
-        DPoP,
-      },
-    )
+    const response = await fetchHello(config, tokens.access_token, DPoP)
     expect(response.status).toBe(200)
     expect(log.filter((entry) => entry.startsWith('POST /o/token/'))).toEqual([
       'POST /o/token/ 400',
@@ -157,17 +162,7 @@ describe('openid-client: DPoP with getDPoPHandle, nonces required', () => {
     })
     const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
     const tokens = await client.clientCredentialsGrant(config, { scope: 'read' }, { DPoP })
-    const response = await client.fetchProtectedResource(
-      config,
-      tokens.access_token,
-      new URL(`${ORIGIN}/api/hello`),
-      'GET',
-      undefined,
-      undefined,
-      {
-        DPoP,
-      },
-    )
+    const response = await fetchHello(config, tokens.access_token, DPoP)
     expect(response.status).toBe(200)
     expect(log.slice(-2)).toEqual(['GET /api/hello 401', 'GET /api/hello 200'])
   })
