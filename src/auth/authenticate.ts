@@ -15,7 +15,7 @@ import { tokenStore } from '../lib/request-context.ts'
 import { audienceIncludes } from '../resource/audiences.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
-import { credentialsProblem, verifyBearerToken, sendsTokenTwice } from './bearer.ts'
+import { credentialsProblem, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
 import { authenticateDpop, DPOP_NONCE_HEADER } from './dpop.ts'
 import type { ApiEnv } from './env.ts'
 import {
