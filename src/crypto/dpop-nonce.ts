@@ -10,7 +10,10 @@ import { base64url } from 'jose'
 import { timingSafeEqualText } from './digest.ts'
 import { utf8 } from './encoding.ts'
 
-/** How long a nonce is the current one; it is accepted for one more period after. */
+/**
+ * How long a nonce is the current one; it is accepted for one more period after.
+ * @internal Exported for tests: src/crypto/dpop.test.ts checks the periods' edges.
+ */
 export const NONCE_PERIOD_SECONDS = 300
 
 // Domain separation: tokens' check values and the session cookie use other keys from SECRET_KEY.

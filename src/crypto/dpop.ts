@@ -37,6 +37,7 @@ type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number]
 /**
  * How far a proof's `iat` may lie from this server's clock, either way (§4.3 (11), §11.1): a proof
  * is good for this long after it was made, and its `jti` is remembered that long.
+ * @internal Exported for tests: src/crypto/dpop.test.ts checks the window's edges.
  */
 export const PROOF_WINDOW_SECONDS = 60
 
