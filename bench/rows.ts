@@ -385,7 +385,7 @@ export type Budget = {
 }
 
 /** Row 2b's budget: DPoP ÷ Bearer, the cost of one proof check (bench/README.md). */
-const DPOP_BUDGET = 0.75
+const DPOP_BUDGET = 0.65
 
 export const BUDGETS: Budget[] = [
   {
