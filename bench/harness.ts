@@ -26,8 +26,10 @@ export async function serve(script: string, bindings: Record<string, string>): P
   // bindings), whose local settings would change what is measured.
   const vars = unstable_readConfig({ config: 'wrangler.toml' }).vars
   // The bundle is the script plus the .wasm modules wrangler copied beside it (argon2's):
-  // wrangler's module rules are for unbundled sources and do not apply.
-  const { modulesRules: _rules, ...worker } = workerOptions
+  // wrangler's module rules are for unbundled sources and do not apply. No [assets]: Miniflare
+  // would run the asset router in-process before every request (~0.9 ms CPU, more than the whole
+  // hot path), where production routes assets before the Worker is billed; no row asks for one.
+  const { modulesRules: _rules, assets: _assets, ...worker } = workerOptions
   const outdir = dirname(script)
   const wasm = readdirSync(outdir).filter((name) => name.endsWith('.wasm'))
   const options = {
@@ -48,7 +50,11 @@ export async function serve(script: string, bindings: Record<string, string>): P
     telemetry: { enabled: false },
     log: new Log(LogLevel.WARN),
   }
-  const mf = new Miniflare(convertV4MiniflareOptions(options as V4MiniflareOptions))
+  // BENCH_INSPECTOR=<port> opens workerd's inspector, for a CPU profile of the Worker under load.
+  const mf = new Miniflare({
+    ...convertV4MiniflareOptions(options as V4MiniflareOptions),
+    ...(process.env.BENCH_INSPECTOR ? { inspectorPort: Number(process.env.BENCH_INSPECTOR) } : {}),
+  } as never)
   return { mf, url: await mf.ready, options }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applicationRefusal, endsSilentConsent, mayManageUser, OPERATOR } from './rights.ts'
+import { applicationRefusal, endsSilentConsent, enterpriseRefusal, mayManageUser, OPERATOR } from './rights.ts'
 
 const person = (id: number, role: 'superuser' | 'staff' | 'user') => ({
   id,
@@ -119,5 +119,14 @@ describe('endsSilentConsent', () => {
     expect(endsSilentConsent(root, silent, moved)).toBe(false)
     expect(endsSilentConsent(user, silent, { redirectUris: ['https://a.example/cb'] })).toBe(false)
     expect(endsSilentConsent(user, app({ userId: user.id }), moved)).toBe(false)
+  })
+})
+
+describe('enterpriseRefusal', () => {
+  it('trusted identity providers and ID-JAG exchange rules are superusers’ (and the operator’s) only', () => {
+    expect(enterpriseRefusal(root)).toBeNull()
+    expect(enterpriseRefusal(OPERATOR)).toBeNull()
+    expect(enterpriseRefusal(staff)).toContain('Only superusers')
+    expect(enterpriseRefusal(user)).toContain('Only superusers')
   })
 })

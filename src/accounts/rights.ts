@@ -15,6 +15,8 @@
  *   client type) only by a superuser or its owner.
  * - The jwt-bearer grant is a superuser's decision too: an application allowed it gets tokens,
  *   with no consent page, for whichever user a trusted identity provider's ID-JAG names.
+ * - So is enterprise-managed authorization itself: which identity providers are trusted (their
+ *   ID-JAGs name any user here) and which clients may exchange id_tokens for ID-JAGs.
  *
  * The `manage` commands act as OPERATOR: whoever holds the database has a superuser's rights,
  * as with Django's manage.py. Each rule answers a refusal message (or null): the caller words it
@@ -38,6 +40,14 @@ const SKIP_APPLICATION_NOT_YOURS = 'Only superusers may change a skip_authorizat
 const JWT_BEARER_IS_SUPERUSERS = 'Only superusers may allow the jwt-bearer grant (ID-JAGs from identity providers).'
 const RESOURCE_SERVER_NOT_YOURS =
   'Only superusers may rotate the secret of, or retarget, a can_introspect application that is not yours.'
+
+const ENTERPRISE_IS_SUPERUSERS =
+  'Only superusers may manage trusted identity providers and ID-JAG exchange rules (enterprise-managed authorization).'
+
+/** Why `actor` may not see or change the trusted identity providers and ID-JAG exchange rules, or null. */
+export function enterpriseRefusal(actor: Actor): string | null {
+  return actor.isSuperuser ? null : ENTERPRISE_IS_SUPERUSERS
+}
 
 /** Whether `actor` may change `target`'s account (the console's user pages). */
 export function mayManageUser(actor: Actor, target: Person): boolean {

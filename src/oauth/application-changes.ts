@@ -21,13 +21,16 @@ import type { Application } from '../db/schema.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 import {
+  type ApplicationKeys,
   applicationIdByClientId,
   type CreatedApplication,
+  clientAuthentication,
   createApplication,
   deleteApplication,
   type NewApplication,
   rotateApplicationSecret,
   type StaffApplicationChanges,
+  setApplicationKeys,
   updateApplication,
 } from './applications.ts'
 
@@ -80,6 +83,7 @@ export async function createApplicationAs(
     redirects.length > 0 ? `redirect URIs ${redirects.join(' ')}` : '',
     skipAuthorization ? 'with skip_authorization' : '',
     input.canIntrospect ? 'with can_introspect' : '',
+    input.requirePushedAuthorizationRequests ? 'with require_pushed_authorization_requests' : '',
   ].filter(Boolean)
   return createApplication(db, input, (clientId) => [
     auditStatement(db, actor, {
@@ -103,6 +107,11 @@ function describe(current: Application, changes: StaffApplicationChanges, endedS
     ['redirect URIs', current.redirectUris.join(' '), list(changes.redirectUris)],
     ['post-logout URIs', current.postLogoutRedirectUris.join(' '), list(changes.postLogoutRedirectUris)],
     ['skip_authorization', current.skipAuthorization, changes.skipAuthorization],
+    [
+      'require_pushed_authorization_requests',
+      current.requirePushedAuthorizationRequests,
+      changes.requirePushedAuthorizationRequests,
+    ],
   ]
   const changed = fields
     .filter(([, old, now]) => now !== undefined && old !== now)
@@ -140,11 +149,16 @@ export async function changeApplicationAs(
   return updateApplication(db, current, effective, [audit])
 }
 
-/** A new secret for a confidential application, shown once; audited. Null for a public client. */
+/**
+ * A new secret for a confidential application, shown once; audited. Null for a client with no
+ * secret to rotate: a public one, and one that authenticates with its keys alone (private_key_jwt):
+ * its credential is rotated by replacing its keys (setApplicationKeysAs); a secret would add a
+ * second, weaker one.
+ */
 export async function rotateSecretAs(db: Db, actor: Actor, current: Application): Promise<string | Refused | null> {
   const refused = await applicationRefusalFor(db, actor, current, 'rotate')
   if (refused) return { refused }
-  if (current.clientType !== 'confidential') return null
+  if (!hasSecretToRotate(current)) return null
   return rotateApplicationSecret(db, current.id, [
     auditStatement(db, actor, {
       action: 'application.rotate_secret',
@@ -154,6 +168,12 @@ export async function rotateSecretAs(db: Db, actor: Actor, current: Application)
       message: 'Rotated the client secret.',
     }),
   ])
+}
+
+/** Whether the application has a client secret to rotate (see rotateSecretAs). */
+export function hasSecretToRotate(application: Application): boolean {
+  const authentication = clientAuthentication(application)
+  return authentication !== 'none' && authentication !== 'private_key_jwt'
 }
 
 /** Deletes an application with its tokens (KV purged), audited. */
@@ -173,4 +193,49 @@ export async function deleteApplicationAs(
       message: `Deleted client ${current.clientId}.`,
     }),
   ])
+}
+
+/** Why the keys cannot be set so (the caller words it as a 400), as opposed to who may not (Refused). */
+export type KeysProblem = { problem: string }
+
+export const PUBLIC_CLIENTS_HAVE_NO_KEYS = 'A public client does not authenticate: keys are for confidential clients.'
+
+/** How audit messages name keys: their kids (no key material), or where they are fetched. */
+function describeKeys(keys: ApplicationKeys): string {
+  if (keys.jwksUri !== undefined) return `keys at ${keys.jwksUri}`
+  return `keys ${keys.jwks.keys.map((key) => key.kid ?? '(no kid)').join(', ')}`
+}
+
+/**
+ * Sets, replaces (`keys`) or removes (null) the public keys a confidential client authenticates
+ * with by private_key_jwt (already checked, src/oauth/client-keys.ts), audited. Changing them is
+ * rotating the client's credential: the rights of a secret rotation. Removing the keys of a
+ * client that holds no secret leaves it unable to authenticate until it gets keys or a secret
+ * (as `manage clientkeys --remove`): the caller says so first. Its tokens are not touched.
+ * Undefined when the application is gone.
+ */
+export async function setApplicationKeysAs(
+  db: Db,
+  actor: Actor,
+  current: Application,
+  keys: ApplicationKeys | null,
+): Promise<true | Refused | KeysProblem | undefined> {
+  const refused = await applicationRefusalFor(db, actor, current, 'rotate')
+  if (refused) return { refused }
+  if (current.clientType !== 'confidential') return { problem: PUBLIC_CLIENTS_HAVE_NO_KEYS }
+  const had = current.jwks !== null || current.jwksUri !== null
+  const message =
+    keys === null
+      ? 'Removed the client’s keys (private_key_jwt).'
+      : `${had ? 'Replaced' : 'Set'} the client’s ${describeKeys(keys)} (private_key_jwt).`
+  const updated = await setApplicationKeys(db, current.id, keys, [
+    auditStatement(db, actor, {
+      action: 'application.keys',
+      objectType: 'application',
+      objectId: current.id,
+      objectRepr: current.name,
+      message,
+    }),
+  ])
+  return updated || undefined
 }

@@ -241,6 +241,8 @@ function changedValues(changes: ApplicationChanges): Partial<typeof applications
 export type StaffApplicationChanges = ApplicationChanges & {
   postLogoutRedirectUris?: string[]
   clientType?: (typeof CLIENT_TYPES)[number]
+  /** RFC 9126 §6. */
+  requirePushedAuthorizationRequests?: boolean
 }
 
 /**
@@ -258,6 +260,9 @@ export async function updateApplication(
   const values = changedValues(changes)
   if (changes.postLogoutRedirectUris !== undefined) {
     values.postLogoutRedirectUris = distinct(changes.postLogoutRedirectUris)
+  }
+  if (changes.requirePushedAuthorizationRequests !== undefined) {
+    values.requirePushedAuthorizationRequests = changes.requirePushedAuthorizationRequests
   }
   let clientSecret: string | null = null
   if (changes.clientType !== undefined && changes.clientType !== current.clientType) {
@@ -392,17 +397,51 @@ export async function findApplicationById(db: Db, id: number): Promise<Applicati
 export async function setApplicationKeys(
   db: Db,
   id: number,
-  keys: { jwks: PublicKeySet; jwksUri?: undefined } | { jwks?: undefined; jwksUri: string } | null,
+  keys: ApplicationKeys | null,
+  also: BatchItem<'sqlite'>[] = [],
 ): Promise<boolean> {
-  const updated = await db
-    .update(applications)
-    .set({
-      jwks: keys?.jwks === undefined ? null : JSON.stringify(keys.jwks),
-      jwksUri: keys?.jwksUri ?? null,
-      updatedAt: new Date(),
-    })
-    .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
-    .returning({ id: applications.id })
-    .get()
+  const [[updated]] = await db.batch([
+    db
+      .update(applications)
+      .set({
+        jwks: keys?.jwks === undefined ? null : JSON.stringify(keys.jwks),
+        jwksUri: keys?.jwksUri ?? null,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+      .returning({ id: applications.id }),
+    ...also,
+  ])
   return updated !== undefined
+}
+
+export type ApplicationKeys = { jwks: PublicKeySet; jwksUri?: undefined } | { jwks?: undefined; jwksUri: string }
+
+/** How a client proves itself at the token endpoint, as pages name it. */
+export type ClientAuthentication =
+  | 'none'
+  | 'client_secret'
+  | 'private_key_jwt'
+  | 'client_secret or private_key_jwt'
+  | 'nothing'
+
+/**
+ * How the application authenticates: a public client does not (`none`); a confidential one with
+ * its secret, its keys (private_key_jwt), either, or (`nothing`) neither, until it gets one. A
+ * method it registered (RFC 7591 §2) narrows it to that one.
+ */
+export function clientAuthentication(
+  application: Pick<
+    Application,
+    'clientType' | 'clientSecretHash' | 'djangoClientSecret' | 'jwks' | 'jwksUri' | 'tokenEndpointAuthMethod'
+  >,
+): ClientAuthentication {
+  if (application.clientType === 'public') return 'none'
+  const secret = application.clientSecretHash !== '' || application.djangoClientSecret !== null
+  const keys = application.jwks !== null || application.jwksUri !== null
+  const method = application.tokenEndpointAuthMethod
+  const bySecret = secret && (method === null || method.startsWith('client_secret'))
+  const byKeys = keys && (method === null || method === 'private_key_jwt')
+  if (bySecret && byKeys) return 'client_secret or private_key_jwt'
+  return bySecret ? 'client_secret' : byKeys ? 'private_key_jwt' : 'nothing'
 }

@@ -115,6 +115,15 @@ export function checkKeySet(value: unknown): PublicKeySet | string {
   return set
 }
 
+/** A registered key as pages list it: what it is, never its key material. */
+export type KeyListing = { kid: string | null; kty: string; alg: string | null; crv: string | null }
+
+/** The keys of a stored JWK Set (as `checkKeySet` kept it), for a page to list. */
+export function listKeys(storedJwks: string): KeyListing[] {
+  const { keys } = JSON.parse(storedJwks) as PublicKeySet
+  return keys.map((key) => ({ kid: key.kid ?? null, kty: key.kty ?? '', alg: key.alg ?? null, crv: key.crv ?? null }))
+}
+
 /** Why `uri` may not be a jwks_uri (https, a public host, never this server's), or null. */
 export function jwksUriProblem(uri: string, ownHosts: readonly string[] = []): string | null {
   if (uri.length > MAX_REDIRECT_URI_LENGTH) return `jwks_uri has at most ${MAX_REDIRECT_URI_LENGTH} characters.`

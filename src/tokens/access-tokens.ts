@@ -10,21 +10,22 @@ import { accessTokens, applications, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from './auth-context.ts'
-import { cachedLookup } from './cache.ts'
+import { cachedLookup, fromMemory } from './cache.ts'
 import { type JwtAccessTokenVerification, jwtAccessTokenDigest, looksLikeJwt } from './jwt-access-tokens.ts'
 import { accessTokenCacheKey, type TokenStore } from './store.ts'
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
 export async function lookupAccessToken(store: TokenStore, token: string): Promise<AuthContext | null> {
-  // The checksum and MAC refuse a made-up token before any hashing or I/O.
-  if (!(await store.format.isWellFormed(token, 'access'))) return null
+  // The shape and checksum refuse a made-up token before any hashing; the MAC, before any I/O.
+  if (!store.format.hasShape(token, 'access')) return null
   const digest = await sha256Hex(token)
-  return cachedLookup(
-    store,
-    accessTokenCacheKey(digest),
-    () => readAccessToken(store, digest),
-    confirmAccessToken(store, digest),
-  )
+  const key = accessTokenCacheKey(digest)
+  // Only a token that passed the MAC check (or was minted here) is remembered under its digest,
+  // so a token this isolate remembers needs no second MAC: the hot path's one hash is the digest.
+  const remembered = fromMemory(store, key)
+  if (remembered !== undefined) return remembered
+  if (!(await store.format.isWellFormed(token, 'access'))) return null
+  return cachedLookup(store, key, () => readAccessToken(store, digest), confirmAccessToken(store, digest))
 }
 
 /**

@@ -55,20 +55,28 @@ type Entry = {
   /** Epoch ms from which a hit starts one background refresh from KV. */
   refreshAt: number
   refreshing: boolean
+  /** Used since it was last inserted or passed over by eviction (the second chance). */
+  used: boolean
 }
 
 // A refresh starts when this fraction of the entry's life is left.
 const REFRESH_AHEAD_FRACTION = 0.2
 
-/** Insertion-ordered Map as an LRU: a hit moves the key to the end, eviction takes the front. */
+/**
+ * Insertion-ordered Map as an LRU by second chance (CLOCK): a hit only marks its entry used;
+ * eviction takes the front entry, unless it was used, which then moves to the end instead. The
+ * order a true LRU keeps would cost every hit a delete and a re-insert, on the hottest path.
+ */
 const memory = new Map<string, Entry>()
 
 function recall(key: string, now: number): Entry | undefined {
   const entry = memory.get(key)
   if (!entry) return undefined
-  memory.delete(key)
-  if (entry.until <= now) return undefined
-  memory.set(key, entry)
+  if (entry.until <= now) {
+    memory.delete(key)
+    return undefined
+  }
+  entry.used = true
   return entry
 }
 
@@ -80,16 +88,35 @@ function remember(settings: CacheSettings, key: string, context: AuthContext | n
   if (context?.expiresAt != null) until = Math.min(until, context.expiresAt * 1000)
   const refreshAt = until - seconds * 1000 * REFRESH_AHEAD_FRACTION
   memory.delete(key)
-  memory.set(key, { context, until, refreshAt, refreshing: false })
+  memory.set(key, { context, until, refreshAt, refreshing: false, used: false })
+  // Each pass over an entry either evicts it or spends its second chance: this ends.
   while (memory.size > settings.memoryEntries) {
-    const oldest = memory.keys().next().value
-    if (oldest === undefined) break
+    const [oldest, entry] = memory.entries().next().value as [string, Entry]
     memory.delete(oldest)
+    if (entry.used) {
+      entry.used = false
+      memory.set(oldest, entry)
+    }
   }
 }
 
-function isLive(context: AuthContext): boolean {
-  return context.expiresAt === null || context.expiresAt > nowSeconds()
+function isLive(context: AuthContext, now: number): boolean {
+  return context.expiresAt === null || context.expiresAt * 1000 > now
+}
+
+/**
+ * What this isolate's memory says of `key`: the live context, null (unknown, or no longer live),
+ * or undefined when memory does not know the key (then `cachedLookup` asks the other tiers).
+ */
+export function fromMemory(tiers: CacheTiers, key: string): AuthContext | null | undefined {
+  const now = Date.now()
+  const remembered = recall(key, now)
+  if (!remembered) return undefined
+  if (remembered.context && !remembered.refreshing && now >= remembered.refreshAt) {
+    remembered.refreshing = true
+    tiers.waitUntil(refresh(tiers, key))
+  }
+  return remembered.context && isLive(remembered.context, now) ? remembered.context : null
 }
 
 /**
@@ -102,20 +129,13 @@ export async function cachedLookup(
   load: () => Promise<AuthContext | null>,
   confirm: Confirm,
 ): Promise<AuthContext | null> {
-  const now = Date.now()
-  const remembered = recall(key, now)
-  if (remembered) {
-    if (remembered.context && !remembered.refreshing && now >= remembered.refreshAt) {
-      remembered.refreshing = true
-      tiers.waitUntil(refresh(tiers, key))
-    }
-    return remembered.context && isLive(remembered.context) ? remembered.context : null
-  }
+  const remembered = fromMemory(tiers, key)
+  if (remembered !== undefined) return remembered
 
   const cached = await readKv(tiers.kv, key)
   if (cached) {
     remember(tiers.cache, key, cached)
-    return isLive(cached) ? cached : null
+    return isLive(cached, Date.now()) ? cached : null
   }
 
   const loaded = await load()

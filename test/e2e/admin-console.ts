@@ -3,7 +3,9 @@
  * with a throwaway local state, seeds a superuser, a user with a token and a confidential
  * client, then drives Debian's chromium through playwright-core as an operator would: log in,
  * find the user, deactivate them (their token stops working), change their password, rotate
- * the client's secret (the old one stops working, the new one works), read the audit log.
+ * the client's secret (the old one stops working, the new one works), read the audit log; then
+ * give the client a key it authenticates with (private_key_jwt), require PAR of it, trust an
+ * identity provider and remove it, and add an ID-JAG exchange rule (each form's errors first).
  * Every console page is screenshotted at desktop and phone width into E2E_SHOTS_DIR (default:
  * a temporary directory; the screenshots are not committed).
  */
@@ -11,6 +13,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import type { chromium, Page } from 'playwright-core'
 import { createUser } from '../../src/accounts/users.ts'
 import { randomString } from '../../src/crypto/random.ts'
@@ -206,6 +209,102 @@ try {
   }
   check(!log.includes(secret) && !log.includes('a new password for e2e'), 'the log holds no secret')
   await shoot(page, '19-audit-log')
+
+  step("the client's keys: a bad JWK Set (field error), then a key it authenticates with (private_key_jwt)")
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'e2e-key-1', alg: 'ES256', use: 'sig' }
+  await page.goto(`${BASE}/admin/applications/${app.id}/`)
+  await Promise.all([page.waitForURL(/\/keys\/$/), page.click('a:has-text("Set keys")')])
+  await shoot(page, '20-application-keys')
+  await page.fill('#jwks', '{"keys": [')
+  await page.click('button:has-text("Save keys")')
+  check((await page.content()).includes('Enter a JWK Set as JSON'), 'the JSON error is shown under the field')
+  await shoot(page, '21-application-keys-errors')
+  await page.fill('#jwks', JSON.stringify({ keys: [jwk] }))
+  await Promise.all([page.waitForURL(/notice=keys_set/), page.click('button:has-text("Save keys")')])
+  const keyed = await page.content()
+  check(keyed.includes('e2e-key-1') && keyed.includes('EC P-256'), 'the key is listed by kid and type')
+  check(keyed.includes('Its client secret, or its key (private_key_jwt)'), 'the page says how it authenticates')
+  await shoot(page, '22-application-keys-set')
+  const now = Math.floor(Date.now() / 1000)
+  const assertion = await new SignJWT({ jti: crypto.randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', kid: 'e2e-key-1' })
+    .setIssuer(app.clientId)
+    .setSubject(app.clientId)
+    .setAudience(BASE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(privateKey)
+  const byKey = await token({
+    grant_type: 'client_credentials',
+    client_id: app.clientId,
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: assertion,
+  })
+  check(byKey.status === 200, `a client assertion signed by the key set in the console works (${byKey.status})`)
+
+  step('require_pushed_authorization_requests on the change form')
+  await page.goto(`${BASE}/admin/applications/${app.id}/change/`)
+  await page.check('input[name=require_pushed_authorization_requests]')
+  await shoot(page, '23-application-change-par')
+  await Promise.all([page.waitForURL(/notice=changed/), page.click('button:has-text("Save")')])
+  check((await page.content()).includes('required: its authorization requests must come through'), 'PAR shown')
+
+  step('trusted identity providers: add (errors first), open, remove behind a confirmation')
+  await Promise.all([
+    page.waitForURL(`${BASE}/admin/identity-providers/`),
+    page.click('nav >> text=Identity providers'),
+  ])
+  await shoot(page, '24-identity-providers-empty')
+  await Promise.all([page.waitForURL(/\/add\/$/), page.click('a:has-text("Add identity provider")')])
+  await page.fill('#issuer', 'http://idp.example.com')
+  await page.fill('#user_claim', 'aud')
+  await page.click('button:has-text("Save")')
+  const idpErrors = await page.content()
+  check(idpErrors.includes('The issuer must be an https URL'), 'the issuer rule is shown')
+  check(idpErrors.includes('The aud claim does not name a user'), 'the claim rule is shown')
+  await shoot(page, '25-identity-provider-add-errors')
+  await page.fill('#issuer', 'https://idp.example.com')
+  await page.fill('#jwks_uri', 'https://idp.example.com/.well-known/jwks.json')
+  await page.fill('#user_claim', 'email')
+  await Promise.all([page.waitForURL(/notice=trusted/), page.click('button:has-text("Save")')])
+  await shoot(page, '26-identity-provider')
+  await page.goto(`${BASE}/admin/identity-providers/`)
+  check((await page.content()).includes('https://idp.example.com/.well-known/jwks.json'), 'the list shows it')
+  await shoot(page, '27-identity-providers')
+  await Promise.all([
+    page.waitForURL(/\/identity-providers\/\d+\/$/),
+    page.click('a:has-text("https://idp.example.com")'),
+  ])
+  await Promise.all([page.waitForURL(/\/remove\/$/), page.click('a:has-text("Remove")')])
+  await shoot(page, '28-identity-provider-remove')
+  await Promise.all([page.waitForURL(/notice=removed/), page.click('button:has-text("Stop trusting")')])
+
+  step("the application's ID-JAG exchange rules: add one (errors first)")
+  await page.goto(`${BASE}/admin/applications/${app.id}/`)
+  await Promise.all([page.waitForURL(/\/id-jag-rules\/add\/$/), page.click('a:has-text("Add a rule")')])
+  await page.fill('#audience', 'https://as.example.com')
+  await page.fill('#resource', 'https://mcp.example.com/#x')
+  await page.click('button:has-text("Save rule")')
+  check((await page.content()).includes('The resource must be an absolute URI'), 'the resource rule is shown')
+  await shoot(page, '29-id-jag-rule-errors')
+  await page.fill('#resource', 'https://mcp.example.com/mcp')
+  await page.fill('#scope', 'read')
+  await Promise.all([page.waitForURL(/notice=rule_set/), page.click('button:has-text("Save rule")')])
+  check((await page.content()).includes('https://mcp.example.com/mcp'), 'the rule is listed on the application')
+  await shoot(page, '30-application-with-keys-and-rules')
+
+  await page.goto(`${BASE}/admin/log/`)
+  const enterpriseLog = await page.content()
+  for (const action of [
+    'application.keys',
+    'identity_provider.trust',
+    'identity_provider.remove',
+    'id_jag_policy.set',
+  ]) {
+    check(enterpriseLog.includes(action), `the log shows ${action}`)
+  }
+  await shoot(page, '31-audit-log-enterprise')
   step(`passed; screenshots in ${SHOTS}`)
 } finally {
   await browser?.close()

@@ -6,16 +6,17 @@
  * act on what the Worker serves. Commands run against the test D1 as `npm run manage` runs them
  * (test/cli.ts).
  */
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { OPERATOR } from '../../src/accounts/rights.ts'
 import { deleteapplication, listapplications } from '../../src/cli/commands/applications.ts'
 import { clientkeys } from '../../src/cli/commands/clientkeys.ts'
 import { createapplication } from '../../src/cli/commands/createapplication.ts'
 import { createsuperuser, createuser } from '../../src/cli/commands/createsuperuser.ts'
 import { drf_create_token, listapikeys, revokeapikey } from '../../src/cli/commands/drf_create_token.ts'
 import { changepassword, revoketokens } from '../../src/cli/commands/user-state.ts'
-import { applications, users } from '../../src/db/schema.ts'
+import { applications, auditLog, users } from '../../src/db/schema.ts'
 import { listApiKeys } from '../../src/tokens/api-keys.ts'
 import { manage } from '../cli.ts'
 import { api, basic, db, form, hello, makeApplication, makeUser, passwordToken, postToken, unique } from '../helpers.ts'
@@ -276,6 +277,15 @@ describe('private_key_jwt keys (RFC 7523 §2.2): createapplication --jwks / --jw
     expect((await clientCredentials(app.clientId, rotated)).status).toBe(200)
     expect(await manage(clientkeys, app.clientId, '--remove')).toMatch(/cannot authenticate until/)
     expect((await clientCredentials(app.clientId, rotated)).status).toBe(401)
+    // Audited as the operator's, as the console's key changes are the user's.
+    const audited = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.objectType, 'application'), eq(auditLog.objectId, String(app.id))))
+    expect(audited.map((row) => [row.action, row.actorUsername, row.message])).toEqual([
+      ['application.keys', OPERATOR.username, expect.stringMatching(/^Replaced the client’s .*new/)],
+      ['application.keys', OPERATOR.username, 'Removed the client’s keys (private_key_jwt).'],
+    ])
     await expect(manage(clientkeys, app.clientId)).rejects.toThrow(/one of --jwks, --jwks-uri or --remove/)
     await expect(manage(clientkeys, 'no-such-client', '--remove')).rejects.toThrow(/no application/)
     const publicApp = await makeApplication({ clientType: 'public' })

@@ -4,6 +4,8 @@
  */
 import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { type TokenFormat, withChecksum } from '../../src/crypto/token-format.ts'
+import { lookupAccessToken } from '../../src/tokens/access-tokens.ts'
 import type { AuthContext } from '../../src/tokens/auth-context.ts'
 import {
   type CacheSettings,
@@ -15,7 +17,7 @@ import {
   memoryCacheSize,
 } from '../../src/tokens/cache.ts'
 import { d1QueryCount, kvReadCount, kvWriteCount } from '../counting.ts'
-import { fetchWorker, passwordToken, tokenFormat, unique } from '../helpers.ts'
+import { fetchWorker, passwordToken, testStore, tokenFormat, unique } from '../helpers.ts'
 
 const ON: CacheSettings = { memorySeconds: 5, memoryEntries: 100, negativeSeconds: 60 }
 
@@ -229,6 +231,36 @@ describe('cachedLookup', () => {
     await cacheIssued(t, key, context(), async () => false)
     await t.settled()
     expect(await env.TOKEN_CACHE.get(key)).toBeNull()
+  })
+})
+
+describe('lookupAccessToken', () => {
+  // The hot path's one hash is the digest: a token remembered under it passed the MAC check once.
+  it('a token this isolate remembers is not MAC-checked again; a forged one still is, before any I/O', async () => {
+    const { token } = await passwordToken()
+    const checks: string[] = []
+    const format: TokenFormat = {
+      ...tokenFormat,
+      isWellFormed: (token, kind) => {
+        checks.push(token)
+        return tokenFormat.isWellFormed(token, kind)
+      },
+    }
+    const store = { ...testStore(), format, cache: ON }
+    // The first lookup may find it remembered at issue (cacheIssued) or check it; the next never does.
+    expect(await lookupAccessToken(store, token)).not.toBeNull()
+    const checked = checks.length
+    expect(checked).toBeLessThanOrEqual(1)
+    expect(await lookupAccessToken(store, token)).not.toBeNull()
+    expect(checks.length).toBe(checked)
+
+    // Same shape and checksum, another MAC: refused by the MAC, with no KV read or D1 query.
+    const body = token.slice(0, 47)
+    const forged = withChecksum(`${body}${'A'.repeat(12)}`)
+    const [reads, queries] = [kvReadCount(), d1QueryCount()]
+    expect(await lookupAccessToken(store, forged)).toBeNull()
+    expect(checks.at(-1)).toBe(forged)
+    expect([kvReadCount() - reads, d1QueryCount() - queries]).toEqual([0, 0])
   })
 })
 

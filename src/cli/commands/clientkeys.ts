@@ -4,8 +4,11 @@
  * keys a confidential client authenticates with by private_key_jwt (RFC 7523 §2.2), checked by
  * the same rules as dynamic registration (src/oauth/client-keys.ts). Replacing them is how a
  * client's keys are rotated; its tokens are not touched. `createapplication` takes the same flags.
+ * The change is audited as the operator's (src/accounts/rights.ts OPERATOR).
  */
-import { findApplicationByClientId, setApplicationKeys } from '../../oauth/applications.ts'
+import { OPERATOR } from '../../accounts/rights.ts'
+import { setApplicationKeysAs } from '../../oauth/application-changes.ts'
+import { findApplicationByClientId } from '../../oauth/applications.ts'
 import { checkKeySet, jwksUriProblem, type PublicKeySet } from '../../oauth/client-keys.ts'
 import type { Command } from './command.ts'
 
@@ -55,7 +58,10 @@ export const clientkeys: Command = {
     if (application.clientType !== 'confidential') {
       throw new Error('Error: a public client does not authenticate; keys are for confidential clients.')
     }
-    await setApplicationKeys(db, application.id, keys ?? null)
+    // As the operator (a superuser's rights), audited as the console's key changes are.
+    const outcome = await setApplicationKeysAs(db, OPERATOR, application, keys ?? null)
+    if (outcome === undefined) throw new Error(`Error: no application with client_id ${clientId}.`)
+    if (outcome !== true) throw new Error(`Error: ${'refused' in outcome ? outcome.refused : outcome.problem}`)
     if (keys) {
       console.log(`Keys of ${application.name} (${application.clientId}) set.`)
       console.log(describeKeys(keys))

@@ -117,6 +117,12 @@ export async function listIdJagPolicies(db: Db, applicationId?: number): Promise
   return rows.map(({ policy, clientId }) => ({ ...policy, clientId }))
 }
 
+/** The rule with this id, or undefined. */
+export async function findIdJagPolicyById(db: Db, id: number): Promise<IdJagPolicy | undefined> {
+  if (!Number.isSafeInteger(id)) return undefined
+  return db.select().from(idJagPolicies).where(eq(idJagPolicies.id, id)).get()
+}
+
 // An issuer identifier compares exactly (RFC 8414 §3.3); a trailing slash aside, which clients
 // add or drop as they turn URLs into strings: the ID-JAG's `aud` is then the rule's spelling.
 const sameIssuer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '')

@@ -136,6 +136,11 @@ export async function findTrustedIdp(db: Db, issuer: string): Promise<TrustedIde
   return db.select().from(trustedIdentityProviders).where(eq(trustedIdentityProviders.issuer, issuer)).get()
 }
 
+export async function findTrustedIdpById(db: Db, id: number): Promise<TrustedIdentityProvider | undefined> {
+  if (!Number.isSafeInteger(id)) return undefined
+  return db.select().from(trustedIdentityProviders).where(eq(trustedIdentityProviders.id, id)).get()
+}
+
 export async function listTrustedIdps(db: Db): Promise<TrustedIdentityProvider[]> {
   return db.select().from(trustedIdentityProviders).orderBy(trustedIdentityProviders.issuer)
 }

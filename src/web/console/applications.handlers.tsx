@@ -10,17 +10,18 @@
 import type { Context } from 'hono'
 import { findUserById, findUserByUsername } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
-import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams } from '../../lib/forms.ts'
 import { db, tokenStore } from '../../lib/request-context.ts'
 import {
   changeApplicationAs,
   createApplicationAs,
   deleteApplicationAs,
+  hasSecretToRotate,
   isRefused,
   rotateSecretAs,
 } from '../../oauth/application-changes.ts'
 import { applicationSearch } from '../../oauth/applications.ts'
+import { listIdJagPolicies } from '../../oauth/id-jag/policies.ts'
 import { listLiveTokens } from '../../tokens/lists.ts'
 import {
   type ApplicationFormFields,
@@ -31,7 +32,7 @@ import {
   readApplicationForm,
 } from '../kit/application-form.tsx'
 import type { FieldErrorMap } from '../kit/forms.tsx'
-import { errorPage, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
+import { badRequest, forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import {
   APPLICATION_NOTICES,
@@ -57,9 +58,11 @@ export async function applicationList(c: ConsoleContext) {
 }
 
 async function detailPage(c: ConsoleContext, application: Application, secret: string | null, status: 200 | 201) {
-  const [tokens, owner] = await Promise.all([
+  const [tokens, owner, rules] = await Promise.all([
     listLiveTokens(db(c), { applicationId: application.id }, TOKEN_LIST_LIMIT),
     application.userId === null ? undefined : findUserById(db(c), application.userId),
+    // The ID-JAG exchange rules are superusers' (src/accounts/rights.ts enterpriseRefusal).
+    c.var.user.isSuperuser ? listIdJagPolicies(db(c), application.id) : null,
   ])
   return renderPrivatePage(
     c,
@@ -70,6 +73,7 @@ async function detailPage(c: ConsoleContext, application: Application, secret: s
       notice={APPLICATION_NOTICES[queryText(c, 'notice')]}
       secret={secret}
       tokens={tokens}
+      rules={rules}
     />,
     status,
   )
@@ -81,7 +85,7 @@ export async function applicationDetail(c: ConsoleContext) {
 }
 
 function fieldsFor(c: ConsoleContext, withOwner: boolean): ApplicationFormFields {
-  return { owner: withOwner, postLogout: true, clientType: 'choose', maySkip: c.var.user.isSuperuser }
+  return { owner: withOwner, postLogout: true, clientType: 'choose', maySkip: c.var.user.isSuperuser, pushed: true }
 }
 
 function addForm(c: ConsoleContext, values: ApplicationFormValues, errors: FieldErrorMap, status: 200 | 400) {
@@ -117,6 +121,7 @@ export async function addApplication(c: ConsoleContext) {
     ...checked.settings,
     userId: owner?.id ?? null,
     skipAuthorization: values.skipAuthorization,
+    requirePushedAuthorizationRequests: values.requirePushed,
   })
   if ('refused' in created) return forbidden(c, created.refused)
   // The one time the secret is shown: the page answers the POST itself (no redirect to lose it).
@@ -167,6 +172,7 @@ export async function changeApplication(c: ConsoleContext) {
     skipAuthorization: c.var.user.isSuperuser
       ? values.skipAuthorization
       : values.skipAuthorization || application.skipAuthorization,
+    requirePushedAuthorizationRequests: values.requirePushed,
   })
   if (!updated) return notFound(c)
   if ('refused' in updated) return forbidden(c, updated.refused)
@@ -175,9 +181,20 @@ export async function changeApplication(c: ConsoleContext) {
   return seeOther(c, applicationPath(application.id), 'changed')
 }
 
+/** 400: a client with no secret to rotate (a public one, or one that authenticates with its keys alone). */
+function noSecret(c: ConsoleContext, application: Application) {
+  return badRequest(
+    c,
+    application.clientType === 'public'
+      ? 'Public clients have no client secret.'
+      : 'This client authenticates with its keys and holds no secret: rotate its keys instead (Replace keys on its page).',
+  )
+}
+
 export async function rotateSecretPage(c: ConsoleContext) {
   const application = await guardedApplication(c, 'rotate')
   if (application instanceof Response) return application
+  if (!hasSecretToRotate(application)) return noSecret(c, application)
   const path = applicationPath(application.id)
   return renderPrivatePage(
     c,
@@ -201,14 +218,7 @@ export async function rotateSecret(c: ConsoleContext) {
   if (!application) return notFound(c)
   const secret = await rotateSecretAs(db(c), c.var.user, application)
   if (isRefused(secret)) return forbidden(c, secret.refused)
-  if (secret === null) {
-    const page = {
-      title: 'Bad request',
-      error: 'invalid_request',
-      description: 'Public clients have no client secret.',
-    }
-    return errorPage(c, 400, page, NO_STORE_HEADERS)
-  }
+  if (secret === null) return noSecret(c, application)
   return detailPage(c, application, secret, 200)
 }
 

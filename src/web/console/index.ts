@@ -10,14 +10,19 @@ import { createHtmlRouter, html } from '../kit/dialect.tsx'
 import { here, type PageEnv, requireSession, toLogin } from '../kit/session.ts'
 import { createKey, revokeKey } from './api-keys.handlers.tsx'
 import * as applications from './applications.handlers.tsx'
+import * as clientKeys from './client-keys.handlers.tsx'
+import * as rules from './id-jag-rules.handlers.tsx'
+import * as identityProviders from './identity-providers.handlers.tsx'
 import { auditLogPage, consoleHome } from './log.handlers.tsx'
-import { APPLICATIONS, CONSOLE, LOG, USERS } from './shell.tsx'
+import { APPLICATIONS, CONSOLE, ID_JAG_RULES, IDENTITY_PROVIDERS, LOG, USERS } from './shell.tsx'
 import { revokeAll, revokeAllPage, revokeOne } from './tokens.handlers.tsx'
 import * as users from './users.handlers.tsx'
 
 const PATHS = ['/admin', '/admin/*']
 const USER = `${USERS}:id{[0-9]+}/`
 const APPLICATION = `${APPLICATIONS}:id{[0-9]+}/`
+const RULE = `${APPLICATION}id-jag-rules/:rule{[0-9]+}/`
+const IDENTITY_PROVIDER = `${IDENTITY_PROVIDERS}:id{[0-9]+}/`
 
 /** Logged out: the login page, back to the page asked for (the console's home after a POST). */
 const toConsoleLogin = (c: Context) => toLogin(c, c.req.method === 'GET' ? here(c) : CONSOLE)
@@ -60,6 +65,23 @@ adminRouter.post(`${APPLICATION}delete/`, applications.removeApplication)
 adminRouter.post(`${APPLICATION}tokens/:kind/:token/revoke/`, revokeOne('application'))
 adminRouter.get(`${APPLICATION}tokens/revoke-all/`, revokeAllPage('application'))
 adminRouter.post(`${APPLICATION}tokens/revoke-all/`, revokeAll('application'))
+adminRouter.get(`${APPLICATION}keys/`, clientKeys.keysPage)
+adminRouter.post(`${APPLICATION}keys/`, clientKeys.setKeys)
+adminRouter.get(`${APPLICATION}keys/remove/`, clientKeys.removeKeysPage)
+adminRouter.post(`${APPLICATION}keys/remove/`, clientKeys.removeKeys)
+adminRouter.get(`${APPLICATION}id-jag-rules/add/`, rules.addRulePage)
+adminRouter.post(`${APPLICATION}id-jag-rules/add/`, rules.addRule)
+adminRouter.get(`${RULE}remove/`, rules.removeRulePage)
+adminRouter.post(`${RULE}remove/`, rules.removeRule)
+adminRouter.get(`${ID_JAG_RULES}:id{[0-9]+}/`, rules.showRule)
+
+adminRouter.get(IDENTITY_PROVIDERS, identityProviders.identityProviderList)
+adminRouter.get(`${IDENTITY_PROVIDERS}add/`, identityProviders.addIdentityProviderPage)
+adminRouter.post(`${IDENTITY_PROVIDERS}add/`, identityProviders.addIdentityProvider)
+adminRouter.get(IDENTITY_PROVIDER, identityProviders.identityProviderPage)
+adminRouter.post(IDENTITY_PROVIDER, identityProviders.changeIdentityProvider)
+adminRouter.get(`${IDENTITY_PROVIDER}remove/`, identityProviders.removeIdentityProviderPage)
+adminRouter.post(`${IDENTITY_PROVIDER}remove/`, identityProviders.removeIdentityProvider)
 
 answerOtherMethods(adminRouter, html)
 answerNotFound(adminRouter, html, PATHS)

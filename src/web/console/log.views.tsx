@@ -5,11 +5,24 @@
 import type { Page } from '../../db/paging.ts'
 import type { AuditEntry, User } from '../../db/schema.ts'
 import { Pagination } from '../kit/pagination.tsx'
-import { APPLICATIONS, applicationPath, ConsolePage, formatTime, LOG, USERS, userPath } from './shell.tsx'
+import {
+  APPLICATIONS,
+  applicationPath,
+  ConsolePage,
+  formatTime,
+  ID_JAG_RULES,
+  IDENTITY_PROVIDERS,
+  identityProviderPath,
+  LOG,
+  USERS,
+  userPath,
+} from './shell.tsx'
 
 function objectLink(type: string, id: string): string | null {
   if (type === 'user') return userPath(Number(id))
   if (type === 'application') return applicationPath(Number(id))
+  if (type === 'identity_provider') return identityProviderPath(Number(id))
+  if (type === 'id_jag_policy') return `${ID_JAG_RULES}${id}/`
   return null
 }
 
@@ -85,6 +98,12 @@ export function ConsoleHomePage(props: { staff: User; recent: AuditEntry[] }) {
         <li>
           <a href={APPLICATIONS}>Applications</a>: register, edit, rotate secrets, revoke tokens
         </li>
+        {props.staff.isSuperuser ? (
+          <li>
+            <a href={IDENTITY_PROVIDERS}>Identity providers</a>: whose ID-JAGs are trusted (enterprise-managed
+            authorization)
+          </li>
+        ) : null}
         <li>
           <a href={LOG}>Audit log</a>: every change made here
         </li>

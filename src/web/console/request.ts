@@ -5,7 +5,7 @@
  * other staff ordinary users only), answered as the console's 404 or 403 page.
  */
 import type { Context } from 'hono'
-import { type ApplicationAct, MAY_NOT_MANAGE, mayManageUser } from '../../accounts/rights.ts'
+import { type ApplicationAct, enterpriseRefusal, MAY_NOT_MANAGE, mayManageUser } from '../../accounts/rights.ts'
 import { findUserById } from '../../accounts/users.ts'
 import type { Db } from '../../db/client.ts'
 import type { Page, PagedQuery } from '../../db/paging.ts'
@@ -77,4 +77,13 @@ export async function managedUser(c: Context<PageEnv>): Promise<User | Response>
   if (!user) return notFound(c)
   if (!mayManageUser(c.var.user, user)) return forbidden(c, MAY_NOT_MANAGE)
   return user
+}
+
+/**
+ * The 403 page for a staff user who may not manage enterprise-managed authorization (trusted
+ * identity providers, ID-JAG exchange rules: superusers only), or null for a superuser.
+ */
+export function enterpriseForbidden(c: Context<PageEnv>): Response | Promise<Response> | null {
+  const refused = enterpriseRefusal(c.var.user)
+  return refused ? forbidden(c, refused) : null
 }

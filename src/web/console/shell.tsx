@@ -19,9 +19,12 @@ export const CONSOLE = SITE_PATHS.console
 export const USERS = `${CONSOLE}users/`
 export const APPLICATIONS = `${CONSOLE}applications/`
 export const LOG = `${CONSOLE}log/`
+export const IDENTITY_PROVIDERS = `${CONSOLE}identity-providers/`
+export const ID_JAG_RULES = `${CONSOLE}id-jag-rules/`
 
 export const userPath = (user: Pick<User, 'id'> | number) => `${USERS}${typeof user === 'number' ? user : user.id}/`
 export const applicationPath = (id: number) => `${APPLICATIONS}${id}/`
+export const identityProviderPath = (id: number) => `${IDENTITY_PROVIDERS}${id}/`
 
 /** The console's navigation, with who is using it. */
 function ConsoleNav(props: { staff: User }) {
@@ -30,6 +33,7 @@ function ConsoleNav(props: { staff: User }) {
       <a href={CONSOLE}>Console</a>
       <a href={USERS}>Users</a>
       <a href={APPLICATIONS}>Applications</a>
+      {props.staff.isSuperuser ? <a href={IDENTITY_PROVIDERS}>Identity providers</a> : null}
       <a href={LOG}>Audit log</a>
       <span class="muted">
         {props.staff.username}

@@ -6,6 +6,8 @@
  * field errors. Who may change what is not the form's business: the handler asks
  * src/oauth/application-changes.ts. The form keeps what was typed when it is sent back.
  */
+
+import { JWT_BEARER_GRANT } from '../../db/schema.ts'
 import { type RawParams, single } from '../../lib/forms.ts'
 import {
   applicationNameProblem,
@@ -49,6 +51,8 @@ export type ApplicationFormValues = {
   redirectUris: string
   postLogoutRedirectUris: string
   skipAuthorization: boolean
+  /** RFC 9126 require_pushed_authorization_requests (the console's form). */
+  requirePushed: boolean
 }
 
 /** Which fields a form has. */
@@ -59,8 +63,13 @@ export type ApplicationFormFields = {
   postLogout?: boolean
   /** Whether the client type is chosen here, or only shown (DOT's update form). */
   clientType: 'choose' | 'show'
-  /** A superuser's form: skip_authorization is theirs to decide (src/accounts/rights.ts). */
+  /**
+   * A superuser's form: skip_authorization and the jwt-bearer grant are theirs to decide
+   * (src/accounts/rights.ts); other forms show neither box.
+   */
   maySkip: boolean
+  /** require_pushed_authorization_requests (the console). */
+  pushed?: boolean
 }
 
 export const NEW_APPLICATION: ApplicationFormValues = {
@@ -71,6 +80,7 @@ export const NEW_APPLICATION: ApplicationFormValues = {
   redirectUris: '',
   postLogoutRedirectUris: '',
   skipAuthorization: false,
+  requirePushed: false,
 }
 
 /** An application's settings as the form shows them. */
@@ -81,6 +91,7 @@ export function applicationValues(application: {
   redirectUris: readonly string[]
   postLogoutRedirectUris: readonly string[]
   skipAuthorization: boolean
+  requirePushedAuthorizationRequests: boolean
 }): ApplicationFormValues {
   return {
     name: application.name,
@@ -90,6 +101,7 @@ export function applicationValues(application: {
     redirectUris: application.redirectUris.join('\n'),
     postLogoutRedirectUris: application.postLogoutRedirectUris.join('\n'),
     skipAuthorization: application.skipAuthorization,
+    requirePushed: application.requirePushedAuthorizationRequests,
   }
 }
 
@@ -106,7 +118,7 @@ export function readApplicationForm(
     name: single(form, 'name') ?? '',
     owner: fields.owner ? (single(form, 'owner') ?? '').trim() : base.owner,
     clientType: fields.clientType === 'choose' ? (single(form, 'client_type') ?? '') : base.clientType,
-    grantTypes: form.authorization_grant_type ?? [],
+    grantTypes: grantsOf(form, fields, base),
     redirectUris: single(form, 'redirect_uris') ?? '',
     postLogoutRedirectUris: fields.postLogout
       ? (single(form, 'post_logout_redirect_uris') ?? '')
@@ -114,7 +126,19 @@ export function readApplicationForm(
     // Read on every form: whether a tick from a form without the box counts is the handler's
     // decision (src/accounts/rights.ts refuses one that would turn silent consent on).
     skipAuthorization: checked(form, 'skip_authorization'),
+    requirePushed: fields.pushed ? checked(form, 'require_pushed_authorization_requests') : base.requirePushed,
   }
+}
+
+/**
+ * The grants ticked. A form without the jwt-bearer box (not a superuser's) keeps that grant when
+ * `base` has it, so saving the form does not drop it; a forged tick that would add it is left for
+ * src/accounts/rights.ts to refuse, as the skip box's is.
+ */
+function grantsOf(form: RawParams, fields: ApplicationFormFields, base: ApplicationFormValues): string[] {
+  const ticked = form.authorization_grant_type ?? []
+  const kept = !fields.maySkip && base.grantTypes.includes(JWT_BEARER_GRANT) && !ticked.includes(JWT_BEARER_GRANT)
+  return kept ? [...ticked, JWT_BEARER_GRANT] : ticked
 }
 
 /** The settings a form that passed its checks gives. */
@@ -232,7 +256,7 @@ export function ApplicationForm(props: {
       )}
       <fieldset class={fieldClass(errors.authorization_grant_type)}>
         <legend class="label">Grant types</legend>
-        {APPLICATION_GRANTS.map((grant) => (
+        {APPLICATION_GRANTS.filter((grant) => fields.maySkip || grant !== JWT_BEARER_GRANT).map((grant) => (
           <label class="choice">
             <input
               type="checkbox"
@@ -245,6 +269,11 @@ export function ApplicationForm(props: {
             </span>
           </label>
         ))}
+        {!fields.maySkip && values.grantTypes.includes(JWT_BEARER_GRANT) ? (
+          <p class="help">
+            Also {GRANT_LABELS[JWT_BEARER_GRANT]} <span class="mono">{JWT_BEARER_GRANT}</span> (superusers decide it).
+          </p>
+        ) : null}
         <FieldErrors field="authorization_grant_type" errors={errors.authorization_grant_type} />
       </fieldset>
       <UriField field="redirect_uris" label="Redirect URIs" value={values.redirectUris} rows={3} errors={errors} />
@@ -276,6 +305,23 @@ export function ApplicationForm(props: {
           <FieldErrors field="skip_authorization" errors={errors.skip_authorization} />
         </div>
       )}
+      {fields.pushed ? (
+        <div class="field">
+          <label class="choice">
+            <input
+              type="checkbox"
+              name="require_pushed_authorization_requests"
+              value="on"
+              checked={values.requirePushed}
+            />
+            <span>Require pushed authorization requests</span>
+          </label>
+          <p class="help">
+            RFC 9126: its authorization requests must be pushed to /o/par/ first; one sent in the address bar is
+            refused.
+          </p>
+        </div>
+      ) : null}
       <FormActions submit={props.submit} cancel={props.cancel} />
     </form>
   )

@@ -56,6 +56,11 @@ export function forbidden(c: Context, description: string, error = 'permission_d
   return errorPage(c, 403, { title: 'Forbidden', error, description }, NO_STORE_HEADERS)
 }
 
+/** 400: a request this page cannot serve as asked (`description` says why), never stored by a cache. */
+export function badRequest(c: Context, description: string) {
+  return errorPage(c, 400, { title: 'Bad request', error: 'invalid_request', description }, NO_STORE_HEADERS)
+}
+
 /** 400: a form body that cannot be read (see formParams). */
 export function malformedForm(c: Context) {
   return errorPage(c, 400, {
