@@ -384,8 +384,12 @@ export type Budget = {
   holds: (rows: Record<string, Measured>, context: { memoryRefreshes: number }) => boolean
 }
 
-/** Row 2b's budget: DPoP ÷ Bearer, the cost of one proof check (bench/README.md). */
-const DPOP_BUDGET = 0.65
+/**
+ * Row 2b's budget, DPoP ÷ Bearer in server CPU per request (bench/README.md): the proof check (an
+ * ECDSA verification, the floor) costs at most what the whole cached Bearer request costs again.
+ * CPU, as row 9c's budget: req/s on this shared VM moves by more than the check costs.
+ */
+const DPOP_CPU_BUDGET = 2
 
 export const BUDGETS: Budget[] = [
   {
@@ -400,14 +404,15 @@ export const BUDGETS: Budget[] = [
   },
   // RFC 9449 at the resources: a DPoP-bound cached token costs one signature check more than Bearer, no I/O.
   {
-    text: `row 2b (DPoP) ≥ ${DPOP_BUDGET} × row 2 (Bearer) req/s, each against its baseline slices`,
+    text: `row 2b (DPoP) ≤ ${DPOP_CPU_BUDGET} × row 2 (Bearer) CPU ms/req`,
     rows: ['dpop-memory', 'bearer-memory'],
-    holds: (m) => m['dpop-memory'].ratio >= DPOP_BUDGET * m['bearer-memory'].ratio,
+    holds: (m) => m['dpop-memory'].cpuMsPerRequest <= DPOP_CPU_BUDGET * m['bearer-memory'].cpuMsPerRequest,
   },
   {
-    text: 'row 2c (DPOP_REPLAY_CHECK=shared): one D1 statement a request, the jti record (≤ 1.25 read: requests in flight)',
+    // 32 connections of ~0.25 s requests: up to a third more statements counted than responses.
+    text: 'row 2c (DPOP_REPLAY_CHECK=shared): one D1 statement a request, the jti record (≤ 1.5 read: requests in flight)',
     rows: ['dpop-shared'],
-    holds: (m) => m['dpop-shared'].d1PerRequest >= 1 && m['dpop-shared'].d1PerRequest <= 1.25,
+    holds: (m) => m['dpop-shared'].d1PerRequest >= 1 && m['dpop-shared'].d1PerRequest <= 1.5,
   },
   ...['bearer-memory', 'bearer-kv', 'token-key', 'dpop-memory'].map((id) => ({
     text: `${id}: 0 D1 queries`,
