@@ -5,6 +5,7 @@
  * handler; the cron cleanup.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
+import type { ErrorHandler, MiddlewareHandler } from 'hono'
 import { apiRouter, obtainApiKeyRouter } from './api/index.ts'
 import { checkSettings, SettingsError } from './config.ts'
 import { getDb } from './db/client.ts'
@@ -34,7 +35,7 @@ export const app = new OpenAPIHono<AppEnv>()
 
 // A missing or wrong setting stops the Worker: every request, /healthz too, gets a 500 that names
 // the setting (never its value), and the log says what is wrong with it.
-app.use(async (c, next) => {
+const settingsChecked: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     checkSettings(c.env)
   } catch (error) {
@@ -46,7 +47,9 @@ app.use(async (c, next) => {
     )
   }
   await next()
-})
+}
+
+app.use(settingsChecked)
 app.use('/api/*', d1Bookmark())
 app.use('/o/*', d1Bookmark())
 app.get('/healthz', (c) => c.text('ok'))
@@ -70,10 +73,11 @@ app.route('/', siteRouter)
 // No router claimed the path: the one place the path chooses the dialect.
 app.notFound((c) => (c.req.path.startsWith('/o/') ? oauth : drf).notFound(c))
 // Only what no router owns reaches here (the app's own middleware); routers answer their errors themselves.
-app.onError((error, c) => {
+const lastResort: ErrorHandler<AppEnv> = (error, c) => {
   console.error('unhandled error outside any router', error)
   return c.text('Internal Server Error', 500)
-})
+}
+app.onError(lastResort)
 
 /** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes, and of unused registered clients. */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
@@ -83,4 +87,28 @@ async function scheduled(_controller: ScheduledController, env: Env): Promise<vo
   console.log('cleartokens', JSON.stringify({ ...report, unusedRegistrations }))
 }
 
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>
+/**
+ * The resource API's lane: `/api/` requests, the hot path, are matched against the API's own
+ * routes, the same router and middleware as in `app`. The app's ~300 routes need Hono's trie
+ * router (the RegExpRouter cannot hold a parameter beside a literal, as DOT's
+ * `/o/applications/register/` beside `/o/applications/<pk>/`), whose search over all of them was
+ * ~15% of a cached `/api/hello`'s CPU. `app` keeps the API too: the OpenAPI document and
+ * `app.request` see one app. test/platform/api-lane.test.ts holds the two to the same routes.
+ */
+export const apiLane = new OpenAPIHono<AppEnv>()
+apiLane.use(settingsChecked)
+apiLane.use('/api/*', d1Bookmark())
+apiLane.route('/api', apiRouter)
+apiLane.notFound((c) => drf.notFound(c))
+apiLane.onError(lastResort)
+
+/** Whether a request URL's path starts with `/api/`, read without parsing the URL. */
+export function onApiLane(url: string): boolean {
+  return url.startsWith('/api/', url.indexOf('/', url.indexOf('//') + 2))
+}
+
+export default {
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
+    (onApiLane(request.url) ? apiLane : app).fetch(request, env, ctx),
+  scheduled,
+} satisfies ExportedHandler<Env>
