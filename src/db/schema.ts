@@ -161,6 +161,14 @@ export const applications = sqliteTable(
     jwks: text('jwks'),
     /** RFC 7591 §2 jwks_uri: where its key set is fetched from instead (src/oauth/client-keys.ts); never both. */
     jwksUri: text('jwks_uri'),
+    /**
+     * RFC 9449 §5.2 dpop_bound_access_tokens: every token request of this client must carry a DPoP
+     * proof, so its access tokens are always bound to a key (src/oauth/dpop.ts).
+     */
+    dpopBoundAccessTokens: integer('dpop_bound_access_tokens', { mode: 'boolean' })
+      .notNull()
+      // An SQL default, as require_pushed_authorization_requests: the bulk import's bound parameters stay as they were.
+      .default(sql`false`),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
@@ -203,6 +211,11 @@ export const accessTokens = sqliteTable(
     audience: text('audience'),
     /** True for a django-oauth-toolkit token brought by `manage import-django` (no prefix, no check value); null otherwise. */
     imported: integer('imported', { mode: 'boolean' }),
+    /**
+     * RFC 9449 §6.1: the JWK SHA-256 thumbprint (RFC 7638, base64url) of the DPoP key the token is
+     * bound to; null, on every other row: a Bearer token.
+     */
+    jkt: text('jkt'),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -243,6 +256,11 @@ export const refreshTokens = sqliteTable(
     audience: text('audience'),
     /** As access_tokens.imported: a django-oauth-toolkit refresh token brought by `manage import-django`. */
     imported: integer('imported', { mode: 'boolean' }),
+    /**
+     * RFC 9449 §5: a public client's refresh token is bound to its DPoP key (this thumbprint) and
+     * refreshed only with a proof of that key; null: not bound (confidential clients authenticate).
+     */
+    jkt: text('jkt'),
   },
   (t) => [
     // Only rotated tokens and code grants are indexed: a first token is found by its id.
@@ -433,8 +451,8 @@ export const pushedAuthorizationRequests = sqliteTable(
 
 /**
  * One-time JWT IDs (src/tokens/replay.ts): a JWT that may be used once — a client assertion
- * (RFC 7523 §3), later DPoP proofs and ID-JAG assertions — leaves the digest of its purpose,
- * issuer and `jti` here until it expires, so a copy is refused on every isolate.
+ * (RFC 7523 §3), a DPoP proof (RFC 9449 §11.1), later ID-JAG assertions — leaves the digest of
+ * its purpose, issuer and `jti` here until it expires, so a copy is refused on every isolate.
  */
 export const usedJtis = sqliteTable(
   'used_jtis',

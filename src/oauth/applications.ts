@@ -57,6 +57,8 @@ export type NewApplication = {
   jwksUri?: string
   /** RFC 9126 §6: its authorization requests must be pushed (/o/par/). */
   requirePushedAuthorizationRequests?: boolean
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
@@ -95,6 +97,7 @@ export async function createApplication(
       clientId,
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
       requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+      dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       jwks: input.jwks === undefined ? null : JSON.stringify(input.jwks),
       jwksUri: input.jwksUri ?? null,
       ...input.registration,

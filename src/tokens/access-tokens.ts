@@ -11,6 +11,7 @@ import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from './auth-context.ts'
 import { cachedLookup, fromMemory } from './cache.ts'
+import { type JwtAccessTokenVerification, jwtAccessTokenDigest, looksLikeJwt } from './jwt-access-tokens.ts'
 import { accessTokenCacheKey, type TokenStore } from './store.ts'
 
 /** The auth context of a live access token, or null for an unknown, expired or inactive one. */
@@ -25,6 +26,20 @@ export async function lookupAccessToken(store: TokenStore, token: string): Promi
   if (remembered !== undefined) return remembered
   if (!(await store.format.isWellFormed(token, 'access'))) return null
   return cachedLookup(store, key, () => readAccessToken(store, digest), confirmAccessToken(store, digest))
+}
+
+/**
+ * The digest a presented access token's row is stored under: an opaque token's own digest, or for
+ * an RFC 9068 JWT access token of this issuer (with `jwt`), its jti (./jwt-access-tokens.ts); null
+ * for anything else, with no I/O.
+ */
+export async function presentedAccessTokenDigest(
+  format: TokenStore['format'],
+  token: string,
+  jwt?: JwtAccessTokenVerification | null,
+): Promise<string | null> {
+  if (jwt && looksLikeJwt(token)) return jwtAccessTokenDigest(token, await jwt.keys(), jwt.issuer)
+  return (await format.isWellFormed(token, 'access')) ? sha256Hex(token) : null
 }
 
 /** Whether the primary still holds the live token (after a cache write: see `writeConfirmed`). */
@@ -42,6 +57,8 @@ export type LiveAccessToken = {
   createdAt: Date
   /** As stored: null for the default audience. */
   audience: string | null
+  /** RFC 9449: the DPoP key's thumbprint the token is bound to; null: a Bearer token. */
+  jkt: string | null
 }
 
 /** D1's row for a live access token (unexpired, user active), or null. Never cached. */
@@ -69,6 +86,7 @@ async function readAccessToken(store: TokenStore, digest: string): Promise<AuthC
     scopes: parseScope(row.scope),
     expiresAt: row.expiresAt,
     ...(row.audience === null ? {} : { audience: row.audience }),
+    ...(row.jkt === null ? {} : { jkt: row.jkt }),
   }
 }
 
@@ -88,6 +106,7 @@ export function accessTokenQuery(db: Db, digest: string) {
       expiresAt: accessTokens.expiresAt,
       createdAt: accessTokens.createdAt,
       audience: accessTokens.audience,
+      jkt: accessTokens.jkt,
     })
     .from(accessTokens)
     .innerJoin(applications, eq(applications.id, accessTokens.applicationId))

@@ -15,6 +15,7 @@ import { nowSeconds } from '../lib/time.ts'
 import { confirmAccessToken } from './access-tokens.ts'
 import type { AuthContext } from './auth-context.ts'
 import { cacheIssued } from './cache.ts'
+import { type JwtAccessTokenSigning, signJwtAccessToken } from './jwt-access-tokens.ts'
 import { accessTokenCacheKey, forgetAccessTokens, type TokenStore } from './store.ts'
 
 export type IssueRequest = {
@@ -36,6 +37,12 @@ export type IssueRequest = {
   audience?: string | null
   /** Audience of that refresh token when it differs from the access token's (a narrowed refresh, RFC 8707 §2.2). */
   refreshAudience?: string | null
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the access token is bound to; null or absent: a Bearer token. */
+  jkt?: string | null
+  /** RFC 9449 §5: the thumbprint that refresh token is bound to (a public client's key); null or absent: none. */
+  refreshJkt?: string | null
+  /** RFC 9068: hand the access token out as a JWT signed so (./jwt-access-tokens.ts); absent: the opaque token. */
+  jwt?: JwtAccessTokenSigning
 }
 
 export type IssuedTokens = {
@@ -43,6 +50,8 @@ export type IssuedTokens = {
   refreshToken: string | null
   expiresIn: number
   scopes: string[]
+  /** RFC 9449 §5: the DPoP key's thumbprint the access token is bound to; null: a Bearer token. */
+  jkt: string | null
 }
 
 /**
@@ -134,7 +143,20 @@ async function storeTokens(
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
   const audience = request.audience ?? null
+  const jkt = request.jkt ?? null
   const { db } = store
+  // Signed before anything is written: a key fault leaves no row behind.
+  const handedOut = request.jwt
+    ? await signJwtAccessToken(request.jwt, {
+        digest: accessHash,
+        userId: request.userId,
+        clientId: request.clientId,
+        scopes: request.scopes,
+        issuedAt: now,
+        expiresAt,
+        jkt,
+      })
+    : accessToken
   // INSERT … SELECT: the row is written only while the application exists and `facts` holds,
   // checked by the primary in the same transaction as the write.
   const statements: BatchItem<'sqlite'>[] = [
@@ -152,6 +174,7 @@ async function storeTokens(
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
             audience: bound(audience, accessTokens.audience),
             imported: computed(sql`NULL`, accessTokens.imported),
+            jkt: bound(jkt, accessTokens.jkt),
           })
           .from(applications)
           .where(and(eq(applications.id, request.applicationId), facts)),
@@ -186,6 +209,7 @@ async function storeTokens(
               refreshTokens.audience,
             ),
             imported: computed(sql`NULL`, refreshTokens.imported),
+            jkt: bound(request.refreshJkt ?? null, refreshTokens.jkt),
           })
           .from(accessTokens)
           .where(eq(accessTokens.tokenHash, accessHash)),
@@ -229,13 +253,17 @@ async function storeTokens(
     scopes: request.scopes,
     expiresAt,
     ...(audience === null ? {} : { audience }),
+    ...(jkt === null ? {} : { jkt }),
   }
   // The client does not wait for the KV write (nor its confirm): a first use that misses KV
-  // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken).
-  store.waitUntil(cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash)))
+  // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken). A JWT is never
+  // looked up through the cache: its resource verifies it, introspection reads D1.
+  if (!request.jwt) {
+    store.waitUntil(cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash)))
+  }
   return {
     status: 'issued',
-    tokens: { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes },
+    tokens: { accessToken: handedOut, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes, jkt },
   }
 }
 

@@ -7,16 +7,18 @@
  */
 import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { sha256Hex } from '../crypto/digest.ts'
 import { accessTokens, applications, refreshTokens } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { presentedAccessTokenDigest } from './access-tokens.ts'
 import { deleteUserApiKeys, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
+import type { JwtAccessTokenVerification } from './jwt-access-tokens.ts'
 import { ownedBy, type TokenOwner } from './lists.ts'
 import { refreshTokenFamily, revokeFamily } from './refresh-tokens.ts'
 import { forgetAccessTokens, type TokenStore } from './store.ts'
 
 /**
- * Revokes an access token of this application (RFC 7009); false when there is none. Its
+ * Revokes an access token of this application (RFC 7009), an RFC 9068 JWT access token too with
+ * `jwt` (its row, found by its jti: ./jwt-access-tokens.ts); false when there is none. Its
  * refresh token stays usable, as in DOT (§2.1 leaves that to the server). `facts`: as for
  * `revokeRefreshToken`.
  */
@@ -25,9 +27,10 @@ export async function revokeAccessToken(
   token: string,
   applicationId: number,
   facts?: SQL,
+  jwt?: JwtAccessTokenVerification | null,
 ): Promise<boolean> {
-  if (!(await store.format.isWellFormed(token, 'access'))) return false
-  const digest = await sha256Hex(token)
+  const digest = await presentedAccessTokenDigest(store.format, token, jwt)
+  if (digest === null) return false
   const deleted = await deleteAccessTokenRows(
     store,
     and(eq(accessTokens.tokenHash, digest), eq(accessTokens.applicationId, applicationId), facts),

@@ -7,7 +7,7 @@ import { userStillActive } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
+import { type Audience, audienceOf, narrowedAudience } from '../../resource/audiences.ts'
 import {
   codeFamily,
   findAuthorizationCode,
@@ -20,6 +20,7 @@ import { applicationStillAllows } from '../applications.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
 import {
+  accessTokenIssue,
   factsDb,
   type GrantHandler,
   type GrantInput,
@@ -59,7 +60,7 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
   const known = knownResources(input)
   const audience = narrowedAudience(params.resource, audienceOf(grant.audience, known), known)
 
-  const issued = await issueCodeTokens(input, application, grant, storedAudience(audience, known))
+  const issued = await issueCodeTokens(input, application, grant, audience)
   if (!issued) {
     // A concurrent request redeemed the code first: this is a second redemption.
     await revokeFamily(store, codeFamily(grant.id))
@@ -92,7 +93,7 @@ async function redemptionProblem(
 }
 
 /**
- * Redeems a code and issues what it yields (the access token for `audience`, as stored) — an access token and the first refresh token of
+ * Redeems a code and issues what it yields (the access token for `audience`) — an access token and the first refresh token of
  * the code's family — in one transaction, plus an id_token when openid was granted (OIDC Core
  * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
  * Null when a concurrent request redeemed the code first.
@@ -101,7 +102,7 @@ async function issueCodeTokens(
   input: GrantInput,
   application: Application,
   grant: StoredCode,
-  audience: string | null,
+  audience: Audience,
 ): Promise<GrantResult | null> {
   const { store, config } = input
   // Codes minted before auth_time was recorded fall back to their issue time.
@@ -120,7 +121,7 @@ async function issueCodeTokens(
       refreshLifetime: config.refreshTokenLifetime,
       familyId: codeFamily(grant.id),
       authTime,
-      audience,
+      ...(await accessTokenIssue(input, application, audience)),
       // The refresh token keeps the whole audience of the code.
       refreshAudience: grant.audience,
     },

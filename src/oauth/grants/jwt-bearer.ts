@@ -22,7 +22,7 @@ import { JWT_BEARER_GRANT } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
-import { type Audience, narrowedAudience, requestedAudience, storedAudience } from '../../resource/audiences.ts'
+import { type Audience, narrowedAudience, requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { jtiKey, jtiStillUnused, jtiWasUsed, recordJtiUseIf } from '../../tokens/replay.ts'
 import { applicationStillAllows } from '../applications.ts'
@@ -31,6 +31,7 @@ import { userForIdJag } from '../id-jag/subject.ts'
 import { idpStillTrusted } from '../id-jag/trusted-idps.ts'
 import { resolveScopes } from '../scopes.ts'
 import {
+  accessTokenIssue,
   factsDb,
   type GrantHandler,
   type GrantInput,
@@ -95,7 +96,7 @@ export const jwtBearerGrant: GrantHandler = async (input) => {
       scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: null,
-      audience: storedAudience(audience, known),
+      ...(await accessTokenIssue(input, application, audience)),
     },
     and(
       applicationStillAllows(application, JWT_BEARER_GRANT),

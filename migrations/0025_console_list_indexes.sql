@@ -1,4 +1,4 @@
--- console branch (renumber on merge if 0024 is taken). The operator console's sorted lists and its
+-- console branch (renumber on merge if 0025 is taken). The operator console's sorted lists and its
 -- tokens list filtered by user: four indexes; no table changes.
 CREATE INDEX `applications_name_idx` ON `applications` (`name`);--> statement-breakpoint
 CREATE INDEX `applications_created_at_idx` ON `applications` (`created_at`);--> statement-breakpoint
