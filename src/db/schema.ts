@@ -40,6 +40,8 @@ export const users = sqliteTable(
   },
   (t) => [
     index('users_email_idx').on(t.email),
+    // The console's users list sorted by date joined (src/accounts/user-list.ts).
+    index('users_date_joined_idx').on(t.dateJoined),
     // Imported Django PBKDF2 hashes by iteration count (partial: no other row is in it), so the
     // login time floor reads the largest count in one index step (src/accounts/password-timing.ts).
     index('users_pbkdf2_iterations_idx')
@@ -182,6 +184,9 @@ export const applications = sqliteTable(
     index('applications_django_client_secret_idx')
       .on(t.djangoClientSecret)
       .where(sql`${t.djangoClientSecret} IS NOT NULL`),
+    // The console's applications list sorted by name or by creation (src/oauth/applications.ts).
+    index('applications_name_idx').on(t.name),
+    index('applications_created_at_idx').on(t.createdAt),
   ],
 )
 
@@ -264,6 +269,8 @@ export const refreshTokens = sqliteTable(
     index('refresh_tokens_access_token_idx').on(t.accessTokenId),
     // Deleting an application deletes its rows (ON DELETE CASCADE): found by index, not a scan.
     index('refresh_tokens_application_idx').on(t.applicationId),
+    // A user's refresh tokens (the console's token lists, deleting a user): found by index, as access tokens'.
+    index('refresh_tokens_user_idx').on(t.userId),
   ],
 )
 

@@ -16,6 +16,7 @@ import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
 import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
+import { type Order, type Orders, orderTerms } from '../db/ordering.ts'
 import type { PagedQuery } from '../db/paging.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { contains } from '../db/search.ts'
@@ -280,12 +281,26 @@ export async function updateApplication(
 
 export type ApplicationListing = { application: Application; ownerUsername: string | null }
 
+export type ApplicationOrderKey = 'name' | 'created'
+
+/** The console's orders of the applications list (`?o=`), each on an index: newest first by default, or by name. */
+export const APPLICATION_ORDERS: Orders<ApplicationOrderKey> = {
+  columns: { name: applications.name, created: applications.createdAt },
+  id: applications.id,
+  fallback: { key: 'created', descending: true },
+}
+
 /**
- * The operator console's application list: every owner's, newest first, whose name, client_id
- * or owner's username contains `query` (case-insensitive for ASCII), a page at a time. Every
- * character of the query is taken literally (src/db/search.ts).
+ * The operator console's application list: every owner's, newest first unless `order` says
+ * otherwise, whose name, client_id or owner's username contains `query` (case-insensitive for
+ * ASCII), a page at a time. Every character of the query is taken literally (src/db/search.ts).
  */
-export function applicationSearch(db: Db, query: string): PagedQuery<ApplicationListing> {
+
+export function applicationSearch(
+  db: Db,
+  query: string,
+  order: Order<ApplicationOrderKey> = APPLICATION_ORDERS.fallback,
+): PagedQuery<ApplicationListing> {
   const where = query
     ? or(contains(applications.name, query), contains(applications.clientId, query), contains(users.username, query))
     : undefined
@@ -301,7 +316,7 @@ export function applicationSearch(db: Db, query: string): PagedQuery<Application
         .from(applications)
         .leftJoin(users, eq(users.id, applications.userId))
         .where(where)
-        .orderBy(desc(applications.id))
+        .orderBy(...orderTerms(APPLICATION_ORDERS, order))
         .limit(limit)
         .offset(offset),
   }

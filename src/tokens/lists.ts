@@ -1,11 +1,13 @@
 /**
  * @module
  * What a user or an operator sees of the token tables, never a token or its digest: the
- * user's authorized tokens (DOT's authorized-tokens views), an owner's live tokens (the
- * console), and whether the user already granted an application some scopes (consent).
+ * user's authorized tokens (DOT's authorized-tokens views), an owner's live tokens and every
+ * token filtered and sorted (the console), and whether the user already granted an application
+ * some scopes (consent).
  */
-import { and, asc, count, desc, eq, gt, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { type Order, type Orders, orderTerms } from '../db/ordering.ts'
 import type { PagedQuery } from '../db/paging.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
@@ -90,13 +92,11 @@ export function ownedBy(owner: TokenOwner, table: typeof accessTokens | typeof r
   return 'userId' in owner ? eq(table.userId, owner.userId) : eq(table.applicationId, owner.applicationId)
 }
 
-/**
- * The owner's live tokens, newest first, at most `limit` of each kind: unexpired access tokens
- * and unexpired, unrevoked refresh tokens (the console's per-user and per-application lists).
- */
-export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
-  const now = nowSeconds()
-  const columns = (table: typeof accessTokens | typeof refreshTokens) => ({
+type TokenTable = typeof accessTokens | typeof refreshTokens
+
+/** What the console shows of a token's row (LiveToken without its kind). */
+function columns(table: TokenTable) {
+  return {
     id: table.id,
     applicationId: table.applicationId,
     applicationName: applications.name,
@@ -107,7 +107,15 @@ export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): 
     createdAt: table.createdAt,
     expiresAt: table.expiresAt,
     imported: table.imported,
-  })
+  }
+}
+
+/**
+ * The owner's live tokens, newest first, at most `limit` of each kind: unexpired access tokens
+ * and unexpired, unrevoked refresh tokens (the console's per-user and per-application lists).
+ */
+export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
+  const now = nowSeconds()
   const [access, refresh] = await db.batch([
     db
       .select(columns(accessTokens))
@@ -130,6 +138,81 @@ export async function listLiveTokens(db: Db, owner: TokenOwner, limit: number): 
     ...access.map((row) => ({ kind: 'access' as const, ...row })),
     ...refresh.map((row) => ({ kind: 'refresh' as const, ...row })),
   ]
+}
+
+export type TokenKind = LiveToken['kind']
+
+/** A token's state: unexpired (and for a refresh token, unrevoked), expired, or (refresh tokens only) revoked. */
+export const TOKEN_STATES = ['live', 'expired', 'revoked'] as const
+type TokenState = (typeof TOKEN_STATES)[number]
+
+/** The console's token list: one kind, narrowed by any of its filters (absent: not applied). */
+export type TokenFilters = {
+  kind: TokenKind
+  userId?: number
+  applicationId?: number
+  state?: TokenState
+  /** One scope-token (RFC 6749 §3.3) the token's scope includes. */
+  scope?: string
+  /** Unexpired, and expiring within this many seconds. */
+  expiresWithin?: number
+}
+
+/** A token as the console's token list shows it: its state besides what LiveToken says. */
+export type TokenListing = LiveToken & { revokedAt: number | null }
+
+const tableOf = (kind: TokenKind): TokenTable => (kind === 'access' ? accessTokens : refreshTokens)
+
+/** The token list's orders (`?o=`): by id (its creation), newest first by default, or by expiry; both index-backed. */
+export function tokenOrders(kind: TokenKind): Orders<'id' | 'expires'> {
+  const table = tableOf(kind)
+  return {
+    columns: { id: table.id, expires: table.expiresAt },
+    id: table.id,
+    fallback: { key: 'id', descending: true },
+  }
+}
+
+function tokenConditions(filters: TokenFilters, now: number): SQL | undefined {
+  const table = tableOf(filters.kind)
+  const clauses: (SQL | undefined)[] = [
+    filters.userId === undefined ? undefined : eq(table.userId, filters.userId),
+    filters.applicationId === undefined ? undefined : eq(table.applicationId, filters.applicationId),
+    // A whole word of the space-separated scope, not a substring ("read" is not in "readonly").
+    filters.scope === undefined ? undefined : sql`instr(' ' || ${table.scope} || ' ', ${` ${filters.scope} `}) > 0`,
+  ]
+  if (filters.expiresWithin !== undefined) {
+    clauses.push(gt(table.expiresAt, now), lte(table.expiresAt, now + filters.expiresWithin))
+  }
+  const revokedAt = 'revokedAt' in table ? table.revokedAt : undefined
+  if (filters.state === 'live') clauses.push(gt(table.expiresAt, now), revokedAt && isNull(revokedAt))
+  if (filters.state === 'expired') clauses.push(lte(table.expiresAt, now))
+  // Access tokens are deleted when revoked: none is ever listed as revoked.
+  if (filters.state === 'revoked') clauses.push(revokedAt ? isNotNull(revokedAt) : sql`0`)
+  return and(...clauses)
+}
+
+/**
+ * Every token of one kind, across users and applications, filtered and in `order` (the
+ * console's token list), a page at a time (src/db/paging.ts): never a value or a digest.
+ */
+export function tokenList(db: Db, filters: TokenFilters, order: Order<'id' | 'expires'>): PagedQuery<TokenListing> {
+  const table = tableOf(filters.kind)
+  const where = tokenConditions(filters, nowSeconds())
+  const revokedAt = 'revokedAt' in table ? table.revokedAt : sql<null>`NULL`
+  return {
+    count: db.select({ total: count() }).from(table).where(where),
+    rows: ({ limit, offset }) =>
+      db
+        .select({ kind: sql<TokenKind>`${filters.kind}`, ...columns(table), revokedAt })
+        .from(table)
+        .innerJoin(applications, eq(applications.id, table.applicationId))
+        .leftJoin(users, eq(users.id, table.userId))
+        .where(where)
+        .orderBy(...orderTerms(tokenOrders(filters.kind), order))
+        .limit(limit)
+        .offset(offset),
+  }
 }
 
 /**
