@@ -186,8 +186,8 @@ export type Load = {
   method?: 'GET' | 'POST'
   headers?: Record<string, string>
   body?: string
-  /** Called for every request: returns headers to send (e.g. a fresh token each time). */
-  perRequest?: () => Record<string, string>
+  /** Called for every request with its URL: returns headers to send (e.g. a fresh token, a DPoP proof for the URL). */
+  perRequest?: (url: string) => Record<string, string>
   connections?: number
   /** Fixed number of requests instead of a duration (for rows that consume seeded data). */
   amount?: number
@@ -206,15 +206,16 @@ export type LoadResult = {
 /** Drives `load` at the server for `seconds` (or `load.amount` requests) with autocannon. */
 export async function drive(server: Server, load: Load, seconds: number): Promise<LoadResult> {
   const started = performance.now()
+  const url = new URL(load.path, server.url).toString()
   const result = await autocannon({
-    url: new URL(load.path, server.url).toString(),
+    url,
     method: load.method ?? 'GET',
     headers: load.headers,
     body: load.body,
     connections: load.connections ?? DEFAULT_CONNECTIONS,
     ...(load.amount ? { amount: load.amount } : { duration: seconds }),
     requests: load.perRequest
-      ? [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...load.perRequest?.() } }) }]
+      ? [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...load.perRequest?.(url) } }) }]
       : undefined,
   })
   const elapsed = (performance.now() - started) / 1000

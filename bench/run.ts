@@ -27,12 +27,14 @@ import { accessTokens, applications, users } from '../src/db/schema.ts'
 import { createApplication } from '../src/oauth/applications.ts'
 import { issueApiKey } from '../src/tokens/api-keys.ts'
 import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
+import { issueTokensIf } from '../src/tokens/issue.ts'
 import { chooseShard, shardBindings, standaloneShards } from '../src/tokens/shards.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
 import { SYDNEY_CF } from '../test/counting.ts'
 import { CLEANUP_ROW, type CleanupThroughput, cleanupTable, measureCleanup } from './cleanup.ts'
 import { CLI_ROW, type CliTimes, cliTable, measureCli } from './cli.ts'
 import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
+import { dpopSigner } from './dpop.ts'
 import {
   counters,
   currentDb,
@@ -154,6 +156,25 @@ async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promis
   })
   if (response.status !== 200) throw new Error(`seeding: token endpoint answered ${response.status}`)
   const { access_token: bearer } = (await response.json()) as { access_token: string }
+  // The DPoP rows' token: the same user and client, bound to the load generator's key (RFC 9449 §6.1),
+  // in D1 and KV as the token endpoint leaves it.
+  const signer = await dpopSigner()
+  const bound = await issueTokensIf(
+    standaloneTokenStore(db, kv as unknown as KVNamespace, tokens),
+    {
+      userId: user.id,
+      username,
+      applicationId: app.id,
+      clientId: app.clientId,
+      scopes: ['read', 'write'],
+      accessLifetime: 86400,
+      refreshLifetime: null,
+      jkt: signer.jkt,
+    },
+    undefined,
+  )
+  if (!bound) throw new Error('seeding: the DPoP-bound token was not issued')
+  const dpopToken = bound.accessToken
 
   // Cold-row tokens: stored in D1 only, so their first use misses both cache tiers.
   const coldTokens: string[] = []
@@ -204,6 +225,8 @@ async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promis
     mintCode,
     bearer,
     bearerCacheKey: accessTokenCacheKey(await sha256Hex(bearer)),
+    dpopToken,
+    dpopProof: (url) => signer.proof(url, dpopToken),
     apiKey,
     username,
     password,
@@ -247,10 +270,11 @@ async function growUsers(db: Db, total: number): Promise<void> {
  * client waited for. One request at a time: the trace is per isolate.
  */
 async function traceOnce(server: Server, load: Load, expected: number | undefined): Promise<IoPath | null> {
-  const response = await fetch(new URL(load.path, server.url), {
+  const url = new URL(load.path, server.url)
+  const response = await fetch(url, {
     method: load.method ?? 'GET',
     redirect: 'manual',
-    headers: { ...load.headers, ...load.perRequest?.(), [IO_TRACE_HEADER]: '1' },
+    headers: { ...load.headers, ...load.perRequest?.(url.toString()), [IO_TRACE_HEADER]: '1' },
     body: load.body,
   })
   await response.arrayBuffer()

@@ -68,6 +68,23 @@ describe('RESOURCES and DEFAULT_AUDIENCE (RFC 8707 §2)', () => {
   })
 })
 
+describe('JWT_ACCESS_TOKEN_RESOURCES (RFC 9068) and the DPoP settings (RFC 9449)', () => {
+  it('default to opaque tokens everywhere, no nonce, and a replay check with no I/O on the hot path', () => {
+    expect(getConfig({})).toMatchObject({
+      jwtAccessTokenResources: [],
+      dpop: { requireNonce: false, replayCheck: 'isolate' },
+    })
+  })
+
+  it('a resource marked for JWT access tokens is one of RESOURCES, normalised', () => {
+    const config = getConfig({ RESOURCES: 'https://rs.example/', JWT_ACCESS_TOKEN_RESOURCES: 'HTTPS://RS.example' })
+    expect(config.jwtAccessTokenResources).toEqual(['https://rs.example'])
+    expect(() => getConfig({ JWT_ACCESS_TOKEN_RESOURCES: 'https://rs.example' })).toThrow(
+      /JWT_ACCESS_TOKEN_RESOURCES: not in RESOURCES: https:\/\/rs.example/,
+    )
+  })
+})
+
 describe('a wrong setting is named (SettingsError), its value never shown', () => {
   const failure = (env: object) => {
     try {
@@ -87,6 +104,8 @@ describe('a wrong setting is named (SettingsError), its value never shown', () =
     ['SCOPES', { SCOPES: '{read: "Read"' }],
     ['DEFAULT_SCOPES', { DEFAULT_SCOPES: 'read admin' }],
     ['CLIENT_REGISTRATION_INITIAL_ACCESS_TOKEN', { CLIENT_REGISTRATION: 'initial-access-token' }],
+    ['JWT_ACCESS_TOKEN_RESOURCES', { JWT_ACCESS_TOKEN_RESOURCES: 'https://not-a-resource.example' }],
+    ['DPOP_REPLAY_CHECK', { DPOP_REPLAY_CHECK: 'nowhere' }],
   ])('%s: %j', (setting, env) => {
     const error = failure(env)
     expect(error).toBeInstanceOf(SettingsError)

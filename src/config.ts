@@ -110,6 +110,17 @@ const SettingsSchema = z.object({
     .string()
     .default('')
     .transform((value, context) => resourceList(splitResourceList(value), 'RESOURCES', context)),
+  // RFC 9068: the RESOURCES that receive JWT access tokens (verifiable from the JWKS) instead of opaque ones.
+  JWT_ACCESS_TOKEN_RESOURCES: z
+    .string()
+    .default('')
+    .transform((value, context) => resourceList(splitResourceList(value), 'JWT_ACCESS_TOKEN_RESOURCES', context)),
+  // RFC 9449 §8, §9: DPoP proofs must carry a nonce this server handed out (DPoP-Nonce).
+  DPOP_REQUIRE_NONCE: flag.default(false),
+  // RFC 9449 §11.1: where the resources remember DPoP proofs' jti (src/tokens/proof-replay.ts):
+  // `isolate` (memory: the hot path keeps no I/O; a copy sent to another isolate within the proof's
+  // minute is not caught) or `shared` (also D1: a copy is refused everywhere, one D1 write a request).
+  DPOP_REPLAY_CHECK: z.enum(['isolate', 'shared']).default('isolate'),
   // The audience of a token requested without `resource`; unset: this Worker's API, `<issuer>/api`.
   DEFAULT_AUDIENCE: z
     .string()
@@ -169,6 +180,14 @@ export type Config = {
   /** DEFAULT_AUDIENCE, normalised, or null: this Worker's API (`<issuer>/api`). */
   defaultAudience: string | null
   tokenShards: ShardSettings
+  /** JWT_ACCESS_TOKEN_RESOURCES, normalised: resources of `resources` that receive RFC 9068 JWT access tokens. */
+  jwtAccessTokenResources: string[]
+  dpop: {
+    /** RFC 9449 §8, §9: every proof must carry a current nonce. */
+    requireNonce: boolean
+    /** Where the resources remember proofs' jti (the token endpoint always uses D1). */
+    replayCheck: 'shared' | 'isolate'
+  }
 }
 
 /** The token shards (src/tokens/shards.ts): the bound ones, the deployer's routes, where imported tokens are. */
@@ -271,6 +290,10 @@ export function getConfig(env: object): Config {
   const defaultScopes = parseScope(settings.DEFAULT_SCOPES)
   const unknown = defaultScopes.filter((scope) => !(scope in scopes))
   if (unknown.length > 0) throw new SettingsError([['DEFAULT_SCOPES', `names unknown scopes: ${unknown.join(', ')}`]])
+  const notResources = settings.JWT_ACCESS_TOKEN_RESOURCES.filter((resource) => !settings.RESOURCES.includes(resource))
+  if (notResources.length > 0) {
+    throw new SettingsError([['JWT_ACCESS_TOKEN_RESOURCES', `not in RESOURCES: ${notResources.join(', ')}`]])
+  }
   const config: Config = {
     accessTokenLifetime: settings.ACCESS_TOKEN_EXPIRE_SECONDS,
     refreshTokenLifetime: settings.REFRESH_TOKEN_EXPIRE_SECONDS,
@@ -301,6 +324,8 @@ export function getConfig(env: object): Config {
     resources: settings.RESOURCES,
     defaultAudience: settings.DEFAULT_AUDIENCE,
     tokenShards: shardSettings(env, settings),
+    jwtAccessTokenResources: settings.JWT_ACCESS_TOKEN_RESOURCES,
+    dpop: { requireNonce: settings.DPOP_REQUIRE_NONCE, replayCheck: settings.DPOP_REPLAY_CHECK },
   }
   cache.set(env, config)
   return config

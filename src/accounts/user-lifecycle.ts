@@ -8,7 +8,9 @@
  *   is_active the same way), so `activateUser` restores them;
  * - password change: generation moves on; every OAuth token and the API key are revoked;
  * - deletion: the row goes with everything that cascades from it, then the caches forget it;
- * - log out everywhere (operator console): as a password change, without changing the password.
+ * - log out everywhere (operator console): as a password change, without changing the password;
+ * - a change of the account's details (operator console): a deactivation or reactivation in it
+ *   has the effects above.
  * Each takes `also` (the console's audit row): written in the change's own D1 batch, or, for a
  * change that fans out to the token shards, in a batch just before the fan-out, so a refused audit
  * row stops the change before any database is touched (src/tokens/fan-out.ts).
@@ -20,7 +22,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { hashPassword } from '../crypto/passwords.ts'
 import type { Db } from '../db/client.ts'
-import { users } from '../db/schema.ts'
+import { type User, users } from '../db/schema.ts'
 import { forgetUnknownCredentials } from '../tokens/cache.ts'
 import { forgetDeletedUserTokens, forgetUserTokens, revokeUserTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
@@ -52,6 +54,29 @@ export async function deactivateUser(store: TokenStore, userId: number, also: Al
 export async function activateUser(db: Db, userId: number, also: Also = []): Promise<void> {
   await db.batch([db.update(users).set({ isActive: true }).where(eq(users.id, userId)), ...also])
   forgetUnknownCredentials()
+}
+
+/** What Django admin's user change form sets besides the username and the password. */
+export type UserDetails = Pick<User, 'email' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser'>
+
+/**
+ * Sets the user's details in one batch with `also`. Unsetting `isActive` deactivates (as
+ * `deactivateUser`: sessions end, tokens stop, in the same batch); setting it reactivates.
+ */
+export async function changeUserDetails(
+  store: TokenStore,
+  user: Pick<User, 'id' | 'isActive'>,
+  details: UserDetails,
+  also: Also = [],
+): Promise<void> {
+  const deactivates = user.isActive && !details.isActive
+  const change = store.db
+    .update(users)
+    .set(deactivates ? { ...details, sessionGeneration: nextGeneration } : details)
+    .where(eq(users.id, user.id))
+  if (deactivates) return forgetUserTokens(store, user.id, change, also)
+  await store.db.batch([change, ...also])
+  if (!user.isActive && details.isActive) forgetUnknownCredentials()
 }
 
 /**

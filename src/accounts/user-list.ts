@@ -8,6 +8,7 @@
  */
 import { and, asc, count, eq, or, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { type Order, type Orders, orderTerms } from '../db/ordering.ts'
 import { type PagedQuery, type PageRequest, readPage } from '../db/paging.ts'
 import { rowCounts, type User, users } from '../db/schema.ts'
 import { contains } from '../db/search.ts'
@@ -42,16 +43,34 @@ export function listUsers(db: Db, filters: UserFilters, request: PageRequest, pa
   return readPage(db, userListQueries(db, filters), request, pageSize)
 }
 
+export type UserOrderKey = 'username' | 'email' | 'joined'
+
+/**
+ * The console's orders of the users list (`?o=`), each on an index: by username (Django
+ * admin's UserAdmin.ordering, the default), email or date joined.
+ */
+export const USER_ORDERS: Orders<UserOrderKey> = {
+  columns: { username: users.username, email: users.email, joined: users.dateJoined },
+  id: users.id,
+  fallback: { key: 'username', descending: false },
+}
+
 /**
  * The operator console's search box (Django admin's `search_fields = ('username', 'email')`):
  * users whose username or email contains `query` (case-insensitive for ASCII, src/db/search.ts),
- * in id order, a page at a time. An empty query lists everyone.
+ * in `order`, a page at a time. An empty query lists everyone.
  */
-export function userSearch(db: Db, query: string): PagedQuery<User> {
+export function userSearch(db: Db, query: string, order: Order<UserOrderKey> = USER_ORDERS.fallback): PagedQuery<User> {
   const where = query ? or(contains(users.username, query), contains(users.email, query)) : undefined
   return {
     count: db.select({ total: count() }).from(users).where(where),
     rows: ({ limit, offset }) =>
-      db.select().from(users).where(where).orderBy(asc(users.id)).limit(limit).offset(offset),
+      db
+        .select()
+        .from(users)
+        .where(where)
+        .orderBy(...orderTerms(USER_ORDERS, order))
+        .limit(limit)
+        .offset(offset),
   }
 }

@@ -1,7 +1,8 @@
 /**
  * @module
  * Authentication middleware for the resource API and the MCP endpoint: `Authorization: Bearer <token>` (OAuth2
- * access tokens) or `Authorization: Token <key>` (API keys, under DRF's scheme name) → `c.var.auth`. Each scheme is one
+ * access tokens), `Authorization: DPoP <token>` with a `DPoP` proof (RFC 9449 §7: access tokens bound to
+ * the client's key, ./dpop.ts) or `Authorization: Token <key>` (API keys, under DRF's scheme name) → `c.var.auth`. Each scheme is one
  * entry of a table, which also gives every 401 its list of challenges. The route says what it
  * protects (a `Protection`: its resource and how its dialect words a refusal). Credentials are read from
  * the header only: RFC 9700 §4.3.2 advises against access tokens in URLs, so `?access_token=` is
@@ -15,16 +16,19 @@ import { audienceIncludes } from '../resource/audiences.ts'
 import { lookupApiKey } from '../tokens/api-keys.ts'
 import type { AuthContext } from '../tokens/auth-context.ts'
 import { credentialsProblem, sendsTokenTwice, verifyBearerToken } from './bearer.ts'
+import { authenticateDpop, DPOP_NONCE_HEADER } from './dpop.ts'
 import type { ApiEnv } from './env.ts'
 import {
   API_PROTECTION,
   type ChallengeHeaders,
+  dpopRefused,
   invalidToken,
   MESSAGES,
   malformedBearer,
   notAuthenticated,
   type Protection,
   resourceChallenge,
+  resourceDpopChallenge,
   TOKEN_CHALLENGE,
   tokenAuthFailed,
 } from './responses.ts'
@@ -44,8 +48,27 @@ const bearer: Scheme = {
   async verify(c, protection, credentials) {
     const auth = await verifyBearerToken(tokenStore(c), credentials)
     if (!auth) return invalidToken(c, protection)
+    // RFC 9449 §7.2: a DPoP-bound token is no bearer token.
+    if (auth.jkt !== undefined)
+      return dpopRefused(c, protection, { error: 'invalid_token', description: MESSAGES.boundToken })
     // RFC 8707 / RFC 6750 §3.1: a token minted for another resource is invalid here.
     return audienceIncludes(c, auth, protection.resource) ? auth : invalidToken(c, protection, MESSAGES.otherResource)
+  },
+}
+
+/** RFC 9449 §7: an access token bound to a key, with a proof of that key for this request. */
+const dpop: Scheme = {
+  challenge: (c, protection) => resourceDpopChallenge(c, protection),
+  malformed: (c, protection, detail) => dpopRefused(c, protection, { error: 'invalid_request', description: detail }),
+  async verify(c, protection, credentials) {
+    const outcome = await authenticateDpop(c, credentials)
+    if ('error' in outcome) return dpopRefused(c, protection, outcome)
+    if (!audienceIncludes(c, outcome.auth, protection.resource)) {
+      return dpopRefused(c, protection, { error: 'invalid_token', description: MESSAGES.otherResource })
+    }
+    // RFC 9449 §9: the next nonce, on the response of a proof whose nonce is about to expire.
+    if (outcome.freshNonce !== undefined) c.header(DPOP_NONCE_HEADER, outcome.freshNonce)
+    return outcome.auth
   },
 }
 
@@ -61,10 +84,10 @@ const token: Scheme = {
 }
 
 /** Lower-cased scheme name (RFC 7235 §2.1: case-insensitive) → how it is checked. */
-const SCHEMES = { bearer, token } satisfies Record<string, Scheme>
+const SCHEMES = { bearer, token, dpop } satisfies Record<string, Scheme>
 
 type SchemeName = keyof typeof SCHEMES
-const EVERY_SCHEME: readonly SchemeName[] = ['bearer', 'token']
+const EVERY_SCHEME: readonly SchemeName[] = ['bearer', 'token', 'dpop']
 
 /**
  * RFC 7235 §4.1: `protection`, whose 401s name every scheme the API accepts. The refusing

@@ -3,7 +3,8 @@
  * `Authorization: Bearer <token>` (RFC 6750 §2.1) → the token's auth context. Shared by the
  * resource API's middleware and the OIDC userinfo endpoint, which shape the outcome each in
  * their own error format. Tokens are read from the header only: RFC 9700 §4.3.2 advises
- * against access tokens in URLs, so `?access_token=` is ignored.
+ * against access tokens in URLs, so `?access_token=` is ignored. A token bound to a DPoP key is
+ * refused as a Bearer token (RFC 9449 §7.2): it is accepted only with its proof (./dpop.ts).
  */
 import type { Context } from 'hono'
 import { parseAuthorization } from '../http/authorization.ts'
@@ -19,6 +20,8 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const MAX_TOKEN_LENGTH = 512
 
 export const BEARER_MESSAGES = {
+  invalidToken: 'Invalid token.',
+  boundToken: 'This access token is bound to a DPoP key: send it as Authorization: DPoP with a DPoP proof.',
   noCredentials: 'Invalid token header. No credentials provided.',
   containsSpaces: 'Invalid token header. Token string should not contain spaces.',
   severalMethods: 'Send the access token in one way only: the Authorization header.',
@@ -49,6 +52,8 @@ export type BearerOutcome =
   | { kind: 'malformed'; detail: string }
   /** RFC 6750 §3.1 invalid_token: unknown, expired, revoked or not a token at all. */
   | { kind: 'invalid' }
+  /** RFC 9449 §7.2: a DPoP-bound token sent as a Bearer token. */
+  | { kind: 'bound' }
   | { kind: 'authenticated'; auth: AuthContext }
 
 /** DRF's header checks, shared by every scheme: exactly one credential after the scheme. */
@@ -70,5 +75,6 @@ export async function authenticateBearer(store: TokenStore, header: string | und
   const problem = credentialsProblem(parsed.credentials)
   if (problem) return { kind: 'malformed', detail: problem }
   const auth = await verifyBearerToken(store, parsed.credentials)
-  return auth ? { kind: 'authenticated', auth } : { kind: 'invalid' }
+  if (!auth) return { kind: 'invalid' }
+  return auth.jkt === undefined ? { kind: 'authenticated', auth } : { kind: 'bound' }
 }

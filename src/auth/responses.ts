@@ -11,6 +11,7 @@ import { DrfError } from '../http/drf.ts'
 import { API_RESOURCE, type Resource, resourceMetadataUrl } from '../resource/resources.ts'
 import type { AppEnv } from '../types.ts'
 import { BEARER_MESSAGES } from './bearer.ts'
+import { DPOP_NONCE_HEADER, type DpopRefusal, dpopChallenge, dpopRefusalStatus } from './dpop.ts'
 
 /** What a route behind `authenticate()` protects, and how its router words a refusal. */
 export type Protection = {
@@ -44,7 +45,6 @@ export const API_PROTECTION: Protection = {
 
 export const MESSAGES = {
   notProvided: 'Authentication credentials were not provided.',
-  invalidToken: 'Invalid token.',
   ...BEARER_MESSAGES,
   permissionDenied: 'You do not have permission to perform this action.',
   userInactive: 'User inactive or deleted.',
@@ -98,6 +98,27 @@ export function invalidToken<E extends AppEnv>(
 ): Response {
   return protection.refuse(c, 401, message, {
     'WWW-Authenticate': resourceChallenge(c, protection, 'invalid_token'),
+  })
+}
+
+/** The protected resource's DPoP challenge (RFC 9449 §7.1): its realm and metadata URL, and the error code if any. */
+export function resourceDpopChallenge<E extends AppEnv>(
+  c: Context<E>,
+  protection: Protection,
+  error?: DpopRefusal['error'],
+): string {
+  return dpopChallenge({
+    realm: protection.realm,
+    error,
+    resourceMetadata: resourceMetadataUrl(c, protection.resource),
+  })
+}
+
+/** RFC 9449 §7.1: a DPoP refusal, challenged with DPoP and its error code (and §9's nonce with use_dpop_nonce). */
+export function dpopRefused<E extends AppEnv>(c: Context<E>, protection: Protection, refusal: DpopRefusal): Response {
+  return protection.refuse(c, dpopRefusalStatus(refusal), refusal.description, {
+    'WWW-Authenticate': resourceDpopChallenge(c, protection, refusal.error),
+    ...(refusal.nonce === undefined ? {} : { [DPOP_NONCE_HEADER]: refusal.nonce }),
   })
 }
 

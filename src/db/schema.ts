@@ -40,6 +40,8 @@ export const users = sqliteTable(
   },
   (t) => [
     index('users_email_idx').on(t.email),
+    // The console's users list sorted by date joined (src/accounts/user-list.ts).
+    index('users_date_joined_idx').on(t.dateJoined),
     // Imported Django PBKDF2 hashes by iteration count (partial: no other row is in it), so the
     // login time floor reads the largest count in one index step (src/accounts/password-timing.ts).
     index('users_pbkdf2_iterations_idx')
@@ -165,6 +167,14 @@ export const applications = sqliteTable(
      * token shard, whose fences refuse it once the change reached them (src/tokens/fences.ts).
      */
     generation: integer('generation').notNull().default(sql`0`),
+    /**
+     * RFC 9449 §5.2 dpop_bound_access_tokens: every token request of this client must carry a DPoP
+     * proof, so its access tokens are always bound to a key (src/oauth/dpop.ts).
+     */
+    dpopBoundAccessTokens: integer('dpop_bound_access_tokens', { mode: 'boolean' })
+      .notNull()
+      // An SQL default, as require_pushed_authorization_requests: the bulk import's bound parameters stay as they were.
+      .default(sql`false`),
   },
   (t) => [
     // Cleanup of registered clients unused for too long (src/oauth/registration.ts): registered rows only.
@@ -180,6 +190,9 @@ export const applications = sqliteTable(
     index('applications_django_client_secret_idx')
       .on(t.djangoClientSecret)
       .where(sql`${t.djangoClientSecret} IS NOT NULL`),
+    // The console's applications list sorted by name or by creation (src/oauth/applications.ts).
+    index('applications_name_idx').on(t.name),
+    index('applications_created_at_idx').on(t.createdAt),
   ],
 )
 
@@ -204,6 +217,11 @@ export const accessTokens = sqliteTable(
     audience: text('audience'),
     /** True for a django-oauth-toolkit token brought by `manage import-django` (no prefix, no check value); null otherwise. */
     imported: integer('imported', { mode: 'boolean' }),
+    /**
+     * RFC 9449 §6.1: the JWK SHA-256 thumbprint (RFC 7638, base64url) of the DPoP key the token is
+     * bound to; null, on every other row: a Bearer token.
+     */
+    jkt: text('jkt'),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -244,6 +262,11 @@ export const refreshTokens = sqliteTable(
     audience: text('audience'),
     /** As access_tokens.imported: a django-oauth-toolkit refresh token brought by `manage import-django`. */
     imported: integer('imported', { mode: 'boolean' }),
+    /**
+     * RFC 9449 §5: a public client's refresh token is bound to its DPoP key (this thumbprint) and
+     * refreshed only with a proof of that key; null: not bound (confidential clients authenticate).
+     */
+    jkt: text('jkt'),
   },
   (t) => [
     // Only rotated tokens and code grants are indexed: a first token is found by its id.
@@ -252,6 +275,8 @@ export const refreshTokens = sqliteTable(
     index('refresh_tokens_access_token_idx').on(t.accessTokenId),
     // Deleting an application deletes its rows (ON DELETE CASCADE): found by index, not a scan.
     index('refresh_tokens_application_idx').on(t.applicationId),
+    // A user's refresh tokens (the console's token lists, deleting a user): found by index, as access tokens'.
+    index('refresh_tokens_user_idx').on(t.userId),
   ],
 )
 
@@ -432,8 +457,8 @@ export const pushedAuthorizationRequests = sqliteTable(
 
 /**
  * One-time JWT IDs (src/tokens/replay.ts): a JWT that may be used once — a client assertion
- * (RFC 7523 §3), later DPoP proofs and ID-JAG assertions — leaves the digest of its purpose,
- * issuer and `jti` here until it expires, so a copy is refused on every isolate.
+ * (RFC 7523 §3), a DPoP proof (RFC 9449 §11.1), later ID-JAG assertions — leaves the digest of
+ * its purpose, issuer and `jti` here until it expires, so a copy is refused on every isolate.
  */
 export const usedJtis = sqliteTable(
   'used_jtis',

@@ -27,6 +27,8 @@ export const accessTokens = sqliteTable(
     createdAt: createdAt(),
     audience: text('audience'),
     imported: integer('imported', { mode: 'boolean' }),
+    // RFC 9449: the DPoP key's thumbprint a token is bound to (migrations/shards/0001_dpop.sql).
+    jkt: text('jkt'),
   },
   (t) => [
     index('access_tokens_expires_at_idx').on(t.expiresAt),
@@ -52,13 +54,14 @@ export const refreshTokens = sqliteTable(
     createdAt: createdAt(),
     audience: text('audience'),
     imported: integer('imported', { mode: 'boolean' }),
+    jkt: text('jkt'),
   },
   (t) => [
     index('refresh_tokens_family_idx').on(t.familyId).where(sql`family_id IS NOT NULL`),
     index('refresh_tokens_expires_at_idx').on(t.expiresAt),
     index('refresh_tokens_access_token_idx').on(t.accessTokenId),
     index('refresh_tokens_application_idx').on(t.applicationId),
-    // The main database finds a user's refresh tokens through its cascade; a shard by this index.
+    // A user's refresh tokens (the console's token lists, deleting a user), as in the main database.
     index('refresh_tokens_user_idx').on(t.userId),
   ],
 )

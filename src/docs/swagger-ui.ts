@@ -8,7 +8,8 @@
  *   the script that sees those credentials, and the 1.7 MB bundle stays out of the Worker script;
  * - the page has no inline script (its start-up code is /docs/swagger-init.js, served here), so its
  *   CSP allows script only from 'self';
- * - `persistAuthorization` is off: credentials and tokens live in the page's memory until it closes.
+ * - `persistAuthorization` is off: credentials and tokens live in the page's memory until it closes;
+ * - the Authorize dialog opens at its top, on the password flow (see the init script).
  */
 import type { Hono } from 'hono'
 import { htmlSecurityHeaders } from '../lib/html-security.ts'
@@ -81,6 +82,16 @@ function initScript(openapiPath: string): string {
     validatorUrl: null,
   })
   document.getElementById('docs-status')?.remove()
+  // Every scheme's first input asks for focus as the Authorize dialog opens, so the last one
+  // (client Basic, the fifth) wins and the dialog opens scrolled down to it: once it is open,
+  // go back to its top and to the first scheme (the password flow).
+  new MutationObserver(() => {
+    const content = document.querySelector('.dialog-ux .modal-ux-content')
+    if (!content || content.dataset.opened) return
+    content.dataset.opened = 'yes'
+    content.querySelector('input')?.focus({ preventScroll: true })
+    content.scrollTop = 0
+  }).observe(document.getElementById('swagger-ui'), { childList: true, subtree: true })
 })()
 `
 }

@@ -38,8 +38,11 @@ export type OAuthErrorCode =
   | 'expired_token'
   // RFC 8707 §2: a `resource` that is malformed, unknown, or not covered by the grant.
   | 'invalid_target'
+  // RFC 9449 §5, §8 (token endpoint), §7.1, §9 (UserInfo): a DPoP proof refused, a nonce required.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
-/** An RFC 6749 §5.2 error (and the codes RFC 6750, 7591, 8628 and 8707 add), thrown by the protocol's modules. */
+/** An RFC 6749 §5.2 error (and the codes RFC 6750, 7591, 8628, 8707 and 9449 add), thrown by the protocol's modules. */
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode
   readonly status: ContentfulStatusCode

@@ -34,11 +34,11 @@ const MCP_PROTECTION: Protection = {
 export const mcpRouter = createJsonRpcRouter<ApiEnv>([MCP_PATH])
 
 mcpRouter.use(MCP_PATH, rejectCrossOrigin())
-// OAuth access tokens only. DRF `Token` keys are not scoped, never expire and belong to no client
+// OAuth access tokens only (Bearer, or DPoP-bound: RFC 9449 §7). DRF `Token` keys are not scoped, never expire and belong to no client
 // or resource, so they cannot say that the user let this MCP client act at this endpoint; browser
 // sessions are not read either: a cookie would let any page the user visits drive the tools
 // (MCP's authorization spec: the client sends an access token issued for this resource).
-mcpRouter.use(MCP_PATH, authenticate(['bearer'], MCP_PROTECTION))
+mcpRouter.use(MCP_PATH, authenticate(['bearer', 'dpop'], MCP_PROTECTION))
 mcpRouter.openAPIRegistry.registerPath(mcpRoute)
 mcpRouter.post(mcpRoute.path, mcpPost)
 answerOtherMethods(mcpRouter, jsonRpc)

@@ -15,6 +15,7 @@ import type { SigningAlgorithm } from '../crypto/signing-keys.ts'
 import { mintClientSecret } from '../crypto/token-format.ts'
 import { chunks, rowsPerStatement } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
+import { type Order, type Orders, orderTerms } from '../db/ordering.ts'
 import type { PagedQuery } from '../db/paging.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { contains } from '../db/search.ts'
@@ -56,6 +57,8 @@ export type NewApplication = {
   jwksUri?: string
   /** RFC 9126 §6: its authorization requests must be pushed (/o/par/). */
   requirePushedAuthorizationRequests?: boolean
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens?: boolean
   /** Set for clients that registered themselves (src/oauth/registration.ts). */
   registration?: Pick<
     Application,
@@ -94,6 +97,7 @@ export async function createApplication(
       clientId,
       clientSecretHash: clientSecret === null ? '' : await sha256Hex(clientSecret),
       requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+      dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
       jwks: input.jwks === undefined ? null : JSON.stringify(input.jwks),
       jwksUri: input.jwksUri ?? null,
       ...input.registration,
@@ -271,12 +275,26 @@ export async function updateApplication(
 
 export type ApplicationListing = { application: Application; ownerUsername: string | null }
 
+export type ApplicationOrderKey = 'name' | 'created'
+
+/** The console's orders of the applications list (`?o=`), each on an index: newest first by default, or by name. */
+export const APPLICATION_ORDERS: Orders<ApplicationOrderKey> = {
+  columns: { name: applications.name, created: applications.createdAt },
+  id: applications.id,
+  fallback: { key: 'created', descending: true },
+}
+
 /**
- * The operator console's application list: every owner's, newest first, whose name, client_id
- * or owner's username contains `query` (case-insensitive for ASCII), a page at a time. Every
- * character of the query is taken literally (src/db/search.ts).
+ * The operator console's application list: every owner's, newest first unless `order` says
+ * otherwise, whose name, client_id or owner's username contains `query` (case-insensitive for
+ * ASCII), a page at a time. Every character of the query is taken literally (src/db/search.ts).
  */
-export function applicationSearch(db: Db, query: string): PagedQuery<ApplicationListing> {
+
+export function applicationSearch(
+  db: Db,
+  query: string,
+  order: Order<ApplicationOrderKey> = APPLICATION_ORDERS.fallback,
+): PagedQuery<ApplicationListing> {
   const where = query
     ? or(contains(applications.name, query), contains(applications.clientId, query), contains(users.username, query))
     : undefined
@@ -292,7 +310,7 @@ export function applicationSearch(db: Db, query: string): PagedQuery<Application
         .from(applications)
         .leftJoin(users, eq(users.id, applications.userId))
         .where(where)
-        .orderBy(desc(applications.id))
+        .orderBy(...orderTerms(APPLICATION_ORDERS, order))
         .limit(limit)
         .offset(offset),
   }

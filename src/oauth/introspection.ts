@@ -8,6 +8,7 @@ import { schemeCredential } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { audienceOf, type Resources } from '../resource/audiences.ts'
 import { findLiveAccessToken, lookupAccessToken } from '../tokens/access-tokens.ts'
+import type { JwtAccessTokenVerification } from '../tokens/jwt-access-tokens.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
 import {
@@ -24,12 +25,15 @@ export type Introspection =
       scope: string
       client_id: string
       username?: string
-      token_type: 'Bearer'
+      /** RFC 9449 §6.2: DPoP for a token bound to a key. */
+      token_type: 'Bearer' | 'DPoP'
       exp: number
       iat: number
       sub?: string
       /** RFC 7662 §2.2 / RFC 8707: the resources the token is for; one as a string, several as a list (as JWT's aud). */
       aud?: string | string[]
+      /** RFC 9449 §6.2 / RFC 7800: the DPoP key's thumbprint a token is bound to. */
+      cnf?: { jkt: string }
     }
   | { active: false }
 
@@ -67,7 +71,8 @@ export async function authenticateIntrospectionCaller(
   const bearer = schemeCredential(authorization, 'bearer')
   if (bearer !== null) {
     const caller = await lookupAccessToken(store, bearer)
-    if (!caller) throw unauthorized()
+    // RFC 9449 §7.2: a DPoP-bound token is no bearer token.
+    if (!caller || caller.jkt !== undefined) throw unauthorized()
     // Tokens issued before applications were designated may carry the scope: the flag decides.
     const application =
       caller.applicationId === null ? undefined : await findApplicationById(store.db, caller.applicationId)
@@ -98,7 +103,9 @@ export async function authenticateIntrospectionCaller(
 }
 
 /**
- * RFC 7662 §2.2: what is known about a live access token (`aud`: its audience under `known`); `{active: false}` for anything else,
+ * RFC 7662 §2.2: what is known about a live access token (`aud`: its audience under `known`;
+ * `cnf.jkt` and token_type DPoP for one bound to a DPoP key, RFC 9449 §6.2; an RFC 9068 JWT access
+ * token answers for its row, with `jwt`); `{active: false}` for anything else,
  * for another client's token when the caller is not a resource server (§2.2 allows it; §4
  * advises it against token scanning: a caller learns nothing it could not learn from its own tokens),
  * and for a token minted for another audience when the caller is a resource server tied to its
@@ -109,9 +116,10 @@ export async function introspectToken(
   token: string,
   authenticating: Promise<IntrospectionCaller>,
   known: Resources | null,
+  jwt?: JwtAccessTokenVerification | null,
 ): Promise<Introspection> {
   // Read from the primaries while the caller is authenticated (nothing is answered before that).
-  const reading = findLiveAccessToken(store, token)
+  const reading = findLiveAccessToken(store, token, jwt)
   const [caller, row] = await Promise.all([authenticating, reading])
   if (!row) return { active: false }
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }
@@ -126,10 +134,11 @@ export async function introspectToken(
     scope: row.scope,
     client_id: row.clientId,
     ...(row.username === null ? {} : { username: row.username }),
-    token_type: 'Bearer',
+    token_type: row.jkt === null ? 'Bearer' : 'DPoP',
     exp: row.expiresAt,
     iat: Math.floor(row.createdAt.getTime() / 1000),
     ...(row.userId === null ? {} : { sub: String(row.userId) }),
     ...(audience === null ? {} : { aud: audience.length === 1 ? audience[0] : [...audience] }),
+    ...(row.jkt === null ? {} : { cnf: { jkt: row.jkt } }),
   }
 }

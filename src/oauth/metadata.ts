@@ -8,6 +8,7 @@
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Handler } from 'hono'
 import type { Config } from '../config.ts'
+import { DPOP_ALGORITHMS } from '../crypto/dpop.ts'
 import { SIGNING_ALGORITHMS, type SigningKeys } from '../crypto/signing-keys.ts'
 import { JWT_BEARER_GRANT } from '../db/schema.ts'
 import { oauth } from '../http/oauth.ts'
@@ -83,6 +84,8 @@ function authorizationServerMetadata(issuer: string, config: Config): Record<str
     ...(config.clientRegistration.policy === 'off' ? {} : { registration_endpoint: base + ENDPOINTS.registration }),
     // RFC 8628 §4.
     device_authorization_endpoint: base + ENDPOINTS.deviceAuthorization,
+    // RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint, signed with these.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     client_id_metadata_document_supported: config.clientIdMetadataDocuments,
     // draft-ietf-oauth-identity-assertion-authz-grant §7: ID-JAGs are accepted (jwt-bearer) and

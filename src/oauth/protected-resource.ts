@@ -8,6 +8,7 @@
  */
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi'
 import type { Config } from '../config.ts'
+import { DPOP_ALGORITHMS } from '../crypto/dpop.ts'
 import { jsonResponse } from '../http/openapi.ts'
 import { config } from '../lib/request-context.ts'
 import { issuer, issuerOrigin } from '../resource/issuer.ts'
@@ -51,6 +52,10 @@ function protectedResourceMetadata(issuer: string, config: Config, resource: Res
     scopes_supported: scopesSupported(resource, config),
     // RFC 6750 §2.1 only: tokens in a query (§2.3) or form body (§2.2) are not read (src/auth/bearer.ts).
     bearer_methods_supported: ['header'],
+    // RFC 9728 §2: DPoP-bound tokens are accepted with proofs signed with these (RFC 9449 §7);
+    // Bearer tokens too, so DPoP is not required.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    dpop_bound_access_tokens_required: false,
     resource_name: resource.name,
     resource_documentation: `${issuerOrigin(issuer)}/docs`,
   }

@@ -51,6 +51,8 @@ export type ClientMetadata = {
   scope: string[] | null
   /** RFC 9126 §6: authorization requests only by PAR. */
   requirePushedAuthorizationRequests: boolean
+  /** RFC 9449 §5.2: every token request carries a DPoP proof. */
+  dpopBoundAccessTokens: boolean
   /** private_key_jwt: the client's public keys, or where they are (./client-keys.ts); null for the other methods. */
   keys: { jwks: PublicKeySet; jwksUri: null } | { jwks: null; jwksUri: string } | null
 }
@@ -158,6 +160,9 @@ export function parseClientMetadata(body: unknown, config: Config): ClientMetada
   if (typeof requirePushed !== 'boolean') {
     refuse('invalid_client_metadata', 'require_pushed_authorization_requests must be a boolean.')
   }
+  // RFC 9449 §5.2: false when omitted.
+  const dpopBound = fields.dpop_bound_access_tokens ?? false
+  if (typeof dpopBound !== 'boolean') refuse('invalid_client_metadata', 'dpop_bound_access_tokens must be a boolean.')
 
   return {
     redirectUris: [...new Set(redirectUris)],
@@ -166,6 +171,7 @@ export function parseClientMetadata(body: unknown, config: Config): ClientMetada
     applicationType: type,
     scope,
     requirePushedAuthorizationRequests: requirePushed,
+    dpopBoundAccessTokens: dpopBound,
     keys,
   }
 }
@@ -230,6 +236,8 @@ export function clientInformation(application: Application, issuer: string): Rec
     ...(application.registeredScope !== null ? { scope: application.registeredScope } : {}),
     // RFC 9126 §6: omitted means false.
     ...(application.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
+    // RFC 9449 §5.2: omitted means false.
+    ...(application.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
   }
 }
 
@@ -241,6 +249,7 @@ function columns(metadata: ClientMetadata) {
     applicationType: metadata.applicationType,
     registeredScope: metadata.scope === null ? null : metadata.scope.join(' '),
     requirePushedAuthorizationRequests: metadata.requirePushedAuthorizationRequests,
+    dpopBoundAccessTokens: metadata.dpopBoundAccessTokens,
     jwks: metadata.keys?.jwks ? JSON.stringify(metadata.keys.jwks) : null,
     jwksUri: metadata.keys?.jwksUri ?? null,
   }
@@ -249,7 +258,15 @@ function columns(metadata: ClientMetadata) {
 /** RFC 7591 §3: a new application for `metadata`; its secret and registration token are shown once. */
 export async function registerClient(db: Db, metadata: ClientMetadata) {
   const registrationToken = mintRegistrationToken()
-  const { name, redirectUris, requirePushedAuthorizationRequests, jwks, jwksUri, ...registration } = columns(metadata)
+  const {
+    name,
+    redirectUris,
+    requirePushedAuthorizationRequests,
+    dpopBoundAccessTokens,
+    jwks,
+    jwksUri,
+    ...registration
+  } = columns(metadata)
   const { clientSecret, ...application } = await createApplication(db, {
     name,
     clientType: metadata.tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential',
@@ -260,6 +277,7 @@ export async function registerClient(db: Db, metadata: ClientMetadata) {
     grantTypes: ['authorization-code'],
     redirectUris,
     requirePushedAuthorizationRequests,
+    dpopBoundAccessTokens,
     userId: null,
     skipAuthorization: false,
     canIntrospect: false,

@@ -7,7 +7,7 @@ import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
 import { config, db, replicaDb, tokenStore } from '../lib/request-context.ts'
 import { resources } from '../resource/audiences.ts'
-import { knownIssuer } from '../resource/issuer.ts'
+import { jwtAccessTokenVerification, knownIssuer } from '../resource/issuer.ts'
 import { revokeRefreshToken } from '../tokens/refresh-tokens.ts'
 import { revokeAccessToken } from '../tokens/revocation.ts'
 import type { AppEnv } from '../types.ts'
@@ -30,11 +30,16 @@ async function revoke(c: Context<AppEnv>, params: TokenAction) {
   const store = tokenStore(c)
   const facts = { application }
   // RFC 7009 §2.1: the hint only orders the search. A token of another client is left alone
-  // and, as an unknown one, answered with 200 (§2.2), revealing nothing.
-  const kinds = [revokeAccessToken, revokeRefreshToken]
+  // and, as an unknown one, answered with 200 (§2.2), revealing nothing. An RFC 9068 JWT access
+  // token is revoked by its row (found by its jti).
+  const jwt = jwtAccessTokenVerification(c)
+  const kinds = [
+    () => revokeAccessToken(store, params.token, application.id, facts, jwt),
+    () => revokeRefreshToken(store, params.token, application.id, facts),
+  ]
   if (params.token_type_hint === 'refresh_token') kinds.reverse()
   for (const revokeKind of kinds) {
-    if (await revokeKind(store, params.token, application.id, facts)) break
+    if (await revokeKind()) break
   }
   return c.body(null, 200, NO_STORE_HEADERS)
 }
@@ -54,5 +59,6 @@ export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c
   )
   const issuerId = knownIssuer(c)
   const known = issuerId === null ? null : resources(issuerId, config(c))
-  return c.json(await introspectToken(store, params.token, caller, known), 200, NO_STORE_HEADERS)
+  const jwt = jwtAccessTokenVerification(c)
+  return c.json(await introspectToken(store, params.token, caller, known, jwt), 200, NO_STORE_HEADERS)
 }

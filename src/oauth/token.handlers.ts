@@ -6,6 +6,7 @@ import type { RouteHandler } from '@hono/zod-openapi'
 import { logIn } from '../accounts/login.ts'
 import { normalizeUsername } from '../accounts/usernames.ts'
 import type { CredentialFacts } from '../accounts/users.ts'
+import { DPOP_NONCE_HEADER } from '../auth/dpop.ts'
 import type { Db } from '../db/client.ts'
 import type { Application } from '../db/schema.ts'
 import { OAuthError } from '../http/oauth.ts'
@@ -17,6 +18,7 @@ import type { AppEnv } from '../types.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { clientAuthContext } from './client-auth-context.ts'
 import { isUrlClientId, metadataDocumentContext, requireCurrentUrlClient } from './client-metadata-document.ts'
+import { acceptTokenRequestProof, tokenRequestProof, tokenType } from './dpop.ts'
 import { GRANTS } from './grants/index.ts'
 import { StaleFacts } from './grants/types.ts'
 import { touchRegisteredClient } from './registration.ts'
@@ -28,6 +30,9 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${params.grant_type}`)
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
   const gate = loginGate(c.env, clientIp(c))
+  // RFC 9449 §5: checked before anything else (CPU only); its use is recorded once the client is known.
+  const proof = await tokenRequestProof(c)
+  let proofAccepted: Promise<void> | undefined
   const checkPassword = async (username: string, password: string, seen?: Promise<CredentialFacts>) => {
     const outcome = await logIn(db(c), gate, username, password, seen)
     if (!outcome.ok && outcome.limited) {
@@ -56,14 +61,18 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
         }
         if (credentials.method !== 'private_key_jwt') {
           client = await authenticateClient(db(c), credentials, authContext, replica)
-          return client
+        } else {
+          asserted ??= authenticateClient(db(c), credentials, authContext, replica)
+          client = await asserted
         }
-        asserted ??= authenticateClient(db(c), credentials, authContext, replica)
-        client = await asserted
+        // Once, though the grant may run twice (on the primary after stale facts).
+        proofAccepted ??= acceptTokenRequestProof(c, client, proof)
+        await proofAccepted
         return client
       },
       replica,
       params,
+      dpopJkt: proof?.jkt ?? null,
       issuer: issuer(c),
       keyFetch: authContext.assertions.keys,
       signingKeys: () => signingKeys(c),
@@ -99,12 +108,13 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
     {
       access_token: issued.accessToken,
       expires_in: issued.expiresIn,
-      token_type: 'Bearer' as const,
+      token_type: tokenType(issued),
       scope: issued.scopes.join(' '),
       ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
       ...(issued.idToken ? { id_token: issued.idToken } : {}),
     },
     200,
-    NO_STORE_HEADERS,
+    // RFC 9449 §8.2: the next nonce, when the proof's is about to expire.
+    proof?.freshNonce === undefined ? NO_STORE_HEADERS : { ...NO_STORE_HEADERS, [DPOP_NONCE_HEADER]: proof.freshNonce },
   )
 }

@@ -75,7 +75,10 @@ const TokenResponseSchema = z
   .object({
     access_token: z.string().openapi({ description: 'The access token; after a token exchange, the ID-JAG' }),
     expires_in: z.number().int(),
-    token_type: z.enum(['Bearer', 'N_A']).openapi({ description: 'N_A after a token exchange (RFC 8693 §2.2.1)' }),
+    token_type: z.enum(['Bearer', 'DPoP', 'N_A']).openapi({
+      description:
+        'DPoP (RFC 9449 §5) when the request carried a DPoP proof; N_A after a token exchange (RFC 8693 §2.2.1)',
+    }),
     issued_token_type: z
       .string()
       .optional()
@@ -116,7 +119,7 @@ export const tokenRoute = createRoute({
   responses: {
     200: jsonResponse('Tokens (RFC 6749 §5.1)', TokenResponseSchema),
     400: oauthError(
-      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707: a resource unknown, malformed or not granted); device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token',
+      'invalid_request (also: a body that is not form-urlencoded), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707: a resource unknown, malformed or not granted); device grant (RFC 8628 §3.5): authorization_pending, slow_down, access_denied, expired_token; DPoP (RFC 9449 §5, §8): invalid_dpop_proof, use_dpop_nonce (with DPoP-Nonce)',
     ),
     401: oauthError('invalid_client'),
     405: oauthError('invalid_request: only POST (Allow: POST)'),

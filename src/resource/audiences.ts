@@ -112,6 +112,20 @@ export function audienceOf(stored: string | null | undefined, known: Resources):
   return stored == null ? [known.defaultAudience] : stored.split(' ')
 }
 
+/**
+ * RFC 9068: whether the access token for `audience` is a JWT — every resource of it receives JWT
+ * access tokens (JWT_ACCESS_TOKEN_RESOURCES) — or opaque (none does). One token cannot be both:
+ * a mix is invalid_target, and the client asks for a token per resource (`resource`, §2.2).
+ */
+export function receivesJwtAccessToken(audience: Audience, config: Config): boolean {
+  const jwt = audience.filter((identifier) => config.jwtAccessTokenResources.includes(identifier))
+  if (jwt.length === 0) return false
+  if (jwt.length === audience.length) return true
+  throw invalidTarget(
+    `${jwt.join(' ')} receive JWT access tokens and cannot share a token with other resources: request one token per resource (resource).`,
+  )
+}
+
 /** Whether every resource of `requested` is in `granted`. */
 export function audienceCovers(granted: Audience, requested: Audience): boolean {
   return requested.every((identifier) => granted.includes(identifier))

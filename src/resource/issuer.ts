@@ -11,6 +11,8 @@ import type { Context } from 'hono'
 import { getConfig } from '../config.ts'
 import { OAuthError } from '../http/oauth.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
+import { signingKeys } from '../lib/request-context.ts'
+import type { JwtAccessTokenVerification } from '../tokens/jwt-access-tokens.ts'
 import type { AppEnv } from '../types.ts'
 
 let missingIssuerLogged = false
@@ -49,4 +51,10 @@ export function issuerOrigin(issuer: string): string {
 /** The issuer's path without a trailing slash: '' (none), or e.g. `/o` (django-oauth-toolkit's). */
 export function issuerPath(issuer: string): string {
   return new URL(issuer).pathname.replace(/\/+$/, '')
+}
+
+/** What recognises this issuer's RFC 9068 JWT access tokens; null without a known issuer. */
+export function jwtAccessTokenVerification<E extends AppEnv>(c: Context<E>): JwtAccessTokenVerification | null {
+  const known = knownIssuer(c)
+  return known === null ? null : { keys: () => signingKeys(c), issuer: known }
 }

@@ -14,6 +14,7 @@ import { nowSeconds } from '../lib/time.ts'
 import type { AuthContext } from './auth-context.ts'
 import { cachedLookup, fromMemory } from './cache.ts'
 import { type GrantFacts, stillAsRead } from './fences.ts'
+import { type JwtAccessTokenVerification, jwtAccessTokenRow, looksLikeJwt } from './jwt-access-tokens.ts'
 import type { TokenDb } from './shards.ts'
 import { accessTokenCacheKey, type TokenStore } from './store.ts'
 
@@ -81,18 +82,48 @@ export type LiveAccessToken = {
   createdAt: Date
   /** As stored: null for the default audience. */
   audience: string | null
+  /** RFC 9449: the DPoP key's thumbprint the token is bound to; null: a Bearer token. */
+  jkt: string | null
   /** The user and client as read, for fences to compare. */
   facts: GrantFacts
 }
 
+/** Where a presented access token's row is: its token database and the digest it is stored under. */
+export type PresentedAccessToken = { where: TokenDb; digest: string }
+
+/**
+ * Where a presented access token's row is stored: an opaque token's shard (in its MAC'd body) and
+ * its own digest, or for an RFC 9068 JWT access token of this issuer (with `jwt`), the shard and
+ * digest of its jti (./jwt-access-tokens.ts); null for anything else and for a shard no longer
+ * bound, with no I/O.
+ */
+export async function presentedAccessToken(
+  store: TokenStore,
+  token: string,
+  jwt?: JwtAccessTokenVerification | null,
+): Promise<PresentedAccessToken | null> {
+  if (jwt && looksLikeJwt(token)) {
+    const row = await jwtAccessTokenRow(token, await jwt.keys(), jwt.issuer)
+    const where = row && store.shards.get(row.shard)
+    return row && where ? { where, digest: row.digest } : null
+  }
+  const where = await accessTokenShard(store, token)
+  return where && { where, digest: await sha256Hex(token) }
+}
+
 /**
  * A live access token (unexpired, its client still there, its user active) as its primaries see
- * it now, or null: RFC 7662 introspection, which answers from D1 alone. Never cached.
+ * it now, or null: RFC 7662 introspection, which answers from D1 alone. Never cached. With `jwt`,
+ * `token` may be an RFC 9068 JWT access token of this issuer.
  */
-export async function findLiveAccessToken(store: TokenStore, token: string): Promise<LiveAccessToken | null> {
-  const where = await accessTokenShard(store, token)
-  if (!where) return null
-  return readLiveAccessToken(store, where, await sha256Hex(token), { replicas: false })
+export async function findLiveAccessToken(
+  store: TokenStore,
+  token: string,
+  jwt?: JwtAccessTokenVerification | null,
+): Promise<LiveAccessToken | null> {
+  const presented = await presentedAccessToken(store, token, jwt)
+  if (!presented) return null
+  return readLiveAccessToken(store, presented.where, presented.digest, { replicas: false })
 }
 
 /**
@@ -152,6 +183,7 @@ function authContext(row: LiveAccessToken): AuthContext {
     scopes: parseScope(row.scope),
     expiresAt: row.expiresAt,
     ...(row.audience === null ? {} : { audience: row.audience }),
+    ...(row.jkt === null ? {} : { jkt: row.jkt }),
   }
 }
 
@@ -168,6 +200,7 @@ export function accessTokenQuery(db: Db, digest: string) {
       expiresAt: accessTokens.expiresAt,
       createdAt: accessTokens.createdAt,
       audience: accessTokens.audience,
+      jkt: accessTokens.jkt,
     })
     .from(accessTokens)
     .where(and(eq(accessTokens.tokenHash, digest), gt(accessTokens.expiresAt, nowSeconds())))

@@ -25,4 +25,9 @@ export type AuthContext = {
    * written before audiences existed. API keys and sessions are not bound to a resource.
    */
   audience?: string
+  /**
+   * RFC 9449 §6.1: the JWK thumbprint of the DPoP key an access token is bound to: it is accepted
+   * only with a proof signed by that key (src/auth/dpop.ts). Absent: a Bearer token.
+   */
+  jkt?: string
 }

@@ -18,6 +18,7 @@ import { confirmAccessToken } from './access-tokens.ts'
 import type { AuthContext } from './auth-context.ts'
 import { cacheIssued } from './cache.ts'
 import { type GrantFacts, stillAsRead } from './fences.ts'
+import { type JwtAccessTokenSigning, signJwtAccessToken } from './jwt-access-tokens.ts'
 import type { TokenDb } from './shards.ts'
 import { accessTokenCacheKey, forgetAccessTokens, type TokenStore } from './store.ts'
 
@@ -40,6 +41,12 @@ export type IssueRequest = {
   audience?: string | null
   /** Audience of that refresh token when it differs from the access token's (a narrowed refresh, RFC 8707 §2.2). */
   refreshAudience?: string | null
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the access token is bound to; null or absent: a Bearer token. */
+  jkt?: string | null
+  /** RFC 9449 §5: the thumbprint that refresh token is bound to (a public client's key); null or absent: none. */
+  refreshJkt?: string | null
+  /** RFC 9068: hand the access token out as a JWT signed so (./jwt-access-tokens.ts); absent: the opaque token. */
+  jwt?: JwtAccessTokenSigning
 }
 
 export type IssuedTokens = {
@@ -47,6 +54,8 @@ export type IssuedTokens = {
   refreshToken: string | null
   expiresIn: number
   scopes: string[]
+  /** RFC 9449 §5: the DPoP key's thumbprint the access token is bound to; null: a Bearer token. */
+  jkt: string | null
 }
 
 /**
@@ -150,7 +159,21 @@ async function storeTokens(
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
   const audience = request.audience ?? null
+  const jkt = request.jkt ?? null
   const { db } = where
+  // Signed before anything is written: a key fault leaves no row behind.
+  const handedOut = request.jwt
+    ? await signJwtAccessToken(request.jwt, {
+        digest: accessHash,
+        shard: where.shard,
+        userId: request.userId,
+        clientId: request.clientId,
+        scopes: request.scopes,
+        issuedAt: now,
+        expiresAt,
+        jkt,
+      })
+    : accessToken
   // INSERT … SELECT: the row is written only while no fence refuses `facts`, checked by the
   // shard's primary in the same transaction as the write.
   const statements: BatchItem<'sqlite'>[] = [
@@ -168,6 +191,7 @@ async function storeTokens(
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
             audience: bound(audience, accessTokens.audience),
             imported: computed(sql`NULL`, accessTokens.imported),
+            jkt: bound(jkt, accessTokens.jkt),
           })
           .from(ONE_ROW)
           .where(and(facts && stillAsRead(facts), inMain?.also)),
@@ -202,6 +226,7 @@ async function storeTokens(
               refreshTokens.audience,
             ),
             imported: computed(sql`NULL`, refreshTokens.imported),
+            jkt: bound(request.refreshJkt ?? null, refreshTokens.jkt),
           })
           .from(accessTokens)
           .where(eq(accessTokens.tokenHash, accessHash)),
@@ -249,15 +274,19 @@ async function storeTokens(
     scopes: request.scopes,
     expiresAt,
     ...(audience === null ? {} : { audience }),
+    ...(jkt === null ? {} : { jkt }),
   }
   // The client does not wait for the KV write (nor its confirm): a first use that misses KV
-  // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken).
-  store.waitUntil(
-    cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(where, accessHash, facts)),
-  )
+  // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken). A JWT is never
+  // looked up through the cache: its resource verifies it, introspection reads D1.
+  if (!request.jwt) {
+    store.waitUntil(
+      cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(where, accessHash, facts)),
+    )
+  }
   return {
     status: 'issued',
-    tokens: { accessToken, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes },
+    tokens: { accessToken: handedOut, refreshToken, expiresIn: request.accessLifetime, scopes: request.scopes, jkt },
   }
 }
 

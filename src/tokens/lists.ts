@@ -1,14 +1,16 @@
 /**
  * @module
  * What a user or an operator sees of the token tables, never a token or its digest: the
- * user's authorized tokens (DOT's authorized-tokens views), an owner's live tokens (the
- * console), and whether the user already granted an application some scopes (consent). Each
- * reads every token database at once (./shards.ts) and merges the rows; the names shown
- * (application, client_id, username) come from the main database. A token is named by the
- * number ./shards.ts `publicTokenId` makes of its shard and row.
+ * user's authorized tokens (DOT's authorized-tokens views), an owner's live tokens and every
+ * token filtered and sorted (the console), and whether the user already granted an application
+ * some scopes (consent). Each reads every token database at once (./shards.ts) and merges the
+ * rows; the names shown (application, client_id, username) come from the main database. A token
+ * is named by the number ./shards.ts `publicTokenId` makes of its shard and row.
  */
-import { and, asc, count, desc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm'
+import type { RunnableQuery } from 'drizzle-orm/runnable-query'
 import type { Db } from '../db/client.ts'
+import { type Order, type Orders, orderTerms } from '../db/ordering.ts'
 import type { Page, PageRequest } from '../db/paging.ts'
 import { accessTokens, applications, refreshTokens, users } from '../db/schema.ts'
 import { parseScope } from '../lib/scope.ts'
@@ -35,7 +37,7 @@ const oldestFirst = (a: ShardRow, b: ShardRow) =>
 /** Runs `query` on every token database's primary at once; every row tagged with its shard. */
 async function fromEveryShard<Row>(
   store: TokenStore,
-  query: (db: Db) => Promise<Row[]>,
+  query: (db: Db) => PromiseLike<Row[]>,
   read: (where: TokenDb) => Db = (where) => where.db,
 ): Promise<(Row & { shard: number })[]> {
   const perShard = await Promise.all(
@@ -81,34 +83,50 @@ export async function listAuthorizedTokens(store: TokenStore, userId: number): P
 }
 
 /**
- * Page `request` of listAuthorizedTokens, `pageSize` rows a page, as src/db/paging.ts `readPage`
- * reads one database (null: no such page). Each shard reads its total and its first `page ×
- * pageSize` rows in one batch, all shards at once: those rows hold the page, whichever shards its
- * rows are in. `last` needs the totals before it knows the page (two round trips, as readPage).
+ * One token database's share of a list read a page at a time: its total, and its first `limit`
+ * rows in the list's order (the order `compare` merges them in, with the shard last).
  */
-export async function authorizedTokenPage(
+type ShardPagedQuery<Row> = {
+  count: (db: Db) => ReturnType<typeof countOf>
+  upTo: (db: Db, limit: number) => Statement<Row[]>
+}
+
+/** A statement a batch can run, or that runs alone when awaited. */
+type Statement<R> = RunnableQuery<R, 'sqlite'> & PromiseLike<R>
+
+function countOf(db: Db, table: typeof accessTokens | typeof refreshTokens, where: SQL | undefined) {
+  return db.select({ total: count() }).from(table).where(where)
+}
+
+/**
+ * Page `request` of a list over every token database, `pageSize` rows a page, as
+ * src/db/paging.ts `readPage` reads one database (null: no such page). Each shard reads its total
+ * and its first `page × pageSize` rows in one batch, all shards at once: those rows hold the page,
+ * whichever shards its rows are in. `last` needs the totals before it knows the page (two round
+ * trips, as readPage).
+ */
+async function pageOfEveryShard<Row>(
   store: TokenStore,
-  userId: number,
+  query: ShardPagedQuery<Row>,
+  compare: (a: Row & { shard: number }, b: Row & { shard: number }) => number,
   request: PageRequest,
   pageSize: number,
-): Promise<Page<AuthorizedToken> | null> {
+): Promise<Page<Row & { shard: number }> | null> {
   const pages = (total: number) => Math.max(1, Math.ceil(total / pageSize))
-  const counted = (db: Db) => db.select({ total: count() }).from(accessTokens).where(liveAccessTokensOf(userId))
-  const upTo = (db: Db, page: number) =>
-    authorizedTokensQuery(db, userId).limit(Math.min(page * pageSize, Number.MAX_SAFE_INTEGER))
+  const upTo = (db: Db, page: number) => query.upTo(db, Math.min(page * pageSize, Number.MAX_SAFE_INTEGER))
   const shards = store.shards.all()
   let total: number
   let page: number
-  let rows: (Awaited<ReturnType<typeof upTo>>[number] & { shard: number })[]
+  let rows: (Row & { shard: number })[]
   if (request === 'last') {
-    const totals = await Promise.all(shards.map(async (where) => (await counted(where.db))[0].total))
+    const totals = await Promise.all(shards.map(async (where) => (await query.count(where.db))[0].total))
     total = totals.reduce((sum, n) => sum + n, 0)
     page = pages(total)
     rows = await fromEveryShard(store, (db) => upTo(db, page))
   } else {
     const perShard = await Promise.all(
       shards.map(async (where) => {
-        const [[{ total }], rows] = await where.db.batch([counted(where.db), upTo(where.db, request)])
+        const [[{ total }], rows] = await where.db.batch([query.count(where.db), upTo(where.db, request)])
         return { total, rows: rows.map((row) => ({ ...row, shard: where.shard })) }
       }),
     )
@@ -117,9 +135,23 @@ export async function authorizedTokenPage(
     page = request
     rows = perShard.flatMap((shard) => shard.rows)
   }
-  rows.sort(oldestFirst)
-  const slice = rows.slice((page - 1) * pageSize, page * pageSize)
-  return { count: total, page, pageCount: pages(total), rows: await named(store, slice) }
+  rows.sort(compare)
+  return { count: total, page, pageCount: pages(total), rows: rows.slice((page - 1) * pageSize, page * pageSize) }
+}
+
+/** Page `request` of listAuthorizedTokens, `pageSize` rows a page (null: no such page). */
+export async function authorizedTokenPage(
+  store: TokenStore,
+  userId: number,
+  request: PageRequest,
+  pageSize: number,
+): Promise<Page<AuthorizedToken> | null> {
+  const query = {
+    count: (db: Db) => countOf(db, accessTokens, liveAccessTokensOf(userId)),
+    upTo: (db: Db, limit: number) => authorizedTokensQuery(db, userId).limit(limit),
+  }
+  const page = await pageOfEveryShard(store, query, oldestFirst, request, pageSize)
+  return page && { ...page, rows: await named(store, page.rows) }
 }
 
 async function named(
@@ -185,13 +217,11 @@ export function ownedBy(owner: TokenOwner, table: typeof accessTokens | typeof r
   return 'userId' in owner ? eq(table.userId, owner.userId) : eq(table.applicationId, owner.applicationId)
 }
 
-/**
- * The owner's live tokens, newest first, at most `limit` of each kind: unexpired access tokens
- * and unexpired, unrevoked refresh tokens (the console's per-user and per-application lists).
- */
-export async function listLiveTokens(store: TokenStore, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
-  const now = nowSeconds()
-  const columns = (table: typeof accessTokens | typeof refreshTokens) => ({
+type TokenTable = typeof accessTokens | typeof refreshTokens
+
+/** What the console shows of a token's row, as its token database holds it (LiveToken without its kind and names). */
+function columns(table: TokenTable) {
+  return {
     id: table.id,
     applicationId: table.applicationId,
     userId: table.userId,
@@ -199,7 +229,15 @@ export async function listLiveTokens(store: TokenStore, owner: TokenOwner, limit
     createdAt: table.createdAt,
     expiresAt: table.expiresAt,
     imported: table.imported,
-  })
+  }
+}
+
+/**
+ * The owner's live tokens, newest first, at most `limit` of each kind: unexpired access tokens
+ * and unexpired, unrevoked refresh tokens (the console's per-user and per-application lists).
+ */
+export async function listLiveTokens(store: TokenStore, owner: TokenOwner, limit: number): Promise<LiveToken[]> {
+  const now = nowSeconds()
   const perShard = await fromEveryShard(store, async (db) => {
     const [access, refresh] = await db.batch([
       db
@@ -225,7 +263,20 @@ export async function listLiveTokens(store: TokenStore, owner: TokenOwner, limit
       .filter((row) => row.kind === kind)
       .sort((a, b) => oldestFirst(b, a))
       .slice(0, limit)
-  const rows = [...newest('access'), ...newest('refresh')]
+  return withNames(store, [...newest('access'), ...newest('refresh')])
+}
+
+/**
+ * Token rows of any shard as the console shows them: named by `publicTokenId`, with their
+ * application's name and client_id and their user's username from the main database. A token
+ * whose application is gone is being deleted with it: left out.
+ */
+async function withNames<Row extends { shard: number; id: number; applicationId: number; userId: number | null }>(
+  store: TokenStore,
+  rows: Row[],
+): Promise<
+  (Omit<Row, 'shard' | 'id'> & { id: number; applicationName: string; clientId: string; username: string | null })[]
+> {
   const userIds = [...new Set(rows.flatMap((row) => (row.userId === null ? [] : [row.userId])))]
   const [names, usernames] = await Promise.all([
     applicationNames(
@@ -250,6 +301,116 @@ export async function listLiveTokens(store: TokenStore, owner: TokenOwner, limit
       },
     ]
   })
+}
+
+export type TokenKind = LiveToken['kind']
+
+/** A token's state: unexpired (and for a refresh token, unrevoked), expired, or (refresh tokens only) revoked. */
+export const TOKEN_STATES = ['live', 'expired', 'revoked'] as const
+type TokenState = (typeof TOKEN_STATES)[number]
+
+/** The console's token list: one kind, narrowed by any of its filters (absent: not applied). */
+export type TokenFilters = {
+  kind: TokenKind
+  userId?: number
+  applicationId?: number
+  state?: TokenState
+  /** One scope-token (RFC 6749 §3.3) the token's scope includes. */
+  scope?: string
+  /** Unexpired, and expiring within this many seconds. */
+  expiresWithin?: number
+}
+
+/** A token as the console's token list shows it: its state besides what LiveToken says. */
+export type TokenListing = LiveToken & { revokedAt: number | null }
+
+type TokenOrderKey = 'id' | 'expires'
+
+const tableOf = (kind: TokenKind): TokenTable => (kind === 'access' ? accessTokens : refreshTokens)
+
+/**
+ * The token list's orders (`?o=`): by id, newest first by default, or by expiry; both index-backed
+ * in each shard. Across shards, the id is the one shown (./shards.ts `publicTokenId`: the row,
+ * then the shard), and rows that expire together follow it.
+ */
+export function tokenOrders(kind: TokenKind): Orders<TokenOrderKey> {
+  const table = tableOf(kind)
+  return {
+    columns: { id: table.id, expires: table.expiresAt },
+    id: table.id,
+    fallback: { key: 'id', descending: true },
+  }
+}
+
+function tokenConditions(filters: TokenFilters, now: number): SQL | undefined {
+  const table = tableOf(filters.kind)
+  const clauses: (SQL | undefined)[] = [
+    filters.userId === undefined ? undefined : eq(table.userId, filters.userId),
+    filters.applicationId === undefined ? undefined : eq(table.applicationId, filters.applicationId),
+    // A whole word of the space-separated scope, not a substring ("read" is not in "readonly").
+    filters.scope === undefined ? undefined : sql`instr(' ' || ${table.scope} || ' ', ${` ${filters.scope} `}) > 0`,
+  ]
+  if (filters.expiresWithin !== undefined) {
+    clauses.push(gt(table.expiresAt, now), lte(table.expiresAt, now + filters.expiresWithin))
+  }
+  const revokedAt = 'revokedAt' in table ? table.revokedAt : undefined
+  if (filters.state === 'live') clauses.push(gt(table.expiresAt, now), revokedAt && isNull(revokedAt))
+  if (filters.state === 'expired') clauses.push(lte(table.expiresAt, now))
+  // Access tokens are deleted when revoked: none is ever listed as revoked.
+  if (filters.state === 'revoked') clauses.push(revokedAt ? isNotNull(revokedAt) : sql`0`)
+  return and(...clauses)
+}
+
+/**
+ * One token database's share of the console's token list: its total, and its first rows in
+ * `order` (the id, or the expiry then the id).
+ * @internal Exported for tests: the query-plan test explains these statements.
+ */
+export function tokenListQueries(filters: TokenFilters, order: Order<TokenOrderKey>) {
+  const table = tableOf(filters.kind)
+  const where = tokenConditions(filters, nowSeconds())
+  const revokedAt = 'revokedAt' in table ? table.revokedAt : sql<null>`NULL`
+  return {
+    count: (db: Db) => countOf(db, table, where),
+    upTo: (db: Db, limit: number) =>
+      db
+        .select({ ...columns(table), revokedAt })
+        .from(table)
+        .where(where)
+        .orderBy(...orderTerms(tokenOrders(filters.kind), order))
+        .limit(limit),
+  }
+}
+
+/** `order` over rows of every shard: as each shard's ORDER BY, then by shard (the shown id's last digits). */
+function tokenComparison(order: Order<TokenOrderKey>) {
+  const sign = order.descending ? -1 : 1
+  return (a: { shard: number; id: number; expiresAt: number }, b: { shard: number; id: number; expiresAt: number }) =>
+    sign * ((order.key === 'expires' ? a.expiresAt - b.expiresAt : 0) || a.id - b.id || a.shard - b.shard)
+}
+
+/**
+ * Page `request` of every token of one kind, across users, applications and token databases,
+ * filtered and in `order` (the console's token list), `pageSize` rows a page (null: no such
+ * page): never a value or a digest.
+ */
+export async function tokenListPage(
+  store: TokenStore,
+  filters: TokenFilters,
+  order: Order<TokenOrderKey>,
+  request: PageRequest,
+  pageSize: number,
+): Promise<Page<TokenListing> | null> {
+  const page = await pageOfEveryShard(
+    store,
+    tokenListQueries(filters, order),
+    tokenComparison(order),
+    request,
+    pageSize,
+  )
+  if (!page) return null
+  const rows = await withNames(store, page.rows)
+  return { ...page, rows: rows.map((row) => ({ kind: filters.kind, ...row })) }
 }
 
 /**

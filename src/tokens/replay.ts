@@ -18,11 +18,11 @@ import { usedJtis } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 
 /** What the JWT is for: the same jti in two purposes is two different uses. */
-type JtiPurpose = 'client_assertion' | 'id_jag'
+type JtiPurpose = 'client_assertion' | 'id_jag' | 'dpop_proof'
 
 export type JtiUse = {
   purpose: JtiPurpose
-  /** Who made the JWT (a client assertion's client_id, an ID-JAG's issuer, a DPoP key's thumbprint, …). */
+  /** Who made the JWT (a client assertion's client_id, an ID-JAG's issuer, a DPoP key's thumbprint and target URI, …). */
   issuer: string
   jti: string
   /** Unix seconds: the JWT's exp. */

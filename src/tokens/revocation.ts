@@ -9,13 +9,14 @@
  */
 import { and, eq, gt, inArray, isNull, or, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { sha256Hex } from '../crypto/digest.ts'
 import type { Db } from '../db/client.ts'
 import { accessTokens, applications, authorizationCodes, refreshTokens } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
+import { presentedAccessToken } from './access-tokens.ts'
 import { deleteUserApiKeys, forgetApiKeys, userApiKeyDigests } from './api-keys.ts'
 import { fencedChange, revokeInEveryShard, runInMain } from './fan-out.ts'
 import { FOREVER, type GrantFacts, stillAsRead } from './fences.ts'
+import type { JwtAccessTokenVerification } from './jwt-access-tokens.ts'
 import { ownedBy, type TokenOwner } from './lists.ts'
 import { refreshTokenFamily, revokeFamily } from './refresh-tokens.ts'
 import { parseTokenId } from './shards.ts'
@@ -28,8 +29,9 @@ import { forgetAccessTokens, type TokenStore } from './store.ts'
 type Also = BatchItem<'sqlite'>[]
 
 /**
- * Revokes an access token of this application (RFC 7009), in its shard; false when there is none.
- * Its refresh token stays usable, as in DOT (§2.1 leaves that to the server). `facts`: as for
+ * Revokes an access token of this application (RFC 7009), in its shard, an RFC 9068 JWT access
+ * token too with `jwt` (its row, found by its jti: ./jwt-access-tokens.ts); false when there is
+ * none. Its refresh token stays usable, as in DOT (§2.1 leaves that to the server). `facts`: as for
  * `revokeRefreshToken`.
  */
 export async function revokeAccessToken(
@@ -37,15 +39,15 @@ export async function revokeAccessToken(
   token: string,
   applicationId: number,
   facts?: GrantFacts,
+  jwt?: JwtAccessTokenVerification | null,
 ): Promise<boolean> {
-  const shard = await store.format.shardOf(token, 'access')
-  const where = shard === null ? null : store.shards.get(shard)
-  if (!where) return false
-  const deleted = await where.db
+  const presented = await presentedAccessToken(store, token, jwt)
+  if (!presented) return false
+  const deleted = await presented.where.db
     .delete(accessTokens)
     .where(
       and(
-        eq(accessTokens.tokenHash, await sha256Hex(token)),
+        eq(accessTokens.tokenHash, presented.digest),
         eq(accessTokens.applicationId, applicationId),
         facts && stillAsRead(facts),
       ),

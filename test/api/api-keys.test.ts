@@ -13,6 +13,7 @@ import {
 import { KV_NON_EXPIRING_TTL_SECONDS as API_KEY_CACHE_TTL_SECONDS } from '../../src/tokens/cache.ts'
 import { revokeUserTokens } from '../../src/tokens/revocation.ts'
 import { d1QueryCount } from '../counting.ts'
+import { API_DPOP_CHALLENGE as DPOP_CHALLENGE } from '../dpop.ts'
 import { api, db, fetchWorker, makeUser, passwordToken, storeToken, testStore } from '../helpers.ts'
 
 async function userWithKey() {
@@ -71,7 +72,8 @@ describe('Authorization: Token <key> (DRF TokenAuthentication)', () => {
       expect(response.status, value).toBe(401)
       // DRF's Token challenge first, then the other scheme the API accepts (RFC 7235 §4.1).
       expect(response.headers.get('WWW-Authenticate')).toBe(
-        'Token, Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
+        'Token, Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", ' +
+          DPOP_CHALLENGE,
       )
       expect(await response.json()).toEqual({ detail: 'Invalid token.' })
     }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { accessTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { d1QueryCount } from '../counting.ts'
+import { API_DPOP_CHALLENGE as DPOP_CHALLENGE } from '../dpop.ts'
 import { db, everyTokenDb, fetchWorker, passwordToken, tokenDbOf, tokenFormat } from '../helpers.ts'
 
 function hello(authorization?: string, url = 'https://example.com/api/hello') {
@@ -29,7 +30,8 @@ describe('GET /api/hello', () => {
     const response = await hello()
     expect(response.status).toBe(401)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+      'Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token, ' +
+        DPOP_CHALLENGE,
     )
     expect(await response.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
   })
@@ -62,7 +64,8 @@ describe('GET /api/hello', () => {
       const response = await hello(`Bearer ${value}`)
       expect(response.status).toBe(401)
       expect(response.headers.get('WWW-Authenticate')).toBe(
-        'Bearer realm="api", error="invalid_token", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+        'Bearer realm="api", error="invalid_token", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token, ' +
+          DPOP_CHALLENGE,
       )
       expect(await response.json()).toEqual({ detail: 'Invalid token.' })
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { getConfig } from '../../src/config.ts'
 import { app } from '../../src/index.ts'
 import { ISSUER_PATH_FORMS } from '../../src/oauth/metadata.ts'
+import { SITE_PATHS } from '../../src/web/kit/paths.ts'
 import { STYLESHEET_PATH } from '../../src/web/kit/stylesheet.ts'
 import { api, passwordToken } from '../helpers.ts'
 
@@ -41,6 +42,7 @@ const UNDOCUMENTED = new Set([
   '/accounts/logout/',
   '/',
   STYLESHEET_PATH,
+  SITE_PATHS.favicon,
   '/o/applications/register/',
   '/o/applications/:id/update/',
   '/o/applications/:id/delete/',

@@ -29,7 +29,7 @@ afterEach(async () => {
 })
 
 describe('console changes and their audit rows: one batch', () => {
-  it('each of the console’s changes is undone with its audit row (14 kinds of change)', async () => {
+  it('each of the console’s changes is undone with its audit row (16 kinds of change)', async () => {
     const { cookie } = await sessionOf('superuser')
     const { user, app, token } = await passwordToken()
     const { key } = await issueApiKey(testStore(), user.id)
@@ -60,6 +60,9 @@ describe('console changes and their audit rows: one batch', () => {
         '/admin/users/add/',
         { username: unique('new'), password1: 'plaid kettle orbit 42', password2: 'plaid kettle orbit 42' },
       ],
+      // A change of details, and one that deactivates (with the deactivation's own effects).
+      [`${userPath}change/`, { email: 'changed@example.com', first_name: 'Changed', is_active: 'on' }],
+      [`${userPath}change/`, { email: 'changed@example.com' }],
       [`${userPath}password/`, { password1: 'plaid kettle orbit 43', password2: 'plaid kettle orbit 43' }],
       [`${userPath}deactivate/`, {}],
       [`${userPath}reactivate/`, {}],

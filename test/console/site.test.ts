@@ -1,9 +1,19 @@
 import { SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { users } from '../../src/db/schema.ts'
+import { applications, users } from '../../src/db/schema.ts'
 import { STYLESHEET_PATH } from '../../src/web/kit/stylesheet.ts'
-import { db, fetchWithSettings, getPage, login, makeApplication, makeUser, ORIGIN, pkcePair } from '../helpers.ts'
+import {
+  db,
+  fetchWithSettings,
+  getPage,
+  login,
+  makeApplication,
+  makeUser,
+  ORIGIN,
+  passwordToken,
+  pkcePair,
+} from '../helpers.ts'
 
 /** One look for every page: the stylesheet, the header, the landing page, the consent and error pages. */
 
@@ -86,6 +96,13 @@ describe('the landing page', () => {
     }
   })
 
+  it('names the product once in its <title> (no "Edge OAuth Toolkit · Edge OAuth Toolkit")', async () => {
+    const html = await (await getPage('/')).text()
+    expect(html).toContain('<title>Edge OAuth Toolkit</title>')
+    const renamed = await (await fetchWithSettings(new Request(`${ORIGIN}/`), { SITE_NAME: 'Acme Login' })).text()
+    expect(renamed).toContain('<title>Acme Login</title>')
+  })
+
   it('POST / is an HTML 405', async () => {
     const response = await SELF.fetch(`${ORIGIN}/`, { method: 'POST', headers: { Origin: ORIGIN } })
     expect(response.status).toBe(405)
@@ -113,6 +130,58 @@ describe('the consent page', () => {
     expect(html).toMatch(/<span class="host"[^>]*>printer\.example\.net<\/span>/)
     expect(html).toMatch(/<button type="submit" name="allow" value="Approve" class="button primary">/)
     expect(html).toMatch(/<button type="submit" name="allow" value="Deny" class="button secondary">/)
+  })
+})
+
+describe('dates on pages', () => {
+  const HTML = { Accept: 'text/html' }
+  const TIME = /<time datetime="(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)">(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)<\/time>/g
+
+  /** Every date the page shows: its machine-readable value and its text. */
+  function times(html: string) {
+    return [...html.matchAll(TIME)].map(([, machine, text]) => ({ machine, text }))
+  }
+
+  it('one format everywhere — the user pages and the console: "2026-12-07 19:18 UTC" in a <time>', async () => {
+    const { user, app } = await passwordToken()
+    await db.update(applications).set({ userId: user.id }).where(eq(applications.id, app.id))
+    const userCookie = await login(user)
+    const staff = await staffCookie()
+    const pages = [
+      await SELF.fetch(`${ORIGIN}/o/authorized-tokens/`, { headers: { ...HTML, Cookie: userCookie } }),
+      await SELF.fetch(`${ORIGIN}/o/applications/${app.id}/`, { headers: { ...HTML, Cookie: userCookie } }),
+      await getPage(`/admin/users/${user.id}/`, staff.cookie),
+      await getPage(`/admin/applications/${app.id}/`, staff.cookie),
+    ]
+    for (const page of pages) {
+      const html = await page.text()
+      expect(page.status, page.url).toBe(200)
+      expect(times(html).length, page.url).toBeGreaterThan(0)
+      for (const { machine, text } of times(html)) {
+        expect(text, page.url).toBe(`${machine.slice(0, 10)} ${machine.slice(11, 16)} UTC`)
+      }
+      // No other spelling of a date is left in the page's text.
+      expect(html.replaceAll(TIME, ''), page.url).not.toMatch(/\d{4}-\d{2}-\d{2}(T|\s\d)/)
+    }
+  })
+})
+
+describe('/favicon.ico', () => {
+  it('is a small icon, cached for a day, linked by every page', async () => {
+    const response = await SELF.fetch(`${ORIGIN}/favicon.ico`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toBe('image/x-icon')
+    expect(response.headers.get('Cache-Control')).toBe('public, max-age=86400')
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    // ICONDIR: reserved 0, type 1 (icon), one image; the image is a PNG.
+    expect([...bytes.slice(0, 6)]).toEqual([0, 0, 1, 0, 1, 0])
+    expect(new TextDecoder().decode(bytes.slice(23, 26))).toBe('PNG')
+    expect(bytes.length).toBeLessThan(1024)
+    const head = await SELF.fetch(`${ORIGIN}/favicon.ico`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    for (const path of ['/', '/accounts/login/']) {
+      expect(await (await getPage(path)).text(), path).toContain('<link rel="icon" href="/favicon.ico"')
+    }
   })
 })
 

@@ -126,6 +126,18 @@ test('/docs: authorize with the OAuth2 password flow, then GET /api/hello; nothi
 
   await page.locator('.btn.authorize').first().click()
   const oauth2 = page.locator('.auth-container', { has: page.locator('#oauth_username') })
+  await oauth2.waitFor()
+  // The dialog opens at its top, on the password flow (every scheme's input asks for focus; the
+  // last one, client Basic, used to win and scroll the dialog down to it).
+  assert.deepEqual(
+    await page.evaluate(`(() => {
+      const content = document.querySelector('.dialog-ux .modal-ux-content')
+      const box = content.getBoundingClientRect()
+      const field = document.getElementById('oauth_username').getBoundingClientRect()
+      return { focused: document.activeElement?.id, top: content.scrollTop, visible: field.top >= box.top && field.bottom <= box.bottom }
+    })()`),
+    { focused: 'oauth_username', top: 0, visible: true },
+  )
   await oauth2.locator('#oauth_username').fill(demo.username)
   await oauth2.locator('#oauth_password').fill(demo.password)
   await oauth2.locator('#client_id_password').fill(demo.clientId)

@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
+import { API_DPOP_CHALLENGE as DPOP_CHALLENGE } from '../dpop.ts'
 import { api, form, makeUser, ORIGIN, passwordToken, testStore } from '../helpers.ts'
 
 /** One way to send a token (RFC 6750 §3.1), and every scheme challenged. */
@@ -57,7 +58,8 @@ describe('RFC 7235 §4.1: a 401 from /api/build-trigger/ names every scheme it a
     const response = await api('/api/build-trigger/', { method: 'POST' })
     expect(response.status).toBe(401)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+      'Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token, ' +
+        DPOP_CHALLENGE,
     )
   })
 
@@ -65,7 +67,8 @@ describe('RFC 7235 §4.1: a 401 from /api/build-trigger/ names every scheme it a
     const response = await api('/api/build-trigger/', { method: 'POST', authorization: `Token ${'0'.repeat(40)}` })
     expect(response.status).toBe(401)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Token, Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api"',
+      'Token, Bearer realm="api", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", ' +
+        DPOP_CHALLENGE,
     )
   })
 
@@ -73,7 +76,8 @@ describe('RFC 7235 §4.1: a 401 from /api/build-trigger/ names every scheme it a
     const response = await api('/api/build-trigger/', { method: 'POST', authorization: 'Bearer eat_unknown' })
     expect(response.status).toBe(401)
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      'Bearer realm="api", error="invalid_token", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token',
+      'Bearer realm="api", error="invalid_token", resource_metadata="https://example.com/.well-known/oauth-protected-resource/api", Token, ' +
+        DPOP_CHALLENGE,
     )
   })
 

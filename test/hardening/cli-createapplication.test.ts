@@ -94,6 +94,29 @@ describe('createapplication shares the management API’s validators', () => {
     expect((await stored(plain))[0].requirePushedAuthorizationRequests).toBe(false)
   })
 
+  it('RFC 9449 §5.2: --dpop-bound-access-tokens marks the client, whose token requests then need a DPoP proof', async () => {
+    const [marked, plain] = [unique('cli'), unique('cli')]
+    const service = (name: string) => [
+      '--name',
+      name,
+      '--client-type',
+      'confidential',
+      '--grant-type',
+      'client-credentials',
+    ]
+    const output = await manage([...service(marked), '--dpop-bound-access-tokens'])
+    await manage(service(plain))
+    const [row] = await stored(marked)
+    expect(row.dpopBoundAccessTokens).toBe(true)
+    expect((await stored(plain))[0].dpopBoundAccessTokens).toBe(false)
+    const secret = /client_secret: (\S+)/.exec(output)?.[1] ?? ''
+    const refused = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: basic(row.clientId, secret),
+    })
+    expect(refused.status).toBe(400)
+    expect((await refused.json<{ error: string }>()).error).toBe('invalid_dpop_proof')
+  })
+
   it('the options table takes every list flag more than once', () => {
     for (const flag of ['grant-type', 'redirect-uri', 'post-logout-redirect-uri']) {
       expect(createapplication.options[flag], flag).toMatchObject({ type: 'string', multiple: true })

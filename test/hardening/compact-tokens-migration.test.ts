@@ -23,7 +23,7 @@ const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.endsWith('_comp
 // Later migrations that change the same tables, run after it as a deployment would (their
 // statements on these tables only: the others, such as device_codes, were never undone).
 const TOKEN_TABLES = /`(access_tokens|refresh_tokens|authorization_codes)`/
-const LATER = ['_token_audience.sql', '_django_import_continuity.sql']
+const LATER = ['_token_audience.sql', '_django_import_continuity.sql', '_dpop.sql']
 const later = env.TEST_MIGRATIONS.filter((entry) => LATER.some((suffix) => entry.name.endsWith(suffix)))
 
 // The database as it was before the migration (the 0000–0009 DDL), rows converted back: hex text

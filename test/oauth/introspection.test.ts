@@ -1,5 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { ALGS } from '../dpop.ts'
 import {
   basic,
   expectOAuthError,
@@ -140,6 +141,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       device_authorization_endpoint: 'https://example.com/o/device-authorization/',
       // draft-ietf-oauth-client-id-metadata-document: off by default.
       client_id_metadata_document_supported: false,
+      dpop_signing_alg_values_supported: ALGS.split(' '),
       // RFC 9126 §5.
       pushed_authorization_request_endpoint: 'https://example.com/o/par/',
       require_pushed_authorization_requests: false,

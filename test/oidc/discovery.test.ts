@@ -4,6 +4,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { app } from '../../src/index.ts'
+import { ALGS } from '../dpop.ts'
 import { fetchWithSettings } from '../helpers.ts'
 
 const ORIGIN = 'https://example.com'
@@ -36,6 +37,7 @@ describe('GET /.well-known/openid-configuration', () => {
       device_authorization_endpoint: `${ORIGIN}/o/device-authorization/`,
       // draft-ietf-oauth-client-id-metadata-document: off by default.
       client_id_metadata_document_supported: false,
+      dpop_signing_alg_values_supported: ALGS.split(' '),
       // RFC 9126 §5.
       pushed_authorization_request_endpoint: `${ORIGIN}/o/par/`,
       require_pushed_authorization_requests: false,

@@ -5,10 +5,13 @@ import { SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { users } from '../../src/db/schema.ts'
+import { ALGS } from '../dpop.ts'
 import { db, issueTokens, makeApplication, passwordToken, testStore } from '../helpers.ts'
 
 const USERINFO = 'https://example.com/o/userinfo/'
 const INVALID_TOKEN = 'Bearer realm="api", error="invalid_token"'
+// RFC 7235 §4.1: without credentials, both schemes UserInfo accepts (RFC 9449 §7.1).
+const BARE = `Bearer realm="api", DPoP algs="${ALGS}"`
 
 function userinfo(authorization?: string, method = 'GET') {
   return SELF.fetch(USERINFO, { method, headers: authorization ? { Authorization: authorization } : {} })
@@ -54,11 +57,11 @@ describe('/o/userinfo/', () => {
   })
 
   it('RFC 6750 §3.1: no credentials → 401 with a bare challenge', async () => {
-    await expectError(await userinfo(), 401, 'invalid_request', 'Bearer realm="api"')
+    await expectError(await userinfo(), 401, 'invalid_request', BARE)
   })
 
   it('RFC 6750 §3.1: another scheme counts as no credentials', async () => {
-    await expectError(await userinfo('Basic dXNlcjpwYXNz'), 401, 'invalid_request', 'Bearer realm="api"')
+    await expectError(await userinfo('Basic dXNlcjpwYXNz'), 401, 'invalid_request', BARE)
   })
 
   it('RFC 6750 §3.1: a Bearer header without a token is invalid_request (400)', async () => {

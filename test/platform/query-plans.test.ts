@@ -7,14 +7,14 @@ import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { slowestArgon2HashQuery, slowestLegacyHashQuery } from '../../src/accounts/password-timing.ts'
-import { userListQueries } from '../../src/accounts/user-list.ts'
+import { type UserOrderKey, userListQueries, userSearch } from '../../src/accounts/user-list.ts'
 import { accessTokens, applications } from '../../src/db/schema.ts'
-import { slowestClientSecretQuery } from '../../src/oauth/applications.ts'
+import { type ApplicationOrderKey, applicationSearch, slowestClientSecretQuery } from '../../src/oauth/applications.ts'
 import { unusedRegistrationsBatch } from '../../src/oauth/registration.ts'
 import { accessTokenQuery } from '../../src/tokens/access-tokens.ts'
 import { expiredBatch } from '../../src/tokens/cleanup.ts'
 import { deviceCodeQuery, userCodeQuery } from '../../src/tokens/device-codes.ts'
-import { liveGrantQuery } from '../../src/tokens/lists.ts'
+import { liveGrantQuery, type TokenFilters, tokenListQueries } from '../../src/tokens/lists.ts'
 import { familyAccessTokenIds } from '../../src/tokens/refresh-tokens.ts'
 import { db } from '../helpers.ts'
 
@@ -35,7 +35,44 @@ const [byUsernameCount, byUsernamePage] = userListPage({ username: 'alice' }, 1)
 const [bothCount, bothPage] = userListPage({ email: 'a@example.com', username: 'alice' }, 1)
 const [unfilteredCount, unfilteredPage] = userListPage({}, 3)
 
+/**
+ * The console's token list (src/tokens/lists.ts) as each token database reads it: its count and
+ * first page, newest first or by expiry (the names come from the main database afterwards).
+ */
+function consoleTokens(filters: TokenFilters, key: 'id' | 'expires' = 'id') {
+  const { count, upTo } = tokenListQueries(filters, { key, descending: key === 'id' })
+  return { count: count(db), page: upTo(db, PAGE_SIZE) }
+}
+
+const consoleTokenQueries = Object.fromEntries(
+  (['access', 'refresh'] as const).flatMap((kind) => {
+    const byUser = consoleTokens({ kind, userId: 1 })
+    const byApplication = consoleTokens({ kind, applicationId: 1 })
+    const live = consoleTokens({ kind, state: 'live' }, 'expires')
+    const soon = consoleTokens({ kind, expiresWithin: 86_400 })
+    return [
+      [`console ${kind} tokens expiring within a day: count`, soon.count],
+      [`console ${kind} tokens expiring within a day: page`, soon.page],
+      [`console ${kind} tokens by user: count`, byUser.count],
+      [`console ${kind} tokens by user: page`, byUser.page],
+      [`console ${kind} tokens by application: count`, byApplication.count],
+      [`console ${kind} tokens by application: page`, byApplication.page],
+      [`console live ${kind} tokens by expiry: count`, live.count],
+      [`console live ${kind} tokens by expiry: page`, live.page],
+    ]
+  }),
+)
+
+/** A console list sorted one way (`?o=`), unfiltered: page 3. */
+const sortedUsers = (key: UserOrderKey) =>
+  userSearch(db, '', { key, descending: false }).rows({ limit: PAGE_SIZE, offset: 2 * PAGE_SIZE })
+const sortedApplications = (key: ApplicationOrderKey) =>
+  applicationSearch(db, '', { key, descending: true }).rows({ limit: PAGE_SIZE, offset: 2 * PAGE_SIZE })
+const SORTED_WALK = 'walks the index in the order asked and stops after OFFSET + LIMIT rows: no sort of the table'
+const OWNERS = ['SEARCH users USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN']
+
 const HOT_QUERIES: Record<string, Query> = {
+  ...consoleTokenQueries,
   'access token lookup by digest': accessTokenQuery(db, DIGEST),
   "consent skip: the user's live grants to an application": liveGrantQuery(db, 1, 1),
   'device grant: a poll, by device code digest': deviceCodeQuery(db, DIGEST),
@@ -70,6 +107,41 @@ const KNOWN_SCANS: Record<string, { query: Query; plan: string[]; why: string }>
     query: unfilteredPage,
     plan: ['SCAN users'],
     why: 'walks the primary key in id order and stops after OFFSET + LIMIT rows (as any offset pagination)',
+  },
+  'console users list by username': {
+    query: sortedUsers('username'),
+    plan: ['SCAN users USING INDEX users_username_unique'],
+    why: SORTED_WALK,
+  },
+  'console users list by email': {
+    query: sortedUsers('email'),
+    plan: ['SCAN users USING INDEX users_email_idx'],
+    why: SORTED_WALK,
+  },
+  'console users list by date joined': {
+    query: sortedUsers('joined'),
+    plan: ['SCAN users USING INDEX users_date_joined_idx'],
+    why: SORTED_WALK,
+  },
+  'console applications list, newest first': {
+    query: sortedApplications('created'),
+    plan: ['SCAN applications USING INDEX applications_created_at_idx', ...OWNERS],
+    why: SORTED_WALK,
+  },
+  'console applications list by name': {
+    query: sortedApplications('name'),
+    plan: ['SCAN applications USING INDEX applications_name_idx', ...OWNERS],
+    why: SORTED_WALK,
+  },
+  'console access tokens, unfiltered, newest first': {
+    query: consoleTokens({ kind: 'access' }).page,
+    plan: ['SCAN access_tokens'],
+    why: 'walks the primary key backwards and stops after LIMIT rows',
+  },
+  'console refresh tokens, unfiltered, by expiry': {
+    query: consoleTokens({ kind: 'refresh' }, 'expires').page,
+    plan: ['SCAN refresh_tokens USING INDEX refresh_tokens_expires_at_idx'],
+    why: 'walks the index in the order asked and stops after LIMIT rows: no sort of the table',
   },
 }
 

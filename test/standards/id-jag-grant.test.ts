@@ -13,6 +13,7 @@ import { OPERATOR } from '../../src/accounts/rights.ts'
 import { createUser } from '../../src/accounts/users.ts'
 import { JWT_BEARER_GRANT } from '../../src/db/schema.ts'
 import { distrustIdentityProvider, trustIdentityProvider } from '../../src/oauth/id-jag/trusted-idps.ts'
+import { dpopKey, proof } from '../dpop.ts'
 import {
   api,
   basic,
@@ -99,9 +100,10 @@ async function idJag(idp: Idp, client: Client, user: { email: string }, claims: 
 }
 
 /** RFC 7523 §2.1: the token request presenting `assertion`, the client authenticating by HTTP Basic. */
-function present(client: Client, assertion: string, extra: Record<string, string> = {}) {
+function present(client: Client, assertion: string, extra: Record<string, string> = {}, dpop?: string) {
   return postToken(form({ grant_type: JWT_BEARER_GRANT, assertion, ...extra }), {
     Authorization: basic(client.clientId, client.clientSecret ?? ''),
+    ...(dpop === undefined ? {} : { DPoP: dpop }),
   })
 }
 
@@ -170,6 +172,20 @@ describe('an ID-JAG from a trusted identity provider becomes an access token (dr
     expect(row).toMatchObject({ actor_id: user.id, actor_username: user.username })
     expect(row.message).toContain(client.clientId)
     expect(row.message).toContain(MCP_RESOURCE)
+  })
+
+  it('RFC 9449 §5: with a DPoP proof the access token is bound to its key (token_type DPoP, cnf.jkt)', async () => {
+    const { idp, client, user } = await setting()
+    const key = await dpopKey()
+    const response = await present(client, await idJag(idp, client, user), {}, await proof(key, `${ORIGIN}/o/token/`))
+    expect(response.status).toBe(200)
+    const body = await response.json<{ access_token: string; token_type: string }>()
+    expect(body.token_type).toBe('DPoP')
+    expect(await introspect(body.access_token)).toMatchObject({
+      active: true,
+      token_type: 'DPoP',
+      cnf: { jkt: key.jkt },
+    })
   })
 
   it('the ID-JAG’s aud may be an array holding only this issuer (§4.4.1); typ with application/ and any case (RFC 7515 §4.1.9)', async () => {

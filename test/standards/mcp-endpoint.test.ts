@@ -9,6 +9,7 @@ import { env, SELF } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createJsonRpcRouter } from '../../src/http/jsonrpc.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
+import { ALGS } from '../dpop.ts'
 import {
   api,
   fetchWithSettings,
@@ -62,6 +63,9 @@ describe('RFC 9728: the MCP endpoint is a protected resource of its own', () => 
       bearer_methods_supported: ['header'],
       resource_name: 'MCP endpoint',
       resource_documentation: `${ORIGIN}/docs`,
+      // RFC 9449 §5.1 (as RFC 9728 §2 registers them): /mcp takes DPoP-bound tokens too.
+      dpop_signing_alg_values_supported: ALGS.split(' '),
+      dpop_bound_access_tokens_required: false,
     })
   })
 

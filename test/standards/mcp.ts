@@ -61,11 +61,12 @@ export async function expectRpcError(
   return body.error
 }
 
-/** The parameters of the WWW-Authenticate header's one Bearer challenge. */
+/** The parameters of the WWW-Authenticate header's Bearer challenge, the first (RFC 9449 §7.1's DPoP one may follow). */
 export function bearerParams(response: Response): Record<string, string> {
   const header = response.headers.get('WWW-Authenticate') ?? ''
   expect(header).toMatch(/^Bearer /)
-  return Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]))
+  const bearer = header.split(/, (?=DPoP )/)[0]
+  return Object.fromEntries([...bearer.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]))
 }
 
 /** RFC 6750 §3.1: 403 insufficient_scope naming exactly `scope` and the metadata, a JSON-RPC error as the body. */

@@ -3,6 +3,7 @@
  * (RFC 9728 §5.1, RFC 6750 §3).
  */
 import { describe, expect, it } from 'vitest'
+import { ALGS } from '../dpop.ts'
 import { api, fetchWithSettings, passwordToken } from '../helpers.ts'
 
 const API_METADATA = 'https://example.com/.well-known/oauth-protected-resource/api'
@@ -28,6 +29,8 @@ describe('RFC 9728 §3: the metadata documents', () => {
       // The API's own scopes: no OIDC scope and never introspection.
       scopes_supported: ['read', 'write', 'groups'],
       bearer_methods_supported: ['header'],
+      dpop_signing_alg_values_supported: ALGS.split(' '),
+      dpop_bound_access_tokens_required: false,
       resource_name: 'Resource API',
       resource_documentation: 'https://example.com/docs',
     })
@@ -147,7 +150,7 @@ describe('RFC 9728 §5.1: every Bearer challenge from /api/* names resource_meta
   it('without ISSUER on a public host, a 401 still answers (no 503) but names no metadata', async () => {
     const response = await fetchWithSettings(new Request('https://attacker.example/api/hello'), { ISSUER: undefined })
     expect(response.status).toBe(401)
-    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", Token')
+    expect(response.headers.get('WWW-Authenticate')).toBe(`Bearer realm="api", Token, DPoP realm="api", algs="${ALGS}"`)
   })
 
   it('on a loopback host without ISSUER (wrangler dev), the metadata URL is that origin', async () => {

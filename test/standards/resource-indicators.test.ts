@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
+import { ALGS } from '../dpop.ts'
 import {
   authorizationCode,
   basic,
@@ -215,8 +216,10 @@ describe("RFC 8707: this Worker's own resources refuse each other's tokens", () 
     const tokens = await issued((await passwordGrant([['scope', 'read']])).response)
     const response = await mcpCall(tokens.access_token)
     expect(response.status).toBe(401)
+    const metadata = `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/mcp"`
+    // RFC 7235 §4.1: each scheme /mcp accepts, Bearer (refusing) and DPoP (RFC 9449 §7.1).
     expect(response.headers.get('WWW-Authenticate')).toBe(
-      `Bearer realm="mcp", error="invalid_token", resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/mcp"`,
+      `Bearer realm="mcp", error="invalid_token", ${metadata}, DPoP realm="mcp", algs="${ALGS}", ${metadata}`,
     )
     expect(await response.json()).toMatchObject({
       jsonrpc: '2.0',

@@ -85,6 +85,7 @@ export function applicationFromOptions(values: Record<string, unknown>): Omit<Ne
     clientSecret: keys && clientSecret === undefined ? null : clientSecret,
     ...keys,
     requirePushedAuthorizationRequests: Boolean(values['require-pushed-authorization-requests']),
+    dpopBoundAccessTokens: Boolean(values['dpop-bound-access-tokens']),
   }
 }
 
@@ -106,7 +107,7 @@ function isClientIdTaken(error: unknown): boolean {
 
 export const createapplication: Command = {
   usage:
-    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code|urn:ietf:params:oauth:grant-type:jwt-bearer [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …] [--require-pushed-authorization-requests] [--jwks <JWK Set JSON> | --jwks-uri <url>]',
+    'createapplication --name <name> --client-type confidential|public --grant-type password|client-credentials|authorization-code|urn:ietf:params:oauth:grant-type:device_code|urn:ietf:params:oauth:grant-type:jwt-bearer [--grant-type …] [--redirect-uri <uri> …] [--client-id <id>] [--client-secret <secret>] [--user <username>] [--skip-authorization] [--can-introspect [--resource <uri>]] [--algorithm RS256|ES256] [--post-logout-redirect-uri <uri> …] [--require-pushed-authorization-requests] [--dpop-bound-access-tokens] [--jwks <JWK Set JSON> | --jwks-uri <url>]',
   options: {
     name: { type: 'string' },
     'client-type': { type: 'string' },
@@ -124,6 +125,8 @@ export const createapplication: Command = {
     'post-logout-redirect-uri': { type: 'string', multiple: true },
     // RFC 9126 §6: authorization requests only through /o/par/.
     'require-pushed-authorization-requests': { type: 'boolean' },
+    // RFC 9449 §5.2: every token request must carry a DPoP proof (its access tokens are always key-bound).
+    'dpop-bound-access-tokens': { type: 'boolean' },
     // private_key_jwt (RFC 7523 §2.2): the client's public keys, as a JWK Set or its URL.
     jwks: { type: 'string' },
     'jwks-uri': { type: 'string' },

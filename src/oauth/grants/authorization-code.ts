@@ -6,7 +6,7 @@ import { findUserById } from '../../accounts/users.ts'
 import type { Application, User } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
+import { type Audience, audienceOf, narrowedAudience } from '../../resource/audiences.ts'
 import {
   codeFamily,
   type FoundCode,
@@ -20,6 +20,7 @@ import type { TokenDb } from '../../tokens/shards.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { verifyCodeVerifier } from '../pkce.ts'
 import {
+  accessTokenIssue,
   factsDb,
   type GrantHandler,
   type GrantInput,
@@ -66,7 +67,7 @@ export const authorizationCodeGrant: GrantHandler = async (input) => {
   const known = knownResources(input)
   const audience = narrowedAudience(params.resource, audienceOf(grant.audience, known), known)
 
-  const issued = await issueCodeTokens(input, application, { grant, where }, user, storedAudience(audience, known))
+  const issued = await issueCodeTokens(input, application, { grant, where }, user, audience)
   if (!issued) {
     // A concurrent request redeemed the code first: this is a second redemption.
     await revokeFamily(store, where, codeFamily(grant.id))
@@ -100,7 +101,7 @@ async function redemptionProblem(
 }
 
 /**
- * Redeems a code and issues what it yields (the access token for `audience`, as stored) — an access token and the first refresh token of
+ * Redeems a code and issues what it yields (the access token for `audience`) — an access token and the first refresh token of
  * the code's family — in one transaction, plus an id_token when openid was granted (OIDC Core
  * §3.1.3.3) with the authorization request's nonce and the login time carried through the code.
  * Null when a concurrent request redeemed the code first.
@@ -110,7 +111,7 @@ async function issueCodeTokens(
   application: Application,
   code: { grant: StoredCode; where: TokenDb },
   user: User,
-  audience: string | null,
+  audience: Audience,
 ): Promise<GrantResult | null> {
   const { store, config } = input
   const { grant, where } = code
@@ -131,7 +132,7 @@ async function issueCodeTokens(
       refreshLifetime: config.refreshTokenLifetime,
       familyId: codeFamily(grant.id),
       authTime,
-      audience,
+      ...(await accessTokenIssue(input, application, audience)),
       // The refresh token keeps the whole audience of the code.
       refreshAudience: grant.audience,
     },

@@ -4,10 +4,10 @@
  */
 
 import { OAuthError } from '../../http/oauth.ts'
-import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
+import { requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { resolveScopes } from '../scopes.ts'
-import { type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
+import { accessTokenIssue, type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
 
 export const clientCredentialsGrant: GrantHandler = async (input) => {
   const { store, config, params } = input
@@ -18,8 +18,7 @@ export const clientCredentialsGrant: GrantHandler = async (input) => {
   }
   requireApplicationGrant(application, 'client-credentials')
   const scopes = resolveScopes(params.scope, config, application)
-  const known = knownResources(input)
-  const audience = storedAudience(requestedAudience(params.resource, known), known)
+  const audience = requestedAudience(params.resource, knownResources(input))
   // §4.4.3: "A refresh token SHOULD NOT be included."
   const issued = await issueTokensIf(
     store,
@@ -31,7 +30,7 @@ export const clientCredentialsGrant: GrantHandler = async (input) => {
       scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: null,
-      audience,
+      ...(await accessTokenIssue(input, application, audience)),
     },
     { application },
   )

@@ -7,11 +7,12 @@ import { findUserById } from '../../accounts/users.ts'
 import type { Application } from '../../db/schema.ts'
 import { DEVICE_CODE_GRANT } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
+import { audienceOf, narrowedAudience } from '../../resource/audiences.ts'
 import { type ApprovedDeviceCode, markDeviceCodeRedeemed, pollDeviceCode } from '../../tokens/device-codes.ts'
 import { redeemAndIssueTokens } from '../../tokens/issue.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import {
+  accessTokenIssue,
   type GrantHandler,
   type GrantInput,
   type GrantResult,
@@ -76,7 +77,7 @@ async function issueDeviceTokens(
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: config.refreshTokenLifetime,
       authTime: grant.authTime,
-      audience: storedAudience(audience, known),
+      ...(await accessTokenIssue(input, application, audience)),
       refreshAudience: grant.audience,
     },
     markDeviceCodeRedeemed(main.db, grant.id),

@@ -21,7 +21,7 @@ import { JWT_BEARER_GRANT } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
-import { type Audience, narrowedAudience, requestedAudience, storedAudience } from '../../resource/audiences.ts'
+import { type Audience, narrowedAudience, requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { jtiKey, jtiStillUnused, jtiWasUsed, recordJtiUseIf } from '../../tokens/replay.ts'
 import { verifyIdJag } from '../id-jag/assertion.ts'
@@ -29,6 +29,7 @@ import { userForIdJag } from '../id-jag/subject.ts'
 import { idpStillTrusted } from '../id-jag/trusted-idps.ts'
 import { resolveScopes } from '../scopes.ts'
 import {
+  accessTokenIssue,
   factsDb,
   type GrantHandler,
   type GrantInput,
@@ -93,7 +94,7 @@ export const jwtBearerGrant: GrantHandler = async (input) => {
       scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: null,
-      audience: storedAudience(audience, known),
+      ...(await accessTokenIssue(input, application, audience)),
     },
     { application, user },
     // The jti's record and the audit row are the main database's: this grant's token is written there.

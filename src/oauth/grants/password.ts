@@ -5,10 +5,17 @@
 
 import { readCredentials } from '../../accounts/users.ts'
 import { OAuthError } from '../../http/oauth.ts'
-import { requestedAudience, storedAudience } from '../../resource/audiences.ts'
+import { requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { resolveScopes } from '../scopes.ts'
-import { type GrantHandler, knownResources, requireApplicationGrant, requireParam, StaleFacts } from './types.ts'
+import {
+  accessTokenIssue,
+  type GrantHandler,
+  knownResources,
+  requireApplicationGrant,
+  requireParam,
+  StaleFacts,
+} from './types.ts'
 
 export const passwordGrant: GrantHandler = async (input) => {
   const { store, config, params, replica } = input
@@ -22,8 +29,8 @@ export const passwordGrant: GrantHandler = async (input) => {
   const password = requireParam(params, 'password')
   requireApplicationGrant(application, 'password')
   const scopes = resolveScopes(params.scope, config, application)
-  const known = knownResources(input)
-  const audience = storedAudience(requestedAudience(params.resource, known), known)
+  const audience = requestedAudience(params.resource, knownResources(input))
+  const issue = await accessTokenIssue(input, application, audience)
   const user = await input.checkPassword(username, password, seen)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
   // Written only while no fence in the shard says the client or the user changed since they were read.
@@ -37,7 +44,7 @@ export const passwordGrant: GrantHandler = async (input) => {
       scopes,
       accessLifetime: config.accessTokenLifetime,
       refreshLifetime: config.refreshTokenLifetime,
-      audience,
+      ...issue,
     },
     { application, user },
   )

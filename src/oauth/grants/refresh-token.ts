@@ -10,7 +10,7 @@ import { type Application, DEVICE_CODE_GRANT, type User } from '../../db/schema.
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
-import { audienceOf, narrowedAudience, storedAudience } from '../../resource/audiences.ts'
+import { audienceOf, narrowedAudience } from '../../resource/audiences.ts'
 import {
   currentRefreshToken,
   type FoundRefreshToken,
@@ -23,7 +23,7 @@ import {
 import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant } from '../applications.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
-import { factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
+import { accessTokenIssue, factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
 
 /** Grants that issue refresh tokens; an application with neither cannot refresh. */
 const REFRESHING_GRANTS = ['password', 'authorization-code', DEVICE_CODE_GRANT] as const
@@ -57,6 +57,14 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, application, found)
   if (found.status !== 'live') throw invalidGrant()
   const { row } = found
+  // RFC 9449 §5: a refresh token bound to a DPoP key is refreshed only with a proof of that key.
+  if (row.jkt !== null) {
+    if (input.dpopJkt === null) {
+      throw new OAuthError('invalid_dpop_proof', 'This refresh token is bound to a DPoP key: send a DPoP proof of it.')
+    }
+    if (input.dpopJkt !== row.jkt)
+      throw new OAuthError('invalid_grant', 'The refresh token is bound to another DPoP key.')
+  }
 
   const granted = parseScope(row.scope)
   const requested = params.scope === undefined || params.scope.trim() === '' ? granted : parseScope(params.scope)
@@ -87,7 +95,7 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
       refreshScopes: granted,
       familyId: refreshTokenFamily(row),
       authTime: row.authTime,
-      audience: storedAudience(audience, known),
+      ...(await accessTokenIssue(input, application, audience)),
       refreshAudience: row.audience,
     },
     found,

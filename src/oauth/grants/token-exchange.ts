@@ -120,6 +120,7 @@ export const tokenExchangeGrant: GrantHandler = async (input) => {
   return {
     accessToken: idJag,
     refreshToken: null,
+    jkt: null,
     expiresIn: lifetime,
     scopes: scope === null ? [] : parseScope(scope),
     issuedTokenType: ID_JAG_TOKEN_TYPE,

@@ -9,8 +9,14 @@ import type { SigningKeys } from '../../crypto/signing-keys.ts'
 import type { Db } from '../../db/client.ts'
 import type { Application, ApplicationGrant, User } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
-import { type Resources, resources } from '../../resource/audiences.ts'
-import type { IssuedTokens } from '../../tokens/issue.ts'
+import {
+  type Audience,
+  type Resources,
+  receivesJwtAccessToken,
+  resources,
+  storedAudience,
+} from '../../resource/audiences.ts'
+import type { IssuedTokens, IssueRequest } from '../../tokens/issue.ts'
 import type { TokenStore } from '../../tokens/store.ts'
 import { allowsGrant } from '../applications.ts'
 import type { KeyFetchContext } from '../client-keys.ts'
@@ -56,6 +62,11 @@ export type GrantInput = {
    */
   replica: Db | null
   params: TokenParams
+  /**
+   * RFC 9449 §5: the thumbprint of the key the request's DPoP proof was signed with (checked, and
+   * its use recorded when the client authenticated); null without a proof.
+   */
+  dpopJkt: string | null
   /** OIDC issuer of this request (ISSUER or the origin), for id_tokens. */
   issuer: string
   /** How a jwks_uri (a trusted identity provider's) is fetched for this request: src/oauth/client-keys.ts. */
@@ -96,6 +107,26 @@ export type GrantHandler = (input: GrantInput) => Promise<GrantResult>
 /** The resources (RFC 8707) a token of this request may be for. */
 export function knownResources(input: GrantInput): Resources {
   return resources(input.issuer, input.config)
+}
+
+/**
+ * How the access token of a grant for `audience` is issued: its audience as stored; its DPoP
+ * binding (RFC 9449 §5: to the request's proof key, and so a public client's refresh token too);
+ * and, for resources that receive them, signed as an RFC 9068 JWT (invalid_target for a mix of
+ * those and others).
+ */
+export async function accessTokenIssue(
+  input: GrantInput,
+  application: Pick<Application, 'clientType'>,
+  audience: Audience,
+): Promise<Pick<IssueRequest, 'audience' | 'jkt' | 'refreshJkt' | 'jwt'>> {
+  const jwt = receivesJwtAccessToken(audience, input.config)
+  return {
+    audience: storedAudience(audience, knownResources(input)),
+    jkt: input.dpopJkt,
+    refreshJkt: application.clientType === 'public' ? input.dpopJkt : null,
+    ...(jwt ? { jwt: { keys: await input.signingKeys(), issuer: input.issuer, audience } } : {}),
+  }
 }
 
 export function requireApplicationGrant(application: Application, grant: ApplicationGrant): void {

@@ -11,6 +11,7 @@ import { Layout } from '../kit/layout.tsx'
 import { Pagination } from '../kit/pagination.tsx'
 import { SITE_PATHS } from '../kit/paths.ts'
 import { SecretOnce } from '../kit/secret.tsx'
+import { Time } from '../kit/time.tsx'
 
 export const APPLICATIONS_PATH = SITE_PATHS.applications
 
@@ -43,7 +44,7 @@ export function ApplicationListPage(props: { page: Page<Application> }) {
                 <td data-label="Name">
                   <a href={applicationPath(application.id)}>{application.name}</a>
                 </td>
-                <td data-label="Client id" class="mono">
+                <td data-label="Client id" class="mono long">
                   {application.clientId}
                 </td>
                 <td data-label="Type">{application.clientType}</td>
@@ -128,9 +129,13 @@ export function ApplicationDetailPage(props: { application: Application; newSecr
         <dt>Consent page</dt>
         <dd>{application.skipAuthorization ? 'Skipped (a superuser’s setting)' : 'Shown'}</dd>
         <dt>Created</dt>
-        <dd>{application.createdAt.toISOString()}</dd>
+        <dd>
+          <Time value={application.createdAt} />
+        </dd>
         <dt>Updated</dt>
-        <dd>{application.updatedAt.toISOString()}</dd>
+        <dd>
+          <Time value={application.updatedAt} />
+        </dd>
       </dl>
       <div class="actions">
         <a class="button primary" href={`${path}update/`}>

@@ -10,6 +10,7 @@ import type { AuthorizedToken } from '../../tokens/lists.ts'
 import { Layout } from '../kit/layout.tsx'
 import { Pagination } from '../kit/pagination.tsx'
 import { SITE_PATHS } from '../kit/paths.ts'
+import { Time } from '../kit/time.tsx'
 
 export const AUTHORIZED_TOKENS_PATH = SITE_PATHS.authorizedApps
 
@@ -51,7 +52,9 @@ export function AuthorizedTokensPage(props: { page: Page<AuthorizedToken>; descr
                 <td data-label="Scopes">
                   <Scopes scope={token.scope} describe={props.describeScope} />
                 </td>
-                <td data-label="Expires">{new Date(token.expiresAt * 1000).toISOString()}</td>
+                <td data-label="Expires">
+                  <Time value={token.expiresAt} />
+                </td>
                 <td>
                   <a class="button danger small" href={`${AUTHORIZED_TOKENS_PATH}${token.id}/delete/`}>
                     Revoke

@@ -7,7 +7,8 @@ import type { User } from '../../db/schema.ts'
 import type { ApiKeyListing } from '../../tokens/api-keys.ts'
 import { PostButton } from '../kit/forms.tsx'
 import { SecretOnce } from '../kit/secret.tsx'
-import { ConsolePage, formatTime, userPath } from './shell.tsx'
+import { Time } from '../kit/time.tsx'
+import { ConsolePage, userPath } from './shell.tsx'
 
 /** The keys' lines on the user's page; `base` is the user's console path for the buttons (null: none). */
 export function ApiKeyPanel(props: { apiKeys: ApiKeyListing[]; base: string | null }) {
@@ -18,7 +19,7 @@ export function ApiKeyPanel(props: { apiKeys: ApiKeyListing[]; base: string | nu
       {apiKeys.map((apiKey) => (
         <p>
           Key #{apiKey.id}
-          {apiKey.prefix ? ` (${apiKey.prefix}…)` : ''}, created {formatTime(apiKey.created)}.{' '}
+          {apiKey.prefix ? ` (${apiKey.prefix}…)` : ''}, created <Time value={apiKey.created} />.{' '}
           {base ? <PostButton action={`${base}api-key/${apiKey.id}/revoke/`} label="Revoke" variant="danger" /> : null}
         </p>
       ))}

@@ -20,7 +20,7 @@ import {
   isRefused,
   rotateSecretAs,
 } from '../../oauth/application-changes.ts'
-import { applicationSearch } from '../../oauth/applications.ts'
+import { APPLICATION_ORDERS, applicationSearch } from '../../oauth/applications.ts'
 import { listIdJagPolicies } from '../../oauth/id-jag/policies.ts'
 import { listLiveTokens } from '../../tokens/lists.ts'
 import {
@@ -40,19 +40,21 @@ import {
   ApplicationFormPage,
   ApplicationListPage,
 } from './applications.views.tsx'
-import { guardedApplication, pathApplication, queryText, searchList } from './request.ts'
+import { guardedApplication, pathApplication, queryOrder, queryText, searchList } from './request.ts'
 import { APPLICATIONS, applicationPath, ConsoleConfirmPage } from './shell.tsx'
 import { TOKEN_LIST_LIMIT } from './tokens.views.tsx'
 
 type ConsoleContext = Context<PageEnv>
 
 export async function applicationList(c: ConsoleContext) {
-  const search = await searchList(c, applicationSearch)
+  const sort = await queryOrder(c, APPLICATION_ORDERS)
+  if (sort instanceof Response) return sort
+  const search = await searchList(c, (database, query) => applicationSearch(database, query, sort.order))
   if (!search) return notFound(c)
   const notice = APPLICATION_NOTICES[queryText(c, 'notice')]
   return renderPrivatePage(
     c,
-    <ApplicationListPage staff={c.var.user} notice={notice} search={search} />,
+    <ApplicationListPage staff={c.var.user} notice={notice} search={search} sort={sort} />,
     search.problem ? 400 : 200,
   )
 }

@@ -4,20 +4,27 @@
  * with its live tokens (and a new secret, once), the add and change forms (the one application
  * form, src/web/kit/application-form.tsx), and the notices after each action.
  */
+import type { Order } from '../../db/ordering.ts'
 import type { Application, User } from '../../db/schema.ts'
 import { hasSecretToRotate } from '../../oauth/application-changes.ts'
-import { type ApplicationListing, type ClientAuthentication, clientAuthentication } from '../../oauth/applications.ts'
+import {
+  type ApplicationListing,
+  type ApplicationOrderKey,
+  type ClientAuthentication,
+  clientAuthentication,
+} from '../../oauth/applications.ts'
 import { listKeys } from '../../oauth/client-keys.ts'
 import type { ListedPolicy } from '../../oauth/id-jag/policies.ts'
 import type { LiveToken } from '../../tokens/lists.ts'
 import { ApplicationForm, type ApplicationFormValues } from '../kit/application-form.tsx'
 import { type FieldErrorMap, Notice } from '../kit/forms.tsx'
 import { SecretOnce } from '../kit/secret.tsx'
+import { Time } from '../kit/time.tsx'
 import { IdJagRules } from './id-jag-rules.views.tsx'
 import { KeyList } from './key-fields.tsx'
 import type { Search } from './request.ts'
-import { APPLICATIONS, applicationPath, ConsolePage, formatTime, LOG, SearchListPage, userPath } from './shell.tsx'
-import { TokenTable } from './tokens.views.tsx'
+import { APPLICATIONS, applicationPath, ConsolePage, LOG, SearchListPage, userPath } from './shell.tsx'
+import { AllTokensLink, TokenTable } from './tokens.views.tsx'
 
 export const APPLICATION_NOTICES: Record<string, string> = {
   changed: 'The application was changed.',
@@ -48,7 +55,12 @@ const AUTH_METHOD_DETAIL: Record<ClientAuthentication, string> = {
   nothing: 'Nothing yet: no secret and no keys, so it cannot authenticate',
 }
 
-export function ApplicationListPage(props: { staff: User; notice?: string; search: Search<ApplicationListing> }) {
+export function ApplicationListPage(props: {
+  staff: User
+  notice?: string
+  search: Search<ApplicationListing>
+  sort: { order: Order<ApplicationOrderKey>; asked: string }
+}) {
   return (
     <SearchListPage
       title="Applications"
@@ -60,6 +72,7 @@ export function ApplicationListPage(props: { staff: User; notice?: string; searc
       search={props.search}
       noun={['application', 'applications']}
       columns={['Name', 'Owner', 'Client type', 'Auth method', 'Grants', 'Created']}
+      sort={{ keys: { Name: 'name', Created: 'created' }, ...props.sort }}
     >
       {props.search.page.rows.map(({ application, ownerUsername }) => (
         <tr>
@@ -72,7 +85,9 @@ export function ApplicationListPage(props: { staff: User; notice?: string; searc
           <td data-label="Client type">{application.clientType}</td>
           <td data-label="Auth method">{AUTH_METHOD_COLUMN[clientAuthentication(application)]}</td>
           <td data-label="Grants">{application.grantTypes.join(', ')}</td>
-          <td data-label="Created">{formatTime(application.createdAt)}</td>
+          <td data-label="Created">
+            <Time value={application.createdAt} />
+          </td>
         </tr>
       ))}
     </SearchListPage>
@@ -126,7 +141,7 @@ export function ApplicationDetailPage(props: {
         </dd>
         <dt>Created / updated</dt>
         <dd>
-          {formatTime(application.createdAt)} / {formatTime(application.updatedAt)}
+          <Time value={application.createdAt} /> / <Time value={application.updatedAt} />
         </dd>
       </dl>
       <section aria-label="Actions" class="actions">
@@ -166,6 +181,7 @@ export function ApplicationDetailPage(props: {
       {props.rules === null ? null : <IdJagRules application={application} rules={props.rules} />}
       <h2>Live tokens</h2>
       <TokenTable tokens={props.tokens} base={path} show="user" />
+      <AllTokensLink application={application.clientId} />
     </ConsolePage>
   )
 }

@@ -43,13 +43,13 @@ export function IdJagRules(props: { application: Application; rules: ListedPolic
           <tbody>
             {rules.map((rule) => (
               <tr id={`rule-${rule.id}`}>
-                <td data-label="Authorization server">
+                <td data-label="Authorization server" class="long">
                   <code>{rule.audience}</code>
                 </td>
-                <td data-label="Resource">
+                <td data-label="Resource" class="long">
                   <code>{rule.resource}</code>
                 </td>
-                <td data-label="client_id there">
+                <td data-label="client_id there" class="long">
                   <code>{rule.audienceClientId}</code>
                 </td>
                 <td data-label="Scope">{rule.scope ?? <span class="muted">as the client asks</span>}</td>

@@ -16,8 +16,9 @@ import {
   Notice,
   TextField,
 } from '../kit/forms.tsx'
+import { Time } from '../kit/time.tsx'
 import { KeyFields, type KeyFieldValues, KeyList } from './key-fields.tsx'
-import { ConsolePage, formatTime, IDENTITY_PROVIDERS, identityProviderPath, LOG } from './shell.tsx'
+import { ConsolePage, IDENTITY_PROVIDERS, identityProviderPath, LOG } from './shell.tsx'
 
 export const IDP_NOTICES: Record<string, string> = {
   trusted: 'The identity provider is trusted.',
@@ -79,16 +80,18 @@ export function IdentityProviderListPage(props: {
         <tbody>
           {providers.map((provider) => (
             <tr>
-              <td data-label="Issuer">
+              <td data-label="Issuer" class="long">
                 <a href={identityProviderPath(provider.id)}>{provider.issuer}</a>
               </td>
-              <td data-label="Keys">
+              <td data-label="Keys" class="long">
                 {provider.jwksUri ?? `${provider.jwks === null ? 0 : listKeys(provider.jwks).length} registered`}
               </td>
               <td data-label="Users">
                 <code>{provider.userClaim}</code> = {provider.userField}
               </td>
-              <td data-label="Added">{formatTime(provider.createdAt)}</td>
+              <td data-label="Added">
+                <Time value={provider.createdAt} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -121,7 +124,9 @@ export function IdentityProviderFormPage(props: {
               <code>{provider.issuer}</code>
             </dd>
             <dt>Added</dt>
-            <dd>{formatTime(provider.createdAt)}</dd>
+            <dd>
+              <Time value={provider.createdAt} />
+            </dd>
           </dl>
           <KeyList keys={provider.jwks === null ? null : listKeys(provider.jwks)} jwksUri={provider.jwksUri} />
           <section aria-label="Actions" class="actions">

@@ -14,8 +14,8 @@ import * as clientKeys from './client-keys.handlers.tsx'
 import * as rules from './id-jag-rules.handlers.tsx'
 import * as identityProviders from './identity-providers.handlers.tsx'
 import { auditLogPage, consoleHome } from './log.handlers.tsx'
-import { APPLICATIONS, CONSOLE, ID_JAG_RULES, IDENTITY_PROVIDERS, LOG, USERS } from './shell.tsx'
-import { revokeAll, revokeAllPage, revokeOne } from './tokens.handlers.tsx'
+import { APPLICATIONS, CONSOLE, ID_JAG_RULES, IDENTITY_PROVIDERS, LOG, TOKENS, USERS } from './shell.tsx'
+import { revokeAll, revokeAllPage, revokeOne, tokenList } from './tokens.handlers.tsx'
 import * as users from './users.handlers.tsx'
 
 const PATHS = ['/admin', '/admin/*']
@@ -38,6 +38,8 @@ adminRouter.get(USERS, users.userList)
 adminRouter.get(`${USERS}add/`, users.addUserPage)
 adminRouter.post(`${USERS}add/`, users.addUser)
 adminRouter.get(USER, users.userDetail)
+adminRouter.get(`${USER}change/`, users.changeUserPage)
+adminRouter.post(`${USER}change/`, users.changeUser)
 adminRouter.get(`${USER}password/`, users.passwordPage)
 adminRouter.post(`${USER}password/`, users.changePassword)
 adminRouter.post(`${USER}deactivate/`, users.deactivate)
@@ -51,6 +53,8 @@ adminRouter.get(`${USER}tokens/revoke-all/`, revokeAllPage('user'))
 adminRouter.post(`${USER}tokens/revoke-all/`, revokeAll('user'))
 adminRouter.post(`${USER}api-key/create/`, createKey)
 adminRouter.post(`${USER}api-key/:key/revoke/`, revokeKey)
+
+adminRouter.get(TOKENS, tokenList)
 
 adminRouter.get(APPLICATIONS, applications.applicationList)
 adminRouter.get(`${APPLICATIONS}add/`, applications.addApplicationPage)

@@ -101,7 +101,9 @@ export function KeyList(props: { keys: KeyListing[] | null; jwksUri: string | nu
       <tbody>
         {props.keys.map((key) => (
           <tr>
-            <td data-label="kid">{key.kid === null ? <span class="muted">(none)</span> : <code>{key.kid}</code>}</td>
+            <td data-label="kid" class="long">
+              {key.kid === null ? <span class="muted">(none)</span> : <code>{key.kid}</code>}
+            </td>
             <td data-label="Key type">{key.crv === null ? key.kty : `${key.kty} ${key.crv}`}</td>
             <td data-label="Algorithm">{key.alg ?? <span class="muted">any that fits</span>}</td>
           </tr>

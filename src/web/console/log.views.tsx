@@ -5,11 +5,11 @@
 import type { Page } from '../../db/paging.ts'
 import type { AuditEntry, User } from '../../db/schema.ts'
 import { Pagination } from '../kit/pagination.tsx'
+import { Time } from '../kit/time.tsx'
 import {
   APPLICATIONS,
   applicationPath,
   ConsolePage,
-  formatTime,
   ID_JAG_RULES,
   IDENTITY_PROVIDERS,
   identityProviderPath,
@@ -58,7 +58,9 @@ export function AuditLogPage(props: { staff: User; page: Page<AuditEntry>; param
             const link = objectLink(entry.objectType, entry.objectId)
             return (
               <tr>
-                <td data-label="When">{formatTime(entry.createdAt)}</td>
+                <td data-label="When">
+                  <Time value={entry.createdAt} />
+                </td>
                 <td data-label="Who">
                   {entry.actorId === null ? (
                     entry.actorUsername
@@ -69,7 +71,7 @@ export function AuditLogPage(props: { staff: User; page: Page<AuditEntry>; param
                   )}
                 </td>
                 <td data-label="Action">{entry.action}</td>
-                <td data-label="Object">
+                <td data-label="Object" class="long">
                   {link ? <a href={link}>{entry.objectRepr}</a> : entry.objectRepr}{' '}
                   <a
                     href={`${LOG}?${new URLSearchParams({ object_type: entry.objectType, object_id: entry.objectId })}`}
@@ -77,7 +79,9 @@ export function AuditLogPage(props: { staff: User; page: Page<AuditEntry>; param
                     (history)
                   </a>
                 </td>
-                <td data-label="Details">{entry.message}</td>
+                <td data-label="Details" class="long">
+                  {entry.message}
+                </td>
               </tr>
             )
           })}
@@ -113,7 +117,7 @@ export function ConsoleHomePage(props: { staff: User; recent: AuditEntry[] }) {
         <ul>
           {props.recent.map((entry) => (
             <li>
-              {formatTime(entry.createdAt)} — {entry.actorUsername}: {entry.action} {entry.objectRepr}
+              <Time value={entry.createdAt} /> — {entry.actorUsername}: {entry.action} {entry.objectRepr}
             </li>
           ))}
         </ul>

@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 import { type ApplicationAct, enterpriseRefusal, MAY_NOT_MANAGE, mayManageUser } from '../../accounts/rights.ts'
 import { findUserById } from '../../accounts/users.ts'
 import type { Db } from '../../db/client.ts'
+import { type Order, type Orders, parseOrder } from '../../db/ordering.ts'
 import type { Page, PagedQuery } from '../../db/paging.ts'
 import type { Application, User } from '../../db/schema.ts'
 import { searchTextProblem } from '../../db/search.ts'
@@ -15,7 +16,7 @@ import { parsePk, queryParams, single } from '../../lib/forms.ts'
 import { db } from '../../lib/request-context.ts'
 import { applicationRefusalFor } from '../../oauth/application-changes.ts'
 import { findApplicationById } from '../../oauth/applications.ts'
-import { forbidden, notFound } from '../kit/page.tsx'
+import { badRequest, forbidden, notFound } from '../kit/page.tsx'
 import { listPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 
@@ -29,6 +30,17 @@ export const PAGE_SIZE = 25
 
 /** A search box's list: what was asked (`?q=`), why it was not searched (too long), and the page. */
 export type Search<T> = { query: string; problem: string | null; page: Page<T> }
+
+/** A list's order as `?o=` asks for it (`asked`: the raw value, '' when absent), or the 400 page when it names no column. */
+export async function queryOrder<K extends string>(
+  c: Context,
+  orders: Orders<K>,
+): Promise<{ order: Order<K>; asked: string } | Response> {
+  const asked = queryText(c, 'o')
+  const order = parseOrder(orders, asked)
+  if (order) return { order, asked }
+  return badRequest(c, `This list cannot be sorted by “${asked}”.`)
+}
 
 /**
  * The list `?q=` and `?page=` ask for, or null when there is no such page (404). A query past the

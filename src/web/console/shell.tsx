@@ -1,11 +1,11 @@
 /**
  * @module
  * What every console page shares: the page with the console's navigation, the searchable
- * paginated list (users, applications), and the console's way of writing a time. The pieces
- * every page of the site shares (field errors, confirmation pages, the show-once secret, the
- * pagination links) are the kit's (src/web/kit/).
+ * paginated list (users, applications). The pieces every page of the site shares (field errors,
+ * confirmation pages, the show-once secret, the pagination links, times) are the kit's (src/web/kit/).
  */
 import type { Child } from 'hono/jsx'
+import { type Order, orderParam } from '../../db/ordering.ts'
 import type { User } from '../../db/schema.ts'
 import { SEARCH_MAX_LENGTH } from '../../db/search.ts'
 import { ConfirmPage } from '../kit/confirm.tsx'
@@ -19,6 +19,7 @@ export const CONSOLE = SITE_PATHS.console
 export const USERS = `${CONSOLE}users/`
 export const APPLICATIONS = `${CONSOLE}applications/`
 export const LOG = `${CONSOLE}log/`
+export const TOKENS = `${CONSOLE}tokens/`
 export const IDENTITY_PROVIDERS = `${CONSOLE}identity-providers/`
 export const ID_JAG_RULES = `${CONSOLE}id-jag-rules/`
 
@@ -33,6 +34,7 @@ function ConsoleNav(props: { staff: User }) {
       <a href={CONSOLE}>Console</a>
       <a href={USERS}>Users</a>
       <a href={APPLICATIONS}>Applications</a>
+      <a href={TOKENS}>Tokens</a>
       {props.staff.isSuperuser ? <a href={IDENTITY_PROVIDERS}>Identity providers</a> : null}
       <a href={LOG}>Audit log</a>
       <span class="muted">
@@ -75,8 +77,43 @@ export function ConsoleConfirmPage(props: {
 }
 
 /**
- * A searchable, paginated list (users, applications): the notice, the add button, the search
- * form, the count, a table with one header per column, and the pages. Rows come from the caller.
+ * How a list is sorted, for its headers: the sortable columns' `?o=` names by label, the order
+ * in force, and the list's other parameters (kept by the links).
+ */
+export type Sorting = { keys: Record<string, string>; order: Order<string>; params: Record<string, string> }
+
+/**
+ * A list's column headers; a sortable one is a link that sorts by it (ascending, or descending
+ * when it is already ascending), marked with aria-sort when the list is sorted by it.
+ */
+export function ListHead(props: { path: string; columns: string[]; sorting?: Sorting }) {
+  const { sorting } = props
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) => {
+          const key = sorting?.keys[column]
+          if (!sorting || !key) return <th scope="col">{column}</th>
+          const current = sorting.order.key === key
+          const next = { key, descending: current && !sorting.order.descending }
+          const href = `${props.path}?${new URLSearchParams({ ...sorting.params, o: orderParam(next) })}`
+          return (
+            <th scope="col" aria-sort={current ? (sorting.order.descending ? 'descending' : 'ascending') : undefined}>
+              <a href={href} class="sort">
+                {column}
+                {current ? (sorting.order.descending ? ' ↓' : ' ↑') : ''}
+              </a>
+            </th>
+          )
+        })}
+      </tr>
+    </thead>
+  )
+}
+
+/**
+ * A searchable, sortable, paginated list (users, applications): the notice, the add button, the
+ * search form, the count, a table with one header per column, and the pages. Rows come from the caller.
  */
 export function SearchListPage(props: {
   title: string
@@ -90,9 +127,13 @@ export function SearchListPage(props: {
   /** Singular and plural, for "1 user" / "3 users". */
   noun: [string, string]
   columns: string[]
+  /** The sortable columns' `?o=` names by label, and the order in force (`asked`: the `?o=` sent, kept by the links). */
+  sort: { keys: Record<string, string>; order: Order<string>; asked: string }
   children: Child
 }) {
   const { query, problem, page } = props.search
+  const search: Record<string, string> = query ? { q: query } : {}
+  const params = props.sort.asked ? { ...search, o: props.sort.asked } : search
   return (
     <ConsolePage title={props.title} staff={props.staff}>
       <Notice text={props.notice} />
@@ -106,16 +147,14 @@ export function SearchListPage(props: {
         {page.count} {page.count === 1 ? props.noun[0] : props.noun[1]}
       </p>
       <table class="list">
-        <thead>
-          <tr>
-            {props.columns.map((column) => (
-              <th scope="col">{column}</th>
-            ))}
-          </tr>
-        </thead>
+        <ListHead
+          path={props.path}
+          columns={props.columns}
+          sorting={{ keys: props.sort.keys, order: props.sort.order, params: search }}
+        />
         <tbody>{props.children}</tbody>
       </table>
-      <Pagination path={props.path} params={query ? { q: query } : {}} page={page.page} pageCount={page.pageCount} />
+      <Pagination path={props.path} params={params} page={page.page} pageCount={page.pageCount} />
     </ConsolePage>
   )
 }
@@ -144,9 +183,4 @@ function SearchForm(props: { path: string; query: string; label: string; problem
       </form>
     </search>
   )
-}
-
-export function formatTime(date: Date | number): string {
-  const value = typeof date === 'number' ? new Date(date * 1000) : date
-  return `${value.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }

@@ -1,24 +1,28 @@
 /**
  * @module
  * The console's users (Django admin's UserAdmin): search and list, detail with the user's
- * applications, live tokens and API key, create, change password, deactivate / reactivate,
+ * applications, live tokens and API key, create, change (email, names, flags), change password,
+ * deactivate / reactivate,
  * log out everywhere, delete. Each change is written with its audit row in one D1 batch. A staff
  * user who is not a superuser manages ordinary users only: staff and superuser accounts, and the
  * staff and superuser flags, are for superusers (no one raises their own rights through the console).
  */
 import type { Context } from 'hono'
 import { type AuditRecord, auditStatement } from '../../accounts/audit.ts'
+import { MESSAGES, readCharField } from '../../accounts/fields.ts'
 import type { PasswordOwner } from '../../accounts/password-rules.ts'
-import { readPassword, registerUser } from '../../accounts/registration.ts'
+import { EMAIL_MAX, isValidEmail, readPassword, registerUser } from '../../accounts/registration.ts'
 import { mayManageUser } from '../../accounts/rights.ts'
 import {
   activateUser,
+  changeUserDetails,
   deactivateUser,
   deleteUser,
   logOutEverywhere,
   setPassword,
+  type UserDetails,
 } from '../../accounts/user-lifecycle.ts'
-import { userSearch } from '../../accounts/user-list.ts'
+import { USER_ORDERS, userSearch } from '../../accounts/user-list.ts'
 import { userIdByUsername } from '../../accounts/users.ts'
 import type { User } from '../../db/schema.ts'
 import { formParams, type RawParams, single } from '../../lib/forms.ts'
@@ -29,11 +33,13 @@ import { listLiveTokens } from '../../tokens/lists.ts'
 import { checked, type FieldErrorMap } from '../kit/forms.tsx'
 import { forbidden, malformedForm, notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
 import type { PageEnv } from '../kit/session.ts'
-import { managedUser, pathUser, queryText, searchList } from './request.ts'
+import { managedUser, pathUser, queryOrder, queryText, searchList } from './request.ts'
 import { ConsoleConfirmPage, USERS, userPath } from './shell.tsx'
 import { TOKEN_LIST_LIMIT } from './tokens.views.tsx'
 import {
   AddUserPage,
+  ChangeUserPage,
+  DETAIL_LABELS,
   EMPTY_USER,
   PasswordPage,
   USER_NOTICES,
@@ -47,14 +53,20 @@ type ConsoleContext = Context<PageEnv>
 // Django's SetPasswordForm message.
 const PASSWORDS_DIFFER = 'The two password fields didn’t match.'
 const SELF_LOCKOUT = 'You cannot deactivate or delete your own account here.'
+const SELF_DEACTIVATION = 'You cannot deactivate your own account.'
+const SELF_DEMOTION = 'You cannot take away your own rights.'
+// django.contrib.auth.models.AbstractUser: first_name and last_name, max_length=150.
+const NAME_MAX = 150
 
 export async function userList(c: ConsoleContext) {
-  const search = await searchList(c, userSearch)
+  const sort = await queryOrder(c, USER_ORDERS)
+  if (sort instanceof Response) return sort
+  const search = await searchList(c, (database, query) => userSearch(database, query, sort.order))
   if (!search) return notFound(c)
   const notice = USER_NOTICES[queryText(c, 'notice')]
   return renderPrivatePage(
     c,
-    <UserListPage staff={c.var.user} notice={notice} search={search} />,
+    <UserListPage staff={c.var.user} notice={notice} search={search} sort={sort} />,
     search.problem ? 400 : 200,
   )
 }
@@ -154,6 +166,67 @@ export async function changePassword(c: ConsoleContext) {
     audit(c, user, 'user.password', 'Changed the password; sessions ended, tokens and API key revoked.'),
   ])
   return seeOther(c, userPath(user), 'password')
+}
+
+export async function changeUserPage(c: ConsoleContext) {
+  const user = await managedUser(c)
+  if (user instanceof Response) return user
+  return renderPrivatePage(c, <ChangeUserPage staff={c.var.user} user={user} input={user} errors={{}} />)
+}
+
+/** A text field of the change form: trimmed, optional, at most `maxLength` characters. */
+function readText(form: RawParams, field: string, maxLength: number, errors: FieldErrorMap): string {
+  errors[field] = []
+  const value = single(form, field) ?? ''
+  readCharField(value, { required: false, allowBlank: true, trim: true, maxLength }, errors[field])
+  return value.trim()
+}
+
+/**
+ * The details the form asks for, with errors by field. Only a superuser's rights ticks are read
+ * (anyone else keeps the user's); nobody deactivates themselves or gives up their own rights.
+ */
+function readUserDetails(form: RawParams, staff: User, user: User): { details: UserDetails; errors: FieldErrorMap } {
+  const errors: FieldErrorMap = {}
+  const email = readText(form, 'email', EMAIL_MAX, errors)
+  if (email && errors.email.length === 0 && !isValidEmail(email)) errors.email.push(MESSAGES.email)
+  const isSuperuser = staff.isSuperuser ? checked(form, 'is_superuser') : user.isSuperuser
+  const details: UserDetails = {
+    email,
+    firstName: readText(form, 'first_name', NAME_MAX, errors),
+    lastName: readText(form, 'last_name', NAME_MAX, errors),
+    isActive: checked(form, 'is_active'),
+    // A superuser is staff too (as the add form makes them).
+    isStaff: (staff.isSuperuser ? checked(form, 'is_staff') : user.isStaff) || isSuperuser,
+    isSuperuser,
+  }
+  if (user.id === staff.id) {
+    if (!details.isActive) errors.is_active = [SELF_DEACTIVATION]
+    if (user.isStaff && !details.isStaff) errors.is_staff = [SELF_DEMOTION]
+    if (user.isSuperuser && !details.isSuperuser) errors.is_superuser = [SELF_DEMOTION]
+  }
+  return { details, errors }
+}
+
+/** "email address, first name and staff status". */
+function listed(names: string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+}
+
+export async function changeUser(c: ConsoleContext) {
+  const user = await managedUser(c)
+  if (user instanceof Response) return user
+  const form = await formParams(c)
+  if (!form) return malformedForm(c)
+  const { details, errors } = readUserDetails(form, c.var.user, user)
+  if (Object.values(errors).some((messages) => messages.length > 0)) {
+    return renderPrivatePage(c, <ChangeUserPage staff={c.var.user} user={user} input={details} errors={errors} />, 400)
+  }
+  const changed = (Object.keys(DETAIL_LABELS) as (keyof UserDetails)[]).filter((key) => details[key] !== user[key])
+  if (changed.length === 0) return seeOther(c, userPath(user), 'unchanged')
+  const message = `Changed ${listed(changed.map((key) => DETAIL_LABELS[key]))}.`
+  await changeUserDetails(tokenStore(c), user, details, [audit(c, user, 'user.change', message)])
+  return seeOther(c, userPath(user), 'changed')
 }
 
 /** The audit row of a change to `user`, for the change's own batch. */

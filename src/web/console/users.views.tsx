@@ -1,21 +1,36 @@
 /**
  * @module
  * The console's user pages (Django admin's UserAdmin): the list, a user's page with their
- * applications, live tokens and API keys, the add form and the password form, and the notices
+ * applications, live tokens and API keys, the add, change and password forms, and the notices
  * after each action.
  */
 import { MAY_NOT_MANAGE } from '../../accounts/rights.ts'
+import type { UserDetails } from '../../accounts/user-lifecycle.ts'
+import type { UserOrderKey } from '../../accounts/user-list.ts'
+import type { Order } from '../../db/ordering.ts'
 import type { Application, User } from '../../db/schema.ts'
 import type { ApiKeyListing } from '../../tokens/api-keys.ts'
 import type { LiveToken } from '../../tokens/lists.ts'
-import { type FieldErrorMap, FormActions, FormErrors, Notice, PostButton, TextField } from '../kit/forms.tsx'
+import {
+  describedBy,
+  type FieldErrorMap,
+  FieldErrors,
+  FormActions,
+  FormErrors,
+  Notice,
+  PostButton,
+  TextField,
+} from '../kit/forms.tsx'
+import { Time } from '../kit/time.tsx'
 import { ApiKeyPanel } from './api-keys.views.tsx'
 import type { Search } from './request.ts'
-import { applicationPath, ConsolePage, formatTime, LOG, SearchListPage, USERS, userPath } from './shell.tsx'
-import { TokenTable } from './tokens.views.tsx'
+import { applicationPath, ConsolePage, LOG, SearchListPage, USERS, userPath } from './shell.tsx'
+import { AllTokensLink, TokenTable } from './tokens.views.tsx'
 
 export const USER_NOTICES: Record<string, string> = {
   created: 'The user was created.',
+  changed: 'The user was changed.',
+  unchanged: 'No fields changed.',
   password: 'The password was changed; the user’s sessions ended and their tokens and API key were revoked.',
   deactivated: 'The user was deactivated: their sessions ended and their tokens and API key stopped working.',
   reactivated: 'The user was reactivated: their unexpired tokens and API key work again.',
@@ -26,7 +41,12 @@ export const USER_NOTICES: Record<string, string> = {
   key_revoked: 'The API key was revoked.',
 }
 
-export function UserListPage(props: { staff: User; notice?: string; search: Search<User> }) {
+export function UserListPage(props: {
+  staff: User
+  notice?: string
+  search: Search<User>
+  sort: { order: Order<UserOrderKey>; asked: string }
+}) {
   return (
     <SearchListPage
       title="Users"
@@ -38,16 +58,21 @@ export function UserListPage(props: { staff: User; notice?: string; search: Sear
       search={props.search}
       noun={['user', 'users']}
       columns={['Username', 'Email', 'Active', 'Staff', 'Joined']}
+      sort={{ keys: { Username: 'username', Email: 'email', Joined: 'joined' }, ...props.sort }}
     >
       {props.search.page.rows.map((user) => (
         <tr>
           <td data-label="Username">
             <a href={userPath(user)}>{user.username}</a>
           </td>
-          <td data-label="Email">{user.email}</td>
+          <td data-label="Email" class="long">
+            {user.email}
+          </td>
           <td data-label="Active">{user.isActive ? 'yes' : 'no'}</td>
           <td data-label="Staff">{user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : ''}</td>
-          <td data-label="Joined">{formatTime(user.dateJoined)}</td>
+          <td data-label="Joined">
+            <Time value={user.dateJoined} />
+          </td>
         </tr>
       ))}
     </SearchListPage>
@@ -84,12 +109,17 @@ export function UserDetailPage(props: {
           {user.isSuperuser ? ', superuser' : ''}
         </dd>
         <dt>Joined</dt>
-        <dd>{formatTime(user.dateJoined)}</dd>
+        <dd>
+          <Time value={user.dateJoined} />
+        </dd>
         <dt>Last login</dt>
-        <dd>{user.lastLogin ? formatTime(user.lastLogin) : 'never'}</dd>
+        <dd>{user.lastLogin ? <Time value={user.lastLogin} /> : 'never'}</dd>
       </dl>
       {manageable ? (
         <section aria-label="Actions" class="actions">
+          <a class="button primary" href={`${path}change/`}>
+            Change
+          </a>{' '}
           <a class="button secondary" href={`${path}password/`}>
             Change password
           </a>{' '}
@@ -127,6 +157,7 @@ export function UserDetailPage(props: {
       )}
       <h2>Live tokens</h2>
       <TokenTable tokens={props.tokens} base={manageable ? path : null} show="application" />
+      <AllTokensLink user={user.username} />
       <h2>API key</h2>
       <ApiKeyPanel base={manageable ? path : null} apiKeys={props.apiKeys} />
     </ConsolePage>
@@ -159,6 +190,77 @@ export function AddUserPage(props: { staff: User; input: UserInput; errors: Fiel
           </fieldset>
         ) : null}
         <FormActions submit="Create user" cancel={USERS} />
+      </form>
+    </ConsolePage>
+  )
+}
+
+/** Django's labels for the fields of the change form (its audit message names them so). */
+export const DETAIL_LABELS: Record<keyof UserDetails, string> = {
+  email: 'email address',
+  firstName: 'first name',
+  lastName: 'last name',
+  isActive: 'active',
+  isStaff: 'staff status',
+  isSuperuser: 'superuser status',
+}
+
+/** A tick box with its help and errors. */
+function Flag(props: { field: string; label: string; help: string; checked: boolean; errors: FieldErrorMap }) {
+  return (
+    <>
+      <label class="choice">
+        <input type="checkbox" name={props.field} checked={props.checked} {...describedBy(props.field, props.errors)} />{' '}
+        {props.label}: {props.help}
+      </label>
+      <FieldErrors field={props.field} errors={props.errors[props.field]} />
+    </>
+  )
+}
+
+/**
+ * Django admin's user change form: email, names and the flags; the staff and superuser flags
+ * only for a superuser (src/accounts/rights.ts).
+ */
+export function ChangeUserPage(props: { staff: User; user: User; input: UserDetails; errors: FieldErrorMap }) {
+  const { input, errors } = props
+  const path = userPath(props.user)
+  return (
+    <ConsolePage title={`Change user ${props.user.username}`} staff={props.staff}>
+      <form method="post" action={`${path}change/`}>
+        <FormErrors errors={errors} />
+        <TextField field="email" label="Email address" type="email" value={input.email} errors={errors} />
+        <TextField field="first_name" label="First name" value={input.firstName} errors={errors} />
+        <TextField field="last_name" label="Last name" value={input.lastName} errors={errors} />
+        <fieldset class="field">
+          <legend class="label">Status</legend>
+          <Flag
+            field="is_active"
+            label="Active"
+            help="may log in and use their tokens; unticked, their sessions end and their tokens stop working"
+            checked={input.isActive}
+            errors={errors}
+          />
+          {props.staff.isSuperuser ? (
+            <>
+              <Flag
+                field="is_staff"
+                label="Staff"
+                help="may use this console"
+                checked={input.isStaff}
+                errors={errors}
+              />
+              <Flag
+                field="is_superuser"
+                label="Superuser"
+                help="may manage staff accounts too"
+                checked={input.isSuperuser}
+                errors={errors}
+              />
+            </>
+          ) : null}
+        </fieldset>
+        <FormActions submit="Save" cancel={path} />
       </form>
     </ConsolePage>
   )

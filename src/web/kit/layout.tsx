@@ -7,7 +7,7 @@
  * Use: `<Layout title="Users">…</Layout>`, rendered with `renderPage(c, …)` (./page.tsx),
  * which provides the site's name (SITE_NAME) and who is logged in (the session the handler read)
  * to the header through `SiteContext`. Props:
- * - `title` (required): the <title> (after the site name) and the <h1>;
+ * - `title` (required): the <h1>, and the <title> before the site name (alone when it is the site's name);
  * - `children`: the page;
  * - `wide`: a 60rem column instead of 34rem, for tables (lists, the console);
  * - `nav`: a section's own navigation, under the title (the console's).
@@ -60,7 +60,8 @@ export function Layout(props: { title: string; children?: Child; wide?: boolean;
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        <title>{`${props.title} · ${site.name}`}</title>
+        <title>{props.title === site.name ? site.name : `${props.title} · ${site.name}`}</title>
+        <link rel="icon" href={SITE_PATHS.favicon} sizes="32x32" />
         <link rel="stylesheet" href={STYLESHEET_PATH} />
       </head>
       <body>

@@ -11,4 +11,5 @@ export const SITE_PATHS = {
   login: '/accounts/login/',
   logout: '/accounts/logout/',
   console: '/admin/',
+  favicon: '/favicon.ico',
 } as const

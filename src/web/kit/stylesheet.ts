@@ -10,9 +10,11 @@
  * - buttons (a <button> or an <a>): `.button` + `.primary` (the action asked for: Approve,
  *   Save), `.secondary` (the way out: Deny, Cancel), `.danger` (delete, revoke);
  *   `.actions` lines them up; `.inline` is a form inside a line (a button in a table row);
- * - forms: `.field` (label, input, `.help`, `.field-error`), `.form-errors`;
+ * - forms: `.field` (label, input, `.help`, `.field-error`), `.form-errors`; `form.filters`
+ *   (a list's filters, several fields to a line; `a.sort` a sortable column's header);
  * - content: `.notice` (information), `.warning`, `.error`, `.secret` (a value shown once),
- *   `.host` (the consent page's redirect host), `.muted`, `table.list`, `.pagination`, `.tag`.
+ *   `.host` (the consent page's redirect host), `.muted`, `table.list` (`td.long`: a cell that may
+ *   hold a long unbroken string), `.pagination`, `.tag`.
  */
 
 const STYLESHEET = `
@@ -58,8 +60,13 @@ p { margin: .6rem 0; }
 .site-footer { text-align: center; color: var(--muted); font-size: .85rem; margin: 0 1rem 2rem; }
 
 .field { margin: 0 0 1.1rem; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0 1rem; align-items: start; margin-top: 1.25rem; }
+form.filters .form-errors, form.filters .actions { grid-column: 1 / -1; margin-top: 0; }
+a.sort { color: inherit; }
+/* A section's own navigation under the title (the console's): apart from the page below it. */
+h1 + nav.actions { margin: 0 0 1.25rem; }
 .field > label, .field > .label { display: block; font-weight: 600; margin-bottom: .3rem; }
-input[type=text], input[type=password], input[type=url], input[type=search], select, textarea {
+input[type=text], input[type=email], input[type=password], input[type=url], input[type=search], select, textarea {
   width: 100%; padding: .55rem .65rem; font: inherit; color: inherit; background: #fff;
   border: 1px solid #8c959f; border-radius: 6px;
 }
@@ -116,7 +123,12 @@ dl.details ul { margin: 0; padding-left: 1.1rem; }
 table.list { width: 100%; border-collapse: collapse; margin: 1rem 0; }
 table.list th, table.list td { text-align: left; padding: .55rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.list th { font-size: .85rem; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .02em; }
-table.list td { overflow-wrap: anywhere; }
+/* break-word, not anywhere: a column is never narrower than its longest word ("admi n"). A cell
+   that may hold a long unbroken string (a client_id, a URL: td.long) breaks anywhere, so the table
+   still fits its column. On a phone each cell is a full-width line. */
+table.list td { overflow-wrap: break-word; }
+table.list td.long { overflow-wrap: anywhere; }
+table.list time { white-space: nowrap; }
 .tag { display: inline-block; padding: 0 .45rem; margin: 0 .25rem .2rem 0; border-radius: 999px; background: #eef1f4; border: 1px solid var(--line); font-size: .82rem; }
 .pagination { display: flex; gap: 1rem; align-items: center; justify-content: space-between; margin-top: 1rem; }
 
@@ -132,7 +144,7 @@ table.list td { overflow-wrap: anywhere; }
   .actions .button { flex: 1 1 auto; }
   table.list thead { display: none; }
   table.list tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
-  table.list td { display: block; border: 0; padding: .15rem 0; }
+  table.list td { display: block; border: 0; padding: .15rem 0; overflow-wrap: anywhere; }
   table.list td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
 }
 `

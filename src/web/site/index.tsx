@@ -1,7 +1,8 @@
 /**
  * @module
- * The site's own pages (HTML dialect): the landing page at `/` and the pages' stylesheet at
- * its hashed path (src/web/kit/stylesheet.ts), cached for a year since a new version has a new URL.
+ * The site's own pages (HTML dialect): the landing page at `/`, the pages' stylesheet at its
+ * hashed path (src/web/kit/stylesheet.ts), cached for a year since a new version has a new URL,
+ * and the site's icon (./favicon.ts).
  */
 import { readSession } from '../../accounts/session.ts'
 import { siteName } from '../../config.ts'
@@ -10,9 +11,10 @@ import { createHtmlRouter, html } from '../kit/dialect.tsx'
 import { renderPrivatePage } from '../kit/page.tsx'
 import { SITE_PATHS } from '../kit/paths.ts'
 import { STYLESHEET_CSS, STYLESHEET_PATH } from '../kit/stylesheet.ts'
+import { FAVICON, FAVICON_HEADERS } from './favicon.ts'
 import { HomePage } from './home.tsx'
 
-const PATHS = [SITE_PATHS.home, '/static/*']
+const PATHS = [SITE_PATHS.home, '/static/*', SITE_PATHS.favicon]
 
 export const siteRouter = createHtmlRouter(PATHS)
 
@@ -28,6 +30,8 @@ siteRouter.get(STYLESHEET_PATH, (c) =>
     'Cache-Control': 'public, max-age=31536000, immutable',
   }),
 )
+
+siteRouter.get(SITE_PATHS.favicon, (c) => c.body(FAVICON, 200, FAVICON_HEADERS))
 
 answerOtherMethods(siteRouter, html)
 answerNotFound(siteRouter, html, ['/static/*'])
