@@ -88,6 +88,7 @@ const FRESH_ISOLATE_SUITES = ['test/hardening/issuer.test.ts']
 export default defineConfig(async () => {
   const secrets = await testSecrets()
   const migrations = await readD1Migrations('./migrations')
+  const shardMigrations = await readD1Migrations('./migrations/shards')
   const workerd = cloudflareTest({
     wrangler: { configPath: testWranglerConfig() },
     miniflare: {
@@ -99,6 +100,9 @@ export default defineConfig(async () => {
         // migrations themselves, for the tests of a migration and of that schema.
         TEST_MIGRATIONS: migrations,
         TEST_SCHEMA: schemaStatements(migrations),
+        // The same for every token shard (wrangler.toml's TOKEN_SHARD_ bindings).
+        TEST_SHARD_MIGRATIONS: shardMigrations,
+        TEST_SHARD_SCHEMA: schemaStatements(shardMigrations),
         // New password hashes at the cheapest valid cost (src/crypto/passwords.ts), as
         // Django's testing docs advise; the suites about hashing restore production's.
         TEST_PASSWORD_HASH_COST: 'minimum',

@@ -1,7 +1,7 @@
 /**
  * @module
  * The benchmark's Worker entry: the production app unchanged, its D1 and KV bindings counted
- * (test/counting.ts), plus what exists only in this build (never in src/): the counters; a request
+ * (test/counting.ts), its clients in Sydney (request.cf; CF_HEADER places one elsewhere), plus what exists only in this build (never in src/): the counters; a request
  * traced under the Sydney latency profile (IO_TRACE_HEADER); one password hash verification,
  * so the benchmark can report the CPU of a hash on its own; and one bare KV read, the floor
  * under row 3 (what a KV hit costs with no app code around it).
@@ -12,14 +12,17 @@ import {
   clientPath,
   countBindings,
   d1QueryCount,
+  d1QueryCountsByDatabase,
   type IoCall,
   kvReadCount,
   kvWriteCount,
+  SYDNEY_CF,
   SYDNEY_PROFILE,
   stopTracing,
   traceIo,
 } from '../test/counting.ts'
 import {
+  CF_HEADER,
   COUNTERS_PATH,
   type Counters,
   HASH_PATH,
@@ -46,13 +49,7 @@ async function traced(handle: Handler, request: Request, env: Env, ctx: Executio
     calls = stopTracing()
   }
   const path = clientPath(calls, startedAt, respondedAt, SYDNEY_PROFILE)
-  const summary: IoPath = {
-    primary: path.primary,
-    replica: path.replica,
-    kv: path.kv,
-    ioMs: path.ioMs,
-    calls: path.calls.map((call) => `${call.kind}:${call.op}`),
-  }
+  const summary: IoPath = { ...path, calls: path.calls.map((call) => `${call.kind}(${call.database}):${call.op}`) }
   const answer = new Response(response.body, response)
   answer.headers.set(IO_TRACE_HEADER, JSON.stringify(summary))
   return answer
@@ -72,11 +69,23 @@ const handle: Handler = async (request, env, ctx) => {
   return app.fetch(request, env, ctx)
 }
 
+/** The request as from a client in Sydney, or where CF_HEADER places it (Miniflare runs with no request.cf). */
+function placed(request: Request): Request {
+  const cf = request.headers.get(CF_HEADER)
+  return new Request(request, { cf: cf ? JSON.parse(cf) : SYDNEY_CF })
+}
+
 export default {
-  async fetch(request, bindings, ctx) {
+  async fetch(incoming, bindings, ctx) {
     const env = countBindings(bindings)
+    const request = placed(incoming)
     if (new URL(request.url).pathname === COUNTERS_PATH) {
-      return Response.json({ d1: d1QueryCount(), kvReads: kvReadCount(), kvWrites: kvWriteCount() } satisfies Counters)
+      return Response.json({
+        d1: d1QueryCount(),
+        d1ByDatabase: Object.fromEntries(d1QueryCountsByDatabase()),
+        kvReads: kvReadCount(),
+        kvWrites: kvWriteCount(),
+      } satisfies Counters)
     }
     if (request.headers.has(IO_TRACE_HEADER)) return traced(handle, request, env, ctx)
     return handle(request, env, ctx)

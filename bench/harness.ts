@@ -93,18 +93,31 @@ export async function currentDb(server: Server) {
   return getDb((await server.mf.getD1Database('DB')) as unknown as D1Database)
 }
 
-/** Applies migrations/*.sql the way `wrangler d1 migrations apply` would, and returns drizzle. */
-export async function migratedDb(server: Server) {
-  const d1 = await server.mf.getD1Database('DB')
-  for (const file of readdirSync('migrations')
+/** The token shards' binding names in wrangler.toml (src/tokens/shards.ts). */
+export function shardBindingNamesOf(server: Server): string[] {
+  const d1 = (server.options.d1Databases ?? {}) as string[] | Record<string, unknown>
+  return (Array.isArray(d1) ? d1 : Object.keys(d1)).filter((name) => name.startsWith('TOKEN_SHARD_'))
+}
+
+/** Applies `dir`'s *.sql to `d1` the way `wrangler d1 migrations apply` would. */
+async function migrate(d1: Awaited<ReturnType<Miniflare['getD1Database']>>, dir: string) {
+  for (const file of readdirSync(dir)
     .filter((name) => name.endsWith('.sql'))
     .sort()) {
-    const statements = readFileSync(join('migrations', file), 'utf8')
+    const statements = readFileSync(join(dir, file), 'utf8')
       .split('--> statement-breakpoint')
       .map((statement) => statement.trim())
       .filter(Boolean)
     await d1.batch(statements.map((statement) => d1.prepare(statement)))
   }
+}
+
+/** Applies migrations/*.sql to DB (and migrations/shards/ to every token shard), and returns drizzle over DB. */
+export async function migratedDb(server: Server) {
+  const d1 = await server.mf.getD1Database('DB')
+  await migrate(d1, 'migrations')
+  for (const name of shardBindingNamesOf(server))
+    await migrate(await server.mf.getD1Database(name), 'migrations/shards')
   return getDb(d1 as unknown as D1Database)
 }
 

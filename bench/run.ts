@@ -28,7 +28,9 @@ import { createApplication } from '../src/oauth/applications.ts'
 import { issueApiKey } from '../src/tokens/api-keys.ts'
 import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
 import { issueTokensIf } from '../src/tokens/issue.ts'
+import { chooseShard, shardBindings, standaloneShards } from '../src/tokens/shards.ts'
 import { accessTokenCacheKey, standaloneTokenStore } from '../src/tokens/store.ts'
+import { SYDNEY_CF } from '../test/counting.ts'
 import { CLEANUP_ROW, type CleanupThroughput, cleanupTable, measureCleanup } from './cleanup.ts'
 import { CLI_ROW, type CliTimes, cliTable, measureCli } from './cli.ts'
 import { COLD_START_ROW, type ColdStart, coldStartTable, measureColdStart } from './cold-start.ts'
@@ -44,10 +46,18 @@ import {
   type Server,
   serve,
   serverCpuMs,
+  shardBindingNamesOf,
 } from './harness.ts'
 import { type Counters, IO_TRACE_HEADER, type IoPath } from './routes.ts'
 import { measureRowSize, ROW_SIZE_BUDGET_BYTES, ROW_SIZE_ROW, type RowSize, rowSizeTable } from './row-size.ts'
 import { BUDGETS, type Call, COLD_REQUESTS, IO_ROWS, type Measured, ROWS, type Row, type Seeded } from './rows.ts'
+import {
+  measureShardSpread,
+  SHARD_SPREAD_ROW,
+  type ShardSpread,
+  SPREAD_BUDGET,
+  shardSpreadTable,
+} from './shard-spread.ts'
 
 /** Length of one slice of load, the row's and the baseline's alike. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1)
@@ -79,8 +89,12 @@ type Result = {
   kvWritesPerRequest?: number
   requests?: number
   kvReads?: number
-  /** Sequential round trips to D1's primary on the client's path (one traced request). */
+  /** Sequential round trips to the main database's primary on the client's path (one traced request). */
   primaryRoundTrips?: number
+  /** The same to a token shard's primary (near or far). */
+  shardRoundTrips?: number
+  /** The same to a far primary: the main database's, or a token shard's on another continent (issue #27: 0 for a grant). */
+  farPrimaryRoundTrips?: number
   /** Sequential round trips to a D1 replica on the client's path. */
   replicaRoundTrips?: number
   /** Server I/O time of that request under the Sydney profile (test/counting.ts), in ms. */
@@ -185,8 +199,14 @@ async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promis
     grantTypes: ['authorization-code'],
     redirectUris: [redirectUri],
   })
-  const mintCode = () =>
-    createAuthorizationCode(liveDb(), tokens, {
+  // A code as the consent page of a client in Sydney mints it: in the Oceania shard.
+  const mintCode = async () => {
+    const databases: Record<string, unknown> = { DB: await server.mf.getD1Database('DB') }
+    for (const name of shardBindingNamesOf(server)) databases[name] = await server.mf.getD1Database(name)
+    const sydney = () => chooseShard(shardBindings(Object.keys(databases)), new Map(), SYDNEY_CF)
+    const shards = standaloneShards(databases as { DB: D1Database }, sydney)
+    const store = standaloneTokenStore(liveDb(), kv as unknown as KVNamespace, tokens, undefined, shards)
+    return createAuthorizationCode(store, {
       applicationId: codeApp.id,
       userId: user.id,
       redirectUri,
@@ -197,6 +217,7 @@ async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promis
       authTime: Math.floor(Date.now() / 1000),
       lifetime: 600,
     })
+  }
   return {
     codeClientId: codeApp.clientId,
     codeClientSecret: codeApp.clientSecret ?? '',
@@ -216,6 +237,10 @@ async function seed(db: Db, server: Server, liveDb: () => Db = () => db): Promis
     importedClientId: imported.clientId,
     coldTokens,
   }
+}
+
+function spreadOf(server: Server, seeded: Seeded): Promise<ShardSpread> {
+  return measureShardSpread(server, { clientId: seeded.serviceClientId, clientSecret: seeded.serviceClientSecret })
 }
 
 const DJANGO_1M = 'pbkdf2_sha256$1000000$seasalt$r1uLUxoxpP2Ued/qxvmje7UH9PUJBkRrvf9gGPL7Cps='
@@ -262,12 +287,26 @@ async function traceOnce(server: Server, load: Load, expected: number | undefine
 /** The trace's figures; none for a bench-only route outside the traced app (row 8b's hash check). */
 function ioFields(
   path: IoPath | null,
-): Partial<Pick<Result, 'primaryRoundTrips' | 'replicaRoundTrips' | 'ioMsSydneyProfile'>> {
+): Partial<
+  Pick<
+    Result,
+    'primaryRoundTrips' | 'shardRoundTrips' | 'farPrimaryRoundTrips' | 'replicaRoundTrips' | 'ioMsSydneyProfile'
+  >
+> {
   if (path === null) return {}
-  return { primaryRoundTrips: path.primary, replicaRoundTrips: path.replica, ioMsSydneyProfile: path.ioMs }
+  return {
+    primaryRoundTrips: path.primary,
+    shardRoundTrips: path.shard,
+    farPrimaryRoundTrips: path.farPrimary,
+    replicaRoundTrips: path.replica,
+    ioMsSydneyProfile: path.ioMs,
+  }
 }
 
-type Sample = { requests: number; seconds: number; rps: number; p50: number; p99: number; cpuMs: number } & Counters
+type Sample = { requests: number; seconds: number; rps: number; p50: number; p99: number; cpuMs: number } & Omit<
+  Counters,
+  'd1ByDatabase'
+>
 
 /** One timed run of `load`, with the server's CPU time and D1/KV counters around it. */
 async function sample(server: Server, load: Load, expected: number | undefined, seconds: number): Promise<Sample> {
@@ -351,6 +390,8 @@ function table(results: Result[]): string {
     'D1/req',
     'KV reads/req',
     'primary RTs',
+    'shard RTs',
+    'far RTs',
     'I/O ms (Sydney)',
     'note',
   ]
@@ -366,6 +407,8 @@ function table(results: Result[]): string {
     fmt(r.d1PerRequest, 3),
     fmt(r.kvReadsPerRequest, 4),
     r.primaryRoundTrips === undefined ? '' : `${r.primaryRoundTrips} (+${r.replicaRoundTrips ?? 0} replica)`,
+    fmt(r.shardRoundTrips, 0),
+    fmt(r.farPrimaryRoundTrips, 0),
     fmt(r.ioMsSydneyProfile, 0),
     r.note,
   ])
@@ -420,18 +463,20 @@ async function main(): Promise<number> {
   }
 
   let server = await serve(script, BENCH_SECRETS)
-  if (ONLY?.every((id) => id === CLEANUP_ROW || id === ROW_SIZE_ROW)) {
+  if (ONLY?.every((id) => id === CLEANUP_ROW || id === ROW_SIZE_ROW || id === SHARD_SPREAD_ROW)) {
     try {
       const db = await migratedDb(server)
-      await seed(db, server)
+      const seeded = await seed(db, server)
       const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {}
+      const shardSpread = ONLY.includes(SHARD_SPREAD_ROW) ? await spreadOf(server, seeded) : undefined
       const rowSize = ONLY.includes(ROW_SIZE_ROW) ? await measureRowSize(server, BENCH_SECRETS.SECRET_KEY) : undefined
       const cleanup = ONLY.includes(CLEANUP_ROW) ? await measureCleanup(server, db) : undefined
-      const measured = { ...(rowSize && { rowSize }), ...(cleanup && { cleanup }) }
+      const measured = { ...(shardSpread && { shardSpread }), ...(rowSize && { rowSize }), ...(cleanup && { cleanup }) }
       writeFileSync('bench/results.json', `${JSON.stringify({ ...previous, ...measured }, null, 2)}\n`)
+      if (shardSpread) console.log(`\n${shardSpreadTable(shardSpread)}`)
       if (rowSize) console.log(`\n${rowSizeTable(rowSize)}`)
       if (cleanup) console.log(`\n${cleanupTable(cleanup)}`)
-      return rowSize?.holds === false ? 1 : 0
+      return rowSize?.holds === false || shardSpread?.holds === false ? 1 : 0
     } finally {
       await server.mf.dispose()
     }
@@ -544,6 +589,11 @@ async function main(): Promise<number> {
       ...combine(baselineSamples, baselineSamples),
       ...ioFields(await traceOnce(server, baselineLoad, baselineRow.status)),
     })
+    let shardSpread: ShardSpread | undefined
+    if (!ONLY || ONLY.includes(SHARD_SPREAD_ROW)) {
+      console.error(`measuring ${SHARD_SPREAD_ROW} …`)
+      shardSpread = await spreadOf(server, seeded)
+    }
     // Last, as cleanup: it leaves D1 with 1,800 more token pairs, which the load rows should not see.
     let rowSize: RowSize | undefined
     if (!ONLY || ONLY.includes(ROW_SIZE_ROW)) {
@@ -598,6 +648,10 @@ async function main(): Promise<number> {
       budget: `row size: an access + refresh token pair ≤ ${ROW_SIZE_BUDGET_BYTES} bytes, indexes included`,
       verdict: rowSize ? (rowSize.holds ? 'holds' : 'FAILS') : `not checked: ${ROW_SIZE_ROW} not measured`,
     })
+    budgets.push({
+      budget: `shard spread: the busiest token shard ≤ ${SPREAD_BUDGET} × the mean (rows and statements; the 32-shard plan's choice)`,
+      verdict: shardSpread ? (shardSpread.holds ? 'holds' : 'FAILS') : `not checked: ${SHARD_SPREAD_ROW} not measured`,
+    })
     if (cli) {
       budgets.push({
         budget: `every local npm run manage command ≤ ${cli.budgetMs} ms (row ${CLI_ROW})`,
@@ -614,6 +668,7 @@ async function main(): Promise<number> {
       machine: machine(),
       bundleGzipBytes,
       coldStart,
+      shardSpread,
       rowSize,
       cleanup,
       cli,
@@ -628,6 +683,7 @@ async function main(): Promise<number> {
     )
     console.log(table(results))
     if (coldStart) console.log(`\n${coldStartTable(coldStart)}`)
+    if (shardSpread) console.log(`\n${shardSpreadTable(shardSpread)}`)
     if (rowSize) console.log(`\n${rowSizeTable(rowSize)}`)
     if (cleanup) console.log(`\n${cleanupTable(cleanup)}`)
     if (cli) console.log(`\n${cliTable(cli)}`)

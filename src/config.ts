@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { normalizeResourceUri, splitResourceList } from './lib/resource-uri.ts'
 import { parseScope, SCOPE_TOKEN } from './lib/scope.ts'
 import type { CacheSettings } from './tokens/cache.ts'
+import { parseShardRoutes, type ShardBinding, type ShardRoutes, shardBindings } from './tokens/shards.ts'
 
 const DEFAULT_SITE_NAME = 'Edge OAuth Toolkit'
 
@@ -97,6 +98,12 @@ const SettingsSchema = z.object({
   // Tokens imported from django-oauth-toolkit (`manage import-django`, which prints the value to set:
   // the last imported token's expiry) are accepted until this ISO 8601 time; unset: never.
   IMPORTED_TOKENS_UNTIL: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  // The token shard the imported tokens were written to (the import prints it too); unset: the
+  // lowest-numbered token shard bound, or the main database (0) when none is.
+  IMPORTED_TOKENS_SHARD: z.coerce.number().int().min(0).optional(),
+  // Where new grants go instead of the token shard nearest the client (src/tokens/shards.ts):
+  // `<colo:XXX|country:XX|continent:XX|*>=<shard>[,<shard>…]`, separated by spaces.
+  SHARD_ROUTES: z.string().default(''),
   // RFC 8707 resources besides this Worker's own (e.g. other Workers that introspect our tokens):
   // absolute URIs without fragment, separated by whitespace or commas.
   RESOURCES: z
@@ -172,6 +179,7 @@ export type Config = {
   resources: string[]
   /** DEFAULT_AUDIENCE, normalised, or null: this Worker's API (`<issuer>/api`). */
   defaultAudience: string | null
+  tokenShards: ShardSettings
   /** JWT_ACCESS_TOKEN_RESOURCES, normalised: resources of `resources` that receive RFC 9068 JWT access tokens. */
   jwtAccessTokenResources: string[]
   dpop: {
@@ -180,6 +188,37 @@ export type Config = {
     /** Where the resources remember proofs' jti (the token endpoint always uses D1). */
     replayCheck: 'shared' | 'isolate'
   }
+}
+
+/** The token shards (src/tokens/shards.ts): the bound ones, the deployer's routes, where imported tokens are. */
+type ShardSettings = {
+  /** The D1 bindings named TOKEN_SHARD_<n>[_<LOCATION>], by number; none: the single-database setup. */
+  bindings: ShardBinding[]
+  routes: ShardRoutes
+  /** IMPORTED_TOKENS_SHARD: the shard that holds tokens imported from django-oauth-toolkit. */
+  importedShard: number
+}
+
+function shardSettings(env: object, settings: z.infer<typeof SettingsSchema>): ShardSettings {
+  let bindings: ShardBinding[]
+  try {
+    bindings = shardBindings(Object.keys(env))
+  } catch (error) {
+    const [binding, ...problem] = (error as Error).message.split(': ')
+    throw new SettingsError([[binding, problem.join(': ')]])
+  }
+  const bound = bindings.map((binding) => binding.shard)
+  let routes: ShardRoutes
+  try {
+    routes = parseShardRoutes(settings.SHARD_ROUTES, bound)
+  } catch (error) {
+    throw new SettingsError([['SHARD_ROUTES', (error as Error).message]])
+  }
+  const importedShard = settings.IMPORTED_TOKENS_SHARD ?? bound[0] ?? 0
+  if (importedShard !== 0 && !bound.includes(importedShard)) {
+    throw new SettingsError([['IMPORTED_TOKENS_SHARD', `no token shard ${importedShard} is bound (TOKEN_SHARD_<n>)`]])
+  }
+  return { bindings, routes, importedShard }
 }
 
 type RegistrationSettings = {
@@ -284,6 +323,7 @@ export function getConfig(env: object): Config {
     clientIdMetadataDocuments: settings.CLIENT_ID_METADATA_DOCUMENTS === 'on',
     resources: settings.RESOURCES,
     defaultAudience: settings.DEFAULT_AUDIENCE,
+    tokenShards: shardSettings(env, settings),
     jwtAccessTokenResources: settings.JWT_ACCESS_TOKEN_RESOURCES,
     dpop: { requireNonce: settings.DPOP_REQUIRE_NONCE, replayCheck: settings.DPOP_REPLAY_CHECK },
   }

@@ -19,6 +19,7 @@ import { managementRouter } from './oauth/management.ts'
 import { oidcRouter } from './oauth/oidc/index.ts'
 import { deleteUnusedRegistrations } from './oauth/registration.ts'
 import { clearExpiredTokens } from './tokens/cleanup.ts'
+import { standaloneShards } from './tokens/shards.ts'
 import type { AppEnv } from './types.ts'
 import {
   accountsRouter,
@@ -79,10 +80,13 @@ const lastResort: ErrorHandler<AppEnv> = (error, c) => {
 }
 app.onError(lastResort)
 
-/** Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes, and of unused registered clients. */
+/**
+ * Cron trigger (wrangler.toml [triggers]): one bounded cleanup run of expired tokens and codes in
+ * the main database and every token shard, and of unused registered clients.
+ */
 async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const config = checkSettings(env)
-  const report = await clearExpiredTokens(getDb(env.DB))
+  const report = await clearExpiredTokens(standaloneShards(env).all())
   const unusedRegistrations = await deleteUnusedRegistrations(getDb(env.DB), config)
   console.log('cleartokens', JSON.stringify({ ...report, unusedRegistrations }))
 }

@@ -7,16 +7,19 @@ import { eq } from 'drizzle-orm'
 import { base64url } from 'jose'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { createUser } from '../src/accounts/users.ts'
+import { getConfig } from '../src/config.ts'
 import { sha256Hex } from '../src/crypto/digest.ts'
 import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
 import { keyedTokenFormat } from '../src/crypto/token-format.ts'
-import { getDb } from '../src/db/client.ts'
+import { type Db, getDb } from '../src/db/client.ts'
 import { users } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { createApplication, type NewApplication } from '../src/oauth/applications.ts'
 import { createAuthorizationCode } from '../src/tokens/authorization-codes.ts'
 import { type IssuedTokens, type IssueRequest, issueTokensIf } from '../src/tokens/issue.ts'
+import { standaloneShards } from '../src/tokens/shards.ts'
 import { standaloneTokenStore, type TokenStore } from '../src/tokens/store.ts'
+import { shardBindingNames } from './counting.ts'
 
 export const db = getDb(env.DB)
 
@@ -161,9 +164,72 @@ export async function storeToken(options: { scopes: string[]; user?: { id: numbe
 /** Mints and checks tokens as the Worker does, with the test SECRET_KEY. */
 export const tokenFormat = keyedTokenFormat(env.SECRET_KEY)
 
-/** The token store as the Worker builds it, over the test bindings. */
-export function testStore() {
-  return standaloneTokenStore(db, env.TOKEN_CACHE, tokenFormat)
+/**
+ * The token store as the Worker builds it, over the test bindings: the main database and every
+ * token shard (a new grant goes to any of them, as for a client nothing places, unless `shard` says).
+ */
+export function testStore(shard?: number) {
+  return standaloneTokenStore(
+    db,
+    env.TOKEN_CACHE,
+    tokenFormat,
+    undefined,
+    standaloneShards(env, shard === undefined ? (mainDatabaseOnly ? () => 0 : undefined) : () => shard),
+  )
+}
+
+/** drizzle over every token database: the main one (shard 0), then each token shard, for changes made behind the app. */
+export function everyTokenDb(): Db[] {
+  return tokenDatabases().map(({ d1 }) => getDb(d1))
+}
+
+/** The token database that holds `token` (access, refresh or code), as its shard number says. */
+export async function tokenDbOf(token: string): Promise<{ shard: number; d1: D1Database; db: Db }> {
+  const kind = token.startsWith('ert_') ? 'refresh' : token.startsWith('eac_') ? 'code' : 'access'
+  const shard = await tokenFormat.shardOf(token, kind)
+  const found = tokenDatabases().find((database) => database.shard === shard)
+  if (!found) throw new Error(`no token database for ${token.slice(0, 8)}…`)
+  return { ...found, db: getDb(found.d1) }
+}
+
+/**
+ * Runs one SQL statement on every token database (the main one, then each shard) and returns the
+ * rows of all of them: for the tests that read or change token rows behind the app.
+ */
+export async function inEveryTokenDatabase<Row = Record<string, unknown>>(
+  query: string,
+  ...values: unknown[]
+): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const { d1 } of tokenDatabases())
+    rows.push(
+      ...(
+        await d1
+          .prepare(query)
+          .bind(...values)
+          .all<Row>()
+      ).results,
+    )
+  return rows
+}
+
+/** The token database imported django-oauth-toolkit tokens go to, as `manage import-django` finds it (IMPORTED_TOKENS_SHARD). */
+export function importedTokensDb(): Db {
+  const shard = getConfig(env).tokenShards.importedShard
+  const found = tokenDatabases().find((database) => database.shard === shard)
+  if (!found) throw new Error(`no token database ${shard}`)
+  return getDb(found.d1)
+}
+
+/** Every token database's binding: the main database (shard 0), then each token shard by number. */
+export function tokenDatabases(): { shard: number; d1: D1Database }[] {
+  const bindings = env as unknown as Record<string, D1Database>
+  return [
+    { shard: 0, d1: env.DB },
+    ...shardBindingNames(env)
+      .map((name) => ({ shard: Number(/^TOKEN_SHARD_(\d+)/.exec(name)?.[1]), d1: bindings[name] }))
+      .sort((a, b) => a.shard - b.shard),
+  ]
 }
 
 export async function expectOAuthError(response: Response, status: number, error: string) {
@@ -185,7 +251,14 @@ export const REDIRECT_URI = 'https://client.example.com/callback'
 
 /** A user, an authorization-code application and a code minted for them, as /o/authorize/ would. */
 export async function authorizationCode(
-  options: { clientType?: 'confidential' | 'public'; pkce?: boolean; scopes?: string[]; lifetime?: number } = {},
+  options: {
+    clientType?: 'confidential' | 'public'
+    pkce?: boolean
+    scopes?: string[]
+    lifetime?: number
+    /** The token shard the code is minted in (as for a browser near it); any, by default. */
+    shard?: number
+  } = {},
 ) {
   const user = await makeUser()
   const app = await makeApplication({
@@ -196,7 +269,7 @@ export async function authorizationCode(
   })
   const pkce = await pkcePair()
   const withPkce = options.pkce ?? true
-  const code = await createAuthorizationCode(db, tokenFormat, {
+  const code = await createAuthorizationCode(testStore(options.shard), {
     applicationId: app.id,
     userId: user.id,
     redirectUri: REDIRECT_URI,
@@ -274,9 +347,9 @@ export function getPage(path: string, cookie?: string) {
  * Calls the Worker's default export directly (SELF.fetch cannot change bindings) and waits for
  * its background work (cache write-backs), so what the request left in KV and D1 is there.
  */
-export async function fetchWorker(request: Request, bindings: Env = env): Promise<Response> {
+export async function fetchWorker(request: Request, bindings?: Env): Promise<Response> {
   const ctx = createExecutionContext()
-  const response = await worker.fetch(request, bindings, ctx)
+  const response = await worker.fetch(request, bindings ?? (mainDatabaseOnly ? mainDatabaseEnv() : env), ctx)
   await waitOnExecutionContext(ctx)
   return response
 }
@@ -285,6 +358,22 @@ export async function fetchWorker(request: Request, bindings: Env = env): Promis
 export function fetchWithSettings(request: Request, settings: Record<string, string | undefined>) {
   return fetchWorker(request, { ...env, ...settings } as Env)
 }
+
+/**
+ * New grants of the calling file go to the main database (shard 0), as before token shards existed:
+ * for the tests of tokens minted then (SHARD_ROUTES=*=0 for the Worker; the test store too).
+ */
+export function tokensInMainDatabase(): void {
+  beforeAll(() => {
+    mainDatabaseOnly = true
+  })
+  afterAll(() => {
+    mainDatabaseOnly = false
+  })
+}
+
+let mainDatabaseOnly = false
+const mainDatabaseEnv = () => ({ ...env, SHARD_ROUTES: '*=0' }) as Env
 
 /** How many clients race for one code or refresh token: enough to overlap in workerd. */
 export const RACERS = 50
@@ -316,27 +405,47 @@ export async function expectOneWinner(responses: Response[]) {
  * token it was issued with.
  */
 export async function applicationTokenState(applicationId: number) {
-  const access = await env.DB.prepare(
-    'SELECT id, lower(hex(token_hash)) AS token_hash FROM access_tokens WHERE application_id = ? AND expires_at > unixepoch()',
-  )
-    .bind(applicationId)
-    .all<{ id: number; token_hash: string }>()
-  const refresh = await env.DB.prepare(
-    `SELECT lower(hex(token_hash)) AS token_hash, access_token_id, coalesce(family_id, id) AS family_id, revoked_at
-     FROM refresh_tokens WHERE application_id = ? ORDER BY id`,
-  )
-    .bind(applicationId)
-    .all<{ token_hash: string; access_token_id: number | null; family_id: number; revoked_at: number | null }>()
-  const orphans = await env.DB.prepare(
-    `SELECT
-       (SELECT COUNT(*) FROM refresh_tokens r WHERE r.application_id = ?1 AND r.access_token_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.id = r.access_token_id)) AS danglingRefresh,
-       (SELECT COUNT(*) FROM access_tokens a WHERE a.application_id = ?1
-          AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.access_token_id = a.id)) AS loneAccess`,
-  )
-    .bind(applicationId)
-    .first<{ danglingRefresh: number; loneAccess: number }>()
-  return { access: access.results, refresh: refresh.results, orphans }
+  const state = {
+    access: [] as { id: number; token_hash: string }[],
+    refresh: [] as {
+      token_hash: string
+      access_token_id: number | null
+      family_id: number
+      revoked_at: number | null
+    }[],
+    orphans: { danglingRefresh: 0, loneAccess: 0 },
+  }
+  // In every token database: a grant's tokens are all in one, whichever it is.
+  for (const { d1 } of tokenDatabases()) {
+    const access = await d1
+      .prepare(
+        'SELECT id, lower(hex(token_hash)) AS token_hash FROM access_tokens WHERE application_id = ? AND expires_at > unixepoch()',
+      )
+      .bind(applicationId)
+      .all<{ id: number; token_hash: string }>()
+    const refresh = await d1
+      .prepare(
+        `SELECT lower(hex(token_hash)) AS token_hash, access_token_id, coalesce(family_id, id) AS family_id, revoked_at
+         FROM refresh_tokens WHERE application_id = ? ORDER BY id`,
+      )
+      .bind(applicationId)
+      .all<{ token_hash: string; access_token_id: number | null; family_id: number; revoked_at: number | null }>()
+    const orphans = await d1
+      .prepare(
+        `SELECT
+           (SELECT COUNT(*) FROM refresh_tokens r WHERE r.application_id = ?1 AND r.access_token_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.id = r.access_token_id)) AS danglingRefresh,
+           (SELECT COUNT(*) FROM access_tokens a WHERE a.application_id = ?1
+              AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.access_token_id = a.id)) AS loneAccess`,
+      )
+      .bind(applicationId)
+      .first<{ danglingRefresh: number; loneAccess: number }>()
+    state.access.push(...access.results)
+    state.refresh.push(...refresh.results)
+    state.orphans.danglingRefresh += orphans?.danglingRefresh ?? 0
+    state.orphans.loneAccess += orphans?.loneAccess ?? 0
+  }
+  return state
 }
 
 /** Whether KV still holds a cache entry for this access token (a revoked one must not). */

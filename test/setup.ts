@@ -5,7 +5,7 @@
  */
 import { env, reset } from 'cloudflare:test'
 import { useMinimumPasswordHashCost } from '../src/crypto/passwords.ts'
-import { countBindings, uncounted } from './counting.ts'
+import { countBindings, shardBindingNames, uncounted } from './counting.ts'
 import { installWindowLimiters } from './rate-limits.ts'
 import { recordTimeFloors } from './time-floor.ts'
 
@@ -16,6 +16,13 @@ import { recordTimeFloors } from './time-floor.ts'
  * deleted here.
  */
 async function deleteWhatResetLeft(db: D1Database, kv: KVNamespace): Promise<void> {
+  await deleteTables(db)
+  for (let page = await kv.list(); page.keys.length; page = await kv.list()) {
+    await Promise.all(page.keys.map(({ name }) => kv.delete(name)))
+  }
+}
+
+async function deleteTables(db: D1Database): Promise<void> {
   const left = await db
     .prepare(
       `SELECT name FROM sqlite_master WHERE type = 'table'
@@ -36,15 +43,20 @@ async function deleteWhatResetLeft(db: D1Database, kv: KVNamespace): Promise<voi
     if (kept.length === tables.length) throw new Error(`test setup: cannot drop ${kept.join(', ')}`)
     tables = kept
   }
-  for (let page = await kv.list(); page.keys.length; page = await kv.list()) {
-    await Promise.all(page.keys.map(({ name }) => kv.delete(name)))
-  }
 }
 
 const db = uncounted(env.DB)
+const bindings = env as unknown as Record<string, D1Database>
+// The token shards (wrangler.toml's TOKEN_SHARD_ bindings, src/tokens/shards.ts), each from its own schema.
+const shardBindings = shardBindingNames(env)
+const shards = shardBindings.map((name) => uncounted(bindings[name]))
 await reset()
 await deleteWhatResetLeft(db, uncounted(env.TOKEN_CACHE))
-await db.batch(env.TEST_SCHEMA.map((statement) => db.prepare(statement)))
+await Promise.all(shards.map((shard) => deleteTables(shard)))
+await Promise.all([
+  db.batch(env.TEST_SCHEMA.map((statement) => db.prepare(statement))),
+  ...shards.map((shard) => shard.batch(env.TEST_SHARD_SCHEMA.map((statement) => shard.prepare(statement)))),
+])
 
 // New password hashes at the cheapest valid cost, as vitest.config.ts binds it (the suites about
 // hashing restore production's: `productionPasswordCost` in test/helpers.ts).
@@ -61,3 +73,4 @@ installWindowLimiters(env, env.TEST_RATE_LIMITS)
 const counted = countBindings(env)
 env.DB = counted.DB
 env.TOKEN_CACHE = counted.TOKEN_CACHE
+for (const name of shardBindings) bindings[name] = (counted as unknown as Record<string, D1Database>)[name]

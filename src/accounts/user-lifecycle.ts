@@ -11,7 +11,9 @@
  * - log out everywhere (operator console): as a password change, without changing the password;
  * - a change of the account's details (operator console): a deactivation or reactivation in it
  *   has the effects above.
- * Each takes `also`: statements written in the change's own D1 batch (the console's audit row).
+ * Each takes `also` (the console's audit row): written in the change's own D1 batch, or, for a
+ * change that fans out to the token shards, in a batch just before the fan-out, so a refused audit
+ * row stops the change before any database is touched (src/tokens/fan-out.ts).
  * Other locations see a cache purge within KV's propagation delay (about 60 s) plus
  * TOKEN_MEMORY_CACHE_SECONDS, and a reactivation within TOKEN_NEGATIVE_CACHE_SECONDS; sessions
  * end everywhere at once (they are checked against D1).
@@ -27,7 +29,7 @@ import type { TokenStore } from '../tokens/store.ts'
 
 const nextGeneration = sql`${users.sessionGeneration} + 1`
 
-/** Statements that run in the change's own batch, after it (the console's audit row). */
+/** The console's audit row: where it is written, see the module's header. */
 type Also = BatchItem<'sqlite'>[]
 
 /** Ends every session of the user, wherever its cookie was copied to (logout). */

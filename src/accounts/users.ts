@@ -2,9 +2,8 @@
  * @module
  * Users: creation and password authentication (Django's ModelBackend rules).
  */
-import { and, type Column, eq, exists, getTableColumns, inArray, is, SQL, sql } from 'drizzle-orm'
+import { and, type Column, eq, getTableColumns, inArray, is, SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { hashPassword, passwordMustUpdate, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.ts'
 import { chunks } from '../db/batching.ts'
 import type { Db } from '../db/client.ts'
@@ -49,26 +48,6 @@ export async function createUser(db: Db, user: NewUser, also: BatchItem<'sqlite'
 /** The id of the user named `username` (its stored, normalised form), as SQL for a batch. */
 export function userIdByUsername(db: Db, username: string): SQL {
   return sql`(${db.select({ id: users.id }).from(users).where(eq(users.username, username))})`
-}
-
-/**
- * A condition that holds while the user is still active and, with `samePassword`, still has the
- * password hash `user` was read with (a password check made against a replica's row): what a
- * token written from a replica's read re-checks on the primary (src/tokens/issue.ts `issueTokensIf`).
- */
-export function userStillActive(user: Pick<User, 'id' | 'password'>, samePassword: boolean): SQL {
-  return exists(
-    new QueryBuilder()
-      .select({ id: users.id })
-      .from(users)
-      .where(
-        and(
-          eq(users.id, user.id),
-          eq(users.isActive, true),
-          samePassword ? eq(users.password, user.password) : undefined,
-        ),
-      ),
-  )
 }
 
 /**
@@ -234,7 +213,7 @@ export async function readCredentials(db: Db, username: string): Promise<Credent
  * parameters, Django's must_update) is rehashed with the current hasher.
  *
  * `seen`: the facts as a replica had them (`readCredentials`). A success on them is the
- * caller's to re-check on the primary when it writes (`userStillActive`); a refusal is
+ * caller's to re-check when it writes (the fences of src/tokens/fences.ts); a refusal is
  * confirmed by the primary (`db`), and the password checked again only if its row differs.
  */
 export async function authenticateUser(

@@ -45,13 +45,25 @@ export async function openLocalDatabase(environment?: string): Promise<Database 
   mkdirSync(dirname(project.d1File), { recursive: true })
   const sqlite = openSqliteD1(project.d1File)
   const local = openLocalKv(project.kvFile, project.kvBlobs)
+  // The token shards (src/tokens/shards.ts): each its own local SQLite file, as wrangler dev keeps them.
+  const shards = project.shards.map((shard) => ({ ...shard, sqlite: openSqliteD1(shard.d1File) }))
   const close = async () => {
     sqlite.close()
+    for (const shard of shards) shard.sqlite.close()
     local.close()
   }
   try {
     const migrated = await applyMigrations(sqlite.d1, project.migrationsDir)
-    const env = { ...project.env, DB: sqlite.d1, TOKEN_CACHE: local.kv } as unknown as Env
+    for (const shard of shards) {
+      const applied = await applyMigrations(shard.sqlite.d1, shard.migrationsDir)
+      migrated.push(...applied.map((name) => `${shard.binding}: ${name}`))
+    }
+    const env = {
+      ...project.env,
+      DB: sqlite.d1,
+      TOKEN_CACHE: local.kv,
+      ...Object.fromEntries(shards.map((shard) => [shard.binding, shard.sqlite.d1])),
+    } as unknown as Env
     return { db: getDb(sqlite.d1), env, close, devVars: basename(devVars), generated, migrated }
   } catch (error) {
     await close()
@@ -86,23 +98,33 @@ async function openRemote(environment: string | undefined): Promise<Database> {
     // and KV. wrangler is loaded only here: it takes a second to import, and only --remote needs it.
     const { getPlatformProxy } = await import('wrangler')
     const proxy = await getPlatformProxy<Env>({ configPath: REMOTE_CONFIG, environment, remoteBindings: true })
-    const env = { ...proxy.env, DB: retryingWhenBusy(proxy.env.DB) }
+    const bindings = proxy.env as unknown as Record<string, D1Database>
+    const project = readLocalProject({ environment })
+    const shards = Object.fromEntries(
+      project.shards.map(({ binding }) => [binding, retryingWhenBusy(bindings[binding])]),
+    )
+    const env = { ...proxy.env, DB: retryingWhenBusy(proxy.env.DB), ...shards }
     database = { db: getDb(env.DB), env, close: proxy.dispose }
   } finally {
     rmSync(REMOTE_CONFIG, { force: true })
   }
-  const missing = await pendingMigrations(database.env.DB, readLocalProject({ environment }).migrationsDir).catch(
-    async (error: unknown) => {
+  const project = readLocalProject({ environment })
+  const bound = database.env as unknown as Record<string, D1Database>
+  const flags = environment ? `--remote --env ${environment}` : '--remote'
+  for (const { binding, migrationsDir } of [
+    { binding: 'DB', migrationsDir: project.migrationsDir },
+    ...project.shards,
+  ]) {
+    const missing = await pendingMigrations(bound[binding], migrationsDir).catch(async (error: unknown) => {
       await database.close()
       throw error
-    },
-  )
-  if (missing.length > 0) {
-    await database.close()
-    const flags = environment ? `--remote --env ${environment}` : '--remote'
-    throw new Error(
-      `The deployed database lacks ${missing.length} migration(s) (${missing.join(', ')}): run \`npx wrangler d1 migrations apply DB ${flags}\` first.`,
-    )
+    })
+    if (missing.length > 0) {
+      await database.close()
+      throw new Error(
+        `The deployed database ${binding} lacks ${missing.length} migration(s) (${missing.join(', ')}): run \`npx wrangler d1 migrations apply ${binding} ${flags}\` first.`,
+      )
+    }
   }
   return database
 }

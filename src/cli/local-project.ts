@@ -26,6 +26,8 @@ export type LocalProject = {
   kvFile: string
   kvBlobs: string
   migrationsDir: string
+  /** The token shards' databases (D1 bindings named TOKEN_SHARD_…, src/tokens/shards.ts). */
+  shards: { binding: string; d1File: string; migrationsDir: string }[]
 }
 
 type Binding = {
@@ -82,7 +84,13 @@ export function readLocalProject(options: { configPath?: string; environment?: s
   if (file) Object.assign(env, parseEnv(readFileSync(file, 'utf8')))
 
   const state = join(directory, '.wrangler', 'state', 'v3')
-  const d1Id = d1.preview_database_id ?? d1.database_id ?? D1_BINDING
+  const d1File = (binding: Binding) =>
+    join(
+      state,
+      'd1',
+      'miniflare-D1DatabaseObject',
+      `${durableObjectIdFromName('miniflare-D1DatabaseObject', binding.preview_database_id ?? binding.database_id ?? binding.binding ?? '')}.sqlite`,
+    )
   const kvId = kv?.id ?? KV_BINDING
   return {
     env,
@@ -90,12 +98,7 @@ export function readLocalProject(options: { configPath?: string; environment?: s
       [...(Object.keys(vars).length > 0 ? [`${CONFIG_FILE} [vars]`] : []), ...(file ? [basename(file)] : [])].join(
         ' or ',
       ) || CONFIG_FILE,
-    d1File: join(
-      state,
-      'd1',
-      'miniflare-D1DatabaseObject',
-      `${durableObjectIdFromName('miniflare-D1DatabaseObject', d1Id)}.sqlite`,
-    ),
+    d1File: d1File(d1),
     kvFile: join(
       state,
       'kv',
@@ -104,5 +107,12 @@ export function readLocalProject(options: { configPath?: string; environment?: s
     ),
     kvBlobs: join(state, 'kv', kvId, 'blobs'),
     migrationsDir: join(directory, d1.migrations_dir ?? 'migrations'),
+    shards: (chosen.d1_databases ?? [])
+      .filter((entry) => entry.binding?.startsWith('TOKEN_SHARD_'))
+      .map((entry) => ({
+        binding: entry.binding as string,
+        d1File: d1File(entry),
+        migrationsDir: join(directory, entry.migrations_dir ?? 'migrations'),
+      })),
   }
 }

@@ -153,3 +153,44 @@ describe('secrets that are not looked up by value', () => {
     expect(mintApiKey()).toMatch(/^[0-9a-f]{40}$/)
   })
 })
+
+describe('the shard number, inside the MAC (docs/capacity.md "Token shards")', () => {
+  it('a token of shard n is `<prefix>_<2 shard><43 random><12 MAC><6 CRC32>`, the shard covered by the MAC', async () => {
+    for (const shard of [1, 7, 61, 62, 3843]) {
+      const token = await format.mint('access', shard)
+      expect(token).toMatch(/^eat_[A-Za-z0-9]{63}$/)
+      expect(token.slice(49, 61)).toBe(expectedMac(derivedKey(SECRET), token.slice(0, 49)))
+      expect(await format.shardOf(token, 'access')).toBe(shard)
+      expect(await format.isWellFormed(token, 'access')).toBe(true)
+    }
+  })
+
+  it('shard 0 (the main database) mints the unsharded shape, and tokens of that shape are read as shard 0', async () => {
+    const token = await format.mint('refresh', 0)
+    expect(token).toHaveLength(65)
+    expect(await format.shardOf(token, 'refresh')).toBe(0)
+    expect(await format.shardOf(withChecksum(`ert_${randomString(43)}`), 'refresh')).toBe(0)
+  })
+
+  it('refuses a forged shard number: another shard with a recomputed checksum fails the MAC', async () => {
+    const token = await format.mint('access', 2)
+    for (const shard of ['03', '00', '01', 'zz']) {
+      const moved = withChecksum(`${token.slice(0, 4)}${shard}${token.slice(6, -6)}`)
+      expect(await format.shardOf(moved, 'access')).toBeNull()
+      expect(await format.isWellFormed(moved, 'access')).toBe(false)
+    }
+  })
+
+  it('cannot mint a shard number the format cannot carry', async () => {
+    await expect(format.mint('access', 3844)).rejects.toThrow(/shard/)
+    await expect(format.mint('access', -1)).rejects.toThrow(/shard/)
+    await expect(format.mint('access', 1.5)).rejects.toThrow(/shard/)
+  })
+
+  it('imported django-oauth-toolkit tokens are looked up in the shard the import wrote them to', async () => {
+    const dot = randomString(30)
+    const now = Math.floor(Date.now() / 1000)
+    expect(await keyedTokenFormat(SECRET, null, now + 60, 2).shardOf(dot, 'access')).toBe(2)
+    expect(await keyedTokenFormat(SECRET, null, now + 60).shardOf(dot, 'refresh')).toBe(0)
+  })
+})

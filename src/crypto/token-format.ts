@@ -3,12 +3,16 @@
  * Shape of every secret the server mints, and the checks that refuse a made-up one before any
  * storage I/O. All characters are base62, inside RFC 6750's b64token set.
  *
- * Tokens (access, refresh, authorization code, device code), 65 characters:
- *   `<prefix>_<43 random><12 MAC><6 CRC32>`
+ * Tokens (access, refresh, authorization code, device code), 65 characters, or 67 with a shard:
+ *   `<prefix>_<43 random><12 MAC><6 CRC32>`            (shard 0: the main database)
+ *   `<prefix>_<2 shard><43 random><12 MAC><6 CRC32>`   (token shard 1–3843, src/tokens/shards.ts)
  * - 43 base62 characters carry 256 random bits; the prefix tells secret scanners (and people)
  *   what leaked.
- * - MAC: HMAC-SHA256 of `<prefix>_<random>` under a key derived from SECRET_KEY, truncated to
- *   64 bits. Only the server can make a token that passes, so a forged one is refused without
+ * - shard: the token database that holds the token, in 2 base62 characters, so a lookup goes
+ *   straight to it with no directory.
+ * - MAC: HMAC-SHA256 of everything before it (`<prefix>_<shard?><random>`) under a key derived
+ *   from SECRET_KEY, truncated to 64 bits. Only the server can make a token that passes, so a
+ *   forged one — a made-up token, or a real one pointed at another shard — is refused without
  *   touching KV or D1 (with a public check value alone, anyone can make tokens that each cost a
  *   KV read and two D1 reads, and rotating them defeats the negative cache).
  * - CRC32 of everything before it, public as before: secret scanners validate a match offline,
@@ -20,7 +24,8 @@
  * Imported tokens (`manage import-django`): django-oauth-toolkit's are plain random strings, oauthlib's
  * `generate_token()` (30 characters of [A-Za-z0-9]), with no check value at all. They are accepted
  * only while `importedUntil` (the operator's IMPORTED_TOKENS_UNTIL, which the import prints) lies
- * ahead: until then a made-up token of that shape costs its lookup, after it nothing again.
+ * ahead: until then a made-up token of that shape costs its lookup, after it nothing again. They
+ * live in one shard, `importedShard` (IMPORTED_TOKENS_SHARD, which the import prints too).
  *
  * Neither check proves a token: authenticity comes only from the stored digest.
  */
@@ -48,9 +53,13 @@ const RANDOM_LENGTH = 43 // ⌈256 / log2(62)⌉
 const WORD_LENGTH = 6 // base62 characters for one 32-bit value: 62^6 > 2^32
 const MAC_LENGTH = 2 * WORD_LENGTH // 64 bits
 const CRC_LENGTH = WORD_LENGTH
+const SHARD_LENGTH = 2
 const BODY_LENGTH = PREFIX_LENGTH + RANDOM_LENGTH
 const TOKEN_LENGTH = BODY_LENGTH + MAC_LENGTH + CRC_LENGTH
+const SHARDED_LENGTH = TOKEN_LENGTH + SHARD_LENGTH
 const LEGACY_LENGTH = BODY_LENGTH + CRC_LENGTH
+/** The largest shard number a token carries (2 base62 characters). */
+export const MAX_TOKEN_SHARD = 62 ** SHARD_LENGTH - 1
 const SHAPE = /^[a-z]{3}_[A-Za-z0-9]+$/
 /**
  * An imported django-oauth-toolkit access or refresh token: oauthlib's alphabet (no `_`, so never
@@ -91,6 +100,17 @@ export function withChecksum(body: string): string {
   return body + base62Word(crc32(body))
 }
 
+function shardCharacters(shard: number): string {
+  if (!Number.isInteger(shard) || shard < 1 || shard > MAX_TOKEN_SHARD) {
+    throw new Error(`token shard ${shard} is not between 1 and ${MAX_TOKEN_SHARD}`)
+  }
+  return ALPHANUMERIC[Math.floor(shard / 62)] + ALPHANUMERIC[shard % 62]
+}
+
+function shardNumber(characters: string): number {
+  return ALPHANUMERIC.indexOf(characters[0]) * 62 + ALPHANUMERIC.indexOf(characters[1])
+}
+
 function hasValidChecksum(token: string): boolean {
   return withChecksum(token.slice(0, -CRC_LENGTH)) === token
 }
@@ -129,7 +149,13 @@ async function mac(secretKey: string, body: string): Promise<string> {
 }
 
 export type TokenFormat = {
-  mint(kind: TokenKind): Promise<string>
+  /** A new token of `kind` held by token shard `shard` (0, the default: the main database). */
+  mint(kind: TokenKind, shard?: number): Promise<string>
+  /**
+   * The shard that holds `token` when it has the shape, checksum and MAC of a token of `kind`
+   * minted here (0 for the main database, legacy and imported tokens); null for any other value.
+   */
+  shardOf(token: string, kind: TokenKind): Promise<number | null>
   /**
    * Everything `isWellFormed` checks but the MAC, with no hashing: shape, checksum, and the
    * windows of legacy and imported tokens. False refuses the token; true leaves the MAC to check.
@@ -142,12 +168,14 @@ export type TokenFormat = {
 /**
  * The token format keyed by `secretKey` (the Worker's SECRET_KEY). Legacy (CRC-only) tokens are
  * accepted until `legacyUntil` (Unix seconds), for ever when it is null; imported access and
- * refresh tokens (IMPORTED_TOKEN_SHAPE) until `importedUntil`, never when it is null.
+ * refresh tokens (IMPORTED_TOKEN_SHAPE) until `importedUntil`, never when it is null, and are
+ * held by shard `importedShard`.
  */
 export function keyedTokenFormat(
   secretKey: string,
   legacyUntil: number | null = null,
   importedUntil: number | null = null,
+  importedShard = 0,
 ): TokenFormat {
   // Imported and legacy tokens carry no MAC: their shape (and window) is all there is to check.
   const isImported = (token: string, kind: TokenKind) =>
@@ -156,25 +184,31 @@ export function keyedTokenFormat(
     IMPORTED_TOKEN_SHAPE.test(token)
   const hasShape = (token: string, kind: TokenKind) => {
     if (isImported(token, kind)) return Date.now() / 1000 < (importedUntil as number)
-    if (token.length !== TOKEN_LENGTH && token.length !== LEGACY_LENGTH) return false
+    if (token.length !== TOKEN_LENGTH && token.length !== SHARDED_LENGTH && token.length !== LEGACY_LENGTH) return false
     if (!SHAPE.test(token) || !token.startsWith(`${TOKEN_PREFIXES[kind]}_`)) return false
     if (!hasValidChecksum(token)) return false
     if (token.length === LEGACY_LENGTH) return legacyUntil === null || Date.now() / 1000 < legacyUntil
     return true
   }
+  async function shardOf(token: string, kind: TokenKind): Promise<number | null> {
+    if (!hasShape(token, kind)) return null
+    if (isImported(token, kind)) return importedShard
+    if (token.length === LEGACY_LENGTH) return 0
+    const body = token.length - MAC_LENGTH - CRC_LENGTH
+    const valid = timingSafeEqualText(await mac(secretKey, token.slice(0, body)), token.slice(body, -CRC_LENGTH))
+    if (!valid) return null
+    return token.length === SHARDED_LENGTH ? shardNumber(token.slice(PREFIX_LENGTH, PREFIX_LENGTH + SHARD_LENGTH)) : 0
+  }
   return {
-    async mint(kind) {
-      const body = `${TOKEN_PREFIXES[kind]}_${randomString(RANDOM_LENGTH)}`
+    async mint(kind, shard = 0) {
+      const where = shard === 0 ? '' : shardCharacters(shard)
+      const body = `${TOKEN_PREFIXES[kind]}_${where}${randomString(RANDOM_LENGTH)}`
       return withChecksum(body + (await mac(secretKey, body)))
     },
+    shardOf,
     hasShape,
     async isWellFormed(token, kind) {
-      if (!hasShape(token, kind)) return false
-      if (token.length !== TOKEN_LENGTH || isImported(token, kind)) return true
-      return timingSafeEqualText(
-        await mac(secretKey, token.slice(0, BODY_LENGTH)),
-        token.slice(BODY_LENGTH, -CRC_LENGTH),
-      )
+      return (await shardOf(token, kind)) !== null
     },
   }
 }

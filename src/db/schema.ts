@@ -162,6 +162,12 @@ export const applications = sqliteTable(
     /** RFC 7591 §2 jwks_uri: where its key set is fetched from instead (src/oauth/client-keys.ts); never both. */
     jwksUri: text('jwks_uri'),
     /**
+     * Moves on with every change that ends or refuses tokens minted from an older read of this row (a
+     * new secret, another client type or grant types): a grant carries the generation it read to the
+     * token shard, whose fences refuse it once the change reached them (src/tokens/fences.ts).
+     */
+    generation: integer('generation').notNull().default(sql`0`),
+    /**
      * RFC 9449 §5.2 dpop_bound_access_tokens: every token request of this client must carry a DPoP
      * proof, so its access tokens are always bound to a key (src/oauth/dpop.ts).
      */
@@ -519,3 +525,22 @@ export const idJagPolicies = sqliteTable(
 )
 
 export type IdJagPolicy = typeof idJagPolicies.$inferSelect
+
+/**
+ * Token fences (src/tokens/fences.ts), in every token database (the main one and each token shard):
+ * a change that ends or refuses a user's tokens (deactivation, a new password, log out everywhere,
+ * deletion) writes the generation it moves the user to here before it changes the user, and a
+ * grant's write refuses itself when it read the user at an older generation (from a replica that had
+ * not seen the change yet). One row per user ever fenced; never deleted (ids are never reused).
+ */
+export const userFences = sqliteTable('user_fences', {
+  userId: integer('user_id').primaryKey(),
+  /** The user's `session_generation` after the change; a grant that read less is refused. */
+  generation: integer('generation').notNull(),
+})
+
+/** The same for applications: a new secret, client type or grant types, deletion (`applications.generation`). */
+export const applicationFences = sqliteTable('application_fences', {
+  applicationId: integer('application_id').primaryKey(),
+  generation: integer('generation').notNull(),
+})

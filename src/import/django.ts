@@ -44,11 +44,15 @@ const NONE: Record<Kind, number> = { users: 0, applications: 0, accessTokens: 0,
 
 const latest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b))
 
-/** The three steps: parse and check, plan, and (unless `dryRun`) write. Throws a DumpError before any write. */
+/**
+ * The three steps: parse and check, plan, and (unless `dryRun`) write. Throws a DumpError before any
+ * write. `tokens`: the token database the access and refresh tokens go to (IMPORTED_TOKENS_SHARD's,
+ * src/tokens/shards.ts), by default the main database.
+ */
 export async function importDjangoDump(
   db: Db,
   data: unknown,
-  options: PlanOptions & { dryRun?: boolean },
+  options: PlanOptions & { dryRun?: boolean; tokens?: Db },
 ): Promise<Summary> {
   const dump = parseDump(data)
   const dumpDigest = await sha256Hex(JSON.stringify(data))
@@ -76,7 +80,9 @@ export async function importDjangoDump(
     refreshTokens: plan.refreshTokens.length,
     drfKeys: plan.drfKeys.length,
   }
-  const written = options.dryRun ? NONE : await writePlan(db, plan, { dumpDigest, tokensUntil: plan.tokensUntil })
+  const written = options.dryRun
+    ? NONE
+    : await writePlan(db, plan, { dumpDigest, tokensUntil: plan.tokensUntil }, options.tokens ?? db)
   return {
     written,
     planned,

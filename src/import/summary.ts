@@ -52,8 +52,15 @@ function review(summary: Summary): string[] {
   ]
 }
 
-/** The summary as the command prints it. `configured`: the IMPORTED_TOKENS_UNTIL now set (Unix seconds), if any. */
-export function formatSummary(summary: Summary, context: { dryRun: boolean; configured?: number | null }): string {
+/**
+ * The summary as the command prints it. `configured`: the IMPORTED_TOKENS_UNTIL now set (Unix
+ * seconds), if any; `shard`: the token shard the tokens went to, and whether IMPORTED_TOKENS_SHARD
+ * names it (else it is the default, which moves when the lowest token shard does).
+ */
+export function formatSummary(
+  summary: Summary,
+  context: { dryRun: boolean; configured?: number | null; shard?: { number: number; pinned: boolean } },
+): string {
   const { dryRun } = context
   const lines: string[] = []
   if (summary.importedBefore) {
@@ -95,6 +102,14 @@ export function formatSummary(summary: Summary, context: { dryRun: boolean; conf
         `  IMPORTED_TOKENS_UNTIL=${until}`,
         'in .dev.vars locally, or deployed with `npx wrangler secret put IMPORTED_TOKENS_UNTIL`',
         '(docs/configuration.md): the last imported token expires then.',
+      )
+    }
+    const shard = context.shard
+    if (shard && !shard.pinned) {
+      lines.push(
+        `The tokens are in token shard ${shard.number}, where they are looked up while IMPORTED_TOKENS_SHARD names it: set`,
+        `  IMPORTED_TOKENS_SHARD=${shard.number}`,
+        'as IMPORTED_TOKENS_UNTIL, so that binding other token shards later does not move it.',
       )
     }
   }

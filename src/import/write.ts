@@ -120,11 +120,15 @@ function recordStatements(db: Db, plan: Plan, record: { dumpDigest: string; toke
 
 const countRows = (results: unknown[]) => (results as unknown[][]).reduce((sum, rows) => sum + rows.length, 0)
 
-/** Writes the plan and records the import; the rows written, per kind. */
+/**
+ * Writes the plan and records the import; the rows written, per kind. The tokens go to `tokens`, the
+ * token shard imported tokens are looked up in (src/tokens/shards.ts), the rest to `db`.
+ */
 export async function writePlan(
   db: Db,
   plan: Plan,
   record: { dumpDigest: string; tokensUntil: number | null },
+  tokens: Db = db,
 ): Promise<Record<Kind, number>> {
   const users = countRows(await runUnits(db, userUnits(db, plan)))
   const applicationCount = countRows(await runUnits(db, applicationUnits(db, plan)))
@@ -143,9 +147,11 @@ export async function writePlan(
     ...row,
     applicationId: applicationIds.get(clientId) as number,
   })
-  const accessTokens = countRows(await runBatched(db, importAccessTokenStatements(db, plan.accessTokens.map(tokenRow))))
+  const accessTokens = countRows(
+    await runBatched(tokens, importAccessTokenStatements(tokens, plan.accessTokens.map(tokenRow))),
+  )
   const refreshTokens = countRows(
-    await runBatched(db, importRefreshTokenStatements(db, plan.refreshTokens.map(tokenRow))),
+    await runBatched(tokens, importRefreshTokenStatements(tokens, plan.refreshTokens.map(tokenRow))),
   )
   const drfKeys = countRows(await runBatched(db, await importApiKeyStatements(db, plan.drfKeys)))
   const [first, ...rest] = recordStatements(db, plan, record)

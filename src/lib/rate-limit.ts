@@ -48,8 +48,12 @@ type LoginBindings = Pick<Env, 'LOGIN_FAILURE_LIMITER' | 'LOGIN_IP_LIMITER' | 'T
 /** May this attempt check a password? If so, `failed` is to be called when the password was wrong. */
 type LoginAdmission = { admitted: true; failed: () => Promise<void> } | { admitted: false; retryAfter: number }
 
-/** Decides, before the password is checked, whether an attempt on `username` (normalised) may proceed. */
-export type LoginGate = (username: string) => Promise<LoginAdmission>
+/**
+ * Decides, before the password is checked, whether an attempt on `username` (normalised) may
+ * proceed. `prefetch(username)` starts its KV read early (the password grant, while the client is
+ * authenticated), so that it costs no round trip of its own.
+ */
+export type LoginGate = ((username: string) => Promise<LoginAdmission>) & { prefetch: (username: string) => void }
 
 const REFUSED: LoginAdmission = { admitted: false, retryAfter: LOGIN_LIMIT_PERIOD_SECONDS }
 
@@ -118,12 +122,19 @@ async function mark(kv: KVNamespace, key: string): Promise<void> {
  */
 export function loginGate(env: LoginBindings, ip: string | undefined): LoginGate {
   const source = ip === undefined ? 'unknown' : ipKey(ip)
-  return async (username) => {
+  // A read of the username's lock started by `prefetch`, taken by the next attempt on it.
+  const prefetched = new Map<string, Promise<boolean>>()
+  const lockOf = (username: string, user: string) => {
+    const read = prefetched.get(username) ?? isMarked(env.TOKEN_CACHE, `login:lock:${user}`)
+    prefetched.delete(username)
+    return read
+  }
+  const gate = async (username: string): Promise<LoginAdmission> => {
     if (ip !== undefined && !(await allowed(env.LOGIN_IP_LIMITER, source))) return REFUSED
     const user = await sha256Hex(username)
     const lockKey = `login:lock:${user}`
     const failedKey = `login:failed:${user}:${source}`
-    const locked = await isMarked(env.TOKEN_CACHE, lockKey)
+    const locked = await lockOf(username, user)
     if (locked && (await isMarked(env.TOKEN_CACHE, failedKey))) return REFUSED
     return {
       admitted: true,
@@ -135,6 +146,16 @@ export function loginGate(env: LoginBindings, ip: string | undefined): LoginGate
       },
     }
   }
+  return Object.assign(gate, {
+    prefetch(username: string) {
+      if (!prefetched.has(username)) {
+        prefetched.set(
+          username,
+          sha256Hex(username).then((user) => isMarked(env.TOKEN_CACHE, `login:lock:${user}`)),
+        )
+      }
+    },
+  })
 }
 
 /** Seconds a refused client authentication is told to wait: the limiters' period (wrangler.toml). */

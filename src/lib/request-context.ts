@@ -13,6 +13,7 @@ import { loadSigningKeys, type SigningKeys } from '../crypto/signing-keys.ts'
 import { keyedTokenFormat, type TokenFormat } from '../crypto/token-format.ts'
 import { type Db, getDb, openReadSession } from '../db/client.ts'
 import { isSafeMethod } from '../http/semantics.ts'
+import { type ClientPlace, chooseShard, type TokenDb, type TokenShards, tokenShards } from '../tokens/shards.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import type { AppEnv } from '../types.ts'
 
@@ -74,14 +75,45 @@ export function d1Bookmark(): MiddlewareHandler<AppEnv> {
 
 /** Mints and checks tokens with SECRET_KEY's MAC key (derived once per isolate). */
 export function tokenFormat<E extends AppEnv>(c: Context<E>): TokenFormat {
-  const { legacyTokenFormatUntil, importedTokensUntil } = config(c)
-  return keyedTokenFormat(c.env.SECRET_KEY, legacyTokenFormatUntil, importedTokensUntil)
+  const { legacyTokenFormatUntil, importedTokensUntil, tokenShards } = config(c)
+  return keyedTokenFormat(c.env.SECRET_KEY, legacyTokenFormatUntil, importedTokensUntil, tokenShards.importedShard)
+}
+
+const requestShards = new WeakMap<object, TokenShards>()
+
+/**
+ * The request's token databases (src/tokens/shards.ts): the main database as shard 0 and every
+ * bound token shard, each with a read session a replica may serve (opened on first use); a new
+ * grant goes to the shard nearest the client (request.cf), chosen once per request.
+ */
+function shards<E extends AppEnv>(c: Context<E>): TokenShards {
+  let found = requestShards.get(c)
+  if (!found) {
+    const { bindings, routes } = config(c).tokenShards
+    const env = c.env as unknown as Record<string, D1Database>
+    const shard = (number: number, d1: D1Database, read: () => Db): TokenDb => ({ shard: number, db: getDb(d1), read })
+    found = tokenShards(
+      shard(0, c.env.DB, () => replicaDb(c)),
+      bindings.map(({ shard: number, binding }) => {
+        let session: Db | undefined
+        const d1 = env[binding]
+        return shard(number, d1, () => {
+          session ??= openReadSession(d1, undefined, 'first-unconstrained').db
+          return session
+        })
+      }),
+      () => chooseShard(bindings, routes, c.req.raw.cf as ClientPlace | undefined),
+    )
+    requestShards.set(c, found)
+  }
+  return found
 }
 
 export function tokenStore<E extends AppEnv>(c: Context<E>): TokenStore {
   return {
     db: db(c),
     read: () => readDb(c),
+    shards: shards(c),
     format: tokenFormat(c),
     kv: c.env.TOKEN_CACHE,
     waitUntil: waitUntil(c),

@@ -129,11 +129,12 @@ function describe(current: Application, changes: StaffApplicationChanges, endedS
  * silent consent was approved for the old ones). Undefined when the application is gone.
  */
 export async function changeApplicationAs(
-  db: Db,
+  store: TokenStore,
   actor: Actor,
   current: Application,
   changes: StaffApplicationChanges,
 ): Promise<{ application: Application; clientSecret: string | null } | Refused | undefined> {
+  const { db } = store
   const owner = await ownerOf(db, actor, current.userId)
   const refused = applicationRefusal(actor, owner, { action: 'change', application: current, changes })
   if (refused) return { refused }
@@ -146,7 +147,7 @@ export async function changeApplicationAs(
     objectRepr: effective.name ?? current.name,
     message: describe(current, effective, ends),
   })
-  return updateApplication(db, current, effective, [audit])
+  return updateApplication(store, current, effective, [audit])
 }
 
 /**
@@ -155,11 +156,16 @@ export async function changeApplicationAs(
  * its credential is rotated by replacing its keys (setApplicationKeysAs); a secret would add a
  * second, weaker one.
  */
-export async function rotateSecretAs(db: Db, actor: Actor, current: Application): Promise<string | Refused | null> {
+export async function rotateSecretAs(
+  store: TokenStore,
+  actor: Actor,
+  current: Application,
+): Promise<string | Refused | null> {
+  const { db } = store
   const refused = await applicationRefusalFor(db, actor, current, 'rotate')
   if (refused) return { refused }
   if (!hasSecretToRotate(current)) return null
-  return rotateApplicationSecret(db, current.id, [
+  return rotateApplicationSecret(store, current.id, [
     auditStatement(db, actor, {
       action: 'application.rotate_secret',
       objectType: 'application',

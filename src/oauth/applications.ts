@@ -6,9 +6,8 @@
  * application-changes.ts's (which audits it): both checked by the callers that take them from
  * people (the console, the management API and pages, the CLI).
  */
-import { and, count, desc, eq, exists, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNotNull, or, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { QueryBuilder } from 'drizzle-orm/sqlite-core'
 import { slowestHashColumns } from '../accounts/password-timing.ts'
 import { sha256Hex } from '../crypto/digest.ts'
 import { randomString } from '../crypto/random.ts'
@@ -20,7 +19,8 @@ import { type Order, type Orders, orderTerms } from '../db/ordering.ts'
 import type { PagedQuery } from '../db/paging.ts'
 import { type Application, type ApplicationGrant, applications, users } from '../db/schema.ts'
 import { contains } from '../db/search.ts'
-import { revokeApplicationTokens } from '../tokens/revocation.ts'
+import { fencedChange } from '../tokens/fan-out.ts'
+import { deleteApplicationTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { distinct } from './application-rules.ts'
 import type { PublicKeySet } from './client-keys.ts'
@@ -110,30 +110,6 @@ export async function createApplication(
 /** The id of the application with this client_id, as SQL for a batch (one the batch inserts). */
 export function applicationIdByClientId(db: Db, clientId: string): SQL {
   return sql`(${db.select({ id: applications.id }).from(applications).where(eq(applications.clientId, clientId))})`
-}
-
-/**
- * A condition that holds while the application is still as `application` was read (typically
- * from a replica): it exists with the same client secret digest and client type, and, when
- * `grant` is given, still allows that grant. A token written under it (src/tokens/issue.ts
- * `issueTokensIf`) is written only if the primary agrees at that moment.
- */
-export function applicationStillAllows(application: Application, grant?: ApplicationGrant): SQL {
-  // The grant names are JSON strings in the stored list, so the quoted name appears only as an entry.
-  const allowed = grant === undefined ? undefined : sql`instr(${applications.grantTypes}, ${JSON.stringify(grant)}) > 0`
-  return exists(
-    new QueryBuilder()
-      .select({ id: applications.id })
-      .from(applications)
-      .where(
-        and(
-          eq(applications.id, application.id),
-          eq(applications.clientSecretHash, application.clientSecretHash),
-          eq(applications.clientType, application.clientType),
-          allowed,
-        ),
-      ),
-  )
 }
 
 /** An application brought over from DOT (`manage import-django`), its settings already checked. */
@@ -250,14 +226,17 @@ export type StaffApplicationChanges = ApplicationChanges & {
  * Changes an application (the caller decided who may: src/oauth/application-changes.ts), in one
  * batch with `also`. A client made public loses its secret; one made confidential gets a new
  * secret, returned to be shown once. Either way an imported Django secret ends: any new secret
- * ends the old one, and a public client has none.
+ * ends the old one, and a public client has none. A new client type or new grant types move the
+ * application's generation on behind a fence in every token shard (src/tokens/fences.ts), so a
+ * grant that read the application before the change writes nothing.
  */
 export async function updateApplication(
-  db: Db,
+  store: TokenStore,
   current: Application,
   changes: StaffApplicationChanges,
   also: BatchItem<'sqlite'>[] = [],
 ): Promise<{ application: Application; clientSecret: string | null } | undefined> {
+  const { db } = store
   const values = changedValues(changes)
   if (changes.postLogoutRedirectUris !== undefined) {
     values.postLogoutRedirectUris = distinct(changes.postLogoutRedirectUris)
@@ -272,10 +251,25 @@ export async function updateApplication(
     values.clientSecretHash = clientSecret === null ? '' : await sha256Hex(clientSecret)
     values.djangoClientSecret = null
   }
-  const [[application]] = await db.batch([
-    db.update(applications).set(values).where(eq(applications.id, current.id)).returning(),
-    ...also,
-  ])
+  const grants = values.grantTypes
+  const fenced =
+    values.clientType !== undefined ||
+    (grants !== undefined && [...grants].sort().join(' ') !== [...current.grantTypes].sort().join(' '))
+  const update = db
+    .update(applications)
+    .set(fenced ? { ...values, generation: sql`${applications.generation} + 1` } : values)
+    .where(eq(applications.id, current.id))
+    .returning()
+  const [application] = fenced
+    ? (
+        (await fencedChange(store, {
+          fenced: { application: current.id },
+          until: 'next',
+          change: [update],
+          audit: also,
+        })) as Application[][]
+      )[0]
+    : (await db.batch([update, ...also]))[0]
   return application ? { application, clientSecret } : undefined
 }
 
@@ -323,15 +317,15 @@ export function applicationSearch(
 }
 
 /**
- * Deletes an application with its tokens, in one batch with `also`, then purges the tokens
- * from the cache tiers. Refresh tokens and codes go with the row (ON DELETE CASCADE).
+ * Deletes an application, in one batch with `also`, after its tokens and codes in every token
+ * database (purged from the cache tiers), behind a fence that refuses for ever a grant that read it.
  */
 export async function deleteApplication(
   store: TokenStore,
   id: number,
   also: BatchItem<'sqlite'>[] = [],
 ): Promise<void> {
-  await revokeApplicationTokens(store, id, [store.db.delete(applications).where(eq(applications.id, id)), ...also])
+  await deleteApplicationTokens(store, id, store.db.delete(applications).where(eq(applications.id, id)), also)
 }
 
 /** Every application with its owner's username (`manage listapplications`), oldest first. */
@@ -352,23 +346,37 @@ export async function listApplications(db: Db) {
 
 /**
  * A new secret for a confidential application, shown once, in one batch with `also` (the caller
- * checked the client is confidential); null when it is not found or public.
+ * checked the client is confidential); null when it is not found or public. The generation moves
+ * on behind a fence in every token shard: a grant authenticated with the old secret from a
+ * replica that had not seen the new one writes nothing (src/tokens/fences.ts).
  */
 export async function rotateApplicationSecret(
-  db: Db,
+  store: TokenStore,
   id: number,
   also: BatchItem<'sqlite'>[] = [],
 ): Promise<string | null> {
+  const { db } = store
   const clientSecret = mintClientSecret()
-  const [[updated]] = await db.batch([
-    db
-      .update(applications)
-      // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
-      .set({ clientSecretHash: await sha256Hex(clientSecret), djangoClientSecret: null, updatedAt: new Date() })
-      .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
-      .returning({ id: applications.id }),
-    ...also,
-  ])
+  const [updated] = (
+    await fencedChange(store, {
+      fenced: { application: id },
+      until: 'next',
+      change: [
+        db
+          .update(applications)
+          // An imported Django hash of the old secret goes too, or the old secret would still authenticate.
+          .set({
+            clientSecretHash: await sha256Hex(clientSecret),
+            djangoClientSecret: null,
+            updatedAt: new Date(),
+            generation: sql`${applications.generation} + 1`,
+          })
+          .where(and(eq(applications.id, id), eq(applications.clientType, 'confidential')))
+          .returning({ id: applications.id }),
+      ],
+      audit: also,
+    })
+  )[0] as { id: number }[]
   return updated ? clientSecret : null
 }
 

@@ -3,10 +3,10 @@
  * The authorization response (RFC 6749 §4.1.2, RFC 9207 §2) and the consent decision (RFC 8252
  * §8.6, DOT's APPROVAL_PROMPT=auto). The request's checks are in ./authorization/.
  */
-import type { Db } from '../db/client.ts'
 import { isLoopbackHost } from '../lib/loopback.ts'
 import { audienceCovers, audienceOf, storedAudience } from '../resource/audiences.ts'
 import { hasLiveGrant } from '../tokens/lists.ts'
+import type { TokenStore } from '../tokens/store.ts'
 import type { AuthorizationResponse, AuthorizeRequest } from './authorization/request.ts'
 
 /**
@@ -34,7 +34,12 @@ export function codeAudience(request: AuthorizeRequest): string | null {
  * clients earlier approvals never count, and a staff-set skip_authorization counts only for
  * a claimed https redirect_uri (which only the real client receives), not for a loopback one.
  */
-export async function maySkipConsent(db: Db, request: AuthorizeRequest, userId: number): Promise<boolean> {
+export async function maySkipConsent(
+  store: TokenStore,
+  replica: boolean,
+  request: AuthorizeRequest,
+  userId: number,
+): Promise<boolean> {
   const { application } = request
   if (application.clientType === 'public') {
     return application.skipAuthorization && !isLoopbackHost(new URL(request.redirectUri).hostname)
@@ -42,6 +47,7 @@ export async function maySkipConsent(db: Db, request: AuthorizeRequest, userId: 
   // DOT's APPROVAL_PROMPT = 'auto': an earlier grant that covers every requested scope.
   const coversAudience = (stored: string | null) => audienceCovers(audienceOf(stored, request.known), request.audience)
   return (
-    application.skipAuthorization || (await hasLiveGrant(db, userId, application.id, request.scopes, coversAudience))
+    application.skipAuthorization ||
+    (await hasLiveGrant(store, replica, userId, application.id, request.scopes, coversAudience))
   )
 }

@@ -120,7 +120,7 @@ function decodeFormComponent(value: string): string {
  * Confidential clients must present their secret; public ones must not. With `replica`, the
  * row a replica has answers first; a refusal is confirmed by the primary (`db`), since the
  * replica may not have an application created a moment ago. A caller that acts on a replica's
- * success re-checks it when it writes (`applicationStillAllows`).
+ * success re-checks it when it writes (the fences of src/tokens/fences.ts).
  *
  * A right secret is checked by its digest, and costs nothing more. Every other attempt — a wrong or
  * missing secret, an unknown client, and an imported DOT ≥ 2 client whose secret is still only

@@ -3,12 +3,11 @@
  * Token introspection (RFC 7662): who may ask, and what D1 says about a token. Answers come
  * from D1, not the KV cache, so a revocation is reflected at once everywhere.
  */
-import type { TokenFormat } from '../crypto/token-format.ts'
 import type { Db } from '../db/client.ts'
 import { schemeCredential } from '../http/authorization.ts'
 import { CLIENT_CHALLENGE, OAuthError } from '../http/oauth.ts'
 import { audienceOf, type Resources } from '../resource/audiences.ts'
-import { findLiveAccessToken, lookupAccessToken, presentedAccessTokenDigest } from '../tokens/access-tokens.ts'
+import { findLiveAccessToken, lookupAccessToken } from '../tokens/access-tokens.ts'
 import type { JwtAccessTokenVerification } from '../tokens/jwt-access-tokens.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { findApplicationById } from './applications.ts'
@@ -113,18 +112,14 @@ export async function authenticateIntrospectionCaller(
  * resource (§4: the answer may depend on the caller; RFC 8707: such a token is not for it).
  */
 export async function introspectToken(
-  db: Db,
-  format: TokenFormat,
+  store: TokenStore,
   token: string,
   authenticating: Promise<IntrospectionCaller>,
   known: Resources | null,
   jwt?: JwtAccessTokenVerification | null,
 ): Promise<Introspection> {
-  // Read from the primary while the caller is authenticated (nothing is answered before that).
-  const reading = (async () => {
-    const digest = await presentedAccessTokenDigest(format, token, jwt)
-    return digest === null ? null : findLiveAccessToken(db, digest)
-  })()
+  // Read from the primaries while the caller is authenticated (nothing is answered before that).
+  const reading = findLiveAccessToken(store, token, jwt)
   const [caller, row] = await Promise.all([authenticating, reading])
   if (!row) return { active: false }
   if (caller.kind === 'client' && row.clientId !== caller.clientId) return { active: false }

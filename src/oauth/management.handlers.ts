@@ -116,7 +116,7 @@ export const updateApplication: RouteHandler<typeof updateApplicationRoute, Sess
     redirectUris: changes.redirect_uris ?? current.redirectUris,
   })
   if (problems) return c.json(problems, 400)
-  const updated = await changeApplicationAs(db(c), await actor(c), current, {
+  const updated = await changeApplicationAs(tokenStore(c), await actor(c), current, {
     name: changes.name,
     grantTypes: changes.authorization_grant_type,
     redirectUris: changes.redirect_uris,
@@ -136,13 +136,13 @@ export const deleteApplication: RouteHandler<typeof deleteApplicationRoute, Sess
 
 export const rotateSecret: RouteHandler<typeof rotateSecretRoute, SessionEnv> = async (c) => {
   const application = await ownApplication(c, c.req.valid('param').id)
-  const secret = await rotateSecretAs(db(c), await actor(c), application)
+  const secret = await rotateSecretAs(tokenStore(c), await actor(c), application)
   if (isRefused(secret)) refuse(secret)
   return c.json({ client_secret: secret }, 200, NO_STORE_HEADERS)
 }
 
 export const listTokens: RouteHandler<typeof listAuthorizedTokensRoute, SessionEnv> = async (c) => {
-  const tokens = await listAuthorizedTokens(db(c), ownerId(c))
+  const tokens = await listAuthorizedTokens(tokenStore(c), ownerId(c))
   return c.json(
     tokens.map((token) => ({
       id: token.id,

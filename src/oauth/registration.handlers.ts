@@ -89,7 +89,7 @@ export const updateClient: RouteHandler<typeof updateClientRoute, AppEnv> = asyn
   const application = await registeredClient(c, c.req.valid('param').client_id)
   const body = c.req.valid('json')
   const metadata = parseClientMetadata(body, config(c))
-  const updated = await updateRegisteredClient(db(c), application, body as Record<string, unknown>, metadata)
+  const updated = await updateRegisteredClient(tokenStore(c), application, body as Record<string, unknown>, metadata)
   return c.json(clientInformation(updated, base), 200, NO_STORE_HEADERS)
 }
 

@@ -14,7 +14,7 @@
  *   from the application row the token endpoint has already read, so a busy client costs no D1
  *   write per request.
  */
-import { and, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, lt, type SQL, sql } from 'drizzle-orm'
 import { type Config, REGISTRATION_TOUCH_INTERVAL_SECONDS } from '../config.ts'
 import { sha256Hex, timingSafeEqualText } from '../crypto/digest.ts'
 import { mintRegistrationToken } from '../crypto/token-format.ts'
@@ -25,7 +25,8 @@ import { isLoopbackHost } from '../lib/loopback.ts'
 import { parseScope } from '../lib/scope.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { issuerOrigin } from '../resource/issuer.ts'
-import { revokeApplicationTokens } from '../tokens/revocation.ts'
+import { fencedChange } from '../tokens/fan-out.ts'
+import { deleteApplicationTokens } from '../tokens/revocation.ts'
 import type { TokenStore } from '../tokens/store.ts'
 import { applicationProblems, clientNameProblem } from './application-rules.ts'
 import { createApplication } from './applications.ts'
@@ -302,10 +303,13 @@ export async function findRegisteredClient(db: Db, credentials: RegistrationCred
 /**
  * RFC 7592 §2.2: the new metadata replaces the old. The client_id must be the client's own, a
  * client_secret sent must be its current one, and a client may not move between public and
- * confidential (a secret would have to appear or vanish): that is a new registration.
+ * confidential (a secret would have to appear or vanish): that is a new registration. A client
+ * that comes to require DPoP (RFC 9449 §5.2) moves its generation on behind a fence in every token
+ * shard (src/tokens/fences.ts), so a grant that read it before, from a replica, mints no Bearer
+ * token.
  */
 export async function updateRegisteredClient(
-  db: Db,
+  store: TokenStore,
   application: Application,
   body: Record<string, unknown>,
   metadata: ClientMetadata,
@@ -336,19 +340,25 @@ export async function updateRegisteredClient(
       'token_endpoint_auth_method cannot change between none, a client secret and private_key_jwt.',
     )
   }
-  return db
-    .update(applications)
-    .set({ ...columns(metadata), updatedAt: new Date() })
-    .where(eq(applications.id, application.id))
-    .returning()
-    .get()
+  const values = { ...columns(metadata), updatedAt: new Date() }
+  const update = (set: typeof values & { generation?: SQL }) =>
+    store.db.update(applications).set(set).where(eq(applications.id, application.id)).returning()
+  if (!metadata.dpopBoundAccessTokens || application.dpopBoundAccessTokens) return update(values).get()
+  const [[updated]] = (await fencedChange(store, {
+    fenced: { application: application.id },
+    until: 'next',
+    change: [update({ ...values, generation: sql`${applications.generation} + 1` })],
+  })) as Application[][]
+  return updated
 }
 
-/** RFC 7592 §2.3: the client, its tokens (KV purged) and its codes are gone. */
+/** RFC 7592 §2.3: the client, its tokens (KV purged) and its codes, in every token shard, are gone. */
 export async function deleteRegisteredClient(store: TokenStore, application: Application): Promise<void> {
-  await revokeApplicationTokens(store, application.id)
-  // Refresh tokens and codes go with the row (ON DELETE CASCADE).
-  await store.db.delete(applications).where(eq(applications.id, application.id))
+  await deleteApplicationTokens(
+    store,
+    application.id,
+    store.db.delete(applications).where(eq(applications.id, application.id)),
+  )
 }
 
 /**

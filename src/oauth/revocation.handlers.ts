@@ -5,13 +5,12 @@
 import type { RouteHandler, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { NO_STORE_HEADERS } from '../http/semantics.ts'
-import { config, db, replicaDb, tokenFormat, tokenStore } from '../lib/request-context.ts'
+import { config, db, replicaDb, tokenStore } from '../lib/request-context.ts'
 import { resources } from '../resource/audiences.ts'
 import { jwtAccessTokenVerification, knownIssuer } from '../resource/issuer.ts'
 import { revokeRefreshToken } from '../tokens/refresh-tokens.ts'
 import { revokeAccessToken } from '../tokens/revocation.ts'
 import type { AppEnv } from '../types.ts'
-import { applicationStillAllows } from './applications.ts'
 import { authenticateClient, readClientCredentials } from './client-auth.ts'
 import { clientAuthContext } from './client-auth-context.ts'
 import { authenticateIntrospectionCaller, introspectToken } from './introspection.ts'
@@ -20,7 +19,8 @@ import type { introspectRoute, revokeAliasRoute, revokeRoute, TokenActionSchema 
 type TokenAction = z.infer<typeof TokenActionSchema>
 
 async function revoke(c: Context<AppEnv>, params: TokenAction) {
-  // The client as a replica has it; the revocation below changes nothing unless the primary agrees.
+  // The client as a replica has it; the revocation below changes nothing if a fence in the
+  // token's shard says the client changed since (src/tokens/fences.ts).
   const application = await authenticateClient(
     db(c),
     readClientCredentials(c.req.header('Authorization'), params),
@@ -28,7 +28,7 @@ async function revoke(c: Context<AppEnv>, params: TokenAction) {
     replicaDb(c),
   )
   const store = tokenStore(c)
-  const facts = applicationStillAllows(application)
+  const facts = { application }
   // RFC 7009 §2.1: the hint only orders the search. A token of another client is left alone
   // and, as an unknown one, answered with 200 (§2.2), revealing nothing. An RFC 9068 JWT access
   // token is revoked by its row (found by its jti).
@@ -60,5 +60,5 @@ export const introspect: RouteHandler<typeof introspectRoute, AppEnv> = async (c
   const issuerId = knownIssuer(c)
   const known = issuerId === null ? null : resources(issuerId, config(c))
   const jwt = jwtAccessTokenVerification(c)
-  return c.json(await introspectToken(db(c), tokenFormat(c), params.token, caller, known, jwt), 200, NO_STORE_HEADERS)
+  return c.json(await introspectToken(store, params.token, caller, known, jwt), 200, NO_STORE_HEADERS)
 }

@@ -4,6 +4,7 @@
  */
 import type { RouteHandler } from '@hono/zod-openapi'
 import { logIn } from '../accounts/login.ts'
+import { normalizeUsername } from '../accounts/usernames.ts'
 import type { CredentialFacts } from '../accounts/users.ts'
 import { DPOP_NONCE_HEADER } from '../auth/dpop.ts'
 import type { Db } from '../db/client.ts'
@@ -28,11 +29,12 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
   const grant = Object.hasOwn(GRANTS, params.grant_type) ? GRANTS[params.grant_type] : undefined
   if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type: ${params.grant_type}`)
   const credentials = readClientCredentials(c.req.header('Authorization'), params)
+  const gate = loginGate(c.env, clientIp(c))
   // RFC 9449 §5: checked before anything else (CPU only); its use is recorded once the client is known.
   const proof = await tokenRequestProof(c)
   let proofAccepted: Promise<void> | undefined
   const checkPassword = async (username: string, password: string, seen?: Promise<CredentialFacts>) => {
-    const outcome = await logIn(db(c), loginGate(c.env, clientIp(c)), username, password, seen)
+    const outcome = await logIn(db(c), gate, username, password, seen)
     if (!outcome.ok && outcome.limited) {
       throw new OAuthError('slow_down', 'Too many login attempts; retry later.', {
         status: 429,
@@ -75,6 +77,7 @@ export const issueToken: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => 
       keyFetch: authContext.assertions.keys,
       signingKeys: () => signingKeys(c),
       checkPassword,
+      expectLogin: (username) => gate.prefetch(normalizeUsername(username)),
     })
   const issued = await run(replicaDb(c)).catch((error: unknown) => {
     if (!(error instanceof StaleFacts)) throw error

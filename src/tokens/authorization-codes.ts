@@ -1,17 +1,19 @@
 /**
  * @module
- * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/, stored as a digest in
- * `authorization_codes`, bound to the client, redirect_uri and PKCE challenge, redeemed at most
- * once (a one-time credential of ./consumable.ts).
+ * Authorization codes (RFC 6749 §4.1.2): minted at /o/authorize/ in the shard of a new grant
+ * (the one nearest the browser; the code carries its number, and the tokens it yields go to the
+ * same shard), stored as a digest in `authorization_codes`, bound to the client, redirect_uri and
+ * PKCE challenge, redeemed at most once (a one-time credential of ./consumable.ts).
  */
-import { eq, isNull, type SQL } from 'drizzle-orm'
+import { eq, isNull } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { sha256Hex } from '../crypto/digest.ts'
-import type { TokenFormat } from '../crypto/token-format.ts'
-import type { Db } from '../db/client.ts'
-import { authorizationCodes, type User, users } from '../db/schema.ts'
+import { authorizationCodes } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { type Consumable, consumeOnce, findConsumable } from './consumable.ts'
+import { type GrantFacts, stillAsRead } from './fences.ts'
+import type { TokenDb } from './shards.ts'
+import type { TokenStore } from './store.ts'
 
 export type NewAuthorizationCode = {
   applicationId: number
@@ -29,14 +31,11 @@ export type NewAuthorizationCode = {
   audience?: string | null
 }
 
-/** Stores a new code and returns it; only its digest is kept. */
-export async function createAuthorizationCode(
-  db: Db,
-  format: TokenFormat,
-  input: NewAuthorizationCode,
-): Promise<string> {
-  const code = await format.mint('code')
-  await db.insert(authorizationCodes).values({
+/** Stores a new code in the shard of a new grant and returns it; only its digest is kept. */
+export async function createAuthorizationCode(store: TokenStore, input: NewAuthorizationCode): Promise<string> {
+  const where = store.shards.forNewGrant()
+  const code = await store.format.mint('code', where.shard)
+  await where.db.insert(authorizationCodes).values({
     codeHash: await sha256Hex(code),
     applicationId: input.applicationId,
     userId: input.userId,
@@ -52,12 +51,12 @@ export async function createAuthorizationCode(
   return code
 }
 
-export type StoredCode = typeof authorizationCodes.$inferSelect & { username: string; isActive: boolean; user: User }
+export type StoredCode = typeof authorizationCodes.$inferSelect
 
 export type FoundCode =
-  | { status: 'live'; grant: StoredCode }
+  | { status: 'live'; grant: StoredCode; where: TokenDb }
   /** Redeemed before: RFC 6749 §4.1.2 asks to revoke what it issued. */
-  | { status: 'reused'; grant: StoredCode }
+  | { status: 'reused'; grant: StoredCode; where: TokenDb }
   | { status: 'invalid' }
 
 /** The rotation family of every token issued from one code, so they can be revoked together. */
@@ -68,15 +67,7 @@ export function codeFamily(grantId: number): number {
 
 const AUTHORIZATION_CODES: Consumable<StoredCode> = {
   kind: 'code',
-  find: async (db, digest) => {
-    const row = await db
-      .select({ grant: authorizationCodes, user: users })
-      .from(authorizationCodes)
-      .innerJoin(users, eq(users.id, authorizationCodes.userId))
-      .where(eq(authorizationCodes.codeHash, digest))
-      .get()
-    return row && { ...row.grant, username: row.user.username, isActive: row.user.isActive, user: row.user }
-  },
+  find: (db, digest) => db.select().from(authorizationCodes).where(eq(authorizationCodes.codeHash, digest)).get(),
   state: (grant) => ({ consumed: grant.redeemedAt !== null, expiresAt: grant.expiresAt }),
   consume: (db, id, facts) =>
     consumeOnce(
@@ -94,27 +85,31 @@ const AUTHORIZATION_CODES: Consumable<StoredCode> = {
 }
 
 /**
- * A code, its user, and whether it can still be redeemed, as `db` sees it. Reading changes
- * nothing. With `primary`, `db` is a replica: a code it does not know (minted a moment ago) is
- * asked of the primary; its "redeemed" is final; "live" is re-checked by the redemption.
+ * A code and whether it can still be redeemed, as its shard sees it (the caller reads its user).
+ * Reading changes nothing. With `replica`, a replica is read first: a code it does not know
+ * (minted a moment ago) is asked of the primary; its "redeemed" is final; "live" is re-checked by
+ * the redemption.
  */
-export async function findAuthorizationCode(
-  db: Db,
-  format: TokenFormat,
-  code: string,
-  primary: Db = db,
-): Promise<FoundCode> {
-  const found = await findConsumable(AUTHORIZATION_CODES, format, code, db, primary)
-  if (found.status === 'live') return { status: 'live', grant: found.row }
-  if (found.status === 'consumed') return { status: 'reused', grant: found.row }
+export async function findAuthorizationCode(store: TokenStore, code: string, replica = false): Promise<FoundCode> {
+  const found = await findConsumable(AUTHORIZATION_CODES, store.format, code, (shard) => {
+    const where = store.shards.get(shard)
+    return where && { read: replica ? where.read() : where.db, primary: where.db }
+  })
+  const where = found.status === 'unknown' ? null : store.shards.get(found.shard)
+  if (found.status === 'unknown' || where === null) return { status: 'invalid' }
+  if (found.status === 'live') return { status: 'live', grant: found.row, where }
+  if (found.status === 'consumed') return { status: 'reused', grant: found.row, where }
   return { status: 'invalid' }
 }
 
 /**
  * The redemption of a code for redeemAndIssueTokens (./issue.ts), or alone to spend it: ONE
- * conditional UPDATE that matches only while the code is unused and unexpired (and `facts`
- * holds), so concurrent redemptions yield exactly one success.
+ * conditional UPDATE in its shard that matches only while the code is unused and unexpired (and
+ * no fence refuses `facts`), so concurrent redemptions yield exactly one success.
  */
-export function markCodeRedeemed(db: Db, grant: StoredCode, facts?: SQL): BatchItem<'sqlite'> {
-  return AUTHORIZATION_CODES.consume(db, grant.id, facts)
+export function markCodeRedeemed(
+  found: { grant: StoredCode; where: TokenDb },
+  facts?: GrantFacts,
+): BatchItem<'sqlite'> {
+  return AUTHORIZATION_CODES.consume(found.where.db, found.grant.id, facts && stillAsRead(facts))
 }

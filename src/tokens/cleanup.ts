@@ -2,11 +2,13 @@
  * @module
  * DOT's `cleartokens`: deletes expired refresh tokens, access tokens, authorization codes,
  * device codes (RFC 8628), pushed authorization requests (RFC 9126) and the one-time JWT IDs of
- * the replay store (./replay.ts) in bounded batches. The cron trigger (src/index.ts `scheduled`, every minute in wrangler.toml)
- * runs one run: batches across the tables until none has expired rows left, or the run has
- * made `maxQueries` statements (a Worker invocation may make at most 1,000 D1 queries), or
- * `timeBudgetMs` has passed (so runs a minute apart never overlap). `npm run manage -- cleartokens`
- * repeats runs until nothing expired is left. Capacity and load figures: docs/capacity.md.
+ * the replay store (./replay.ts) in bounded batches, in the main database and in every token
+ * shard (./shards.ts: its refresh and access tokens and codes). The cron trigger (src/index.ts
+ * `scheduled`, every minute in wrangler.toml) runs one run: the databases at once, each batching
+ * across its tables until none has expired rows left, all together within `maxQueries`
+ * statements (200, 20 more a token shard, at most 800: a Worker invocation may make at most 1,000
+ * D1 queries) and `timeBudgetMs` (so runs a minute apart never overlap). `npm run manage -- cleartokens` repeats runs until nothing
+ * expired is left. Capacity and load figures: docs/capacity.md.
  */
 import { inArray, lt } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
@@ -40,14 +42,38 @@ const TABLES = {
   usedJtis,
 } as const
 type TableName = keyof typeof TABLES
+// What a token shard holds besides its fences (src/db/shard-schema.ts).
+const SHARD_TABLES: readonly TableName[] = ['refreshTokens', 'accessTokens', 'authorizationCodes']
 
 export type CleanupLimits = { batchRows: number; maxQueries: number; timeBudgetMs: number }
-export type CleanupReport = Record<TableName, number> & { queries: number; complete: boolean }
+export type CleanupReport = Record<TableName, number> & {
+  queries: number
+  complete: boolean
+  /** Each database's share: statements made, and whether it has nothing expired left. */
+  shards: { shard: number; queries: number; complete: boolean }[]
+}
+
+/** A database to clean: shard 0 is the main database (every table), others token shards. */
+export type CleanupTarget = { shard: number; db: Db }
 
 export const CLEANUP_LIMITS: CleanupLimits = {
   batchRows: CLEANUP_BATCH_ROWS,
   maxQueries: CLEANUP_MAX_QUERIES,
   timeBudgetMs: CLEANUP_TIME_BUDGET_MS,
+}
+
+// Each token shard adds statements to a run (≈ 6 a minute at 1,000 grants/s over 32 shards:
+// docs/capacity.md), up to a ceiling that leaves a fifth of the invocation's 1,000 queries.
+const CLEANUP_QUERIES_PER_SHARD = 20
+const CLEANUP_MAX_QUERIES_CEILING = 800
+
+/**
+ * The limits of one cron run over `databases` token databases (the main one and each shard).
+ * @internal Exported for tests: test/platform/cleanup.test.ts checks the budget it gives.
+ */
+export function cronCleanupLimits(databases: number): CleanupLimits {
+  const maxQueries = CLEANUP_MAX_QUERIES + CLEANUP_QUERIES_PER_SHARD * Math.max(0, databases - 1)
+  return { ...CLEANUP_LIMITS, maxQueries: Math.min(maxQueries, CLEANUP_MAX_QUERIES_CEILING) }
 }
 
 /**
@@ -63,16 +89,19 @@ export function expiredBatch(db: Db, name: TableName, now: number, rows: number)
 }
 
 /**
- * Deletes rows that expired before `now`, one batch per table in turn, until every table came
- * back short (nothing expired left) or a budget is spent. `complete` is false when a table may
+ * Deletes rows that expired before `now` in every database of `targets` at once (a Db alone: the
+ * main database), in each one batch per table in turn, until every table came back short (nothing
+ * expired left) or a budget shared by all of them is spent. `complete` is false when a table may
  * still hold expired rows. `clock` is injectable for the tests.
  */
 export async function clearExpiredTokens(
-  db: Db,
-  limits: CleanupLimits = CLEANUP_LIMITS,
+  targets: Db | readonly CleanupTarget[],
+  given?: CleanupLimits,
   now = nowSeconds(),
   clock: () => number = Date.now,
 ): Promise<CleanupReport> {
+  const databases = Array.isArray(targets) ? targets : [{ shard: 0, db: targets as Db }]
+  const limits = given ?? cronCleanupLimits(databases.length)
   const report: CleanupReport = {
     refreshTokens: 0,
     accessTokens: 0,
@@ -82,18 +111,29 @@ export async function clearExpiredTokens(
     usedJtis: 0,
     queries: 0,
     complete: false,
+    shards: [],
   }
   const started = clock()
-  let pending = Object.keys(TABLES) as TableName[]
-  while (pending.length > 0) {
-    for (const name of pending) {
-      if (report.queries >= limits.maxQueries || clock() - started >= limits.timeBudgetMs) return report
-      const deleted = (await expiredBatch(db, name, now, limits.batchRows)).length
-      report.queries++
-      report[name] += deleted
-      if (deleted < limits.batchRows) pending = pending.filter((table) => table !== name)
-    }
-  }
-  report.complete = true
+  const spent = () => report.queries >= limits.maxQueries || clock() - started >= limits.timeBudgetMs
+  report.shards = await Promise.all(
+    databases.map(async ({ shard, db }) => {
+      const own = { shard, queries: 0, complete: false }
+      let pending = shard === 0 ? (Object.keys(TABLES) as TableName[]) : [...SHARD_TABLES]
+      while (pending.length > 0) {
+        for (const name of pending) {
+          if (spent()) return own
+          // Counted before the statement: the databases run at once and share the budget.
+          report.queries++
+          own.queries++
+          const deleted = (await expiredBatch(db, name, now, limits.batchRows)).length
+          report[name] += deleted
+          if (deleted < limits.batchRows) pending = pending.filter((table) => table !== name)
+        }
+      }
+      own.complete = true
+      return own
+    }),
+  )
+  report.complete = report.shards.every((shard) => shard.complete)
   return report
 }

@@ -22,7 +22,7 @@ import { nowSeconds } from '../lib/time.ts'
 /** A kind of one-time credential and the table that keeps it. */
 export type Consumable<Row> = {
   /** The token format's kind: a value of another shape is refused before any I/O. */
-  kind: Parameters<TokenFormat['isWellFormed']>[1]
+  kind: Parameters<TokenFormat['shardOf']>[1]
   /** The row stored under a digest, with what the callers need beside it (its user). */
   find: (db: Db, digest: string) => Promise<Row | undefined>
   /** Whether the row was consumed already, and until when it could be. */
@@ -31,32 +31,39 @@ export type Consumable<Row> = {
   consume: (db: Db, id: number, facts?: SQL) => BatchItem<'sqlite'>
 }
 
+/** `shard`: the token database (./shards.ts) that holds the credential, as its value says. */
 export type Found<Row> =
-  | { status: 'live'; row: Row }
-  | { status: 'consumed'; row: Row }
-  | { status: 'expired'; row: Row }
+  | { status: 'live'; row: Row; shard: number }
+  | { status: 'consumed'; row: Row; shard: number }
+  | { status: 'expired'; row: Row; shard: number }
   /** Unknown to the primary, or not even of the right shape. */
   | { status: 'unknown' }
 
+/** Where the credential of shard `shard` is read: `read` first, then `primary`; null: no such database. */
+export type ConsumableDatabases = (shard: number) => { read: Db; primary: Db } | null
+
 /**
- * The credential `value` names and its state, read from `read` first and then, when `read` does
- * not know it, from `primary` (pass the primary as both to read it alone). Reading changes nothing.
+ * The credential `value` names and its state, read in the database of its shard from `read` first
+ * and then, when `read` does not know it, from `primary` (the primary as both reads it alone).
+ * Reading changes nothing.
  */
 export async function findConsumable<Row>(
   consumable: Consumable<Row>,
   format: TokenFormat,
   value: string,
-  read: Db,
-  primary: Db,
+  databases: ConsumableDatabases,
 ): Promise<Found<Row>> {
-  if (!(await format.isWellFormed(value, consumable.kind))) return { status: 'unknown' }
+  const shard = await format.shardOf(value, consumable.kind)
+  const where = shard === null ? null : databases(shard)
+  if (shard === null || where === null) return { status: 'unknown' }
+  const { read, primary } = where
   const digest = await sha256Hex(value)
   const row =
     (await consumable.find(read, digest)) ?? (read === primary ? undefined : await consumable.find(primary, digest))
   if (row === undefined) return { status: 'unknown' }
   const { consumed, expiresAt } = consumable.state(row)
-  if (consumed) return { status: 'consumed', row }
-  return expiresAt > nowSeconds() ? { status: 'live', row } : { status: 'expired', row }
+  if (consumed) return { status: 'consumed', row, shard }
+  return expiresAt > nowSeconds() ? { status: 'live', row, shard } : { status: 'expired', row, shard }
 }
 
 /** Where a consumable table keeps a row's id, its expiry, and whether it can still be consumed. */

@@ -170,6 +170,8 @@ export type ApprovedDeviceCode = {
   userId: number
   username: string
   isActive: boolean
+  /** The user's session generation as read, for the fence of the main database (src/tokens/fences.ts). */
+  userGeneration: number
   scopes: string[]
   authTime: number | null
   /** As stored: null for the default audience. */
@@ -192,13 +194,23 @@ export type PolledDeviceCode =
  */
 export function deviceCodeQuery(db: Db, digest: string) {
   return db
-    .select({ code: deviceCodes, username: users.username, isActive: users.isActive })
+    .select({
+      code: deviceCodes,
+      username: users.username,
+      isActive: users.isActive,
+      userGeneration: users.sessionGeneration,
+    })
     .from(deviceCodes)
     .leftJoin(users, eq(users.id, deviceCodes.userId))
     .where(eq(deviceCodes.deviceCodeHash, digest))
 }
 
-type StoredDeviceCode = { code: typeof deviceCodes.$inferSelect; username: string | null; isActive: boolean | null }
+type StoredDeviceCode = {
+  code: typeof deviceCodes.$inferSelect
+  username: string | null
+  isActive: boolean | null
+  userGeneration: number | null
+}
 
 // Approved, then redeemed once; a pending or denied request is not consumable.
 const DEVICE_CODES: Consumable<StoredDeviceCode> = {
@@ -225,7 +237,10 @@ export async function pollDeviceCode(
   deviceCode: string,
   applicationId: number,
 ): Promise<PolledDeviceCode> {
-  const found = await findConsumable(DEVICE_CODES, format, deviceCode, db, db)
+  // Device codes live in the main database (shard 0): a user code carries no shard.
+  const found = await findConsumable(DEVICE_CODES, format, deviceCode, (shard) =>
+    shard === 0 ? { read: db, primary: db } : null,
+  )
   // §3.5 / RFC 6749 §5.2: a code issued to another client is invalid_grant, as an unknown one.
   if (found.status === 'unknown' || found.status === 'consumed') return { status: 'invalid' }
   const { row } = found
@@ -242,6 +257,7 @@ export async function pollDeviceCode(
         userId: code.userId,
         username: row.username,
         isActive: row.isActive ?? false,
+        userGeneration: row.userGeneration ?? 0,
         scopes: parseScope(code.scope),
         authTime: code.authTime,
         audience: code.audience,
@@ -289,7 +305,10 @@ async function pacePoll(
   return { status: 'slow_down', interval: slowed?.interval ?? code.interval }
 }
 
-/** The redemption of an approved request for redeemAndIssueTokens (./issue.ts): matches once, while unexpired. */
+/**
+ * The redemption of an approved request for redeemAndIssueTokens (./issue.ts), in the main
+ * database (shard 0, where device codes and their tokens live): matches once, while unexpired.
+ */
 export function markDeviceCodeRedeemed(db: Db, id: number): BatchItem<'sqlite'> {
   return DEVICE_CODES.consume(db, id)
 }

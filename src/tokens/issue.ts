@@ -1,21 +1,25 @@
 /**
  * @module
- * Issuing access and refresh tokens: one D1 batch that writes them only while the facts the
- * grant relied on still hold on the primary (INSERT … SELECT … WHERE), alone or together with a
- * one-time redemption (a code, a device code, a refresh token), so of any number of concurrent
- * redemptions exactly one gets tokens. See docs/architecture.md "Round trips and consistency".
+ * Issuing access and refresh tokens: one D1 batch in one token database (./shards.ts: a new
+ * grant's shard, or the shard of the code or refresh token redeemed) that writes them only while
+ * no fence there refuses what the grant read from the main database (./fences.ts; INSERT …
+ * SELECT … WHERE), alone or together with a one-time redemption (a code, a device code, a refresh
+ * token), so of any number of concurrent redemptions exactly one gets tokens. See
+ * docs/architecture.md "Round trips and consistency".
  */
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { sha256Hex } from '../crypto/digest.ts'
 import type { Db } from '../db/client.ts'
-import { accessTokens, applications, refreshTokens } from '../db/schema.ts'
+import { accessTokens, refreshTokens } from '../db/schema.ts'
 import { nowSeconds } from '../lib/time.ts'
 import { confirmAccessToken } from './access-tokens.ts'
 import type { AuthContext } from './auth-context.ts'
 import { cacheIssued } from './cache.ts'
+import { type GrantFacts, stillAsRead } from './fences.ts'
 import { type JwtAccessTokenSigning, signJwtAccessToken } from './jwt-access-tokens.ts'
+import type { TokenDb } from './shards.ts'
 import { accessTokenCacheKey, forgetAccessTokens, type TokenStore } from './store.ts'
 
 export type IssueRequest = {
@@ -55,20 +59,21 @@ export type IssuedTokens = {
 }
 
 /**
- * Issues tokens only while `facts` holds on the primary when the tokens are written: the
- * conditions (built by the modules that own them, e.g. `applicationStillAllows`,
- * `userStillActive`) that the caller read from a replica. Null when they no longer hold (the
- * replica was stale, or a change raced this request): nothing was written; read them again
- * from the primary. See docs/architecture.md "Round trips and consistency". Without `facts`,
- * only the application's existence is checked.
+ * Issues a new grant's tokens, in the shard nearest the client (`store.shards.forNewGrant()`; with
+ * `inMain`, in the main database), only while `facts` — the application and user rows the caller read, typically from a replica —
+ * are not older than a fence there (./fences.ts). Null when one is: a change (deactivation, new
+ * password or secret, deletion) raced this request and nothing was written; read them again from
+ * the primary. See docs/architecture.md "Round trips and consistency". Without `facts`, nothing
+ * is checked (tests that store tokens directly).
  */
 export async function issueTokensIf(
   store: TokenStore,
   request: IssueRequest,
-  facts: SQL | undefined,
-  alongside?: Alongside,
+  facts: GrantFacts | undefined,
+  inMain?: InMainDatabase,
 ): Promise<IssuedTokens | null> {
-  const outcome = await storeTokens(store, request, facts, null, alongside)
+  const where = inMain ? store.shards.main() : store.shards.forNewGrant()
+  const outcome = await storeTokens(store, where, request, facts, null, inMain)
   return outcome.status === 'issued' ? outcome.tokens : null
 }
 
@@ -81,10 +86,15 @@ type IssuedInBatch = {
 }
 
 /**
- * Statements of another module run in the tokens' batch, after them (e.g. the record of the
- * one-time JWT the grant used up, its audit row): each conditions itself on `written`.
+ * What a grant's write needs of the main database's own tables, beyond the fences (an ID-JAG's:
+ * its provider still trusted, its jti unused, then recorded and audited): its tokens go to shard
+ * 0, the main database, where `also` joins the INSERT's condition and `alongside` — statements
+ * of another module, each conditioned on `written` — runs after them in the same batch.
  */
-type Alongside = (issued: IssuedInBatch) => BatchItem<'sqlite'>[]
+export type InMainDatabase = {
+  also: SQL | undefined
+  alongside: (issued: IssuedInBatch) => BatchItem<'sqlite'>[]
+}
 
 /**
  * What a redemption came to: `issued`; `lost`, when the code or token was already used (a
@@ -95,7 +105,8 @@ export type Redemption = { status: 'issued'; tokens: IssuedTokens } | { status: 
 
 /**
  * A one-time redemption (an authorization code, a refresh token) and the tokens it yields,
- * in ONE D1 batch — one transaction, never interleaved with another request's statements.
+ * in ONE D1 batch of `where`, the token database that holds the code or token (so the grant's
+ * tokens stay in its shard) — one transaction, never interleaved with another request's statements.
  * `redemption` is a conditional UPDATE … RETURNING that matches one row only while the
  * code or token is unused and `facts` holds; when it matches nothing, the tokens inserted
  * alongside (if `facts` held) are deleted unseen. So of any number of concurrent
@@ -106,12 +117,13 @@ export type Redemption = { status: 'issued'; tokens: IssuedTokens } | { status: 
  */
 export async function redeemAndIssueTokens(
   store: TokenStore,
+  where: TokenDb,
   request: IssueRequest,
   redemption: BatchItem<'sqlite'>,
-  facts?: SQL,
+  facts?: GrantFacts,
   retire: BatchItem<'sqlite'> | null = null,
 ): Promise<Redemption> {
-  return storeTokens(store, request, facts, { redemption, retire })
+  return storeTokens(store, where, request, facts, { redemption, retire })
 }
 
 type RedemptionStatements = {
@@ -130,25 +142,30 @@ function computed(expression: SQL, column: SQLiteColumn): SQL.Aliased {
   return expression.as(column.name)
 }
 
+// The one row an INSERT … SELECT reads its values from: the shard holds no application to select.
+const ONE_ROW = sql`(SELECT 1)`
+
 async function storeTokens(
   store: TokenStore,
+  where: TokenDb,
   request: IssueRequest,
-  facts: SQL | undefined,
+  facts: GrantFacts | undefined,
   redeem: RedemptionStatements | null,
-  alongside?: Alongside,
+  inMain?: InMainDatabase,
 ): Promise<Redemption> {
   const now = nowSeconds()
-  const accessToken = await store.format.mint('access')
+  const accessToken = await store.format.mint('access', where.shard)
   const accessHash = await sha256Hex(accessToken)
   const expiresAt = now + request.accessLifetime
   const scope = request.scopes.join(' ')
   const audience = request.audience ?? null
   const jkt = request.jkt ?? null
-  const { db } = store
+  const { db } = where
   // Signed before anything is written: a key fault leaves no row behind.
   const handedOut = request.jwt
     ? await signJwtAccessToken(request.jwt, {
         digest: accessHash,
+        shard: where.shard,
         userId: request.userId,
         clientId: request.clientId,
         scopes: request.scopes,
@@ -157,8 +174,8 @@ async function storeTokens(
         jkt,
       })
     : accessToken
-  // INSERT … SELECT: the row is written only while the application exists and `facts` holds,
-  // checked by the primary in the same transaction as the write.
+  // INSERT … SELECT: the row is written only while no fence refuses `facts`, checked by the
+  // shard's primary in the same transaction as the write.
   const statements: BatchItem<'sqlite'>[] = [
     db
       .insert(accessTokens)
@@ -168,7 +185,7 @@ async function storeTokens(
             id: computed(sql`NULL`, accessTokens.id),
             tokenHash: bound(accessHash, accessTokens.tokenHash),
             userId: bound(request.userId, accessTokens.userId),
-            applicationId: applications.id,
+            applicationId: bound(request.applicationId, accessTokens.applicationId),
             scope: bound(scope, accessTokens.scope),
             expiresAt: bound(expiresAt, accessTokens.expiresAt),
             createdAt: computed(sql`unixepoch()`, accessTokens.createdAt),
@@ -176,8 +193,8 @@ async function storeTokens(
             imported: computed(sql`NULL`, accessTokens.imported),
             jkt: bound(jkt, accessTokens.jkt),
           })
-          .from(applications)
-          .where(and(eq(applications.id, request.applicationId), facts)),
+          .from(ONE_ROW)
+          .where(and(facts && stillAsRead(facts), inMain?.also)),
       )
       .returning({ id: accessTokens.id }),
   ]
@@ -185,7 +202,7 @@ async function storeTokens(
   let refreshToken: string | null = null
   let refreshHash: string | null = null
   if (request.refreshLifetime !== null) {
-    refreshToken = await store.format.mint('refresh')
+    refreshToken = await store.format.mint('refresh', where.shard)
     refreshHash = await sha256Hex(refreshToken)
     // Written with the access token above, or not at all.
     statements.push(
@@ -217,9 +234,9 @@ async function storeTokens(
     )
   }
 
-  if (alongside) {
+  if (inMain) {
     const accessTokenId = sql`(${accessTokenIdByDigest(db, accessHash)})`
-    statements.push(...alongside({ written: sql`${accessTokenId} IS NOT NULL`, accessTokenId }))
+    statements.push(...inMain.alongside({ written: sql`${accessTokenId} IS NOT NULL`, accessTokenId }))
   }
 
   // One batch is one transaction: the redemption and both tokens are stored, or none is.
@@ -238,9 +255,13 @@ async function storeTokens(
   }
   if (redeem?.retire) {
     const retired = results[results.length - 1] as { tokenHash: string }[]
-    await forgetAccessTokens(
-      store,
-      retired.map((row) => row.tokenHash),
+    // After the answer: the retired token is a rotation's, not a revocation's (no KV round trip
+    // on the client's path); it leaves every tier a moment later.
+    store.waitUntil(
+      forgetAccessTokens(
+        store,
+        retired.map((row) => row.tokenHash),
+      ),
     )
   }
 
@@ -259,7 +280,9 @@ async function storeTokens(
   // reads D1, whose primary has the row (src/tokens/cache.ts, readAccessToken). A JWT is never
   // looked up through the cache: its resource verifies it, introspection reads D1.
   if (!request.jwt) {
-    store.waitUntil(cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(store, accessHash)))
+    store.waitUntil(
+      cacheIssued(store, accessTokenCacheKey(accessHash), context, confirmAccessToken(where, accessHash, facts)),
+    )
   }
   return {
     status: 'issued',

@@ -5,7 +5,7 @@ import { accessTokens, users } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
 import { d1QueryCount } from '../counting.ts'
 import { API_DPOP_CHALLENGE as DPOP_CHALLENGE } from '../dpop.ts'
-import { db, fetchWorker, passwordToken, tokenFormat } from '../helpers.ts'
+import { db, everyTokenDb, fetchWorker, passwordToken, tokenDbOf, tokenFormat } from '../helpers.ts'
 
 function hello(authorization?: string, url = 'https://example.com/api/hello') {
   return SELF.fetch(url, { headers: authorization === undefined ? {} : { Authorization: authorization } })
@@ -75,7 +75,7 @@ describe('GET /api/hello', () => {
     const { token } = await passwordToken()
     expect((await hello(`Bearer ${token}`)).status).toBe(200)
     const past = Math.floor(Date.now() / 1000) - 1
-    await db.update(accessTokens).set({ expiresAt: past })
+    for (const tokens of everyTokenDb()) await tokens.update(accessTokens).set({ expiresAt: past })
     // KV still holds the live context: the expiry recorded in it must be re-checked too.
     for (const key of (await env.TOKEN_CACHE.list()).keys) {
       const context = await env.TOKEN_CACHE.get<Record<string, unknown>>(key.name, 'json')
@@ -104,18 +104,20 @@ describe('GET /api/hello', () => {
     expect(d1QueryCount() - before).toBe(0)
   })
 
-  it('a KV miss reads D1 once, writes the context back to KV, then confirms it on the primary', async () => {
+  it('a KV miss reads its token shard and the main database once each, writes the context back to KV, then confirms it on the shard’s primary', async () => {
     const { token } = await passwordToken()
     for (const key of (await env.TOKEN_CACHE.list()).keys) await env.TOKEN_CACHE.delete(key.name)
     const ctx = createExecutionContext()
     const before = d1QueryCount()
     const request = new Request('https://example.com/api/hello', { headers: { Authorization: `Bearer ${token}` } })
     expect((await worker.fetch(request, env, ctx)).status).toBe(200)
-    expect(d1QueryCount() - before).toBe(1)
+    // The token's row, then its client and user (one statement).
+    expect(d1QueryCount() - before).toBe(2)
     // In the background, after the response: one more query proves no revocation raced the write-back.
     await waitOnExecutionContext(ctx)
-    expect(d1QueryCount() - before).toBe(2)
-    const [row] = await db.select({ tokenHash: accessTokens.tokenHash }).from(accessTokens).orderBy(accessTokens.id)
+    expect(d1QueryCount() - before).toBe(3)
+    const { db: shard } = await tokenDbOf(token)
+    const [row] = await shard.select({ tokenHash: accessTokens.tokenHash }).from(accessTokens).orderBy(accessTokens.id)
     expect(row).toBeDefined()
     const keys = (await env.TOKEN_CACHE.list()).keys.map((key) => key.name)
     expect(keys.length).toBeGreaterThan(0)

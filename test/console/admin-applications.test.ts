@@ -7,9 +7,10 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
-import { applications } from '../../src/db/schema.ts'
+import { accessTokens, applications } from '../../src/db/schema.ts'
 import { findApplicationByClientId } from '../../src/oauth/applications.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
+import { publicTokenId } from '../../src/tokens/shards.ts'
 import {
   api,
   db,
@@ -21,6 +22,7 @@ import {
   passwordToken,
   postToken,
   testStore,
+  tokenDbOf,
   unique,
 } from '../helpers.ts'
 import { auditOf, consolePost, sessionOf } from './admin-helpers.ts'
@@ -198,12 +200,20 @@ describe('console tokens', () => {
     for (const value of [first.token, first.refreshToken, secondToken]) expect(page).not.toContain(value)
     const accessIds = [...page.matchAll(/tokens\/access\/(\d+)\/revoke\//g)].map((match) => match[1])
     expect(accessIds).toHaveLength(2)
-    // Newest first: the second token's row comes first.
-    const revoke = await consolePost(`/admin/applications/${app.id}/tokens/access/${accessIds[0]}/revoke/`, cookie)
+    // A token is named by its shard and row (src/tokens/shards.ts publicTokenId).
+    const { shard, db: tokens } = await tokenDbOf(secondToken)
+    const row = await tokens
+      .select({ id: accessTokens.id })
+      .from(accessTokens)
+      .where(eq(accessTokens.tokenHash, await sha256Hex(secondToken)))
+      .get()
+    const secondId = String(publicTokenId(shard, row?.id ?? 0))
+    expect(accessIds).toContain(secondId)
+    const revoke = await consolePost(`/admin/applications/${app.id}/tokens/access/${secondId}/revoke/`, cookie)
     expect(revoke.status).toBe(303)
     expect((await hello(secondToken)).status).toBe(401)
     expect((await hello(first.token)).status).toBe(200)
-    expect((await auditOf('token', `access:${accessIds[0]}`))[0].action).toBe('token.revoke')
+    expect((await auditOf('token', `access:${secondId}`))[0].action).toBe('token.revoke')
     expect((await getPage(`/admin/applications/${app.id}/tokens/revoke-all/`, cookie)).status).toBe(200)
     expect((await consolePost(`/admin/applications/${app.id}/tokens/revoke-all/`, cookie)).status).toBe(303)
     expect((await hello(first.token)).status).toBe(401)

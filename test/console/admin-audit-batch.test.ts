@@ -6,16 +6,20 @@
 import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
-import { db, makeApplication, passwordToken, testStore, unique } from '../helpers.ts'
+import { publicTokenId } from '../../src/tokens/shards.ts'
+import { db, inEveryTokenDatabase, makeApplication, passwordToken, testStore, tokenDbOf, unique } from '../helpers.ts'
 import { consolePost, sessionOf } from './admin-helpers.ts'
 
-const TABLES = ['users', 'applications', 'access_tokens', 'refresh_tokens', 'api_keys', 'audit_log']
+const TABLES = ['users', 'applications', 'api_keys', 'audit_log']
+// In every token database (the main one and each shard): a change's fan-out writes there first.
+const TOKEN_TABLES = ['access_tokens', 'refresh_tokens', 'user_fences', 'application_fences']
 
 /** Every row of the tables a console change touches. */
 async function everything(): Promise<string> {
-  const dumps = await Promise.all(
-    TABLES.map(async (table) => (await env.DB.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()).results),
-  )
+  const dumps = await Promise.all([
+    ...TABLES.map(async (table) => (await env.DB.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()).results),
+    ...TOKEN_TABLES.map((table) => inEveryTokenDatabase(`SELECT * FROM ${table} ORDER BY rowid`)),
+  ])
   return JSON.stringify(dumps)
 }
 
@@ -29,10 +33,13 @@ describe('console changes and their audit rows: one batch', () => {
     const { cookie } = await sessionOf('superuser')
     const { user, app, token } = await passwordToken()
     const { key } = await issueApiKey(testStore(), user.id)
-    const [{ id: tokenId }] = await env.DB.prepare('SELECT id FROM access_tokens WHERE user_id = ?')
+    const holder = await tokenDbOf(token)
+    const row = await holder.d1
+      .prepare('SELECT id FROM access_tokens WHERE user_id = ?')
       .bind(user.id)
-      .all<{ id: number }>()
-      .then((result) => result.results)
+      .first<{ id: number }>()
+    // As the console names a token: its shard and row.
+    const tokenId = publicTokenId(holder.shard, row?.id ?? 0)
     const [{ id: keyId }] = await env.DB.prepare('SELECT id FROM api_keys WHERE user_id = ?')
       .bind(user.id)
       .all<{ id: number }>()

@@ -1,12 +1,16 @@
 /**
  * The console's token list (Django admin's AccessToken and RefreshToken changelists): every token
  * of a kind across users and applications, filtered by user, application, state and scope, sorted
- * by id or expiry — never a token's value; bad filters re-show the form with field errors.
+ * by id or expiry — never a token's value; bad filters re-show the form with field errors. The
+ * tokens are spread over every token database: the list merges them into one order and one set
+ * of pages, each named by its shard and row (src/tokens/shards.ts publicTokenId).
  */
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { getDb } from '../../src/db/client.ts'
 import { accessTokens, refreshTokens } from '../../src/db/schema.ts'
-import { db, getPage, passwordToken } from '../helpers.ts'
+import { parseTokenId, publicTokenId } from '../../src/tokens/shards.ts'
+import { getPage, passwordToken, tokenDatabases } from '../helpers.ts'
 import { sessionOf } from './admin-helpers.ts'
 
 /** The token ids a list page shows, in order ("access #12"). */
@@ -14,8 +18,15 @@ function listedIds(html: string, kind: 'access' | 'refresh'): number[] {
   return [...html.matchAll(new RegExp(`${kind} #(\\d+)`, 'g'))].map((match) => Number(match[1]))
 }
 
-/** Another access token (and its refresh token) of the user for the application, written as the grants write them. */
+let written = 0
+
+/**
+ * Another access token (and its refresh token) of the user for the application, written as the
+ * grants write them, each in the next token database.
+ */
 async function anotherToken(user: { id: number }, app: { id: number }, scope: string) {
+  const databases = tokenDatabases()
+  const db = getDb(databases[written++ % databases.length].d1)
   const expiresAt = Math.floor(Date.UTC(2100, 0, 1) / 1000)
   const [access] = await db
     .insert(accessTokens)
@@ -34,10 +45,36 @@ async function anotherToken(user: { id: number }, app: { id: number }, scope: st
 const randomHex = () =>
   [...crypto.getRandomValues(new Uint8Array(32))].map((byte) => byte.toString(16).padStart(2, '0')).join('')
 
-const accessIdsOf = async (userId: number) =>
-  (await db.select({ id: accessTokens.id }).from(accessTokens).where(eq(accessTokens.userId, userId))).map(
-    (row) => row.id,
-  )
+/** The user's tokens of `table` in every token database, named as the console names them, in that order. */
+async function tokensOf<T extends typeof accessTokens | typeof refreshTokens>(table: T, userId: number) {
+  const rows = []
+  for (const { shard, d1 } of tokenDatabases()) {
+    const found = await getDb(d1)
+      .select({ id: table.id, scope: table.scope })
+      .from(table as typeof accessTokens)
+      .where(eq(table.userId, userId))
+    rows.push(...found.map((row) => ({ ...row, id: publicTokenId(shard, row.id) })))
+  }
+  return rows.sort((a, b) => a.id - b.id)
+}
+
+const accessIdsOf = async (userId: number, scope?: string) =>
+  (await tokensOf(accessTokens, userId)).flatMap((row) => (scope === undefined || row.scope === scope ? [row.id] : []))
+
+/** Changes the token the console names `publicId`, in its token database. */
+async function setToken(
+  table: typeof accessTokens | typeof refreshTokens,
+  publicId: number,
+  values: { expiresAt?: number; revokedAt?: number },
+) {
+  const named = parseTokenId(publicId)
+  const database = tokenDatabases().find(({ shard }) => shard === named?.shard)
+  if (!named || !database) throw new Error(`no token ${publicId}`)
+  await getDb(database.d1)
+    .update(table as typeof refreshTokens)
+    .set(values)
+    .where(eq(table.id, named.id))
+}
 
 describe('console tokens: list and filter', () => {
   it('lists access tokens of every user and application, never their values; filters by user and by application', async () => {
@@ -75,22 +112,23 @@ describe('console tokens: list and filter', () => {
     const { cookie } = await sessionOf('superuser')
     const { user, app } = await passwordToken('read')
     await anotherToken(user, app, 'read write')
-    const [readOnly, readWrite] = await accessIdsOf(user.id)
+    const [readOnly] = await accessIdsOf(user.id, 'read')
+    const [readWrite] = await accessIdsOf(user.id, 'read write')
     const base = `/admin/tokens/?user=${user.username}`
     expect(listedIds(await (await getPage(`${base}&scope=write`, cookie)).text(), 'access')).toEqual([readWrite])
     // A scope is a whole word: "rea" matches nothing.
     expect(listedIds(await (await getPage(`${base}&scope=rea`, cookie)).text(), 'access')).toEqual([])
 
-    await db.update(accessTokens).set({ expiresAt: 1_000 }).where(eq(accessTokens.id, readOnly))
+    await setToken(accessTokens, readOnly, { expiresAt: 1_000 })
     const expired = await (await getPage(`${base}&state=expired`, cookie)).text()
     expect(listedIds(expired, 'access')).toEqual([readOnly])
     expect(expired).toContain('1 expired access token<')
     expect(expired).toMatch(/data-label="State">expired</)
     expect(listedIds(await (await getPage(`${base}&state=live`, cookie)).text(), 'access')).toEqual([readWrite])
 
-    const refresh = await db.select().from(refreshTokens).where(eq(refreshTokens.userId, user.id))
+    const refresh = await tokensOf(refreshTokens, user.id)
     expect(refresh).toHaveLength(2)
-    await db.update(refreshTokens).set({ revokedAt: 1_000 }).where(eq(refreshTokens.id, refresh[0].id))
+    await setToken(refreshTokens, refresh[0].id, { revokedAt: 1_000 })
     const refreshPage = await (await getPage(`${base}&kind=refresh`, cookie)).text()
     expect(refreshPage).toContain('ert_…')
     expect(listedIds(refreshPage, 'refresh').sort()).toEqual(refresh.map((row) => row.id).sort())
@@ -112,7 +150,7 @@ describe('console tokens: list and filter', () => {
     // Expired, in an hour, in 3 days, in 20 days.
     const expiries = [now - 60, now + 3_600, now + 3 * 86_400, now + 20 * 86_400]
     for (const [index, id] of ids.entries()) {
-      await db.update(accessTokens).set({ expiresAt: expiries[index] }).where(eq(accessTokens.id, id))
+      await setToken(accessTokens, id, { expiresAt: expiries[index] })
     }
     const within = async (period: string) =>
       listedIds(
@@ -136,7 +174,7 @@ describe('console tokens: list and filter', () => {
     // Expiries in another order than the ids: the middle token expires first, the newest last.
     const expiries = [2_000_000_000, 1_900_000_000, 2_100_000_000]
     for (const [index, id] of ids.entries()) {
-      await db.update(accessTokens).set({ expiresAt: expiries[index] }).where(eq(accessTokens.id, id))
+      await setToken(accessTokens, id, { expiresAt: expiries[index] })
     }
     const base = `/admin/tokens/?user=${user.username}`
     const newest = await (await getPage(base, cookie)).text()

@@ -6,8 +6,9 @@
  */
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { users } from '../../src/db/schema.ts'
-import { db, getPage, hello, login, passwordToken } from '../helpers.ts'
+import { applications, users } from '../../src/db/schema.ts'
+import { issueTokensIf } from '../../src/tokens/issue.ts'
+import { db, getPage, hello, login, passwordToken, testStore, tokenDatabases } from '../helpers.ts'
 import { auditOf, consolePost, sessionOf } from './admin-helpers.ts'
 
 const userRow = (id: number) => db.select().from(users).where(eq(users.id, id)).get()
@@ -110,6 +111,30 @@ describe('console users: change', () => {
       'Changed active.',
       'Changed active.',
     ])
+  })
+
+  it('unticking "active" raises the user’s fence in every token shard, as the Deactivate button does: a grant that read the user before writes nothing', async () => {
+    const { cookie } = await sessionOf('superuser')
+    const { user, app } = await passwordToken()
+    // What a grant read from a replica that has not seen the change yet.
+    const read = await userRow(user.id)
+    const client = await db.select().from(applications).where(eq(applications.id, app.id)).get()
+    if (!read || !client) throw new Error('missing rows')
+    const off = await consolePost(`/admin/users/${user.id}/change/`, cookie, changeForm({ email: 'user@example.com' }))
+    expect(off.status).toBe(303)
+    for (const { shard } of tokenDatabases()) {
+      const grant = {
+        userId: user.id,
+        username: user.username,
+        applicationId: app.id,
+        clientId: app.clientId,
+        scopes: ['read'],
+        accessLifetime: 60,
+        refreshLifetime: 60,
+      }
+      const issued = await issueTokensIf(testStore(shard), grant, { application: client, user: read })
+      expect(issued, `shard ${shard}`).toBeNull()
+    }
   })
 
   it('bad input re-shows the form with each error under its field, the input kept; nothing is written', async () => {

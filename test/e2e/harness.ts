@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { getPlatformProxy } from 'wrangler'
+import { getPlatformProxy, unstable_readConfig } from 'wrangler'
 import { randomString } from '../../src/crypto/random.ts'
 import { type Db, getDb } from '../../src/db/client.ts'
 
@@ -32,14 +32,18 @@ export function check(condition: unknown, message: string): asserts condition {
 
 /**
  * Readies the local state in `state` (a throwaway directory) for `startWorker`: every migration
- * applied to its D1, then `seed` run against it (users, applications) before wrangler dev opens it.
+ * applied to its D1 databases (the main one and each token shard), then `seed` run against it (users, applications) before wrangler dev opens it.
  */
 export async function seedState<T>(state: string, seed: (db: Db, env: Env) => Promise<T>): Promise<T> {
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    stdio: 'inherit',
-    env: { ...process.env, CI: '1' },
-  })
-  check(migrate.status === 0, 'migrations applied')
+  // DB and every token shard (TOKEN_SHARD_…, each with its own migrations_dir).
+  const bindings = (unstable_readConfig({ config: 'wrangler.toml' }).d1_databases as { binding: string }[])
+    .map((database) => database.binding)
+    .filter((binding) => binding === 'DB' || binding.startsWith('TOKEN_SHARD_'))
+  for (const binding of bindings) {
+    const args = ['wrangler', 'd1', 'migrations', 'apply', binding, '--local', '--persist-to', state]
+    const migrate = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CI: '1' } })
+    check(migrate.status === 0, `migrations applied to ${binding}`)
+  }
   const proxy = await getPlatformProxy<Env>({ configPath: 'wrangler.toml', persist: { path: join(state, 'v3') } })
   try {
     return await seed(getDb(proxy.env.DB), proxy.env)

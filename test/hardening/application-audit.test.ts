@@ -13,11 +13,13 @@ import { deleteapplication } from '../../src/cli/commands/applications.ts'
 import { createapplication } from '../../src/cli/commands/createapplication.ts'
 import { accessTokens, apiKeys, applications, users } from '../../src/db/schema.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
+import { publicTokenId } from '../../src/tokens/shards.ts'
 import { manage } from '../cli.ts'
 import { auditOf, consolePost, sessionOf } from '../console/admin-helpers.ts'
 import {
   api,
   db,
+  everyTokenDb,
   getPage,
   issueTokens,
   makeApplication,
@@ -25,6 +27,7 @@ import {
   ORIGIN,
   REDIRECT_URI,
   testStore,
+  tokenDbOf,
   unique,
 } from '../helpers.ts'
 import { faultyD1, fetchWith } from '../platform/faults.ts'
@@ -207,11 +210,13 @@ describe('console: each change and its audit row are one batch', () => {
       accessLifetime: 3600,
       refreshLifetime: 86400,
     })
-    const rows = await db
+    // Named by its shard and row, as the console names it (src/tokens/shards.ts publicTokenId).
+    const { shard, db: tokens } = await tokenDbOf(issued.accessToken)
+    const rows = await tokens
       .select({ id: accessTokens.id })
       .from(accessTokens)
       .where(eq(accessTokens.applicationId, applicationId))
-    return { issued, id: rows[rows.length - 1].id }
+    return { issued, id: publicTokenId(shard, rows[rows.length - 1].id) }
   }
 
   it('when the audit row cannot be written, no change is made (14 console changes)', async () => {
@@ -225,8 +230,13 @@ describe('console: each change and its audit row are one batch', () => {
     const token = await liveToken(target.id, target.username, app.id, app.clientId)
     const key = await issueApiKey(testStore(), target.id)
     const keyCount = async () => (await db.select().from(apiKeys).where(eq(apiKeys.userId, target.id))).length
-    const tokenCount = async () =>
-      (await db.select().from(accessTokens).where(eq(accessTokens.applicationId, app.id))).length
+    const tokenCount = async () => {
+      let total = 0
+      for (const tokens of everyTokenDb()) {
+        total += (await tokens.select().from(accessTokens).where(eq(accessTokens.applicationId, app.id))).length
+      }
+      return total
+    }
     const u = `/admin/users/${target.id}/`
     const a = `/admin/applications/${app.id}/`
     const newName = unique('never')

@@ -1,16 +1,16 @@
-import { env } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { authorizationCodes } from '../../src/db/schema.ts'
 import { nowSeconds } from '../../src/lib/time.ts'
 import { findAuthorizationCode, markCodeRedeemed } from '../../src/tokens/authorization-codes.ts'
 import {
   authorizationCode,
-  db,
   expectOAuthError,
   form,
   makeApplication,
   postToken,
   REDIRECT_URI,
-  tokenFormat,
+  testStore,
 } from '../helpers.ts'
 
 /** RFC 9700 §4.5: an authorization code is spent by any redemption attempt, failed ones included. */
@@ -54,21 +54,22 @@ describe('POST /o/token/ grant_type=authorization_code: a failed redemption spen
 describe('the redemption statement of an authorization code', () => {
   it('matches nothing once the code expired, though a lookup a moment before found it live', async () => {
     const { params } = await authorizationCode()
-    const found = await findAuthorizationCode(db, tokenFormat, params.code)
+    const found = await findAuthorizationCode(testStore(), params.code)
     if (found.status !== 'live') throw new Error(`expected a live code, got ${found.status}`)
-    await env.DB.prepare('UPDATE authorization_codes SET expires_at = ? WHERE id = ?')
-      .bind(nowSeconds() - 1, found.grant.id)
-      .run()
-    expect(await markCodeRedeemed(db, found.grant)).toEqual([])
-    expect((await findAuthorizationCode(db, tokenFormat, params.code)).status).toBe('invalid')
+    await found.where.db
+      .update(authorizationCodes)
+      .set({ expiresAt: nowSeconds() - 1 })
+      .where(eq(authorizationCodes.id, found.grant.id))
+    expect(await markCodeRedeemed(found)).toEqual([])
+    expect((await findAuthorizationCode(testStore(), params.code)).status).toBe('invalid')
   })
 
   it('matches a live code once', async () => {
     const { params } = await authorizationCode()
-    const found = await findAuthorizationCode(db, tokenFormat, params.code)
+    const found = await findAuthorizationCode(testStore(), params.code)
     if (found.status !== 'live') throw new Error(`expected a live code, got ${found.status}`)
-    expect(await markCodeRedeemed(db, found.grant)).toEqual([{ id: found.grant.id }])
-    expect(await markCodeRedeemed(db, found.grant)).toEqual([])
-    expect((await findAuthorizationCode(db, tokenFormat, params.code)).status).toBe('reused')
+    expect(await markCodeRedeemed(found)).toEqual([{ id: found.grant.id }])
+    expect(await markCodeRedeemed(found)).toEqual([])
+    expect((await findAuthorizationCode(testStore(), params.code)).status).toBe('reused')
   })
 })

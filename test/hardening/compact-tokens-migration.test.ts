@@ -7,7 +7,16 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { authorizationCode, expectOAuthError, form, hello, passwordToken, postToken, refreshGrant } from '../helpers.ts'
+import {
+  authorizationCode,
+  expectOAuthError,
+  form,
+  hello,
+  passwordToken,
+  postToken,
+  refreshGrant,
+  tokensInMainDatabase,
+} from '../helpers.ts'
 
 // Found by name, not number: the lead may renumber it when merging beside other migrations.
 const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.endsWith('_compact_tokens.sql'))
@@ -87,6 +96,9 @@ async function emptyTokenCache() {
 }
 
 describe('migration *_compact_tokens: BLOB digests and integer families, every live token kept', () => {
+  // Tokens minted before token shards existed: in the main database (shard 0).
+  tokensInMainDatabase()
+
   it('tokens issued on the old schema authenticate, rotate and revoke by family after it; ids are never reused', async () => {
     if (!migration) throw new Error('migration *_compact_tokens.sql not found')
     // A: a fresh grant. B: a grant rotated once. C: a redeemed code. D: a code not yet redeemed.

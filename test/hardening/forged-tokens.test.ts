@@ -100,6 +100,26 @@ describe('forged but well-formed tokens are refused before any KV or D1 read', (
     expect(await costOf(grant(await foreign.mint('refresh')))).toEqual(await costOf(grant('garbage')))
   })
 
+  it('a real token pointed at another shard (its shard number changed, the checksum recomputed) → 401 with 0 D1 queries and 0 KV reads', async () => {
+    const { token, refreshToken, app } = await passwordToken()
+    // `eat_` then two characters of shard number (src/crypto/token-format.ts), inside the MAC.
+    const elsewhere = (real: string) =>
+      ['01', '02', '03', '00']
+        .filter((shard) => shard !== real.slice(4, 6))
+        .map((shard) => withChecksum(real.slice(0, 4) + shard + real.slice(6, -6)))
+    for (const moved of elsewhere(token)) expect(await costOf(hello(moved))).toEqual({ status: 401, d1: 0, kvReads: 0 })
+    const grant = (value: string) =>
+      tokenRequest({
+        grant_type: 'refresh_token',
+        refresh_token: value,
+        client_id: app.clientId,
+        client_secret: app.clientSecret ?? '',
+      })
+    const garbage = await costOf(grant('garbage'))
+    for (const moved of elsewhere(refreshToken)) expect(await costOf(grant(moved))).toEqual(garbage)
+    expect((await costOf(hello(token))).status).toBe(200)
+  })
+
   it('a token the server minted but does not know still reaches the store (the MAC is not the proof)', async () => {
     const unknown = await tokenFormat.mint('access')
     const cost = await costOf(hello(unknown))
@@ -109,8 +129,9 @@ describe('forged but well-formed tokens are refused before any KV or D1 read', (
 
   it('new tokens use the keyed format end to end: password grant → /api/hello → refresh; code → tokens', async () => {
     const { app, token, refreshToken } = await passwordToken()
-    expect(token).toMatch(/^eat_[A-Za-z0-9]{61}$/)
-    expect(refreshToken).toMatch(/^ert_[A-Za-z0-9]{61}$/)
+    // In a token shard: two characters of shard number after the prefix (src/crypto/token-format.ts).
+    expect(token).toMatch(/^eat_[A-Za-z0-9]{63}$/)
+    expect(refreshToken).toMatch(/^ert_[A-Za-z0-9]{63}$/)
     expect(await tokenFormat.isWellFormed(token, 'access')).toBe(true)
     expect(await tokenFormat.isWellFormed(refreshToken, 'refresh')).toBe(true)
     expect((await costOf(hello(token))).status).toBe(200)
@@ -131,7 +152,7 @@ describe('forged but well-formed tokens are refused before any KV or D1 read', (
     expect((await costOf(hello(rotated.access_token))).status).toBe(200)
 
     const { code, params } = await authorizationCode()
-    expect(code).toMatch(/^eac_[A-Za-z0-9]{61}$/)
+    expect(code).toMatch(/^eac_[A-Za-z0-9]{63}$/)
     const exchanged = await fetchWithSettings(tokenRequest(params), {})
     expect(exchanged.status).toBe(200)
     const fromCode = await exchanged.json<{ access_token: string }>()

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { applications, users } from '../../src/db/schema.ts'
 import { issueApiKey } from '../../src/tokens/api-keys.ts'
+import { publicTokenId } from '../../src/tokens/shards.ts'
 import {
   api,
   authorizationCode,
@@ -22,6 +23,7 @@ import {
   postToken,
   REDIRECT_URI,
   testStore,
+  tokenDbOf,
 } from '../helpers.ts'
 
 const NEW_APP = {
@@ -138,11 +140,15 @@ describe('tokens issued to clients never manage applications', () => {
       }),
     )
     const other = (await second.json<{ access_token: string }>()).access_token
-    const row = await env.DB.prepare('SELECT id FROM access_tokens WHERE token_hash = unhex(?)')
+    // Named by its shard and row, as the authorized-tokens list names it (src/tokens/shards.ts).
+    const { shard, d1 } = await tokenDbOf(other)
+    const row = await d1
+      .prepare('SELECT id FROM access_tokens WHERE token_hash = unhex(?)')
       .bind(await sha256Hex(other))
       .first<{ id: number }>()
+    const id = publicTokenId(shard, row?.id ?? 0)
     await expectRefused(await withCredentials(`Bearer ${first.token}`, 'GET', '/o/authorized-tokens/'))
-    await expectRefused(await withCredentials(`Bearer ${first.token}`, 'DELETE', `/o/authorized-tokens/${row?.id}/`))
+    await expectRefused(await withCredentials(`Bearer ${first.token}`, 'DELETE', `/o/authorized-tokens/${id}/`))
     expect((await hello(other)).status).toBe(200)
   })
 

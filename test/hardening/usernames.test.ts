@@ -8,7 +8,18 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { createUser, findUserByUsername } from '../../src/accounts/users.ts'
 import { users } from '../../src/db/schema.ts'
-import { api, db, form, getPage, makeApplication, passwordToken, postForm, postToken, unique } from '../helpers.ts'
+import {
+  api,
+  db,
+  form,
+  getPage,
+  inEveryTokenDatabase,
+  makeApplication,
+  passwordToken,
+  postForm,
+  postToken,
+  unique,
+} from '../helpers.ts'
 
 const PASSWORD = 'correct horse battery staple'
 const TAKEN = { username: ['A user with that username already exists.'] }
@@ -104,10 +115,8 @@ describe('usernames are NFKC-normalised and unique regardless of case', () => {
       }),
     )
     expect(grant.status).toBe(200)
-    const issued = await env.DB.prepare('SELECT user_id FROM access_tokens WHERE application_id = ?')
-      .bind(app.id)
-      .all<{ user_id: number }>()
-    expect(issued.results).toEqual([{ user_id: existing.id }])
+    const issued = await inEveryTokenDatabase('SELECT user_id FROM access_tokens WHERE application_id = ?', app.id)
+    expect(issued).toEqual([{ user_id: existing.id }])
 
     const key = await api('/api-token-auth/', { form: { username: typed, password: PASSWORD } })
     expect(key.status).toBe(200)

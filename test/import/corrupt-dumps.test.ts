@@ -18,7 +18,7 @@ import { importApiKeyStatements } from '../../src/tokens/api-keys.ts'
 import { importAccessTokenStatements, importRefreshTokenStatements } from '../../src/tokens/import.ts'
 import dot17 from '../fixtures/django/dot-1.7/dump.json'
 import dot341 from '../fixtures/django/dot-3.4.1/dump.json'
-import { basic, db, form, postToken } from '../helpers.ts'
+import { basic, db, form, postToken, testStore } from '../helpers.ts'
 import { liveDump, REFRESH_LIFETIME, SLOW, snapshot } from './dumps.ts'
 
 type Record_ = { model: string; pk: unknown; fields: Record<string, unknown> }
@@ -187,7 +187,7 @@ describe('an imported client whose secret DOT kept hashed', () => {
       await importDjangoDump(db, data, { now, refreshLifetime: REFRESH_LIFETIME })
       const app = await db.select().from(applications).where(eq(applications.clientId, 'peer-cc-client')).get()
       expect(app?.djangoClientSecret).toMatch(/^pbkdf2_sha256\$1000000\$/)
-      const secret = await rotateApplicationSecret(db, app?.id ?? 0)
+      const secret = await rotateApplicationSecret(testStore(), app?.id ?? 0)
       const grant = (clientSecret: string) =>
         postToken(form({ grant_type: 'client_credentials' }), { Authorization: basic('peer-cc-client', clientSecret) })
       expect((await grant('peer-cc-secret-4b8e2c6a0d1f3e5a')).status).toBe(401)

@@ -9,7 +9,7 @@ import { randomString } from '../../src/crypto/random.ts'
 import { accessTokens, apiKeys, applications, refreshTokens, users } from '../../src/db/schema.ts'
 import { importDjangoDump, type Summary } from '../../src/import/django.ts'
 import { d1QueryCount, kvReadCount } from '../counting.ts'
-import { basic, db, fetchWithSettings, form, postForm, tokenFormat } from '../helpers.ts'
+import { basic, db, fetchWithSettings, form, importedTokensDb, postForm, tokenFormat } from '../helpers.ts'
 
 export type Secrets = {
   users: Record<string, string | null>
@@ -57,8 +57,8 @@ export async function snapshot() {
   return {
     users: await db.select().from(users).orderBy(users.id),
     applications: await db.select().from(applications).orderBy(applications.id),
-    accessTokens: await db.select().from(accessTokens).orderBy(accessTokens.id),
-    refreshTokens: await db.select().from(refreshTokens).orderBy(refreshTokens.id),
+    accessTokens: await importedTokensDb().select().from(accessTokens).orderBy(accessTokens.id),
+    refreshTokens: await importedTokensDb().select().from(refreshTokens).orderBy(refreshTokens.id),
     apiKeys: await db.select().from(apiKeys).orderBy(apiKeys.id),
   }
 }
@@ -101,7 +101,8 @@ export function describeImportedDump(name: string, dump: Record_[], secrets: Sec
     }
 
     beforeAll(async () => {
-      summary = await importDjangoDump(db, data, { now, refreshLifetime: REFRESH_LIFETIME })
+      // The tokens go to the token shard the Worker looks them up in, as `manage import-django` sends them.
+      summary = await importDjangoDump(db, data, { now, refreshLifetime: REFRESH_LIFETIME, tokens: importedTokensDb() })
       // What the import tells the operator to set.
       expect(summary.tokensUntil).not.toBeNull()
       window = { IMPORTED_TOKENS_UNTIL: new Date((summary.tokensUntil ?? 0) * 1000).toISOString() }
@@ -244,7 +245,7 @@ export function describeImportedDump(name: string, dump: Record_[], secrets: Sec
     it('imported tokens keep their expiry, and are refused before any lookup without IMPORTED_TOKENS_UNTIL or after it', async () => {
       const alice = token('alice').access_token
       const source = data.find((r) => r.model === 'oauth2_provider.accesstoken' && r.pk === 1)
-      const row = await db
+      const row = await importedTokensDb()
         .select()
         .from(accessTokens)
         .where(eq(accessTokens.tokenHash, (source?.fields.token_checksum as string) ?? (await sha256Hex(alice))))
@@ -291,7 +292,11 @@ export function describeImportedDump(name: string, dump: Record_[], secrets: Sec
       SLOW,
       async () => {
         const before = await snapshot()
-        const again = await importDjangoDump(db, data, { now: now + 60, refreshLifetime: REFRESH_LIFETIME })
+        const again = await importDjangoDump(db, data, {
+          now: now + 60,
+          refreshLifetime: REFRESH_LIFETIME,
+          tokens: importedTokensDb(),
+        })
         expect(again.importedBefore).toBeInstanceOf(Date)
         expect(again.written).toEqual({ users: 0, applications: 0, accessTokens: 0, refreshTokens: 0, drfKeys: 0 })
         // The window it asked for the first time, not one counted from this run.

@@ -15,7 +15,7 @@ import { users } from '../../src/db/schema.ts'
 import { importDjangoDump } from '../../src/import/django.ts'
 import dump from '../fixtures/django/dot-3.4.1/dump.json'
 import secrets from '../fixtures/django/dot-3.4.1/secrets.json'
-import { db, fetchWithSettings, form, ORIGIN } from '../helpers.ts'
+import { db, fetchWithSettings, form, importedTokensDb, ORIGIN } from '../helpers.ts'
 import { liveDump, REFRESH_LIFETIME, SLOW } from './dumps.ts'
 
 const DOT_ISSUER = `${ORIGIN}/o`
@@ -31,7 +31,11 @@ beforeAll(async () => {
   // A user made and deleted here first: ids handed out in order would no longer be Django's.
   const early = await createUser(db, { username: 'early-bird', password: 'an early password 1' })
   await db.delete(users).where(eq(users.id, early.id))
-  const summary = await importDjangoDump(db, data, { now, refreshLifetime: REFRESH_LIFETIME })
+  const summary = await importDjangoDump(db, data, {
+    now,
+    refreshLifetime: REFRESH_LIFETIME,
+    tokens: importedTokensDb(),
+  })
   settings = {
     ISSUER: DOT_ISSUER,
     IMPORTED_TOKENS_UNTIL: new Date((summary.tokensUntil ?? 0) * 1000).toISOString(),

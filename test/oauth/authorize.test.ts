@@ -2,7 +2,6 @@ import { desc } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { authorizationCodes } from '../../src/db/schema.ts'
 import {
-  db,
   fetchWithSettings,
   form,
   getPage,
@@ -15,6 +14,7 @@ import {
   postForm,
   postToken,
   REDIRECT_URI,
+  tokenDbOf,
 } from '../helpers.ts'
 
 async function setup(overrides: Parameters<typeof makeApplication>[0] = {}) {
@@ -105,8 +105,10 @@ describe('GET /o/authorize/', () => {
   it('carries the OIDC nonce and the login time through the code', async () => {
     const { params, cookie } = await setup()
     const before = Math.floor(Date.now() / 1000)
-    location(await approve({ ...params, nonce: 'n-0S6_WzA2Mj' }, cookie))
-    const grant = await db.select().from(authorizationCodes).orderBy(desc(authorizationCodes.id)).get()
+    const code = location(await approve({ ...params, nonce: 'n-0S6_WzA2Mj' }, cookie)).searchParams.get('code') ?? ''
+    // In the shard the code names (src/tokens/shards.ts).
+    const { db: tokens } = await tokenDbOf(code)
+    const grant = await tokens.select().from(authorizationCodes).orderBy(desc(authorizationCodes.id)).get()
     expect(grant?.nonce).toBe('n-0S6_WzA2Mj')
     expect(Math.abs((grant?.authTime ?? 0) - before)).toBeLessThan(5)
     expect(grant?.codeChallengeMethod).toBe('S256')

@@ -1,7 +1,15 @@
-import { env, SELF } from 'cloudflare:test'
+import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { ALGS } from '../dpop.ts'
-import { basic, expectOAuthError, form, makeApplication, passwordToken, postToken } from '../helpers.ts'
+import {
+  basic,
+  expectOAuthError,
+  form,
+  inEveryTokenDatabase,
+  makeApplication,
+  passwordToken,
+  postToken,
+} from '../helpers.ts'
 
 function introspect(body: Record<string, string>, headers: Record<string, string> = {}) {
   return SELF.fetch('https://example.com/o/introspect/', {
@@ -85,7 +93,7 @@ describe('POST /o/introspect/', () => {
     })
     expect(await (await introspect({ token }, headers)).json()).toEqual({ active: false })
     const expired = await passwordToken()
-    await env.DB.prepare('UPDATE access_tokens SET expires_at = 1').run()
+    await inEveryTokenDatabase('UPDATE access_tokens SET expires_at = 1')
     expect(await (await introspect({ token: expired.token }, headers)).json()).toEqual({ active: false })
   })
 

@@ -9,6 +9,7 @@ import {
   expectOneWinner,
   form,
   hello,
+  inEveryTokenDatabase,
   makeApplication,
   pkcePair,
   postToken,
@@ -83,7 +84,7 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
 
   it('RFC 6749 §4.1.2: an expired code → invalid_grant', async () => {
     const { params } = await authorizationCode()
-    await env.DB.prepare('UPDATE authorization_codes SET expires_at = 1').run()
+    await inEveryTokenDatabase('UPDATE authorization_codes SET expires_at = 1')
     await expectOAuthError(await postToken(form(params)), 400, 'invalid_grant')
   })
 
@@ -129,9 +130,10 @@ describe('POST /o/token/ grant_type=authorization_code', () => {
       expect.objectContaining({ token_hash: await sha256Hex(winner.refresh_token), revoked_at: expect.any(Number) }),
     ])
     expect(state.orphans).toEqual({ danglingRefresh: 0, loneAccess: 0 })
-    const redeemed = await env.DB.prepare('SELECT redeemed_at FROM authorization_codes WHERE code_hash = unhex(?)')
-      .bind(await sha256Hex(params.code))
-      .first<{ redeemed_at: number | null }>()
+    const [redeemed] = await inEveryTokenDatabase<{ redeemed_at: number | null }>(
+      'SELECT redeemed_at FROM authorization_codes WHERE code_hash = unhex(?)',
+      await sha256Hex(params.code),
+    )
     expect(redeemed?.redeemed_at).toEqual(expect.any(Number))
   })
 })

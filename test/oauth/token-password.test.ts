@@ -35,8 +35,8 @@ describe('POST /o/token/ grant_type=password', () => {
     expect(response.headers.get('Pragma')).toBe('no-cache')
     const body = await response.json<Record<string, unknown>>()
     expect(body).toEqual({
-      access_token: expect.stringMatching(/^eat_[A-Za-z0-9]{61}$/),
-      refresh_token: expect.stringMatching(/^ert_[A-Za-z0-9]{61}$/),
+      access_token: expect.stringMatching(/^eat_[A-Za-z0-9]{61}(?:[A-Za-z0-9]{2})?$/),
+      refresh_token: expect.stringMatching(/^ert_[A-Za-z0-9]{61}(?:[A-Za-z0-9]{2})?$/),
       token_type: 'Bearer',
       expires_in: 86400,
       scope: 'read write groups',

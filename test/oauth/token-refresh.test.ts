@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import {
@@ -9,6 +8,7 @@ import {
   fetchWithSettings,
   form,
   hello,
+  inEveryTokenDatabase,
   makeApplication,
   passwordToken,
   postToken,
@@ -61,7 +61,7 @@ describe('POST /o/token/ grant_type=refresh_token', () => {
     await expectOAuthError(await refreshGrant(app, 'ert_nope'), 400, 'invalid_grant')
     const forged = `${refreshToken.slice(0, -10)}AAAA${refreshToken.slice(-6)}`
     await expectOAuthError(await refreshGrant(app, forged), 400, 'invalid_grant')
-    await env.DB.prepare('UPDATE refresh_tokens SET expires_at = 1').run()
+    await inEveryTokenDatabase('UPDATE refresh_tokens SET expires_at = 1')
     await expectOAuthError(await refreshGrant(app, refreshToken), 400, 'invalid_grant')
   })
 

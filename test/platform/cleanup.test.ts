@@ -5,6 +5,7 @@
 import { createScheduledController, env } from 'cloudflare:test'
 import { count, gte, lt } from 'drizzle-orm'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { getDb } from '../../src/db/client.ts'
 import {
   accessTokens,
   authorizationCodes,
@@ -14,10 +15,10 @@ import {
   usedJtis,
 } from '../../src/db/schema.ts'
 import worker from '../../src/index.ts'
-import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../src/tokens/cleanup.ts'
+import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens, cronCleanupLimits } from '../../src/tokens/cleanup.ts'
 import wranglerToml from '../../wrangler.toml?raw'
 import { d1QueryCount } from '../counting.ts'
-import { db, makeApplication, makeUser } from '../helpers.ts'
+import { db, inEveryTokenDatabase, makeApplication, makeUser, tokenDatabases } from '../helpers.ts'
 
 const NOW = Math.floor(Date.now() / 1000)
 const TABLES = [
@@ -40,19 +41,7 @@ async function seed(n: number, firstExpiry: number, perSecond = n) {
   const rows = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)`
   const expiry = '?4 + i / ?5'
   await env.DB.batch([
-    env.DB.prepare(
-      `${rows} INSERT INTO access_tokens (token_hash, user_id, application_id, scope, expires_at)
-       SELECT randomblob(32), ?2, ?3, 'read', ${expiry} FROM n`,
-    ).bind(n, user.id, app.id, firstExpiry, perSecond),
-    env.DB.prepare(
-      `${rows} INSERT INTO refresh_tokens (token_hash, access_token_id, user_id, application_id, scope, expires_at)
-       SELECT randomblob(32), (SELECT seq FROM sqlite_sequence WHERE name = 'access_tokens') - ?1 + 1 + i,
-         ?2, ?3, 'read', ${expiry} FROM n`,
-    ).bind(n, user.id, app.id, firstExpiry, perSecond),
-    env.DB.prepare(
-      `${rows} INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scope, expires_at)
-       SELECT randomblob(32), ?3, ?2, 'https://a/', 'read', ${expiry} FROM n`,
-    ).bind(n, user.id, app.id, firstExpiry, perSecond),
+    ...seedTokens(env.DB, n, firstExpiry, perSecond, user.id, app.id),
     env.DB.prepare(
       `${rows} INSERT INTO device_codes (device_code_hash, user_code_hash, application_id, scope, interval, expires_at)
        SELECT lower(hex(randomblob(32))), lower(hex(randomblob(32))), ?3, 'read', 5, ${expiry} FROM n`,
@@ -65,6 +54,33 @@ async function seed(n: number, firstExpiry: number, perSecond = n) {
       `${rows} INSERT INTO used_jtis (key_hash, expires_at) SELECT randomblob(32), ?4 + i / ?5 FROM n`,
     ).bind(n, user.id, app.id, firstExpiry, perSecond),
   ])
+}
+
+/** The token tables' rows of `seed` in one token database (a shard holds no device codes, pushed requests or jtis). */
+function seedTokens(d1: D1Database, n: number, firstExpiry: number, perSecond: number, userId: number, appId: number) {
+  const rows = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)`
+  const expiry = '?4 + i / ?5'
+  return [
+    d1
+      .prepare(
+        `${rows} INSERT INTO access_tokens (token_hash, user_id, application_id, scope, expires_at)
+       SELECT randomblob(32), ?2, ?3, 'read', ${expiry} FROM n`,
+      )
+      .bind(n, userId, appId, firstExpiry, perSecond),
+    d1
+      .prepare(
+        `${rows} INSERT INTO refresh_tokens (token_hash, access_token_id, user_id, application_id, scope, expires_at)
+       SELECT randomblob(32), (SELECT seq FROM sqlite_sequence WHERE name = 'access_tokens') - ?1 + 1 + i,
+         ?2, ?3, 'read', ${expiry} FROM n`,
+      )
+      .bind(n, userId, appId, firstExpiry, perSecond),
+    d1
+      .prepare(
+        `${rows} INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scope, expires_at)
+       SELECT randomblob(32), ?3, ?2, 'https://a/', 'read', ${expiry} FROM n`,
+      )
+      .bind(n, userId, appId, firstExpiry, perSecond),
+  ]
 }
 
 async function counts(table: (typeof TABLES)[number], now = NOW) {
@@ -102,6 +118,8 @@ describe('clearExpiredTokens', () => {
       usedJtis: 25,
       queries: 18,
       complete: true,
+      // The main database alone: shard 0.
+      shards: [{ shard: 0, queries: 18, complete: true }],
     })
     for (const table of TABLES) expect(await counts(table)).toEqual({ expired: 0, live: 5 })
   })
@@ -122,6 +140,8 @@ describe('clearExpiredTokens', () => {
       usedJtis: 25,
       queries: 16,
       complete: true,
+      // The main database alone: shard 0.
+      shards: [{ shard: 0, queries: 16, complete: true }],
     })
     expect(await counts(refreshTokens)).toEqual({ expired: 0, live: 25 })
     const linked = await env.DB.prepare(
@@ -144,6 +164,8 @@ describe('clearExpiredTokens', () => {
       usedJtis: 0,
       queries: 5,
       complete: false,
+      // The main database alone: shard 0.
+      shards: [{ shard: 0, queries: 5, complete: false }],
     })
     expect(await counts(authorizationCodes)).toEqual({ expired: 15, live: 0 })
     const rest = await clearExpiredTokens(db, limits(10, 20), NOW)
@@ -156,6 +178,8 @@ describe('clearExpiredTokens', () => {
       usedJtis: 25,
       queries: 13,
       complete: true,
+      // The main database alone: shard 0.
+      shards: [{ shard: 0, queries: 13, complete: true }],
     })
   })
 
@@ -175,6 +199,8 @@ describe('clearExpiredTokens', () => {
       usedJtis: 0,
       queries: 2,
       complete: false,
+      // The main database alone: shard 0.
+      shards: [{ shard: 0, queries: 2, complete: false }],
     })
   })
 
@@ -221,8 +247,96 @@ describe('clearExpiredTokens', () => {
         usedJtis: due,
         queries,
         complete: true,
+        // The main database alone: shard 0.
+        shards: [{ shard: 0, queries, complete: true }],
       })
     }
     for (const table of TABLES) expect(await counts(table, start + 2 * DAY)).toEqual({ expired: 0, live: 10 })
   }, 60_000)
+})
+
+describe('clearExpiredTokens in every token shard (src/tokens/shards.ts)', () => {
+  const SHARD_TABLES = ['access_tokens', 'refresh_tokens', 'authorization_codes']
+
+  /** 25 expired and 5 live rows in each token table of each token shard. */
+  async function seedShards() {
+    const user = await makeUser()
+    const app = await makeApplication()
+    for (const { d1 } of tokenDatabases().slice(1)) {
+      await d1.batch([
+        ...seedTokens(d1, 25, NOW - 10, 25, user.id, app.id),
+        ...seedTokens(d1, 5, NOW + 3600, 5, user.id, app.id),
+      ])
+    }
+  }
+
+  async function expiredLeft(): Promise<number[]> {
+    const left: number[] = []
+    for (const { d1 } of tokenDatabases().slice(1)) {
+      let n = 0
+      for (const table of SHARD_TABLES) {
+        n +=
+          (await d1.prepare(`SELECT count(*) AS n FROM ${table} WHERE expires_at < ?`).bind(NOW).first<{ n: number }>())
+            ?.n ?? 0
+      }
+      left.push(n)
+    }
+    return left
+  }
+
+  beforeEach(async () => {
+    await inEveryTokenDatabase('DELETE FROM refresh_tokens')
+    await inEveryTokenDatabase('DELETE FROM access_tokens')
+    await inEveryTokenDatabase('DELETE FROM authorization_codes')
+  })
+
+  it('the cron run clears the main database and every shard at once, each reported; live rows stay', async () => {
+    await seedShards()
+    const logged = vi.spyOn(console, 'log').mockImplementation(() => {})
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env)
+    const report = JSON.parse(String(logged.mock.calls[0][1]))
+    logged.mockRestore()
+    const shards = tokenDatabases().slice(1)
+    expect(report).toMatchObject({
+      accessTokens: 25 * shards.length,
+      refreshTokens: 25 * shards.length,
+      complete: true,
+    })
+    expect(report.shards.map((shard: { shard: number }) => shard.shard)).toEqual(tokenDatabases().map((db) => db.shard))
+    expect(await expiredLeft()).toEqual(shards.map(() => 0))
+    const live = await inEveryTokenDatabase<{ n: number }>('SELECT count(*) AS n FROM access_tokens')
+    expect(live.map((row) => row.n)).toEqual([0, ...shards.map(() => 5)])
+  })
+
+  it('shares one query budget: all databases together make at most maxQueries statements, each table of each visited; the next runs finish', async () => {
+    await seedShards()
+    const everyDatabase = () => tokenDatabases().map(({ shard, d1 }) => ({ shard, db: getDb(d1) }))
+    // 6 tables in the main database and 3 in each shard: the budget visits each once, and 5 more.
+    const budget = 6 + 3 * (tokenDatabases().length - 1) + 5
+    const before = d1QueryCount()
+    const report = await clearExpiredTokens(everyDatabase(), limits(10, budget), NOW)
+    expect(d1QueryCount() - before).toBe(budget)
+    expect(report.queries).toBe(budget)
+    expect(report.complete).toBe(false)
+    expect(report.shards.reduce((sum, shard) => sum + shard.queries, 0)).toBe(budget)
+    // Every table of every shard was taken in turn: at least 10 rows of each went.
+    for (const left of await expiredLeft()) expect(left).toBeLessThanOrEqual(75 - 30)
+    // The rest is taken by the next runs (a minute apart in production), which finish.
+    let runs = 1
+    while (!(await clearExpiredTokens(everyDatabase(), limits(10, budget), NOW)).complete) runs++
+    expect(runs).toBeLessThanOrEqual(4)
+    expect(await expiredLeft()).toEqual(
+      tokenDatabases()
+        .map(() => 0)
+        .slice(1),
+    )
+  })
+
+  it('the cron run’s query budget grows with the token shards: 200 statements for one database, 20 more a shard, at most 800 of an invocation’s 1,000', () => {
+    expect(cronCleanupLimits(1)).toEqual(CLEANUP_LIMITS)
+    expect(cronCleanupLimits(4).maxQueries).toBe(260)
+    // 32 shards at 1,000 grants/s need ≈ 6 statements a minute each (docs/capacity.md).
+    expect(cronCleanupLimits(33).maxQueries).toBe(800)
+    expect(cronCleanupLimits(33).timeBudgetMs).toBe(CLEANUP_LIMITS.timeBudgetMs)
+  })
 })

@@ -3,14 +3,19 @@
  * and a way to call the Worker's default export with them.
  */
 import { env } from 'cloudflare:test'
-import { fetchWorker } from '../helpers.ts'
+import { shardBindingNames } from '../counting.ts'
+import { fetchWorker, tokenDatabases } from '../helpers.ts'
 
 const ORIGINAL = Symbol('original statement')
 
-/** D1 whose statements fail with `message` whenever `fails(sql)` is true (batches: when any would). */
+/**
+ * D1 whose statements fail with `message` whenever `fails(sql)` is true (batches: when any would):
+ * `database`, by default the main one (DB).
+ */
 export function faultyD1(
   fails: (sql: string) => boolean = () => true,
   message = 'D1_ERROR: injected fault: storage unavailable',
+  database: D1Database = env.DB,
 ): D1Database {
   const sqlOf = new WeakMap<D1PreparedStatement, string>()
   const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
@@ -27,7 +32,14 @@ export function faultyD1(
     sqlOf.set(wrapped, sql)
     return wrapped
   }
-  return faultyDatabase(env.DB, fails, message, wrap, sqlOf)
+  return faultyDatabase(database, fails, message, wrap, sqlOf)
+}
+
+/** Bindings for `fetchWith` in which every token database (DB and each token shard) fails as `faultyD1` does. */
+export function faultyTokenDatabases(fails?: (sql: string) => boolean): Partial<Env> {
+  const names = ['DB', ...shardBindingNames(env)]
+  const databases = tokenDatabases()
+  return Object.fromEntries(names.map((name, index) => [name, faultyD1(fails, undefined, databases[index].d1)]))
 }
 
 /** The binding or one of its read sessions (Sessions API), with the same faults. */

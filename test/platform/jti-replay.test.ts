@@ -61,16 +61,19 @@ describe('a jti spent by the token write it allows (jtiStillUnused, recordJtiUse
         accessLifetime: 60,
         refreshLifetime: null,
       },
-      sql`${facts} AND ${jtiStillUnused(key, NOW)}`,
-      ({ written, accessTokenId }) => [
-        recordJtiUseIf(store.db, key, written, NOW),
-        auditStatementIf(
-          store.db,
-          { id: null, username: 'test' },
-          { action: 'test.spend', objectType: 'token', objectId: accessTokenId, objectRepr: jti },
-          written,
-        ),
-      ],
+      undefined,
+      {
+        also: sql`${facts} AND ${jtiStillUnused(key, NOW)}`,
+        alongside: ({ written, accessTokenId }) => [
+          recordJtiUseIf(store.db, key, written, NOW),
+          auditStatementIf(
+            store.db,
+            { id: null, username: 'test' },
+            { action: 'test.spend', objectType: 'token', objectId: accessTokenId, objectRepr: jti },
+            written,
+          ),
+        ],
+      },
     )
     const audit = await env.DB.prepare(
       "SELECT object_id FROM audit_log WHERE action = 'test.spend' AND object_repr = ?",

@@ -23,15 +23,19 @@ import {
   REDIRECT_URI,
   refreshGrant,
   testStore,
+  tokenDatabases,
 } from '../helpers.ts'
 
+/** Every row of every table of every D1 database: the main one and each token shard. */
 async function dumpD1(): Promise<string> {
-  const tables = await env.DB.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'",
-  ).all<{ name: string }>()
   const dumps: unknown[] = []
-  for (const { name } of tables.results) {
-    dumps.push(await env.DB.prepare(`SELECT * FROM "${name}"`).all())
+  for (const { d1 } of tokenDatabases()) {
+    const tables = await d1
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'",
+      )
+      .all<{ name: string }>()
+    for (const { name } of tables.results) dumps.push(await d1.prepare(`SELECT * FROM "${name}"`).all())
   }
   return JSON.stringify(dumps, blobsAsText)
 }

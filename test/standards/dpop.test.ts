@@ -11,6 +11,7 @@ import { base64url, exportJWK, generateKeyPair, type JWTHeaderParameters, SignJW
 import { describe, expect, it } from 'vitest'
 import { currentDpopNonce, NONCE_PERIOD_SECONDS } from '../../src/crypto/dpop-nonce.ts'
 import { applications, usedJtis } from '../../src/db/schema.ts'
+import { issueTokensIf } from '../../src/tokens/issue.ts'
 import { recordJtiUse } from '../../src/tokens/replay.ts'
 import { d1QueryCount, kvReadCount } from '../counting.ts'
 import { ALGS, API_DPOP_CHALLENGE, type DpopKey, dpopKey, proof } from '../dpop.ts'
@@ -26,6 +27,7 @@ import {
   makeUser,
   ORIGIN,
   testStore,
+  tokenDatabases,
 } from '../helpers.ts'
 
 type Settings = Record<string, string | undefined>
@@ -587,5 +589,52 @@ describe('RFC 9449 §5.1, §5.2: metadata and registration', () => {
     expect(plain).not.toHaveProperty('dpop_bound_access_tokens')
     const row = await db.select().from(applications).where(eq(applications.clientId, client.client_id)).get()
     expect(row?.dpopBoundAccessTokens).toBe(true)
+  })
+
+  it('§5.2: requiring DPoP in a registration update raises the client’s fence in every token shard: a grant that read it before writes no Bearer token', async () => {
+    const settings = { CLIENT_REGISTRATION: 'open' }
+    const metadata = { redirect_uris: ['https://client.example.com/cb'], token_endpoint_auth_method: 'none' }
+    const registered = await send(
+      `${ORIGIN}/o/register/`,
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(metadata) },
+      settings,
+    )
+    const client = await registered.json<{
+      client_id: string
+      registration_client_uri: string
+      registration_access_token: string
+    }>()
+    const byClientId = eq(applications.clientId, client.client_id)
+    // What a grant read from a replica that has not seen the update yet.
+    const read = await db.select().from(applications).where(byClientId).get()
+    if (!read) throw new Error('not registered')
+    const updated = await send(
+      client.registration_client_uri,
+      {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${client.registration_access_token}` },
+        body: JSON.stringify({ ...metadata, client_id: client.client_id, dpop_bound_access_tokens: true }),
+      },
+      settings,
+    )
+    expect(updated.status).toBe(200)
+    const now = await db.select().from(applications).where(byClientId).get()
+    expect(now?.dpopBoundAccessTokens).toBe(true)
+    expect(now?.generation).toBe(read.generation + 1)
+    for (const { shard } of tokenDatabases()) {
+      const grant = {
+        userId: null,
+        username: null,
+        applicationId: read.id,
+        clientId: read.clientId,
+        scopes: ['read'],
+        accessLifetime: 60,
+        refreshLifetime: null,
+      }
+      // The stale read's write (a plain Bearer token) is refused by the shard; the current row's is not.
+      expect(await issueTokensIf(testStore(shard), grant, { application: read }), `shard ${shard}`).toBeNull()
+      if (!now) throw new Error('gone')
+      expect(await issueTokensIf(testStore(shard), grant, { application: now }), `shard ${shard}`).not.toBeNull()
+    }
   })
 })

@@ -5,11 +5,28 @@
  * answer for them (their jti names the token's row). Opaque tokens stay the default.
  */
 import { SELF } from 'cloudflare:test'
-import { createRemoteJWKSet, customFetch, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose'
+import {
+  base64url,
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+} from 'jose'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 import { dpopKey, proof } from '../dpop.ts'
-import { basic, expectOAuthError, fetchWithSettings, form, makeApplication, makeUser, ORIGIN } from '../helpers.ts'
+import {
+  basic,
+  expectOAuthError,
+  fetchWithSettings,
+  form,
+  makeApplication,
+  makeUser,
+  ORIGIN,
+  tokenDatabases,
+} from '../helpers.ts'
 
 const RS = 'https://rs.example.com'
 const SETTINGS = { RESOURCES: `${RS} https://other.example.com`, JWT_ACCESS_TOKEN_RESOURCES: RS }
@@ -17,15 +34,20 @@ const JWKS = createRemoteJWKSet(new URL(`${ORIGIN}/o/.well-known/jwks.json`), {
   [customFetch]: (url: string, init: RequestInit) => SELF.fetch(url, init),
 })
 
-/** POST a form (pairs, for a repeated parameter) with the settings of this file. */
-function post(path: string, body: Record<string, string> | [string, string][], headers: Record<string, string> = {}) {
+/** POST a form (pairs, for a repeated parameter) with the settings of this file (and `more`). */
+function post(
+  path: string,
+  body: Record<string, string> | [string, string][],
+  headers: Record<string, string> = {},
+  more: Record<string, string> = {},
+) {
   return fetchWithSettings(
     new Request(`${ORIGIN}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
       body: Array.isArray(body) ? new URLSearchParams(body).toString() : form(body),
     }),
-    SETTINGS,
+    { ...SETTINGS, ...more },
   )
 }
 
@@ -71,7 +93,28 @@ describe('RFC 9068 §2: JWT access tokens for the resources marked to receive th
     })
     expect(payload.exp).toBe((payload.iat ?? 0) + 86400)
     expect(issued.expires_in).toBe(86400)
-    expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    // The row's digest (32 bytes), then outside shard 0 the token shard's number (2 bytes).
+    expect(payload.jti).toMatch(/^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{46})$/)
+  })
+
+  it('the jti names the token shard that holds the row: introspection and revocation find it in every shard', async () => {
+    const { auth } = await serviceClient()
+    for (const { shard } of tokenDatabases()) {
+      const inShard = { SHARD_ROUTES: `*=${shard}` }
+      const { access_token } = await tokens(
+        await post('/o/token/', { grant_type: 'client_credentials', resource: RS }, auth, inShard),
+      )
+      const { payload } = await verifyAsResourceServer(access_token)
+      const jti = base64url.decode(String(payload.jti))
+      expect(jti.length, `shard ${shard}`).toBe(shard === 0 ? 32 : 34)
+      if (shard !== 0) expect(new DataView(jti.buffer, jti.byteOffset).getUint16(32)).toBe(shard)
+      // Asked of a Worker that routes new grants elsewhere: the token's own shard answers.
+      const introspect = async () =>
+        (await post('/o/introspect/', { token: access_token }, auth)).json<Record<string, unknown>>()
+      expect(await introspect(), `shard ${shard}`).toMatchObject({ active: true })
+      expect((await post('/o/revoke_token/', { token: access_token }, auth)).status).toBe(200)
+      expect(await introspect(), `shard ${shard}`).toEqual({ active: false })
+    }
   })
 
   it('§2.2: for a user, sub is the user (as in id_tokens and introspection); the refresh token stays opaque and refreshes to a new JWT', async () => {

@@ -30,17 +30,7 @@ import { JWT_BEARER_GRANT } from '../../src/db/schema.ts'
 import { checkPolicy, setIdJagPolicy } from '../../src/oauth/id-jag/policies.ts'
 import { trustIdentityProvider } from '../../src/oauth/id-jag/trusted-idps.ts'
 import { createAuthorizationCode } from '../../src/tokens/authorization-codes.ts'
-import {
-  basic,
-  db,
-  fetchWithSettings,
-  form,
-  makeApplication,
-  ORIGIN,
-  pkcePair,
-  tokenFormat,
-  unique,
-} from '../helpers.ts'
+import { basic, db, fetchWithSettings, form, makeApplication, ORIGIN, pkcePair, testStore, unique } from '../helpers.ts'
 import { describeRequest, ENDPOINT, recordingWorkerFetch, type Settings, tokenRequests } from './mcp.ts'
 
 const VERSION = '2026-07-28'
@@ -113,7 +103,7 @@ describe('the v2 SDK’s CrossAppAccessProvider against the jwt-bearer grant and
 
     // 1. SSO at the IdP: the wiki redeems the user's code (OpenID Connect) and keeps the id_token.
     const pkce = await pkcePair()
-    const code = await createAuthorizationCode(db, tokenFormat, {
+    const code = await createAuthorizationCode(testStore(), {
       applicationId: wikiAtIdp.id,
       userId: user.id,
       redirectUri: IDP_CALLBACK,

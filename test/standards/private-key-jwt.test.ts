@@ -9,10 +9,11 @@ import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { hashPassword } from '../../src/crypto/passwords.ts'
+import { setPassword } from '../../src/accounts/user-lifecycle.ts'
 import { applications, DEVICE_CODE_GRANT, usedJtis } from '../../src/db/schema.ts'
 import { createAuthorizationCode } from '../../src/tokens/authorization-codes.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
+import { shardBindingNames } from '../counting.ts'
 import {
   basic,
   db,
@@ -28,7 +29,7 @@ import {
   ORIGIN,
   pkcePair,
   REDIRECT_URI,
-  tokenFormat,
+  testStore,
   unique,
 } from '../helpers.ts'
 
@@ -183,7 +184,7 @@ describe('at every endpoint that authenticates clients', () => {
     const user = await makeUser()
     const app = await keyClient(key, { grantTypes: ['authorization-code'], redirectUris: [REDIRECT_URI] })
     const pkce = await pkcePair()
-    const code = await createAuthorizationCode(db, tokenFormat, {
+    const code = await createAuthorizationCode(testStore(), {
       applicationId: app.id,
       userId: user.id,
       redirectUri: REDIRECT_URI,
@@ -580,7 +581,7 @@ describe('keys by dynamic registration (RFC 7591 §2: token_endpoint_auth_method
     expect(row?.clientSecretHash).toBe('')
     // The code grant, authenticated by the key.
     const user = await makeUser()
-    const code = await createAuthorizationCode(db, tokenFormat, {
+    const code = await createAuthorizationCode(testStore(), {
       applicationId: row?.id ?? 0,
       userId: user.id,
       redirectUri: REDIRECT_URI,
@@ -745,23 +746,27 @@ describe('private_key_jwt and the token endpoint’s second try on the primary',
     const key = await signingKey()
     const app = await keyClient(key, { grantTypes: ['password'] })
     const user = await makeUser()
-    // The user's hash changes (the same password, a new salt) between the grant's replica read and
-    // its write: the write's check finds it changed and the grant runs again reading the primary.
+    // The user's password is set again (the same one: a new salt, a new generation, fences raised in
+    // every token database) between the grant's replica read and its write: the write is refused
+    // by its shard's fence and the grant runs again reading the primary.
     let changed = false
-    const DB = new Proxy(env.DB, {
-      get(target, property) {
-        if (property === 'batch' && !changed) {
-          return async (statements: D1PreparedStatement[]) => {
-            changed = true
-            const rehashed = await hashPassword(user.plainPassword)
-            await target.prepare('UPDATE users SET password = ? WHERE id = ?').bind(rehashed, user.id).run()
-            return target.batch(statements)
+    const racing = (database: D1Database) =>
+      new Proxy(database, {
+        get(target, property) {
+          if (property === 'batch' && !changed) {
+            return async (statements: D1PreparedStatement[]) => {
+              changed = true
+              await setPassword(testStore(), user.id, user.plainPassword)
+              return target.batch(statements)
+            }
           }
-        }
-        const value = Reflect.get(target, property, target)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
+          const value = Reflect.get(target, property, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+    const bindings = Object.fromEntries(
+      ['DB', ...shardBindingNames(env)].map((name) => [name, racing(env[name as keyof Env] as D1Database)]),
+    )
     const response = await fetchWorker(
       new Request(TOKEN_ENDPOINT, {
         method: 'POST',
@@ -773,7 +778,7 @@ describe('private_key_jwt and the token endpoint’s second try on the primary',
           ...asBody(await assertion(app.clientId, key)),
         }),
       }),
-      { ...env, DB },
+      { ...env, ...bindings } as Env,
     )
     expect(changed).toBe(true)
     expect(response.status).toBe(200)

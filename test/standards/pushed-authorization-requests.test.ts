@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
-import { applications, authorizationCodes, pushedAuthorizationRequests } from '../../src/db/schema.ts'
+import { applications, pushedAuthorizationRequests } from '../../src/db/schema.ts'
 import { clearExpiredTokens } from '../../src/tokens/cleanup.ts'
 import {
   basic,
@@ -15,6 +15,7 @@ import {
   fetchWithSettings,
   form,
   getPage,
+  inEveryTokenDatabase,
   login,
   makeApplication,
   makeUser,
@@ -324,7 +325,7 @@ describe('RFC 9126 §4: the authorization request with a request_uri', () => {
     const fields = { client_id: app.clientId, request_uri: requestUri }
     const responses = await Promise.all(Array.from({ length: 10 }, () => decide(fields, cookie)))
     expect(responses.filter((response) => response.status === 302)).toHaveLength(1)
-    const codes = await db.select().from(authorizationCodes).where(eq(authorizationCodes.applicationId, app.id))
+    const codes = await inEveryTokenDatabase('SELECT id FROM authorization_codes WHERE application_id = ?', app.id)
     expect(codes).toHaveLength(1)
   })
 

@@ -1,12 +1,3 @@
-/**
- * RFC 8707 resource indicators: `resource` on the authorization request (§2.1), the token request
- * of every grant (§2.2) and the device authorization request; access tokens bound to their
- * audience, refused by a resource they were not minted for (RFC 6750 §3.1 invalid_token, with the
- * RFC 9728 §5.1 resource_metadata), and shown by introspection (RFC 7662 §2.2 `aud`). Also
- * `offline_access` (OIDC Core §11) and refresh token rotation for public clients (OAuth 2.1 §4.3.1,
- * RFC 9700 §4.14.2).
- */
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { sha256Hex } from '../../src/crypto/digest.ts'
 import { DEVICE_CODE_GRANT } from '../../src/db/schema.ts'
@@ -17,6 +8,7 @@ import {
   expectOAuthError,
   fetchWithSettings,
   form,
+  inEveryTokenDatabase,
   login,
   makeApplication,
   makeUser,
@@ -103,9 +95,10 @@ async function introspect(token: string, settings?: Record<string, string>) {
 }
 
 async function storedAudience(table: 'access_tokens' | 'refresh_tokens', token: string) {
-  const row = await env.DB.prepare(`SELECT audience FROM ${table} WHERE lower(hex(token_hash)) = ?`)
-    .bind(await sha256Hex(token))
-    .first<{ audience: string | null }>()
+  const [row] = await inEveryTokenDatabase<{ audience: string | null }>(
+    `SELECT audience FROM ${table} WHERE lower(hex(token_hash)) = ?`,
+    await sha256Hex(token),
+  )
   if (!row) throw new Error('no such token')
   return row.audience
 }
@@ -183,10 +176,8 @@ describe('RFC 8707 §2.2: resource on the token request (password, client_creden
       const { app, response } = await passwordGrant([...resources(API), ...resources(value)])
       const body = await expectOAuthError(response, 400, 'invalid_target')
       expect(body.error_description).toContain(value)
-      const count = await env.DB.prepare('SELECT count(*) AS n FROM access_tokens WHERE application_id = ?')
-        .bind(app.id)
-        .first<{ n: number }>()
-      expect(count?.n).toBe(0)
+      const issued = await inEveryTokenDatabase('SELECT id FROM access_tokens WHERE application_id = ?', app.id)
+      expect(issued).toEqual([])
       const machine = await makeApplication({ grantTypes: ['client-credentials'] })
       await expectOAuthError(
         await post('/o/token/', [['grant_type', 'client_credentials'], ...credentials(machine), ['resource', value]]),

@@ -4,19 +4,22 @@
  * batches, repeating runs until nothing expired is left (the cron trigger runs one bounded run).
  */
 import { CLEANUP_BATCH_ROWS, CLEANUP_LIMITS, clearExpiredTokens } from '../../tokens/cleanup.ts'
+import { standaloneShards } from '../../tokens/shards.ts'
 import type { Command } from './command.ts'
 
 export const cleartokens: Command = {
   usage: `cleartokens [--batch-size N]   (default ${CLEANUP_BATCH_ROWS} rows per statement)`,
   options: { 'batch-size': { type: 'string' } },
-  async run({ db }, values) {
+  async run({ env }, values) {
     const batchRows = Number(values['batch-size'] ?? CLEANUP_BATCH_ROWS)
     if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 10_000) {
       throw new Error('--batch-size must be an integer from 1 to 10000')
     }
     const total = { refreshTokens: 0, accessTokens: 0, authorizationCodes: 0 }
+    // The main database and every token shard.
+    const databases = standaloneShards(env).all()
     for (;;) {
-      const report = await clearExpiredTokens(db, { ...CLEANUP_LIMITS, batchRows })
+      const report = await clearExpiredTokens(databases, { ...CLEANUP_LIMITS, batchRows })
       total.refreshTokens += report.refreshTokens
       total.accessTokens += report.accessTokens
       total.authorizationCodes += report.authorizationCodes

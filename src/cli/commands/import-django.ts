@@ -13,6 +13,7 @@ import { parseClientSecrets, restoreClientSecrets, slowSecretClients } from '../
 import { importDjangoDump } from '../../import/django.ts'
 import { formatSummary } from '../../import/summary.ts'
 import { nowSeconds } from '../../lib/time.ts'
+import { standaloneShards } from '../../tokens/shards.ts'
 import type { Command } from './command.ts'
 
 const USAGE =
@@ -60,13 +61,20 @@ export const importDjango: Command = {
     }
     const dryRun = Boolean(values['dry-run'])
     const config = getConfig(env)
+    // Imported tokens carry no shard number: they go where the Worker looks them up (IMPORTED_TOKENS_SHARD).
+    const shard = config.tokenShards.importedShard
+    const tokens = standaloneShards(env).get(shard)?.db ?? db
     const summary = await importDjangoDump(db, readJson(path), {
       now: nowSeconds(),
       refreshLifetime: config.refreshTokenLifetime,
       merge: Boolean(values.merge),
       clientSecrets,
       dryRun,
+      tokens,
     })
-    console.log(formatSummary(summary, { dryRun, configured: config.importedTokensUntil }))
+    const pinned = (env as { IMPORTED_TOKENS_SHARD?: string }).IMPORTED_TOKENS_SHARD !== undefined
+    console.log(
+      formatSummary(summary, { dryRun, configured: config.importedTokensUntil, shard: { number: shard, pinned } }),
+    )
   },
 }

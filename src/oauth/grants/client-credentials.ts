@@ -6,7 +6,6 @@
 import { OAuthError } from '../../http/oauth.ts'
 import { requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
-import { applicationStillAllows } from '../applications.ts'
 import { resolveScopes } from '../scopes.ts'
 import { accessTokenIssue, type GrantHandler, knownResources, requireApplicationGrant, StaleFacts } from './types.ts'
 
@@ -33,7 +32,7 @@ export const clientCredentialsGrant: GrantHandler = async (input) => {
       refreshLifetime: null,
       ...(await accessTokenIssue(input, application, audience)),
     },
-    applicationStillAllows(application, 'client-credentials'),
+    { application },
   )
   if (!issued) throw new StaleFacts()
   return issued

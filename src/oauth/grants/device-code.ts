@@ -62,9 +62,12 @@ async function issueDeviceTokens(
   // RFC 8707 §2.2: as for a code, the token may be for fewer resources than were approved.
   const known = knownResources(input)
   const audience = narrowedAudience(input.params.resource, audienceOf(grant.audience, known), known)
-  // Read from the primary, so no replica facts to re-check: the redemption alone decides.
+  // Device grants live in the main database (shard 0: a user code carries no shard), read from
+  // its primary; the fences there still refuse a change that raced the poll.
+  const main = store.shards.main()
   const outcome = await redeemAndIssueTokens(
     store,
+    main,
     {
       userId: grant.userId,
       username: grant.username,
@@ -77,7 +80,8 @@ async function issueDeviceTokens(
       ...(await accessTokenIssue(input, application, audience)),
       refreshAudience: grant.audience,
     },
-    markDeviceCodeRedeemed(store.db, grant.id),
+    markDeviceCodeRedeemed(main.db, grant.id),
+    { application, user: { id: grant.userId, sessionGeneration: grant.userGeneration } },
   )
   if (outcome.status !== 'issued') throw invalidGrant()
   const issued = outcome.tokens

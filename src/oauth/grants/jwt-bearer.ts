@@ -17,7 +17,6 @@
  */
 import { and } from 'drizzle-orm'
 import { auditStatementIf } from '../../accounts/audit.ts'
-import { userStillActive } from '../../accounts/users.ts'
 import { JWT_BEARER_GRANT } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
@@ -25,7 +24,6 @@ import { nowSeconds } from '../../lib/time.ts'
 import { type Audience, narrowedAudience, requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
 import { jtiKey, jtiStillUnused, jtiWasUsed, recordJtiUseIf } from '../../tokens/replay.ts'
-import { applicationStillAllows } from '../applications.ts'
 import { verifyIdJag } from '../id-jag/assertion.ts'
 import { userForIdJag } from '../id-jag/subject.ts'
 import { idpStillTrusted } from '../id-jag/trusted-idps.ts'
@@ -98,27 +96,26 @@ export const jwtBearerGrant: GrantHandler = async (input) => {
       refreshLifetime: null,
       ...(await accessTokenIssue(input, application, audience)),
     },
-    and(
-      applicationStillAllows(application, JWT_BEARER_GRANT),
-      userStillActive(user, false),
-      idpStillTrusted(jag.provider),
-      jtiStillUnused(jti, now),
-    ),
-    ({ written, accessTokenId }) => [
-      recordJtiUseIf(store.db, jti, written, now),
-      auditStatementIf(
-        store.db,
-        { id: user.id, username: user.username },
-        {
-          action: 'id_jag.redeem',
-          objectType: 'token',
-          objectId: accessTokenId,
-          objectRepr: `${application.clientId} for ${user.username}`,
-          message: `Access token for ${user.username} issued to client ${application.clientId} on an ID-JAG from ${jag.provider.issuer} (sub ${jag.sub}, jti ${jag.jti}), for ${audience.join(' ')}, scope ${scopes.join(' ') || '(none)'}.`,
-        },
-        written,
-      ),
-    ],
+    { application, user },
+    // The jti's record and the audit row are the main database's: this grant's token is written there.
+    {
+      also: and(idpStillTrusted(jag.provider), jtiStillUnused(jti, now)),
+      alongside: ({ written, accessTokenId }) => [
+        recordJtiUseIf(store.db, jti, written, now),
+        auditStatementIf(
+          store.db,
+          { id: user.id, username: user.username },
+          {
+            action: 'id_jag.redeem',
+            objectType: 'token',
+            objectId: accessTokenId,
+            objectRepr: `${application.clientId} for ${user.username}`,
+            message: `Access token for ${user.username} issued to client ${application.clientId} on an ID-JAG from ${jag.provider.issuer} (sub ${jag.sub}, jti ${jag.jti}), for ${audience.join(' ')}, scope ${scopes.join(' ') || '(none)'}.`,
+          },
+          written,
+        ),
+      ],
+    },
   )
   if (!issued) throw new StaleFacts()
   return issued

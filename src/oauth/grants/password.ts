@@ -3,12 +3,10 @@
  * Resource owner password credentials grant (RFC 6749 §4.3).
  */
 
-import { and } from 'drizzle-orm'
-import { readCredentials, userStillActive } from '../../accounts/users.ts'
+import { readCredentials } from '../../accounts/users.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { requestedAudience } from '../../resource/audiences.ts'
 import { issueTokensIf } from '../../tokens/issue.ts'
-import { applicationStillAllows } from '../applications.ts'
 import { resolveScopes } from '../scopes.ts'
 import {
   accessTokenIssue,
@@ -21,8 +19,9 @@ import {
 
 export const passwordGrant: GrantHandler = async (input) => {
   const { store, config, params, replica } = input
-  // The user is read from the replica alongside the client: one round trip for both.
+  // The user is read from the replica alongside the client, and the login limits from KV: one round trip for all.
   const seen = replica && params.username ? readCredentials(replica, params.username) : undefined
+  if (params.username) input.expectLogin(params.username)
   // Awaited by checkPassword, or dropped when the request fails before it.
   seen?.catch(() => undefined)
   const application = await input.authenticate()
@@ -34,7 +33,7 @@ export const passwordGrant: GrantHandler = async (input) => {
   const issue = await accessTokenIssue(input, application, audience)
   const user = await input.checkPassword(username, password, seen)
   if (!user) throw new OAuthError('invalid_grant', 'Invalid credentials given.')
-  // Written only while the primary still has the client and the user (active, same password) as checked.
+  // Written only while no fence in the shard says the client or the user changed since they were read.
   const issued = await issueTokensIf(
     store,
     {
@@ -47,7 +46,7 @@ export const passwordGrant: GrantHandler = async (input) => {
       refreshLifetime: config.refreshTokenLifetime,
       ...issue,
     },
-    and(applicationStillAllows(application, 'password'), userStillActive(user, true)),
+    { application, user },
   )
   if (!issued) throw new StaleFacts()
   return issued

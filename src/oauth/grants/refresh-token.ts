@@ -4,24 +4,24 @@
  * and retires the old one, for every client (OAuth 2.1 §4.3.1 asks it of public clients); replaying a
  * retired one revokes its whole family (RFC 9700 §4.14.2).
  */
-import { and } from 'drizzle-orm'
-import { userStillActive } from '../../accounts/users.ts'
+import { findUserById } from '../../accounts/users.ts'
 import type { Config } from '../../config.ts'
-import { type Application, DEVICE_CODE_GRANT } from '../../db/schema.ts'
+import { type Application, DEVICE_CODE_GRANT, type User } from '../../db/schema.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { parseScope } from '../../lib/scope.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import { audienceOf, narrowedAudience } from '../../resource/audiences.ts'
 import {
   currentRefreshToken,
+  type FoundRefreshToken,
   findRefreshToken,
-  type RefreshTokenRow,
   refreshTokenFamily,
   revokeFamily,
   rotateRefreshToken,
+  type StoredRefreshToken,
 } from '../../tokens/refresh-tokens.ts'
 import type { TokenStore } from '../../tokens/store.ts'
-import { allowsGrant, applicationStillAllows } from '../applications.ts'
+import { allowsGrant } from '../applications.ts'
 import { idTokenForGrant } from '../oidc/grant-id-token.ts'
 import { accessTokenIssue, factsDb, type GrantHandler, knownResources, requireParam, StaleFacts } from './types.ts'
 
@@ -30,10 +30,20 @@ const REFRESHING_GRANTS = ['password', 'authorization-code', DEVICE_CODE_GRANT] 
 
 const invalidGrant = () => new OAuthError('invalid_grant', 'Invalid refresh token.')
 
+/** The refresh token, from its shard, and then its user, from the main database (replicas when the grant has them). */
+async function findTokenAndUser(
+  input: Parameters<GrantHandler>[0],
+  token: string,
+): Promise<{ found: FoundRefreshToken; user: User | null }> {
+  const found = await findRefreshToken(input.store, token, input.replica !== null)
+  if (found.status !== 'live' || found.row.userId === null) return { found, user: null }
+  return { found, user: (await findUserById(factsDb(input), found.row.userId)) ?? null }
+}
+
 export const refreshTokenGrant: GrantHandler = async (input) => {
   const { store, config, params } = input
-  // The token and its user are read from the replica alongside the client: one round trip for both.
-  const finding = params.refresh_token ? findRefreshToken(store, params.refresh_token, factsDb(input)) : undefined
+  // The token and its user are read from replicas while the client is authenticated.
+  const finding = params.refresh_token ? findTokenAndUser(input, params.refresh_token) : undefined
   // Awaited below, or dropped when the client is refused.
   finding?.catch(() => undefined)
   const application = await input.authenticate()
@@ -41,12 +51,12 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
   if (!REFRESHING_GRANTS.some((grant) => allowsGrant(application, grant))) {
     throw new OAuthError('unauthorized_client', 'This client may not use the refresh_token grant.')
   }
-  const found = (await finding) ?? { status: 'invalid' as const }
+  const { found, user } = (await finding) ?? { found: { status: 'invalid' as const }, user: null }
   // Another client's token does not exist for this one.
   if (found.status !== 'invalid' && found.row.applicationId !== application.id) throw invalidGrant()
-  if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, application, found.row)
+  if (found.status === 'reused') await revokeFamilyUnlessGrace(store, config, application, found)
   if (found.status !== 'live') throw invalidGrant()
-  const { row, user } = found
+  const { row } = found
   // RFC 9449 §5: a refresh token bound to a DPoP key is refreshed only with a proof of that key.
   if (row.jkt !== null) {
     if (input.dpopJkt === null) {
@@ -88,15 +98,15 @@ export const refreshTokenGrant: GrantHandler = async (input) => {
       ...(await accessTokenIssue(input, application, audience)),
       refreshAudience: row.audience,
     },
-    row,
-    // Rotated only while the primary still has the client as authenticated and the user active.
-    and(applicationStillAllows(application), user ? userStillActive(user, false) : undefined),
+    found,
+    // Rotated only while no fence in the shard says the client or the user changed since they were read.
+    { application, user },
   )
   if (outcome.status === 'stale') throw new StaleFacts()
   if (outcome.status === 'lost') {
     // Used already: a concurrent request won, or (the replica lagging) a replay. The primary
     // says when it was used, which tells a parallel retry within the grace period from theft.
-    await revokeFamilyUnlessGrace(store, config, application, await currentRefreshToken(store, row))
+    await revokeFamilyUnlessGrace(store, config, application, await currentRefreshToken(found))
     throw invalidGrant()
   }
   const issued = outcome.tokens
@@ -120,9 +130,9 @@ async function revokeFamilyUnlessGrace(
   store: TokenStore,
   config: Config,
   application: Application,
-  row: RefreshTokenRow,
+  { row, where }: StoredRefreshToken,
 ): Promise<void> {
   if (row.revokedAt === null) return
   const grace = application.clientType === 'public' ? 0 : config.refreshTokenGracePeriod
-  if (nowSeconds() - row.revokedAt >= grace) await revokeFamily(store, refreshTokenFamily(row))
+  if (nowSeconds() - row.revokedAt >= grace) await revokeFamily(store, where, refreshTokenFamily(row))
 }

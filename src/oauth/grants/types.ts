@@ -78,6 +78,11 @@ export type GrantInput = {
    * with the brute-force limits; throws slow_down (429) over them, before checking the password.
    */
   checkPassword: (username: string, password: string, seen?: Promise<CredentialFacts>) => Promise<User | null>
+  /**
+   * Starts what `checkPassword` will read of the brute-force limits for `username` (a KV read), so
+   * that it runs while the client is authenticated instead of after.
+   */
+  expectLogin: (username: string) => void
 }
 
 /**

@@ -138,7 +138,7 @@ export async function update(c: PageContext) {
   const checked = checkApplicationForm(values)
   if ('errors' in checked) return formPage(c, 'update', `${path}update/`, path, values, checked.errors)
   const { settings } = checked
-  const updated = await changeApplicationAs(db(c), c.var.user, application, {
+  const updated = await changeApplicationAs(tokenStore(c), c.var.user, application, {
     name: settings.name,
     grantTypes: settings.grantTypes,
     redirectUris: settings.redirectUris,
@@ -195,7 +195,7 @@ export async function rotateSecretForm(c: PageContext) {
 
 export async function rotateSecret(c: PageContext) {
   const application = await ownApplication(c)
-  const secret = application ? await rotateSecretAs(db(c), c.var.user, application) : null
+  const secret = application ? await rotateSecretAs(tokenStore(c), c.var.user, application) : null
   // Public clients have no secret to replace.
   if (!application || secret === null) return notFound(c)
   if (isRefused(secret)) return forbidden(c, secret.refused)

@@ -11,7 +11,7 @@ import type { Db } from '../../db/client.ts'
 import { OAuthError } from '../../http/oauth.ts'
 import { NO_STORE_HEADERS } from '../../http/semantics.ts'
 import { formParams, queryParams, type RawParams, single } from '../../lib/forms.ts'
-import { config, db, readDb, tokenFormat } from '../../lib/request-context.ts'
+import { config, db, readDb, tokenFormat, tokenStore } from '../../lib/request-context.ts'
 import { nowSeconds } from '../../lib/time.ts'
 import { AUTHORIZE_PARAMS } from '../../oauth/authorization/params.ts'
 import { consumePushedRequest } from '../../oauth/authorization/pushed-requests.ts'
@@ -159,12 +159,13 @@ async function authorize(
   // OIDC Core §3.1.2.1 prompt=consent: ask again even when an earlier approval would do.
   const approved =
     decision === APPROVE ||
-    (!request.prompt.includes('consent') && (await maySkipConsent(reads, request, session.user.id)))
+    (!request.prompt.includes('consent') &&
+      (await maySkipConsent(tokenStore(c), reads !== db(c), request, session.user.id)))
   if (!approved && request.prompt.includes('none')) return fail('consent_required', 'The user must approve.')
   if (approved) {
     if (reads !== db(c)) return authorize(c, raw, decision)
     return answerOnce(c, request.pushed, async () => {
-      const code = await createAuthorizationCode(db(c), tokenFormat(c), {
+      const code = await createAuthorizationCode(tokenStore(c), {
         applicationId: request.application.id,
         userId: session.user.id,
         redirectUri: request.redirectUri,

@@ -5,12 +5,12 @@
  */
 import type { Context } from 'hono'
 import { parsePk } from '../../lib/forms.ts'
-import { config, db, tokenStore } from '../../lib/request-context.ts'
-import { authorizedTokenPages, findAuthorizedToken } from '../../tokens/lists.ts'
+import { config, tokenStore } from '../../lib/request-context.ts'
+import { authorizedTokenPage, findAuthorizedToken } from '../../tokens/lists.ts'
 import { revokeAuthorizedToken } from '../../tokens/revocation.ts'
 import { ConfirmPage } from '../kit/confirm.tsx'
 import { notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
-import { listPage } from '../kit/pagination.tsx'
+import { requestedPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import { AUTHORIZED_TOKENS_PATH, AuthorizedTokenSummary, AuthorizedTokensPage } from './views.tsx'
 
@@ -23,11 +23,12 @@ function describeScope(c: PageContext) {
 
 async function ownToken(c: PageContext) {
   const id = parsePk(c.req.param('id') ?? '')
-  return id === null ? undefined : findAuthorizedToken(db(c), c.var.user.id, id)
+  return id === null ? undefined : findAuthorizedToken(tokenStore(c), c.var.user.id, id)
 }
 
 export async function listTokens(c: PageContext) {
-  const page = await listPage(c, db(c), authorizedTokenPages(db(c), c.var.user.id), config(c).pageSize)
+  const request = requestedPage(c)
+  const page = request && (await authorizedTokenPage(tokenStore(c), c.var.user.id, request, config(c).pageSize))
   if (!page) return notFound(c)
   return renderPrivatePage(c, <AuthorizedTokensPage page={page} describeScope={describeScope(c)} />)
 }

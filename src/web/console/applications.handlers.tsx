@@ -61,7 +61,7 @@ export async function applicationList(c: ConsoleContext) {
 
 async function detailPage(c: ConsoleContext, application: Application, secret: string | null, status: 200 | 201) {
   const [tokens, owner, rules] = await Promise.all([
-    listLiveTokens(db(c), { applicationId: application.id }, TOKEN_LIST_LIMIT),
+    listLiveTokens(tokenStore(c), { applicationId: application.id }, TOKEN_LIST_LIMIT),
     application.userId === null ? undefined : findUserById(db(c), application.userId),
     // The ID-JAG exchange rules are superusers' (src/accounts/rights.ts enterpriseRefusal).
     c.var.user.isSuperuser ? listIdJagPolicies(db(c), application.id) : null,
@@ -167,7 +167,7 @@ export async function changeApplication(c: ConsoleContext) {
   const values = readApplicationForm(form, fieldsFor(c, false), applicationValues(application))
   const checked = checkApplicationForm(values)
   if ('errors' in checked) return changeForm(c, application, values, checked.errors, 400)
-  const updated = await changeApplicationAs(db(c), c.var.user, application, {
+  const updated = await changeApplicationAs(tokenStore(c), c.var.user, application, {
     ...checked.settings,
     // Only a superuser's form has the box: anyone else's leaves the setting as it is (a forged
     // tick that would turn it on is refused).
@@ -218,7 +218,7 @@ export async function rotateSecretPage(c: ConsoleContext) {
 export async function rotateSecret(c: ConsoleContext) {
   const application = await pathApplication(c)
   if (!application) return notFound(c)
-  const secret = await rotateSecretAs(db(c), c.var.user, application)
+  const secret = await rotateSecretAs(tokenStore(c), c.var.user, application)
   if (isRefused(secret)) return forbidden(c, secret.refused)
   if (secret === null) return noSecret(c, application)
   return detailPage(c, application, secret, 200)

@@ -15,7 +15,7 @@ import * as rules from './id-jag-rules.handlers.tsx'
 import * as identityProviders from './identity-providers.handlers.tsx'
 import { auditLogPage, consoleHome } from './log.handlers.tsx'
 import { APPLICATIONS, CONSOLE, ID_JAG_RULES, IDENTITY_PROVIDERS, LOG, TOKENS, USERS } from './shell.tsx'
-import { revokeAll, revokeAllPage, revokeOne, tokenListPage } from './tokens.handlers.tsx'
+import { revokeAll, revokeAllPage, revokeOne, tokenList } from './tokens.handlers.tsx'
 import * as users from './users.handlers.tsx'
 
 const PATHS = ['/admin', '/admin/*']
@@ -54,7 +54,7 @@ adminRouter.post(`${USER}tokens/revoke-all/`, revokeAll('user'))
 adminRouter.post(`${USER}api-key/create/`, createKey)
 adminRouter.post(`${USER}api-key/:key/revoke/`, revokeKey)
 
-adminRouter.get(TOKENS, tokenListPage)
+adminRouter.get(TOKENS, tokenList)
 
 adminRouter.get(APPLICATIONS, applications.applicationList)
 adminRouter.get(`${APPLICATIONS}add/`, applications.addApplicationPage)

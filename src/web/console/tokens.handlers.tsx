@@ -13,11 +13,11 @@ import { parsePk } from '../../lib/forms.ts'
 import { db, tokenStore } from '../../lib/request-context.ts'
 import { SCOPE_TOKEN } from '../../lib/scope.ts'
 import { findApplicationByClientId } from '../../oauth/applications.ts'
-import { TOKEN_STATES, type TokenFilters, type TokenOwner, tokenList, tokenOrders } from '../../tokens/lists.ts'
+import { TOKEN_STATES, type TokenFilters, type TokenOwner, tokenListPage, tokenOrders } from '../../tokens/lists.ts'
 import { revokeOwnerTokens, revokeTokenById } from '../../tokens/revocation.ts'
 import type { FieldErrorMap } from '../kit/forms.tsx'
 import { notFound, renderPrivatePage, seeOther } from '../kit/page.tsx'
-import { listPage } from '../kit/pagination.tsx'
+import { requestedPage } from '../kit/pagination.tsx'
 import type { PageEnv } from '../kit/session.ts'
 import { guardedApplication, managedUser, PAGE_SIZE, queryOrder, queryText } from './request.ts'
 import { applicationPath, ConsoleConfirmPage, userPath } from './shell.tsx'
@@ -64,7 +64,7 @@ async function readTokenFilters(
 }
 
 /** GET /admin/tokens/: every token of a kind, filtered and sorted, a page at a time. */
-export async function tokenListPage(c: ConsoleContext) {
+export async function tokenList(c: ConsoleContext) {
   const input: TokenListInput = {
     kind: queryText(c, 'kind'),
     user: queryText(c, 'user'),
@@ -84,7 +84,9 @@ export async function tokenListPage(c: ConsoleContext) {
       400,
     )
   }
-  const page = await listPage(c, db(c), tokenList(db(c), filters, sort.order), PAGE_SIZE)
+  // Every token database at once, merged into one page (src/tokens/lists.ts).
+  const request = requestedPage(c)
+  const page = request && (await tokenListPage(tokenStore(c), filters, sort.order, request, PAGE_SIZE))
   if (!page) return notFound(c)
   return renderPrivatePage(c, <TokenListPage staff={staff} input={input} errors={{}} sort={sort} page={page} />)
 }

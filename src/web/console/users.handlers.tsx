@@ -76,7 +76,7 @@ export async function userDetail(c: ConsoleContext) {
   if (!user) return notFound(c)
   const [applications, tokens, apiKeys] = await Promise.all([
     listOwnApplications(db(c), user.id),
-    listLiveTokens(db(c), { userId: user.id }, TOKEN_LIST_LIMIT),
+    listLiveTokens(tokenStore(c), { userId: user.id }, TOKEN_LIST_LIMIT),
     listApiKeys(db(c), user.id),
   ])
   return renderPrivatePage(

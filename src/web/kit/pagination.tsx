@@ -6,12 +6,17 @@
  */
 import type { Context } from 'hono'
 import type { Db } from '../../db/client.ts'
-import { type Page, type PagedQuery, parsePage, readPage } from '../../db/paging.ts'
+import { type Page, type PagedQuery, type PageRequest, parsePage, readPage } from '../../db/paging.ts'
 import { queryParams, single } from '../../lib/forms.ts'
+
+/** The page `?page=` asks for, or null when it names none (404). */
+export function requestedPage(c: Context): PageRequest | null {
+  return parsePage(single(queryParams(c), 'page'))
+}
 
 /** The page `?page=` asks for, `pageSize` rows a page, or null when there is no such page (404). */
 export async function listPage<T>(c: Context, db: Db, query: PagedQuery<T>, pageSize: number): Promise<Page<T> | null> {
-  const request = parsePage(single(queryParams(c), 'page'))
+  const request = requestedPage(c)
   return request === null ? null : readPage(db, query, request, pageSize)
 }
 
