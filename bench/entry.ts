@@ -69,10 +69,18 @@ const handle: Handler = async (request, env, ctx) => {
   return app.fetch(request, env, ctx)
 }
 
-/** The request as from a client in Sydney, or where CF_HEADER places it (Miniflare runs with no request.cf). */
+/**
+ * The request as from a client in Sydney, or where CF_HEADER places it (Miniflare runs with no
+ * request.cf): every request that may write (where a grant's shard is chosen), and every traced
+ * one. `cf` is set on the request itself: a copy (`new Request(request, { cf })`) cost ~0.1 ms of
+ * CPU a request, a third of the baseline's; the load of GET rows (no row's GET chooses a shard)
+ * is left as it came.
+ */
 function placed(request: Request): Request {
+  if (request.method === 'GET' && !request.headers.has(IO_TRACE_HEADER)) return request
   const cf = request.headers.get(CF_HEADER)
-  return new Request(request, { cf: cf ? JSON.parse(cf) : SYDNEY_CF })
+  Object.defineProperty(request, 'cf', { value: cf ? JSON.parse(cf) : SYDNEY_CF })
+  return request
 }
 
 export default {

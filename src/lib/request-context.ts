@@ -75,9 +75,18 @@ export function d1Bookmark(): MiddlewareHandler<AppEnv> {
 
 /** Mints and checks tokens with SECRET_KEY's MAC key (derived once per isolate). */
 export function tokenFormat<E extends AppEnv>(c: Context<E>): TokenFormat {
-  const { legacyTokenFormatUntil, importedTokensUntil, tokenShards } = config(c)
-  return keyedTokenFormat(c.env.SECRET_KEY, legacyTokenFormatUntil, importedTokensUntil, tokenShards.importedShard)
+  const settings = config(c)
+  let format = formats.get(settings)
+  if (!format) {
+    const { legacyTokenFormatUntil, importedTokensUntil, tokenShards } = settings
+    format = keyedTokenFormat(c.env.SECRET_KEY, legacyTokenFormatUntil, importedTokensUntil, tokenShards.importedShard)
+    formats.set(settings, format)
+  }
+  return format
 }
+
+// One format per parsed configuration (one per env, so per SECRET_KEY): not rebuilt per request.
+const formats = new WeakMap<Config, TokenFormat>()
 
 const requestShards = new WeakMap<object, TokenShards>()
 
@@ -109,11 +118,19 @@ function shards<E extends AppEnv>(c: Context<E>): TokenShards {
   return found
 }
 
+/**
+ * The token store of a request. Its databases are opened on first use: a token this isolate
+ * remembers (the hot path) needs neither.
+ */
 export function tokenStore<E extends AppEnv>(c: Context<E>): TokenStore {
   return {
-    db: db(c),
+    get db() {
+      return db(c)
+    },
     read: () => readDb(c),
-    shards: shards(c),
+    get shards() {
+      return shards(c)
+    },
     format: tokenFormat(c),
     kv: c.env.TOKEN_CACHE,
     waitUntil: waitUntil(c),
