@@ -83,18 +83,19 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export function measureCli(): CliTimes {
   const loadBefore = loadavg()[0]
   const copy = projectCopy()
+  // The import keeps Django's user ids, so it runs where the rounds' users do not hold them: a
+  // second copy, its migrations applied first (untimed); a dry run writes nothing, round after round.
+  const importCopy = projectCopy()
   try {
     const firstRunMs = timed(copy.directory, ['listapplications']).ms
+    timed(importCopy.directory, ['listapplications'])
     const samples: Record<string, number[]> = {}
+    const importArgs = ['import-django', '--dry-run', join(ROOT, 'test/fixtures/django/dot-1.7/dump.json')]
     for (let n = 0; n < CLI_ROUNDS; n++) {
-      const commands = [
-        ...round(n),
-        ['import-django', '--dry-run', join(ROOT, 'test/fixtures/django/dot-1.7/dump.json')],
-      ]
       let prefix = ''
-      for (const args of commands) {
+      for (const args of [...round(n), importArgs]) {
         const { ms, stdout } = timed(
-          copy.directory,
+          args === importArgs ? importCopy.directory : copy.directory,
           args.map((arg) => (arg === '<prefix>' ? prefix : arg)),
         )
         if (args[0] === 'drf_create_token') prefix = stdout.match(/Generated token (\S{8})/)?.[1] ?? ''
@@ -116,6 +117,7 @@ export function measureCli(): CliTimes {
     }
   } finally {
     copy.remove()
+    importCopy.remove()
   }
 }
 
