@@ -11,12 +11,14 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { OPERATOR } from '../../src/accounts/rights.ts'
 import { deleteapplication, listapplications } from '../../src/cli/commands/applications.ts'
+import { cleartokens } from '../../src/cli/commands/cleartokens.ts'
 import { clientkeys } from '../../src/cli/commands/clientkeys.ts'
 import { createapplication } from '../../src/cli/commands/createapplication.ts'
 import { createsuperuser, createuser } from '../../src/cli/commands/createsuperuser.ts'
 import { drf_create_token, listapikeys, revokeapikey } from '../../src/cli/commands/drf_create_token.ts'
 import { changepassword, revoketokens } from '../../src/cli/commands/user-state.ts'
-import { applications, auditLog, users } from '../../src/db/schema.ts'
+import { sha256Hex } from '../../src/crypto/digest.ts'
+import { applications, auditLog, usedJtis, users } from '../../src/db/schema.ts'
 import { listApiKeys } from '../../src/tokens/api-keys.ts'
 import { manage } from '../cli.ts'
 import { api, basic, db, form, hello, makeApplication, makeUser, passwordToken, postToken, unique } from '../helpers.ts'
@@ -290,5 +292,17 @@ describe('private_key_jwt keys (RFC 7523 §2.2): createapplication --jwks / --jw
     await expect(manage(clientkeys, 'no-such-client', '--remove')).rejects.toThrow(/no application/)
     const publicApp = await makeApplication({ clientType: 'public' })
     await expect(manage(clientkeys, publicApp.clientId, '--remove')).rejects.toThrow(/public client/)
+  })
+})
+
+describe('cleartokens', () => {
+  it('deletes every kind of expired row and names each kind it counted', async () => {
+    const keyHash = await sha256Hex(unique('expired-jti'))
+    await db.insert(usedJtis).values({ keyHash, expiresAt: Math.floor(Date.now() / 1000) - 60 })
+    const output = await manage(cleartokens)
+    expect(output).toMatch(
+      /^Deleted \d+ expired access tokens, \d+ refresh tokens, \d+ authorization codes, \d+ device codes, \d+ pushed authorization requests, [1-9]\d* used JWT IDs\.$/m,
+    )
+    expect(await db.select().from(usedJtis).where(eq(usedJtis.keyHash, keyHash))).toEqual([])
   })
 })

@@ -15,18 +15,25 @@ export const cleartokens: Command = {
     if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > 10_000) {
       throw new Error('--batch-size must be an integer from 1 to 10000')
     }
-    const total = { refreshTokens: 0, accessTokens: 0, authorizationCodes: 0 }
+    const total = {
+      accessTokens: 0,
+      refreshTokens: 0,
+      authorizationCodes: 0,
+      deviceCodes: 0,
+      pushedAuthorizationRequests: 0,
+      usedJtis: 0,
+    }
     // The main database and every token shard.
     const databases = standaloneShards(env).all()
     for (;;) {
       const report = await clearExpiredTokens(databases, { ...CLEANUP_LIMITS, batchRows })
-      total.refreshTokens += report.refreshTokens
-      total.accessTokens += report.accessTokens
-      total.authorizationCodes += report.authorizationCodes
+      for (const kind of Object.keys(total) as (keyof typeof total)[]) total[kind] += report[kind]
       if (report.complete) break
     }
     console.log(
-      `Deleted ${total.accessTokens} expired access tokens, ${total.refreshTokens} refresh tokens, ${total.authorizationCodes} authorization codes.`,
+      `Deleted ${total.accessTokens} expired access tokens, ${total.refreshTokens} refresh tokens, ` +
+        `${total.authorizationCodes} authorization codes, ${total.deviceCodes} device codes, ` +
+        `${total.pushedAuthorizationRequests} pushed authorization requests, ${total.usedJtis} used JWT IDs.`,
     )
   },
 }
