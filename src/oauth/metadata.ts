@@ -144,23 +144,14 @@ export const metadata: RouteHandler<typeof metadataRoute, AppEnv> = (c) =>
  * RFC 8414 §3.1: the well-known URI of an issuer with a path is `/.well-known/<name>` followed by
  * that path (`/.well-known/oauth-authorization-server/o`); OIDC Discovery 1.0 §4 appends instead
  * (`/o/.well-known/openid-configuration`, where DOT served it, with its trailing slash too).
- * Route patterns for the inserted forms, and whether a request reached the form of this server's issuer.
- * The appended form has no pattern: its prefix is a setting, and a pattern that matches any
- * prefix (`/:path{.+}/.well-known/…`) at the root turns Hono's RegExpRouter off for the whole
- * app (UnsupportedPathError → the trie router, ~15% of every request's CPU): `isAppendedForm`
- * picks those requests out instead (./oidc/index.ts).
+ * Route patterns for the path forms, and whether a request reached the form of this server's issuer.
  */
 export const ISSUER_PATH_FORMS = {
   metadata: `${metadataRoute.path}/*`,
   openidConfiguration: `${ENDPOINTS.openidConfiguration}/*`,
+  openidConfigurationAppended: `/:issuerPath{.+}${ENDPOINTS.openidConfiguration}`,
+  openidConfigurationAppendedSlash: `/:issuerPath{.+}${ENDPOINTS.openidConfiguration}/`,
 } as const
-
-/** A request for OIDC discovery appended to some path (`<path>/.well-known/openid-configuration[/]`). */
-export function isAppendedForm(requestPath: string): boolean {
-  const document = ENDPOINTS.openidConfiguration
-  const end = requestPath.endsWith('/') ? requestPath.length - 1 : requestPath.length
-  return end > document.length && requestPath.startsWith(document, end - document.length)
-}
 
 export function atIssuerPath(issuer: string, requestPath: string, document: string): boolean {
   const path = issuerPath(issuer)
